@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh Debian machine:
+#   make demo   install, then generate every example partner's agreement into out/
+#   make test   install (with the real-client test tools), lint, type-check and run the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test install system-deps test-deps lint bench clean
+
+$(STAMP): pyproject.toml
+	@bash scripts/system-deps.sh runtime
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+test-deps:
+	@bash scripts/system-deps.sh test
+
+demo: $(STAMP)
+	$(BIN)/dsagen validate examples/partners/
+	$(BIN)/dsagen generate examples/partners/ --out out --format docx,pdf --force
+	@ls -1 out/*/*.docx out/*/*.pdf
+
+lint: $(STAMP)
+	$(BIN)/ruff check dsagen tests bench
+	$(BIN)/mypy dsagen
+
+test: $(STAMP) test-deps lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/generate.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,301 @@
+"""Assemble an agreement: choose each clause's variant, render its Jinja text, number it.
+
+The result is plain data (`Agreement`) that every renderer consumes; provenance (clause id,
+version, variant, parameters used) travels with each section so a returned copy can be traced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .errors import TemplateRenderError
+from .library import Clause, Library, Template
+from .partners import PartnerParams, evaluate
+
+REF_OPEN, REF_CLOSE = "\x02", "\x03"
+STAR = "\x05"  # stands for '*' inside partner values so they never become markup
+_TOKEN = re.compile(r"\x02([a-z0-9_]+)\x03|\*\*(.+?)\*\*")
+_PARA_SPLIT = re.compile(r"\n[ \t]*\n")
+_SPACE = re.compile(r"\s+")
+ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii",
+         "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text: plain, a defined term at its definition, or a cross-reference."""
+
+    kind: str  # "text" | "term" | "ref"
+    text: str
+    target: str | None = None  # clause id for refs
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a section. level 1 = 7.1, 2 = (a), 3 = (i), 0 = unnumbered."""
+
+    level: int
+    spans: tuple[Span, ...]
+    number: str  # rendered label ("7.1", "(a)", "") for text outputs
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+
+@dataclass(frozen=True)
+class Signatory:
+    party: str
+    organisation: str
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One clause as it appears in this agreement, with its provenance."""
+
+    clause_id: str
+    title: str
+    family: str
+    version: str
+    variant: str
+    variant_label: str
+    position: str
+    numbered: bool
+    number: int | None
+    kind: str
+    anchor: str
+    paragraphs: tuple[Paragraph, ...]
+    params: dict[str, Any]
+    signatories: tuple[Signatory, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}. {self.title}" if self.number is not None else self.title
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A document attached verbatim (a licence text), with its source."""
+
+    title: str
+    spdx_id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A finished agreement as plain data: what every renderer and the registry consume."""
+
+    template_id: str
+    template_version: str
+    title: str
+    partner: str
+    partner_path: str
+    reference: str
+    effective_date: Any
+    provider_name: str
+    recipient_name: str
+    library_version: str
+    library_digest: str
+    params_digest: str
+    generator: str
+    sections: tuple[Section, ...]
+    schedules: tuple[Schedule, ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, clause_id: str) -> Section:
+        return next(s for s in self.sections if s.clause_id == clause_id)
+
+
+def choose_variant(clause: Clause, partner: PartnerParams, library: Library) -> str:
+    """Partner's explicit choice, else the first variant whose `when` holds, else standard."""
+    if clause.id in partner.variants:
+        return partner.variants[clause.id]
+    for variant in clause.variants.values():
+        if variant.when is not None and evaluate(library, variant.when, partner.values):
+            return variant.name
+    return "standard"
+
+
+def _safe_value(value: Any) -> Any:
+    """Partner values are data: stars cannot become markup, whitespace cannot make paragraphs."""
+    if isinstance(value, str):
+        return _SPACE.sub(" ", value.replace("*", STAR)).strip()
+    if isinstance(value, list):
+        return [_safe_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _safe_value(v) for k, v in value.items()}
+    return value
+
+
+def assemble(partner: PartnerParams, library: Library) -> Agreement:
+    """Build the Agreement for one validated partner file."""
+    template = library.template(partner.template_id)
+    clauses = [library.clause(cid) for cid in partner.included]
+    numbers: dict[str, int] = {}
+    counter = 0
+    for clause in clauses:
+        if clause.numbered:
+            counter += 1
+            numbers[clause.id] = counter
+    context = {name: _safe_value(v) for name, v in partner.values.items()}
+    context["party"] = {"provider": "the Provider", "recipient": "the Recipient"}
+    context["agreement"] = {"title": template.title, "template": template.id}
+
+    def has_clause(clause_id: str) -> bool:
+        return clause_id in numbers
+
+    sections = []
+    for clause in clauses:
+        variant_name = choose_variant(clause, partner, library)
+        variant = clause.variants[variant_name]
+
+        def ref(clause_id: str, _from: str = clause.id) -> str:
+            if clause_id not in numbers:
+                raise TemplateRenderError(
+                    f"cross-reference to clause '{clause_id}', which this agreement does not "
+                    "include (guard it with has_clause)", path=library.clause(_from).path,
+                    field="ref")
+            return f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
+
+        text = _render(library, clause, variant_name, variant.text, variant.line,
+                       {**context, "ref": ref, "has_clause": has_clause})
+        paragraphs = _paragraphs(text, numbers, numbers.get(clause.id))
+        used = {name: partner.values.get(name) for name in _used_params(library, variant.text)
+                if name in partner.values}
+        signatories: tuple[Signatory, ...] = ()
+        if clause.kind == "signatures":
+            signatories = tuple(
+                Signatory(str(s.get("party", "")), str(s.get("organisation", "")),
+                          str(s.get("name", "")), str(s.get("title", "")))
+                for s in partner.values.get("signatories") or [])
+        sections.append(Section(
+            clause_id=clause.id, title=clause.title, family=clause.family,
+            version=clause.version, variant=variant_name, variant_label=variant.label,
+            position=variant.position, numbered=clause.numbered, number=numbers.get(clause.id),
+            kind=clause.kind, anchor=clause.anchor(variant_name), paragraphs=paragraphs,
+            params=used, signatories=signatories,
+        ))
+    schedules = _schedules(template, library, partner)
+    values = partner.values
+    return Agreement(
+        template_id=template.id, template_version=template.version, title=template.title,
+        partner=partner.slug, partner_path=partner.path,
+        reference=str(values.get("agreement_reference", partner.slug)),
+        effective_date=values.get("effective_date"),
+        provider_name=str(values.get("provider_name", "")),
+        recipient_name=str(values.get("recipient_name", "")),
+        library_version=library.version, library_digest=library.digest,
+        params_digest=partner.digest, generator=f"dsagen {__version__}",
+        sections=tuple(sections), schedules=schedules, parameters=dict(values),
+    )
+
+
+def _render(library: Library, clause: Clause, variant: str, source: str, line: int,
+            context: dict[str, Any]) -> str:
+    try:
+        return library.env.from_string(source).render(context)
+    except TemplateRenderError:
+        raise
+    except jinja2.UndefinedError as exc:
+        raise TemplateRenderError(f"variant '{variant}' uses an undefined value: {exc.message}",
+                                  path=clause.path, line=line, field=f"variants.{variant}.text"
+                                  ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateRenderError(f"variant '{variant}' failed to render: {exc}",
+                                  path=clause.path, line=line, field=f"variants.{variant}.text"
+                                  ) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise TemplateRenderError(f"variant '{variant}' failed to render: {exc}",
+                                  path=clause.path, line=line, field=f"variants.{variant}.text"
+                                  ) from None
+
+
+_USED_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _used_params(library: Library, source: str) -> frozenset[str]:
+    if source not in _USED_CACHE:
+        from jinja2 import meta
+
+        _USED_CACHE[source] = frozenset(meta.find_undeclared_variables(library.env.parse(source)))
+    return _USED_CACHE[source]
+
+
+def _spans(text: str, numbers: dict[str, int]) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() > position:
+            spans.append(Span("text", text[position:match.start()]))
+        if match.group(1):
+            spans.append(Span("ref", str(numbers[match.group(1)]), match.group(1)))
+        else:
+            spans.append(Span("term", match.group(2)))
+        position = match.end()
+    if position < len(text):
+        spans.append(Span("text", text[position:]))
+    return tuple(Span(s.kind, s.text.replace(STAR, "*"), s.target) for s in spans)
+
+
+def _paragraphs(text: str, numbers: dict[str, int], heading: int | None) -> tuple[Paragraph, ...]:
+    out: list[Paragraph] = []
+    counters = [0, 0, 0]
+    for block in _PARA_SPLIT.split(text.strip()):
+        block = block.strip()
+        if not block:
+            continue
+        level = 1
+        for prefix, lvl in (("-- ", 3), ("- ", 2), (": ", 0)):
+            if block.startswith(prefix):
+                level, block = lvl, block[len(prefix):]
+                break
+        body = _SPACE.sub(" ", block).strip()
+        if level:
+            counters[level - 1] += 1
+            for deeper in range(level, 3):
+                counters[deeper] = 0
+        if level == 1:
+            label = f"{heading}.{counters[0]}" if heading is not None else ""
+        elif level == 2:
+            label = f"({_letter(counters[1])})"
+        elif level == 3:
+            label = f"({ROMAN[(counters[2] - 1) % len(ROMAN)]})"
+        else:
+            label = ""
+        out.append(Paragraph(level, _spans(body, numbers), label))
+    return tuple(out)
+
+
+def _letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(97 + rem) + letters
+    return letters
+
+
+def _schedules(template: Template, library: Library,
+               partner: PartnerParams) -> tuple[Schedule, ...]:
+    schedules = []
+    for attachment in template.attachments:
+        if attachment.when is not None and not evaluate(library, attachment.when, partner.values):
+            continue
+        name = str(partner.values.get(attachment.licence_from, ""))
+        licence = library.licences.get(name)
+        if licence is None:
+            raise TemplateRenderError(
+                f"expected a licence text for '{name}' in clauses/licenses/, found none "
+                f"(known: {', '.join(sorted(library.licences))})",
+                path=partner.path, field=attachment.licence_from)
+        schedules.append(Schedule(attachment.title or licence.title, licence.spdx_id,
+                                  licence.text, licence.source))
+    return tuple(schedules)

@@ -1,0 +1,448 @@
+"""Load the clause library (`clauses/`) and agreement templates (`templates/`) into typed objects.
+
+Legal content is data: this module only checks its shape and compiles its Jinja text, so a typo
+in a clause fails at load time with file and line, not in a partner's agreement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import LibraryError
+from .params import PARAM_TYPES, Bound, Param, Playbook
+from .yamlio import LineDict, line_of, load_yaml
+
+FAMILIES = (
+    "parties", "definitions", "purpose", "prohibited_uses", "data", "deidentification",
+    "security", "breach", "retention", "publication", "confidentiality", "licence", "ip",
+    "ethics", "compliance", "term", "liability", "governing_law", "fees", "general",
+    "signatures",
+)
+CLAUSE_ID = re.compile(r"[a-z][a-z0-9_]{0,23}")
+VARIANT_ID = re.compile(r"[a-z][a-z0-9_]{0,19}")
+SEMVER = re.compile(r"\d+\.\d+\.\d+")
+ROOT = Path(__file__).resolve().parent.parent
+LICENCE_SOURCES = {
+    "CDLA-Permissive-2.0": "https://cdla.dev/permissive-2-0/ (Community Data License Agreement, "
+    "stewarded by the CDLA workgroup of The Linux Foundation)",
+    "CDLA-Sharing-1.0": "https://cdla.dev/sharing-1-0/ (Community Data License Agreement, "
+    "stewarded by the CDLA workgroup of The Linux Foundation)",
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One wording of a clause: the standard text or a named fallback."""
+
+    name: str
+    label: str
+    text: str
+    position: str  # standard | fallback | approval
+    when: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A versioned clause: parameters, playbook and its variants' Jinja text."""
+
+    id: str
+    title: str
+    family: str
+    version: str
+    summary: str
+    numbered: bool
+    kind: str  # "clause" or "signatures"
+    params: dict[str, Param]
+    variants: dict[str, Variant]
+    path: str
+    digest: str  # sha256 of the clause file, for provenance
+
+    def anchor(self, variant: str) -> str:
+        """Bookmark name carrying clause id, version and variant (Word limit: 40 characters)."""
+        return f"_dsa_{self.id}__{self.version.replace('.', '_')}__{variant}"
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    clause_id: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    licence_from: str
+    when: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """An agreement type: ordered clauses (some conditional) and attached licence texts."""
+
+    id: str
+    title: str
+    version: str
+    description: str
+    entries: tuple[TemplateEntry, ...]
+    attachments: tuple[Attachment, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A licence text attached verbatim (CDLA), with where it came from."""
+
+    spdx_id: str
+    title: str
+    text: str
+    source: str
+
+
+@dataclass
+class Library:
+    """Everything under clauses/ and templates/, checked and compiled."""
+
+    root: Path
+    version: str
+    clauses: dict[str, Clause]
+    templates: dict[str, Template]
+    licences: dict[str, Licence]
+    digest: str
+    env: ImmutableSandboxedEnvironment = field(repr=False)
+
+    def clause(self, clause_id: str) -> Clause:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            from .params import suggest
+
+            hint = suggest(clause_id, tuple(self.clauses))
+            raise LibraryError(
+                f"unknown clause '{clause_id}'{hint}; known: {', '.join(sorted(self.clauses))}"
+            ) from None
+
+    def template(self, template_id: str) -> Template:
+        try:
+            return self.templates[template_id]
+        except KeyError:
+            from .params import suggest
+
+            hint = suggest(template_id, tuple(self.templates))
+            raise LibraryError(
+                f"unknown template '{template_id}'{hint}; "
+                f"known: {', '.join(sorted(self.templates))}"
+            ) from None
+
+    def template_params(self, template: Template) -> dict[str, Param]:
+        """Schema of a template: every parameter of every clause it may include."""
+        params: dict[str, Param] = {}
+        for entry in template.entries:
+            params.update(self.clause(entry.clause_id).params)
+        return params
+
+    def param_owner(self) -> dict[str, Clause]:
+        return {name: c for c in self.clauses.values() for name in c.params}
+
+
+def make_environment() -> ImmutableSandboxedEnvironment:
+    """The one Jinja environment: sandboxed, strict, no autoescape (renderers escape)."""
+    from . import textfilters
+
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(textfilters.FILTERS)
+    return env
+
+
+def default_root() -> Path:
+    return ROOT
+
+
+@lru_cache(maxsize=4)
+def load_library(root: Path | None = None) -> Library:
+    """Load and check `root/clauses` and `root/templates` (cached per root)."""
+    root = (root or ROOT).resolve()
+    clause_dir, template_dir = root / "clauses", root / "templates"
+    if not clause_dir.is_dir():
+        raise LibraryError(f"expected a clause library folder, found nothing at {clause_dir}")
+    env = make_environment()
+    meta_path = clause_dir / "_library.yaml"
+    meta = load_yaml(meta_path, error=LibraryError) if meta_path.exists() else {}
+    version = str((meta or {}).get("version", "0.0.0"))
+    clauses: dict[str, Clause] = {}
+    owners: dict[str, str] = {}
+    hasher = hashlib.sha256()
+    for path in sorted(clause_dir.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        clause = _load_clause(path, env)
+        hasher.update(clause.digest.encode())
+        for name in clause.params:
+            if name in owners:
+                raise LibraryError(
+                    f"parameter '{name}' is defined twice: in {owners[name]} and here; "
+                    "define each parameter in one clause",
+                    path=path, field=name,
+                )
+            owners[name] = clause.path
+        clauses[clause.id] = clause
+    templates: dict[str, Template] = {}
+    if template_dir.is_dir():
+        for path in sorted(template_dir.glob("*.yaml")):
+            template = _load_template(path, clauses, env)
+            templates[template.id] = template
+            hasher.update(path.read_bytes())
+    licences = _load_licences(clause_dir / "licenses")
+    return Library(root, version, clauses, templates, licences, hasher.hexdigest(), env)
+
+
+def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...] = str) -> Any:
+    if key not in data:
+        raise LibraryError(f"missing required key '{key}'", path=path, line=line_of(data))
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+        raise LibraryError(
+            f"expected {getattr(kind, '__name__', 'a value')}, found {value!r}",
+            path=path, line=line_of(data, key), field=key,
+        )
+    return value
+
+
+def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
+    data = load_yaml(path, error=LibraryError)
+    if not isinstance(data, LineDict):
+        raise LibraryError("expected a mapping of clause keys, found something else", path=path)
+    allowed = {"id", "title", "family", "version", "summary", "numbered", "kind", "params",
+               "variants"}
+    for key in data:
+        if key not in allowed:
+            raise LibraryError(f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
+                               path=path, line=data.key_lines.get(key), field=key)
+    clause_id = _require(data, "id", path)
+    if not CLAUSE_ID.fullmatch(clause_id) or "__" in clause_id:
+        raise LibraryError(f"expected an id of lowercase letters, digits and single underscores "
+                           f"(at most 24), found '{clause_id}'", path=path, line=line_of(data, "id"),
+                           field="id")
+    if path.stem != clause_id:
+        raise LibraryError(f"expected id '{path.stem}' (the file name), found '{clause_id}'",
+                           path=path, line=line_of(data, "id"), field="id")
+    family = _require(data, "family", path)
+    if family not in FAMILIES:
+        raise LibraryError(f"expected a family among {', '.join(FAMILIES)}, found '{family}'",
+                           path=path, line=line_of(data, "family"), field="family")
+    version = str(_require(data, "version", path, (str, int, float)))
+    if not SEMVER.fullmatch(version):
+        raise LibraryError(f"expected a semantic version like 1.2.0, found '{version}'",
+                           path=path, line=line_of(data, "version"), field="version")
+    params_raw = data.get("params") or LineDict()
+    if not isinstance(params_raw, dict):
+        raise LibraryError("expected a mapping of parameters", path=path,
+                           line=line_of(data, "params"), field="params")
+    params = {
+        name: _load_param(name, spec, path, clause_id, line_of(params_raw, name))
+        for name, spec in params_raw.items()
+    }
+    variants_raw = data.get("variants")
+    if not isinstance(variants_raw, dict) or "standard" not in variants_raw:
+        raise LibraryError("expected 'variants' with at least a 'standard' variant",
+                           path=path, line=line_of(data, "variants") or line_of(data),
+                           field="variants")
+    variants: dict[str, Variant] = {}
+    for name, spec in variants_raw.items():
+        if not VARIANT_ID.fullmatch(name) or "__" in name:
+            raise LibraryError(f"expected a variant name of lowercase letters, digits and "
+                               f"underscores (at most 20), found '{name}'", path=path,
+                               line=line_of(variants_raw, name), field=f"variants.{name}")
+        variants[name] = _load_variant(name, spec, path, env, line_of(variants_raw, name) or 0)
+    kind = str(data.get("kind", "clause"))
+    if kind not in ("clause", "signatures"):
+        raise LibraryError(f"expected kind 'clause' or 'signatures', found '{kind}'", path=path,
+                           line=line_of(data, "kind"), field="kind")
+    clause = Clause(
+        id=clause_id, title=_require(data, "title", path), family=family, version=version,
+        summary=str(data.get("summary", "")).strip(), numbered=bool(data.get("numbered", True)),
+        kind=kind, params=params, variants=variants, path=str(path),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+    for variant in variants:
+        if len(clause.anchor(variant)) > 40:
+            raise LibraryError(f"anchor '{clause.anchor(variant)}' is longer than Word's 40-"
+                               "character bookmark limit; shorten the id or variant name",
+                               path=path, field=f"variants.{variant}")
+    return clause
+
+
+def _load_variant(name: str, spec: Any, path: Path, env: ImmutableSandboxedEnvironment,
+                  line: int) -> Variant:
+    if not isinstance(spec, dict) or not isinstance(spec.get("text"), str):
+        raise LibraryError("expected a mapping with a 'text' string", path=path, line=line,
+                           field=f"variants.{name}")
+    position = spec.get("position", "standard" if name == "standard" else "fallback")
+    if position not in ("standard", "fallback", "approval"):
+        raise LibraryError(f"expected position standard, fallback or approval, found "
+                           f"'{position}'", path=path, line=line, field=f"variants.{name}.position")
+    text_line = line_of(spec, "text") or line
+    try:
+        env.parse(spec["text"])
+    except jinja2.TemplateSyntaxError as exc:
+        raise LibraryError(f"Jinja syntax error: {exc.message}", path=path,
+                           line=text_line + (exc.lineno or 1), field=f"variants.{name}.text")
+    when = spec.get("when")
+    if when is not None:
+        _compile_expression(env, str(when), path, line_of(spec, "when"), f"variants.{name}.when")
+    return Variant(name=name, label=str(spec.get("label", name.replace("_", " ").capitalize())),
+                   text=spec["text"], position=position,
+                   when=str(when) if when is not None else None, line=text_line)
+
+
+def _compile_expression(env: ImmutableSandboxedEnvironment, expr: str, path: Path,
+                        line: int | None, field_name: str) -> None:
+    try:
+        env.compile_expression(expr)
+    except jinja2.TemplateSyntaxError as exc:
+        raise LibraryError(f"expected a Jinja expression, found '{expr}' ({exc.message})",
+                           path=path, line=line, field=field_name) from None
+
+
+def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | None) -> Param:
+    where = {"path": path, "line": line, "field": f"params.{name}"}
+    if not isinstance(spec, dict):
+        raise LibraryError("expected a mapping with at least 'type'", **where)  # type: ignore[arg-type]
+    kind = spec.get("type")
+    if kind not in PARAM_TYPES:
+        raise LibraryError(f"expected type among {', '.join(PARAM_TYPES)}, found '{kind}'",
+                           **where)  # type: ignore[arg-type]
+    items = None
+    if kind == "list":
+        item_spec = spec.get("items", {"type": "str"})
+        items = _load_param(f"{name}[]", item_spec, path, clause_id, line_of(spec, "items"))
+    fields = {}
+    if kind == "object" or spec.get("fields"):
+        raw_fields = spec.get("fields") or {}
+        if not isinstance(raw_fields, dict) or not raw_fields:
+            raise LibraryError("expected 'fields' for an object parameter",
+                               **where)  # type: ignore[arg-type]
+        fields = {key: _load_param(key, sub, path, clause_id, line_of(raw_fields, key))
+                  for key, sub in raw_fields.items()}
+    choices = tuple(str(c) for c in spec.get("choices", ()) or ())
+    if kind == "enum" and not choices:
+        raise LibraryError("expected 'choices' for an enum parameter",
+                           **where)  # type: ignore[arg-type]
+    playbook = _load_playbook(spec.get("playbook"), path, line_of(spec, "playbook"), name)
+    required = bool(spec.get("required", False))
+    default = spec.get("default")
+    if default is None and not required:
+        default = [] if kind == "list" else None
+    return Param(
+        name=name, type=kind, help=str(spec.get("help", "")).strip(), required=required,
+        default=default, min=spec.get("min"), max=spec.get("max"), choices=choices,
+        pattern=spec.get("pattern"), items=items, fields=fields,
+        min_items=spec.get("min_items"), example=spec.get("example"), playbook=playbook,
+        clause=clause_id,
+    )
+
+
+def _bound(raw: Any, path: Path, line: int | None, field_name: str) -> Bound:
+    if raw is None:
+        return Bound()
+    if isinstance(raw, list):
+        return Bound(values=tuple(raw))
+    if isinstance(raw, dict) and set(raw) <= {"min", "max", "values"}:
+        return Bound(values=tuple(raw.get("values", ())), min=raw.get("min"), max=raw.get("max"))
+    if isinstance(raw, str | int | float | bool):
+        return Bound(values=(raw,))
+    raise LibraryError(f"expected a list of values or {{min, max}}, found {raw!r}", path=path,
+                       line=line, field=field_name)
+
+
+def _load_playbook(raw: Any, path: Path, line: int | None, name: str) -> Playbook | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise LibraryError("expected a mapping with standard/fallback/walk_away", path=path,
+                           line=line, field=f"params.{name}.playbook")
+    return Playbook(
+        standard=raw.get("standard"),
+        fallback=_bound(raw.get("fallback"), path, line, f"params.{name}.playbook.fallback"),
+        walk_away=_bound(raw.get("walk_away"), path, line, f"params.{name}.playbook.walk_away"),
+        approver=raw.get("approver"),
+    )
+
+
+def _load_template(path: Path, clauses: dict[str, Clause],
+                   env: ImmutableSandboxedEnvironment) -> Template:
+    data = load_yaml(path, error=LibraryError)
+    if not isinstance(data, LineDict):
+        raise LibraryError("expected a mapping of template keys", path=path)
+    template_id = _require(data, "id", path)
+    if path.stem != template_id:
+        raise LibraryError(f"expected id '{path.stem}' (the file name), found '{template_id}'",
+                           path=path, line=line_of(data, "id"), field="id")
+    raw_entries = data.get("clauses")
+    if not isinstance(raw_entries, list) or not raw_entries:
+        raise LibraryError("expected a non-empty list of clauses", path=path,
+                           line=line_of(data, "clauses"), field="clauses")
+    entries = []
+    seen = set()
+    for index, raw in enumerate(raw_entries):
+        line = raw_entries.item_lines[index] if hasattr(raw_entries, "item_lines") else None
+        clause_id, when = (raw, None) if isinstance(raw, str) else (
+            (raw.get("id"), raw.get("when")) if isinstance(raw, dict) else (None, None))
+        if clause_id not in clauses:
+            from .params import suggest
+
+            hint = suggest(str(clause_id), tuple(clauses))
+            raise LibraryError(f"unknown clause '{clause_id}'{hint}", path=path, line=line,
+                               field=f"clauses[{index}]")
+        if clause_id in seen:
+            raise LibraryError(f"clause '{clause_id}' listed twice", path=path, line=line,
+                               field=f"clauses[{index}]")
+        seen.add(clause_id)
+        if when is not None:
+            _compile_expression(env, str(when), path, line, f"clauses[{index}].when")
+        entries.append(TemplateEntry(clause_id, str(when) if when is not None else None))
+    attachments = []
+    for index, raw in enumerate(data.get("attachments") or []):
+        if not isinstance(raw, dict) or "licence_from" not in raw:
+            raise LibraryError("expected an attachment with 'licence_from'", path=path,
+                               line=line_of(data, "attachments"), field=f"attachments[{index}]")
+        if raw.get("when") is not None:
+            _compile_expression(env, str(raw["when"]), path, line_of(raw, "when"),
+                                f"attachments[{index}].when")
+        attachments.append(Attachment(str(raw["licence_from"]),
+                                      str(raw["when"]) if raw.get("when") is not None else None,
+                                      raw.get("title")))
+    return Template(
+        id=template_id, title=_require(data, "title", path),
+        version=str(data.get("version", "1.0.0")),
+        description=str(data.get("description", "")).strip(), entries=tuple(entries),
+        attachments=tuple(attachments), path=str(path),
+    )
+
+
+def _load_licences(folder: Path) -> dict[str, Licence]:
+    licences: dict[str, Licence] = {}
+    if not folder.is_dir():
+        return licences
+    for path in sorted(folder.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        title = text.strip().splitlines()[0].strip()
+        licences[path.stem] = Licence(
+            spdx_id=path.stem, title=title, text=text,
+            source=LICENCE_SOURCES.get(path.stem, "clauses/licenses/" + path.name),
+        )
+    return licences

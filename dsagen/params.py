@@ -1,0 +1,286 @@
+"""Typed clause parameters: their schema, value checking and playbook positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PARAM_TYPES = ("str", "text", "int", "float", "bool", "date", "enum", "list", "object")
+POSITIONS = ("standard", "fallback", "approval", "walk-away")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A set of values: explicit values, an inclusive range, or both."""
+
+    values: tuple[Any, ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+    def contains(self, value: Any) -> bool:
+        if self.values and _normal(value) in {_normal(v) for v in self.values}:
+            return True
+        if self.min is None and self.max is None:
+            return False
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def excludes(self, value: Any) -> bool:
+        """For walk-away limits: values listed, or numbers outside [min, max]."""
+        if self.values and _normal(value) in {_normal(v) for v in self.values}:
+            return True
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        )
+
+    def describe_limit(self) -> str:
+        """A walk-away limit in words: what is refused."""
+        parts = []
+        if self.values:
+            parts.append(", ".join(_show(v) for v in self.values))
+        if self.min is not None:
+            parts.append(f"below {self.min:g}")
+        if self.max is not None:
+            parts.append(f"above {self.max:g}")
+        return " or ".join(parts)
+
+    def describe(self) -> str:
+        parts = []
+        if self.values:
+            parts.append(", ".join(_show(v) for v in self.values))
+        if self.min is not None and self.max is not None:
+            parts.append(f"{self.min:g}–{self.max:g}")
+        elif self.min is not None:
+            parts.append(f"at least {self.min:g}")
+        elif self.max is not None:
+            parts.append(f"at most {self.max:g}")
+        return "; ".join(parts)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(sorted(str(v) for v in value))
+    if isinstance(value, str):
+        return value.strip().casefold()
+    return value
+
+
+@dataclass(frozen=True)
+class Playbook:
+    """Negotiating positions for one parameter: what we send, what we concede, what we refuse."""
+
+    standard: Any = None
+    fallback: Bound = field(default_factory=Bound)
+    walk_away: Bound = field(default_factory=Bound)
+    approver: str | None = None
+
+    def position(self, value: Any) -> str:
+        if self.standard is not None and _normal(value) == _normal(self.standard):
+            return "standard"
+        if self.walk_away.excludes(value):
+            return "walk-away"
+        if self.fallback.contains(value):
+            return "fallback"
+        return "approval"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed parameter of a clause, as declared in the clause file."""
+
+    name: str
+    type: str
+    help: str = ""
+    required: bool = False
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    items: Param | None = None
+    fields: dict[str, Param] = field(default_factory=dict)
+    min_items: int | None = None
+    example: Any = None
+    playbook: Playbook | None = None
+    clause: str = ""
+
+    def describe_type(self) -> str:
+        if self.type == "enum":
+            return "one of " + ", ".join(self.choices)
+        if self.type == "list" and self.items is not None:
+            return f"a list of {self.items.describe_type()}"
+        if self.type == "int":
+            return "a whole number" + _range_text(self.min, self.max)
+        if self.type == "float":
+            return "a number" + _range_text(self.min, self.max)
+        if self.type == "date":
+            return "a date (YYYY-MM-DD)"
+        if self.type == "bool":
+            return "true or false"
+        if self.type == "object":
+            return "a mapping with keys " + ", ".join(self.fields)
+        return "text"
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f" from {low:g} to {high:g}"
+    if low is not None:
+        return f" of at least {low:g}"
+    if high is not None:
+        return f" of at most {high:g}"
+    return ""
+
+
+class ValueProblem(Exception):
+    """Raised by check_value; the caller adds file and line."""
+
+    def __init__(self, message: str, subfield: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.subfield = subfield
+        self.line = line
+
+
+def found(value: Any) -> str:
+    """How a found value is shown in an error message."""
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"'{shown}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def check_value(param: Param, value: Any) -> Any:
+    """Return `value` coerced to the parameter's type, or raise ValueProblem naming the rule."""
+    expected = param.describe_type()
+    kind = param.type
+    if kind in ("str", "text"):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        text = str(value).strip()
+        if param.required and not text:
+            raise ValueProblem("expected non-empty text, found an empty value")
+        if param.pattern and not re.fullmatch(param.pattern, text):
+            raise ValueProblem(f"expected text matching {param.pattern}, found {found(text)}")
+        return _clean_text(text)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        _check_range(param, value, expected)
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        _check_range(param, float(value), expected)
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        return value
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueProblem(f"expected {expected}, found {found(value)}")
+    if kind == "enum":
+        if not isinstance(value, str) or value not in param.choices:
+            hint = _suggest(str(value), param.choices)
+            raise ValueProblem(f"expected {expected}, found {found(value)}{hint}")
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        if param.min_items is not None and len(value) < param.min_items:
+            raise ValueProblem(
+                f"expected at least {param.min_items} item(s), found {len(value)}"
+            )
+        assert param.items is not None
+        out = []
+        lines = getattr(value, "item_lines", None)
+        for index, item in enumerate(value):
+            try:
+                out.append(check_value(param.items, item))
+            except ValueProblem as problem:
+                sub = f"[{index}]" + (f".{problem.subfield}" if problem.subfield else "")
+                line = problem.line or (lines[index] if lines else None)
+                raise ValueProblem(problem.message, sub, line) from None
+        return out
+    if kind == "object":
+        if not isinstance(value, dict):
+            raise ValueProblem(f"expected {expected}, found {found(value)}")
+        result: dict[str, Any] = {}
+        key_lines = getattr(value, "key_lines", {})
+        for key in value:
+            if key not in param.fields:
+                hint = _suggest(key, tuple(param.fields))
+                raise ValueProblem(
+                    f"unknown key '{key}'{hint}; expected one of {', '.join(param.fields)}",
+                    key,
+                    key_lines.get(key),
+                )
+        for name, sub in param.fields.items():
+            if name in value:
+                try:
+                    result[name] = check_value(sub, value[name])
+                except ValueProblem as problem:
+                    path = name + (f".{problem.subfield}" if problem.subfield else "")
+                    if problem.subfield.startswith("["):
+                        path = name + problem.subfield
+                    line = problem.line or getattr(value, "value_lines", {}).get(name)
+                    raise ValueProblem(problem.message, path, line) from None
+            elif sub.required:
+                raise ValueProblem(f"missing required key '{name}' ({sub.describe_type()})", name)
+            else:
+                result[name] = sub.default
+        return result
+    raise ValueProblem(f"unsupported parameter type {kind}")
+
+
+def _check_range(param: Param, value: float, expected: str) -> None:
+    if (param.min is not None and value < param.min) or (
+        param.max is not None and value > param.max
+    ):
+        raise ValueProblem(f"expected {expected}, found {value:g}")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(text: str) -> str:
+    """Partner text must not smuggle control characters (they are invalid in XML)."""
+    return _CONTROL.sub("", text)
+
+
+def _suggest(word: str, candidates: tuple[str, ...] | list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+suggest = _suggest

@@ -1,0 +1,101 @@
+"""YAML loading that remembers where every value came from, so errors can name file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping from YAML that knows the line of itself and of each of its keys."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+    value_lines: dict[str, int]
+
+
+class LineList(list):  # type: ignore[type-arg]
+    """A sequence from YAML that knows the line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.value_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) or key is None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a plain key, found {type(key).__name__}", key_node.start_mark
+            )
+        key = str(key) if not isinstance(key, str) else key
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+        result.value_lines[key] = value_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+MAX_YAML_BYTES = 2_000_000
+
+
+def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
+    """Parse one YAML file (safe loader, size-limited) into LineDict/LineList values."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", path=path) from None
+    if size > MAX_YAML_BYTES:
+        raise error(f"expected a YAML file under {MAX_YAML_BYTES} bytes, found {size}", path=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"expected UTF-8 text, found an invalid byte at offset {exc.start}", path=path)
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", path=path) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise error(f"malformed YAML: {problem}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise error(f"malformed YAML: {exc}", path=path) from None
+
+
+def line_of(mapping: Any, key: str | None = None) -> int | None:
+    """Best-known line of `mapping[key]` (or of the mapping itself)."""
+    if isinstance(mapping, LineDict):
+        if key is not None and key in mapping.value_lines:
+            return mapping.value_lines[key]
+        return mapping.line or None
+    if isinstance(mapping, LineList):
+        return mapping.line or None
+    return None

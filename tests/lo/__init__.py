@@ -1,0 +1,1 @@
+"""Real-client (LibreOffice) helpers for tests; see :mod:`tests.lo.client`."""

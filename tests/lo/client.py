@@ -1,0 +1,439 @@
+"""Drive a real LibreOffice from the venv's pytest, to check documents with a real client.
+
+The venv cannot ``import uno`` (Debian's python3-uno only serves ``/usr/bin/python3``), so:
+
+* one headless ``soffice`` per test process is started lazily on first use, listening on a
+  private pipe ``dsagen_<pid>_<token>`` with a private profile
+  ``/tmp/dsagen-lo-<pid>-<token>/``; it is killed (with its profile) at interpreter exit;
+* every call runs ``/usr/bin/python3 tests/lo/uno_worker.py '<json>'`` (about 60 ms of
+  interpreter start-up), which connects to that pipe, does one thing and prints JSON.
+
+Every subprocess has a timeout. If soffice dies or a call times out, the office is killed and
+restarted on the next call; the failing call raises :class:`LibreOfficeError`.
+
+Text returned by :func:`paragraphs`, :func:`accept_all` and :func:`reject_all` is the body of
+the document as LibreOffice's model holds it: each paragraph's string, in document order, table
+cells row by row (nested tables included), paragraphs that are empty or whitespace-only
+dropped. Headers, footers, footnotes, comments and text frames are not included. Field results
+(e.g. a REF field's displayed text) are included as displayed.
+
+Environment overrides: ``DSAGEN_SOFFICE`` (soffice binary), ``DSAGEN_UNO_PYTHON``
+(interpreter that can ``import uno``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+WORKER = Path(__file__).with_name("uno_worker.py")
+UNO_PYTHON = os.environ.get("DSAGEN_UNO_PYTHON", "/usr/bin/python3")
+
+#: Seconds allowed for soffice to start and accept connections (first start builds a profile).
+START_TIMEOUT = 90.0
+#: Default seconds allowed for one UNO call (open + work + save).
+CALL_TIMEOUT = 60.0
+#: Default seconds allowed for one ``soffice --convert-to`` run.
+CONVERT_TIMEOUT = 120.0
+
+DOCX_FILTER = "MS Word 2007 XML"
+#: Short format names for :func:`convert` -> soffice ``--convert-to`` argument.
+CONVERT_FORMATS = {
+    "txt": "txt:Text (encoded):UTF8",
+    "docx": f"docx:{DOCX_FILTER}",
+}
+
+
+class LibreOfficeError(RuntimeError):
+    """LibreOffice failed, timed out or reported an error for a request."""
+
+
+class _CallTimeout(LibreOfficeError):
+    pass
+
+
+def soffice_binary() -> str | None:
+    return os.environ.get("DSAGEN_SOFFICE") or shutil.which("soffice")
+
+
+@functools.lru_cache(maxsize=1)
+def soffice_available() -> bool:
+    """True when soffice is on PATH and the UNO interpreter can ``import uno``."""
+    if soffice_binary() is None or not Path(UNO_PYTHON).exists():
+        return False
+    try:
+        probe = subprocess.run(
+            [UNO_PYTHON, "-c", "import uno"], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def unavailable_reason() -> str:
+    """Human-readable reason why :func:`soffice_available` is false (for skip messages)."""
+    if soffice_binary() is None:
+        return (
+            "LibreOffice not installed: no 'soffice' on PATH "
+            "(apt-get install libreoffice-writer-nogui python3-uno)"
+        )
+    return f"{UNO_PYTHON} cannot 'import uno' (apt-get install python3-uno)"
+
+
+# ------------------------------------------------------------------------------------------------
+# the long-lived office
+# ------------------------------------------------------------------------------------------------
+
+
+def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """Terminate the process group we created for ``proc`` (oosplash + soffice.bin)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    # soffice.bin may outlive oosplash: always sweep the group we own.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+class _Office:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.profile: Path | None = None
+        self.pipe = ""
+        self.log: Path | None = None
+        self.owner_pid = 0
+        self.convert_profile: Path | None = None
+        self._atexit = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _log_tail(self) -> str:
+        if self.log is None or not self.log.exists():
+            return ""
+        text = self.log.read_text(errors="replace").strip()
+        return f"\nsoffice output:\n{text[-2000:]}" if text else ""
+
+    def start(self) -> None:
+        soffice = soffice_binary()
+        if not soffice_available() or soffice is None:
+            raise LibreOfficeError(unavailable_reason())
+        pid = os.getpid()
+        token = uuid.uuid4().hex[:8]
+        self.profile = Path(tempfile.mkdtemp(prefix=f"dsagen-lo-{pid}-{token}-", dir="/tmp"))
+        self.pipe = f"dsagen_{pid}_{token}"
+        self.log = self.profile / "soffice.log"
+        self.owner_pid = pid
+        if not self._atexit:
+            atexit.register(self.stop)
+            self._atexit = True
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    soffice,
+                    "--headless",
+                    "--invisible",
+                    "--nologo",
+                    "--norestore",
+                    "--nodefault",
+                    "--nolockcheck",
+                    f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
+                    f"-env:UserInstallation={(self.profile / 'user').as_uri()}",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: killpg reaches soffice.bin
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                code = self.proc.returncode
+                tail = self._log_tail()
+                self.stop()
+                raise LibreOfficeError(f"soffice exited with status {code} at start-up{tail}")
+            try:
+                self._run({"cmd": "ping", "connect_timeout": 2}, timeout=30)
+                return
+            except LibreOfficeError:
+                if time.monotonic() >= deadline:
+                    tail = self._log_tail()
+                    self.stop()
+                    raise LibreOfficeError(
+                        f"soffice did not accept connections on pipe {self.pipe!r} within "
+                        f"{START_TIMEOUT:.0f}s{tail}"
+                    ) from None
+
+    def stop(self) -> None:
+        with self.lock:
+            if self.owner_pid and self.owner_pid != os.getpid():  # forked child: not ours
+                return
+            proc, self.proc = self.proc, None
+            if proc is not None and proc.poll() is None:
+                try:  # polite first: lets soffice remove its pipe and lock files
+                    self._run({"cmd": "terminate", "connect_timeout": 1}, timeout=10)
+                except LibreOfficeError:
+                    pass
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+            if proc is not None:
+                _kill_group(proc, grace=3)
+            for d in (self.profile, self.convert_profile):
+                if d is not None:
+                    shutil.rmtree(d, ignore_errors=True)
+            self.profile = self.convert_profile = None
+
+    def ensure(self) -> None:
+        if self.proc is None or self.proc.poll() is not None or self.owner_pid != os.getpid():
+            if self.proc is not None and self.owner_pid == os.getpid():
+                self.stop()  # died under us: clean up before restarting
+            self.proc = None
+            self.start()
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def _run(self, command: dict[str, Any], timeout: float) -> Any:
+        command = {"pipe": self.pipe, **command}
+        try:
+            done = subprocess.run(
+                [UNO_PYTHON, str(WORKER), json.dumps(command)],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+                text=True,
+            )
+        except subprocess.TimeoutExpired:
+            raise _CallTimeout(
+                f"LibreOffice call {command['cmd']!r} timed out after {timeout:.0f}s"
+            ) from None
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            raise LibreOfficeError(
+                f"uno_worker {command['cmd']!r} crashed (status {done.returncode}): "
+                f"{done.stderr.strip()[-2000:]}"
+            )
+        reply = json.loads(lines[-1])
+        if not reply["ok"]:
+            detail = f"\n{reply['traceback']}" if reply.get("traceback") else ""
+            raise LibreOfficeError(f"LibreOffice {command['cmd']}: {reply['error']}{detail}")
+        return reply["result"]
+
+    def call(self, command: dict[str, Any], timeout: float = CALL_TIMEOUT) -> Any:
+        with self.lock:
+            self.ensure()
+            try:
+                return self._run(command, timeout)
+            except _CallTimeout:
+                self.stop()  # a hung office poisons later calls: restart on the next one
+                raise
+            except LibreOfficeError:
+                if self.proc is not None and self.proc.poll() is not None:
+                    self.stop()  # it crashed: clean up; the next call restarts it
+                raise
+
+
+_OFFICE = _Office()
+
+
+def shutdown() -> None:
+    """Stop this process's soffice now (it is also stopped automatically at exit)."""
+    _OFFICE.stop()
+
+
+def _abs(path: Path | str) -> str:
+    p = Path(path).resolve()
+    return str(p)
+
+
+def _src(path: Path | str) -> str:
+    p = Path(path).resolve()
+    if not p.is_file():
+        raise LibreOfficeError(f"no such file: {p}")
+    return str(p)
+
+
+# ------------------------------------------------------------------------------------------------
+# public API
+# ------------------------------------------------------------------------------------------------
+
+
+def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT) -> Path:
+    """``soffice --headless --convert-to fmt`` into ``outdir``; return the produced file.
+
+    ``fmt`` is ``pdf``, ``txt`` (UTF-8 text), ``docx``, ``odt``, ... or a full soffice
+    ``ext:Filter:options`` spec. Uses a separate soffice with a private profile (kept for the
+    life of the process, so only the first conversion pays for creating it).
+    """
+    soffice = soffice_binary()
+    if not soffice_available() or soffice is None:
+        raise LibreOfficeError(unavailable_reason())
+    source = Path(_src(src))
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    spec = CONVERT_FORMATS.get(fmt, fmt)
+    ext = spec.split(":", 1)[0]
+    target = outdir / f"{source.stem}.{ext}"
+    with _OFFICE.lock:
+        if _OFFICE.convert_profile is None:
+            _OFFICE.convert_profile = Path(
+                tempfile.mkdtemp(prefix=f"dsagen-lo-{os.getpid()}-convert-", dir="/tmp")
+            )
+            if not _OFFICE._atexit:
+                atexit.register(_OFFICE.stop)
+                _OFFICE._atexit = True
+        profile = _OFFICE.convert_profile
+        if target.exists():
+            target.unlink()
+        cmd = [
+            soffice,
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nolockcheck",
+            f"-env:UserInstallation={(profile / 'user').as_uri()}",
+            "--convert-to",
+            spec,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc, grace=1)
+            raise LibreOfficeError(
+                f"soffice --convert-to {spec} {source.name} timed out after {timeout:.0f}s"
+            ) from None
+        finally:
+            _kill_group(proc, grace=1)  # no-op when it exited; reaps stray soffice.bin
+    if proc.returncode != 0 or not target.is_file():
+        raise LibreOfficeError(
+            f"soffice --convert-to {spec} {source.name} failed (status {proc.returncode}): "
+            f"{out.decode(errors='replace').strip()[-2000:]}"
+        )
+    return target
+
+
+def edit(
+    src: Path,
+    dst: Path,
+    edits: list[dict[str, Any]],
+    track_changes: bool,
+    author: str = "Partner Counsel",
+) -> None:
+    """Open ``src`` in LibreOffice, apply ``edits`` as ``author``, save DOCX to ``dst``.
+
+    ``track_changes`` sets the document's RecordChanges (so True produces w:ins/w:del by
+    ``author``; False edits silently, even if the DOCX had tracking switched on).
+
+    Edits (``find`` is literal, case-sensitive, searched in body and tables; not found ->
+    LibreOfficeError):
+
+    * ``{"op": "replace", "find": s, "replace": r, "all": False}``
+    * ``{"op": "delete_text", "find": s, "all": False}``
+    * ``{"op": "insert_after", "find": s, "text": t, "sep": " "}`` -- append ``t`` at the end of
+      the paragraph containing ``s``; ``sep`` is put in between unless either side already
+      has whitespace there
+    * ``{"op": "insert_paragraph_after", "find": s, "text": t}`` -- new paragraph (same style)
+    * ``{"op": "delete_paragraph", "find": s}`` -- the paragraph including its mark
+    """
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    _OFFICE.call(
+        {
+            "cmd": "edit",
+            "src": _src(src),
+            "dst": _abs(dst),
+            "edits": edits,
+            "track_changes": bool(track_changes),
+            "author": author,
+        }
+    )
+
+
+def accept_all(src: Path, dst: Path | None = None) -> list[str]:
+    """Accept every tracked change (``.uno:AcceptAllTrackedChanges``) and return the body text.
+
+    ``src`` is not modified; pass ``dst`` to also save the accepted document as DOCX.
+    """
+    return _OFFICE.call({"cmd": "accept_all", "src": _src(src), "dst": _abs(dst) if dst else None})
+
+
+def reject_all(src: Path, dst: Path | None = None) -> list[str]:
+    """Reject every tracked change (``.uno:RejectAllTrackedChanges``) and return the body text.
+
+    ``src`` is not modified; pass ``dst`` to also save the rejected document as DOCX.
+    """
+    return _OFFICE.call({"cmd": "reject_all", "src": _src(src), "dst": _abs(dst) if dst else None})
+
+
+def paragraphs(src: Path) -> list[str]:
+    """Body paragraph texts with revisions left *unresolved* (LibreOffice's raw model text).
+
+    For a document without tracked changes this is simply its text. With tracked changes it is
+    the "show changes" view: deleted text AND inserted text are both present (a replacement of
+    "36" by "60" reads "3660"; a deleted paragraph is still listed). Use :func:`accept_all` /
+    :func:`reject_all` for the resolved views.
+    """
+    return _OFFICE.call({"cmd": "paragraphs", "src": _src(src)})
+
+
+def redline_count(src: Path) -> int:
+    """Number of tracked changes LibreOffice sees (``document.Redlines.Count``)."""
+    return int(_OFFICE.call({"cmd": "redline_count", "src": _src(src)}))
+
+
+def redlines(src: Path) -> list[dict[str, Any]]:
+    """Tracked changes as dicts: RedlineType (Insert/Delete/Format/ParagraphFormat/...),
+    RedlineAuthor, RedlineDateTime (ISO, seconds), RedlineComment, text."""
+    return _OFFICE.call({"cmd": "redlines", "src": _src(src)})
+
+
+def bookmarks(src: Path) -> list[str]:
+    """Bookmark names LibreOffice sees, in its order."""
+    return _OFFICE.call({"cmd": "bookmarks", "src": _src(src)})
+
+
+def roundtrip(src: Path, dst: Path) -> None:
+    """Open ``src`` and save it unchanged as DOCX to ``dst``."""
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    _OFFICE.call({"cmd": "roundtrip", "src": _src(src), "dst": _abs(dst)})
+
+
+def save_as(src: Path, dst: Path, filter_name: str) -> None:
+    """Open ``src`` in the shared office and store it with any export filter (e.g.
+    ``writer_pdf_Export``, ``Text (encoded)``, ``writer8``); faster than :func:`convert`."""
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    _OFFICE.call({"cmd": "store", "src": _src(src), "dst": _abs(dst), "filter": filter_name})
