@@ -254,7 +254,11 @@ def _cover_xml(body: _Body, agreement: Agreement) -> None:
 def _schedules_xml(body: _Body, agreement: Agreement) -> None:
     for number, schedule in enumerate(agreement.schedules, start=1):
         body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
-        body.add(_paragraph("DsaUnnumberedHeading", _run(f"Schedule {number}: {schedule.title}")))
+        bookmark = body.bookmark_id()
+        body.add(_paragraph(
+            "DsaUnnumberedHeading",
+            f'<w:bookmarkStart w:id="{bookmark}" w:name="_dsa_schedule_{number}"/>'
+            + _run(f"Schedule {number}: {schedule.title}") + f'<w:bookmarkEnd w:id="{bookmark}"/>'))
         body.add(_paragraph("DsaNote", _run(
             f"Attached verbatim ({schedule.spdx_id}). Source: {schedule.source}.")))
         for block in schedule.text.strip().split("\n\n"):

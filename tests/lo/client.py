@@ -17,6 +17,13 @@ cells row by row (nested tables included), paragraphs that are empty or whitespa
 dropped. Headers, footers, footnotes, comments and text frames are not included. Field results
 (e.g. a REF field's displayed text) are included as displayed.
 
+LibreOffice 7.4 quirks worth knowing when asserting on results (see the harness report):
+
+* a block-level ``w:sdt`` is imported as an Input field in its *first* paragraph whose text ends
+  in ``"\r"`` -- :func:`paragraphs` returns that ``"\r"`` as is;
+* ``w:date`` on revisions is LibreOffice's *local* time with a ``Z`` suffix, whole seconds;
+* the ``txt`` export of :func:`convert` starts with a UTF-8 BOM (read with ``utf-8-sig``).
+
 Environment overrides: ``DSAGEN_SOFFICE`` (soffice binary), ``DSAGEN_UNO_PYTHON``
 (interpreter that can ``import uno``).
 """
@@ -64,7 +71,7 @@ class _CallTimeout(LibreOfficeError):
 
 
 def soffice_binary() -> str | None:
-    return os.environ.get("DSAGEN_SOFFICE") or shutil.which("soffice")
+    return shutil.which(os.environ.get("DSAGEN_SOFFICE") or "soffice")
 
 
 @functools.lru_cache(maxsize=1)
@@ -237,7 +244,13 @@ class _Office:
                 f"uno_worker {command['cmd']!r} crashed (status {done.returncode}): "
                 f"{done.stderr.strip()[-2000:]}"
             )
-        reply = json.loads(lines[-1])
+        try:
+            reply = json.loads(lines[-1])
+        except json.JSONDecodeError:
+            raise LibreOfficeError(
+                f"uno_worker {command['cmd']!r} printed no JSON result: {done.stdout[-2000:]!r} "
+                f"{done.stderr.strip()[-2000:]}"
+            ) from None
         if not reply["ok"]:
             detail = f"\n{reply['traceback']}" if reply.get("traceback") else ""
             raise LibreOfficeError(f"LibreOffice {command['cmd']}: {reply['error']}{detail}")
@@ -298,6 +311,8 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
     spec = CONVERT_FORMATS.get(fmt, fmt)
     ext = spec.split(":", 1)[0]
     target = outdir / f"{source.stem}.{ext}"
+    if target.resolve() == source:
+        raise LibreOfficeError(f"convert would overwrite its source {source}; use another outdir")
     with _OFFICE.lock:
         if _OFFICE.convert_profile is None:
             _OFFICE.convert_profile = Path(
