@@ -159,7 +159,9 @@ def parse_xml(data: bytes, *, part: str, label: str) -> etree._Element:
     if root is None:
         raise DocumentError(f"malformed XML in {part}: empty document", path=label)
     if root.getroottree().docinfo.doctype:
-        raise DocumentError(f"unsafe XML in {part}: DOCTYPE declarations are not allowed", path=label)
+        raise DocumentError(
+            f"unsafe XML in {part}: DOCTYPE declarations are not allowed", path=label
+        )
     return root
 
 
@@ -231,8 +233,7 @@ def _check_signature(data: bytes, label: str) -> None:
         )
     if not data.startswith(b"PK"):
         raise DocumentError(
-            "not a DOCX file: expected a ZIP (Office Open XML) package, found "
-            + _describe(data),
+            "not a DOCX file: expected a ZIP (Office Open XML) package, found " + _describe(data),
             path=label,
         )
 
@@ -301,14 +302,12 @@ def _check_members(archive: zipfile.ZipFile, label: str) -> None:
                 f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} MB uncompressed",
                 path=label,
             )
-        if (
-            info.file_size > RATIO_MIN_SIZE
-            and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
         ):
             ratio = info.file_size // max(info.compress_size, 1)
             raise DocumentError(
-                f"zip bomb suspected: member {member} compresses {ratio}:1 "
-                f"(limit {MAX_RATIO}:1)",
+                f"zip bomb suspected: member {member} compresses {ratio}:1 (limit {MAX_RATIO}:1)",
                 path=label,
             )
 

@@ -23,6 +23,7 @@ from docx.shared import Pt
 from lxml import etree
 
 from ..assemble import Agreement, Paragraph, Section
+from ..partners import canonical_json
 from ..textfilters import long_date
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -182,7 +183,8 @@ def _section_xml(body: _Body, section: Section, anchors: dict[str, str]) -> None
     bookmark = body.bookmark_id()
     start = f'<w:bookmarkStart w:id="{bookmark}" w:name="{section.anchor}"/>'
     style = "DsaHeading" if section.numbered else "DsaUnnumberedHeading"
-    paragraphs = [start + _run(section.title)]
+    # The anchor wraps the heading only: LibreOffice moves bookmarks that span paragraphs.
+    paragraphs = [start + _run(section.title) + f'<w:bookmarkEnd w:id="{bookmark}"/>']
     styles = [style]
     for paragraph in section.paragraphs:
         if not section.numbered and paragraph.level == 2:
@@ -192,7 +194,6 @@ def _section_xml(body: _Body, section: Section, anchors: dict[str, str]) -> None
         level = paragraph.level if section.numbered else 0
         styles.append(LEVEL_STYLE[min(level, 3)])
         paragraphs.append(_spans_xml(paragraph, anchors))
-    paragraphs[-1] += f'<w:bookmarkEnd w:id="{bookmark}"/>'
     for style_id, content in zip(styles, paragraphs, strict=True):
         extra = ""
         if style_id == "DsaRecital":
@@ -307,6 +308,8 @@ def _custom_properties(document: docx.document.Document, agreement: Agreement) -
         "dsagen.params_sha256": agreement.params_digest,
         "dsagen.manifest": json.dumps(manifest(agreement), sort_keys=True,
                                       separators=(",", ":")),
+        # The parameters themselves, so a standard DOCX is enough to recover what changed.
+        "dsagen.params": canonical_json(agreement.parameters),
     }
     props = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" '

@@ -1,0 +1,118 @@
+"""Align the clauses of two documents: by anchor first, then by heading and text similarity.
+
+Anchors make repeated boilerplate unambiguous (the phantom-move failure of sequence aligners,
+comparison.md §0.2). Without anchors, candidates are scored on heading and body similarity and
+paired best-first, which is robust to renumbering and to clauses moved, inserted or deleted.
+A matched pair out of sequence (not on the longest increasing run) is a move.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .normalize import comparable, cosmetic_key
+from .segments import Segment
+
+MATCH_THRESHOLD = 0.55
+
+
+@dataclass(frozen=True)
+class ClausePair:
+    standard: Segment | None
+    negotiated: Segment | None
+    moved: bool = False
+    method: str = ""  # "anchor" | "similarity" | "" (added/removed)
+    score: float = 1.0
+
+
+def _score(a: Segment, b: Segment) -> float:
+    title = fuzz.ratio(cosmetic_key(a.title), cosmetic_key(b.title)) / 100
+    left, right = comparable(a.full_text), comparable(b.full_text)
+    if not left and not right:
+        body = 1.0
+    elif not left or not right:
+        body = 0.0
+    else:
+        body = fuzz.token_sort_ratio(left[:4000], right[:4000]) / 100
+    return 0.35 * title + 0.65 * body
+
+
+def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:
+    """Pairs in negotiated order, with removed standard clauses placed where they were."""
+    matched: dict[int, tuple[int, str, float]] = {}  # std index -> (neg index, method, score)
+    used: set[int] = set()
+    by_key = {}
+    for j, seg in enumerate(negotiated):
+        if seg.anchor is not None and seg.key not in by_key:
+            by_key[seg.key] = j
+    for i, seg in enumerate(standard):
+        if seg.anchor is not None and seg.key in by_key and by_key[seg.key] not in used:
+            matched[i] = (by_key[seg.key], "anchor", 1.0)
+            used.add(by_key[seg.key])
+    # Front matter pairs with front matter.
+    if standard and negotiated and standard[0].key == "_front" and negotiated[0].key == "_front":
+        if 0 not in matched and 0 not in used:
+            matched[0] = (0, "position", 1.0)
+            used.add(0)
+    candidates = []
+    for i, a in enumerate(standard):
+        if i in matched:
+            continue
+        for j, b in enumerate(negotiated):
+            if j in used or (a.anchor is not None and b.anchor is not None):
+                continue
+            score = _score(a, b)
+            if score >= MATCH_THRESHOLD:
+                # Prefer nearby positions when scores tie (repeated boilerplate).
+                candidates.append((score, -abs(i - j), i, j))
+    for score, _distance, i, j in sorted(candidates, reverse=True):
+        if i in matched or j in used:
+            continue
+        matched[i] = (j, "similarity", score)
+        used.add(j)
+    in_order = _longest_increasing([matched[i][0] for i in sorted(matched)])
+    pairs: list[ClausePair] = []
+    std_of_neg = {j: i for i, (j, _, _) in matched.items()}
+    for j, seg in enumerate(negotiated):
+        if j in std_of_neg:
+            i = std_of_neg[j]
+            _, method, score = matched[i]
+            pairs.append(ClausePair(standard[i], seg, moved=j not in in_order, method=method,
+                                    score=score))
+        else:
+            pairs.append(ClausePair(None, seg))
+    # Insert removed clauses after the pair holding their standard predecessor.
+    for i, seg in enumerate(standard):
+        if i in matched:
+            continue
+        position = 0
+        for k, pair in enumerate(pairs):
+            if pair.standard is not None and pair.standard.index < seg.index:
+                position = k + 1
+        pairs.insert(position, ClausePair(seg, None))
+    return pairs
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """The values on one longest strictly increasing subsequence (patience sorting)."""
+    tails: list[int] = []
+    tails_at: list[int] = []
+    previous: list[int] = [-1] * len(values)
+    for k, value in enumerate(values):
+        pos = bisect.bisect_left(tails, value)
+        if pos == len(tails):
+            tails.append(value)
+            tails_at.append(k)
+        else:
+            tails[pos] = value
+            tails_at[pos] = k
+        previous[k] = tails_at[pos - 1] if pos else -1
+    result: set[int] = set()
+    k = tails_at[-1] if tails_at else -1
+    while k >= 0:
+        result.add(values[k])
+        k = previous[k]
+    return result

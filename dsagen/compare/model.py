@@ -1,0 +1,162 @@
+"""The comparison result as plain data, and its stable JSON form (docs/compare-json.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..read.docx import ViewParagraph
+from .diff import Piece
+
+STATUSES = ("unchanged", "cosmetic", "modified", "added", "removed", "moved")
+SEVERITIES = ("standard", "fallback", "approval", "walk-away")
+
+
+def worse(a: str | None, b: str | None) -> str | None:
+    """The more severe of two severities (None < standard < fallback < approval < walk-away)."""
+    order = {None: -1, **{s: i for i, s in enumerate(SEVERITIES)}}
+    return a if order[a] >= order[b] else b
+
+
+@dataclass
+class Change:
+    op: str  # insert | delete | replace | move
+    standard: str
+    negotiated: str
+    tracked: bool
+    author: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class ParameterChange:
+    name: str
+    standard: Any
+    negotiated: Any
+    position: str
+    note: str = ""
+
+
+@dataclass
+class RuleFinding:
+    """A regulatory rule a negotiated change breaks (filled by dsagen.lint)."""
+
+    rule: str
+    citation: str
+    message: str
+
+
+@dataclass
+class ParagraphDiff:
+    """One paragraph of a clause pair: what the redline writer replays."""
+
+    kind: str  # equal | modify | insert | delete
+    standard: ViewParagraph | None
+    negotiated: ViewParagraph | None
+    pieces: list[Piece] = field(default_factory=list)
+    tracked: bool = False
+    author: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class ClauseResult:
+    id: str | None
+    title: str
+    status: str
+    severity: str | None
+    changes: list[Change] = field(default_factory=list)
+    parameters: list[ParameterChange] = field(default_factory=list)
+    variant_standard: str | None = None
+    variant_negotiated: str | None = None
+    version: str | None = None
+    alignment: str = ""
+    notes: list[str] = field(default_factory=list)
+    rules: list[RuleFinding] = field(default_factory=list)
+    paragraphs: list[ParagraphDiff] = field(default_factory=list)
+    heading_standard: ViewParagraph | None = None
+    heading_negotiated: ViewParagraph | None = None
+    moved_from: int | None = None  # index of the clause in the standard, for moves
+
+    @property
+    def substantive(self) -> bool:
+        return self.status in ("modified", "added", "removed", "moved")
+
+    @property
+    def untracked(self) -> bool:
+        return any(not c.tracked for c in self.changes)
+
+
+@dataclass
+class Comparison:
+    standard: str
+    negotiated: str
+    clauses: list[ClauseResult]
+    revisions: int  # tracked revisions found in the negotiated file
+    authors: list[str]
+    aligned_by: str  # "anchors" | "headings"
+    standard_paragraphs: list[ViewParagraph] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        for clause in self.clauses:
+            counts[clause.status] += 1
+        return counts
+
+    @property
+    def worst(self) -> str | None:
+        result: str | None = None
+        for clause in self.clauses:
+            if clause.substantive:
+                result = worse(result, clause.severity)
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "dsagen.compare/1",
+            "standard": self.standard,
+            "negotiated": self.negotiated,
+            "aligned_by": self.aligned_by,
+            "revisions": self.revisions,
+            "authors": self.authors,
+            "summary": self.summary,
+            "worst_severity": self.worst,
+            "untracked_changes": sum(1 for c in self.clauses for ch in c.changes
+                                     if not ch.tracked),
+            "clauses": [_clause_json(c) for c in self.clauses],
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _clause_json(clause: ClauseResult) -> dict[str, Any]:
+    return {
+        "id": clause.id,
+        "title": clause.title,
+        "status": clause.status,
+        "severity": clause.severity,
+        "version": clause.version,
+        "variant": {"standard": clause.variant_standard,
+                    "negotiated": clause.variant_negotiated},
+        "alignment": clause.alignment,
+        "untracked": clause.untracked,
+        "changes": [{"op": c.op, "standard": c.standard, "negotiated": c.negotiated,
+                     "tracked": c.tracked, "author": c.author, "date": c.date}
+                    for c in clause.changes],
+        "parameters": [{"name": p.name, "standard": _plain(p.standard),
+                        "negotiated": _plain(p.negotiated), "position": p.position,
+                        "note": p.note} for p in clause.parameters],
+        "rules": [{"rule": r.rule, "citation": r.citation, "message": r.message}
+                  for r in clause.rules],
+        "notes": clause.notes,
+    }

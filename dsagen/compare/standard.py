@@ -1,0 +1,103 @@
+"""Where the standard comes from: a partner YAML (generated in memory) or a DOCX we issued.
+
+Either way the result is the standard as a read document plus, when known, the context that
+lets the classifier recover parameters: the library, the issued values, variants and numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DocumentError
+from ..library import Library
+from ..params import ValueProblem, check_value
+from ..read.docx import ReadDocument, read_docx
+
+
+@dataclass
+class StandardContext:
+    """What dsagen knows about how the standard was made."""
+
+    library: Library
+    values: dict[str, Any]
+    variants: dict[str, str] = field(default_factory=dict)  # clause id -> issued variant
+    versions: dict[str, str] = field(default_factory=dict)  # clause id -> issued version
+    numbers: dict[str, int] = field(default_factory=dict)  # clause id -> heading number
+    template: str | None = None
+    partner: str | None = None
+
+
+@dataclass
+class Standard:
+    document: ReadDocument
+    docx: bytes
+    context: StandardContext | None
+
+
+def standard_from_yaml(path: Path, library: Library, template: str | None = None) -> Standard:
+    from ..assemble import assemble
+    from ..partners import load_partner
+    from ..render.docx import render_docx
+
+    partner = load_partner(path, library, template_id=template)
+    agreement = assemble(partner, library)
+    data = render_docx(agreement)
+    context = StandardContext(
+        library=library, values=dict(partner.values),
+        variants={s.clause_id: s.variant for s in agreement.sections},
+        versions={s.clause_id: s.version for s in agreement.sections},
+        numbers={s.clause_id: s.number for s in agreement.sections if s.number is not None},
+        template=agreement.template_id, partner=agreement.partner)
+    return Standard(read_docx(data, name=str(path)), data, context)
+
+
+def standard_from_docx(path: Path, library: Library) -> Standard:
+    data = _read_bytes(path)
+    document = read_docx(data, name=str(path))
+    return Standard(document, data, context_from_properties(document, library))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("no such file", path=path) from None
+    except OSError as exc:
+        raise DocumentError(f"cannot read file ({exc.strerror})", path=path) from None
+
+
+def context_from_properties(document: ReadDocument, library: Library) -> StandardContext | None:
+    """Rebuild the context from the provenance dsagen stores in custom properties."""
+    props = document.custom_properties
+    if "dsagen.manifest" not in props or "dsagen.params" not in props:
+        return None
+    try:
+        manifest = json.loads(props["dsagen.manifest"])
+        raw_values = json.loads(props["dsagen.params"])
+    except ValueError:
+        return None
+    owners = library.param_owner()
+    values: dict[str, Any] = {}
+    for name, value in raw_values.items():
+        if name in owners and value is not None:
+            try:
+                values[name] = check_value(owners[name].params[name], value)
+            except ValueProblem:
+                values[name] = value
+        else:
+            values[name] = value
+    variants, versions, numbers = {}, {}, {}
+    counter = 0
+    for entry in manifest.get("clauses", []):
+        clause_id, _, rest = entry.partition("@")
+        version, _, variant = rest.partition("#")
+        variants[clause_id], versions[clause_id] = variant, version
+        clause = library.clauses.get(clause_id)
+        if clause is None or clause.numbered:
+            counter += 1
+            numbers[clause_id] = counter
+    return StandardContext(library, values, variants, versions, numbers,
+                           manifest.get("template"), manifest.get("partner"))

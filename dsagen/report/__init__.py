@@ -1,0 +1,1 @@
+"""Reports of a comparison: terminal summary, JSON, HTML (and PDF), DOCX redline."""
