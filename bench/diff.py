@@ -10,7 +10,6 @@ included), the best of several runs.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import random
 import subprocess

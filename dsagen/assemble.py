@@ -202,7 +202,7 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
 def _render(library: Library, clause: Clause, variant: str, source: str, line: int,
             context: dict[str, Any]) -> str:
     try:
-        return library.env.from_string(source).render(context)
+        return library.compiled(source).render(context)
     except TemplateRenderError:
         raise
     except jinja2.UndefinedError as exc:
@@ -219,15 +219,8 @@ def _render(library: Library, clause: Clause, variant: str, source: str, line: i
                                   ) from None
 
 
-_USED_CACHE: dict[str, frozenset[str]] = {}
-
-
 def _used_params(library: Library, source: str) -> frozenset[str]:
-    if source not in _USED_CACHE:
-        from jinja2 import meta
-
-        _USED_CACHE[source] = frozenset(meta.find_undeclared_variables(library.env.parse(source)))
-    return _USED_CACHE[source]
+    return library.variables(source)
 
 
 def _spans(text: str, numbers: dict[str, int]) -> tuple[Span, ...]:

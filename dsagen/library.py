@@ -118,6 +118,9 @@ class Library:
     licences: dict[str, Licence]
     digest: str
     env: ImmutableSandboxedEnvironment = field(repr=False)
+    _owners: dict[str, Clause] | None = field(default=None, repr=False)
+    _compiled: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
+    _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def clause(self, clause_id: str) -> Clause:
         try:
@@ -150,7 +153,26 @@ class Library:
         return params
 
     def param_owner(self) -> dict[str, Clause]:
-        return {name: c for c in self.clauses.values() for name in c.params}
+        if self._owners is None:
+            self._owners = {name: c for c in self.clauses.values() for name in c.params}
+        return self._owners
+
+    def compiled(self, source: str) -> jinja2.Template:
+        """Compiled Jinja text, cached: assembly and parameter recovery render it often."""
+        template = self._compiled.get(source)
+        if template is None:
+            template = self._compiled[source] = self.env.from_string(source)
+        return template
+
+    def variables(self, source: str) -> frozenset[str]:
+        """Names a Jinja text uses (cached)."""
+        found = self._variables.get(source)
+        if found is None:
+            from jinja2 import meta
+
+            found = self._variables[source] = frozenset(
+                meta.find_undeclared_variables(self.env.parse(source)))
+        return found
 
 
 def make_environment() -> ImmutableSandboxedEnvironment:
@@ -235,8 +257,8 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
     clause_id = _require(data, "id", path)
     if not CLAUSE_ID.fullmatch(clause_id) or "__" in clause_id:
         raise LibraryError(f"expected an id of lowercase letters, digits and single underscores "
-                           f"(at most 24), found '{clause_id}'", path=path, line=line_of(data, "id"),
-                           field="id")
+                           f"(at most 24), found '{clause_id}'", path=path,
+                           line=line_of(data, "id"), field="id")
     if path.stem != clause_id:
         raise LibraryError(f"expected id '{path.stem}' (the file name), found '{clause_id}'",
                            path=path, line=line_of(data, "id"), field="id")
@@ -300,7 +322,8 @@ def _load_variant(name: str, spec: Any, path: Path, env: ImmutableSandboxedEnvir
         env.parse(spec["text"])
     except jinja2.TemplateSyntaxError as exc:
         raise LibraryError(f"Jinja syntax error: {exc.message}", path=path,
-                           line=text_line + (exc.lineno or 1), field=f"variants.{name}.text")
+                           line=text_line + (exc.lineno or 1),
+                           field=f"variants.{name}.text") from None
     when = spec.get("when")
     if when is not None:
         _compile_expression(env, str(when), path, line_of(spec, "when"), f"variants.{name}.when")

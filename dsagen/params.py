@@ -226,9 +226,9 @@ def check_value(param: Param, value: Any) -> Any:
             try:
                 out.append(check_value(param.items, item))
             except ValueProblem as problem:
-                sub = f"[{index}]" + (f".{problem.subfield}" if problem.subfield else "")
+                where = f"[{index}]" + (f".{problem.subfield}" if problem.subfield else "")
                 line = problem.line or (lines[index] if lines else None)
-                raise ValueProblem(problem.message, sub, line) from None
+                raise ValueProblem(problem.message, where, line) from None
         return out
     if kind == "object":
         if not isinstance(value, dict):

@@ -1,1 +1,1 @@
-"""Compare a negotiated agreement with the standard: segment, align clauses, diff words, classify."""
+"""Compare a negotiated agreement with the standard: segment, align, diff words, classify."""

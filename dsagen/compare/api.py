@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from ..library import Library, load_library
-from ..read.docx import read_docx
+from ..read.docx import ReadDocument, read_docx
 from .engine import compare
 from .model import Comparison
 from .normalize import clean
@@ -23,7 +23,7 @@ def load_standard(path: Path, library: Library, template: str | None = None) -> 
 
 
 def compare_files(standard_path: Path, negotiated_path: Path, *, library: Library | None = None,
-                  template: str | None = None) -> tuple[Comparison, Standard]:
+                  template: str | None = None) -> tuple[Comparison, Standard, ReadDocument]:
     """Compare a negotiated DOCX with the standard (partner YAML or issued DOCX)."""
     library = library or load_library()
     standard = load_standard(standard_path, library, template)
@@ -41,4 +41,4 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
         raise DocumentError(
             f"the documents look unrelated: only {len(matched)} of {std_count} standard clauses "
             "have a counterpart in the negotiated document", path=negotiated_path)
-    return comparison, standard
+    return comparison, standard, negotiated

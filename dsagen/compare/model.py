@@ -15,7 +15,7 @@ SEVERITIES = ("standard", "fallback", "approval", "walk-away")
 
 def worse(a: str | None, b: str | None) -> str | None:
     """The more severe of two severities (None < standard < fallback < approval < walk-away)."""
-    order = {None: -1, **{s: i for i, s in enumerate(SEVERITIES)}}
+    order: dict[str | None, int] = {None: -1, **{s: i for i, s in enumerate(SEVERITIES)}}
     return a if order[a] >= order[b] else b
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
@@ -22,12 +23,14 @@ _LABEL = re.compile(r"^\s*(?:(?:clause|section|article)\s+)?(?:\d+(?:\.\d+)*\.?|
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+@lru_cache(maxsize=200_000)
 def clean(text: str) -> str:
     """NFKC, invisible marks removed, white space collapsed (quote style is kept)."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=50_000)
 def cosmetic_key(text: str) -> str:
     """The text with every cosmetic difference removed."""
     text = clean(text).translate(_QUOTES)
@@ -41,6 +44,7 @@ def strip_label(text: str) -> str:
     return _LABEL.sub("", clean(text))
 
 
+@lru_cache(maxsize=200_000)
 def comparable(text: str) -> str:
     """Text as compared for content: cleaned, with quote and dash style unified."""
     return clean(text).translate(_QUOTES)

@@ -46,7 +46,7 @@ def render_text(library: Library, clause: Clause, variant: str, values: dict[str
     context["ref"] = lambda cid: f"clause \x02{cid}\x03" if cid in numbers else "clause"
     context["has_clause"] = lambda cid: cid in numbers
     try:
-        text = library.env.from_string(clause.variants[variant].text).render(context)
+        text = library.compiled(clause.variants[variant].text).render(context)
     except Exception:  # noqa: BLE001 - any failure means "this candidate does not render"
         return None
     heading = numbers.get(clause.id)
@@ -170,9 +170,7 @@ def recover(library: Library, clause: Clause, issued_variant: str, values: dict[
         best = max(scores, key=lambda n: scores[n])
         if best != variant and scores[best] > scores.get(variant, 0.0) + 0.03:
             variant = best
-    from jinja2 import meta
-
-    used = meta.find_undeclared_variables(library.env.parse(clause.variants[variant].text))
+    used = library.variables(clause.variants[variant].text)
     owners = library.param_owner()
     params = [owners[n].params[n] for n in sorted(used) if n in owners]
     current = dict(values)

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 import docx
-
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Pt

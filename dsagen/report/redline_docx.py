@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..compare.diff import DELETE, EQUAL, INSERT, word_diff
+from ..compare.diff import DELETE, EQUAL, word_diff
 from ..compare.model import ClauseResult, Comparison, ParagraphDiff
 from ..compare.normalize import clean
 from ..read.docx import ViewParagraph
