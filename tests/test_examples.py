@@ -1,0 +1,141 @@
+"""Acceptance of generation on the shipped examples: real structure, real clients, real text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import docx
+import pytest
+
+from dsagen.assemble import Agreement, assemble
+from dsagen.library import load_library
+from dsagen.partners import load_partner
+from dsagen.render.docx import render_docx
+from dsagen.render.markdown import render_markdown
+from dsagen.render.pdf import render_pdf
+from tests.conftest import EXAMPLES, ROOT, needs_soffice
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
+GOLDEN = ROOT / "tests" / "golden"
+pytestmark = pytest.mark.skipif(not EXAMPLE_FILES, reason="no examples/partners yet")
+
+
+@lru_cache(maxsize=None)
+def _agreement(path: Path) -> Agreement:
+    library = load_library()
+    return assemble(load_partner(path, library), library)
+
+
+@lru_cache(maxsize=None)
+def _docx(path: Path) -> bytes:
+    return render_docx(_agreement(path))
+
+
+def test_there_are_at_least_six_examples_covering_every_template() -> None:
+    assert len(EXAMPLE_FILES) >= 6
+    templates = {_agreement(p).template_id for p in EXAMPLE_FILES}
+    assert {"research-dsa", "mutual-nda", "data-license"} <= templates
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_docx_opens_with_every_clause_anchored(path: Path, tmp_path: Path) -> None:
+    agreement = _agreement(path)
+    target = tmp_path / "a.docx"
+    target.write_bytes(_docx(path))
+    document = docx.Document(str(target))
+    body = document.element.body
+    names = {b.get(docx.oxml.ns.qn("w:name")) for b in body.iter(docx.oxml.ns.qn("w:bookmarkStart"))}
+    for section in agreement.sections:
+        assert section.anchor in names, section.clause_id
+    texts = "\n".join(p.text for p in document.paragraphs)
+    for section in agreement.sections:
+        assert section.title in texts
+    assert agreement.recipient_name in texts and agreement.provider_name in texts
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_docx_is_byte_identical_when_generated_twice(path: Path) -> None:
+    assert render_docx(_agreement(path)) == _docx(path)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_docx_records_provenance_in_core_properties(path: Path, tmp_path: Path) -> None:
+    agreement = _agreement(path)
+    target = tmp_path / "a.docx"
+    target.write_bytes(_docx(path))
+    props = docx.Document(str(target)).core_properties
+    assert props.category == agreement.template_id
+    assert props.subject == agreement.partner
+    assert props.version == agreement.library_version
+    assert props.identifier == f"sha256:{agreement.params_digest}"
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_numbering_is_automatic_from_numbering_xml(path: Path) -> None:
+    with zipfile.ZipFile(__import__("io").BytesIO(_docx(path))) as package:
+        document = package.read("word/document.xml").decode()
+        numbering = package.read("word/numbering.xml").decode()
+    assert "w:abstractNum" in numbering
+    headings = _agreement(path).sections
+    numbered = [s for s in headings if s.number is not None]
+    # No typed clause numbers: the heading text starts with the title, not "3."
+    for section in numbered:
+        assert f">{section.number}. {section.title}<" not in document
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_rendered_text_matches_golden(path: Path, update_golden: bool) -> None:
+    text = render_markdown(_agreement(path))
+    golden = GOLDEN / f"{path.stem}.md"
+    if update_golden or not golden.exists():
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text)
+        if not update_golden:
+            pytest.skip(f"wrote new golden file {golden.name}; review it and commit")
+    assert text == golden.read_text(), f"rendered text changed; review and run pytest " \
+        f"--update-golden if intended ({golden})"
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
+def test_pdf_has_every_title_the_partner_values_and_page_numbers(path: Path,
+                                                                 tmp_path: Path) -> None:
+    agreement = _agreement(path)
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(render_pdf(agreement))
+    text = re.sub(r"\s+", " ", _pdftotext(pdf))
+    for section in agreement.sections:
+        assert section.title.upper() in text.upper(), section.title
+    for value in (agreement.provider_name, agreement.recipient_name, agreement.reference):
+        assert value in text
+    pages = int(re.search(r"Page \d+ of (\d+)", text).group(1))  # type: ignore[union-attr]
+    assert pages >= 2 and f"Page {pages} of {pages}" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Liberation" in fonts and " no " not in fonts.split("\n", 2)[-1].split("yes")[0]
+
+
+@needs_soffice()
+def test_libreoffice_converts_every_example_to_pdf(tmp_path: Path) -> None:
+    from tests.lo import client
+
+    for path in EXAMPLE_FILES:
+        source = tmp_path / f"{path.stem}.docx"
+        source.write_bytes(_docx(path))
+        pdf = client.convert(source, "pdf", tmp_path)
+        text = _pdftotext(pdf)
+        agreement = _agreement(path)
+        assert agreement.recipient_name.split()[0] in text
+        numbered = [s for s in agreement.sections if s.number is not None]
+        # LibreOffice computes the numbers from numbering.xml: "3. TITLE" appears.
+        assert re.search(rf"{numbered[-1].number}\.\s+{re.escape(numbered[-1].title.upper()[:12])}",
+                         text.upper()), path.stem
