@@ -55,6 +55,13 @@ class Signatory:
     name: str
     title: str
 
+    @property
+    def heading(self) -> str:
+        """A researcher acknowledges; a party or co-signatory institution signs."""
+        if self.party == "researcher":
+            return "Read and acknowledged by the researcher named below"
+        return f"For and on behalf of {self.organisation}" if self.organisation else self.name
+
 
 @dataclass(frozen=True)
 class Section:

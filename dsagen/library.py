@@ -18,7 +18,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import LibraryError
 from .params import PARAM_TYPES, Bound, Param, Playbook
-from .yamlio import LineDict, line_of, load_yaml
+from .yamlio import LineDict, line_of, load_yaml, plain
 
 FAMILIES = (
     "parties", "definitions", "purpose", "prohibited_uses", "data", "deidentification",
@@ -121,6 +121,7 @@ class Library:
     _owners: dict[str, Clause] | None = field(default=None, repr=False)
     _compiled: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _expressions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def clause(self, clause_id: str) -> Clause:
         try:
@@ -163,6 +164,13 @@ class Library:
         if template is None:
             template = self._compiled[source] = self.env.from_string(source)
         return template
+
+    def expression(self, source: str) -> Any:
+        """A compiled Jinja expression (template and variant conditions), cached."""
+        compiled = self._expressions.get(source)
+        if compiled is None:
+            compiled = self._expressions[source] = self.env.compile_expression(source)
+        return compiled
 
     def variables(self, source: str) -> frozenset[str]:
         """Names a Jinja text uses (cached)."""
@@ -367,14 +375,14 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
                            **where)  # type: ignore[arg-type]
     playbook = _load_playbook(spec.get("playbook"), path, line_of(spec, "playbook"), name)
     required = bool(spec.get("required", False))
-    default = spec.get("default")
+    default = plain(spec.get("default"))
     if default is None and not required:
         default = [] if kind == "list" else None
     return Param(
         name=name, type=kind, help=str(spec.get("help", "")).strip(), required=required,
         default=default, min=spec.get("min"), max=spec.get("max"), choices=choices,
         pattern=spec.get("pattern"), items=items, fields=fields,
-        min_items=spec.get("min_items"), example=spec.get("example"), playbook=playbook,
+        min_items=spec.get("min_items"), example=plain(spec.get("example")), playbook=playbook,
         clause=clause_id,
     )
 
@@ -382,6 +390,7 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
 def _bound(raw: Any, path: Path, line: int | None, field_name: str) -> Bound:
     if raw is None:
         return Bound()
+    raw = plain(raw)
     if isinstance(raw, list):
         return Bound(values=tuple(raw))
     if isinstance(raw, dict) and set(raw) <= {"min", "max", "values"}:

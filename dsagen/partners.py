@@ -149,7 +149,7 @@ def _check_keys_and_values(data: LineDict, schema: dict[str, Param], library: Li
 
 def evaluate(library: Library, expr: str, values: dict[str, Any]) -> Any:
     """Evaluate a template or variant condition over partner values (sandboxed)."""
-    return library.env.compile_expression(expr)(**values)
+    return library.expression(expr)(**values)
 
 
 def _included_clauses(template: Template, library: Library, values: dict[str, Any],

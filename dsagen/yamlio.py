@@ -94,6 +94,15 @@ def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
         raise error(f"malformed YAML: {exc}", path=path) from None
 
 
+def plain(value: Any) -> Any:
+    """LineDict/LineList -> dict/list, recursively (for values kept after loading)."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
 def line_of(mapping: Any, key: str | None = None) -> int | None:
     """Best-known line of `mapping[key]` (or of the mapping itself)."""
     if isinstance(mapping, LineDict):

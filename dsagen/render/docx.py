@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from functools import lru_cache
 import zipfile
 from datetime import date, datetime
 from xml.sax.saxutils import escape
@@ -67,6 +68,9 @@ STYLES = {
     "DsaNote": ("DSA Note", "Normal", None, '<w:spacing w:after="120"/>',
                 '<w:i/><w:sz w:val="18"/>'),
 }
+KEEP_STYLES = {"Normal", "Header", "HeaderChar", "Footer", "FooterChar", "Heading1",
+               "Heading1Char", "Title", "TitleChar", "DefaultParagraphFont", "TableNormal",
+               "NoList", "TableGrid"}
 LEVEL_STYLE = {0: "DsaBody", 1: "DsaClause", 2: "DsaItem", 3: "DsaSubItem"}
 
 
@@ -206,8 +210,7 @@ def _signature_table(section: Section) -> str:
     cells = []
     for signatory in section.signatories:
         lines = [
-            ("<w:b/>", f"For and on behalf of {signatory.organisation}" if signatory.organisation
-             else signatory.name),
+            ("<w:b/>", signatory.heading),
             ("", ""),
             ("", "Signature: ______________________________"),
             ("", f"Name: {signatory.name}"),
@@ -367,18 +370,30 @@ def _parse_paragraph(xml: str) -> etree._Element:
     return etree.fromstring(xml.replace("<w:p>", f'<w:p xmlns:w="{W_NS}">', 1))
 
 
-def build_document(agreement: Agreement) -> docx.document.Document:
-    """The python-docx Document for an agreement (before deterministic packaging)."""
+@lru_cache(maxsize=1)
+def _base_package() -> bytes:
+    """The agreement-independent part of every DOCX (styles, numbering, settings), built once
+    per process; parts LibreOffice and Word do not need (thumbnail, stylesWithEffects,
+    webSettings, customXml) are left out."""
     document = docx.Document()
-    _drop_thumbnail(document)
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.reltype.rsplit("/", 1)[-1] in ("stylesWithEffects", "webSettings", "customXml"):
+            del document.part.rels[rel_id]
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(11)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
+    fonts = normal.element.get_or_add_rPr().find(qn("w:rFonts"))
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
     styles_el = document.styles.element
+    # python-docx's template carries ~160 styles (350 KB of XML); keep only what is used.
+    for style in styles_el.findall(qn("w:style")):
+        if style.get(qn("w:styleId")) not in KEEP_STYLES:
+            styles_el.remove(style)
     for xml in _styles_xml():
         styles_el.append(etree.fromstring(xml))
     numbering = document.part.numbering_part.element
@@ -386,7 +401,17 @@ def build_document(agreement: Agreement) -> docx.document.Document:
         numbering.remove(child)
     for child in etree.fromstring(_numbering_xml()):
         numbering.append(child)
+    settings = document.settings.element
+    etree.SubElement(settings, qn("w:updateFields")).set(qn("w:val"), "true")
+    _order_settings(settings)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
+
+def build_document(agreement: Agreement) -> docx.document.Document:
+    """The python-docx Document for an agreement (before deterministic packaging)."""
+    document = docx.Document(io.BytesIO(_base_package()))
     anchors = {s.clause_id: s.anchor for s in agreement.sections}
     body = _Body()
     _cover_xml(body, agreement)
@@ -404,10 +429,6 @@ def build_document(agreement: Agreement) -> docx.document.Document:
     _header_footer(document, agreement)
     _core_properties(document, agreement)
     _custom_properties(document, agreement)
-    settings = document.settings.element
-    update = etree.SubElement(settings, qn("w:updateFields"))
-    update.set(qn("w:val"), "true")
-    _order_settings(settings)
     return document
 
 
@@ -438,33 +459,54 @@ def _order_settings(settings: etree._Element) -> None:
         anchor.addnext(update)
 
 
-def _drop_thumbnail(document: docx.document.Document) -> None:
-    package = document.part.package
-    for rel_id, rel in list(package.rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package.rels[rel_id]
-
-
 def render_docx(agreement: Agreement) -> bytes:
     """DOCX bytes; the same agreement always gives the same bytes (fixed zip metadata)."""
-    buffer = io.BytesIO()
-    build_document(agreement).save(buffer)
-    return deterministic_zip(buffer.getvalue())
+    return package_bytes(build_document(agreement))
+
+
+class _MemberCollector:
+    """Stands in for python-docx's zip writer: collects (member name, bytes) in order."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, bytes]] = []
+
+    def write(self, pack_uri: object, blob: bytes) -> None:
+        self.members.append((str(pack_uri).lstrip("/"), blob))
+
+    def close(self) -> None:
+        pass
+
+
+def package_bytes(document: docx.document.Document) -> bytes:
+    """Serialise a python-docx document straight into a deterministic ZIP (one compression
+    pass, fixed timestamps), using python-docx's own part writer for the OPC bookkeeping."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    collector = _MemberCollector()
+    parts = list(package.iter_parts())
+    PackageWriter._write_content_types_stream(collector, parts)  # type: ignore[arg-type]
+    PackageWriter._write_pkg_rels(collector, package.rels)  # type: ignore[arg-type]
+    PackageWriter._write_parts(collector, parts)  # type: ignore[arg-type]
+    return _zip(collector.members)
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            target.writestr(info, data, compresslevel=6)
+    return out.getvalue()
 
 
 def deterministic_zip(data: bytes) -> bytes:
     """Rewrite a ZIP with fixed timestamps and attributes so equal content gives equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(
-        out, "w", compression=zipfile.ZIP_DEFLATED
-    ) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 0
-            target.writestr(info, source.read(item.filename), compresslevel=6)
-    return out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return _zip([(item.filename, source.read(item.filename)) for item in source.infolist()])
 
 
 __all__ = ["render_docx", "build_document", "manifest", "deterministic_zip"]

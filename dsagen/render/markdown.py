@@ -28,7 +28,7 @@ def _section(section: Section) -> list[str]:
         lines.append(f"{indent}{label + ' ' if label else ''}{_inline(paragraph)}")
         lines.append("")
     for sig in section.signatories:
-        lines += [f"**For and on behalf of {sig.organisation}**", "",
+        lines += [f"**{sig.heading}**", "",
                   "Signature: ______________________", "", f"Name: {sig.name}", "",
                   f"Title: {sig.title}", "", "Date: ________________", ""]
     return lines
