@@ -148,9 +148,12 @@ def _attribute_pieces(diffs: list[ParagraphDiff], attribution: _Attribution | No
     for diff in diffs:
         if diff.kind == "equal" or attribution is None:
             continue
-        deleted = "".join(p.text for p in diff.pieces if p.op == DELETE)
-        inserted = "".join(p.text for p in diff.pieces if p.op == INSERT)
-        diff.tracked, diff.author, diff.date = attribution.judge(deleted, inserted)
+        verdicts = [attribution.judge(p.text, "") if p.op == DELETE else
+                    attribution.judge("", p.text) for p in diff.pieces
+                    if p.op != EQUAL and p.text.strip()]
+        if verdicts and all(tracked for tracked, _, _ in verdicts):
+            diff.tracked = True
+            diff.author, diff.date = next(((a, d) for _, a, d in verdicts if a), (None, None))
 
 
 def _title_change(std: Segment, neg: Segment) -> Change | None:
