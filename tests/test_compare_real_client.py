@@ -23,12 +23,11 @@ def _norm(paragraphs: list[str]) -> list[str]:
 @pytest.fixture(scope="module")
 def negotiated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The standard, and a copy edited partly with tracking on and partly silently."""
-    from tests.lo import client
-
     from dsagen.assemble import assemble
     from dsagen.library import load_library
     from dsagen.partners import load_partner
     from dsagen.render.docx import render_docx
+    from tests.lo import client
 
     folder = tmp_path_factory.mktemp("real-client")
     library = load_library()

@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import docx
@@ -25,13 +25,13 @@ GOLDEN = ROOT / "tests" / "golden"
 pytestmark = pytest.mark.skipif(not EXAMPLE_FILES, reason="no examples/partners yet")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _agreement(path: Path) -> Agreement:
     library = load_library()
     return assemble(load_partner(path, library), library)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _docx(path: Path) -> bytes:
     return render_docx(_agreement(path))
 
@@ -49,7 +49,8 @@ def test_docx_opens_with_every_clause_anchored(path: Path, tmp_path: Path) -> No
     target.write_bytes(_docx(path))
     document = docx.Document(str(target))
     body = document.element.body
-    names = {b.get(docx.oxml.ns.qn("w:name")) for b in body.iter(docx.oxml.ns.qn("w:bookmarkStart"))}
+    start = docx.oxml.ns.qn("w:bookmarkStart")
+    names = {b.get(docx.oxml.ns.qn("w:name")) for b in body.iter(start)}
     for section in agreement.sections:
         assert section.anchor in names, section.clause_id
     texts = "\n".join(p.text for p in document.paragraphs)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
 import zipfile
 from datetime import date, datetime
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import docx
