@@ -198,6 +198,14 @@ def _classify(result: ClauseResult, std: Segment, neg: Segment,
             note = f"beyond walk-away ({param.playbook.walk_away.describe_limit()})"
         elif param.playbook and position == "fallback":
             note = f"pre-approved fallback ({param.playbook.fallback.describe()})"
+        elif param.playbook and position == "approval":
+            allowed = param.playbook.fallback.describe()
+            limit = param.playbook.walk_away.describe_limit()
+            note = ("needs approval: " + (f"outside the fallbacks ({allowed})" if allowed
+                                          else "no pre-approved fallback")
+                    + (f", within walk-away (refused: {limit})" if limit else "")
+                    + (f"; approver: {param.playbook.approver}" if param.playbook.approver
+                       else ""))
         result.parameters.append(ParameterChange(name, context.values.get(name), value,
                                                  position, note))
         severity = worse(severity, position)

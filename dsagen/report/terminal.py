@@ -27,11 +27,13 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         + f"  ·  aligned by {comparison.aligned_by}")
     params = [(c, p) for c in comparison.clauses for p in c.parameters]
     if params:
-        table = Table("clause", "parameter", "standard", "negotiated", "position", "note",
-                      title="Parameters", title_justify="left")
-        for clause, param in params:
-            table.add_row(clause.id or clause.title, param.name, str(param.standard),
-                          str(param.negotiated),
+        table = Table(title="Parameters", title_justify="left")
+        table.add_column("parameter", no_wrap=True)
+        table.add_column("standard → negotiated", no_wrap=True)
+        table.add_column("position", no_wrap=True)
+        table.add_column("note")
+        for _clause, param in params:
+            table.add_row(param.name, f"{param.standard} → {param.negotiated}",
                           Text(param.position, style=SEVERITY_STYLE.get(param.position, "")),
                           param.note)
         console.print(table)
