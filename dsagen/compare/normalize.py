@@ -18,8 +18,9 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
                          "\u2010": "-", "\u2011": "-"})
 _SPACE = re.compile(r"\s+")
-_LABEL = re.compile(r"^\s*(?:(?:clause|section|article)\s+)?(?:\d+(?:\.\d+)*\.?|\(?[a-z]{1,4}\)|"
-                    r"\(?[ivxlc]{1,6}\))\s+", re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:(?:clause|section|article)\s+)?"
+                    r"(?:\d+[A-Z]?(?:\.\d+)*\.?|\(?[a-z]{1,4}\)|\(?[ivxlc]{1,6}\))\s+",
+                    re.IGNORECASE)
 _PUNCT = re.compile(r"[^\w\s]")
 
 

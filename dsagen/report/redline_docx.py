@@ -318,6 +318,86 @@ def _move(writer: _Writer, clause: ClauseResult, cursor: etree._Element | None
     return cursor
 
 
+def _is_numbered(clause: ClauseResult) -> bool:
+    heading = clause.heading_standard or clause.heading_negotiated
+    if heading is None:
+        return False
+    return _style_key(heading.style) == "dsaheading" or heading.level == 0
+
+
+def _retarget_moved_references(writer: _Writer, comparison: Comparison) -> None:
+    """A cross-reference to a moved clause cannot follow its bookmark into both views (a
+    bookmark lives in one place), so it becomes tracked text: the standard's number deleted,
+    the clause's number in the negotiated order inserted."""
+    new_numbers: dict[str, int] = {}
+    counter = 0
+    for clause in comparison.clauses:
+        if clause.heading_negotiated is None or not _is_numbered(clause):
+            continue
+        counter += 1
+        if clause.status == "moved" and clause.heading_standard is not None:
+            for name in clause.heading_standard.bookmarks:
+                new_numbers[name] = counter
+    if not new_numbers:
+        return
+    for paragraph in writer.paragraphs:
+        runs = list(paragraph.iter(W + "r"))
+        index = 0
+        while index < len(runs):
+            field = _field_at(runs, index)
+            if field is None:
+                index += 1
+                continue
+            end, target, cached, rpr = field
+            if target in new_numbers:
+                _replace_field(writer, runs[index:end + 1], cached, str(new_numbers[target]),
+                               rpr)
+            index = end + 1
+
+
+def _field_at(runs: list[etree._Element], index: int
+              ) -> tuple[int, str, str, etree._Element | None] | None:
+    """(index of the end run, REF target, cached result, result rPr) of a field at `index`."""
+    begin = runs[index].find(W + "fldChar")
+    if begin is None or begin.get(W + "fldCharType") != "begin":
+        return None
+    instruction, cached, in_result, rpr = "", "", False, None
+    for position in range(index + 1, len(runs)):
+        run = runs[position]
+        char = run.find(W + "fldChar")
+        if char is not None and char.get(W + "fldCharType") == "separate":
+            in_result = True
+        elif char is not None and char.get(W + "fldCharType") == "end":
+            words = instruction.split()
+            target = words[1] if len(words) > 1 and words[0].upper() == "REF" else ""
+            return position, target, cached, rpr
+        for text in run.findall(W + "instrText"):
+            instruction += text.text or ""
+        if in_result:
+            for text in run.findall(W + "t"):
+                cached += text.text or ""
+                rpr = run.find(W + "rPr")
+    return None
+
+
+def _replace_field(writer: _Writer, field_runs: list[etree._Element], old: str, new: str,
+                   rpr: etree._Element | None) -> None:
+    first = field_runs[0]
+    replacement: list[etree._Element] = []
+    if old == new:
+        replacement.append(writer.run(new, rpr))
+    else:
+        deleted = writer.mark("del")
+        deleted.append(writer.run(old, rpr, deleted=True))
+        inserted = writer.mark("ins")
+        inserted.append(writer.run(new, rpr))
+        replacement += [deleted, inserted]
+    for element in replacement:
+        first.addprevious(element)
+    for run in field_runs:
+        run.getparent().remove(run)
+
+
 def _copy_style(template: etree._Element, element: etree._Element) -> None:
     source = template.find(W + "pPr/" + W + "pStyle")
     ppr = element.find(W + "pPr")
@@ -352,6 +432,7 @@ def render_redline(comparison: Comparison, standard_docx: bytes, *, author: str 
                                          else clause.heading_standard)
             continue
         cursor = _apply_clause(writer, clause, cursor)
+    _retarget_moved_references(writer, comparison)
     settings = package.xml("word/settings.xml") if "word/settings.xml" in package.names else None
     replaced = {"word/document.xml": etree.tostring(root, xml_declaration=True,
                                                      encoding="UTF-8", standalone=True)}

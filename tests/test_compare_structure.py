@@ -1,0 +1,178 @@
+"""Structural deviations: moved, deleted and inserted clauses, and documents whose anchors were
+lost (third-party paper), aligned by headings, numbers and text."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from dsagen.assemble import assemble
+from dsagen.library import load_library
+from dsagen.partners import load_partner
+from dsagen.render.docx import deterministic_zip, render_docx
+from tests.conftest import EXAMPLES, needs_soffice
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+PARTNER = EXAMPLES / "linkedin-econ.yaml"
+
+
+def _standard() -> bytes:
+    library = load_library()
+    return render_docx(assemble(load_partner(PARTNER, library), library))
+
+
+def _edit(data: bytes, change) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    root = etree.fromstring(parts["word/document.xml"])
+    change(root.find(W + "body"))
+    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, blob in parts.items():
+            package.writestr(name, blob)
+    return deterministic_zip(buffer.getvalue())
+
+
+def _clauses(body: etree._Element) -> dict[str, list[etree._Element]]:
+    """Anchored clause id -> its block of body elements (heading to next heading)."""
+    blocks: dict[str, list[etree._Element]] = {}
+    current = None
+    for element in body:
+        starts = element.findall(f".//{W}bookmarkStart")
+        names = [s.get(W + "name") for s in starts if s.get(W + "name", "").startswith("_dsa_")]
+        if names:
+            current = names[0].split("__")[0].removeprefix("_dsa_")
+            blocks[current] = []
+        if current and element.tag != W + "sectPr":
+            blocks[current].append(element)
+    return blocks
+
+
+def _move_and_delete(body: etree._Element) -> None:
+    blocks = _clauses(body)
+    for element in blocks["fees"]:
+        body.remove(element)
+    moved = blocks["breach"]
+    target = blocks["term"][-1]
+    for element in reversed(moved):
+        body.remove(element)
+        target.addnext(element)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("structure")
+    standard = _standard()
+    paths = {"folder": folder, "standard": folder / "standard.docx",
+             "moved": folder / "moved.docx"}
+    paths["standard"].write_bytes(standard)
+    paths["moved"].write_bytes(_edit(standard, _move_and_delete))
+    return paths
+
+
+def test_moved_and_deleted_clauses_are_classified(cli, files) -> None:
+    code, stdout, _ = cli("diff", PARTNER, files["moved"], "--json")
+    assert code == 1
+    report = json.loads(stdout)
+    status = {c["id"]: c["status"] for c in report["clauses"]}
+    assert status["breach"] == "moved" and status["fees"] == "removed"
+    assert report["summary"]["moved"] == 1 and report["summary"]["removed"] == 1
+    assert report["summary"]["modified"] == 0
+    breach = next(c for c in report["clauses"] if c["id"] == "breach")
+    assert breach["changes"][0]["op"] == "move" and breach["severity"] == "standard"
+
+
+@needs_soffice()
+def test_redline_of_a_move_uses_move_markup_and_round_trips(cli, files) -> None:
+    from tests.lo import client
+
+    redline = files["folder"] / "moved-redline.docx"
+    assert cli("diff", files["standard"], files["moved"], "--redline", redline,
+               "--force")[0] == 1
+    with zipfile.ZipFile(redline) as package:
+        xml = package.read("word/document.xml").decode()
+    assert "w:moveFrom " in xml and "w:moveTo " in xml
+    names_from = re.findall(r'moveFromRangeStart[^>]*w:name="([^"]+)"', xml)
+    names_to = re.findall(r'moveToRangeStart[^>]*w:name="([^"]+)"', xml)
+    assert names_from and names_from == names_to
+    ids = re.findall(r'<w:(?:ins|del|moveFrom|moveTo|bookmarkStart|moveFromRangeStart|'
+                     r'moveToRangeStart) [^>]*w:id="(\d+)"', xml)
+    assert len(ids) == len(set(ids)), "revision and bookmark ids must be unique"
+
+    def norm(paragraphs: list[str]) -> list[str]:
+        return [" ".join(p.split()) for p in paragraphs if p.strip()]
+
+    assert norm(client.accept_all(redline)) == norm(client.paragraphs(files["moved"]))
+    assert norm(client.reject_all(redline)) == norm(client.paragraphs(files["standard"]))
+
+
+def _third_party_copy(standard: bytes) -> bytes:
+    """The same agreement as a partner's own paper: no bookmarks, no dsagen styles, typed
+    numbers in headings, one clause renumbered away by an inserted clause."""
+    source = docx.Document(io.BytesIO(standard))
+    paper = docx.Document()
+    number = 0
+    for paragraph in source.paragraphs:
+        text = paragraph.text
+        if not text.strip():
+            continue
+        style = paragraph.style.style_id if paragraph.style is not None else ""
+        if style == "DsaHeading":
+            number += 1
+            if text == "Fees":
+                paper.add_heading("7A. Audit Rights", level=1)
+                paper.add_paragraph("The Provider may audit the Recipient's compliance once a "
+                                    "year on reasonable notice.")
+            paper.add_heading(f"{number}. {text}", level=1)
+        elif style == "DsaUnnumberedHeading":
+            paper.add_heading(text, level=1)
+        else:
+            paper.add_paragraph(text.replace("thirty (30) days before submitting",
+                                             "sixty (60) days before submitting"))
+    buffer = io.BytesIO()
+    paper.save(buffer)
+    return buffer.getvalue()
+
+
+def test_document_without_anchors_is_aligned_by_headings(cli, files) -> None:
+    third = files["folder"] / "third-party.docx"
+    third.write_bytes(_third_party_copy(files["standard"].read_bytes()))
+    code, stdout, _ = cli("diff", PARTNER, third, "--json")
+    report = json.loads(stdout)
+    assert report["aligned_by"] == "headings"
+    # The copy leaves the signature table out, so the signature block differs too.
+    changed = {c["title"]: c for c in report["clauses"]
+               if c["status"] not in ("unchanged", "cosmetic") and c["title"] != "Signatures"}
+    assert set(changed) == {"Publication of Results", "Audit Rights"}, changed.keys()
+    assert changed["Audit Rights"]["status"] == "added"
+    publication = changed["Publication of Results"]
+    assert publication["parameters"][0]["name"] == "publication_review_days"
+    assert publication["parameters"][0]["negotiated"] == 60
+    assert code == 1
+
+
+def test_repeated_boilerplate_does_not_create_phantom_moves(cli, files, tmp_path) -> None:
+    """Two clauses whose text is identical must not be paired crosswise."""
+    standard = files["standard"].read_bytes()
+
+    def duplicate_paragraph(body: etree._Element) -> None:
+        blocks = _clauses(body)
+        for clause in ("fees", "general"):
+            blocks[clause][-1].addnext(copy.deepcopy(blocks["fees"][1]))
+
+    edited = tmp_path / "boiler.docx"
+    edited.write_bytes(_edit(standard, duplicate_paragraph))
+    report = json.loads(cli("diff", files["standard"], edited, "--json")[1])
+    moved = [c for c in report["clauses"] if c["status"] == "moved"]
+    assert not moved
+    assert {c["id"] for c in report["clauses"] if c["status"] == "modified"} == {"fees",
+                                                                                "general"}
