@@ -176,3 +176,47 @@ def test_repeated_boilerplate_does_not_create_phantom_moves(cli, files, tmp_path
     assert not moved
     assert {c["id"] for c in report["clauses"] if c["status"] == "modified"} == {"fees",
                                                                                 "general"}
+
+
+def _merge_and_split(body: etree._Element) -> None:
+    blocks = _clauses(body)
+    body.remove(blocks["fees"][0])  # fees' heading gone: its text joins governing law
+    heading = copy.deepcopy(blocks["publication"][0])
+    for bookmark in heading.findall(f"{W}bookmarkStart") + heading.findall(f"{W}bookmarkEnd"):
+        heading.remove(bookmark)
+    for text in heading.iter(W + "t"):
+        text.text = ""
+    heading.find(f".//{W}t").text = "Review Procedure"
+    blocks["publication"][3].addprevious(heading)  # publication split in two
+
+
+def test_merged_and_split_clauses_are_compared_as_one_unit(cli, files, tmp_path) -> None:
+    edited = tmp_path / "merged.docx"
+    edited.write_bytes(_edit(files["standard"].read_bytes(), _merge_and_split))
+    code, stdout, _ = cli("diff", files["standard"], edited, "--json")
+    report = json.loads(stdout)
+    by_title = {c["title"]: c for c in report["clauses"]}
+    assert by_title["Fees"]["status"] == "moved"
+    assert "merged into 'Governing Law and Disputes'" in by_title["Fees"]["notes"][0]
+    assert by_title["Review Procedure"]["status"] == "moved"
+    assert "split out of 'Publication of Results'" in by_title["Review Procedure"]["notes"][0]
+    changes = [ch for c in report["clauses"] for ch in c["changes"] if ch["op"] != "move"]
+    assert sorted((ch["op"], ch["standard"] or ch["negotiated"]) for ch in changes) == [
+        ("delete", "Fees"), ("insert", "Review Procedure")]
+    assert code == 1
+
+
+@needs_soffice()
+def test_redline_of_merge_and_split_round_trips(cli, files, tmp_path) -> None:
+    from tests.lo import client
+
+    edited = tmp_path / "merged.docx"
+    edited.write_bytes(_edit(files["standard"].read_bytes(), _merge_and_split))
+    redline = tmp_path / "merged-redline.docx"
+    assert cli("diff", files["standard"], edited, "--redline", redline)[0] == 1
+
+    def norm(paragraphs: list[str]) -> list[str]:
+        return [" ".join(p.split()) for p in paragraphs if p.strip()]
+
+    assert norm(client.accept_all(redline)) == norm(client.paragraphs(edited))
+    assert norm(client.reject_all(redline)) == norm(client.paragraphs(files["standard"]))

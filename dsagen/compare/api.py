@@ -3,6 +3,7 @@ DOCX bytes, which the redline is written over) out."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import DocumentError
@@ -35,10 +36,23 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
         raise DocumentError("the document has no text to compare (empty document)",
                             path=negotiated_path)
     comparison = compare(standard.document, negotiated, standard.context)
-    matched = [c for c in comparison.clauses if c.status not in ("added", "removed")]
+    matched = [c for c in comparison.clauses
+               if c.status not in ("added", "removed") and c.alignment != "position"]
     std_count = sum(1 for c in comparison.clauses if c.status != "added")
-    if std_count and len(matched) / std_count < UNRELATED_BELOW:
+    shared = _shared_vocabulary(standard.document, negotiated)
+    if std_count and len(matched) / std_count < UNRELATED_BELOW and shared < 0.3:
         raise DocumentError(
-            f"the documents look unrelated: only {len(matched)} of {std_count} standard clauses "
-            "have a counterpart in the negotiated document", path=negotiated_path)
+            f"the documents look unrelated: {len(matched)} of {std_count} standard clauses have "
+            f"a counterpart and they share {shared:.0%} of their vocabulary",
+            path=negotiated_path)
     return comparison, standard, negotiated
+
+
+def _shared_vocabulary(standard: ReadDocument, negotiated: ReadDocument) -> float:
+    """Share of the standard's distinct longer words that the negotiated text also uses."""
+
+    def words(document: ReadDocument) -> set[str]:
+        return {w for p in document.accepted for w in re.findall(r"[a-z]{4,}", p.text.lower())}
+
+    ours = words(standard)
+    return len(ours & words(negotiated)) / len(ours) if ours else 1.0

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from ..read.docx import ReadDocument, Revision, ViewParagraph
 from .align import ClausePair, align_clauses
-from .diff import DELETE, EQUAL, INSERT, Piece, align_paragraphs, word_diff
+from .diff import DELETE, EQUAL, INSERT, Piece, align_paragraphs, similarity, word_diff
 from .model import (
     Change,
     ClauseResult,
@@ -21,7 +23,7 @@ from .model import (
     ParameterChange,
     worse,
 )
-from .normalize import clean, cosmetic_key
+from .normalize import clean, comparable, cosmetic_key
 from .recover import recover
 from .segments import Segment, segment
 from .standard import StandardContext
@@ -232,12 +234,83 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     anchored = any(s.anchor for s in neg_segments)
     pairs = align_clauses(std_segments, neg_segments)
     has_revisions = bool(negotiated.revisions)
-    results = [_result(pair, context, rejected, negotiated.revisions if has_revisions else ())
-               for pair in pairs]
+    results = []
+    for pair, folded in _fold_merges_and_splits(pairs):
+        if folded is not None:
+            results.append(folded)
+        else:
+            results.append(_result(pair, context, rejected,
+                                   negotiated.revisions if has_revisions else ()))
     authors = sorted({r.author for r in negotiated.revisions if r.author})
     return Comparison(standard.path, negotiated.path, results, len(negotiated.revisions),
                       authors, "anchors" if anchored else "headings",
                       list(standard.accepted))
+
+
+def _combined(first: Segment, second: Segment) -> Segment:
+    """`second` folded into `first`: its heading becomes an ordinary paragraph."""
+    extra = [second.heading] if second.heading is not None else []
+    return Segment(first.key, first.title, first.anchor,
+                   first.paragraphs + extra + second.paragraphs, first.heading, first.index)
+
+
+def _contained(part: Segment, whole: Segment) -> bool:
+    part_text = cosmetic_key(part.full_text)
+    return len(part_text) >= 20 and fuzz.partial_ratio(part_text,
+                                                       cosmetic_key(whole.full_text)) >= 90
+
+
+def _gain(std: Segment, neg: Segment, combined_std: Segment | None = None,
+          combined_neg: Segment | None = None) -> float:
+    before = similarity(comparable(std.full_text), comparable(neg.full_text))
+    after = similarity(comparable((combined_std or std).full_text),
+                       comparable((combined_neg or neg).full_text))
+    return after - before
+
+
+def _fold_merges_and_splits(pairs: list[ClausePair]
+                            ) -> list[tuple[ClausePair, ClauseResult | None]]:
+    """Two standard clauses merged into one negotiated clause, or one standard clause split in
+    two, are compared as one unit; the absorbed clause is reported as moved into its partner."""
+    out: list[tuple[ClausePair, ClauseResult | None]] = []
+    index = 0
+    while index < len(pairs):
+        pair = pairs[index]
+        after = pairs[index + 1] if index + 1 < len(pairs) else None
+        if pair.standard is not None and pair.negotiated is not None and after is not None:
+            std, neg = pair.standard, pair.negotiated
+            if (after.negotiated is None and after.standard is not None
+                    and after.standard.index == std.index + 1
+                    and _contained(after.standard, neg)
+                    and _gain(std, neg, combined_std=_combined(std, after.standard)) > 0.05):
+                merged = ClausePair(_combined(std, after.standard), neg, pair.moved,
+                                    pair.method, pair.score)
+                absorbed = after.standard
+                out.append((merged, None))
+                out.append((after, _folded(absorbed, f"merged into '{neg.title}'")))
+                index += 2
+                continue
+            if (after.standard is None and after.negotiated is not None
+                    and after.negotiated.index == neg.index + 1
+                    and _contained(after.negotiated, std)
+                    and _gain(std, neg, combined_neg=_combined(neg, after.negotiated)) > 0.05):
+                split = ClausePair(std, _combined(neg, after.negotiated), pair.moved,
+                                   pair.method, pair.score)
+                out.append((split, None))
+                out.append((after, _folded(after.negotiated, f"split out of '{std.title}'")))
+                index += 2
+                continue
+        out.append((pair, None))
+        index += 1
+    return out
+
+
+def _folded(segment: Segment, note: str) -> ClauseResult:
+    clause_id = segment.key if segment.anchor is not None else None
+    return ClauseResult(clause_id, segment.title, "moved", "standard",
+                        [Change("move", segment.title, note, False)],
+                        version=segment.anchor.version if segment.anchor else None,
+                        alignment="folded", notes=[note], folded=True)
 
 
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],

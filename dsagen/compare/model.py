@@ -78,6 +78,7 @@ class ClauseResult:
     heading_standard: ViewParagraph | None = None
     heading_negotiated: ViewParagraph | None = None
     moved_from: int | None = None  # index of the clause in the standard, for moves
+    folded: bool = False  # merged into / split out of a neighbour, compared as part of it
 
     @property
     def substantive(self) -> bool:

@@ -15,7 +15,10 @@ from .normalize import clean, strip_label
 ANCHOR_PREFIX = "_dsa_"
 _ANCHOR = re.compile(r"_dsa_([a-z][a-z0-9_]*?)__(\d+)_(\d+)_(\d+)__([a-z][a-z0-9_]*)$")
 _SCHEDULE = re.compile(r"_dsa_schedule_(\d+)$")
-HEADING_STYLES = {"dsaheading", "dsaunnumberedheading", "heading1", "heading2", "title"}
+# Style ids as dsagen writes them and as LibreOffice renames them on save ("DSA Clause Heading").
+HEADING_STYLES = {"dsaheading", "dsaclauseheading", "dsaunnumberedheading", "heading1",
+                  "heading2", "title"}
+NUMBERED_HEADING_STYLES = {"dsaheading", "dsaclauseheading"}
 _NUMBERED_HEADING = re.compile(r"^(?:\d+\.?|[A-Z]\.|article\s+\w+|section\s+\d+)\s+\S",
                                re.IGNORECASE)
 
@@ -71,6 +74,13 @@ def _anchor_of(paragraph: ViewParagraph) -> Anchor | None:
     return None
 
 
+def _styled_heading(paragraph: ViewParagraph) -> bool:
+    """A heading by its style: the only evidence trusted inside an anchored document."""
+    style = (paragraph.style or "").replace(" ", "").casefold()
+    return (style in HEADING_STYLES and bool(clean(paragraph.text))
+            and paragraph.table is None)
+
+
 def _looks_like_heading(paragraph: ViewParagraph) -> bool:
     text = clean(paragraph.text)
     if not text or len(text) > 120 or paragraph.table is not None:
@@ -99,7 +109,7 @@ def segment(paragraphs: tuple[ViewParagraph, ...] | list[ViewParagraph],
             segments.append(Segment(anchor.clause_id, strip_label(paragraph.text), anchor,
                                     heading=paragraph))
             continue
-        if not anchored and _looks_like_heading(paragraph):
+        if _styled_heading(paragraph) if anchored else _looks_like_heading(paragraph):
             title = strip_label(paragraph.text)
             segments.append(Segment(_key(title, segments), title, None, heading=paragraph))
             continue

@@ -485,8 +485,8 @@ def package_bytes(document: docx.document.Document) -> bytes:
     package = document.part.package
     collector = _MemberCollector()
     parts = list(package.iter_parts())
-    PackageWriter._write_content_types_stream(collector, parts)  # type: ignore[arg-type]
-    PackageWriter._write_pkg_rels(collector, package.rels)  # type: ignore[arg-type]
+    PackageWriter._write_content_types_stream(collector, parts)
+    PackageWriter._write_pkg_rels(collector, package.rels)
     PackageWriter._write_parts(collector, parts)  # type: ignore[arg-type]
     return _zip(collector.members)
 

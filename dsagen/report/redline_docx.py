@@ -19,6 +19,7 @@ from lxml import etree
 from ..compare.diff import DELETE, EQUAL, word_diff
 from ..compare.model import ClauseResult, Comparison, ParagraphDiff
 from ..compare.normalize import clean
+from ..compare.segments import NUMBERED_HEADING_STYLES
 from ..read.docx import ViewParagraph
 from ..read.package import open_docx
 from ..render.docx import deterministic_zip
@@ -322,7 +323,7 @@ def _is_numbered(clause: ClauseResult) -> bool:
     heading = clause.heading_standard or clause.heading_negotiated
     if heading is None:
         return False
-    return _style_key(heading.style) == "dsaheading" or heading.level == 0
+    return _style_key(heading.style) in NUMBERED_HEADING_STYLES or heading.level == 0
 
 
 def _retarget_moved_references(writer: _Writer, comparison: Comparison) -> None:
@@ -426,6 +427,8 @@ def render_redline(comparison: Comparison, standard_docx: bytes, *, author: str 
     writer = _Writer(root, max_id + 1, _Stamp(author, date), styles)
     cursor: etree._Element | None = None
     for clause in comparison.clauses:
+        if clause.folded:
+            continue  # written as part of the clause it was merged into or split from
         if clause.status == "unchanged" and clause.heading_standard is not None:
             cursor = writer.paragraph_of(clause.paragraphs[-1].standard
                                          if clause.paragraphs and clause.paragraphs[-1].standard
