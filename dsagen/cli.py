@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import DsagenError
@@ -45,14 +46,14 @@ def handled(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DsagenError as exc:
-            err.print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+            err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug in dsagen: say so plainly, traceback on request
             if os.environ.get("DSAGEN_DEBUG"):
                 raise
-            err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
+            err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
                       "(a bug in dsagen; set DSAGEN_DEBUG=1 for the traceback)")
             raise typer.Exit(3) from None
 
@@ -350,13 +351,25 @@ def _print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+DEFAULT_REVISION_DATE = "2000-01-01T00:00:00Z"
+
+
 def _revision_date(flag: str | None, modified: str | None) -> str:
-    """Deterministic revision dates: from the flag, else the negotiated file's own date."""
-    value = flag or modified or "2000-01-01T00:00:00Z"
+    """Deterministic revision dates: from the flag, else the negotiated file's own modified
+    date, else a fixed date (a partner's unreadable metadata is no reason to fail)."""
+    if flag is not None:
+        parsed = _iso(flag)
+        if parsed is None:
+            raise DsagenError(f"--date: expected YYYY-MM-DD or an ISO time, found '{flag}'")
+        return parsed
+    return (_iso(modified) if modified else None) or DEFAULT_REVISION_DATE
+
+
+def _iso(value: str) -> str | None:
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise DsagenError(f"--date: expected YYYY-MM-DD or an ISO time, found '{value}'") from None
+        return None
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -68,6 +68,30 @@ class _Attribution:
         self.by_id = {r.id: r for r in revisions}
         self.inserted = _Tracked.of(accepted)
         self.deleted = _Tracked.of(rejected)
+        self._paragraph_marks(revisions, accepted, rejected)
+
+    def _paragraph_marks(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
+                         rejected: list[ViewParagraph]) -> None:
+        """A tracked paragraph-mark deletion merges paragraphs (and an inserted mark splits
+        one): the text that moved across the mark was moved by that revision, not silently."""
+        marks = {(r.part, r.paragraph): r.id for r in revisions
+                 if r.kind in ("paragraph_delete", "paragraph_insert", "move_from", "move_to")}
+        if not marks:
+            return
+        joined: dict[int, str] = {}  # source paragraph index -> revision joining it
+        for views in (accepted, rejected):
+            for view in views:
+                for source in view.sources[:-1]:
+                    rev = marks.get((view.part, source))
+                    if rev is not None:
+                        for index in view.sources:
+                            joined[index] = rev
+        for paragraphs, tracked in ((accepted, self.inserted), (rejected, self.deleted)):
+            for paragraph in paragraphs:
+                revs = [joined[s] for s in paragraph.sources if s in joined]
+                if revs:
+                    tracked.slices.append((paragraph.text, revs[0]))
+                    tracked.joined += _squash(paragraph.text)
 
     def _meta(self, rev: str | None) -> tuple[str | None, str | None]:
         revision = self.by_id.get(rev or "")

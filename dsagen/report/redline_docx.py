@@ -45,6 +45,7 @@ class _Writer:
         self.style_ids = style_ids
         self.paragraphs = list(root.iter(W + "p"))
         self.moves = 0
+        self.open_row: tuple[tuple[int, int], etree._Element] | None = None
 
     # -- primitives --------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -190,6 +191,10 @@ class _Writer:
             wrapper.append(child)
         if len(wrapper):
             paragraph.append(wrapper)
+        if _last_in_container(paragraph):
+            # §4.9: the last paragraph of a cell or of the body has nothing to merge into; its
+            # content is deleted, its mark stays (a deleted row goes through w:trPr instead).
+            return
         self.mark_paragraph(paragraph, tag, author, date)
 
     def new_paragraph(self, view: ViewParagraph, text: str, tag: str,
@@ -256,9 +261,86 @@ def _apply_clause(writer: _Writer, clause: ClauseResult, cursor: etree._Element 
         elif diff.negotiated is not None:
             element = writer.new_paragraph(diff.negotiated, diff.negotiated.text, "ins",
                                            cursor, author, date)
-            _insert_after(writer, cursor, element)
+            if not _insert_in_new_row(writer, cursor, diff.negotiated, element, author, date):
+                _insert_after(writer, cursor, element)
             cursor = element
     return cursor
+
+
+def _last_in_container(paragraph: etree._Element) -> bool:
+    parent = paragraph.getparent()
+    if parent is None or parent.tag not in (W + "tc", W + "body"):
+        return False
+    following = paragraph.getnext()
+    while following is not None and following.tag != W + "p" and following.tag != W + "tbl":
+        if following.tag == W + "sectPr":
+            return True
+        following = following.getnext()
+    return following is None
+
+
+def _insert_in_new_row(writer: _Writer, cursor: etree._Element | None, view: ViewParagraph,
+                       element: etree._Element, author: str | None, date: str | None) -> bool:
+    """A paragraph from a table row the standard does not have goes into a new tracked row
+    (w:trPr/w:ins), built like the row the cursor stands in (§17.13.5.18)."""
+    if view.table is None or cursor is None:
+        writer.open_row = None
+        return False
+    cell = cursor.getparent()
+    if cell is None or cell.tag != W + "tc":
+        writer.open_row = None
+        return False
+    key = (view.table[0], view.table[1])
+    if writer.open_row is None or writer.open_row[0] != key:
+        row = cell.getparent()
+        if writer.open_row is not None and writer.open_row[1].getparent() is row.getparent():
+            row = writer.open_row[1]
+        new_row = etree.Element(W + "tr")
+        trpr = etree.SubElement(new_row, W + "trPr")
+        trpr.append(writer.mark("ins", author, date))
+        for old_cell in row.findall(W + "tc"):
+            new_cell = etree.SubElement(new_row, W + "tc")
+            tcpr = old_cell.find(W + "tcPr")
+            if tcpr is not None:
+                new_cell.append(copy.deepcopy(tcpr))
+        row.addnext(new_row)
+        writer.open_row = (key, new_row)
+    cells = writer.open_row[1].findall(W + "tc")
+    cells[min(view.table[2], len(cells) - 1)].append(element)
+    for empty in cells:
+        if empty.find(W + "p") is None:
+            filler = etree.SubElement(empty, W + "p")
+            writer.mark_paragraph(filler, "ins", author, date)
+    return True
+
+
+def _mark_deleted_rows(writer: _Writer) -> None:
+    """A row whose every paragraph was deleted is deleted as a row (w:trPr/w:del)."""
+    for row in writer.root.iter(W + "tr"):
+        paragraphs = list(row.iter(W + "p"))
+        if not paragraphs or not all(_fully_deleted(p) for p in paragraphs):
+            continue
+        trpr = row.find(W + "trPr")
+        if trpr is None:
+            trpr = etree.Element(W + "trPr")
+            exceptions = row.find(W + "tblPrEx")  # CT_Row: tblPrEx?, trPr?, cells
+            if exceptions is not None:
+                exceptions.addnext(trpr)
+            else:
+                row.insert(0, trpr)
+        first_del = next((d for p in paragraphs for d in p.iter(W + "del")), None)
+        mark = writer.mark("del", first_del.get(W + "author") if first_del is not None else None,
+                           first_del.get(W + "date") if first_del is not None else None)
+        change = trpr.find(W + "trPrChange")
+        (change.addprevious if change is not None else trpr.append)(mark)
+
+
+def _fully_deleted(paragraph: etree._Element) -> bool:
+    """No visible text left outside w:del (the mark of a cell's last paragraph may remain)."""
+    for text in paragraph.iter(W + "t"):
+        if text.text and not any(a.tag == W + "del" for a in text.iterancestors()):
+            return False
+    return any(True for _ in paragraph.iter(W + "delText"))
 
 
 def _insert_after(writer: _Writer, cursor: etree._Element | None,
@@ -436,6 +518,7 @@ def render_redline(comparison: Comparison, standard_docx: bytes, *, author: str 
             continue
         cursor = _apply_clause(writer, clause, cursor)
     _retarget_moved_references(writer, comparison)
+    _mark_deleted_rows(writer)
     settings = package.xml("word/settings.xml") if "word/settings.xml" in package.names else None
     replaced = {"word/document.xml": etree.tostring(root, xml_declaration=True,
                                                      encoding="UTF-8", standalone=True)}

@@ -1,0 +1,447 @@
+"""The registry database: where it lives, its schema, its migrations, and safe transactions.
+
+SQLite by default (``.dsagen/registry.db`` in the working folder, WAL, a busy timeout, every
+write under ``BEGIN IMMEDIATE`` so writers queue instead of failing), PostgreSQL by URL. The
+tables below describe the *latest* schema: a new database is created from them and stamped
+with :data:`SCHEMA_VERSION`; an older one is brought up to date by running each migration in
+:data:`MIGRATIONS` after its stamped version, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    exc,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.engine import URL, make_url
+
+from ..errors import RegistryError
+
+DEFAULT_PATH = Path(".dsagen") / "registry.db"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 8
+STATES = ("draft", "sent", "received", "executed", "superseded")
+
+metadata = MetaData()
+
+#: One row: the schema version this database is at.
+schema_info = Table(
+    "dsagen_schema", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("migrated_at", String(32), nullable=False),
+)
+
+partners = Table(
+    "partners", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(80), nullable=False, unique=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+)
+
+#: Every agreement dsagen generated: one per partner x template x parameters x library.
+agreements = Table(
+    "agreements", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
+    Column("template_id", String(80), nullable=False),
+    Column("template_version", String(32), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("effective_date", String(32)),
+    Column("library_version", String(32), nullable=False),
+    Column("library_digest", String(64), nullable=False),
+    Column("library_root", Text),
+    Column("params_digest", String(64), nullable=False),
+    Column("parameters", Text, nullable=False),  # canonical JSON of every value
+    Column("generator", String(80), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("partner_id", "template_id", "params_digest", "library_digest",
+                     name="uq_agreement_identity"),
+)
+
+#: Each clause of a generated agreement as issued: provenance and the text read back from the
+#: issued DOCX (so it compares like for like with negotiated copies).
+agreement_clauses = Table(
+    "agreement_clauses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("clause_id", String(80), nullable=False, index=True),
+    Column("family", String(80), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("variant", String(80), nullable=False),
+    Column("variant_position", String(16), nullable=False),
+    Column("position", String(16), nullable=False),  # playbook position of what we issued
+    Column("reasons", Text, nullable=False),  # JSON list of why it is not standard
+    Column("params", Text, nullable=False),  # JSON: the parameters the clause text uses
+    Column("param_positions", Text, nullable=False),  # JSON: name -> playbook position
+    Column("text", Text, nullable=False),
+)
+
+#: Content-addressed bytes: issued DOCX files (the standard later ingests compare with) and
+#: negotiated DOCX files as received.
+documents = Table(
+    "documents", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+issued_files = Table(
+    "issued_files", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("format", String(8), nullable=False),
+    Column("path", Text),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", Integer, nullable=False),
+    Column("stored", Boolean, nullable=False),  # bytes kept in documents
+    Column("created_at", String(32), nullable=False),
+    UniqueConstraint("agreement_id", "sha256", name="uq_issued_file"),
+)
+
+#: Every negotiated copy ingested, numbered per partner.
+negotiated_versions = Table(
+    "negotiated_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("filename", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Column("document_modified", String(40)),
+    Column("revisions", Integer, nullable=False),
+    Column("authors", Text, nullable=False),  # JSON list
+    Column("worst_severity", String(16)),
+    Column("summary", Text, nullable=False),  # JSON: status -> count
+    Column("untracked_changes", Integer, nullable=False),
+    UniqueConstraint("partner_id", "seq", name="uq_version_seq"),
+)
+
+negotiated_clauses = Table(
+    "negotiated_clauses", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", ForeignKey("negotiated_versions.id"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("clause_id", String(80), index=True),  # None: a clause the partner added
+    Column("family", String(80)),
+    Column("title", Text, nullable=False),
+    Column("clause_version", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("severity", String(16)),
+    Column("position", String(16), nullable=False),  # effective: standard .. walk-away, missing
+    Column("reasons", Text, nullable=False),  # JSON list
+    Column("variant_standard", String(80)),
+    Column("variant_negotiated", String(80)),
+    Column("parameters", Text, nullable=False),  # JSON list: name, standard, negotiated, ...
+    Column("values", Text, nullable=False),  # JSON: the clause's parameter values as agreed
+    Column("changes", Text, nullable=False),  # JSON list of word-level changes
+    Column("authors", Text, nullable=False),  # JSON list of tracked-change authors
+    Column("dates", Text, nullable=False),  # JSON list of tracked-change dates
+    Column("untracked", Boolean, nullable=False),
+    Column("notes", Text, nullable=False),  # JSON list
+    Column("standard_text", Text),  # None when equal to text
+    Column("text", Text, nullable=False),
+)
+
+state_changes = Table(
+    "state_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("version_id", ForeignKey("negotiated_versions.id")),
+    Column("previous", String(16)),
+    Column("state", String(16), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)
+
+Index("ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id,
+      negotiated_clauses.c.seq)
+
+Migration = Callable[[Connection], None]
+#: version -> step that brings a database from version - 1 to version. Append, never edit.
+MIGRATIONS: dict[int, Migration] = {}
+
+T = TypeVar("T")
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601 with milliseconds (sorts as text on every backend)."""
+    stamp = dt.datetime.now(dt.timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a registry lives: an SQLAlchemy URL plus, for SQLite, the file."""
+
+    url: URL
+    path: Path | None  # SQLite file; None for a server
+
+    @property
+    def label(self) -> str:
+        return str(self.path) if self.path is not None else self.url.render_as_string(
+            hide_password=True)
+
+
+def locate(url: str | None, cwd: Path | None = None) -> Location:
+    """Resolve `--registry` / DSAGEN_REGISTRY (a URL or a file path) or the default file."""
+    cwd = cwd or Path.cwd()
+    if not url:
+        path = (cwd / DEFAULT_PATH).absolute()
+        return Location(make_url(f"sqlite:///{path}"), path)
+    if "://" not in url:
+        path = (cwd / Path(url).expanduser()).absolute()
+        return Location(make_url("sqlite://").set(database=str(path)), path)
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise RegistryError(f"--registry: expected sqlite:///PATH, postgresql://USER@HOST/DB "
+                            f"or a file path, found '{url}'") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise RegistryError("--registry: an in-memory SQLite registry would be lost on exit; "
+                                "give a file, e.g. sqlite:///registry.db")
+        path = (cwd / Path(parsed.database).expanduser()).absolute()
+        return Location(parsed.set(drivername="sqlite", database=str(path)), path)
+    if backend in ("postgresql", "postgres"):
+        if not parsed.database:
+            raise RegistryError(f"--registry: expected a database name in the URL, found "
+                                f"'{parsed.render_as_string(hide_password=True)}'")
+        return Location(parsed.set(drivername="postgresql+psycopg"), None)
+    raise RegistryError(f"--registry: unsupported database '{backend}'; expected sqlite:///PATH, "
+                        "postgresql://USER@HOST/DB or a file path")
+
+
+class Registry:
+    """An open registry: run reads and writes in transactions; close when done."""
+
+    def __init__(self, location: Location, engine: Engine, created: bool) -> None:
+        self.location = location
+        self.engine = engine
+        self.created = created  # True when this call created the database file
+        self.is_sqlite = location.path is not None
+
+    @property
+    def label(self) -> str:
+        return self.location.label
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction: one consistent snapshot."""
+        with self._errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction, retrying when another writer holds the lock.
+
+        `work` must only touch the database (it may run more than once): do slow work first.
+        A unique-key race (IntegrityError) is retried too, so `work` re-reads what it checks.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._errors(retryable=True), self.engine.connect() as conn:
+                    conn.execution_options(dsagen_write=True)
+                    with conn.begin():
+                        return work(conn)
+            except _Retry:
+                if attempt == WRITE_ATTEMPTS:
+                    raise RegistryError(f"registry {self.label} stayed busy after "
+                                        f"{WRITE_ATTEMPTS} attempts; try again") from None
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _errors(self, retryable: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except exc.IntegrityError:
+            if retryable:
+                raise _Retry() from None
+            raise
+        except exc.OperationalError as error:
+            if retryable and _is_contention(error):
+                raise _Retry() from None
+            raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
+        except exc.DatabaseError as error:
+            raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Retry(Exception):
+    """Another writer got there first: run the transaction again."""
+
+
+def _is_contention(error: exc.OperationalError) -> bool:
+    message = str(error.orig).lower()
+    code = getattr(error.orig, "sqlstate", None)
+    return "locked" in message or "busy" in message or code in ("40001", "40P01")
+
+
+def _first_line(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def open_registry(url: str | None = None, *, create: bool = False,
+                  cwd: Path | None = None) -> Registry:
+    """Open (and migrate) the registry. An SQLite file is only made when `create` is true;
+    otherwise a missing file is an error naming where dsagen looked."""
+    location = locate(url, cwd)
+    created = False
+    if location.path is not None:
+        created = _prepare_file(location.path, create=create, default=not url)
+    engine = _engine(location)
+    registry = Registry(location, engine, created)
+    try:
+        _migrate(registry)
+    except BaseException:
+        engine.dispose()
+        raise
+    return registry
+
+
+def _prepare_file(path: Path, *, create: bool, default: bool) -> bool:
+    if path.is_dir():
+        raise RegistryError(f"{path}: expected a registry database file, found a folder")
+    if path.exists():
+        return False
+    if not create:
+        hint = ("`dsagen generate` creates it in the working folder" if default else
+                "check the path, or run `dsagen generate --registry ...` to create it")
+        raise RegistryError(f"no registry at {path}; {hint} (or pass --registry URL / set "
+                            "DSAGEN_REGISTRY)")
+    if default:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise RegistryError(f"{path.parent}: folder does not exist; create it or choose "
+                            "another --registry path")
+    try:
+        # O_EXCL: when two processes create the database at once, exactly one reports it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    except OSError as error:
+        raise RegistryError(f"{path}: cannot create the registry ({error.strerror})") from None
+    return True
+
+
+def _engine(location: Location) -> Engine:
+    if location.path is None:
+        try:
+            engine = create_engine(location.url, connect_args={"connect_timeout": 10},
+                                   pool_size=2)
+        except ModuleNotFoundError:
+            raise RegistryError("a PostgreSQL registry needs psycopg: "
+                                "pip install 'dsagen[postgres]'") from None
+        return engine
+    engine = create_engine(location.url)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control from the sqlite3 module: it would not BEGIN before
+        # DDL, and its deferred BEGIN lets two writers deadlock on the lock upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")  # persistent: once per database
+        cursor.execute("PRAGMA synchronous = NORMAL")  # durable in WAL except on power loss
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("dsagen_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def schema_version(conn: Connection) -> int | None:
+    """The stamped schema version; None for an empty database."""
+    names = set(inspect(conn).get_table_names())
+    if schema_info.name not in names:
+        if names:
+            raise RegistryError(f"the database holds other tables ({', '.join(sorted(names)[:5])})"
+                                " and no dsagen registry; use an empty database")
+        return None
+    row = conn.execute(select(schema_info.c.version)).first()
+    return int(row[0]) if row else None
+
+
+def _migrate(registry: Registry) -> None:
+    try:
+        probe = registry.engine.connect()
+    except exc.DBAPIError as error:
+        raise RegistryError(f"cannot connect to the registry at {registry.label}: "
+                            f"{_first_line(error)}") from None
+    with registry._errors(), probe:
+        with probe.begin():
+            version = schema_version(probe)
+    if version == SCHEMA_VERSION:
+        return
+    if version is not None and version > SCHEMA_VERSION:
+        raise RegistryError(f"registry {registry.label} is at schema version {version}, newer "
+                            f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen")
+
+    def upgrade(conn: Connection) -> None:
+        if not registry.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises this
+            conn.execute(text("SELECT pg_advisory_xact_lock(720405)"))
+        current = schema_version(conn)  # again: another process may have migrated meanwhile
+        if current is None:
+            metadata.create_all(conn)
+            conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION,
+                                                     migrated_at=now()))
+            return
+        for step in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[step](conn)
+        if current < SCHEMA_VERSION:
+            conn.execute(schema_info.update().values(version=SCHEMA_VERSION, migrated_at=now()))
+
+    registry.write(upgrade)
