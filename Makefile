@@ -22,6 +22,7 @@ test-deps:
 
 demo: $(STAMP)
 	$(BIN)/dsagen validate examples/partners/
+	$(BIN)/dsagen lint examples/partners/
 	$(BIN)/dsagen generate examples/partners/ --out out --format docx,pdf --force
 	@ls -1 out/*/*.docx out/*/*.pdf
 

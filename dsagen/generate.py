@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import Agreement, assemble
-from .errors import DsagenError, OutputError
+from .errors import DeviationsFound, DsagenError, OutputError
 from .library import Library, load_library
 from .output import check_writable, inside, write_atomic
 from .partners import PartnerParams, load_partner, partner_files
@@ -75,22 +75,46 @@ def output_paths(out_dir: Path, partner: PartnerParams,
     return {fmt: inside(out_dir, partner.slug, f"{partner.template_id}.{fmt}") for fmt in formats}
 
 
+class LintErrorsFound(DeviationsFound):
+    """Generation refused: an agreement would break a legally required element (exit 1)."""
+
+
 def validate_paths(paths: list[Path], *, library: Library | None = None,
                    template: str | None = None,
-                   effective_date: dt.date | None = None) -> list[PartnerParams]:
-    """Load and validate every partner file (and assemble, which checks the clause text)."""
+                   effective_date: dt.date | None = None,
+                   refuse_lint_errors: bool = False) -> list[PartnerParams]:
+    """Load and validate every partner file (and assemble, which checks the clause text);
+    with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
     library = library or load_library()
     partners = [load_partner(p, library, template_id=template, effective_date=effective_date)
                 for p in partner_files(paths)]
     slugs: dict[str, str] = {}
+    refused: list[str] = []
     for partner in partners:
         key = f"{partner.slug}/{partner.template_id}"
         if key in slugs:
             raise OutputError(f"{partner.path}: same output name as {slugs[key]} "
                               f"({key}); rename one of the files")
         slugs[key] = partner.path
-        assemble(partner, library)
+        agreement = assemble(partner, library)
+        if refuse_lint_errors:
+            refused += lint_refusals(partner, library, agreement)
+    if refused:
+        raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
+                              + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
+                              "details, or pass --allow-lint-errors")
     return partners
+
+
+def lint_refusals(partner: PartnerParams, library: Library,
+                  agreement: Agreement | None = None) -> list[str]:
+    """['<path> breaks <rule> (<citation>), ...'] for a partner with lint errors, else []."""
+    from .lint import legal_errors
+
+    errors = legal_errors(partner, library, agreement=agreement)
+    if not errors:
+        return []
+    return [f"{partner.path} breaks " + ", ".join(f"{f.rule} ({f.citation})" for f in errors)]
 
 
 def _generate_one(partner: PartnerParams, formats: tuple[str, ...], out_dir: str, force: bool,
@@ -110,11 +134,14 @@ def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("d
              template: str | None = None, force: bool = False, jobs: int | None = None,
              effective_date: dt.date | None = None, library_root: Path | None = None,
              on_done: Callable[[GeneratedAgreement], None] | None = None,
+             allow_lint_errors: bool = False,
              ) -> list[GeneratedAgreement]:
-    """Validate all partner files, check every target, then render (in processes if many)."""
+    """Validate all partner files (refusing lint errors unless allowed), check every target,
+    then render (in processes if many)."""
     library = load_library(library_root)
     partners = validate_paths(paths, library=library, template=template,
-                              effective_date=effective_date)
+                              effective_date=effective_date,
+                              refuse_lint_errors=not allow_lint_errors)
     for partner in partners:
         for path in output_paths(out_dir, partner, formats).values():
             check_writable(path, force=force)

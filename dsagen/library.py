@@ -237,6 +237,9 @@ def load_library(root: Path | None = None) -> Library:
             templates[template.id] = template
             hasher.update(path.read_bytes())
     licences = _load_licences(clause_dir / "licenses")
+    from .playbook import apply_playbook_file
+
+    apply_playbook_file(root, clauses)  # the organisation's playbook.yaml overrides clause files
     return Library(root, version, clauses, templates, licences, hasher.hexdigest(), env)
 
 

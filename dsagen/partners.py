@@ -73,8 +73,12 @@ def partner_files(paths: list[Path]) -> list[Path]:
 
 
 def load_partner(path: Path, library: Library, *, template_id: str | None = None,
-                 effective_date: dt.date | None = None) -> PartnerParams:
-    """Read and validate one partner file; `template_id` overrides the file's own choice."""
+                 effective_date: dt.date | None = None,
+                 missing: list[str] | None = None) -> PartnerParams:
+    """Read and validate one partner file; `template_id` overrides the file's own choice.
+
+    With a `missing` list, required parameters left out are collected there instead of raising
+    (lint reports them as the rule they break); the partner then cannot be assembled."""
     data = load_yaml(path, error=PartnerError)
     if data is None:
         raise PartnerError("expected a mapping of parameters, found an empty file", path=path)
@@ -105,6 +109,9 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
     for clause_id in included:
         for name, param in library.clause(clause_id).params.items():
             if param.required and values.get(name) is None:
+                if missing is not None:
+                    missing.append(name)
+                    continue
                 raise PartnerError(
                     f"missing required parameter '{name}' (expected {param.describe_type()}; "
                     f"{param.help or 'see dsagen clauses show ' + clause_id})",

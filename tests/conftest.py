@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,15 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden/ from the current output (review the diff!).")
+
+
+@pytest.fixture(autouse=True)
+def _private_registry(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dsagen generate` records into a registry by default; tests never touch the checkout's."""
+    if "DSAGEN_REGISTRY" not in os.environ:
+        path = tmp_path_factory.mktemp("registry") / "registry.db"
+        monkeypatch.setenv("DSAGEN_REGISTRY", f"sqlite:///{path}")
 
 
 @pytest.fixture

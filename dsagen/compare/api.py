@@ -45,6 +45,9 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
             f"the documents look unrelated: {len(matched)} of {std_count} standard clauses have "
             f"a counterpart and they share {shared:.0%} of their vocabulary",
             path=negotiated_path)
+    from ..lint import mark_rule_breaks
+
+    mark_rule_breaks(comparison, standard.context)  # regulatory rules a change breaks: walk-away
     return comparison, standard, negotiated
 
 

@@ -1,0 +1,287 @@
+"""The library entry points of `dsagen lint`: paths in, LintReports out.
+
+Partner files are linted before generation (values and the assembled text); negotiated DOCX
+files after reading them with the compare engine against the standard they were issued from
+(rebuilt from the provenance dsagen stores in the file, or given with `standard`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..assemble import Agreement, assemble
+from ..compare.model import ClauseResult, Comparison, RuleFinding
+from ..compare.standard import Standard, StandardContext, context_from_properties
+from ..errors import DocumentError, DsagenError, PartnerError
+from ..library import Library, load_library
+from ..params import suggest
+from ..partners import PartnerParams, load_partner
+from .evaluate import (
+    PLAYBOOK,
+    Finding,
+    applicable_profiles,
+    evaluate_rules,
+    sort_findings,
+)
+from .positions import document_positions, partner_positions
+from .rules import Rule, load_profiles
+from .subject import (
+    SCHEDULE_PREFIX,
+    Subject,
+    document_subject,
+    partner_lines,
+    partner_subject,
+)
+
+PARTNER_SUFFIXES = (".yaml", ".yml")
+DOCUMENT_SUFFIXES = (".docx",)
+MATCHED_AT_LEAST = 0.2  # share of clauses a document must share with its own standard
+
+
+@dataclass
+class LintReport:
+    """Everything lint found in one file."""
+
+    path: str
+    kind: str  # "partner" | "document"
+    template: str | None
+    profiles: list[str]
+    findings: list[Finding]
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "template": self.template,
+                "profiles": self.profiles,
+                "summary": {s: self.count(s) for s in ("error", "warning", "info")},
+                "findings": [f.to_json() for f in self.findings], "notes": self.notes}
+
+
+def reports_json(reports: list[LintReport]) -> dict[str, Any]:
+    """The stable JSON form of a lint run (docs/lint.md)."""
+    return {"schema": "dsagen.lint/1",
+            "summary": {s: sum(r.count(s) for r in reports) for s in ("error", "warning", "info")},
+            "files": [r.to_json() for r in reports]}
+
+
+def check_only(names: list[str] | tuple[str, ...] | None,
+               library: Library) -> tuple[str, ...] | None:
+    """Validate --profile names against the profiles under rules/ (and 'playbook')."""
+    if not names:
+        return None
+    known = tuple(p.id for p in load_profiles(library)) + (PLAYBOOK,)
+    for name in names:
+        if name not in known:
+            raise DsagenError(f"--profile: unknown profile '{name}'{suggest(name, known)}; "
+                              f"known: {', '.join(known)}")
+    return tuple(dict.fromkeys(names))
+
+
+def evaluate_subject(subject: Subject, library: Library,
+                     only: tuple[str, ...] | None = None) -> list[Finding]:
+    """Regulatory findings, then playbook findings, most severe first."""
+    findings = evaluate_rules(subject, library, only=_rule_only(only))
+    if not only or PLAYBOOK in only:
+        if subject.kind == "partner":
+            findings += partner_positions(subject, library)
+        else:
+            findings += document_positions(subject, library, findings)
+    return sort_findings(findings)
+
+
+def lint_partner_params(partner: PartnerParams, library: Library, *,
+                        agreement: Agreement | None = None,
+                        only: tuple[str, ...] | None = None) -> list[Finding]:
+    """Every finding for an already validated (and possibly assembled) partner."""
+    subject = partner_subject(partner, library, agreement=agreement)
+    return evaluate_subject(subject, library, only)
+
+
+def legal_errors(partner: PartnerParams, library: Library, *,
+                 agreement: Agreement | None = None) -> list[Finding]:
+    """Error-level regulatory findings for a validated partner (what `generate` refuses)."""
+    subject = partner_subject(partner, library, agreement=agreement)
+    return [f for f in evaluate_rules(subject, library) if f.severity == "error"]
+
+
+def lint_partner(path: Path, library: Library, *, template: str | None = None,
+                 only: tuple[str, ...] | None = None) -> LintReport:
+    """Lint one partner file. A required value the file leaves out is reported as the rule that
+    requires it; any other missing value is bad input, as for `dsagen validate`."""
+    missing: list[str] = []
+    partner = load_partner(path, library, template_id=template, missing=missing)
+    subject = partner_subject(partner, library, missing=tuple(missing),
+                              lines=partner_lines(path))
+    findings = evaluate_subject(subject, library, only)
+    reported = {f.parameter for f in findings}
+    for name in missing:
+        if name not in reported:
+            param = library.param_owner()[name].params[name]
+            raise PartnerError(f"missing required parameter '{name}' (expected "
+                               f"{param.describe_type()}; {param.help})", path=path, line=1,
+                               field=name)
+    notes = [f"not assembled: required value(s) missing: {', '.join(missing)}"] if missing else []
+    return LintReport(str(path), "partner", partner.template_id,
+                      applicable_profiles(subject, library, _rule_only(only)), findings, notes)
+
+
+def _rule_only(only: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The regulatory part of a --profile selection (None: every profile that applies)."""
+    return None if not only else tuple(n for n in only if n != PLAYBOOK)
+
+
+def standard_from_provenance(document: Any, path: Path, library: Library) -> Standard:
+    """Rebuild the standard a dsagen DOCX was issued as, from the provenance it carries."""
+    from ..read.docx import read_docx
+    from ..render.docx import render_docx
+
+    context = context_from_properties(document, library)
+    if context is None or not context.template:
+        raise DocumentError("expected a DOCX issued by dsagen (custom properties "
+                            "dsagen.manifest and dsagen.params), found none; pass --standard "
+                            "with the partner YAML or the DOCX as issued", path=path)
+    unknown = [c for c in context.variants if c not in library.clauses
+               or context.variants[c] not in library.clauses[c].variants]
+    if unknown or context.template not in library.templates:
+        raise DocumentError(f"issued with clauses or a template this library does not have "
+                            f"({', '.join(unknown) or context.template}); pass --standard",
+                            path=path)
+    partner = PartnerParams(context.partner or path.stem, str(path), context.template,
+                            dict(context.values), dict(context.variants),
+                            tuple(context.variants), "")
+    try:
+        agreement = assemble(partner, library)
+    except DsagenError as exc:
+        raise DocumentError(f"cannot rebuild the standard from the document's provenance "
+                            f"({exc}); pass --standard", path=path) from None
+    data = render_docx(agreement)
+    return Standard(read_docx(data, name=f"{path} (as issued)"), data, context)
+
+
+def lint_document(path: Path, library: Library, *, standard: Path | None = None,
+                  template: str | None = None,
+                  only: tuple[str, ...] | None = None) -> LintReport:
+    """Lint a negotiated DOCX: compare it with its standard, then evaluate the negotiated side."""
+    from ..compare.api import compare_files
+    from ..compare.engine import compare
+    from ..read.docx import read_docx
+
+    notes: list[str] = []
+    if standard is not None:
+        comparison, issued, _ = compare_files(standard, path, library=library, template=template)
+    else:
+        try:
+            negotiated = read_docx(path)
+        except FileNotFoundError:
+            raise DocumentError("no such file", path=path) from None
+        issued = standard_from_provenance(negotiated, path, library)
+        comparison = compare(issued.document, negotiated, issued.context)
+        matched = [c for c in comparison.clauses if c.status not in ("added", "removed")]
+        if len(matched) < MATCHED_AT_LEAST * max(1, len(comparison.clauses)):
+            raise DocumentError("the document does not match the standard its provenance "
+                                "names; pass --standard", path=path)
+        mark_rule_breaks(comparison, issued.context)
+    context = issued.context
+    if context is None:
+        raise DocumentError("the standard carries no dsagen provenance, so its parameters are "
+                            "unknown; pass the partner YAML as --standard", path=standard or path)
+    for clause_id, version in context.versions.items():
+        clause = library.clauses.get(clause_id)
+        if clause is not None and version and clause.version != version:
+            notes.append(f"clause '{clause_id}' was issued at version {version}; the library "
+                         f"now has {clause.version}")
+    subject = document_subject(comparison, context, library)
+    findings = evaluate_subject(subject, library, only)
+    return LintReport(str(path), "document", context.template,
+                      applicable_profiles(subject, library, _rule_only(only)), findings, notes)
+
+
+def lint_targets(paths: list[Path]) -> list[Path]:
+    """Expand folders into their partner YAML and DOCX files (sorted); keep files as given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file()
+                           and p.suffix.lower() in PARTNER_SUFFIXES + DOCUMENT_SUFFIXES
+                           and not p.name.startswith((".", "~$")))
+            if not found:
+                raise DsagenError(f"{path}: expected partner YAML or DOCX files in this folder, "
+                                  "found none")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise DsagenError(f"{path}: no such file or folder")
+    return files
+
+
+def lint_paths(paths: list[Path], *, library: Library | None = None,
+               only: list[str] | tuple[str, ...] | None = None, standard: Path | None = None,
+               template: str | None = None) -> list[LintReport]:
+    """Lint partner files and negotiated documents; folders are expanded."""
+    library = library or load_library()
+    selected = check_only(only, library)
+    reports = []
+    for path in lint_targets(paths):
+        suffix = path.suffix.lower()
+        if suffix in PARTNER_SUFFIXES:
+            reports.append(lint_partner(path, library, template=template, only=selected))
+        elif suffix in DOCUMENT_SUFFIXES:
+            reports.append(lint_document(path, library, standard=standard, template=template,
+                                         only=selected))
+        else:
+            raise DsagenError(f"{path}: expected a partner YAML (.yaml) or a DOCX, found "
+                              f"'{path.suffix or 'no extension'}'")
+    return reports
+
+
+def mark_rule_breaks(comparison: Comparison, context: StandardContext | None) -> None:
+    """For `dsagen diff`: a negotiated change that breaks a regulatory rule the standard kept
+    becomes walk-away, and its clause names the rule (ClauseResult.rules and a note)."""
+    if context is None:
+        return
+    library = context.library
+    if not load_profiles(library):
+        return
+    before = document_subject(comparison, context, library, side="standard")
+    after = document_subject(comparison, context, library, side="negotiated")
+    kept = {(f.rule, f.clause) for f in evaluate_rules(before, library)}
+    rules = {rule.id: rule for profile in load_profiles(library) for rule in profile.rules}
+    for finding in evaluate_rules(after, library):
+        if finding.severity != "error" or (finding.rule, finding.clause) in kept:
+            continue
+        target = _changed_clause(finding, rules[finding.rule], after, comparison)
+        if target is None:
+            continue
+        message = f"{finding.found}; required: {finding.required}"
+        target.rules.append(RuleFinding(finding.rule, finding.citation, message))
+        target.severity = "walk-away"
+        target.notes.append(f"breaks {finding.rule} ({finding.citation}): {finding.element}")
+
+
+def _changed_clause(finding: Finding, rule: Rule, subject: Subject,
+                    comparison: Comparison) -> ClauseResult | None:
+    """The clause whose change broke the rule: where the parameter was negotiated, else the
+    rule's own clause if it changed, else a changed schedule for a licence-text rule."""
+    by_id = {c.id: c for c in comparison.clauses if c.id}
+    if finding.parameter and finding.parameter in subject.changed:
+        owner = by_id.get(subject.changed[finding.parameter])
+        if owner is not None:
+            return owner
+    own = by_id.get(finding.clause or "")
+    if own is not None and own.substantive:
+        return own
+    if rule.check.attachment:
+        schedules = [c for c in comparison.clauses if c.substantive and c.id
+                     and c.id.startswith(SCHEDULE_PREFIX)]
+        if schedules:
+            return schedules[0]
+    return own

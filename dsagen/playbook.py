@@ -1,0 +1,351 @@
+"""The organisation's negotiating playbook (`playbook.yaml` at the project root).
+
+Clause files carry default playbook positions for their parameters; the organisation's playbook
+overrides them field by field (standard, fallback, walk_away, approver) and names who signs off
+beyond the pre-approved fallbacks. It is validated like a partner file: every problem names
+file, line and field, what was expected and what was found. See docs/playbook.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import LibraryError
+from .params import Bound, Param, Playbook, ValueProblem, check_value, found, suggest
+from .yamlio import LineDict, line_of, load_yaml, plain
+
+if TYPE_CHECKING:
+    from .library import Clause
+
+PLAYBOOK_FILE = "playbook.yaml"
+TOP_KEYS = ("title", "version", "owner", "approvers", "default_approver", "clauses")
+ENTRY_KEYS = ("standard", "fallback", "walk_away", "approver", "note")
+BOUND_KEYS = ("values", "min", "max", "pattern", "label")
+TEXT_TYPES = ("str", "text", "enum")
+
+
+class PlaybookError(LibraryError):
+    """playbook.yaml is malformed or contradicts the clause library."""
+
+
+@dataclass(frozen=True)
+class PolicyBound(Bound):
+    """A Bound that can also accept or refuse text by regular expression, described in words.
+
+    A list value is inside the bound when every item matches a pattern, and refused by a
+    walk-away when any item does.
+    """
+
+    patterns: tuple[str, ...] = ()
+    label: str = ""
+
+    def _all_match(self, value: Any) -> bool:
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        return bool(self.patterns) and bool(items) and all(
+            isinstance(item, str) and _matches(self.patterns, item) for item in items)
+
+    def _any_match(self, value: Any) -> bool:
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        return bool(self.patterns) and any(
+            isinstance(item, str) and _matches(self.patterns, item) for item in items)
+
+    def contains(self, value: Any) -> bool:
+        return super().contains(value) or self._all_match(value)
+
+    def excludes(self, value: Any) -> bool:
+        return super().excludes(value) or self._any_match(value)
+
+    def describe(self) -> str:
+        return self.label or "; ".join(
+            part for part in (super().describe(), _describe_patterns(self.patterns)) if part)
+
+    def describe_limit(self) -> str:
+        return self.label or " or ".join(
+            part for part in (super().describe_limit(), _describe_patterns(self.patterns))
+            if part)
+
+
+def _matches(patterns: tuple[str, ...], text: str) -> bool:
+    return any(re.fullmatch(p, text.strip(), re.IGNORECASE | re.DOTALL) for p in patterns)
+
+
+def _describe_patterns(patterns: tuple[str, ...]) -> str:
+    return " or ".join(f"text matching /{p}/" for p in patterns)
+
+
+@dataclass(frozen=True)
+class PlaybookEntry:
+    """One parameter's positions as the organisation's playbook states them."""
+
+    clause: str
+    param: str
+    playbook: Playbook  # merged with the clause file's defaults
+    overridden: tuple[str, ...]  # fields playbook.yaml sets
+    note: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class OrgPlaybook:
+    """playbook.yaml, checked against the clause library."""
+
+    path: str
+    title: str
+    version: str
+    owner: str
+    approvers: dict[str, str]
+    default_approver: str | None
+    entries: dict[str, PlaybookEntry]  # parameter name -> entry
+
+    def source(self, param: str) -> str:
+        """Where a parameter's positions come from, for citations: 'playbook.yaml:42'."""
+        entry = self.entries.get(param)
+        if entry is None:
+            return ""
+        return f"{Path(self.path).name}:{entry.line}" if entry.line else Path(self.path).name
+
+
+def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
+    """Read and validate playbook.yaml against the clauses it talks about."""
+    data = load_yaml(path, error=PlaybookError)
+    if data is None:
+        data = LineDict()
+    if not isinstance(data, LineDict):
+        raise PlaybookError("expected a mapping with 'clauses' (see docs/playbook.md), found "
+                            f"{type(data).__name__}", path=path, line=1)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise PlaybookError(f"unknown key '{key}'{suggest(key, TOP_KEYS)}; expected one of "
+                                f"{', '.join(TOP_KEYS)}", path=path,
+                                line=data.key_lines.get(key), field=key)
+    approvers = _approvers(data, path)
+    default_key = data.get("default_approver")
+    default_approver = None
+    if default_key is not None:
+        default_approver = _approver(default_key, approvers, path,
+                                     line_of(data, "default_approver"), "default_approver")
+    raw_clauses = data.get("clauses") or LineDict()
+    if not isinstance(raw_clauses, dict):
+        raise PlaybookError(f"expected a mapping of clause ids, found {found(raw_clauses)}",
+                            path=path, line=line_of(data, "clauses"), field="clauses")
+    owners = {name: clause for clause in clauses.values() for name in clause.params}
+    entries: dict[str, PlaybookEntry] = {}
+    for clause_id, raw_params in raw_clauses.items():
+        where = f"clauses.{clause_id}"
+        line = getattr(raw_clauses, "key_lines", {}).get(clause_id)
+        if clause_id not in clauses:
+            raise PlaybookError(f"unknown clause '{clause_id}'{suggest(clause_id, tuple(clauses))}",
+                                path=path, line=line, field=where)
+        clause = clauses[clause_id]
+        if not isinstance(raw_params, dict):
+            raise PlaybookError(f"expected a mapping of parameter names, found "
+                                f"{found(raw_params)}", path=path, line=line, field=where)
+        for name, raw in raw_params.items():
+            pline = getattr(raw_params, "key_lines", {}).get(name)
+            field = f"{where}.{name}"
+            if name not in clause.params:
+                if name in owners:
+                    hint = f"; it belongs to clause '{owners[name].id}'"
+                else:
+                    hint = suggest(name, tuple(clause.params))
+                raise PlaybookError(f"clause '{clause_id}' has no parameter '{name}'{hint}",
+                                    path=path, line=pline, field=field)
+            entries[name] = _entry(clause, clause.params[name], raw, approvers,
+                                   default_approver, path, pline, field)
+    return OrgPlaybook(str(path), str(data.get("title", "")), str(data.get("version", "")),
+                       str(data.get("owner", "")), approvers, default_approver, entries)
+
+
+def apply_playbook(clauses: dict[str, Clause], playbook: OrgPlaybook) -> None:
+    """Replace each parameter's playbook with the organisation's (in the clauses' own dicts)."""
+    for name, entry in playbook.entries.items():
+        params = clauses[entry.clause].params
+        params[name] = dataclasses.replace(params[name], playbook=entry.playbook)
+    if playbook.default_approver:
+        for clause in clauses.values():
+            for name, param in clause.params.items():
+                if param.playbook is not None and param.playbook.approver is None:
+                    clause.params[name] = dataclasses.replace(
+                        param, playbook=dataclasses.replace(
+                            param.playbook, approver=playbook.default_approver))
+
+
+def apply_playbook_file(root: Path, clauses: dict[str, Clause]) -> OrgPlaybook | None:
+    """Load `root/playbook.yaml` when present and apply it; called by load_library."""
+    path = root / PLAYBOOK_FILE
+    if not path.exists():
+        return None
+    playbook = load_playbook(path, clauses)
+    apply_playbook(clauses, playbook)
+    return playbook
+
+
+def _approvers(data: LineDict, path: Path) -> dict[str, str]:
+    raw = data.get("approvers") or {}
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"expected a mapping of approver key to role, found {found(raw)}",
+                            path=path, line=line_of(data, "approvers"), field="approvers")
+    approvers = {}
+    for key, role in raw.items():
+        if not isinstance(role, str) or not role.strip():
+            raise PlaybookError(f"expected the approver's role as text, found {found(role)}",
+                                path=path, line=line_of(raw, key), field=f"approvers.{key}")
+        approvers[key] = role.strip()
+    return approvers
+
+
+def _approver(key: Any, approvers: dict[str, str], path: Path, line: int | None,
+              field: str) -> str:
+    if not isinstance(key, str) or key not in approvers:
+        known = ", ".join(approvers) or "none declared under 'approvers'"
+        raise PlaybookError(f"expected an approver key ({known}), found {found(key)}"
+                            f"{suggest(str(key), tuple(approvers))}", path=path, line=line,
+                            field=field)
+    return approvers[key]
+
+
+def _entry(clause: Clause, param: Param, raw: Any, approvers: dict[str, str],
+           default_approver: str | None, path: Path, line: int | None,
+           field: str) -> PlaybookEntry:
+    if not isinstance(raw, dict):
+        raise PlaybookError("expected a mapping with standard, fallback, walk_away, approver "
+                            f"or note, found {found(raw)}", path=path, line=line, field=field)
+    for key in raw:
+        if key not in ENTRY_KEYS:
+            raise PlaybookError(f"unknown key '{key}'{suggest(key, ENTRY_KEYS)}; expected one "
+                                f"of {', '.join(ENTRY_KEYS)}", path=path,
+                                line=getattr(raw, "key_lines", {}).get(key),
+                                field=f"{field}.{key}")
+    base = param.playbook or Playbook()
+    standard = base.standard
+    if "standard" in raw:
+        standard = _value(param, raw["standard"], path, line_of(raw, "standard"),
+                          f"{field}.standard")
+    fallback = base.fallback
+    if "fallback" in raw:
+        fallback = _bound(param, raw["fallback"], path, line_of(raw, "fallback"),
+                          f"{field}.fallback")
+    walk_away = base.walk_away
+    if "walk_away" in raw:
+        walk_away = _bound(param, raw["walk_away"], path, line_of(raw, "walk_away"),
+                           f"{field}.walk_away")
+    approver = base.approver
+    if "approver" in raw:
+        approver = _approver(raw["approver"], approvers, path, line_of(raw, "approver"),
+                             f"{field}.approver")
+    playbook = Playbook(standard=standard, fallback=fallback, walk_away=walk_away,
+                        approver=approver or default_approver)
+    _check_consistent(playbook, path, line, field)
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise PlaybookError(f"expected text, found {found(note)}", path=path,
+                            line=line_of(raw, "note"), field=f"{field}.note")
+    return PlaybookEntry(clause.id, param.name, playbook,
+                         tuple(k for k in ENTRY_KEYS if k in raw), " ".join(note.split()), line)
+
+
+def _value(param: Param, raw: Any, path: Path, line: int | None, field: str) -> Any:
+    try:
+        return check_value(param, plain(raw))
+    except ValueProblem as problem:
+        sub = f".{problem.subfield}" if problem.subfield and not problem.subfield.startswith(
+            "[") else problem.subfield
+        raise PlaybookError(problem.message, path=path, line=problem.line or line,
+                            field=field + sub) from None
+
+
+def _bound(param: Param, raw: Any, path: Path, line: int | None, field: str) -> Bound:
+    """A list of values, or a mapping of values/min/max/pattern/label (docs/playbook.md)."""
+    if raw is None:
+        return Bound()
+    if isinstance(raw, list):
+        raw = {"values": raw}
+    elif not isinstance(raw, dict):
+        raw = {"values": [raw]}
+    for key in raw:
+        if key not in BOUND_KEYS:
+            raise PlaybookError(f"unknown key '{key}'{suggest(key, BOUND_KEYS)}; expected a list "
+                                f"of values or a mapping of {', '.join(BOUND_KEYS)}", path=path,
+                                line=line_of(raw, key) or line, field=f"{field}.{key}")
+    values = raw.get("values") or []
+    if not isinstance(values, list):
+        raise PlaybookError(f"expected a list of values, found {found(values)}", path=path,
+                            line=line_of(raw, "values") or line, field=f"{field}.values")
+    item_lines = getattr(values, "item_lines", None) or []
+    checked = tuple(
+        _value(param, v, path, item_lines[i] if i < len(item_lines) else line, f"{field}[{i}]")
+        for i, v in enumerate(values))
+    limits: dict[str, float | None] = {"min": None, "max": None}
+    for key in ("min", "max"):
+        if key not in raw:
+            continue
+        number = raw[key]
+        if param.type not in ("int", "float"):
+            raise PlaybookError(f"'{key}' needs a number parameter; '{param.name}' is "
+                                f"{param.describe_type()}", path=path,
+                                line=line_of(raw, key) or line, field=f"{field}.{key}")
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise PlaybookError(f"expected a number, found {found(number)}", path=path,
+                                line=line_of(raw, key) or line, field=f"{field}.{key}")
+        limits[key] = number
+    patterns: tuple[str, ...] = ()
+    if "pattern" in raw:
+        patterns = _patterns(param, raw["pattern"], path, line_of(raw, "pattern") or line,
+                             f"{field}.pattern")
+    label = raw.get("label", "")
+    if not isinstance(label, str):
+        raise PlaybookError(f"expected text, found {found(label)}", path=path,
+                            line=line_of(raw, "label") or line, field=f"{field}.label")
+    if patterns or label:
+        return PolicyBound(values=checked, min=limits["min"], max=limits["max"],
+                           patterns=patterns, label=" ".join(label.split()))
+    return Bound(values=checked, min=limits["min"], max=limits["max"])
+
+
+def _patterns(param: Param, raw: Any, path: Path, line: int | None,
+              field: str) -> tuple[str, ...]:
+    item_type = param.items.type if param.type == "list" and param.items else param.type
+    if item_type not in TEXT_TYPES:
+        raise PlaybookError(f"'pattern' needs a text or choice parameter (or a list of them); "
+                            f"'{param.name}' is {param.describe_type()}", path=path, line=line,
+                            field=field)
+    items = raw if isinstance(raw, list) else [raw]
+    patterns = []
+    for item in items:
+        if not isinstance(item, str) or not item:
+            raise PlaybookError(f"expected a regular expression, found {found(item)}",
+                                path=path, line=line, field=field)
+        try:
+            re.compile(item)
+        except re.error as exc:
+            raise PlaybookError(f"expected a regular expression, found '{item}' ({exc})",
+                                path=path, line=line, field=field) from None
+        patterns.append(item)
+    return tuple(patterns)
+
+
+def _check_consistent(playbook: Playbook, path: Path, line: int | None, field: str) -> None:
+    """The standard and the pre-approved fallbacks must lie inside the walk-away limit."""
+    walk = playbook.walk_away
+    if playbook.standard is not None and walk.excludes(playbook.standard):
+        raise PlaybookError(f"the standard {found(playbook.standard)} is beyond the walk-away "
+                            f"limit ({walk.describe_limit()})", path=path, line=line,
+                            field=f"{field}.standard")
+    for value in playbook.fallback.values:
+        if walk.excludes(value):
+            raise PlaybookError(f"the fallback {found(value)} is beyond the walk-away limit "
+                                f"({walk.describe_limit()})", path=path, line=line,
+                                field=f"{field}.fallback")
+    low, high = playbook.fallback.min, playbook.fallback.max
+    if high is not None and walk.max is not None and high > walk.max:
+        raise PlaybookError(f"the fallback range goes to {high:g}, beyond the walk-away limit "
+                            f"(above {walk.max:g})", path=path, line=line,
+                            field=f"{field}.fallback")
+    if low is not None and walk.min is not None and low < walk.min:
+        raise PlaybookError(f"the fallback range starts at {low:g}, beyond the walk-away limit "
+                            f"(below {walk.min:g})", path=path, line=line,
+                            field=f"{field}.fallback")
