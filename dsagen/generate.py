@@ -79,17 +79,25 @@ class LintErrorsFound(DeviationsFound):
     """Generation refused: an agreement would break a legally required element (exit 1)."""
 
 
-def validate_paths(paths: list[Path], *, library: Library | None = None,
-                   template: str | None = None,
-                   effective_date: dt.date | None = None,
-                   refuse_lint_errors: bool = False) -> list[PartnerParams]:
-    """Load and validate every partner file (and assemble, which checks the clause text);
+@dataclass(frozen=True)
+class Prepared:
+    """A validated partner file and its assembled agreement, ready to render."""
+
+    partner: PartnerParams
+    agreement: Agreement
+
+
+def prepare(paths: list[Path], *, library: Library | None = None, template: str | None = None,
+            effective_date: dt.date | None = None,
+            refuse_lint_errors: bool = False) -> list[Prepared]:
+    """Load and validate every partner file and assemble it (which checks the clause text);
     with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
     library = library or load_library()
     partners = [load_partner(p, library, template_id=template, effective_date=effective_date)
                 for p in partner_files(paths)]
     slugs: dict[str, str] = {}
     refused: list[str] = []
+    prepared = []
     for partner in partners:
         key = f"{partner.slug}/{partner.template_id}"
         if key in slugs:
@@ -99,11 +107,22 @@ def validate_paths(paths: list[Path], *, library: Library | None = None,
         agreement = assemble(partner, library)
         if refuse_lint_errors:
             refused += lint_refusals(partner, library, agreement)
+        prepared.append(Prepared(partner, agreement))
     if refused:
         raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
                               + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
                               "details, or pass --allow-lint-errors")
-    return partners
+    return prepared
+
+
+def validate_paths(paths: list[Path], *, library: Library | None = None,
+                   template: str | None = None,
+                   effective_date: dt.date | None = None,
+                   refuse_lint_errors: bool = False) -> list[PartnerParams]:
+    """The validated partners of `prepare` (for `dsagen validate`)."""
+    return [p.partner for p in prepare(paths, library=library, template=template,
+                                       effective_date=effective_date,
+                                       refuse_lint_errors=refuse_lint_errors)]
 
 
 def lint_refusals(partner: PartnerParams, library: Library,
@@ -117,52 +136,54 @@ def lint_refusals(partner: PartnerParams, library: Library,
     return [f"{partner.path} breaks " + ", ".join(f"{f.rule} ({f.citation})" for f in errors)]
 
 
-def _generate_one(partner: PartnerParams, formats: tuple[str, ...], out_dir: str, force: bool,
-                  library_root: str | None) -> GeneratedAgreement:
-    library = load_library(Path(library_root) if library_root else None)
-    agreement = assemble(partner, library)
+def _render_files(item: Prepared, formats: tuple[str, ...], out_dir: str,
+                  force: bool) -> tuple[GeneratedFile, ...]:
+    """Render and write one agreement's outputs (runs in a worker process)."""
     files = []
-    for fmt, path in output_paths(Path(out_dir), partner, formats).items():
-        data = render(agreement, fmt)
+    for fmt, path in output_paths(Path(out_dir), item.partner, formats).items():
+        data = render(item.agreement, fmt)
         write_atomic(path, data, force=force)
         files.append(GeneratedFile(fmt, str(path), hashlib.sha256(data).hexdigest(), len(data)))
-    return GeneratedAgreement(partner.slug, partner.path, partner.template_id, agreement,
-                              tuple(files))
+    return tuple(files)
+
+
+def _result(item: Prepared, files: tuple[GeneratedFile, ...]) -> GeneratedAgreement:
+    partner = item.partner
+    return GeneratedAgreement(partner.slug, partner.path, partner.template_id, item.agreement,
+                              files)
 
 
 def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
              template: str | None = None, force: bool = False, jobs: int | None = None,
              effective_date: dt.date | None = None, library_root: Path | None = None,
              on_done: Callable[[GeneratedAgreement], None] | None = None,
-             allow_lint_errors: bool = False,
+             allow_lint_errors: bool = False, prepared: list[Prepared] | None = None,
              ) -> list[GeneratedAgreement]:
-    """Validate all partner files (refusing lint errors unless allowed), check every target,
-    then render (in processes if many)."""
-    library = load_library(library_root)
-    partners = validate_paths(paths, library=library, template=template,
-                              effective_date=effective_date,
-                              refuse_lint_errors=not allow_lint_errors)
-    for partner in partners:
-        for path in output_paths(out_dir, partner, formats).values():
+    """Validate all partner files (refusing lint errors unless allowed; skipped when
+    `prepared` is given), check every target, then render (in processes if many)."""
+    if prepared is None:
+        prepared = prepare(paths, library=load_library(library_root), template=template,
+                           effective_date=effective_date,
+                           refuse_lint_errors=not allow_lint_errors)
+    for item in prepared:
+        for path in output_paths(out_dir, item.partner, formats).values():
             check_writable(path, force=force)
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    jobs = min(jobs, len(partners))
-    root = str(library_root) if library_root else None
+    jobs = min(jobs, len(prepared))
     results: list[GeneratedAgreement] = []
-    if jobs == 1:
-        for partner in partners:
-            result = _generate_one(partner, formats, str(out_dir), force, root)
-            results.append(result)
+    if jobs <= 1:
+        for item in prepared:
+            results.append(_result(item, _render_files(item, formats, str(out_dir), force)))
             if on_done:
-                on_done(result)
+                on_done(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_generate_one, p, formats, str(out_dir), force, root)
-                   for p in partners]
+        futures = {pool.submit(_render_files, item, formats, str(out_dir), force): index
+                   for index, item in enumerate(prepared)}
+        done: dict[int, GeneratedAgreement] = {}
         for future in as_completed(futures):
-            result = future.result()
-            results.append(result)
+            index = futures[future]
+            done[index] = _result(prepared[index], future.result())
             if on_done:
-                on_done(result)
-    order = {p.path: i for i, p in enumerate(partners)}
-    return sorted(results, key=lambda r: order[r.partner_path])
+                on_done(done[index])
+    return [done[index] for index in range(len(prepared))]
