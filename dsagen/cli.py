@@ -97,26 +97,42 @@ def generate(
     date: Annotated[str | None, typer.Option("--date", help="Effective date (YYYY-MM-DD) "
                                              "overriding the partner files'.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    allow_lint_errors: Annotated[bool, typer.Option(
+        "--allow-lint-errors", help="Generate even if dsagen lint finds a legally required "
+        "element missing or contradicted.")] = False,
     library: LibraryOption = None,
+    no_record: Annotated[bool, typer.Option(
+        "--no-record", help="Do not record the agreements in the registry.")] = False,
+    registry: Annotated[str | None, typer.Option(
+        "--registry", envvar="DSAGEN_REGISTRY", help="Registry database: a file path, "
+        "sqlite:///PATH or postgresql://USER@HOST/DB (default: .dsagen/registry.db here).")
+    ] = None,
 ) -> None:
     """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .generate import generate as run_generate
-    from .generate import parse_formats, validate_paths
+    from .generate import parse_formats, prepare
 
     fmt = parse_formats(formats)
     effective = _date(date)
-    total = len(validate_paths(paths, library=_library(library), template=template,
-                               effective_date=effective))
+    prepared = prepare(paths, library=_library(library), template=template,
+                       effective_date=effective, refuse_lint_errors=not allow_lint_errors)
+    total = len(prepared)
+    if not no_record:  # checked first: a bad --registry fails before any file is written
+        from .commands.registry import recorder
+
+        record = recorder(registry, library)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                   disable=total < 2 or as_json, transient=False) as progress:
         task = progress.add_task("Generating", total=total)
         results = run_generate(paths, out_dir=out_dir, formats=fmt, template=template,
                                force=force, jobs=jobs, effective_date=effective,
-                               library_root=library,
-                               on_done=lambda _r: progress.advance(task))
+                               library_root=library, allow_lint_errors=allow_lint_errors,
+                               prepared=prepared, on_done=lambda _r: progress.advance(task))
+    if not no_record:
+        record(results)
     if as_json:
         _print_json([
             {"partner": r.partner, "template": r.template,
@@ -380,3 +396,7 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from .commands import lint as _lint  # noqa: E402,F401
+from .commands import registry as _registry  # noqa: E402,F401

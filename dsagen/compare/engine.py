@@ -280,8 +280,13 @@ def _combined(first: Segment, second: Segment) -> Segment:
 
 def _contained(part: Segment, whole: Segment) -> bool:
     part_text = cosmetic_key(part.full_text)
-    return len(part_text) >= 20 and fuzz.partial_ratio(part_text,
-                                                       cosmetic_key(whole.full_text)) >= 90
+    if len(part_text) < 20:
+        return False
+    whole_text = cosmetic_key(whole.full_text)
+    words = set(part_text.split())
+    if len(words & set(whole_text.split())) < 0.8 * len(words):  # cheap test first
+        return False
+    return fuzz.partial_ratio(part_text, whole_text, score_cutoff=90) >= 90
 
 
 def _gain(std: Segment, neg: Segment, combined_std: Segment | None = None,

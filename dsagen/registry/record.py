@@ -1,60 +1,38 @@
-"""Writing to the registry: what `generate` produced, and each negotiated copy ingested.
+"""Recording what `dsagen generate` produced: partners, agreements, each clause's provenance
+and playbook position, output hashes, and the issued DOCX bytes later ingests compare with.
 
-The standard a negotiated copy is compared with is the DOCX we issued, kept byte for byte in the
-registry: regenerating it from the stored parameters would use *today's* clause library, so a
-copy of an agreement issued before a clause changed would show our own change as the partner's.
-Slow work (reading DOCX files, comparing) happens before the write transaction opens, so a
-transaction only holds the write lock for the inserts.
+Each clause's text is read back from the issued DOCX with the compare engine's own reader, so
+issued and negotiated texts compare like for like. Reading happens before the write
+transaction opens; the whole batch is then one transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from ..assemble import Agreement, Section
-from ..compare.model import ClauseResult, Comparison
-from ..errors import DocumentError, RegistryError
-from ..generate import GeneratedAgreement
 from ..library import Library, load_library
-from ..partners import canonical_json
-from .store import (
-    Registry,
+from .cells import family_cells
+from .lifecycle import insert_id, store_document, supersede
+from .positions import worst
+from .schema import (
     agreement_clauses,
     agreements,
-    documents,
+    dumps,
     issued_files,
-    negotiated_clauses,
-    negotiated_versions,
     now,
     partners,
     state_changes,
 )
+from .store import Registry
 
-INGEST_STATES = ("received", "executed")
-#: Cell kinds from best to worst; "missing" (a clause the partner deleted) ranks as approval+.
-POSITIONS = ("standard", "fallback", "approval", "missing", "walk-away")
-
-
-def rank(position: str | None) -> int:
-    return POSITIONS.index(position) if position in POSITIONS else -1
-
-
-def worst(*positions: str | None) -> str | None:
-    best: str | None = None
-    for position in positions:
-        if rank(position) > rank(best):
-            best = position
-    return best
-
-
-def dumps(value: Any) -> str:
-    return canonical_json(value)
+if TYPE_CHECKING:
+    from ..assemble import Agreement, Section
+    from ..generate import GeneratedAgreement
 
 
 @dataclass(frozen=True)
@@ -88,9 +66,7 @@ class _Prepared:
     docx_sha: str
     clauses: list[IssuedClause]
     library_root: str
-
-
-# ---------------------------------------------------------------------------------- generation
+    cells: tuple[str, str]  # JSON cells, JSON kinds
 
 
 def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
@@ -123,8 +99,10 @@ def _prepare(result: GeneratedAgreement, library: Library) -> _Prepared:
              if seg.anchor is not None}
     clauses = [_issued_clause(section, result.agreement, library, texts.get(section.clause_id, ""))
                for section in result.agreement.sections]
+    cells = family_cells((c.family, c.clause_id, c.position, c.reasons, "issued")
+                         for c in clauses)
     return _Prepared(result, docx, hashlib.sha256(docx).hexdigest(), clauses,
-                     str(library.root))
+                     str(library.root), cells)
 
 
 def clause_values(section: Section, agreement: Agreement, library: Library) -> dict[str, Any]:
@@ -150,14 +128,14 @@ def _issued_clause(section: Section, agreement: Agreement, library: Library,
             continue
         param_positions[name] = where = param.playbook.position(value)
         if where != "standard":
-            reasons.append(f"{name} = {_show(value)} ({where})")
+            reasons.append(f"{name} = {show(value)} ({where})")
             position = worst(position, where)
     return IssuedClause(section.clause_id, section.family, section.title, section.version,
                         section.variant, section.position, position or "standard", reasons,
                         values, param_positions, text)
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     return value if isinstance(value, str) else dumps(value)
 
 
@@ -169,36 +147,6 @@ def _partner_id(conn: Connection, slug: str, name: str) -> int:
     if name and row.name != name:
         conn.execute(partners.update().where(partners.c.id == row.id).values(name=name))
     return int(row.id)
-
-
-def insert_id(conn: Connection, statement: Any) -> int:
-    key = conn.execute(statement).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _store_document(conn: Connection, sha: str, data: bytes) -> None:
-    if conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha)).first() is None:
-        conn.execute(documents.insert().values(sha256=sha, size=len(data), content=data))
-
-
-def _set_state(conn: Connection, agreement_id: int, previous: str | None, state: str, *,
-               version_id: int | None = None, note: str = "") -> None:
-    if previous == state:
-        return
-    conn.execute(agreements.update().where(agreements.c.id == agreement_id).values(state=state))
-    conn.execute(state_changes.insert().values(agreement_id=agreement_id, version_id=version_id,
-                                               previous=previous, state=state, at=now(),
-                                               note=note))
-
-
-def _supersede(conn: Connection, partner_id: int, keep: int, states: tuple[str, ...],
-               note: str) -> None:
-    rows = conn.execute(select(agreements.c.id, agreements.c.state).where(
-        agreements.c.partner_id == partner_id, agreements.c.id != keep,
-        agreements.c.state.in_(states))).all()
-    for row in rows:
-        _set_state(conn, row.id, row.state, "superseded", note=note)
 
 
 def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
@@ -220,6 +168,7 @@ def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
             library_digest=agreement.library_digest, library_root=item.library_root,
             params_digest=agreement.params_digest, parameters=dumps(agreement.parameters),
             generator=agreement.generator, state="draft", created_at=now(),
+            cells=item.cells[0], cell_kinds=item.cells[1],
         ))
         conn.execute(agreement_clauses.insert(), [
             {"agreement_id": agreement_id, "seq": seq, "clause_id": c.clause_id,
@@ -230,11 +179,11 @@ def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
             for seq, c in enumerate(item.clauses)])
         conn.execute(state_changes.insert().values(agreement_id=agreement_id, previous=None,
                                                    state="draft", at=now(), note="generated"))
-        _supersede(conn, partner_id, agreement_id, ("draft", "sent", "received"),
-                   note=f"replaced by agreement #{agreement_id}")
+        supersede(conn, partner_id, agreement_id, ("draft", "sent", "received"),
+                  note=f"replaced by agreement #{agreement_id}")
     else:
         agreement_id = int(existing.id)
-    _store_document(conn, item.docx_sha, item.docx)
+    store_document(conn, item.docx_sha, item.docx)
     seen = {row.sha256 for row in conn.execute(select(issued_files.c.sha256).where(
         issued_files.c.agreement_id == agreement_id))}
     files: list[tuple[str, str | None, str, int]] = [(f.format, f.path, f.sha256, f.size)
@@ -248,257 +197,3 @@ def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
                 agreement_id=agreement_id, format=fmt, path=path, sha256=sha, size=size,
                 stored=sha == item.docx_sha, created_at=now()))
     return RecordedAgreement(agreement_id, result.partner, new)
-
-
-# ----------------------------------------------------------------------------------- ingestion
-
-
-@dataclass
-class IngestResult:
-    """What an ingest recorded (or found already recorded)."""
-
-    partner: str
-    version: int
-    version_id: int
-    agreement_id: int
-    duplicate: bool
-    received_at: str
-    state: str
-    worst_severity: str | None = None
-    summary: dict[str, int] = field(default_factory=dict)
-    deviations: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"partner": self.partner, "version": self.version,
-                "agreement": self.agreement_id, "duplicate": self.duplicate,
-                "received_at": self.received_at, "state": self.state,
-                "worst_severity": self.worst_severity, "summary": self.summary,
-                "deviations": self.deviations}
-
-
-@dataclass
-class _Standard:
-    partner_id: int
-    agreement_id: int
-    agreement_state: str
-    library_root: str | None
-    docx: bytes
-    clauses: dict[str, dict[str, Any]]  # clause id -> agreement_clauses row
-
-
-def ingest(registry: Registry, partner: str, path: Path, *, state: str = "received",
-           library: Library | None = None) -> IngestResult:
-    """Compare a negotiated DOCX with the partner's latest issued agreement and record it.
-
-    The same file (by sha256) is never recorded twice: the earlier record is returned.
-    """
-    if state not in INGEST_STATES:
-        raise RegistryError(f"--state: expected one of {', '.join(INGEST_STATES)}, "
-                            f"found '{state}'")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("no such file", path=path) from None
-    except OSError as error:
-        raise DocumentError(f"cannot read file ({error.strerror})", path=path) from None
-    sha = hashlib.sha256(data).hexdigest()
-    with registry.read() as conn:
-        found = _already(conn, sha, partner)
-        if found is not None:
-            return found
-        standard = _load_standard(conn, partner)
-    if library is None:
-        root = Path(standard.library_root) if standard.library_root else None
-        library = load_library(root if root is not None and root.is_dir() else None)
-    comparison, modified = _compare(standard, data, path, library)
-    rows = [_clause_row(result, standard.clauses) for result in comparison.clauses]
-    received = now()
-
-    def write(conn: Connection) -> IngestResult:
-        again = _already(conn, sha, partner)
-        if again is not None:
-            return again
-        seq = int(conn.execute(select(func.coalesce(func.max(negotiated_versions.c.seq), 0))
-                               .where(negotiated_versions.c.partner_id == standard.partner_id)
-                               ).scalar_one()) + 1
-        version_id = insert_id(conn, negotiated_versions.insert().values(
-            partner_id=standard.partner_id, agreement_id=standard.agreement_id, seq=seq,
-            sha256=sha, filename=path.name, size=len(data), state=state, received_at=received,
-            document_modified=modified, revisions=comparison.revisions,
-            authors=dumps(comparison.authors), worst_severity=comparison.worst,
-            summary=dumps(comparison.summary),
-            untracked_changes=sum(1 for c in comparison.clauses for ch in c.changes
-                                  if not ch.tracked),
-        ))
-        _insert_negotiated_clauses(conn, version_id, rows)
-        _store_document(conn, sha, data)
-        current = conn.execute(select(agreements.c.state).where(
-            agreements.c.id == standard.agreement_id)).scalar_one()
-        _set_state(conn, standard.agreement_id, current, state, version_id=version_id,
-                   note=f"version {seq} ingested from {path.name}")
-        if state == "executed":
-            _supersede(conn, standard.partner_id, standard.agreement_id, ("executed",),
-                       note=f"agreement #{standard.agreement_id} executed")
-        return IngestResult(partner, seq, version_id, standard.agreement_id, False, received,
-                            state, comparison.worst, comparison.summary,
-                            [{"clause": r["clause_id"] or r["title"], "title": r["title"],
-                              "status": r["status"], "position": r["position"],
-                              "reasons": json.loads(r["reasons"])}
-                             for r in rows if r["status"] not in ("unchanged", "cosmetic")
-                             or r["position"] != "standard"])
-
-    return registry.write(write)
-
-
-def _insert_negotiated_clauses(conn: Connection, version_id: int,
-                               rows: list[dict[str, Any]]) -> None:
-    conn.execute(negotiated_clauses.insert(),
-                 [{**row, "version_id": version_id, "seq": seq} for seq, row in enumerate(rows)])
-
-
-def unknown_partner(conn: Connection, slug: str) -> RegistryError:
-    from ..params import suggest
-
-    known = [row[0] for row in conn.execute(select(partners.c.slug).order_by(partners.c.slug))]
-    if not known:
-        return RegistryError(f"unknown partner '{slug}': the registry has no partners yet "
-                             "(dsagen generate records them)")
-    listing = f"; known: {', '.join(known)}" if len(known) <= 12 else f" ({len(known)} known)"
-    return RegistryError(f"unknown partner '{slug}'{suggest(slug, tuple(known))}{listing}")
-
-
-def _already(conn: Connection, sha: str, partner: str) -> IngestResult | None:
-    row = conn.execute(
-        select(negotiated_versions, partners.c.slug)
-        .join(partners, partners.c.id == negotiated_versions.c.partner_id)
-        .where(negotiated_versions.c.sha256 == sha)).first()
-    if row is None:
-        return None
-    if row.slug != partner:
-        raise RegistryError(f"this file was already ingested for partner '{row.slug}' "
-                            f"(version {row.seq}, {row.received_at}), not '{partner}'")
-    return IngestResult(partner, row.seq, row.id, row.agreement_id, True, row.received_at,
-                        row.state, row.worst_severity, json.loads(row.summary))
-
-
-def _load_standard(conn: Connection, slug: str) -> _Standard:
-    partner_id = conn.execute(select(partners.c.id).where(partners.c.slug == slug)).scalar()
-    if partner_id is None:
-        raise unknown_partner(conn, slug)
-    agreement = conn.execute(select(agreements).where(agreements.c.partner_id == partner_id)
-                             .order_by(agreements.c.id.desc()).limit(1)).first()
-    if agreement is None:
-        raise RegistryError(f"partner '{slug}' has no issued agreement to compare with")
-    docx = conn.execute(
-        select(documents.c.content)
-        .join(issued_files, issued_files.c.sha256 == documents.c.sha256)
-        .where(issued_files.c.agreement_id == agreement.id, issued_files.c.stored.is_(True))
-        .order_by(issued_files.c.id.desc()).limit(1)).scalar()
-    if docx is None:
-        raise RegistryError(f"agreement #{agreement.id} of '{slug}' has no stored DOCX")
-    clauses = {row.clause_id: dict(row._mapping) for row in conn.execute(
-        select(agreement_clauses).where(agreement_clauses.c.agreement_id == agreement.id))}
-    return _Standard(int(partner_id), int(agreement.id), agreement.state, agreement.library_root,
-                     bytes(docx), clauses)
-
-
-def _compare(standard: _Standard, data: bytes, path: Path,
-             library: Library) -> tuple[Comparison, str | None]:
-    """The compare engine on bytes (dsagen.compare.api.compare_files, minus the file reads)."""
-    from ..compare.api import UNRELATED_BELOW
-    from ..compare.engine import compare
-    from ..compare.normalize import clean
-    from ..compare.standard import context_from_properties
-    from ..read.docx import read_docx
-
-    if not data.startswith(b"PK"):
-        raise DocumentError("expected a DOCX (a ZIP package), found something else", path=path)
-    negotiated = read_docx(data, name=str(path))
-    if not any(clean(p.text) for p in negotiated.accepted):
-        raise DocumentError("the document has no text to compare (empty document)", path=path)
-    issued = read_docx(standard.docx, name=f"agreement #{standard.agreement_id}")
-    comparison = compare(issued, negotiated, context_from_properties(issued, library))
-    matched = [c for c in comparison.clauses if c.status not in ("added", "removed")]
-    std_count = sum(1 for c in comparison.clauses if c.status != "added")
-    if std_count and len(matched) / std_count < UNRELATED_BELOW:
-        raise DocumentError(
-            f"does not look like agreement #{standard.agreement_id}: only {len(matched)} of "
-            f"{std_count} issued clauses have a counterpart in it", path=path)
-    return comparison, negotiated.core_properties.get("modified")
-
-
-def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    base = issued.get(result.id or "")
-    position, reasons = negotiated_position(result, base)
-    standard_text = "\n".join(p.standard.text for p in result.paragraphs if p.standard)
-    text = "\n".join(p.negotiated.text for p in result.paragraphs if p.negotiated)
-    values = json.loads(base["params"]) if base else {}
-    values.update({p.name: p.negotiated for p in result.parameters})
-    if result.status == "removed":
-        values = {}
-    authors = sorted({a for a in [*(c.author for c in result.changes if c.tracked),
-                                  *(p.author for p in result.paragraphs if p.tracked)] if a})
-    dates = sorted({d for d in [*(c.date for c in result.changes if c.tracked),
-                                *(p.date for p in result.paragraphs if p.tracked)] if d})
-    family = base["family"] if base else None
-    return {
-        "clause_id": result.id, "family": family, "title": result.title,
-        "clause_version": result.version, "status": result.status,
-        "severity": result.severity, "position": position, "reasons": dumps(reasons),
-        "variant_standard": result.variant_standard,
-        "variant_negotiated": result.variant_negotiated,
-        "parameters": dumps([{"name": p.name, "standard": p.standard,
-                              "negotiated": p.negotiated, "position": p.position,
-                              "note": p.note} for p in result.parameters]),
-        "values": dumps(values),
-        "changes": dumps([{"op": c.op, "standard": c.standard, "negotiated": c.negotiated,
-                           "tracked": c.tracked, "author": c.author, "date": c.date}
-                          for c in result.changes]),
-        "authors": dumps(authors), "dates": dumps(dates), "untracked": result.untracked,
-        "notes": dumps(result.notes),
-        "standard_text": None if standard_text == text else standard_text, "text": text,
-    }
-
-
-def negotiated_position(result: ClauseResult,
-                        issued: dict[str, Any] | None) -> tuple[str, list[str]]:
-    """Where a negotiated clause stands against the playbook, and why.
-
-    What we issued counts as long as the partner left it alone (a fallback variant we chose,
-    a parameter issued at a fallback value); what the partner changed counts as classified.
-    """
-    if result.status == "removed":
-        return "missing", ["clause deleted by the partner"]
-    if result.status == "added":
-        return worst(result.severity, "approval") or "approval", ["clause added by the partner"]
-    reasons: list[str] = []
-    position: str | None = "standard"
-    renegotiated = {p.name for p in result.parameters}
-    if issued is not None:
-        same_variant = result.variant_negotiated in (None, issued["variant"])
-        if same_variant and issued["variant_position"] != "standard":
-            reasons.append(f"variant {issued['variant']} ({issued['variant_position']})")
-            position = worst(position, issued["variant_position"])
-        values = json.loads(issued["params"])
-        for name, where in json.loads(issued["param_positions"]).items():
-            if name not in renegotiated and where != "standard":
-                reasons.append(f"{name} = {_show(values.get(name))} ({where})")
-                position = worst(position, where)
-    if result.status in ("modified", "moved") and result.severity not in (None, "standard"):
-        for param in result.parameters:
-            reasons.append(f"{param.name}: {_show(param.standard)} → {_show(param.negotiated)} "
-                           f"({param.position})")
-        if result.variant_negotiated not in (None, result.variant_standard):
-            reasons.append(f"wording of variant {result.variant_negotiated}")
-        if any("beyond" in note or "no library clause" in note for note in result.notes):
-            reasons.append(f"custom wording ({result.severity})")
-        position = worst(position, result.severity)
-    elif result.status == "modified" and result.parameters:
-        for param in result.parameters:  # renegotiated back to the standard value
-            reasons.append(f"{param.name}: {_show(param.standard)} → {_show(param.negotiated)} "
-                           f"({param.position})")
-    return position or "standard", reasons
-
-
-__all__ = ["record_generation", "ingest", "IngestResult", "RecordedAgreement", "POSITIONS",
-           "worst", "rank"]

@@ -1,15 +1,14 @@
-"""The registry database: where it lives, its schema, its migrations, and safe transactions.
+"""The registry database: where it lives, how it is opened and migrated, safe transactions.
 
 SQLite by default (``.dsagen/registry.db`` in the working folder, WAL, a busy timeout, every
 write under ``BEGIN IMMEDIATE`` so writers queue instead of failing), PostgreSQL by URL. The
-tables below describe the *latest* schema: a new database is created from them and stamped
-with :data:`SCHEMA_VERSION`; an older one is brought up to date by running each migration in
-:data:`MIGRATIONS` after its stamped version, all in one transaction.
+tables in :mod:`dsagen.registry.schema` describe the *latest* schema: a new database is created
+from them and stamped with :data:`SCHEMA_VERSION`; an older one is brought up to date by running
+each migration in :data:`MIGRATIONS` after its stamped version, all in one transaction.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import time
@@ -19,191 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    exc,
-    inspect,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RegistryError
+from .schema import metadata, now, schema_info
 
 DEFAULT_PATH = Path(".dsagen") / "registry.db"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
-STATES = ("draft", "sent", "received", "executed", "superseded")
-
-metadata = MetaData()
-
-#: One row: the schema version this database is at.
-schema_info = Table(
-    "dsagen_schema", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("migrated_at", String(32), nullable=False),
-)
-
-partners = Table(
-    "partners", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("slug", String(80), nullable=False, unique=True),
-    Column("name", Text, nullable=False, default=""),
-    Column("created_at", String(32), nullable=False),
-)
-
-#: Every agreement dsagen generated: one per partner x template x parameters x library.
-agreements = Table(
-    "agreements", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
-    Column("template_id", String(80), nullable=False),
-    Column("template_version", String(32), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("reference", Text, nullable=False),
-    Column("effective_date", String(32)),
-    Column("library_version", String(32), nullable=False),
-    Column("library_digest", String(64), nullable=False),
-    Column("library_root", Text),
-    Column("params_digest", String(64), nullable=False),
-    Column("parameters", Text, nullable=False),  # canonical JSON of every value
-    Column("generator", String(80), nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("created_at", String(32), nullable=False),
-    UniqueConstraint("partner_id", "template_id", "params_digest", "library_digest",
-                     name="uq_agreement_identity"),
-)
-
-#: Each clause of a generated agreement as issued: provenance and the text read back from the
-#: issued DOCX (so it compares like for like with negotiated copies).
-agreement_clauses = Table(
-    "agreement_clauses", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("clause_id", String(80), nullable=False, index=True),
-    Column("family", String(80), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("version", String(32), nullable=False),
-    Column("variant", String(80), nullable=False),
-    Column("variant_position", String(16), nullable=False),
-    Column("position", String(16), nullable=False),  # playbook position of what we issued
-    Column("reasons", Text, nullable=False),  # JSON list of why it is not standard
-    Column("params", Text, nullable=False),  # JSON: the parameters the clause text uses
-    Column("param_positions", Text, nullable=False),  # JSON: name -> playbook position
-    Column("text", Text, nullable=False),
-)
-
-#: Content-addressed bytes: issued DOCX files (the standard later ingests compare with) and
-#: negotiated DOCX files as received.
-documents = Table(
-    "documents", metadata,
-    Column("sha256", String(64), primary_key=True),
-    Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
-)
-
-issued_files = Table(
-    "issued_files", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
-    Column("format", String(8), nullable=False),
-    Column("path", Text),
-    Column("sha256", String(64), nullable=False, index=True),
-    Column("size", Integer, nullable=False),
-    Column("stored", Boolean, nullable=False),  # bytes kept in documents
-    Column("created_at", String(32), nullable=False),
-    UniqueConstraint("agreement_id", "sha256", name="uq_issued_file"),
-)
-
-#: Every negotiated copy ingested, numbered per partner.
-negotiated_versions = Table(
-    "negotiated_versions", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
-    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False, unique=True),
-    Column("filename", Text, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("state", String(16), nullable=False),
-    Column("received_at", String(32), nullable=False),
-    Column("document_modified", String(40)),
-    Column("revisions", Integer, nullable=False),
-    Column("authors", Text, nullable=False),  # JSON list
-    Column("worst_severity", String(16)),
-    Column("summary", Text, nullable=False),  # JSON: status -> count
-    Column("untracked_changes", Integer, nullable=False),
-    UniqueConstraint("partner_id", "seq", name="uq_version_seq"),
-)
-
-negotiated_clauses = Table(
-    "negotiated_clauses", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version_id", ForeignKey("negotiated_versions.id"), nullable=False, index=True),
-    Column("seq", Integer, nullable=False),
-    Column("clause_id", String(80), index=True),  # None: a clause the partner added
-    Column("family", String(80)),
-    Column("title", Text, nullable=False),
-    Column("clause_version", String(32)),
-    Column("status", String(16), nullable=False),
-    Column("severity", String(16)),
-    Column("position", String(16), nullable=False),  # effective: standard .. walk-away, missing
-    Column("reasons", Text, nullable=False),  # JSON list
-    Column("variant_standard", String(80)),
-    Column("variant_negotiated", String(80)),
-    Column("parameters", Text, nullable=False),  # JSON list: name, standard, negotiated, ...
-    Column("values", Text, nullable=False),  # JSON: the clause's parameter values as agreed
-    Column("changes", Text, nullable=False),  # JSON list of word-level changes
-    Column("authors", Text, nullable=False),  # JSON list of tracked-change authors
-    Column("dates", Text, nullable=False),  # JSON list of tracked-change dates
-    Column("untracked", Boolean, nullable=False),
-    Column("notes", Text, nullable=False),  # JSON list
-    Column("standard_text", Text),  # None when equal to text
-    Column("text", Text, nullable=False),
-)
-
-state_changes = Table(
-    "state_changes", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
-    Column("version_id", ForeignKey("negotiated_versions.id")),
-    Column("previous", String(16)),
-    Column("state", String(16), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("note", Text, nullable=False, default=""),
-)
-
-Index("ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id,
-      negotiated_clauses.c.seq)
-
 Migration = Callable[[Connection], None]
 #: version -> step that brings a database from version - 1 to version. Append, never edit.
 MIGRATIONS: dict[int, Migration] = {}
 
 T = TypeVar("T")
-
-
-def now() -> str:
-    """UTC timestamp, ISO 8601 with milliseconds (sorts as text on every backend)."""
-    stamp = dt.datetime.now(dt.timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 @dataclass(frozen=True)
@@ -230,7 +59,7 @@ def locate(url: str | None, cwd: Path | None = None) -> Location:
         return Location(make_url("sqlite://").set(database=str(path)), path)
     try:
         parsed = make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):
         raise RegistryError(f"--registry: expected sqlite:///PATH, postgresql://USER@HOST/DB "
                             f"or a file path, found '{url}'") from None
     backend = parsed.get_backend_name()
@@ -280,10 +109,10 @@ class Registry:
                     conn.execution_options(dsagen_write=True)
                     with conn.begin():
                         return work(conn)
-            except _Retry:
+            except _Retry as retry:
                 if attempt == WRITE_ATTEMPTS:
-                    raise RegistryError(f"registry {self.label} stayed busy after "
-                                        f"{WRITE_ATTEMPTS} attempts; try again") from None
+                    raise RegistryError(f"registry {self.label}: could not write after "
+                                        f"{WRITE_ATTEMPTS} attempts ({retry.reason})") from None
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 
@@ -291,13 +120,13 @@ class Registry:
     def _errors(self, retryable: bool = False) -> Iterator[None]:
         try:
             yield
-        except exc.IntegrityError:
+        except exc.IntegrityError as error:
             if retryable:
-                raise _Retry() from None
-            raise
+                raise _Retry(_first_line(error)) from None
+            raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
         except exc.OperationalError as error:
             if retryable and _is_contention(error):
-                raise _Retry() from None
+                raise _Retry(_first_line(error)) from None
             raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
         except exc.DatabaseError as error:
             raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
@@ -314,6 +143,10 @@ class Registry:
 
 class _Retry(Exception):
     """Another writer got there first: run the transaction again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _is_contention(error: exc.OperationalError) -> bool:
@@ -344,6 +177,25 @@ def open_registry(url: str | None = None, *, create: bool = False,
         engine.dispose()
         raise
     return registry
+
+
+def check_registry(url: str | None = None, *, cwd: Path | None = None) -> None:
+    """Fail now if the registry could not be opened or created later; create nothing."""
+    location = locate(url, cwd)
+    path = location.path
+    if path is None or path.exists():
+        open_registry(url, cwd=cwd).close()
+        return
+    if path.is_dir():
+        raise RegistryError(f"{path}: expected a registry database file, found a folder")
+    folder = path.parent
+    if url and not folder.is_dir():
+        raise RegistryError(f"{folder}: folder does not exist; create it or choose another "
+                            "--registry path")
+    while not folder.exists():  # the default .dsagen/ is made on first use
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise RegistryError(f"{folder}: cannot create the registry here (not writable)")
 
 
 def _prepare_file(path: Path, *, create: bool, default: bool) -> bool:
@@ -405,7 +257,15 @@ def _engine(location: Location) -> Engine:
 
 def schema_version(conn: Connection) -> int | None:
     """The stamped schema version; None for an empty database."""
-    names = set(inspect(conn).get_table_names())
+    if conn.dialect.name == "sqlite":
+        stamped = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                       f"AND name = '{schema_info.name}'").first()
+    else:
+        stamped = conn.exec_driver_sql(f"SELECT to_regclass('{schema_info.name}')").scalar()
+    if stamped:
+        row = conn.execute(select(schema_info.c.version)).first()
+        return int(row[0]) if row else None
+    names = set(inspect(conn).get_table_names())  # slower: only for a new or foreign database
     if schema_info.name not in names:
         if names:
             raise RegistryError(f"the database holds other tables ({', '.join(sorted(names)[:5])})"

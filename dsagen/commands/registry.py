@@ -1,0 +1,395 @@
+"""The registry's commands: ingest, variants, history, outdated, verify, export, state.
+
+Each one opens the registry (`--registry URL`, DSAGEN_REGISTRY, else .dsagen/registry.db in
+the working folder), calls one function of dsagen.registry and formats what it returns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..cli import LibraryOption, _library, app, err, handled, out
+from ..errors import DeviationsFound, DsagenError
+
+if TYPE_CHECKING:
+    from ..generate import GeneratedAgreement
+    from ..registry.store import Registry
+
+REGISTRY_HELP = ("Registry database: a file path, sqlite:///PATH or postgresql://USER@HOST/DB "
+                 "(default: .dsagen/registry.db in the working folder).")
+RegistryOption = Annotated[str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY",
+                                                    help=REGISTRY_HELP)]
+COLOURS = {"standard": "green", "fallback": "blue", "approval": "yellow", "missing": "magenta",
+           "walk-away": "bold red", "n/a": "dim"}
+
+
+def open_registry(url: str | None, *, create: bool = False) -> Registry:
+    from ..registry.store import open_registry as open_store
+
+    registry = open_store(url, create=create)
+    if registry.created:
+        err.print(f"created registry database {registry.label}", markup=False)
+    return registry
+
+
+def recorder(url: str | None, library_root: Path | None
+             ) -> Callable[[list[GeneratedAgreement]], None]:
+    """For `dsagen generate`: check the registry before generating, so a bad --registry fails
+    before any file is written (without creating anything yet); the returned function creates
+    the registry if needed and records the results."""
+    from ..registry.store import check_registry
+
+    check_registry(url)
+
+    def record(results: list[GeneratedAgreement]) -> None:
+        from ..registry.record import record_generation
+
+        with open_registry(url, create=True) as registry:
+            recorded = record_generation(registry, results, library_root=library_root)
+        new = sum(1 for r in recorded if r.new)
+        err.print(f"recorded {new} new agreement(s) ({len(recorded) - new} already known) in "
+                  f"registry {registry.label}", markup=False)
+
+    return record
+
+
+def _print_json(data: Any) -> None:
+    """JSON on stdout: indented for a person at a terminal, compact (and 4x faster to write,
+    through json's C encoder) when piped to a program."""
+    if sys.stdout.isatty():
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    else:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _print_json_text(text: str) -> None:
+    """Already-encoded compact JSON: as it is for a program, indented for a person."""
+    if sys.stdout.isatty():
+        _print_json(json.loads(text))
+        return
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str],
+               target: Path | None = None, force: bool = False) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    if target is None:
+        sys.stdout.write(buffer.getvalue())
+        sys.stdout.flush()
+    else:
+        from ..output import write_atomic
+
+        write_atomic(target, buffer.getvalue().encode("utf-8"), force=force)
+
+
+def _kind(kind: str, text: str | None = None) -> str:
+    from rich.markup import escape
+
+    return f"[{COLOURS.get(kind, 'white')}]{escape(text if text is not None else kind)}[/]"
+
+
+@app.command()
+@handled
+def ingest(
+    partner: Annotated[str, typer.Argument(help="Partner slug (the name of its YAML file).")],
+    file: Annotated[Path, typer.Argument(help="The negotiated DOCX the partner returned.")],
+    state: Annotated[str, typer.Option("--state", help="received or executed.")] = "received",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    library: LibraryOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Compare a negotiated DOCX with the partner's latest issued agreement and record it."""
+    from ..registry.ingest import ingest as run_ingest
+
+    with open_registry(registry) as reg:
+        result = run_ingest(reg, partner, file, state=state,
+                            library=_library(library) if library else None)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    if result.duplicate:
+        out.print(f"= {partner}: this file is already recorded as version {result.version} "
+                  f"(received {result.received_at}); nothing added", markup=False)
+        return
+    out.print(f"[green]✓[/green] {partner}: version {result.version} recorded ({result.state}), "
+              f"compared with agreement #{result.agreement_id}; worst: "
+              f"{_kind(result.worst_severity or 'standard')}")
+    if result.deviations:
+        table = Table("clause", "status", "position", "why")
+        for item in result.deviations:
+            table.add_row(item["clause"], item["status"], _kind(item["position"]),
+                          "; ".join(item["reasons"]))
+        out.print(table)
+
+
+@app.command()
+@handled
+def variants(
+    clause: Annotated[str | None, typer.Option("--clause", help="One clause id (or family): "
+                                               "every wording across partners.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Write an HTML heat map (with "
+                                              "redline pages beside it).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the HTML file.")] = False,
+    registry: RegistryOption = None,
+) -> None:
+    """Which partners deviate on which clause family, and how (or one clause's wordings)."""
+    from ..registry import queries
+
+    if clause is not None and html is not None:
+        raise DsagenError("--html: the heat map shows every clause family; drop --clause")
+    with open_registry(registry) as reg:
+        if clause is not None:
+            found = queries.clause_variants(reg, clause)
+            if as_json:
+                _print_json(found.to_json())
+            elif as_csv:
+                _write_csv(found.csv_rows(), ("group", "count", "partners", "text"))
+            else:
+                _print_clause_variants(found)
+            return
+        matrix = queries.variants_matrix(reg)
+        if html is not None:
+            from ..registry.heatmap import write_heatmap
+
+            folder = write_heatmap(reg, matrix, html, force=force)
+            err.print(f"wrote {html} ({len(matrix.rows)} partners; redlines in {folder})",
+                      markup=False)
+    if as_json:
+        _print_json_text(matrix.json_text())
+    elif as_csv:
+        _write_csv(matrix.csv_rows(), ("partner", "family", "kind", "label", "clause", "source",
+                                       "version", "reasons"))
+    elif html is None:
+        _print_matrix(matrix)
+
+
+def _print_matrix(matrix: Any) -> None:
+    from rich.markup import escape
+
+    if not matrix.rows:
+        out.print("the registry has no agreements yet")
+        return
+    table = Table("partner", *matrix.families)
+    for row in matrix.rows:
+        cells = [_kind(row.cell(f).kind, row.cell(f).label or "·") for f in matrix.families]
+        suffix = "" if row.head.source == "negotiated" else " [dim](issued)[/dim]"
+        table.add_row(escape(row.head.partner) + suffix, *cells)
+    out.print(table)
+
+
+def _print_clause_variants(found: Any) -> None:
+    out.print(f"[bold]{found.clause}[/bold]: {found.total} partner(s), "
+              f"{len(found.groups)} group(s) of near-identical wording")
+    for index, group in enumerate(found.groups, start=1):
+        data = group.to_json()
+        positions = ", ".join(f"{_kind(k)} × {n}" for k, n in data["positions"].items())
+        out.print(f"\n[bold]{index}.[/bold] {data['count']} partner(s), "
+                  f"{len(group.wordings)} wording(s); {positions}")
+        out.print(data["text"], markup=False)
+        names = data["partners"]
+        out.print(f"[dim]{', '.join(names[:12])}{' …' if len(names) > 12 else ''}[/dim]")
+    for name, values in found.parameters.items():
+        shown = ", ".join(f"{json.dumps(value) if not isinstance(value, str) else value} × "
+                          f"{len(names)}" for value, names in values)
+        out.print(f"\n{name}: {shown}", markup=False)
+    if found.missing:
+        out.print(f"\ndeleted by: {', '.join(found.missing)}", markup=False)
+    if found.absent:
+        out.print(f"not in the agreement of: {len(found.absent)} partner(s)", markup=False)
+
+
+@app.command()
+@handled
+def history(
+    partner: Annotated[str, typer.Argument(help="Partner slug.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    registry: RegistryOption = None,
+) -> None:
+    """One partner's timeline: agreements issued, copies received, and what changed."""
+    from ..registry.history import history as run_history
+    from ..registry.textdiff import describe
+
+    with open_registry(registry) as reg:
+        data = run_history(reg, partner)
+    if as_json:
+        _print_json(data)
+        return
+    out.print(f"[bold]{data['partner']}[/bold] {data['name']}", highlight=False)
+    for event in data["events"]:
+        at = event["at"][:19].replace("T", " ")
+        if event["kind"] == "issued":
+            line = (f"issued    agreement #{event['agreement']} ({event['template']} "
+                    f"{event['template_version']}, library {event['library_version']}, "
+                    f"now {event['state']})")
+        elif event["kind"] == "received":
+            line = (f"received  version {event['version']} {event['file']} ({event['state']}; "
+                    f"worst {event['worst_severity'] or 'none'}; {event['revisions']} tracked "
+                    f"revision(s))")
+        else:
+            line = (f"state     agreement #{event['agreement']}: {event['from'] or '-'} → "
+                    f"{event['to']}" + (f" ({event['note']})" if event["note"] else ""))
+        out.print(f"{at}  {line}", markup=False)
+        for change in event.get("changes", []):
+            parts = [change["change"]]
+            for key in ("version", "variant", "position"):
+                if key in change:
+                    parts.append(f"{key} {change[key][0]} → {change[key][1]}")
+            out.print(f"    {change['clause']}: {', '.join(parts)}", markup=False)
+            for item in change.get("text", []):
+                out.print(f"      {describe(item)}", markup=False)
+
+
+@app.command()
+@handled
+def outdated(
+    states: Annotated[list[str] | None, typer.Option(
+        "--state", help="Only agreements in this state (repeatable; default: all but "
+        "superseded).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    library: LibraryOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Agreements with clauses on older library versions than today's, and what changed."""
+    from ..registry.outdated import outdated as run_outdated
+    from ..registry.textdiff import describe
+
+    lib = _library(library)
+    with open_registry(registry) as reg:
+        found = run_outdated(reg, lib, tuple(states) if states else None)
+    if as_json:
+        _print_json({"schema": "dsagen.outdated/1", "library_version": lib.version,
+                     "agreements": [a.to_json() for a in found]})
+        return
+    rows: list[dict[str, Any]] = [{"partner": a.partner, "agreement": a.agreement, "state": a.state,
+             "clause": c.clause, "issued_version": c.issued,
+             "current_version": c.current or "", "what_changed":
+                 "; ".join(describe(x) for x in c.changes) or c.note}
+            for a in found for c in a.clauses]
+    if as_csv:
+        _write_csv(rows, ("partner", "agreement", "state", "clause", "issued_version",
+                          "current_version", "what_changed"))
+        return
+    if not found:
+        out.print("[green]✓[/green] every recorded agreement is on today's clause versions")
+        return
+    table = Table("partner", "agreement", "state", "clause", "issued → current", "what changed")
+    for row in rows:
+        table.add_row(row["partner"], f"#{row['agreement']}", row["state"], row["clause"],
+                      f"{row['issued_version']} → {row['current_version'] or 'removed'}",
+                      row["what_changed"])
+    out.print(table)
+    out.print(f"{len(found)} agreement(s), {len(rows)} outdated clause(s)")
+
+
+@app.command()
+@handled
+def verify(
+    file: Annotated[Path, typer.Argument(help="A DOCX or PDF to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    library: LibraryOption = None,
+    registry: RegistryOption = None,
+) -> None:
+    """Is this DOCX/PDF one we issued? If not: what it derives from, what differs (exit 1)."""
+    from ..registry.textdiff import describe
+    from ..registry.verify import verify as run_verify
+
+    with open_registry(registry) as reg:
+        result = run_verify(reg, file, _library(library) if library else None)
+    if as_json:
+        _print_json(result.to_json())
+    elif result.identical:
+        match = result.match or {}
+        what = (f"the {match['format'].upper()} issued as agreement #{match['agreement']}"
+                if match.get("kind") == "issued" else
+                f"version {match.get('version')} received for agreement #{match['agreement']}")
+        out.print(f"[green]✓[/green] {file}: byte-identical to {what} for partner "
+                  f"{match['partner']} ({match.get('at', '')[:10]}, now {match['state']})",
+                  highlight=False)
+    elif result.derived_from is None:
+        out.print(f"[red]✗[/red] {file}: not issued by this registry, and it resembles no "
+                  "recorded agreement", highlight=False)
+    else:
+        origin = result.derived_from
+        out.print(f"[yellow]≠[/yellow] {file}: not byte-identical to anything issued; derives "
+                  f"from agreement #{origin['agreement']} ({origin['partner']}, "
+                  f"{origin['reference']}; found by {origin['found_by']})", highlight=False)
+        for item in result.differences:
+            out.print(f"  {item['clause'] or item['title']}: {item['status']}", markup=False)
+            for change in item["changes"][:6]:
+                text = change.get("note") or describe(change)
+                out.print(f"    {text}", markup=False)
+    if not result.identical:
+        raise typer.Exit(DeviationsFound.exit_code)
+
+
+@app.command()
+@handled
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per clause).")
+                   ] = "json",
+    target: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of "
+                                                "standard output.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out.")] = False,
+    registry: RegistryOption = None,
+) -> None:
+    """The whole registry (without file bytes) as JSON or CSV."""
+    from ..registry.export import CSV_COLUMNS, export_rows
+    from ..registry.export import export as run_export
+
+    if fmt not in ("json", "csv"):
+        raise DsagenError(f"--format: expected json or csv, found '{fmt}'")
+    with open_registry(registry) as reg:
+        data = run_export(reg)
+    if fmt == "csv":
+        _write_csv(export_rows(data), CSV_COLUMNS, target, force)
+    elif target is not None:
+        from ..output import write_atomic
+
+        write_atomic(target, (json.dumps(data, indent=2, ensure_ascii=False, default=str)
+                              + "\n").encode("utf-8"), force=force)
+    else:
+        _print_json(data)
+    if target is not None:
+        err.print(f"wrote {target}", markup=False)
+
+
+@app.command()
+@handled
+def state(
+    agreement: Annotated[str, typer.Argument(help="Agreement number, reference, or partner "
+                                             "slug (its latest agreement).")],
+    new_state: Annotated[str, typer.Argument(
+        metavar="STATE", help="draft, sent, received, executed or superseded.")],
+    note: Annotated[str, typer.Option("--note", help="Why, for the history.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    registry: RegistryOption = None,
+) -> None:
+    """Move an agreement through its lifecycle."""
+    from ..registry.lifecycle import set_state
+
+    with open_registry(registry) as reg:
+        change = set_state(reg, agreement, new_state, note)
+    if as_json:
+        _print_json(change.to_json())
+        return
+    out.print(f"[green]✓[/green] agreement #{change.agreement} ({change.partner}, "
+              f"{change.reference}): {change.previous} → {change.state}", highlight=False)

@@ -1,0 +1,187 @@
+"""The registry commands as a user runs them: generate records, ingest, the queries with
+--json/--csv/--html, verify's exit code, and one-line errors (never a traceback)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINILIB
+from tests.test_registry_fixtures import _free_port, negotiate, write_partners
+
+THIRTY_SIX = "thirty-six (36)"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder holding three mini partner files; the registry defaults to it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DSAGEN_REGISTRY", raising=False)
+    write_partners(tmp_path / "partners", 3, retention=[36, 48, 60])
+    return tmp_path
+
+
+def _generate(cli, *args):
+    return cli("generate", "partners", "--library", MINILIB, "--format", "docx", "--out", "out",
+               "--jobs", "1", *args)
+
+
+def _one_line_error(code: int, stderr: str, expected: str) -> None:
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: ") and expected in lines[-1], stderr
+
+
+def test_generate_records_and_names_a_new_registry_once(cli, workspace: Path) -> None:
+    code, _, stderr = _generate(cli)
+    assert code == 0, stderr
+    path = workspace / ".dsagen" / "registry.db"
+    assert f"created registry database {path}" in stderr
+    assert "recorded 3 new agreement(s) (0 already known)" in stderr
+    code, _, stderr = _generate(cli, "--force")
+    assert code == 0 and "created registry" not in stderr
+    assert "recorded 0 new agreement(s) (3 already known)" in stderr
+
+
+def test_generate_no_record_leaves_no_registry(cli, workspace: Path) -> None:
+    code, _, stderr = _generate(cli, "--no-record")
+    assert code == 0, stderr
+    assert not (workspace / ".dsagen").exists()
+    assert "registry" not in stderr
+
+
+def test_a_bad_registry_fails_before_any_file_is_written(cli, workspace: Path) -> None:
+    code, _, stderr = _generate(cli, "--registry", "mysql://me@db/registry")
+    _one_line_error(code, stderr, "unsupported database 'mysql'")
+    assert not (workspace / "out").exists()
+
+
+def test_a_failed_generation_creates_no_registry(cli, workspace: Path) -> None:
+    (workspace / "out").write_text("a file where the output folder should be")
+    code, _, stderr = _generate(cli)
+    _one_line_error(code, stderr, "output folder is not writable")
+    assert not (workspace / ".dsagen").exists()
+    code, _, stderr = _generate(cli, "--registry", workspace / "missing" / "registry.db")
+    _one_line_error(code, stderr, "folder does not exist")
+
+
+def test_registry_from_the_environment(cli, workspace: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSAGEN_REGISTRY", str(workspace / "team.db"))
+    assert _generate(cli)[0] == 0
+    assert (workspace / "team.db").exists() and not (workspace / ".dsagen").exists()
+    code, stdout, _ = cli("variants", "--json")
+    assert code == 0 and len(json.loads(stdout)["partners"]) == 3
+
+
+def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> None:
+    assert _generate(cli)[0] == 0
+    back = negotiate(workspace / "out/mini-0000/mini.docx", workspace / "back.docx",
+                     replace=((THIRTY_SIX, "sixty (60)"),),
+                     track=("Counsel", "2026-04-01T00:00:00Z"))
+    code, stdout, stderr = cli("ingest", "mini-0000", back, "--library", MINILIB)
+    assert code == 0, stderr
+    assert "version 1 recorded (received), compared with agreement #1" in stdout
+    assert "retention_months: 36 → 60 (fallback)" in stdout
+    code, stdout, _ = cli("ingest", "mini-0000", back)
+    assert code == 0 and "already recorded as version 1" in stdout
+
+    code, stdout, _ = cli("variants")
+    assert code == 0 and "mini-0002 (issued)" in stdout and "fallback" in stdout
+    code, stdout, _ = cli("variants", "--json")
+    matrix = json.loads(stdout)
+    assert matrix["partners"][0]["cells"]["retention"]["kind"] == "fallback"
+    code, stdout, _ = cli("variants", "--csv")
+    rows = list(csv.DictReader(io.StringIO(stdout)))
+    assert len(rows) == 9 and rows[0]["partner"] == "mini-0000"
+    code, stdout, _ = cli("variants", "--clause", "retention")
+    assert code == 0 and "retention_months: 60 × 2, 48 × 1" in stdout
+    code, stdout, _ = cli("variants", "--clause", "retention", "--json")
+    assert json.loads(stdout)["groups"][0]["count"] == 3
+    code, stdout, _ = cli("variants", "--clause", "retention", "--csv")
+    assert stdout.startswith("group,count,partners,text")
+
+    code, stdout, _ = cli("history", "mini-0000")
+    assert code == 0 and "received  version 1 back.docx" in stdout
+    assert "“thirty-six” → “sixty”" in stdout
+    code, stdout, _ = cli("history", "mini-0000", "--json")
+    assert [e["kind"] for e in json.loads(stdout)["events"]][0] == "issued"
+
+    code, stdout, _ = cli("outdated", "--library", MINILIB)
+    assert code == 0 and "today's clause versions" in stdout
+    code, stdout, _ = cli("outdated", "--library", MINILIB, "--json")
+    assert json.loads(stdout)["agreements"] == []
+
+    code, stdout, _ = cli("state", "mini-0000", "executed")
+    assert code == 0 and "received → executed" in stdout
+    code, stdout, _ = cli("state", "2", "sent", "--json")
+    assert json.loads(stdout) == {"agreement": 2, "partner": "mini-0001",
+                                  "reference": "MINI-0001", "from": "draft", "to": "sent"}
+
+    code, stdout, _ = cli("export")
+    assert code == 0 and json.loads(stdout)["partners"][0]["agreements"][0]["state"] == "executed"
+    code, stdout, _ = cli("export", "--format", "csv")
+    assert stdout.startswith("partner,agreement,agreement_state,record")
+    code, _, stderr = cli("export", "--out", workspace / "registry.json")
+    assert code == 0 and json.loads((workspace / "registry.json").read_text())["partners"]
+    code, _, stderr = cli("export", "--out", workspace / "registry.json")
+    _one_line_error(code, stderr, "already exists")
+
+
+def test_verify_exits_0_for_our_file_and_1_for_a_changed_copy(cli, workspace: Path) -> None:
+    assert _generate(cli)[0] == 0
+    code, stdout, _ = cli("verify", "out/mini-0001/mini.docx")
+    assert code == 0 and "byte-identical to the DOCX issued as agreement #2" in stdout
+    changed = negotiate(workspace / "out/mini-0001/mini.docx", workspace / "changed.docx",
+                        replace=(("forty-eight (48)", "ninety (90)"),))
+    code, stdout, _ = cli("verify", changed)
+    assert code == 1
+    assert "derives from agreement #2 (mini-0001, MINI-0001; found by document properties)" in \
+        stdout
+    assert "retention: modified" in stdout
+    code, stdout, _ = cli("verify", changed, "--json")
+    assert code == 1 and json.loads(stdout)["derived_from"]["agreement"] == 2
+
+
+def test_variants_html_writes_the_heat_map_and_redlines(cli, workspace: Path) -> None:
+    assert _generate(cli)[0] == 0
+    code, _, stderr = cli("variants", "--html", "map.html")
+    assert code == 0, stderr
+    html = (workspace / "map.html").read_text()
+    assert html.count('<tr class="source-issued"') == 3
+    assert 'href="map_redlines/mini-0001.html#c-retention"' in html
+    assert (workspace / "map_redlines" / "mini-0001.html").exists()
+    code, _, stderr = cli("variants", "--html", "map.html")
+    _one_line_error(code, stderr, "already exists; pass --force")
+    assert cli("variants", "--html", "map.html", "--force")[0] == 0
+
+
+def test_errors_are_one_line(cli, workspace: Path) -> None:
+    code, _, stderr = cli("variants")
+    _one_line_error(code, stderr, "no registry at")
+    assert not (workspace / ".dsagen").exists()
+    assert _generate(cli)[0] == 0
+    (workspace / "notes.docx").write_text("plain text")
+    cases = [
+        (("ingest", "nobody", "notes.docx"), "unknown partner 'nobody'"),
+        (("ingest", "mini-0000", "notes.docx"), "expected a DOCX"),
+        (("ingest", "mini-0000", "missing.docx"), "no such file"),
+        (("ingest", "mini-0000", "out/mini-0000/mini.docx", "--state", "signed"), "--state"),
+        (("history", "nobody"), "unknown partner 'nobody'"),
+        (("variants", "--clause", "nothing"), "no agreement has a clause or family 'nothing'"),
+        (("state", "mini-0000", "signed"), "STATE: expected one of"),
+        (("state", "#42", "sent"), "AGREEMENT: expected an agreement number"),
+        (("verify", "partners/mini-0000.yaml"), "expected a DOCX or PDF"),
+        (("export", "--format", "xml"), "--format: expected json or csv"),
+        (("variants", "--registry", "sqlite:///nowhere/registry.db"), "no registry at"),
+        (("variants", "--registry", f"postgresql://me@127.0.0.1:{_free_port()}/registry"),
+         "cannot connect to the registry at postgresql"),
+    ]
+    for args, expected in cases:
+        code, _, stderr = cli(*args)
+        _one_line_error(code, stderr, expected)
