@@ -93,6 +93,7 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
     """Load and validate every partner file and assemble it (which checks the clause text);
     with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
     library = library or load_library()
+    library.check()
     partners = [load_partner(p, library, template_id=template, effective_date=effective_date)
                 for p in partner_files(paths)]
     slugs: dict[str, str] = {}

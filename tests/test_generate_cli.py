@@ -128,3 +128,18 @@ def test_clauses_show_prints_playbook(cli) -> None:
 def test_unknown_clause_is_reported(cli) -> None:
     code, _, stderr = cli("clauses", "show", "retension", "--library", MINILIB)
     assert code == 2 and "did you mean 'retention'" in stderr
+
+
+def test_jinja_syntax_error_in_a_clause_names_file_and_line(cli, mini_partner: Path,
+                                                            tmp_path: Path) -> None:
+    import shutil
+
+    library = tmp_path / "lib"
+    shutil.copytree(MINILIB, library)
+    clause = library / "clauses" / "retention.yaml"
+    clause.write_text(clause.read_text().replace("{{ retention_months | num_words }}",
+                                                 "{{ retention_months | num_words }"))
+    code, _, stderr = cli("validate", mini_partner, "--library", library)
+    assert code == 2
+    assert "retention.yaml:" in stderr and "Jinja syntax error" in stderr
+    assert "variants.standard.text" in stderr
