@@ -213,7 +213,7 @@ def test_unrelated_documents_are_refused(cli, tmp_path: Path, standard: Path,
 
 def test_missing_negotiated_file_is_refused(cli, tmp_path: Path) -> None:
     missing = tmp_path / "agreement.docx"
-    assert_refused(diff(cli, PARTNER, missing), str(missing), "not found")
+    assert_refused(diff(cli, PARTNER, missing), str(missing), "no such file")
 
 
 def test_missing_standard_file_is_refused(cli, tmp_path: Path) -> None:

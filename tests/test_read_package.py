@@ -202,5 +202,5 @@ def test_encrypted_zip_member_is_refused() -> None:
 
 
 def test_missing_file_and_directory_are_refused(tmp_path: Path) -> None:
-    refused(tmp_path / "absent.docx", "file not found")
+    refused(tmp_path / "absent.docx", "no such file")
     refused(tmp_path, "found a directory")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import DocumentError
 from ..library import Library
 from ..params import ValueProblem, check_value
 from ..read.docx import ReadDocument, read_docx
+from ..read.package import read_document_bytes
 
 
 @dataclass
@@ -55,18 +55,9 @@ def standard_from_yaml(path: Path, library: Library, template: str | None = None
 
 
 def standard_from_docx(path: Path, library: Library) -> Standard:
-    data = _read_bytes(path)
+    data = read_document_bytes(path)
     document = read_docx(data, name=str(path))
     return Standard(document, data, context_from_properties(document, library))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("no such file", path=path) from None
-    except OSError as exc:
-        raise DocumentError(f"cannot read file ({exc.strerror})", path=path) from None
 
 
 def context_from_properties(document: ReadDocument, library: Library) -> StandardContext | None:

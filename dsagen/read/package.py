@@ -187,7 +187,7 @@ def open_docx(source: PathOrBytes, *, name: str | None = None) -> DocxPackage:
             raise DocumentError(_too_large(), path=label)
     else:
         label = name or str(source)
-        data = _read_file(Path(source), label)
+        data = read_document_bytes(Path(source), label)
 
     _check_signature(data, label)
     _check_declared_member_count(data, label)
@@ -205,14 +205,16 @@ def open_docx(source: PathOrBytes, *, name: str | None = None) -> DocxPackage:
     return package
 
 
-def _read_file(path: Path, label: str) -> bytes:
+def read_document_bytes(path: Path, label: str | None = None) -> bytes:
+    """Bytes of an input document, size-limited, with one-line errors (missing, folder...)."""
+    label = label or str(path)
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise DocumentError("file not found", path=label) from None
+        raise DocumentError("no such file", path=label) from None
     except IsADirectoryError:
-        raise DocumentError("expected a .docx file, found a directory", path=label) from None
+        raise DocumentError("expected a document file, found a directory", path=label) from None
     except OSError as exc:
         raise DocumentError(f"cannot read file ({exc.strerror or exc})", path=label) from None
     if len(data) > MAX_FILE_BYTES:
@@ -221,7 +223,7 @@ def _read_file(path: Path, label: str) -> bytes:
 
 
 def _too_large() -> str:
-    return f"file too large: a DOCX may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB"
+    return f"file too large: a document may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB"
 
 
 def _check_signature(data: bytes, label: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from ..errors import DocumentError, RegistryError
 from ..library import Library, load_library
+from ..read.package import read_document_bytes
 from .cells import family_cells
 from .lifecycle import insert_id, set_state_row, store_document, supersede
 from .positions import worst
@@ -85,12 +86,7 @@ def ingest(registry: Registry, partner: str, path: Path, *, state: str = "receiv
     if state not in INGEST_STATES:
         raise RegistryError(f"--state: expected one of {', '.join(INGEST_STATES)}, "
                             f"found '{state}'")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("no such file", path=path) from None
-    except OSError as error:
-        raise DocumentError(f"cannot read file ({error.strerror})", path=path) from None
+    data = read_document_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     with registry.read() as conn:
         found = _already(conn, sha, partner)

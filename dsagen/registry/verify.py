@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 from ..compare.normalize import clean, comparable
 from ..errors import DocumentError, DsagenError
 from ..library import Library, load_library
+from ..read.package import read_document_bytes
 from .schema import (
     agreement_clauses,
     agreements,
@@ -54,12 +55,7 @@ class Verification:
 
 
 def verify(registry: Registry, path: Path, library: Library | None = None) -> Verification:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("no such file", path=path) from None
-    except OSError as error:
-        raise DocumentError(f"cannot read file ({error.strerror})", path=path) from None
+    data = read_document_bytes(path)
     sha = hashlib.sha256(data).hexdigest()
     kind = "pdf" if data.startswith(b"%PDF-") else "docx" if data.startswith(b"PK") else None
     if kind is None:
