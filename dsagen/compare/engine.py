@@ -188,15 +188,15 @@ def _title_change(std: Segment, neg: Segment) -> Change | None:
     return Change("replace", std.title, neg.title, False)
 
 
-def _status(std: Segment, neg: Segment, moved: bool) -> str:
-    same = clean(std.title) == clean(neg.title) and [clean(t) for t in std.texts] == [
-        clean(t) for t in neg.texts]
-    if same:
-        return "moved" if moved else "unchanged"
+def _sameness(std: Segment, neg: Segment) -> str:
+    """'same' (identical text), 'cosmetic' (differs only cosmetically) or 'different'."""
+    if clean(std.title) == clean(neg.title) and [clean(t) for t in std.texts] == [
+            clean(t) for t in neg.texts]:
+        return "same"
     if cosmetic_key(std.title) == cosmetic_key(neg.title) and cosmetic_key(
             " ".join(std.texts)) == cosmetic_key(" ".join(neg.texts)):
-        return "moved" if moved else "cosmetic"
-    return "moved" if moved else "modified"
+        return "cosmetic"
+    return "different"
 
 
 def _classify(result: ClauseResult, std: Segment, neg: Segment,
@@ -380,7 +380,9 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     title_change = _title_change(std, neg)
     if title_change:
         changes.insert(0, title_change)
-    status = _status(std, neg, pair.moved)
+    sameness = _sameness(std, neg)
+    status = "moved" if pair.moved else {"same": "unchanged", "cosmetic": "cosmetic",
+                                         "different": "modified"}[sameness]
     result = ClauseResult(clause_id, title, status, None, changes, version=version,
                           variant_standard=variant, variant_negotiated=variant,
                           alignment=pair.method, paragraphs=diffs, heading_standard=std.heading,
@@ -391,15 +393,12 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                                                 for r in revisions)
         result.changes.insert(0, Change("move", std.title, neg.title, moved_tracked))
         result.notes.append(f"moved from position {std.index} in the standard")
-    text_same = [clean(t) for t in std.texts] == [clean(t) for t in neg.texts] and not title_change
     if status == "unchanged":
         result.changes = []
-    elif text_same:
+    elif sameness == "same":  # moved, words untouched
         result.severity = "standard"
     else:
-        cosmetic_only = cosmetic_key(std.title) == cosmetic_key(neg.title) and cosmetic_key(
-            " ".join(std.texts)) == cosmetic_key(" ".join(neg.texts))
-        _classify(result, std, neg, context, cosmetic_only)
+        _classify(result, std, neg, context, cosmetic_only=sameness == "cosmetic")
     if clause_id is None and std.key == "_front":
         result.id = None
     return result
