@@ -31,7 +31,7 @@ def describe_clause(clause: Clause) -> dict[str, Any]:
     }
 
 
-def _placeholder(param: Param, shape: bool = False) -> Any:
+def _scaffold_value(param: Param, shape: bool = False) -> Any:
     """Defaults as they are; required values left blank (or shaped) so validation flags them."""
     if param.default not in (None, []) or not (param.required or shape):
         return param.default if param.default is not None else (
@@ -39,9 +39,10 @@ def _placeholder(param: Param, shape: bool = False) -> Any:
     if param.example is not None:
         return param.example
     if param.type == "list" and param.items is not None:
-        return [_placeholder(param.items, shape=True)]
+        return [_scaffold_value(param.items, shape=True)]
     if param.type == "object":
-        return {name: _placeholder(sub, shape=sub.required) for name, sub in param.fields.items()}
+        return {name: _scaffold_value(sub, shape=sub.required)
+                for name, sub in param.fields.items()}
     return ""
 
 
@@ -75,7 +76,7 @@ def partner_scaffold(library: Library, template_id: str, name: str) -> str:
                                 if param.playbook.fallback.describe() else "")
                              + (f"; walk-away {param.playbook.walk_away.describe_limit()}"
                                 if param.playbook.walk_away.describe_limit() else ""))
-            value = _dump({param.name: _placeholder(param)})
+            value = _dump({param.name: _scaffold_value(param)})
             lines.append(value)
     variant_lines = [f"#   {c.id}: {', '.join(v for v in c.variants if v != 'standard')}"
                      for c in (library.clause(e.clause_id) for e in template.entries)
