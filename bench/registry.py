@@ -30,6 +30,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from dsagen.report.redline_docx import make_run
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import make_partners  # noqa: E402
@@ -65,14 +67,7 @@ class Negotiator:
 
     @staticmethod
     def _run(template: etree._Element, text: str, deleted: bool = False) -> etree._Element:
-        run = etree.Element(W + "r")
-        rpr = template.find(W + "rPr")
-        if rpr is not None:
-            run.append(copy.deepcopy(rpr))
-        node = etree.SubElement(run, W + ("delText" if deleted else "t"))
-        node.text = text
-        node.set(XML_SPACE, "preserve")
-        return run
+        return make_run(text, template.find(W + "rPr"), deleted)
 
     def replace(self, node: etree._Element, start: int, end: int, new: str,
                 tracked: bool) -> None:

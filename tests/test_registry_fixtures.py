@@ -24,6 +24,7 @@ from lxml import etree
 from dsagen.generate import GeneratedAgreement, generate
 from dsagen.registry import open_registry
 from dsagen.registry.record import record_generation
+from dsagen.report.redline_docx import make_run
 from tests.conftest import DATA, MINILIB
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -172,14 +173,7 @@ def _text_of(element: etree._Element) -> str:
 
 
 def _run(template: etree._Element, text: str, deleted: bool = False) -> etree._Element:
-    run = etree.Element(W + "r")
-    rpr = template.find(W + "rPr")
-    if rpr is not None:
-        run.append(copy.deepcopy(rpr))
-    node = etree.SubElement(run, W + ("delText" if deleted else "t"))
-    node.text = text
-    node.set(XML_SPACE, "preserve")
-    return run
+    return make_run(text, template.find(W + "rPr"), deleted)
 
 
 _revision_ids = itertools.count(9000)

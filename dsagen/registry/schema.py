@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from ..errors import RegistryError
+from ..partners import canonical_json
 
 STATES = ("draft", "sent", "received", "executed", "superseded")
 
@@ -178,15 +179,7 @@ Index("ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id,
 
 def dumps(value: Any) -> str:
     """JSON columns hold canonical JSON: sorted keys, dates as ISO strings."""
-    import json
-
-    def default(item: Any) -> Any:
-        if isinstance(item, dt.date):
-            return item.isoformat()
-        raise TypeError(type(item).__name__)
-
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default,
-                      ensure_ascii=False)
+    return canonical_json(value)
 
 
 def unknown_partner(conn: Connection, slug: str) -> RegistryError:

@@ -91,25 +91,7 @@ class _Writer:
 
     @staticmethod
     def run(text: str, rpr: etree._Element | None, deleted: bool = False) -> etree._Element:
-        run = etree.Element(W + "r")
-        if rpr is not None:
-            clone = copy.deepcopy(rpr)
-            for change in clone.findall(W + "rPrChange"):
-                clone.remove(change)
-            run.append(clone)
-        text_tag = W + ("delText" if deleted else "t")
-        chunk = ""
-        for char in text:
-            if char in "\t\n":
-                if chunk:
-                    _text(run, text_tag, chunk)
-                    chunk = ""
-                etree.SubElement(run, W + ("tab" if char == "\t" else "br"))
-            else:
-                chunk += char
-        if chunk:
-            _text(run, text_tag, chunk)
-        return run
+        return make_run(text, rpr, deleted)
 
     def clear_content(self, paragraph: etree._Element) -> None:
         for child in list(paragraph):
@@ -213,6 +195,30 @@ class _Writer:
         paragraph.append(wrapper)
         self.mark_paragraph(paragraph, tag, author, date)
         return paragraph
+
+
+def make_run(text: str, rpr: etree._Element | None, deleted: bool = False) -> etree._Element:
+    """A w:r with a copy of `rpr` (minus any rPrChange) and `text`; tabs and breaks become
+    w:tab/w:br, deleted text w:delText."""
+    run = etree.Element(W + "r")
+    if rpr is not None:
+        clone = copy.deepcopy(rpr)
+        for change in clone.findall(W + "rPrChange"):
+            clone.remove(change)
+        run.append(clone)
+    text_tag = W + ("delText" if deleted else "t")
+    chunk = ""
+    for char in text:
+        if char in "\t\n":
+            if chunk:
+                _text(run, text_tag, chunk)
+                chunk = ""
+            etree.SubElement(run, W + ("tab" if char == "\t" else "br"))
+        else:
+            chunk += char
+    if chunk:
+        _text(run, text_tag, chunk)
+    return run
 
 
 def _text(run: etree._Element, tag: str, text: str) -> None:
