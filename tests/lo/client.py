@@ -70,6 +70,10 @@ class _CallTimeout(LibreOfficeError):
     pass
 
 
+class _WorkerCrash(LibreOfficeError):
+    """The UNO worker process died from a signal (seen rarely: a pyuno segfault)."""
+
+
 def soffice_binary() -> str | None:
     return shutil.which(os.environ.get("DSAGEN_SOFFICE") or "soffice")
 
@@ -239,6 +243,11 @@ class _Office:
                 f"LibreOffice call {command['cmd']!r} timed out after {timeout:.0f}s"
             ) from None
         lines = done.stdout.strip().splitlines()
+        if done.returncode < 0:
+            raise _WorkerCrash(
+                f"uno_worker {command['cmd']!r} killed by signal {-done.returncode}: "
+                f"{done.stderr.strip()[-2000:]}"
+            )
         if done.returncode != 0 or not lines:
             raise LibreOfficeError(
                 f"uno_worker {command['cmd']!r} crashed (status {done.returncode}): "
@@ -260,7 +269,13 @@ class _Office:
         with self.lock:
             self.ensure()
             try:
-                return self._run(command, timeout)
+                try:
+                    return self._run(command, timeout)
+                except _WorkerCrash:
+                    # Every command reads its source and writes a fresh destination, so one
+                    # retry is safe; restart the office first if it went down with the worker.
+                    self.ensure()
+                    return self._run(command, timeout)
             except _CallTimeout:
                 self.stop()  # a hung office poisons later calls: restart on the next one
                 raise
