@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh Debian machine:
-#   make demo   install, then generate every example partner's agreement into out/
+#   make demo   install, then generate every example partner's agreement into out/ and compare
+#               the shipped negotiated copy with its standard
 #   make test   install (with the real-client test tools), lint, type-check and run the tests
 PYTHON ?= python3
 VENV := .venv
@@ -25,6 +26,10 @@ demo: $(STAMP)
 	$(BIN)/dsagen lint examples/partners/
 	$(BIN)/dsagen generate examples/partners/ --out out --format docx,pdf --force
 	@ls -1 out/*/*.docx out/*/*.pdf
+	@# exit 1 means "deviations found", which this negotiated example has on purpose
+	$(BIN)/dsagen diff examples/partners/gravy-uf.yaml examples/negotiated/gravy-uf-v2.docx \
+	    --html out/gravy-uf/compare.html --redline out/gravy-uf/redline.docx --force \
+	    || test $$? -eq 1
 
 lint: $(STAMP)
 	$(BIN)/ruff check dsagen tests bench
