@@ -143,6 +143,22 @@ def _safe_value(value: Any) -> Any:
     return value
 
 
+def clause_context(values: dict[str, Any], numbers: dict[str, int],
+                   template: Template | None = None) -> dict[str, Any]:
+    """The names every clause template sees. Shared by assembly and by parameter recovery, so
+    a negotiated value is read back through exactly the text the agreement was built from.
+    `ref` here answers plain "clause" for a clause the agreement lacks; assembly replaces it
+    with one that refuses such a reference."""
+    context = {name: _safe_value(v) for name, v in values.items()}
+    context["party"] = {"provider": "the Provider", "recipient": "the Recipient"}
+    context["agreement"] = {"title": template.title if template else "",
+                            "template": template.id if template else ""}
+    context["has_clause"] = lambda clause_id: clause_id in numbers
+    context["ref"] = lambda clause_id: (f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
+                                        if clause_id in numbers else "clause")
+    return context
+
+
 def assemble(partner: PartnerParams, library: Library) -> Agreement:
     """Build the Agreement for one validated partner file."""
     template = library.template(partner.template_id)
@@ -153,13 +169,7 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
         if clause.numbered:
             counter += 1
             numbers[clause.id] = counter
-    context = {name: _safe_value(v) for name, v in partner.values.items()}
-    context["party"] = {"provider": "the Provider", "recipient": "the Recipient"}
-    context["agreement"] = {"title": template.title, "template": template.id}
-
-    def has_clause(clause_id: str) -> bool:
-        return clause_id in numbers
-
+    context = clause_context(partner.values, numbers, template)
     sections = []
     for clause in clauses:
         variant_name = choose_variant(clause, partner, library)
@@ -174,8 +184,8 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
             return f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
 
         text = _render(library, clause, variant_name, variant.text, variant.line,
-                       {**context, "ref": ref, "has_clause": has_clause})
-        paragraphs = _paragraphs(text, numbers, numbers.get(clause.id))
+                       {**context, "ref": ref})
+        paragraphs = split_paragraphs(text, numbers, numbers.get(clause.id))
         used = {name: partner.values.get(name) for name in _used_params(library, variant.text)
                 if name in partner.values}
         signatories: tuple[Signatory, ...] = ()
@@ -246,7 +256,9 @@ def _spans(text: str, numbers: dict[str, int]) -> tuple[Span, ...]:
     return tuple(Span(s.kind, s.text.replace(STAR, "*"), s.target) for s in spans)
 
 
-def _paragraphs(text: str, numbers: dict[str, int], heading: int | None) -> tuple[Paragraph, ...]:
+def split_paragraphs(text: str, numbers: dict[str, int],
+                     heading: int | None) -> tuple[Paragraph, ...]:
+    """Rendered clause text -> numbered paragraphs with their term and cross-reference spans."""
     out: list[Paragraph] = []
     counters = [0, 0, 0]
     for block in _PARA_SPLIT.split(text.strip()):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..assemble import _paragraphs, _safe_value
+from ..assemble import clause_context, split_paragraphs
 from ..library import Clause, Library
 from ..params import Param
 from ..textfilters import _MONTHS, words
@@ -40,17 +40,13 @@ def render_text(library: Library, clause: Clause, variant: str, values: dict[str
                 numbers: dict[str, int]) -> str | None:
     """Plain text of a clause variant (paragraph texts joined by newlines), or None if the
     values do not render (e.g. a sentinel compared with a number)."""
-    context = {name: _safe_value(v) for name, v in values.items()}
-    context["party"] = {"provider": "the Provider", "recipient": "the Recipient"}
-    context["agreement"] = {"title": "", "template": ""}
-    context["ref"] = lambda cid: f"clause \x02{cid}\x03" if cid in numbers else "clause"
-    context["has_clause"] = lambda cid: cid in numbers
     try:
-        text = library.compiled(clause.variants[variant].text).render(context)
+        text = library.compiled(clause.variants[variant].text).render(
+            clause_context(values, numbers))
     except Exception:  # noqa: BLE001 - any failure means "this candidate does not render"
         return None
     heading = numbers.get(clause.id)
-    return "\n".join(p.text for p in _paragraphs(text, numbers, heading))
+    return "\n".join(p.text for p in split_paragraphs(text, numbers, heading))
 
 
 def _parse(param: Param, raw: str) -> Any:
