@@ -201,12 +201,14 @@ def check_value(param: Param, value: Any) -> Any:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        reason = ""
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise ValueProblem(f"expected {expected}, found {found(value)}")
+            except ValueError as exc:
+                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                    reason = f" ({exc})"  # shaped like a date, but no such day
+        raise ValueProblem(f"expected {expected}, found {found(value)}{reason}")
     if kind == "enum":
         if not isinstance(value, str) or value not in param.choices:
             hint = _suggest(str(value), param.choices)

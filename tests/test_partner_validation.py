@@ -85,6 +85,15 @@ def test_bad_date_is_reported(tmp_path: Path) -> None:
     assert "expected a date (YYYY-MM-DD)" in message and "effective_date" in message
 
 
+@pytest.mark.parametrize(("day", "reason"), [("2026-02-30", "day is out of range for month"),
+                                            ("2026-13-01", "month must be in 1..12")])
+def test_impossible_calendar_date_is_a_field_error_not_a_crash(tmp_path: Path, day: str,
+                                                                reason: str) -> None:
+    message = _error(tmp_path, BASE.replace("2026-03-01", day))
+    assert "p.yaml:3" in message and "field 'effective_date'" in message
+    assert f"found '{day}' ({reason})" in message
+
+
 def test_unknown_template_is_reported(tmp_path: Path) -> None:
     message = _error(tmp_path, BASE.replace("template: mini", "template: minni"))
     assert "unknown template 'minni'" in message and "did you mean 'mini'" in message
