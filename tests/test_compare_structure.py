@@ -220,3 +220,20 @@ def test_redline_of_merge_and_split_round_trips(cli, files, tmp_path) -> None:
 
     assert norm(client.accept_all(redline)) == norm(client.paragraphs(edited))
     assert norm(client.reject_all(redline)) == norm(client.paragraphs(files["standard"]))
+
+
+def test_an_amount_with_separators_is_diffed_as_one_number(cli, files, tmp_path) -> None:
+    def cut_cap(body: etree._Element) -> None:
+        for text in body.iter(W + "t"):
+            if text.text and "USD 50,000" in text.text:
+                text.text = text.text.replace("USD 50,000", "USD 5,000")
+                return
+        raise AssertionError("no USD 50,000 in the standard")
+
+    negotiated = tmp_path / "cap.docx"
+    negotiated.write_bytes(_edit(files["standard"].read_bytes(), cut_cap))
+    code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
+    assert code == 1
+    changes = [(c["standard"], c["negotiated"]) for clause in json.loads(stdout)["clauses"]
+               for c in clause["changes"]]
+    assert ("50,000", "5,000") in changes and ("50", "5") not in changes

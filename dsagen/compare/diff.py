@@ -16,7 +16,9 @@ from rapidfuzz.distance import Indel
 
 from .normalize import comparable
 
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+# A number with separators ("100,000", "1.5", "2.1") is one word: a cap cut from 100,000 to 5,000
+# must read "100,000 -> 5,000", not "100 -> 5".
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+|\s+|[^\w\s]")
 _DMP = diff_match_patch()
 _DMP.Diff_Timeout = 0  # exact: the inputs are single paragraphs
 
