@@ -237,3 +237,23 @@ def test_an_amount_with_separators_is_diffed_as_one_number(cli, files, tmp_path)
     changes = [(c["standard"], c["negotiated"]) for clause in json.loads(stdout)["clauses"]
                for c in clause["changes"]]
     assert ("50,000", "5,000") in changes and ("50", "5") not in changes
+
+
+def test_a_copy_issued_to_another_partner_is_flagged(cli, tmp_path) -> None:
+    other = EXAMPLES / "meta-social.yaml"
+    code, _, _ = cli("generate", other, "--out", tmp_path, "--format", "docx", "--no-record")
+    assert code == 0
+    code, stdout, _ = cli("diff", PARTNER, tmp_path / "meta-social" / "research-dsa.docx",
+                          "--json")
+    warnings = json.loads(stdout)["warnings"]
+    assert len(warnings) == 1 and "issued for partner 'meta-social'" in warnings[0]
+    code, stdout, _ = cli("diff", PARTNER, tmp_path / "meta-social" / "research-dsa.docx")
+    assert "warning:" in stdout and "right files" in stdout
+    _, stdout, _ = cli("diff", PARTNER, _write_standard(tmp_path), "--json")
+    assert json.loads(stdout)["warnings"] == []
+
+
+def _write_standard(folder: Path) -> Path:
+    path = folder / "own.docx"
+    path.write_bytes(_standard())
+    return path

@@ -45,6 +45,7 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
             f"the documents look unrelated: {len(matched)} of {std_count} standard clauses have "
             f"a counterpart and they share {shared:.0%} of their vocabulary",
             path=negotiated_path)
+    comparison.warnings += _provenance_mismatch(standard, negotiated)
     from ..lint import mark_rule_breaks
 
     mark_rule_breaks(comparison, standard.context)  # regulatory rules a change breaks: walk-away
@@ -59,3 +60,18 @@ def _shared_vocabulary(standard: ReadDocument, negotiated: ReadDocument) -> floa
 
     ours = words(standard)
     return len(ours & words(negotiated)) / len(ours) if ours else 1.0
+
+
+def _provenance_mismatch(standard: Standard, negotiated: ReadDocument) -> list[str]:
+    """A returned copy names the partner and template it was issued for; comparing it with
+    another partner's standard is almost always the wrong pair of files."""
+    props = negotiated.custom_properties
+    context = standard.context
+    if context is None or not props.get("dsagen.partner"):
+        return []
+    theirs = (props.get("dsagen.partner"), props.get("dsagen.template"))
+    ours = (context.partner, context.template)
+    if None in ours or theirs == ours:
+        return []
+    return [f"{negotiated.path} was issued for partner '{theirs[0]}' ({theirs[1]}), but the "
+            f"standard is for '{ours[0]}' ({ours[1]}): check that these are the right files"]

@@ -98,6 +98,7 @@ class Comparison:
     authors: list[str]
     aligned_by: str  # "anchors" | "headings"
     standard_paragraphs: list[ViewParagraph] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. the files look mismatched
 
     @property
     def summary(self) -> dict[str, int]:
@@ -122,6 +123,7 @@ class Comparison:
             "aligned_by": self.aligned_by,
             "revisions": self.revisions,
             "authors": self.authors,
+            "warnings": self.warnings,
             "summary": self.summary,
             "worst_severity": self.worst,
             "untracked_changes": sum(1 for c in self.clauses for ch in c.changes

@@ -25,22 +25,37 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         + f"  ·  {comparison.revisions} tracked revision(s)"
         + (f" by {', '.join(comparison.authors)}" if comparison.authors else "")
         + f"  ·  aligned by {comparison.aligned_by}")
-    params = [(c, p) for c in comparison.clauses for p in c.parameters]
-    if params:
+    for warning in comparison.warnings:
+        console.print(Text(f"warning: {warning}", style="bold yellow"))
+    rows: dict[tuple[str, str, str], list[str]] = {}  # one row per value change, its clauses
+    notes: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for clause in comparison.clauses:
+        for param in clause.parameters:
+            key = (param.name, str(param.standard), str(param.negotiated))
+            rows.setdefault(key, []).append(clause.id or clause.title)
+            notes.setdefault(key, (param.position, param.note))
+    if rows:
         table = Table(title="Parameters", title_justify="left")
-        table.add_column("parameter", no_wrap=True)
-        table.add_column("standard → negotiated", no_wrap=True)
-        table.add_column("position", no_wrap=True)
-        table.add_column("note")
-        for _clause, param in params:
-            table.add_row(param.name, f"{param.standard} → {param.negotiated}",
-                          Text(param.position, style=SEVERITY_STYLE.get(param.position, "")),
-                          param.note)
+        table.add_column("parameter", overflow="fold",
+                         min_width=min(24, max(len(name) for name, _, _ in rows)))
+        table.add_column("standard → negotiated", overflow="fold", ratio=3)
+        table.add_column("position", no_wrap=True, min_width=9)
+        table.add_column("note", ratio=3)
+        for (name, standard, negotiated), clauses in rows.items():
+            position, note = notes[(name, standard, negotiated)]
+            where = f" (in {', '.join(clauses)})" if len(clauses) > 1 else ""
+            table.add_row(name, f"{_short(standard, 60)} → {_short(negotiated, 60)}",
+                          Text(position, style=SEVERITY_STYLE.get(position, "")),
+                          note + where)
         console.print(table)
     deviating = [c for c in comparison.clauses if c.status not in ("unchanged", "cosmetic")]
     if deviating:
-        table = Table("clause", "status", "severity", "tracked", "changes",
-                      title="Deviations", title_justify="left")
+        table = Table(title="Deviations", title_justify="left")
+        table.add_column("clause", ratio=2)
+        table.add_column("status", no_wrap=True, min_width=8)
+        table.add_column("severity", no_wrap=True, min_width=9)
+        table.add_column("tracked", ratio=2)
+        table.add_column("changes", ratio=4)
         for clause in deviating:
             tracked = ("untracked" if clause.untracked else
                        ", ".join(sorted({c.author or "?" for c in clause.changes})) or "-")
