@@ -46,7 +46,8 @@ def handled(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DsagenError as exc:
-            err.print(f"[red]error:[/red] {escape(exc.message)}", markup=True, highlight=False)
+            for line in exc.message.splitlines():
+                err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -156,10 +157,20 @@ def validate(
     """Check partner files against their template's schema without writing anything."""
     from .generate import validate_paths
 
-    partners = validate_paths(paths, library=_library(library), template=template)
-    for partner in partners:
-        out.print(f"[green]✓[/green] {partner.path}: valid for {partner.template_id} "
-                  f"({len(partner.included)} clauses)")
+    checked = validate_paths(paths, library=_library(library), template=template)
+    errors = 0
+    for item in checked:
+        if item.prepared is not None:
+            partner = item.prepared.partner
+            out.print(f"[green]✓[/green] {partner.path}: valid for {partner.template_id} "
+                      f"({len(partner.included)} clauses)")
+        for error in item.errors:
+            err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False)
+        errors += len(item.errors)
+    if errors:
+        bad = sum(1 for item in checked if item.errors)
+        err.print(f"{errors} error(s) in {bad} of {len(checked)} file(s)")
+        raise typer.Exit(2)
 
 
 @clauses_app.command("list")

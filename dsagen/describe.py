@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import yaml
 
+from . import yamlio
 from .library import Clause, Library
 from .params import Param
 
@@ -32,24 +35,38 @@ def describe_clause(clause: Clause) -> dict[str, Any]:
 
 
 def _scaffold_value(param: Param, shape: bool = False) -> Any:
-    """Defaults as they are; required values left blank (or shaped) so validation flags them."""
+    """Defaults as they are; required values left empty (lists and mappings shaped) so that
+    validation flags every one until it is filled in. Examples go in comments, never in values:
+    a forgotten sample name must not pass as the partner's."""
     if param.default not in (None, []) or not (param.required or shape):
         return param.default if param.default is not None else (
             [] if param.type == "list" else None)
-    if param.example is not None:
-        return param.example
     if param.type == "list" and param.items is not None:
         return [_scaffold_value(param.items, shape=True)]
     if param.type == "object":
         return {name: _scaffold_value(sub, shape=sub.required)
                 for name, sub in param.fields.items()}
-    return ""
+    return None
+
+
+def _example(param: Param) -> str | None:
+    if param.example is None or not param.required:
+        return None
+    example = param.example
+    text = example if isinstance(example, str) else (
+        str(example) if not isinstance(example, list | dict)
+        else json.dumps(yamlio.plain(example), default=str))
+    text = " ".join(text.split())
+    if text in (param.help or ""):
+        return None  # the help already shows it
+    return text if len(text) <= 90 else text[:89] + "…"
 
 
 def _dump(value: Any) -> str:
     text = yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True,
                           width=96).strip()
-    return text.removesuffix("\n...").removesuffix("...").strip()
+    text = text.removesuffix("\n...").removesuffix("...").strip()
+    return re.sub(r"(?m)(:|-) null$", r"\1", text)  # an empty value reads as "fill me in"
 
 
 def partner_scaffold(library: Library, template_id: str, name: str) -> str:
@@ -76,7 +93,13 @@ def partner_scaffold(library: Library, template_id: str, name: str) -> str:
                                 if param.playbook.fallback.describe() else "")
                              + (f"; walk-away {param.playbook.walk_away.describe_limit()}"
                                 if param.playbook.walk_away.describe_limit() else ""))
+            example = _example(param)
+            if example:
+                lines.append(f"# e.g. {example}")
             value = _dump({param.name: _scaffold_value(param)})
+            if entry.when and param.required and param.default is None:
+                # Needed only when the clause is included: a commented key to uncomment.
+                value = "\n".join("# " + line for line in value.splitlines())
             lines.append(value)
     variant_lines = [f"#   {c.id}: {', '.join(v for v in c.variants if v != 'standard')}"
                      for c in (library.clause(e.clause_id) for e in template.entries)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import Agreement, assemble
-from .errors import DeviationsFound, DsagenError, OutputError
+from .errors import DeviationsFound, DsagenError, InputError, InputErrors, OutputError, raise_all
 from .library import Library, load_library
 from .output import check_writable, inside, write_atomic
 from .partners import PartnerParams, load_partner, partner_files
@@ -94,21 +94,23 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
     with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
     library = library or load_library()
     library.check()
-    partners = [load_partner(p, library, template_id=template, effective_date=effective_date)
-                for p in partner_files(paths)]
+    checked = [check_partner(p, library, template=template, effective_date=effective_date)
+               for p in partner_files(paths)]
+    raise_all([error for item in checked for error in item.errors])
     slugs: dict[str, str] = {}
     refused: list[str] = []
     prepared = []
-    for partner in partners:
+    for item in checked:
+        assert item.prepared is not None
+        partner, agreement = item.prepared.partner, item.prepared.agreement
         key = f"{partner.slug}/{partner.template_id}"
         if key in slugs:
             raise OutputError(f"{partner.path}: same output name as {slugs[key]} "
                               f"({key}); rename one of the files")
         slugs[key] = partner.path
-        agreement = assemble(partner, library)
         if refuse_lint_errors:
             refused += lint_refusals(partner, library, agreement)
-        prepared.append(Prepared(partner, agreement))
+        prepared.append(item.prepared)
     if refused:
         raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
                               + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
@@ -116,14 +118,37 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
     return prepared
 
 
+@dataclass(frozen=True)
+class Checked:
+    """One partner file after validation and assembly: ready, or every problem found in it."""
+
+    path: Path
+    prepared: Prepared | None
+    errors: tuple[InputError, ...] = ()
+
+
+def check_partner(path: Path, library: Library, *, template: str | None = None,
+                  effective_date: dt.date | None = None) -> Checked:
+    """Validate and assemble one file, keeping its errors instead of stopping at them, so a
+    folder run reports every bad file at once."""
+    try:
+        partner = load_partner(path, library, template_id=template,
+                               effective_date=effective_date)
+        return Checked(path, Prepared(partner, assemble(partner, library)))
+    except InputErrors as exc:
+        return Checked(path, None, tuple(exc.errors))
+    except InputError as exc:
+        return Checked(path, None, (exc,))
+
+
 def validate_paths(paths: list[Path], *, library: Library | None = None,
                    template: str | None = None,
-                   effective_date: dt.date | None = None,
-                   refuse_lint_errors: bool = False) -> list[PartnerParams]:
-    """The validated partners of `prepare` (for `dsagen validate`)."""
-    return [p.partner for p in prepare(paths, library=library, template=template,
-                                       effective_date=effective_date,
-                                       refuse_lint_errors=refuse_lint_errors)]
+                   effective_date: dt.date | None = None) -> list[Checked]:
+    """Every partner file checked on its own (for `dsagen validate`)."""
+    library = library or load_library()
+    library.check()
+    return [check_partner(p, library, template=template, effective_date=effective_date)
+            for p in partner_files(paths)]
 
 
 def lint_refusals(partner: PartnerParams, library: Library,

@@ -391,7 +391,8 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
     return Param(
         name=name, type=kind, help=str(spec.get("help", "")).strip(), required=required,
         default=default, min=spec.get("min"), max=spec.get("max"), choices=choices,
-        pattern=spec.get("pattern"), items=items, fields=fields,
+        pattern=spec.get("pattern"), pattern_help=str(spec.get("pattern_help", "")).strip(),
+        items=items, fields=fields,
         min_items=spec.get("min_items"), example=plain(spec.get("example")), playbook=playbook,
         clause=clause_id,
     )

@@ -108,6 +108,7 @@ class Param:
     max: float | None = None
     choices: tuple[str, ...] = ()
     pattern: str | None = None
+    pattern_help: str = ""  # what the pattern means, for people ("an email address")
     items: Param | None = None
     fields: dict[str, Param] = field(default_factory=dict)
     min_items: int | None = None
@@ -180,7 +181,8 @@ def check_value(param: Param, value: Any) -> Any:
         if param.required and not text:
             raise ValueProblem("expected non-empty text, found an empty value")
         if param.pattern and not re.fullmatch(param.pattern, text):
-            raise ValueProblem(f"expected text matching {param.pattern}, found {found(text)}")
+            wanted = param.pattern_help or f"text matching the pattern {param.pattern}"
+            raise ValueProblem(f"expected {wanted}, found {found(text)}")
         return _clean_text(text)
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):

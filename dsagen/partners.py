@@ -16,9 +16,9 @@ from typing import Any
 
 import jinja2
 
-from .errors import PartnerError
+from .errors import InputError, PartnerError, raise_all
 from .library import Library, Template
-from .params import Param, ValueProblem, check_value, suggest
+from .params import Param, ValueProblem, check_value, found, suggest
 from .yamlio import LineDict, load_yaml
 
 RESERVED_KEYS = ("template", "variants")
@@ -83,7 +83,7 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
     if data is None:
         raise PartnerError("expected a mapping of parameters, found an empty file", path=path)
     if not isinstance(data, LineDict):
-        raise PartnerError(f"expected a mapping of parameters, found {type(data).__name__}",
+        raise PartnerError(f"expected a mapping of parameters, found {found(data)}",
                            path=path, line=1)
     slug = path.stem
     if not SLUG.fullmatch(slug):
@@ -106,16 +106,23 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
         if name not in values and not param.required:
             values[name] = param.default
     included = _included_clauses(template, library, values, data, path)
+    absent: list[InputError] = []
     for clause_id in included:
         for name, param in library.clause(clause_id).params.items():
             if param.required and values.get(name) is None:
                 if missing is not None:
                     missing.append(name)
                     continue
-                raise PartnerError(
+                if name in data:  # the key is there, its value left empty
+                    absent.append(PartnerError(
+                        f"expected {param.describe_type()}, found nothing", path=path,
+                        line=data.value_lines.get(name), field=name))
+                    continue
+                absent.append(PartnerError(
                     f"missing required parameter '{name}' (expected {param.describe_type()}; "
                     f"{param.help or 'see dsagen clauses show ' + clause_id})",
-                    path=path, line=1, field=name)
+                    path=path, line=1, field=name))
+    raise_all(absent)
     variants = _check_variants(data, template, library, included, path)
     digest = hashlib.sha256(
         canonical_json({"template": template.id, "values": values, "variants": variants})
@@ -125,32 +132,42 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
 
 def _check_keys_and_values(data: LineDict, schema: dict[str, Param], library: Library,
                            template: Template, path: Path) -> dict[str, Any]:
+    """Every key known and every value valid; all problems are reported together."""
     values: dict[str, Any] = {}
+    errors: list[InputError] = []
     owners = library.param_owner()
+    always_required = {name for entry in template.entries if not entry.when
+                       for name, param in library.clause(entry.clause_id).params.items()
+                       if param.required}
     for key, raw in data.items():
         line = data.key_lines.get(key)
         if key in RESERVED_KEYS:
             continue
         if key not in schema:
             if key in owners:
-                raise PartnerError(
+                errors.append(PartnerError(
                     f"parameter '{key}' belongs to clause '{owners[key].id}', which template "
-                    f"'{template.id}' does not include", path=path, line=line, field=key)
+                    f"'{template.id}' does not include", path=path, line=line, field=key))
+                continue
             hint = suggest(key, tuple(schema) + RESERVED_KEYS)
-            raise PartnerError(f"unknown parameter '{key}'{hint}", path=path, line=line,
-                               field=key)
-        if raw is None:
-            if schema[key].required:
-                raise PartnerError(f"expected {schema[key].describe_type()}, found nothing",
-                                   path=path, line=line, field=key)
+            errors.append(PartnerError(f"unknown parameter '{key}'{hint}", path=path,
+                                       line=line, field=key))
             continue
+        if raw is None:
+            if key in always_required:
+                errors.append(PartnerError(
+                    f"expected {schema[key].describe_type()}, found nothing", path=path,
+                    line=line, field=key))
+            continue  # otherwise required only if its conditional clause is included
         try:
             values[key] = check_value(schema[key], raw)
         except ValueProblem as problem:
             sub = problem.subfield
             name = key + (sub if sub.startswith("[") else f".{sub}" if sub else "")
-            raise PartnerError(problem.message, path=path,
-                               line=problem.line or data.value_lines.get(key), field=name) from None
+            errors.append(PartnerError(problem.message, path=path,
+                                       line=problem.line or data.value_lines.get(key),
+                                       field=name))
+    raise_all(errors)
     return values
 
 

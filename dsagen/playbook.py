@@ -116,7 +116,7 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
         data = LineDict()
     if not isinstance(data, LineDict):
         raise PlaybookError("expected a mapping with 'clauses' (see docs/playbook.md), found "
-                            f"{type(data).__name__}", path=path, line=1)
+                            f"{found(data)}", path=path, line=1)
     for key in data:
         if key not in TOP_KEYS:
             raise PlaybookError(f"unknown key '{key}'{suggest(key, TOP_KEYS)}; expected one of "

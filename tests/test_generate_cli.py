@@ -117,7 +117,33 @@ def test_new_partner_scaffold_lists_every_parameter(cli, tmp_path: Path) -> None
     assert "# Months the Recipient may keep the Data." in text
     assert "walk-away above 60" in text
     code, _, stderr = cli("validate", tmp_path / "acme.yaml", "--library", MINILIB)
-    assert code == 2 and "agreement_reference" in stderr
+    # Every required value is left empty (examples only in comments), and all are named at once.
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert code == 2 and len(errors) >= 3
+    for name in ("agreement_reference", "provider_name", "recipient_name"):
+        assert any(f"field '{name}': expected text, found nothing" in e for e in errors)
+
+
+def test_validate_reports_every_bad_file_and_every_bad_field(cli, mini_partner: Path,
+                                                               tmp_path: Path) -> None:
+    good = mini_partner.read_text()
+    folder = tmp_path / "partners"
+    folder.mkdir()
+    (folder / "a-good.yaml").write_text(good)
+    (folder / "b-bad.yaml").write_text(good.replace("retention_months: 48", "retention_months: "
+                                                    "lots\nretention_monts: 48"))
+    (folder / "c-bad.yaml").write_text(good.replace("2026-03-01", "2026-02-30"))
+    code, stdout, stderr = cli("validate", folder, "--library", MINILIB)
+    assert code == 2
+    assert "a-good.yaml: valid for mini" in stdout
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert any("b-bad.yaml:6, field 'retention_months'" in e and "found 'lots'" in e
+               for e in errors)
+    assert any("b-bad.yaml:7, field 'retention_monts'" in e for e in errors)
+    assert any("c-bad.yaml:3, field 'effective_date'" in e for e in errors)
+    assert "3 error(s) in 2 of 3 file(s)" in stderr
+    code, _, stderr = _generate(cli, folder, "--out", tmp_path / "out", "--format", "md")
+    assert code == 2 and stderr.count("error:") == 3 and not (tmp_path / "out").exists()
 
 
 def test_clauses_show_prints_playbook(cli) -> None:
