@@ -140,3 +140,22 @@ def test_libreoffice_converts_every_example_to_pdf(tmp_path: Path) -> None:
         # LibreOffice computes the numbers from numbering.xml: "3. TITLE" appears.
         assert re.search(rf"{numbered[-1].number}\.\s+{re.escape(numbered[-1].title.upper()[:12])}",
                          text.upper()), path.stem
+
+
+def test_switches_change_every_sentence_that_depends_on_them(tmp_path: Path) -> None:
+    """Commercial use, a provider veto and no IRB: no sentence elsewhere may still say otherwise."""
+    text = (EXAMPLES / "gravy-uf.yaml").read_text()
+    for name, value in (("commercial_use", "true"), ("provider_veto", "true"),
+                        ("irb_approval_required", "false")):
+        text, count = re.subn(rf"(?m)^{name}:.*$", f"{name}: {value}", text)
+        assert count == 1, name
+    partner = tmp_path / "switched.yaml"
+    partner.write_text(text)
+    library = load_library()
+    body = render_markdown(assemble(load_partner(partner, library), library))
+    body = " ".join(body.split())
+    assert "non-commercial research described" not in body
+    assert "non-commercial academic research" not in body
+    assert "whatever their content" not in body
+    assert "freedom to publish" not in body and "no role in the design" not in body
+    assert "prior written consent" in body
