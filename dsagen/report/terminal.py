@@ -72,7 +72,8 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         console.print(table)
     cosmetic = [c for c in comparison.clauses if c.status == "cosmetic"]
     if cosmetic:
-        console.print("[dim]Cosmetic only (quotes, case, spacing, punctuation, numbering): "
+        console.print("[dim]Cosmetic only (quotes, case, spacing, punctuation, numbering, "
+                      "dsagen stamp): "
                       + ", ".join(c.id or c.title for c in cosmetic) + "[/dim]")
     if not deviating:
         console.print("[green]No substantive deviation from the standard.[/green]")
