@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,16 @@ def test_empty_file_is_reported(tmp_path: Path) -> None:
 
 def test_duplicate_key_is_reported(tmp_path: Path) -> None:
     assert "duplicate key 'provider_name'" in _error(tmp_path, BASE + "provider_name: Other\n")
+
+
+def test_a_pattern_is_explained_in_words_not_as_a_regex(tmp_path: Path) -> None:
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "gravy-uf.yaml").read_text()
+    text = re.sub(r"(?m)^notice_email_provider:.*$", "notice_email_provider: legal at waypoint",
+                  text)
+    with pytest.raises(PartnerError) as info:
+        load_partner(_write(tmp_path, text), load_library())
+    message = str(info.value)
+    assert "field 'notice_email_provider': expected an email address" in message
+    assert "[^@" not in message and "found 'legal at waypoint'" in message
