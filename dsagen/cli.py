@@ -136,15 +136,23 @@ def generate(
         record(results)
     if as_json:
         _print_json([
-            {"partner": r.partner, "template": r.template,
+            {"partner": r.partner, "template": r.template, "warnings": list(r.warnings),
              "files": [{"format": f.format, "path": f.path, "sha256": f.sha256} for f in r.files]}
             for r in results])
         return
     for result in results:
         files = ", ".join(f.path for f in result.files)
-        out.print(f"[green]✓[/green] {result.partner} ({result.template}): {files}")
+        mark = "[yellow]![/yellow]" if result.warnings else "[green]✓[/green]"
+        out.print(f"{mark} {result.partner} ({result.template}): {files}")
+        for warning in result.warnings:
+            err.print(f"  [yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     out.print(f"{len(results)} agreement(s), {sum(len(r.files) for r in results)} file(s) "
               f"in {out_dir}")
+    flagged = sum(1 for r in results if r.warnings)
+    if flagged:
+        out.print(f"[yellow]{flagged} agreement(s) have terms outside the playbook (needing "
+                  "approval or beyond walk-away): review them with dsagen lint before sending"
+                  "[/yellow]")
 
 
 @app.command()

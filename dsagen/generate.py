@@ -40,6 +40,7 @@ class GeneratedAgreement:
     template: str
     agreement: Agreement
     files: tuple[GeneratedFile, ...]
+    warnings: tuple[str, ...] = ()  # terms outside the organisation's playbook
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -85,6 +86,7 @@ class Prepared:
 
     partner: PartnerParams
     agreement: Agreement
+    warnings: tuple[str, ...] = ()  # terms outside the organisation's playbook
 
 
 def prepare(paths: list[Path], *, library: Library | None = None, template: str | None = None,
@@ -110,7 +112,8 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
         slugs[key] = partner.path
         if refuse_lint_errors:
             refused += lint_refusals(partner, library, agreement)
-        prepared.append(item.prepared)
+        prepared.append(Prepared(partner, agreement, playbook_warnings(partner, library,
+                                                                       agreement)))
     if refused:
         raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
                               + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
@@ -151,6 +154,17 @@ def validate_paths(paths: list[Path], *, library: Library | None = None,
             for p in partner_files(paths)]
 
 
+def playbook_warnings(partner: PartnerParams, library: Library,
+                      agreement: Agreement | None = None) -> tuple[str, ...]:
+    """Terms outside the playbook (needing approval, or beyond walk-away), one line each:
+    generation goes ahead, but nobody should send such an agreement without noticing."""
+    from .lint import lint_partner_params
+
+    findings = lint_partner_params(partner, library, agreement=agreement, only=("playbook",))
+    return tuple(f"{partner.path}:{f.line}: {f.found}" if f.line else f"{partner.path}: {f.found}"
+                 for f in findings if f.severity == "warning")
+
+
 def lint_refusals(partner: PartnerParams, library: Library,
                   agreement: Agreement | None = None) -> list[str]:
     """['<path> breaks <rule> (<citation>), ...'] for a partner with lint errors, else []."""
@@ -176,7 +190,7 @@ def _render_files(item: Prepared, formats: tuple[str, ...], out_dir: str,
 def _result(item: Prepared, files: tuple[GeneratedFile, ...]) -> GeneratedAgreement:
     partner = item.partner
     return GeneratedAgreement(partner.slug, partner.path, partner.template_id, item.agreement,
-                              files)
+                              files, item.warnings)
 
 
 def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),

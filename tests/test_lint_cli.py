@@ -131,6 +131,31 @@ def test_playbook_warnings_name_the_approver(cli, tmp_path: Path) -> None:
     assert warning["line"] and "playbook.yaml" in warning["citation"]
 
 
+def test_fail_on_warning_makes_terms_outside_the_playbook_fail(cli, tmp_path: Path) -> None:
+    path = partner_variant(tmp_path, "gravy-uf", "vetoed", {"provider_veto": True})
+    assert cli("lint", path)[0] == 0
+    assert cli("lint", path, "--fail-on", "warning")[0] == 1
+    assert cli("lint", EXAMPLES / "gravy-uf.yaml", "--fail-on", "warning")[0] == 0
+    code, _, stderr = cli("lint", path, "--fail-on", "walkaway")
+    assert code == 2 and "--fail-on" in stderr
+
+
+def test_generate_names_terms_beyond_walk_away(cli, tmp_path: Path) -> None:
+    path = partner_variant(tmp_path, "gravy-uf", "vetoed", {"provider_veto": True})
+    code, stdout, stderr = cli("generate", path, "--out", tmp_path / "out", "--format", "md",
+                               "--no-record")
+    assert code == 0 and (tmp_path / "out" / "vetoed" / "research-dsa.md").exists()
+    assert "provider_veto = true: beyond the walk-away limit" in " ".join(stderr.split())
+    assert "outside the playbook" in stdout
+    code, stdout, _ = cli("generate", path, "--out", tmp_path / "out", "--format", "md",
+                          "--no-record", "--force", "--json")
+    [result] = json.loads(stdout)
+    assert any("provider_veto" in w for w in result["warnings"])
+    _, stdout, stderr = cli("generate", EXAMPLES / "gravy-uf.yaml", "--out", tmp_path / "std",
+                            "--format", "md", "--no-record")
+    assert "warning" not in stderr and "outside the playbook" not in stdout
+
+
 def test_profile_option_applies_a_profile_the_parameters_do_not_call_for(cli) -> None:
     code, stdout, _ = cli("lint", EXAMPLES / "linkedin-econ.yaml", "--profile", "ferpa",
                           "--json")

@@ -39,12 +39,17 @@ def lint(
         "--template", "-t", help="Template id (overrides the partner files').")] = None,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also list info findings (pre-approved fallbacks).")] = False,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 when a finding reaches: error (legal requirement broken) or "
+        "warning (also anything outside the playbook).")] = "error",
     library: LibraryOption = None,
 ) -> None:
     """Check partner files before generation, and negotiated agreements after, against the law
     that governs the data and the organisation's playbook."""
     from ..lint import check_only, lint_paths, load_profiles, reports_json
 
+    if fail_on not in ("error", "warning"):
+        raise DsagenError(f"--fail-on: expected error or warning, found '{fail_on}'")
     lib = _library(library)
     if rules:
         _print_rules(load_profiles(lib), check_only(profile, lib), as_json)
@@ -59,7 +64,8 @@ def lint(
         for report in reports:
             _print_report(report, verbose)
         _print_summary(reports, verbose)
-    if any(report.errors for report in reports):
+    failing = ("error",) if fail_on == "error" else ("error", "warning")
+    if any(f.severity in failing for report in reports for f in report.findings):
         raise typer.Exit(1)
 
 
