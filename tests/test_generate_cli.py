@@ -88,6 +88,16 @@ def test_template_code_in_partner_values_stays_literal(cli, mini_partner: Path,
     assert "Data & Co {{ 7\\*7 }}" in text and "49" not in text
 
 
+def test_markdown_shows_markup_in_partner_values_literally(cli, mini_partner: Path,
+                                                            tmp_path: Path) -> None:
+    mini_partner.write_text(mini_partner.read_text().replace(
+        "Data & Co {{ 7*7 }}", "<script>alert(1)</script> [site](javascript:alert(1)) _x_"))
+    assert _generate(cli, mini_partner, "--out", tmp_path, "--format", "md")[0] == 0
+    text = (tmp_path / "mini-partner/mini.md").read_text()
+    assert "<script>" not in text and "[site](" not in text and " _x_" not in text
+    assert "\\<script\\>alert(1)\\</script\\> \\[site\\](javascript:alert(1)) \\_x\\_" in text
+
+
 def test_docx_numbering_comes_from_numbering_xml(cli, mini_partner: Path, tmp_path: Path) -> None:
     assert _generate(cli, mini_partner, "--out", tmp_path, "--format", "docx")[0] == 0
     path = tmp_path / "mini-partner/mini.docx"
