@@ -90,6 +90,12 @@ def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> N
     assert "retention_months: 36 → 60 (fallback)" in stdout
     code, stdout, _ = cli("ingest", "mini-0000", back)
     assert code == 0 and "already recorded as version 1" in stdout
+    # The partner's copy is known, but it is not a file we issued.
+    code, stdout, _ = cli("verify", back)
+    assert code == 1 and "not a file we issued" in stdout and "version 1 received" in stdout
+    code, stdout, _ = cli("verify", back, "--json")
+    report = json.loads(stdout)
+    assert code == 1 and report["identical"] and not report["issued"]
 
     code, stdout, _ = cli("variants")
     assert code == 0 and "mini-0002 (issued)" in stdout and "fallback" in stdout

@@ -308,7 +308,8 @@ def verify(
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
-    """Is this DOCX/PDF one we issued? If not: what it derives from, what differs (exit 1)."""
+    """Is this DOCX/PDF one we issued? If not (a partner's copy, even one we recorded): what it
+    is or derives from, and what differs (exit 1)."""
     from ..registry.textdiff import describe
     from ..registry.verify import verify as run_verify
 
@@ -316,14 +317,17 @@ def verify(
         result = run_verify(reg, file, _library(library) if library else None)
     if as_json:
         _print_json(result.to_json())
-    elif result.identical:
+    elif result.issued:
         match = result.match or {}
-        what = (f"the {match['format'].upper()} issued as agreement #{match['agreement']}"
-                if match.get("kind") == "issued" else
-                f"version {match.get('version')} received for agreement #{match['agreement']}")
-        out.print(f"[green]✓[/green] {file}: byte-identical to {what} for partner "
-                  f"{match['partner']} ({match.get('at', '')[:10]}, now {match['state']})",
-                  highlight=False)
+        out.print(f"[green]✓[/green] {file}: byte-identical to the {match['format'].upper()} "
+                  f"issued as agreement #{match['agreement']} for partner {match['partner']} "
+                  f"({match.get('at', '')[:10]}, now {match['state']})", highlight=False)
+    elif result.identical:  # a partner's copy we recorded: known, but not ours
+        match = result.match or {}
+        out.print(f"[yellow]≠[/yellow] {file}: not a file we issued; it is negotiated version "
+                  f"{match.get('version')} received from partner {match['partner']} for "
+                  f"agreement #{match['agreement']} ({match.get('at', '')[:10]}, now "
+                  f"{match['state']}); see dsagen history {match['partner']}", highlight=False)
     elif result.derived_from is None:
         out.print(f"[red]✗[/red] {file}: not issued by this registry, and it resembles no "
                   "recorded agreement", highlight=False)
@@ -337,7 +341,7 @@ def verify(
             for change in item["changes"][:6]:
                 text = change.get("note") or describe(change)
                 out.print(f"    {text}", markup=False)
-    if not result.identical:
+    if not result.issued:
         raise typer.Exit(DeviationsFound.exit_code)
 
 

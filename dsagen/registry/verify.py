@@ -48,9 +48,15 @@ class Verification:
     derived_from: dict[str, Any] | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def issued(self) -> bool:
+        """Byte-identical to a file we issued (a partner's received copy is not one)."""
+        return self.identical and (self.match or {}).get("kind") == "issued"
+
     def to_json(self) -> dict[str, Any]:
         return {"schema": "dsagen.verify/1", "file": self.file, "sha256": self.sha256,
-                "format": self.format, "identical": self.identical, "match": self.match,
+                "format": self.format, "identical": self.identical, "issued": self.issued,
+                "match": self.match,
                 "derived_from": self.derived_from, "differences": self.differences}
 
 
