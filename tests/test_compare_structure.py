@@ -257,3 +257,24 @@ def _write_standard(folder: Path) -> Path:
     path = folder / "own.docx"
     path.write_bytes(_standard())
     return path
+
+
+def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(cli, files,
+                                                                             tmp_path) -> None:
+    def drop(clause_id: str):
+        def change(body: etree._Element) -> None:
+            for element in _clauses(body)[clause_id]:
+                body.remove(element)
+        return change
+
+    standard = files["standard"].read_bytes()
+    for clause_id, expected in (("ethics", "walk-away"), ("fees", "approval")):
+        negotiated = tmp_path / f"no-{clause_id}.docx"
+        negotiated.write_bytes(_edit(standard, drop(clause_id)))
+        code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
+        [clause] = [c for c in json.loads(stdout)["clauses"] if c["id"] == clause_id]
+        assert (clause["status"], clause["severity"]) == ("removed", expected)
+    assert any("irb_approval_required" in note for note in
+               next(c for c in json.loads(cli("diff", PARTNER, tmp_path / "no-ethics.docx",
+                                              "--json")[1])["clauses"]
+                    if c["id"] == "ethics")["notes"])

@@ -271,6 +271,24 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
                       list(standard.accepted))
 
 
+def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[str, list[str]]:
+    """Deleting a clause at least needs approval; it is walk-away when it drops an obligation
+    the playbook will not give up (a true/false term whose `false` is beyond walk-away, such as
+    the IRB approval requirement)."""
+    clause = context.library.clauses.get(clause_id or "") if context else None
+    if clause is None:
+        return "approval", []
+    dropped = [param.name for param in clause.params.values()
+               if param.type == "bool" and param.playbook is not None
+               and param.playbook.standard is True and context is not None
+               and context.values.get(param.name) is True
+               and param.playbook.position(False) == "walk-away"]
+    if not dropped:
+        return "approval", []
+    return "walk-away", [f"deleting it drops {', '.join(dropped)}, which the playbook does not "
+                         "give up (false is beyond walk-away)"]
+
+
 def _combined(first: Segment, second: Segment) -> Segment:
     """`second` folded into `first`: its heading becomes an ordinary paragraph."""
     extra = [second.heading] if second.heading is not None else []
@@ -371,11 +389,12 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     if neg is None:
         diffs = [ParagraphDiff("delete", p, None, [Piece(DELETE, clean(p.text))])
                  for p in std.body]
-        return ClauseResult(clause_id, title, "removed", "approval",
+        severity, notes = _removal(clause_id, context)
+        return ClauseResult(clause_id, title, "removed", severity,
                             [Change("delete", f"{std.title}\n{chr(10).join(std.texts)}".strip(),
                                     "", False)],
                             version=version, variant_standard=variant, paragraphs=diffs,
-                            heading_standard=std.heading, notes=["clause deleted"])
+                            heading_standard=std.heading, notes=["clause deleted", *notes])
     diffs, changes = _diff_clause(std, neg, attribution)
     title_change = _title_change(std, neg)
     if title_change:
