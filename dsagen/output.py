@@ -28,7 +28,9 @@ def check_writable(path: Path, *, force: bool) -> None:
     probe = parent
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+    if not probe.is_dir():
+        raise OutputError(f"{probe}: expected an output folder, found a file")
+    if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"{parent}: output folder is not writable")
 
 

@@ -62,6 +62,7 @@ def test_output_folder_that_is_a_file_is_reported(cli, mini_partner: Path,
     blocker.write_text("not a folder")
     code, _, stderr = _generate(cli, mini_partner, "--out", blocker, "--format", "md")
     assert code == 2 and stderr.startswith("error:")
+    assert "expected an output folder, found a file" in stderr
 
 
 def test_unknown_format_is_reported(cli, mini_partner: Path, tmp_path: Path) -> None:

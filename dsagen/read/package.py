@@ -256,10 +256,12 @@ def _describe(data: bytes) -> str:
         if b"pkg:package" in data[:4096]:
             return "a Word XML (flat OPC) document"
         return "an XML file"
+    sample = data[:512]
     try:
-        text = data[:512].decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+        text: str | None = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A character cut in two at the end of the sample is still text.
+        text = sample[:exc.start].decode("utf-8") if exc.start >= len(sample) - 3 else None
     if text is not None and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
         return "plain text"
     return "binary data starting with " + data[:4].hex(" ")
