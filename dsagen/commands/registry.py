@@ -187,12 +187,32 @@ def _print_matrix(matrix: Any) -> None:
     if not matrix.rows:
         out.print("the registry has no agreements yet")
         return
-    table = Table("partner", *matrix.families)
+    # One line per partner naming only the families off the standard: the full partner x
+    # family grid (21 columns) does not fit a terminal; --html, --json and --csv have it.
+    table = Table("partner", "standard", "off the standard (family: position, why)",
+                  title=f"{len(matrix.rows)} partner(s) x {len(matrix.families)} clause "
+                  "families (full grid: --html, --json, --csv)", title_justify="left")
     for row in matrix.rows:
-        cells = [_kind(row.cell(f).kind, row.cell(f).label or "·") for f in matrix.families]
+        cells = [(family, row.cell(family)) for family in matrix.families]
+        standard = sum(1 for _, cell in cells if cell.kind == "standard")
+        present = sum(1 for _, cell in cells if cell.kind != "n/a")
+        off = [f"{escape(family)}: {_kind(cell.kind)}" + _why(cell.kind, cell.label)
+               for family, cell in cells if cell.kind not in ("standard", "n/a")]
         suffix = "" if row.head.source == "negotiated" else " [dim](issued)[/dim]"
-        table.add_row(escape(row.head.partner) + suffix, *cells)
+        table.add_row(escape(row.head.partner) + suffix, f"{standard}/{present}",
+                      "\n".join(off) or "[green]all standard[/green]")
     out.print(table)
+
+
+def _why(kind: str, label: str) -> str:
+    """A cell's label without the position it repeats, short enough for one line."""
+    from rich.markup import escape
+
+    label = label.removeprefix(f"{kind}: ").strip()
+    if not label or label in (kind, f"custom ({kind})"):
+        return ""
+    label = " ".join(label.split())
+    return f" [dim]{escape(label if len(label) <= 60 else label[:59] + '…')}[/dim]"
 
 
 def _print_clause_variants(found: Any) -> None:
