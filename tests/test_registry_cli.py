@@ -64,7 +64,7 @@ def test_a_bad_registry_fails_before_any_file_is_written(cli, workspace: Path) -
 def test_a_failed_generation_creates_no_registry(cli, workspace: Path) -> None:
     (workspace / "out").write_text("a file where the output folder should be")
     code, _, stderr = _generate(cli)
-    _one_line_error(code, stderr, "output folder is not writable")
+    _one_line_error(code, stderr, "expected an output folder, found a file")
     assert not (workspace / ".dsagen").exists()
     code, _, stderr = _generate(cli, "--registry", workspace / "missing" / "registry.db")
     _one_line_error(code, stderr, "folder does not exist")
