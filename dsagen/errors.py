@@ -54,12 +54,12 @@ class InputErrors(DsagenError):
     """Several input errors found in one pass (every bad field, every bad file), so a user fixes
     them all at once instead of one run per mistake. Each stays one line."""
 
-    def __init__(self, errors: list[InputError]) -> None:
+    def __init__(self, errors: list[DsagenError]) -> None:
         super().__init__("\n".join(e.message for e in errors))
         self.errors = errors
 
 
-def raise_all(errors: list[InputError]) -> None:
+def raise_all(errors: list[DsagenError]) -> None:
     """Raise nothing, the one error, or all of them together."""
     if len(errors) == 1:
         raise errors[0]

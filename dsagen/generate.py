@@ -99,17 +99,14 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
     checked = [check_partner(p, library, template=template, effective_date=effective_date)
                for p in partner_files(paths)]
     raise_all([error for item in checked for error in item.errors])
-    slugs: dict[str, str] = {}
+    clashes = _output_clashes(checked)
+    if clashes:
+        raise OutputError(clashes[0][1])
     refused: list[str] = []
     prepared = []
     for item in checked:
         assert item.prepared is not None
         partner, agreement = item.prepared.partner, item.prepared.agreement
-        key = f"{partner.slug}/{partner.template_id}"
-        if key in slugs:
-            raise OutputError(f"{partner.path}: same output name as {slugs[key]} "
-                              f"({key}); rename one of the files")
-        slugs[key] = partner.path
         if refuse_lint_errors:
             refused += lint_refusals(partner, library, agreement)
         prepared.append(Prepared(partner, agreement, playbook_warnings(partner, library,
@@ -121,13 +118,30 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
     return prepared
 
 
+def _output_clashes(checked: list[Checked]) -> list[tuple[Path, str]]:
+    """(file, message) for each partner whose outputs would overwrite another's."""
+    first: dict[str, str] = {}
+    clashes = []
+    for item in checked:
+        if item.prepared is None:
+            continue
+        partner = item.prepared.partner
+        key = f"{partner.slug}/{partner.template_id}"
+        if key in first:
+            clashes.append((item.path, f"{partner.path}: same output name as {first[key]} "
+                                       f"({key}); rename one of the files"))
+        else:
+            first[key] = partner.path
+    return clashes
+
+
 @dataclass(frozen=True)
 class Checked:
     """One partner file after validation and assembly: ready, or every problem found in it."""
 
     path: Path
     prepared: Prepared | None
-    errors: tuple[InputError, ...] = ()
+    errors: tuple[DsagenError, ...] = ()
 
 
 def check_partner(path: Path, library: Library, *, template: str | None = None,
@@ -150,8 +164,11 @@ def validate_paths(paths: list[Path], *, library: Library | None = None,
     """Every partner file checked on its own (for `dsagen validate`)."""
     library = library or load_library()
     library.check()
-    return [check_partner(p, library, template=template, effective_date=effective_date)
-            for p in partner_files(paths)]
+    checked = [check_partner(p, library, template=template, effective_date=effective_date)
+               for p in partner_files(paths)]
+    clashes = dict(_output_clashes(checked))
+    return [Checked(item.path, None, (OutputError(clashes[item.path]),))
+            if item.path in clashes else item for item in checked]
 
 
 def playbook_warnings(partner: PartnerParams, library: Library,

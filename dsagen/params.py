@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -154,6 +155,21 @@ class ValueProblem(Exception):
         self.line = line
 
 
+def _no_such_day(text: str) -> str:
+    """' (there is no 30 February 2026)' for a date-shaped text naming no real day."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not match:
+        return ""
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f" (there is no month {month})"
+    if year < 1:
+        return " (there is no year 0)"
+    days = calendar.monthrange(year, month)[1]
+    name = calendar.month_name[month]
+    return f" ({name} {year} has {days} days)" if day > days or day < 1 else ""
+
+
 def found(value: Any) -> str:
     """How a found value is shown in an error message."""
     if isinstance(value, str):
@@ -207,9 +223,8 @@ def check_value(param: Param, value: Any) -> Any:
         if isinstance(value, str):
             try:
                 return dt.date.fromisoformat(value.strip())
-            except ValueError as exc:
-                if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-                    reason = f" ({exc})"  # shaped like a date, but no such day
+            except ValueError:
+                reason = _no_such_day(value.strip())
         raise ValueProblem(f"expected {expected}, found {found(value)}{reason}")
     if kind == "enum":
         if not isinstance(value, str) or value not in param.choices:

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from .errors import InputError, PartnerError, raise_all
+from .errors import DsagenError, PartnerError, raise_all
 from .library import Library, Template
 from .params import Param, ValueProblem, check_value, found, suggest
 from .yamlio import LineDict, load_yaml
@@ -106,7 +106,7 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
         if name not in values and not param.required:
             values[name] = param.default
     included = _included_clauses(template, library, values, data, path)
-    absent: list[InputError] = []
+    absent: list[DsagenError] = []
     for clause_id in included:
         for name, param in library.clause(clause_id).params.items():
             if param.required and values.get(name) is None:
@@ -134,7 +134,7 @@ def _check_keys_and_values(data: LineDict, schema: dict[str, Param], library: Li
                            template: Template, path: Path) -> dict[str, Any]:
     """Every key known and every value valid; all problems are reported together."""
     values: dict[str, Any] = {}
-    errors: list[InputError] = []
+    errors: list[DsagenError] = []
     owners = library.param_owner()
     always_required = {name for entry in template.entries if not entry.when
                        for name, param in library.clause(entry.clause_id).params.items()

@@ -180,3 +180,15 @@ def test_jinja_syntax_error_in_a_clause_names_file_and_line(cli, mini_partner: P
     assert code == 2
     assert "retention.yaml:" in stderr and "Jinja syntax error" in stderr
     assert "variants.standard.text" in stderr
+
+
+def test_validate_refuses_two_files_with_the_same_output_name(cli, mini_partner: Path,
+                                                               tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "twin.yaml").write_text(mini_partner.read_text())
+    code, stdout, stderr = cli("validate", tmp_path / "a", tmp_path / "b", "--library", MINILIB)
+    assert code == 2 and "a/twin.yaml: valid for mini" in stdout
+    assert "b/twin.yaml: same output name as" in stderr
+    code, _, stderr = _generate(cli, tmp_path / "a", tmp_path / "b", "--out", tmp_path / "out")
+    assert code == 2 and "same output name" in stderr

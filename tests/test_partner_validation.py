@@ -86,8 +86,10 @@ def test_bad_date_is_reported(tmp_path: Path) -> None:
     assert "expected a date (YYYY-MM-DD)" in message and "effective_date" in message
 
 
-@pytest.mark.parametrize(("day", "reason"), [("2026-02-30", "day is out of range for month"),
-                                            ("2026-13-01", "month must be in 1..12")])
+@pytest.mark.parametrize(("day", "reason"), [("2026-02-30", "February 2026 has 28 days"),
+                                            ("2028-02-30", "February 2028 has 29 days"),
+                                            ("2026-13-01", "there is no month 13"),
+                                            ("2026-12-00", "December 2026 has 31 days")])
 def test_impossible_calendar_date_is_a_field_error_not_a_crash(tmp_path: Path, day: str,
                                                                 reason: str) -> None:
     message = _error(tmp_path, BASE.replace("2026-03-01", day))

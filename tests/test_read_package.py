@@ -146,6 +146,7 @@ def test_plain_text_file_is_not_a_docx(tmp_path: Path) -> None:
         (b"%PDF-1.7\n", "a PDF document"),
         (b"{\\rtf1\\ansi}", "an RTF document"),
         (b"<html><body>", "an HTML page"),
+        (b"hello world\xff", "binary data starting with 68 65 6c 6c"),
         (("CONFIDENTIALITY" + "\u00a7" * 300).encode(), "plain text"),  # a character cut at 512
         (b"\x00\x01\x02\x03binary", "binary data starting with 00 01 02 03"),
     ],

@@ -260,8 +260,9 @@ def _describe(data: bytes) -> str:
     try:
         text: str | None = sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A character cut in two at the end of the sample is still text.
-        text = sample[:exc.start].decode("utf-8") if exc.start >= len(sample) - 3 else None
+        # A character cut in two by the end of the sample (not of the file) is still text.
+        cut = exc.reason == "unexpected end of data" and len(data) > len(sample)
+        text = sample[:exc.start].decode("utf-8") if cut else None
     if text is not None and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
         return "plain text"
     return "binary data starting with " + data[:4].hex(" ")

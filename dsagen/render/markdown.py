@@ -7,7 +7,7 @@ import re
 from ..assemble import Agreement, Paragraph, Section
 from ..textfilters import long_date
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
 
 
 def _md(text: str) -> str:
