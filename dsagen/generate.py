@@ -17,6 +17,7 @@ from pathlib import Path
 from .assemble import Agreement, assemble
 from .errors import DeviationsFound, DsagenError, InputError, InputErrors, OutputError, raise_all
 from .library import Library, load_library
+from .lint.evaluate import PLAYBOOK, Finding
 from .output import check_writable, inside, write_atomic
 from .partners import PartnerParams, load_partner, partner_files
 
@@ -94,23 +95,21 @@ def prepare(paths: list[Path], *, library: Library | None = None, template: str 
             refuse_lint_errors: bool = False) -> list[Prepared]:
     """Load and validate every partner file and assemble it (which checks the clause text);
     with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
+    from .lint import lint_partner_params
+
     library = library or load_library()
-    library.check()
-    checked = [check_partner(p, library, template=template, effective_date=effective_date)
-               for p in partner_files(paths)]
+    checked = validate_paths(paths, library=library, template=template,
+                             effective_date=effective_date)
     raise_all([error for item in checked for error in item.errors])
-    clashes = _output_clashes(checked)
-    if clashes:
-        raise OutputError(clashes[0][1])
     refused: list[str] = []
     prepared = []
     for item in checked:
         assert item.prepared is not None
         partner, agreement = item.prepared.partner, item.prepared.agreement
+        findings = lint_partner_params(partner, library, agreement=agreement)
         if refuse_lint_errors:
-            refused += lint_refusals(partner, library, agreement)
-        prepared.append(Prepared(partner, agreement, playbook_warnings(partner, library,
-                                                                       agreement)))
+            refused += lint_refusals(partner, findings)
+        prepared.append(Prepared(partner, agreement, playbook_warnings(partner, findings)))
     if refused:
         raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
                               + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
@@ -171,23 +170,17 @@ def validate_paths(paths: list[Path], *, library: Library | None = None,
             if item.path in clashes else item for item in checked]
 
 
-def playbook_warnings(partner: PartnerParams, library: Library,
-                      agreement: Agreement | None = None) -> tuple[str, ...]:
+def playbook_warnings(partner: PartnerParams, findings: list[Finding]) -> tuple[str, ...]:
     """Terms outside the playbook (needing approval, or beyond walk-away), one line each:
     generation goes ahead, but nobody should send such an agreement without noticing."""
-    from .lint import lint_partner_params
-
-    findings = lint_partner_params(partner, library, agreement=agreement, only=("playbook",))
     return tuple(f"{partner.path}:{f.line}: {f.found}" if f.line else f"{partner.path}: {f.found}"
-                 for f in findings if f.severity == "warning")
+                 for f in findings if f.profile == PLAYBOOK and f.severity == "warning")
 
 
-def lint_refusals(partner: PartnerParams, library: Library,
-                  agreement: Agreement | None = None) -> list[str]:
-    """['<path> breaks <rule> (<citation>), ...'] for a partner with lint errors, else []."""
-    from .lint import legal_errors
-
-    errors = legal_errors(partner, library, agreement=agreement)
+def lint_refusals(partner: PartnerParams, findings: list[Finding]) -> list[str]:
+    """['<path> breaks <rule> (<citation>), ...'] for a partner that breaks a legal
+    requirement (an error-level regulatory finding), else []."""
+    errors = [f for f in findings if f.profile != PLAYBOOK and f.severity == "error"]
     if not errors:
         return []
     return [f"{partner.path} breaks " + ", ".join(f"{f.rule} ({f.citation})" for f in errors)]

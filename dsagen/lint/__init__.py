@@ -5,7 +5,6 @@ organisation's playbook positions. `dsagen lint` is a thin CLI over `lint_paths`
 from .api import (
     LintReport,
     check_only,
-    legal_errors,
     lint_document,
     lint_partner,
     lint_partner_params,
@@ -17,7 +16,7 @@ from .evaluate import Finding
 from .rules import Profile, Rule, RuleError, load_profiles
 
 __all__ = [
-    "Finding", "LintReport", "Profile", "Rule", "RuleError", "check_only", "legal_errors",
+    "Finding", "LintReport", "Profile", "Rule", "RuleError", "check_only",
     "lint_document", "lint_partner", "lint_partner_params", "lint_paths", "load_profiles",
     "mark_rule_breaks", "reports_json",
 ]

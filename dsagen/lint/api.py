@@ -105,13 +105,6 @@ def lint_partner_params(partner: PartnerParams, library: Library, *,
     return evaluate_subject(subject, library, only)
 
 
-def legal_errors(partner: PartnerParams, library: Library, *,
-                 agreement: Agreement | None = None) -> list[Finding]:
-    """Error-level regulatory findings for a validated partner (what `generate` refuses)."""
-    subject = partner_subject(partner, library, agreement=agreement)
-    return [f for f in evaluate_rules(subject, library) if f.severity == "error"]
-
-
 def lint_partner(path: Path, library: Library, *, template: str | None = None,
                  only: tuple[str, ...] | None = None) -> LintReport:
     """Lint one partner file. A required value the file leaves out is reported as the rule that
