@@ -38,6 +38,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def print_error(exc: DsagenError) -> None:
+    """One red 'error:' line per problem (several when a run collected them all)."""
+    for line in exc.message.splitlines():
+        err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False)
+
+
 def handled(func: F) -> F:
     """Turn DsagenError into one red line and its exit code; never a traceback for bad input."""
 
@@ -46,8 +52,7 @@ def handled(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DsagenError as exc:
-            for line in exc.message.splitlines():
-                err.print(f"[red]error:[/red] {escape(line)}", markup=True, highlight=False)
+            print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -173,7 +178,7 @@ def validate(
             out.print(f"[green]✓[/green] {partner.path}: valid for {partner.template_id} "
                       f"({len(partner.included)} clauses)")
         for error in item.errors:
-            err.print(f"[red]error:[/red] {escape(error.message)}", highlight=False)
+            print_error(error)
         errors += len(item.errors)
     if errors:
         bad = sum(1 for item in checked if item.errors)
