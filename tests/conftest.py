@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from typer.testing import CliRunner
 
 from dsagen.cli import app
@@ -63,3 +67,20 @@ def needs_soffice():
     return pytest.mark.skipif(not soffice_available(),
                               reason="LibreOffice (soffice + python3-uno) not installed; "
                               "`make test` installs it on Debian")
+
+
+def edit_body(docx: bytes, change: Callable[[etree._Element], None]) -> bytes:
+    """A DOCX whose w:body has been edited in place by `change` (a silent edit, as a partner
+    who turned tracking off would make), zipped deterministically."""
+    from dsagen.render.docx import deterministic_zip
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    root = etree.fromstring(parts["word/document.xml"])
+    change(root.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}body"))
+    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, blob in parts.items():
+            package.writestr(name, blob)
+    return deterministic_zip(buffer.getvalue())

@@ -17,8 +17,8 @@ from lxml import etree
 from dsagen.assemble import assemble
 from dsagen.library import load_library
 from dsagen.partners import load_partner
-from dsagen.render.docx import deterministic_zip, render_docx
-from tests.conftest import EXAMPLES, needs_soffice
+from dsagen.render.docx import render_docx
+from tests.conftest import EXAMPLES, edit_body, needs_soffice
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTNER = EXAMPLES / "linkedin-econ.yaml"
@@ -27,19 +27,6 @@ PARTNER = EXAMPLES / "linkedin-econ.yaml"
 def _standard() -> bytes:
     library = load_library()
     return render_docx(assemble(load_partner(PARTNER, library), library))
-
-
-def _edit(data: bytes, change) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        parts = {name: package.read(name) for name in package.namelist()}
-    root = etree.fromstring(parts["word/document.xml"])
-    change(root.find(W + "body"))
-    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        for name, blob in parts.items():
-            package.writestr(name, blob)
-    return deterministic_zip(buffer.getvalue())
 
 
 def _clauses(body: etree._Element) -> dict[str, list[etree._Element]]:
@@ -75,7 +62,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {"folder": folder, "standard": folder / "standard.docx",
              "moved": folder / "moved.docx"}
     paths["standard"].write_bytes(standard)
-    paths["moved"].write_bytes(_edit(standard, _move_and_delete))
+    paths["moved"].write_bytes(edit_body(standard, _move_and_delete))
     return paths
 
 
@@ -170,7 +157,7 @@ def test_repeated_boilerplate_does_not_create_phantom_moves(cli, files, tmp_path
             blocks[clause][-1].addnext(copy.deepcopy(blocks["fees"][1]))
 
     edited = tmp_path / "boiler.docx"
-    edited.write_bytes(_edit(standard, duplicate_paragraph))
+    edited.write_bytes(edit_body(standard, duplicate_paragraph))
     report = json.loads(cli("diff", files["standard"], edited, "--json")[1])
     moved = [c for c in report["clauses"] if c["status"] == "moved"]
     assert not moved
@@ -192,7 +179,7 @@ def _merge_and_split(body: etree._Element) -> None:
 
 def test_merged_and_split_clauses_are_compared_as_one_unit(cli, files, tmp_path) -> None:
     edited = tmp_path / "merged.docx"
-    edited.write_bytes(_edit(files["standard"].read_bytes(), _merge_and_split))
+    edited.write_bytes(edit_body(files["standard"].read_bytes(), _merge_and_split))
     code, stdout, _ = cli("diff", files["standard"], edited, "--json")
     report = json.loads(stdout)
     by_title = {c["title"]: c for c in report["clauses"]}
@@ -211,7 +198,7 @@ def test_redline_of_merge_and_split_round_trips(cli, files, tmp_path) -> None:
     from tests.lo import client
 
     edited = tmp_path / "merged.docx"
-    edited.write_bytes(_edit(files["standard"].read_bytes(), _merge_and_split))
+    edited.write_bytes(edit_body(files["standard"].read_bytes(), _merge_and_split))
     redline = tmp_path / "merged-redline.docx"
     assert cli("diff", files["standard"], edited, "--redline", redline)[0] == 1
 
@@ -231,7 +218,7 @@ def test_an_amount_with_separators_is_diffed_as_one_number(cli, files, tmp_path)
         raise AssertionError("no USD 50,000 in the standard")
 
     negotiated = tmp_path / "cap.docx"
-    negotiated.write_bytes(_edit(files["standard"].read_bytes(), cut_cap))
+    negotiated.write_bytes(edit_body(files["standard"].read_bytes(), cut_cap))
     code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
     assert code == 1
     changes = [(c["standard"], c["negotiated"]) for clause in json.loads(stdout)["clauses"]
@@ -270,7 +257,7 @@ def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(cli,
     standard = files["standard"].read_bytes()
     for clause_id, expected in (("ethics", "walk-away"), ("fees", "approval")):
         negotiated = tmp_path / f"no-{clause_id}.docx"
-        negotiated.write_bytes(_edit(standard, drop(clause_id)))
+        negotiated.write_bytes(edit_body(standard, drop(clause_id)))
         code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
         [clause] = [c for c in json.loads(stdout)["clauses"] if c["id"] == clause_id]
         assert (clause["status"], clause["severity"]) == ("removed", expected)

@@ -8,8 +8,6 @@ example (lxml on word/document.xml), the way a partner's counsel would edit the 
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +21,8 @@ from dsagen.compare.api import compare_files
 from dsagen.library import load_library
 from dsagen.lint import Finding, LintReport, lint_document, lint_partner, load_profiles
 from dsagen.partners import load_partner
-from dsagen.render.docx import deterministic_zip, render_docx
-from tests.conftest import EXAMPLES, needs_soffice
+from dsagen.render.docx import render_docx
+from tests.conftest import EXAMPLES, edit_body, needs_soffice
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -112,17 +110,8 @@ def delete_clause(clause_id: str) -> Callable[[etree._Element], None]:
 def edited_docx(folder: Path, partner: Path, name: str,
                 change: Callable[[etree._Element], None]) -> Path:
     """The issued DOCX of `partner`, edited by `change` and saved as `name`.docx."""
-    with zipfile.ZipFile(io.BytesIO(issued_docx(partner))) as package:
-        parts = {n: package.read(n) for n in package.namelist()}
-    root = etree.fromstring(parts["word/document.xml"])
-    change(root.find(W + "body"))
-    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as package:
-        for part, blob in parts.items():
-            package.writestr(part, blob)
     target = folder / f"{name}.docx"
-    target.write_bytes(deterministic_zip(buffer.getvalue()))
+    target.write_bytes(edit_body(issued_docx(partner), change))
     return target
 
 
