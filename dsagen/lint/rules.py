@@ -144,6 +144,17 @@ class _Loader:
             raise self.fail(f"unknown parameter {found(name)}{hint}", line, where)
         return name
 
+    def expression(self, data: LineDict, key: str, where: str) -> str | None:
+        """An optional Jinja expression under `key`, checked like any other rule text."""
+        source = data.get(key)
+        if source is None:
+            return None
+        if not isinstance(source, str):
+            raise self.fail(f"expected a Jinja expression, found {found(source)}",
+                            line_of(data, key), where + key)
+        self.variables(source, line_of(data, key), where + key, template=False)
+        return source
+
     def variables(self, source: str, line: int | None, where: str, *, template: bool) -> None:
         """Compile Jinja and make sure it names only parameters and helpers."""
         env = self.library.env
@@ -228,12 +239,7 @@ class _Loader:
                     raise self.fail(f"expected a number, found {found(value)}", pline,
                                     f"{where}{op}.{name}")
                 tests.append(ParamTest(op, name, value))
-        expr = data.get("expr")
-        if expr is not None:
-            if not isinstance(expr, str):
-                raise self.fail(f"expected a Jinja expression, found {found(expr)}",
-                                line_of(data, "expr"), where + "expr")
-            self.variables(expr, line_of(data, "expr"), where + "expr", template=False)
+        expr = self.expression(data, "expr", where)
         attachment = data.get("attachment")
         if attachment is not None:
             self.param(attachment, line_of(data, "attachment"), where + "attachment")
@@ -259,12 +265,7 @@ class _Loader:
             raise self.fail(f"unknown clause {found(clause)}"
                             f"{suggest(str(clause), tuple(self.library.clauses))}",
                             line_of(data, "clause"), where + "clause")
-        when = data.get("when")
-        if when is not None:
-            if not isinstance(when, str):
-                raise self.fail(f"expected a Jinja expression, found {found(when)}",
-                                line_of(data, "when"), where + "when")
-            self.variables(when, line_of(data, "when"), where + "when", template=False)
+        when = self.expression(data, "when", where)
         if "check" not in data:
             raise self.fail("missing required key 'check'", line, where + "check")
         check = self.check(data["check"], line_of(data, "check"), where + "check.", clause)
