@@ -275,13 +275,11 @@ def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[st
     """Deleting a clause at least needs approval; it is walk-away when it drops an obligation
     the playbook will not give up (a true/false term whose `false` is beyond walk-away, such as
     the IRB approval requirement)."""
-    clause = context.library.clauses.get(clause_id or "") if context else None
-    if clause is None:
+    if context is None or (clause := context.library.clauses.get(clause_id or "")) is None:
         return "approval", []
     dropped = [param.name for param in clause.params.values()
                if param.type == "bool" and param.playbook is not None
-               and param.playbook.standard is True and context is not None
-               and context.values.get(param.name) is True
+               and param.playbook.standard is True and context.values.get(param.name) is True
                and param.playbook.position(False) == "walk-away"]
     if not dropped:
         return "approval", []

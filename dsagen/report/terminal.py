@@ -27,13 +27,13 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         + f"  ·  aligned by {comparison.aligned_by}")
     for warning in comparison.warnings:
         console.print(Text(f"warning: {warning}", style="bold yellow"))
-    rows: dict[tuple[str, str, str], list[str]] = {}  # one row per value change, its clauses
-    notes: dict[tuple[str, str, str], tuple[str, str]] = {}
+    # One row per value change (first clause's position and note), naming every clause in it.
+    rows: dict[tuple[str, str, str], tuple[str, str, list[str]]] = {}
     for clause in comparison.clauses:
         for param in clause.parameters:
             key = (param.name, str(param.standard), str(param.negotiated))
-            rows.setdefault(key, []).append(clause.id or clause.title)
-            notes.setdefault(key, (param.position, param.note))
+            rows.setdefault(key, (param.position, param.note, []))[2].append(
+                clause.id or clause.title)
     if rows:
         table = Table(title="Parameters", title_justify="left")
         table.add_column("parameter", overflow="fold",
@@ -41,8 +41,7 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         table.add_column("standard → negotiated", overflow="fold", ratio=3)
         table.add_column("position", no_wrap=True, min_width=9)
         table.add_column("note", ratio=3)
-        for (name, standard, negotiated), clauses in rows.items():
-            position, note = notes[(name, standard, negotiated)]
+        for (name, standard, negotiated), (position, note, clauses) in rows.items():
             where = f" (in {', '.join(clauses)})" if len(clauses) > 1 else ""
             table.add_row(name, f"{_short(standard, 60)} → {_short(negotiated, 60)}",
                           Text(position, style=SEVERITY_STYLE.get(position, "")),
