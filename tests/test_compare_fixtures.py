@@ -171,13 +171,15 @@ def test_deleted_and_inserted_paragraphs_are_the_only_changes(diff_pair) -> None
     assert all(not c["tracked"] for c in clause["changes"]), "no revisions in the inputs"
 
 
-def test_case_only_edits_are_cosmetic(diff_pair) -> None:
+def test_case_only_edits_are_deviations(diff_pair) -> None:
+    """In a contract a change of case can change meaning (a defined term losing its capitals),
+    so it is a modification, never cosmetic."""
     run = diff_pair("WC027-after-2")
     (clause,) = run.report["clauses"]
-    assert clause["status"] == "cosmetic"
+    assert clause["status"] == "modified"
     assert sorted(change_ops(clause)) == [("replace", "Nineteen", "NIneteen"),
                                           ("replace", "Three", "THree")]
-    assert run.exit_code == 0
+    assert run.exit_code == 1
 
 
 def test_one_word_changed_in_repeated_boilerplate_is_the_only_change(diff_pair) -> None:

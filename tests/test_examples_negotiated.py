@@ -31,7 +31,8 @@ def test_shipped_negotiated_example_reports_the_documented_deviations(cli, tmp_p
     assert by_id["publication"]["untracked"] and by_id["liability"]["untracked"]
     # The Provider (a company) indemnifying a public university is allowed: approval, no rule.
     assert by_id["liability"]["severity"] == "approval" and not by_id["liability"]["rules"]
-    assert by_id["fees"]["status"] == "cosmetic"
+    # Quotation marks put around a word are punctuation, not quote style: a deviation.
+    assert by_id["fees"]["status"] == "modified" and by_id["fees"]["severity"] == "approval"
     html = (tmp_path / "report.html").read_text()
     assert "publication_review_days" in html and "untracked" in html
     assert (tmp_path / "redline.docx").stat().st_size > 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .normalize import comparable, cosmetic_key
+from .normalize import comparable, matching_key
 from .segments import Segment
 
 MATCH_THRESHOLD = 0.55
@@ -29,7 +29,7 @@ class ClausePair:
 
 
 def _score(a: Segment, b: Segment) -> float:
-    title = fuzz.ratio(cosmetic_key(a.title), cosmetic_key(b.title)) / 100
+    title = fuzz.ratio(matching_key(a.title), matching_key(b.title)) / 100
     left, right = comparable(a.full_text), comparable(b.full_text)
     if not left and not right:
         body = 1.0

@@ -3,6 +3,7 @@ DOCX bytes, which the redline is written over) out."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from ..library import Library, load_library
 from ..read.docx import ReadDocument, read_docx
 from .engine import compare
 from .model import Comparison
-from .normalize import clean
+from .normalize import clean, matching_key
+from .segments import segment
 from .standard import Standard, standard_from_docx, standard_from_yaml
 
 UNRELATED_BELOW = 0.2
@@ -32,34 +34,105 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
         negotiated = read_docx(negotiated_path)
     except FileNotFoundError:
         raise DocumentError("no such file", path=negotiated_path) from None
-    if not any(clean(p.text) for p in negotiated.accepted):
-        raise DocumentError("the document has no text to compare (empty document)",
-                            path=negotiated_path)
+    if not _texts(negotiated):
+        raise DocumentError("the document has no content to compare: no text, object or text "
+                            "box in its body, headers, footers or notes", path=negotiated_path)
     comparison = compare(standard.document, negotiated, standard.context)
-    matched = [c for c in comparison.clauses
-               if c.status not in ("added", "removed") and c.alignment != "position"]
-    std_count = sum(1 for c in comparison.clauses if c.status != "added")
+    body = [c for c in comparison.clauses if c.story == "body"]
+    matched = [c for c in body if c.status not in ("added", "removed")
+               and c.alignment != "position"]
+    std_count = sum(1 for c in body if c.status != "added")
     shared = _shared_vocabulary(standard.document, negotiated)
-    if std_count and len(matched) / std_count < UNRELATED_BELOW and shared < 0.3:
+    structure = _shared_structure(standard.document, negotiated)
+    if (std_count and len(matched) / std_count < UNRELATED_BELOW and shared < 0.3
+            and not structure):
         raise DocumentError(
             f"the documents look unrelated: {len(matched)} of {std_count} standard clauses have "
-            f"a counterpart and they share {shared:.0%} of their vocabulary",
-            path=negotiated_path)
+            f"a counterpart, they share {shared:.0%} of their vocabulary, and no table shape or "
+            "heading in common", path=negotiated_path)
     comparison.warnings += _provenance_mismatch(standard, negotiated)
+    comparison.warnings += baseline_warnings(standard, negotiated)
     from ..lint import mark_rule_breaks
 
     mark_rule_breaks(comparison, standard.context)  # regulatory rules a change breaks: walk-away
     return comparison, standard, negotiated
 
 
+def _texts(document: ReadDocument) -> list[str]:
+    """Every non-empty paragraph text of every story (objects read as tokens such as [image])."""
+    paragraphs = list(document.accepted)
+    for story in getattr(document, "stories", ()):
+        paragraphs += story.accepted
+    return [text for text in (clean(p.text) for p in paragraphs) if text]
+
+
 def _shared_vocabulary(standard: ReadDocument, negotiated: ReadDocument) -> float:
     """Share of the standard's distinct longer words that the negotiated text also uses."""
 
     def words(document: ReadDocument) -> set[str]:
-        return {w for p in document.accepted for w in re.findall(r"[a-z]{4,}", p.text.lower())}
+        return {w for text in _texts(document) for w in re.findall(r"[a-z]{4,}", text.lower())}
 
     ours = words(standard)
     return len(ours & words(negotiated)) / len(ours) if ours else 1.0
+
+
+def _shared_structure(standard: ReadDocument, negotiated: ReadDocument) -> list[str]:
+    """What the two documents share besides words: a table of the same shape, a heading."""
+    shared = []
+    tables = _table_shapes(standard) & _table_shapes(negotiated)
+    if tables:
+        shared.append(f"{len(tables)} table shape(s)")
+    headings = _headings(standard) & _headings(negotiated)
+    if headings:
+        shared.append(f"{len(headings)} heading(s)")
+    return shared
+
+
+def _table_shapes(document: ReadDocument) -> set[tuple[tuple[int, int], ...]]:
+    cells: dict[int, set[tuple[int, int]]] = {}
+    for paragraph in document.accepted:
+        if paragraph.table is not None:
+            table, row, cell = paragraph.table
+            cells.setdefault(table, set()).add((row, cell))
+    return {tuple(sorted(found)) for found in cells.values() if len(found) > 1}
+
+
+def _headings(document: ReadDocument) -> set[str]:
+    return {matching_key(s.title) for s in segment(document.accepted)
+            if s.heading is not None and matching_key(s.title)}
+
+
+def baseline_warnings(standard: Standard, negotiated: ReadDocument) -> list[str]:
+    """The copy names the clause library and clause versions it was issued with; when today's
+    standard is built from other versions, differences may be ours, not the partner's."""
+    props = negotiated.custom_properties
+    if standard.context is None or "dsagen.manifest" not in props:
+        return []
+    try:
+        manifest = json.loads(props["dsagen.manifest"])
+    except ValueError:
+        return [f"{negotiated.path}: its dsagen.manifest property is not readable JSON, so the "
+                "library it was issued with is unknown"]
+    if not isinstance(manifest, dict):
+        return []
+    issued: dict[str, str] = {}
+    for entry in manifest.get("clauses", []) if isinstance(manifest.get("clauses"), list) else []:
+        if isinstance(entry, str) and "@" in entry:
+            clause_id, _, rest = entry.partition("@")
+            issued[clause_id] = rest.partition("#")[0]
+    ours = standard.context.versions
+    changed = sorted(f"{c} {issued[c]} -> {ours[c]}" for c in issued.keys() & ours.keys()
+                     if issued[c] != ours[c])
+    library = manifest.get("library_version")
+    today = standard.context.library.version
+    if not changed and (not isinstance(library, str) or library == today):
+        return []
+    where = f"clause library {library}" if isinstance(library, str) else "an earlier library"
+    detail = (f"; clause versions changed since issue: {', '.join(changed)}" if changed
+              else "; no clause version changed")
+    return [f"{negotiated.path} was issued with {where}, the standard is built with "
+            f"clause library {today}{detail}. Compare with the DOCX actually issued "
+            "(dsagen diff ISSUED.docx RETURNED.docx) to see only the partner's changes"]
 
 
 def _provenance_mismatch(standard: Standard, negotiated: ReadDocument) -> list[str]:

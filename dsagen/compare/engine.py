@@ -7,14 +7,26 @@ revision's author and date; anything else differing from the standard was edited
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from ..read.docx import ReadDocument, Revision, ViewParagraph
 from .align import ClausePair, align_clauses
-from .diff import DELETE, EQUAL, INSERT, Piece, align_paragraphs, similarity, word_diff
+from .diff import (
+    DELETE,
+    EQUAL,
+    INSERT,
+    ParagraphPair,
+    Piece,
+    align_paragraphs,
+    similarity,
+    word_diff,
+)
+from .formats import format_differences
 from .model import (
     Change,
     ClauseResult,
@@ -23,10 +35,17 @@ from .model import (
     ParameterChange,
     worse,
 )
-from .normalize import clean, comparable, cosmetic_key
+from .normalize import clean, comparable, cosmetic_form, matching_key, renumber_references
 from .recover import recover
-from .segments import Segment, segment
+from .segments import NUMBERED_HEADING_STYLES, Segment, segment
 from .standard import StandardContext
+from .stories import compare_stories, partner_comments
+
+Renumber = Callable[[str], str]
+
+
+def _same_text(text: str) -> str:
+    return text
 
 _NO_SPACE = re.compile(r"\s+")
 
@@ -66,6 +85,7 @@ class _Attribution:
     def __init__(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
                  rejected: list[ViewParagraph]) -> None:
         self.by_id = {r.id: r for r in revisions}
+        self.formats = [r for r in revisions if r.kind == "format" and r.text.strip()]
         self.inserted = _Tracked.of(accepted)
         self.deleted = _Tracked.of(rejected)
         self._paragraph_marks(revisions, accepted, rejected)
@@ -92,6 +112,15 @@ class _Attribution:
                 if revs:
                     tracked.slices.append((paragraph.text, revs[0]))
                     tracked.joined += _squash(paragraph.text)
+
+    def format_revision(self, text: str) -> Revision | None:
+        """The partner's tracked formatting change (w:rPrChange) over this text, if any."""
+        squashed = _squash(text)
+        for revision in self.formats:
+            if squashed and (squashed in _squash(revision.text)
+                             or _squash(revision.text) in squashed):
+                return revision
+        return None
 
     def _meta(self, rev: str | None) -> tuple[str | None, str | None]:
         revision = self.by_id.get(rev or "")
@@ -136,37 +165,68 @@ def _body(seg: Segment | None) -> list[ViewParagraph]:
     return seg.body if seg is not None else []
 
 
+def _reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
+                renumber: Renumber) -> tuple[list[ParagraphPair], list[str]]:
+    """Paragraph pairs, and the negotiated texts with cross-reference numbers read as the
+    standard's wherever the client refreshed them (a paragraph keeps its own numbers when they
+    already match the standard: a copy edited without a client has stale field results)."""
+    texts = [clean(p.text) for p in neg_body]
+    pairs = align_paragraphs([p.text for p in std_body], texts)
+    if renumber is _same_text:
+        return pairs, texts
+    for pair in pairs:
+        if pair.standard is None or pair.negotiated is None:
+            continue
+        before, own = clean(std_body[pair.standard].text), texts[pair.negotiated]
+        translated = renumber(own)
+        if translated != own and similarity(before, translated) > similarity(before, own):
+            texts[pair.negotiated] = translated
+    return pairs, texts
+
+
 def _diff_clause(std: Segment, neg: Segment, attribution: _Attribution | None,
-                 ) -> tuple[list[ParagraphDiff], list[Change]]:
+                 renumber: Renumber = _same_text
+                 ) -> tuple[list[ParagraphDiff], list[Change], list[str]]:
+    """Paragraph and word changes of one clause pair, formatting changes included, and the
+    negotiated texts as compared (refreshed cross-reference numbers read as the standard's)."""
     std_body, neg_body = std.body, neg.body
-    pairs = align_paragraphs([p.text for p in std_body], [p.text for p in neg_body])
+    pairs, neg_texts = _reconciled(std_body, neg_body, renumber)
     diffs: list[ParagraphDiff] = []
     changes: list[Change] = []
     for pair in pairs:
         a = std_body[pair.standard] if pair.standard is not None else None
         b = neg_body[pair.negotiated] if pair.negotiated is not None else None
-        if pair.kind == "equal":
-            assert a is not None and b is not None
-            pieces = word_diff(clean(a.text), clean(b.text)) if clean(a.text) != clean(
-                b.text) else [Piece(EQUAL, clean(a.text))]
+        if pair.kind in ("equal", "modify"):
+            assert a is not None and b is not None and pair.negotiated is not None
+            before, after = clean(a.text), neg_texts[pair.negotiated]
+            pieces = word_diff(before, after) if before != after else [Piece(EQUAL, before)]
             diffs.append(ParagraphDiff("equal" if len(pieces) == 1 else "modify", a, b, pieces))
             if len(pieces) > 1:
                 changes += _changes_from_pieces(pieces, attribution)
-        elif pair.kind == "modify":
-            assert a is not None and b is not None
-            pieces = word_diff(clean(a.text), clean(b.text))
-            diffs.append(ParagraphDiff("modify", a, b, pieces))
-            changes += _changes_from_pieces(pieces, attribution)
+            changes += _format_changes(a, b, attribution)
         elif pair.kind == "insert":
-            assert b is not None
-            diffs.append(ParagraphDiff("insert", None, b, [Piece(INSERT, clean(b.text))]))
-            changes += _changes_from_pieces([Piece(INSERT, clean(b.text))], attribution)
+            assert b is not None and pair.negotiated is not None
+            inserted = [Piece(INSERT, neg_texts[pair.negotiated])]
+            diffs.append(ParagraphDiff("insert", None, b, inserted))
+            changes += _changes_from_pieces(inserted, attribution)
         else:
             assert a is not None
             diffs.append(ParagraphDiff("delete", a, None, [Piece(DELETE, clean(a.text))]))
             changes += _changes_from_pieces([Piece(DELETE, clean(a.text))], attribution)
     _attribute_pieces(diffs, attribution)
-    return diffs, changes
+    if std.heading is not None and neg.heading is not None:
+        changes += _format_changes(std.heading, neg.heading, attribution)
+    return diffs, changes, neg_texts
+
+
+def _format_changes(standard: ViewParagraph, negotiated: ViewParagraph,
+                    attribution: _Attribution | None) -> list[Change]:
+    changes = []
+    for text, detail in format_differences(standard, negotiated):
+        revision = attribution.format_revision(text) if attribution else None
+        author, date = (revision.author, revision.date) if revision else (None, None)
+        changes.append(Change("format", text, text, revision is not None, author, date, detail))
+    return changes
 
 
 def _attribute_pieces(diffs: list[ParagraphDiff], attribution: _Attribution | None) -> None:
@@ -188,18 +248,19 @@ def _title_change(std: Segment, neg: Segment) -> Change | None:
     return Change("replace", std.title, neg.title, False)
 
 
-def _sameness(std: Segment, neg: Segment) -> str:
-    """'same' (identical text), 'cosmetic' (differs only cosmetically) or 'different'."""
-    if clean(std.title) == clean(neg.title) and [clean(t) for t in std.texts] == [
-            clean(t) for t in neg.texts]:
+def _sameness(std: Segment, neg: Segment, neg_texts: list[str]) -> str:
+    """'same' (identical text), 'cosmetic' (differs only in white space, quote style, typed
+    numbering labels or refreshed cross-reference numbers) or 'different'; `neg_texts` are the
+    negotiated body texts as compared."""
+    if clean(std.title) == clean(neg.title) and [clean(t) for t in std.texts] == neg_texts:
         return "same"
-    if cosmetic_key(std.title) == cosmetic_key(neg.title) and cosmetic_key(
-            " ".join(std.texts)) == cosmetic_key(" ".join(neg.texts)):
+    if cosmetic_form(std.title) == cosmetic_form(neg.title) and [
+            cosmetic_form(t) for t in std.texts] == [cosmetic_form(t) for t in neg_texts]:
         return "cosmetic"
     return "different"
 
 
-def _classify(result: ClauseResult, std: Segment, neg: Segment,
+def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
               context: StandardContext | None, cosmetic_only: bool) -> None:
     """Severity from the playbook: parameters recovered through the clause's template."""
     if cosmetic_only:
@@ -213,7 +274,7 @@ def _classify(result: ClauseResult, std: Segment, neg: Segment,
         return
     issued = context.variants.get(clause.id) or (std.anchor.variant if std.anchor else "standard")
     recovered = recover(context.library, clause, issued, context.values,
-                        "\n".join(neg.texts), context.numbers)
+                        "\n".join(neg_texts), context.numbers)
     severity: str | None = None
     owners = context.library.param_owner()
     for name, value in recovered.values.items():
@@ -251,24 +312,102 @@ def _classify(result: ClauseResult, std: Segment, neg: Segment,
 
 def compare(standard: ReadDocument, negotiated: ReadDocument,
             context: StandardContext | None = None) -> Comparison:
-    """Compare two read documents clause by clause."""
+    """Compare two read documents clause by clause, then every other story."""
     std_segments = segment(standard.accepted)
     neg_segments = segment(negotiated.accepted)
     rejected = {s.key: s for s in segment(negotiated.rejected)}
     anchored = any(s.anchor for s in neg_segments)
     pairs = align_clauses(std_segments, neg_segments)
-    has_revisions = bool(negotiated.revisions)
-    results = []
-    for pair, folded in _fold_merges_and_splits(pairs):
-        if folded is not None:
-            results.append(folded)
-        else:
-            results.append(_result(pair, context, rejected,
-                                   negotiated.revisions if has_revisions else ()))
-    authors = sorted({r.author for r in negotiated.revisions if r.author})
-    return Comparison(standard.path, negotiated.path, results, len(negotiated.revisions),
+    std_numbers, neg_numbers = _clause_numbers(std_segments), _clause_numbers(neg_segments)
+    renumber = _renumbering(pairs, std_numbers, neg_numbers)
+    revisions = negotiated.revisions
+    units = _fold_merges_and_splits(pairs)
+    results = [folded if folded is not None else
+               _result(pair, context, rejected, revisions, renumber) for pair, folded in units]
+    locate_std = _locator(std_segments, std_numbers)
+    locate_neg = _locator(neg_segments, neg_numbers)
+    for result, (pair, _) in zip(results, units, strict=True):
+        seg = pair.negotiated or pair.standard
+        assert seg is not None
+        numbers = neg_numbers if pair.negotiated is not None else std_numbers
+        result.number = str(numbers[seg.index]) if seg.index in numbers else None
+        result.location = _where(seg, numbers)
+
+    def diff_story(std: Segment, neg: Segment, neg_rejected: Segment | None) -> ClauseResult:
+        before = {neg.key: neg_rejected} if neg_rejected is not None else {}
+        result = _result(ClausePair(std, neg, method="story"), None, before, revisions)
+        result.notes = []  # a story has no library clause: only where it is matters
+        return result
+
+    results += compare_stories(standard, negotiated, diff_story, locate_std, locate_neg)
+    comments = partner_comments(standard, negotiated, locate_neg)
+    by_id = {r.id: r for r in results if r.id is not None and r.story == "body"}
+    for comment in comments:
+        if comment.clause in by_id:
+            by_id[comment.clause].comments.append(comment)
+    authors = sorted({r.author for r in revisions if r.author})
+    return Comparison(standard.path, negotiated.path, results, len(revisions),
                       authors, "anchors" if anchored else "headings",
-                      list(standard.accepted))
+                      list(standard.accepted), comments=comments)
+
+
+def _is_numbered(seg: Segment) -> bool:
+    heading = seg.heading
+    if heading is None:
+        return False
+    style = (heading.style or "").replace(" ", "").casefold()
+    return style in NUMBERED_HEADING_STYLES or (heading.num_id is not None
+                                                and heading.level == 0)
+
+
+def _clause_numbers(segments: list[Segment]) -> dict[int, int]:
+    """Segment index -> the number its heading shows (numbered headings counted in order)."""
+    numbers: dict[int, int] = {}
+    for seg in segments:
+        if _is_numbered(seg):
+            numbers[seg.index] = len(numbers) + 1
+    return numbers
+
+
+def _renumbering(pairs: list[ClausePair], std_numbers: dict[int, int],
+                 neg_numbers: dict[int, int]) -> Renumber:
+    """Negotiated text with cross-reference numbers translated back to the standard's, when the
+    client renumbered clauses (a clause inserted, deleted or moved before them)."""
+    mapping = {neg_numbers[p.negotiated.index]: std_numbers[p.standard.index] for p in pairs
+               if p.standard is not None and p.negotiated is not None
+               and p.negotiated.index in neg_numbers and p.standard.index in std_numbers}
+    if all(new == old for new, old in mapping.items()):
+        return _same_text
+    return lambda text: renumber_references(text, mapping)
+
+
+def _where(seg: Segment, numbers: dict[int, int]) -> str:
+    if seg.key == "_front":
+        return "front matter"
+    number = numbers.get(seg.index)
+    return f"clause {number} ({seg.title})" if number is not None else seg.title
+
+
+def _locator(segments: list[Segment], numbers: dict[int, int]
+             ) -> Callable[[int | None], tuple[str | None, str]]:
+    """Body paragraph index -> (clause id, 'clause 9 (Ethics)') of the clause holding it."""
+    owner: dict[int, Segment] = {}
+    for seg in segments:
+        for paragraph in ([seg.heading] if seg.heading is not None else []) + seg.paragraphs:
+            for source in paragraph.sources:
+                owner[source] = seg
+    ordered = sorted(owner)
+
+    def locate(index: int | None) -> tuple[str | None, str]:
+        if index is None or not ordered:
+            return None, ""
+        seg = owner.get(index)
+        if seg is None:  # an empty paragraph: the clause of the nearest paragraph before it
+            position = bisect.bisect_right(ordered, index)
+            seg = owner[ordered[position - 1]] if position else owner[ordered[0]]
+        return (seg.key if seg.anchor is not None else None), _where(seg, numbers)
+
+    return locate
 
 
 def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[str, list[str]]:
@@ -287,6 +426,19 @@ def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[st
                          "give up (false is beyond walk-away)"]
 
 
+def _struck_with_tracking(std: Segment, rejected: dict[str, Segment],
+                          revisions: tuple[Revision, ...], struck: str
+                          ) -> tuple[bool, str | None, str | None]:
+    """A clause missing from the accepted view was struck with tracking on when it is still in
+    the rejected view as the partner's deleted text."""
+    rej = rejected.get(std.key)
+    if rej is None or not revisions:
+        return False, None, None
+    attribution = _Attribution(revisions, [], _body(rej) + ([rej.heading] if rej.heading
+                                                            else []))
+    return attribution.judge(struck, "")
+
+
 def _combined(first: Segment, second: Segment) -> Segment:
     """`second` folded into `first`: its heading becomes an ordinary paragraph."""
     extra = [second.heading] if second.heading is not None else []
@@ -295,10 +447,10 @@ def _combined(first: Segment, second: Segment) -> Segment:
 
 
 def _contained(part: Segment, whole: Segment) -> bool:
-    part_text = cosmetic_key(part.full_text)
+    part_text = matching_key(part.full_text)
     if len(part_text) < 20:
         return False
-    whole_text = cosmetic_key(whole.full_text)
+    whole_text = matching_key(whole.full_text)
     words = set(part_text.split())
     if len(words & set(whole_text.split())) < 0.8 * len(words):  # cheap test first
         return False
@@ -359,7 +511,7 @@ def _folded(segment: Segment, note: str) -> ClauseResult:
 
 
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
-            revisions: tuple[Revision, ...]) -> ClauseResult:
+            revisions: tuple[Revision, ...], renumber: Renumber = _same_text) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
     key = (std or neg).key  # type: ignore[union-attr]
     clause_id = key if (std or neg).anchor is not None else None  # type: ignore[union-attr]
@@ -388,17 +540,24 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         diffs = [ParagraphDiff("delete", p, None, [Piece(DELETE, clean(p.text))])
                  for p in std.body]
         severity, notes = _removal(clause_id, context)
+        struck = f"{std.title}\n{chr(10).join(std.texts)}".strip()
+        tracked, author, date = _struck_with_tracking(std, rejected, revisions, struck)
+        for diff in diffs:
+            diff.tracked, diff.author, diff.date = tracked, author, date
         return ClauseResult(clause_id, title, "removed", severity,
-                            [Change("delete", f"{std.title}\n{chr(10).join(std.texts)}".strip(),
-                                    "", False)],
+                            [Change("delete", struck, "", tracked, author, date)],
                             version=version, variant_standard=variant, paragraphs=diffs,
                             heading_standard=std.heading, notes=["clause deleted", *notes])
-    diffs, changes = _diff_clause(std, neg, attribution)
+    diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
     title_change = _title_change(std, neg)
     if title_change:
         changes.insert(0, title_change)
-    sameness = _sameness(std, neg)
+    sameness = _sameness(std, neg, neg_texts)
+    formatted = [c for c in changes if c.op == "format"]
+    if formatted and sameness != "different":
+        sameness = "formatted"
     status = "moved" if pair.moved else {"same": "unchanged", "cosmetic": "cosmetic",
+                                         "formatted": "modified",
                                          "different": "modified"}[sameness]
     result = ClauseResult(clause_id, title, status, None, changes, version=version,
                           variant_standard=variant, variant_negotiated=variant,
@@ -406,16 +565,25 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                           heading_negotiated=neg.heading)
     if pair.moved:
         result.moved_from = std.index
-        moved_tracked = bool(revisions) and any(r.kind in ("move_to", "move_from")
-                                                for r in revisions)
-        result.changes.insert(0, Change("move", std.title, neg.title, moved_tracked))
+        moved = f"{neg.title}\n{chr(10).join(neg.texts)}".strip()
+        tracked, author, date = attribution.judge("", moved) if attribution else (
+            False, None, None)
+        result.changes.insert(0, Change("move", std.title, neg.title, tracked, author, date))
         result.notes.append(f"moved from position {std.index} in the standard")
     if status == "unchanged":
         result.changes = []
     elif sameness == "same":  # moved, words untouched
         result.severity = "standard"
+    elif sameness == "formatted":  # words untouched, emphasis changed
+        result.severity = "approval"
+        result.notes.append("formatting changed: "
+                            + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
     else:
-        _classify(result, std, neg, context, cosmetic_only=sameness == "cosmetic")
+        _classify(result, std, neg_texts, context, cosmetic_only=sameness == "cosmetic")
+        if formatted:
+            result.severity = worse(result.severity, "approval")
+            result.notes.append("formatting changed: "
+                                + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
     if clause_id is None and std.key == "_front":
         result.id = None
     return result

@@ -19,14 +19,30 @@ def worse(a: str | None, b: str | None) -> str | None:
     return a if order[a] >= order[b] else b
 
 
+STORIES = ("body", "header", "footer", "footnote", "endnote", "textbox")
+
+
 @dataclass
 class Change:
-    op: str  # insert | delete | replace | move
+    op: str  # insert | delete | replace | move | format
     standard: str
     negotiated: str
     tracked: bool
     author: str | None = None
     date: str | None = None
+    detail: str = ""  # format changes: what changed ("bold added"), else ""
+
+
+@dataclass
+class CommentNote:
+    """A comment the partner left in the returned copy, with the clause it stands in."""
+
+    author: str | None
+    date: str | None
+    text: str
+    anchor: str  # the text the comment is attached to
+    clause: str | None  # clause id, None outside an identified clause
+    location: str  # "clause 9 (Ethics)", "front matter", ...
 
 
 @dataclass
@@ -79,6 +95,10 @@ class ClauseResult:
     heading_negotiated: ViewParagraph | None = None
     moved_from: int | None = None  # index of the clause in the standard, for moves
     folded: bool = False  # merged into / split out of a neighbour, compared as part of it
+    story: str = "body"  # one of STORIES: where in the document the text lives
+    location: str = ""  # for people: "clause 9 (Ethics)", "header", "footnote 2 in clause 9"
+    number: str | None = None  # the clause number as the negotiated copy shows it
+    comments: list[CommentNote] = field(default_factory=list)
 
     @property
     def substantive(self) -> bool:
@@ -99,6 +119,7 @@ class Comparison:
     aligned_by: str  # "anchors" | "headings"
     standard_paragraphs: list[ViewParagraph] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. the files look mismatched
+    comments: list[CommentNote] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -128,8 +149,14 @@ class Comparison:
             "worst_severity": self.worst,
             "untracked_changes": sum(1 for c in self.clauses for ch in c.changes
                                      if not ch.tracked),
+            "comments": [_comment_json(c) for c in self.comments],
             "clauses": [_clause_json(c) for c in self.clauses],
         }
+
+
+def _comment_json(comment: CommentNote) -> dict[str, Any]:
+    return {"author": comment.author, "date": comment.date, "text": comment.text,
+            "anchor": comment.anchor, "clause": comment.clause, "location": comment.location}
 
 
 def _plain(value: Any) -> Any:
@@ -148,13 +175,17 @@ def _clause_json(clause: ClauseResult) -> dict[str, Any]:
         "title": clause.title,
         "status": clause.status,
         "severity": clause.severity,
+        "story": clause.story,
+        "location": clause.location,
+        "number": clause.number,
         "version": clause.version,
         "variant": {"standard": clause.variant_standard,
                     "negotiated": clause.variant_negotiated},
         "alignment": clause.alignment,
         "untracked": clause.untracked,
         "changes": [{"op": c.op, "standard": c.standard, "negotiated": c.negotiated,
-                     "tracked": c.tracked, "author": c.author, "date": c.date}
+                     "tracked": c.tracked, "author": c.author, "date": c.date,
+                     **({"detail": c.detail} if c.detail else {})}
                     for c in clause.changes],
         "parameters": [{"name": p.name, "standard": _plain(p.standard),
                         "negotiated": _plain(p.negotiated), "position": p.position,
@@ -162,4 +193,5 @@ def _clause_json(clause: ClauseResult) -> dict[str, Any]:
         "rules": [{"rule": r.rule, "citation": r.citation, "message": r.message}
                   for r in clause.rules],
         "notes": clause.notes,
+        "comments": [_comment_json(c) for c in clause.comments],
     }

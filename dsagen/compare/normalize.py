@@ -1,9 +1,12 @@
 """Text normalisation: what counts as the same text, and what is only cosmetic.
 
-Two levels (comparison.md §8.3): `clean` removes what a reader never sees (NBSP vs space, runs of
-white space, NFKC forms, zero-width marks); `cosmetic_key` also forgets quote style, dashes, case,
-punctuation, typed numbering and dsagen's generation stamp, so two texts with equal keys differ
-only cosmetically.
+Three levels (comparison.md §8.3): `clean` removes what a reader never sees (NBSP vs space, runs
+of white space, NFKC forms, zero-width marks); `cosmetic_form` also forgets quote style, typed
+numbering labels, white space before punctuation and dsagen's generation stamp, and nothing else:
+in a contract a defined term losing its capitals or a deleted comma changes what the text means,
+so two texts are only cosmetically different when their cosmetic forms are equal. `matching_key`
+forgets far more (case, punctuation, dashes); it only decides which clauses and paragraphs
+correspond, never whether a change matters.
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
                          "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
                          "\u2010": "-", "\u2011": "-"})
+_QUOTE_STYLE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                              "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+                              "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"'})
 _SPACE = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?)\]])|(?<=[(\[])\s+")
+# A cross-reference as dsagen writes it ("clause 18", "clauses 3 and 4", "Clause 9.2"): the
+# client recomputes the number when clauses are inserted, deleted or moved.
+_REFERENCE = re.compile(r"\b((?:clause|section)s?\s+)(\d+)((?:\.\d+)*)"
+                        r"((?:(?:\s*,\s*|\s+(?:and|or|to)\s+)\d+(?:\.\d+)*)*)", re.IGNORECASE)
+_LISTED = re.compile(r"(\d+)((?:\.\d+)*)")
 _LABEL = re.compile(r"^\s*(?:(?:clause|section|article)\s+)?"
                     r"(?:\d+[A-Z]?(?:\.\d+)*\.?|\(?[a-z]{1,4}\)|\(?[ivxlc]{1,6}\))\s+",
                     re.IGNORECASE)
@@ -36,8 +48,36 @@ def clean(text: str) -> str:
 
 
 @lru_cache(maxsize=50_000)
-def cosmetic_key(text: str) -> str:
-    """The text with every cosmetic difference removed."""
+def cosmetic_form(text: str) -> str:
+    """The text with only the differences that never change meaning removed: white space,
+    quote style, a typed numbering label and dsagen's generation stamp."""
+    text = _STAMP.sub("", clean(text).translate(_QUOTE_STYLE))
+    text = _LABEL.sub("", text)
+    text = _SPACE_BEFORE_PUNCT.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def renumber_references(text: str, numbers: dict[int, int]) -> str:
+    """Cross-reference numbers translated through `numbers` (the negotiated clause number ->
+    the standard number of the same clause), so that references the client refreshed after a
+    clause was inserted, deleted or moved read as they did in the standard."""
+    if not numbers or not text:
+        return text
+
+    def number(match: re.Match[str]) -> str:
+        major = int(match.group(1)) if len(match.group(1)) < 6 else -1
+        return f"{numbers.get(major, match.group(1))}{match.group(2)}"
+
+    def reference(match: re.Match[str]) -> str:
+        head = _LISTED.sub(number, match.group(2) + match.group(3), count=1)
+        return match.group(1) + head + _LISTED.sub(number, match.group(4))
+
+    return _REFERENCE.sub(reference, text)
+
+
+@lru_cache(maxsize=50_000)
+def matching_key(text: str) -> str:
+    """The text reduced for deciding correspondence (case, punctuation, dashes forgotten)."""
     text = _STAMP.sub("", clean(text).translate(_QUOTES))
     text = _LABEL.sub("", text)
     text = _PUNCT.sub(" ", text).casefold()

@@ -13,8 +13,12 @@ from ..read.docx import ReadDocument, ViewParagraph
 from .normalize import clean, strip_label
 
 ANCHOR_PREFIX = "_dsa_"
-_ANCHOR = re.compile(r"_dsa_([a-z][a-z0-9_]*?)__(\d+)_(\d+)_(\d+)__([a-z][a-z0-9_]*)$")
-_SCHEDULE = re.compile(r"_dsa_schedule_(\d+)$")
+# LibreOffice renames a bookmark it pastes beside its original ("_Copy_1"; Word drops it): the
+# renamed bookmark still names the clause.
+_RENAMED = r"(?:_Copy_\d+)?"
+_ANCHOR = re.compile(r"_dsa_([a-z][a-z0-9_]*?)__(\d+)_(\d+)_(\d+)__([a-z][a-z0-9_]*?)"
+                     + _RENAMED + "$")
+_SCHEDULE = re.compile(r"_dsa_schedule_(\d+)" + _RENAMED + "$")
 # Style ids as dsagen writes them and as LibreOffice renames them on save ("DSA Clause Heading").
 HEADING_STYLES = {"dsaheading", "dsaclauseheading", "dsaunnumberedheading", "heading1",
                   "heading2", "title"}
@@ -66,6 +70,10 @@ class Segment:
 
 
 def _anchor_of(paragraph: ViewParagraph) -> Anchor | None:
+    """The clause anchor standing on this paragraph in this view; a paragraph with no visible
+    text (a heading whose words were struck) starts no clause, whatever bookmark it holds."""
+    if not clean(paragraph.text):
+        return None
     for name in paragraph.bookmarks:
         if name.startswith(ANCHOR_PREFIX):
             anchor = parse_anchor(name)

@@ -7,8 +7,8 @@ Edits (see examples/negotiated/README.md for what `dsagen diff` reports):
 - tracked, by "Counsel, Gulf Coast State University": retention 36 -> 60 months (a pre-approved
   fallback) and breach notice 48 -> 72 hours (a pre-approved fallback);
 - untracked: publication review cut from 30 to 10 days (beyond walk-away), a new indemnity
-  sentence in the liability clause (needs approval) and curly quotes in the fees clause
-  (cosmetic).
+  sentence in the liability clause (needs approval) and quotation marks put around a word in
+  the fees clause (needs approval: only white space and quote style are cosmetic).
 """
 
 from __future__ import annotations

@@ -1,0 +1,84 @@
+"""Emphasis changes inside a paragraph pair: bold, italic, underline, strike, capitals.
+
+A term put in bold or a sentence struck through changes how a clause reads even when its words
+do not change, so a formatting change is a deviation of its own (op "format"), whether the partner
+tracked it (w:rPrChange) or not. The reader gives each paragraph its direct-formatting spans;
+here the two paragraphs' characters are aligned through a word diff and every stretch of equal
+text whose emphasis differs becomes one change.
+"""
+
+from __future__ import annotations
+
+from ..read.docx import ViewParagraph
+from .diff import EQUAL, INSERT, Piece, word_diff
+
+EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strikethrough",
+                  "dstrike": "double strikethrough", "caps": "capitals",
+                  "smallCaps": "small capitals", "highlight": "highlight"}
+
+
+def _signatures(paragraph: ViewParagraph) -> list[str]:
+    """The emphasis signature of every character of the paragraph's text."""
+    marks = [""] * len(paragraph.text)
+    for start, end, signature in getattr(paragraph, "formats", ()):
+        for index in range(max(start, 0), min(end, len(marks))):
+            marks[index] = signature
+    return marks
+
+
+def describe(before: str, after: str) -> str:
+    """'bold added', 'italic removed; underline added' from two signatures."""
+    old = set(filter(None, before.split("+")))
+    new = set(filter(None, after.split("+")))
+    words = [f"{EMPHASIS_NAMES.get(k, k)} added" for k in sorted(new - old)]
+    words += [f"{EMPHASIS_NAMES.get(k, k)} removed" for k in sorted(old - new)]
+    return "; ".join(words)
+
+
+def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
+                       ) -> list[tuple[str, str]]:
+    """(negotiated text, what changed) for each stretch of shared text whose emphasis differs."""
+    if not getattr(standard, "formats", ()) and not getattr(negotiated, "formats", ()):
+        return []
+    if standard.formats == negotiated.formats and standard.text == negotiated.text:
+        return []
+    old, new = _signatures(standard), _signatures(negotiated)
+    found: list[tuple[str, str]] = []
+    run_text, run_detail = "", ""
+
+    def flush() -> None:
+        nonlocal run_text, run_detail
+        if run_text.strip():
+            found.append((run_text.strip(), run_detail))
+        run_text, run_detail = "", ""
+
+    position_old = position_new = 0
+    pieces = (word_diff(standard.text, negotiated.text) if standard.text != negotiated.text
+              else [Piece(EQUAL, standard.text)])
+    for piece in pieces:
+        length = len(piece.text)
+        if piece.op != EQUAL:
+            flush()
+            if piece.op == INSERT:
+                position_new += length
+            else:
+                position_old += length
+            continue
+        for offset in range(length):
+            before, after = old[position_old + offset], new[position_new + offset]
+            char = negotiated.text[position_new + offset]
+            if before == after:
+                if char.isspace() and run_text:
+                    run_text += char  # a space inside a bold phrase does not end it
+                    continue
+                flush()
+                continue
+            detail = describe(before, after)
+            if run_detail and detail != run_detail:
+                flush()
+            run_text += char
+            run_detail = detail
+        position_old += length
+        position_new += length
+    flush()
+    return found

@@ -1,0 +1,148 @@
+"""The stories outside the body: headers, footers, footnotes, endnotes, text boxes; and comments.
+
+A changed header reference, a new footnote or a deleted text box changes what the parties sign as
+surely as a body edit, so each story is compared like a clause and reported with where it is
+("header", "footnote 2 in clause 9 (Ethics)"). Headers and footers pair by their key (default,
+first-page, even); notes and text boxes pair by their text in document order, since their numbers
+shift when one is inserted. A partner's comments are not deviations but are listed under the
+clause they stand in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..read.docx import ReadDocument
+from .model import ClauseResult, CommentNote
+from .normalize import clean, comparable
+from .segments import Segment
+
+# Page numbers in a header or footer are computed by the client on every save.
+_PAGE_NUMBERS = re.compile(r"\b(page)\s+\d+(\s+of\s+)\d+|\b(page)\s+\d+", re.IGNORECASE)
+_PAIRED_BY_KEY = ("header", "footer")
+_PAIRED_BY_TEXT = ("footnote", "endnote", "textbox")
+
+Locate = Callable[[int | None], tuple[str | None, str]]
+DiffStory = Callable[[Segment, Segment, Segment | None], ClauseResult]
+
+
+def _stories(document: ReadDocument, kind: str) -> list[Any]:
+    return [s for s in getattr(document, "stories", ()) if s.kind == kind]
+
+
+def _text(story: Any) -> str:
+    return "\n".join(p.text for p in story.accepted if clean(p.text))
+
+
+def _paper(text: str) -> str:
+    return _PAGE_NUMBERS.sub(lambda m: re.sub(r"\d+", "#", m.group(0)), comparable(text))
+
+
+def _segment(story: Any, *, page_neutral: bool = False) -> Segment:
+    """The story as a clause-like segment; page numbers as '#' when they must not count."""
+    paragraphs = [dataclasses.replace(p, text=_paper(p.text), tracked=())
+                  if page_neutral and _PAGE_NUMBERS.search(p.text) else p
+                  for p in story.accepted]
+    return Segment(story.key, story.label, None, paragraphs)
+
+
+def _rejected(story: Any) -> Segment:
+    """The story as it read before the partner's tracked changes (for attributing them)."""
+    return Segment(story.key, story.label, None, list(story.rejected))
+
+
+def _pairs(standard: list[Any], negotiated: list[Any], kind: str
+           ) -> list[tuple[Any | None, Any | None]]:
+    if kind in _PAIRED_BY_KEY:
+        theirs = {s.key: s for s in negotiated}
+        pairs: list[tuple[Any | None, Any | None]] = [(s, theirs.pop(s.key, None))
+                                                      for s in standard]
+        return pairs + [(None, s) for s in theirs.values()]
+    left = [comparable(_text(s)) for s in standard]
+    right = [comparable(_text(s)) for s in negotiated]
+    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
+    pairs = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or tag == "replace":
+            common = min(i2 - i1, j2 - j1)
+            pairs += [(standard[i1 + k], negotiated[j1 + k]) for k in range(common)]
+            pairs += [(standard[i], None) for i in range(i1 + common, i2)]
+            pairs += [(None, negotiated[j]) for j in range(j1 + common, j2)]
+        elif tag == "delete":
+            pairs += [(standard[i], None) for i in range(i1, i2)]
+        else:
+            pairs += [(None, negotiated[j]) for j in range(j1, j2)]
+    return pairs
+
+
+def compare_stories(standard: ReadDocument, negotiated: ReadDocument, diff: DiffStory,
+                    locate_standard: Locate, locate_negotiated: Locate) -> list[ClauseResult]:
+    """One result per header, footer, note or text box that differs between the documents."""
+    results: list[ClauseResult] = []
+    for kind in (*_PAIRED_BY_KEY, *_PAIRED_BY_TEXT):
+        for ours, theirs in _pairs(_stories(standard, kind), _stories(negotiated, kind), kind):
+            result = _compare_pair(ours, theirs, diff, locate_standard, locate_negotiated)
+            if result is not None:
+                result.story = kind
+                results.append(result)
+    return results
+
+
+def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
+                  locate_standard: Locate, locate_negotiated: Locate) -> ClauseResult | None:
+    story: Any = theirs if theirs is not None else ours
+    clause_id, where = (locate_negotiated if theirs is not None else locate_standard)(
+        story.anchor)
+    location = story.label + (f" in {where}" if story.anchor is not None and where else "")
+    if theirs is None or ours is None:
+        if not _text(story):
+            return None
+        empty = Segment(story.key, story.label, None, [])
+        result = diff(_segment(ours) if ours is not None else empty,
+                      _segment(theirs) if theirs is not None else empty,
+                      _rejected(theirs) if theirs is not None else None)
+        result.status = "added" if ours is None else "removed"
+        result.severity = "approval"
+        result.notes.append(f"{story.label} {'added' if ours is None else 'deleted'}")
+    else:
+        if [_paper(p.text) for p in ours.accepted if clean(p.text)] == [
+                _paper(p.text) for p in theirs.accepted if clean(p.text)] and not _formats_differ(
+                ours, theirs):
+            return None
+        result = diff(_segment(ours, page_neutral=True), _segment(theirs, page_neutral=True),
+                      _rejected(theirs))
+        if result.status == "unchanged":
+            return None
+        if result.status == "modified":
+            result.severity = "approval" if result.severity in (None, "standard") else \
+                result.severity
+    result.id = None
+    result.title = story.label
+    result.location = location
+    result.notes.insert(0, f"in the {location}" if clause_id is None else f"in {location}")
+    return result
+
+
+def _formats_differ(ours: Any, theirs: Any) -> bool:
+    return [getattr(p, "formats", ()) for p in ours.accepted if clean(p.text)] != [
+        getattr(p, "formats", ()) for p in theirs.accepted if clean(p.text)]
+
+
+def partner_comments(standard: ReadDocument, negotiated: ReadDocument,
+                     locate: Locate) -> list[CommentNote]:
+    """The comments in the returned copy that the standard did not already carry."""
+    ours = {(s.author, _text(s)) for s in _stories(standard, "comment")}
+    notes = []
+    for story in _stories(negotiated, "comment"):
+        text = _text(story)
+        if (story.author, text) in ours:
+            continue
+        clause_id, where = locate(story.anchor)
+        notes.append(CommentNote(story.author, story.date, text,
+                                 clean(getattr(story, "anchored_text", "")), clause_id,
+                                 where or "the document"))
+    return notes
