@@ -401,9 +401,17 @@ def test_containers_are_transparent_and_tabs_breaks_are_normalised() -> None:
         + para(run("after"))
     )
     document = read_body(body)
-    assert texts(document.accepted) == ["link\ta\nb\ntag X Y", "after"]
-    assert texts(document.rejected) == ["link\ta\nb\ntag X", "after"]
-    # The text-box paragraph is counted, so indices match part_root.iter(w:p).
+    assert texts(document.accepted) == ["link\ta\nb\ntag X Y[text box]", "after"]
+    assert texts(document.rejected) == ["link\ta\nb\ntag X[text box]", "after"]
+    # The text box is a story of its own, numbered like part_root.iter(w:p) ...
+    (box,) = document.stories
+    assert (box.key, box.anchor, texts(box.accepted), box.accepted[0].sources) == (
+        "textbox:1",
+        0,
+        ["textbox"],
+        (1,),
+    )
+    # ... so the body paragraph after it keeps its index.
     assert document.accepted[1].sources == (2,)
 
 
