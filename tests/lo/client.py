@@ -399,6 +399,24 @@ def edit(
       has whitespace there
     * ``{"op": "insert_paragraph_after", "find": s, "text": t}`` -- new paragraph (same style)
     * ``{"op": "delete_paragraph", "find": s}`` -- the paragraph including its mark
+    * ``{"op": "delete_clause", "heading": title}`` -- from the start of the heading paragraph
+      reading exactly ``title`` to the start of the next heading: the whole clause, all marks
+    * ``{"op": "move_clause", "heading": title, "before": other}`` -- that clause cut and pasted
+      (.uno:Cut/.uno:Paste) before heading ``other``; tracked, Writer saves w:moveFrom/w:moveTo
+    * ``{"op": "move_paragraph", "find": s, "after": t}`` -- the paragraph containing ``s`` cut
+      and pasted as a new paragraph after the one containing ``t``
+    * ``{"op": "add_comment", "find": s, "text": c, "author": a, "date": iso, "span": True}``
+      -- a comment on ``s`` (never tracked: comments are not revisions)
+    * ``{"op": "set_bold", "find": s, "all": False}`` -- tracked, a format change (w:rPrChange)
+    * ``{"op": "edit_header", "find": s, "replace": r}`` -- in every page header showing ``s``;
+      ``{"op": "edit_header", "text": t}`` switches the body's page header on and sets it
+    * ``{"op": "add_footnote", "find": s, "text": t}`` -- a footnote anchored right after ``s``
+
+    This LibreOffice (Debian *-nogui: no Writer .ui files) aborts when a view lays out a
+    comment, so ``add_comment`` takes the view off the document first, and a source that has
+    comments is edited without a view. Without a view the move ops cannot run (put them before
+    ``add_comment``, or in an earlier call), and LibreOffice's DOCX export drops the page
+    headers and footers (it takes them from the layout): ``dst`` then has none.
     """
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     _OFFICE.call(
@@ -416,7 +434,9 @@ def edit(
 def accept_all(src: Path, dst: Path | None = None) -> list[str]:
     """Accept every tracked change (``.uno:AcceptAllTrackedChanges``) and return the body text.
 
-    ``src`` is not modified; pass ``dst`` to also save the accepted document as DOCX.
+    ``src`` is not modified; pass ``dst`` to also save the accepted document as DOCX. A source
+    with comments is resolved from a copy without them (a view cannot lay comments out in this
+    LibreOffice), so ``dst`` then has no comments.
     """
     return _OFFICE.call({"cmd": "accept_all", "src": _src(src), "dst": _abs(dst) if dst else None})
 
@@ -449,6 +469,14 @@ def redlines(src: Path) -> list[dict[str, Any]]:
     """Tracked changes as dicts: RedlineType (Insert/Delete/Format/ParagraphFormat/...),
     RedlineAuthor, RedlineDateTime (ISO, seconds), RedlineComment, text."""
     return _OFFICE.call({"cmd": "redlines", "src": _src(src)})
+
+
+def stories(src: Path) -> dict[str, Any]:
+    """Text outside the body as LibreOffice reads it: ``headers`` and ``footers`` (page style
+    name -> list of distinct texts: default, left, first page; only styles with it switched on),
+    ``footnotes`` and ``endnotes`` (texts in order), ``comments`` (dicts: author, content,
+    anchor -- the commented text). Revisions unresolved, as in :func:`paragraphs`."""
+    return _OFFICE.call({"cmd": "stories", "src": _src(src)})
 
 
 def bookmarks(src: Path) -> list[str]:
