@@ -56,8 +56,8 @@ import os
 import re
 import shutil
 import sys
-import time
 import tempfile
+import time
 import traceback
 import zipfile
 
