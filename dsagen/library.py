@@ -394,8 +394,16 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
         pattern=spec.get("pattern"), pattern_help=str(spec.get("pattern_help", "")).strip(),
         items=items, fields=fields,
         min_items=spec.get("min_items"), example=plain(spec.get("example")), playbook=playbook,
-        clause=clause_id,
+        clause=clause_id, capped_by=_capped_by(spec, where),
     )
+
+
+def _capped_by(spec: dict[str, Any], where: dict[str, Any]) -> str | None:
+    value = spec.get("capped_by")
+    if value is not None and not (isinstance(value, str) and value.isidentifier()):
+        raise LibraryError(f"capped_by: expected the name of another parameter, found {value!r}",
+                           **where)
+    return value
 
 
 def _bound(raw: Any, path: Path, line: int | None, field_name: str) -> Bound:

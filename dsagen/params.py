@@ -116,6 +116,9 @@ class Param:
     example: Any = None
     playbook: Playbook | None = None
     clause: str = ""
+    # Another parameter (same unit) beyond whose value this one has no effect: retention ends
+    # with the Term however many months retention_months says.
+    capped_by: str | None = None
 
     def describe_type(self) -> str:
         if self.type == "enum":

@@ -37,7 +37,11 @@ def _score(a: Segment, b: Segment) -> float:
         body = 0.0
     else:
         body = fuzz.token_sort_ratio(left[:4000], right[:4000]) / 100
-    return 0.35 * title + 0.65 * body
+    score = 0.35 * title + 0.65 * body
+    if title >= 0.95 and len(matching_key(a.title)) >= 4:
+        # The same heading is the same clause, however much of its body was rewritten.
+        score = max(score, MATCH_THRESHOLD)
+    return score
 
 
 def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:

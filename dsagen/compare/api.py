@@ -35,8 +35,9 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
     except FileNotFoundError:
         raise DocumentError("no such file", path=negotiated_path) from None
     if not _texts(negotiated):
-        raise DocumentError("the document has no content to compare: no text, object or text "
-                            "box in its body, headers, footers or notes", path=negotiated_path)
+        raise DocumentError("the document has no content to compare (empty document: no text, "
+                            "object or text box in its body, headers, footers or notes)",
+                            path=negotiated_path)
     comparison = compare(standard.document, negotiated, standard.context)
     body = [c for c in comparison.clauses if c.story == "body"]
     matched = [c for c in body if c.status not in ("added", "removed")

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 
 from ..read.docx import ReadDocument, Revision, ViewParagraph
 from .align import ClausePair, align_clauses
+from .consistency import check_consistency
 from .diff import (
     DELETE,
     EQUAL,
@@ -346,9 +347,11 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         if comment.clause in by_id:
             by_id[comment.clause].comments.append(comment)
     authors = sorted({r.author for r in revisions if r.author})
-    return Comparison(standard.path, negotiated.path, results, len(revisions),
-                      authors, "anchors" if anchored else "headings",
-                      list(standard.accepted), comments=comments)
+    comparison = Comparison(standard.path, negotiated.path, results, len(revisions),
+                            authors, "anchors" if anchored else "headings",
+                            list(standard.accepted), comments=comments)
+    check_consistency(comparison, context)
+    return comparison
 
 
 def _is_numbered(seg: Segment) -> bool:
@@ -434,8 +437,8 @@ def _struck_with_tracking(std: Segment, rejected: dict[str, Segment],
     rej = rejected.get(std.key)
     if rej is None or not revisions:
         return False, None, None
-    attribution = _Attribution(revisions, [], _body(rej) + ([rej.heading] if rej.heading
-                                                            else []))
+    attribution = _Attribution(revisions, [], ([rej.heading] if rej.heading else [])
+                               + _body(rej))
     return attribution.judge(struck, "")
 
 
@@ -521,8 +524,8 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     attribution = None
     if revisions and neg is not None:
         rej = rejected.get(neg.key)
-        attribution = _Attribution(revisions, neg.body + ([neg.heading] if neg.heading else []),
-                                   _body(rej) + ([rej.heading] if rej and rej.heading else []))
+        attribution = _Attribution(revisions, ([neg.heading] if neg.heading else []) + neg.body,
+                                   ([rej.heading] if rej and rej.heading else []) + _body(rej))
     if std is None:
         assert neg is not None
         diffs = [ParagraphDiff("insert", None, p, [Piece(INSERT, clean(p.text))])

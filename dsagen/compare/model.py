@@ -120,6 +120,7 @@ class Comparison:
     standard_paragraphs: list[ViewParagraph] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. the files look mismatched
     comments: list[CommentNote] = field(default_factory=list)
+    inconsistencies: list[Any] = field(default_factory=list)  # consistency.Inconsistency
 
     @property
     def summary(self) -> dict[str, int]:
@@ -150,6 +151,10 @@ class Comparison:
             "untracked_changes": sum(1 for c in self.clauses for ch in c.changes
                                      if not ch.tracked),
             "comments": [_comment_json(c) for c in self.comments],
+            "inconsistencies": [{"parameter": i.parameter, "clause": i.clause,
+                                 "value": _plain(i.value), "other_clause": i.other_clause,
+                                 "other_value": _plain(i.other_value)}
+                                for i in self.inconsistencies],
             "clauses": [_clause_json(c) for c in self.clauses],
         }
 

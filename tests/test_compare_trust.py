@@ -1,0 +1,286 @@
+"""dsagen diff never reports less than the partner did: edits made to a generated agreement at
+XML level, tracked and untracked, each reported completely, in the right clause, with nothing
+invented (the real-client versions of these cases live in test_compare_real_client_edits.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from dsagen.assemble import assemble
+from dsagen.library import load_library
+from dsagen.partners import load_partner
+from dsagen.render.docx import render_docx
+from tests.conftest import EXAMPLES, edit_body
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = "{" + W_NS + "}"
+PARTNER = EXAMPLES / "gravy-uf.yaml"
+AUTHOR, DATE = "Partner Counsel", "2026-11-20T10:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def standard() -> bytes:
+    library = load_library()
+    return render_docx(assemble(load_partner(PARTNER, library), library))
+
+
+def _blocks(body: etree._Element) -> dict[str, list[etree._Element]]:
+    """Clause id -> its body elements, heading first."""
+    blocks: dict[str, list[etree._Element]] = {}
+    current = None
+    for element in body:
+        names = [b.get(W + "name", "") for b in element.iter(W + "bookmarkStart")]
+        anchors = [n for n in names if n.startswith("_dsa_")]
+        if anchors:
+            current = anchors[0].removeprefix("_dsa_").split("__")[0]
+            blocks[current] = []
+        if current is not None and element.tag != W + "sectPr":
+            blocks[current].append(element)
+    return blocks
+
+
+_ids = iter(range(9000, 99999))
+
+
+def _mark(tag: str) -> etree._Element:
+    element = etree.Element(W + tag)
+    element.set(W + "id", str(next(_ids)))
+    element.set(W + "author", AUTHOR)
+    element.set(W + "date", DATE)
+    return element
+
+
+def _strike_tracked(paragraph: etree._Element) -> None:
+    """Every run of the paragraph and its mark deleted with tracking on."""
+    deleted = _mark("del")
+    for run in [c for c in paragraph if c.tag == W + "r"]:
+        for text in run.iter(W + "t"):
+            text.tag = W + "delText"
+        for instruction in run.iter(W + "instrText"):
+            instruction.tag = W + "delInstrText"
+        run.addprevious(deleted) if deleted.getparent() is None else None
+        deleted.append(run)
+    ppr = paragraph.find(W + "pPr")
+    if ppr is None:
+        ppr = etree.SubElement(paragraph, W + "pPr")
+        paragraph.insert(0, ppr)
+    rpr = ppr.find(W + "rPr")
+    if rpr is None:
+        rpr = etree.SubElement(ppr, W + "rPr")
+    rpr.insert(0, _mark("del"))
+
+
+def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = False,
+                  count: int = 1) -> None:
+    """Replace `old` inside one w:t (silently, or as the partner's w:del + w:ins)."""
+    done = 0
+    for text in list(body.iter(W + "t")):
+        if done >= count or not text.text or old not in text.text:
+            continue
+        if not tracked:
+            text.text = text.text.replace(old, new, 1)
+        else:
+            run = text.getparent()
+            before, _, after = text.text.partition(old)
+            pieces = []
+            for chunk, kind in ((before, None), (old, "del"), (new, "ins"), (after, None)):
+                if not chunk:
+                    continue
+                clone = copy.deepcopy(run)
+                for child in list(clone):
+                    if child.tag != W + "rPr":
+                        clone.remove(child)
+                piece = etree.SubElement(clone, W + ("delText" if kind == "del" else "t"))
+                piece.text = chunk
+                piece.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                if kind is None:
+                    pieces.append(clone)
+                else:
+                    wrapper = _mark(kind)
+                    wrapper.append(clone)
+                    pieces.append(wrapper)
+            for piece in pieces:
+                run.addprevious(piece)
+            run.getparent().remove(run)
+        done += 1
+    assert done == count, f"{old!r} found {done} times"
+
+
+def _report(cli, tmp_path: Path, data: bytes, *extra: str) -> tuple[int, dict]:
+    path = tmp_path / "returned.docx"
+    path.write_bytes(data)
+    code, stdout, stderr = cli("diff", PARTNER, path, "--json", *extra)
+    assert code in (0, 1), stderr
+    return code, json.loads(stdout)
+
+
+def _deviating(report: dict) -> dict[str | None, dict]:
+    return {c["id"] if c["story"] == "body" else c["story"]: c for c in report["clauses"]
+            if c["status"] not in ("unchanged",)}
+
+
+def _edited(standard: bytes, change: Callable[[etree._Element], None]) -> bytes:
+    return edit_body(standard, change)
+
+
+# -- a struck clause keeps its own identity ----------------------------------------------------
+
+@pytest.mark.parametrize("tracked", [True, False])
+def test_a_struck_clause_is_removed_and_nothing_else_moves(cli, tmp_path, standard,
+                                                          tracked) -> None:
+    def strike(body: etree._Element) -> None:
+        for element in _blocks(body)["ethics"]:
+            if tracked:
+                _strike_tracked(element)
+            else:
+                body.remove(element)
+
+    code, report = _report(cli, tmp_path, _edited(standard, strike))
+    deviating = _deviating(report)
+    assert set(deviating) == {"ethics"}, {k: v["status"] for k, v in deviating.items()}
+    ethics = deviating["ethics"]
+    assert ethics["status"] == "removed" and ethics["severity"] == "walk-away"
+    assert not any(c["parameters"] for c in report["clauses"])
+    assert all(change["tracked"] is tracked for change in ethics["changes"])
+    if tracked:
+        assert ethics["changes"][0]["author"] == AUTHOR
+    walk_away_code, _ = _report(cli, tmp_path, _edited(standard, strike), "--fail-on",
+                                "walk-away")
+    assert code == walk_away_code == 1
+
+
+def test_cross_references_the_client_refreshed_are_not_deviations(cli, tmp_path,
+                                                                  standard) -> None:
+    """Deleting clause 8 makes a client renumber every REF field after it (18 -> 17)."""
+    def strike_and_refresh(body: etree._Element) -> None:
+        for element in _blocks(body)["ethics"]:
+            body.remove(element)
+        for instruction in body.iter(W + "instrText"):
+            if not instruction.text or "REF" not in instruction.text:
+                continue
+            run = instruction.getparent()
+            result = run.getnext().getnext()  # separate, then the cached number
+            for text in result.iter(W + "t"):
+                if text.text and text.text.isdigit() and int(text.text) > 8:
+                    text.text = str(int(text.text) - 1)
+
+    _, report = _report(cli, tmp_path, _edited(standard, strike_and_refresh))
+    assert set(_deviating(report)) == {"ethics"}
+
+
+# -- what is cosmetic, narrowly -----------------------------------------------------------------
+
+@pytest.mark.parametrize("old,new", [
+    ("Authorised Researcher", "authorised researcher"),
+    ("without undue delay and in any event", "without undue delay, and in any event"),
+])
+def test_case_and_punctuation_changes_are_modifications(cli, tmp_path, standard, old,
+                                                        new) -> None:
+    data = render = _edited(standard, lambda body: _replace_text(body, old, new))
+    code, report = _report(cli, tmp_path, data)
+    deviating = _deviating(report)
+    assert len(deviating) == 1
+    (clause,) = deviating.values()
+    assert clause["status"] == "modified" and clause["severity"] in ("approval", "walk-away")
+    assert code == 1
+    assert render
+
+
+def test_quote_style_and_white_space_stay_cosmetic(cli, tmp_path, standard) -> None:
+    def restyle(body: etree._Element) -> None:
+        _replace_text(body, "months (the \"", "months (the \u201c")
+        _replace_text(body, "continues for", "continues  for")
+
+    code, report = _report(cli, tmp_path, _edited(standard, restyle))
+    deviating = _deviating(report)
+    assert {k: v["status"] for k, v in deviating.items()} == {"term": "cosmetic"}
+    assert code == 0
+
+
+# -- parameters read across clauses -------------------------------------------------------------
+
+def test_a_value_changed_in_one_clause_only_is_an_inconsistency(cli, tmp_path,
+                                                                standard) -> None:
+    def notice(body: etree._Element) -> None:
+        for text in body.iter(W + "t"):
+            if text.text and "Security Incident without undue delay" in "".join(
+                    t.text or "" for t in text.getparent().getparent().iter(W + "t")):
+                text.text = text.text.replace("forty-eight (48)", "seventy-two (72)")
+
+    _, report = _report(cli, tmp_path, _edited(standard, notice))
+    breach = _deviating(report)["breach"]
+    assert [p["name"] for p in breach["parameters"]] == ["breach_notice_hours"]
+    assert breach["parameters"][0]["position"] == "fallback"
+    assert breach["severity"] == "approval", "a fallback that leaves clause 5 at 48 hours"
+    (found,) = report["inconsistencies"]
+    assert found["parameter"] == "breach_notice_hours"
+    assert (found["value"], found["other_value"]) == (72, 48)
+    assert "clause 7" in found["clause"] and "clause 5" in found["other_clause"]
+
+
+def test_a_concession_the_term_caps_is_noted(cli, tmp_path, standard) -> None:
+    def retention(body: etree._Element) -> None:
+        _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                      "forty-eight (48) months after the Effective Date and")
+
+    _, report = _report(cli, tmp_path, _edited(standard, retention))
+    clause = _deviating(report)["retention"]
+    assert clause["parameters"][0]["negotiated"] == 48
+    assert any("no effect beyond term_months 36" in note for note in clause["notes"])
+
+
+# -- refusals only for what is really unrelated ---------------------------------------------------
+
+def test_unrelated_documents_are_refused_with_what_was_measured(cli, tmp_path) -> None:
+    from docx import Document
+
+    document = Document()
+    for line in ("Shopping list", "Apples and pears", "Bread from the bakery"):
+        document.add_paragraph(line)
+    path = tmp_path / "other.docx"
+    document.save(str(path))
+    code, _, stderr = cli("diff", PARTNER, path)
+    assert code == 2
+    assert re.search(r"0 of \d+ standard clauses .* vocabulary, and no table shape or heading",
+                     stderr)
+
+
+def test_a_copy_sharing_the_headings_but_little_text_is_compared(cli, tmp_path) -> None:
+    from docx import Document
+
+    library = load_library()
+    agreement = assemble(load_partner(PARTNER, library), library)
+    document = Document()
+    for section in agreement.sections:
+        document.add_heading(section.title, level=1)
+        document.add_paragraph("Intentionally left blank.")
+    path = tmp_path / "skeleton.docx"
+    document.save(str(path))
+    code, stdout, stderr = cli("diff", PARTNER, path, "--json")
+    assert code == 1, stderr
+    assert json.loads(stdout)["summary"]["modified"] > 5
+
+
+def test_baseline_warning_names_the_clauses_changed_since_issue(cli, tmp_path,
+                                                                standard) -> None:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(standard)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    custom = parts["docProps/custom.xml"].decode()
+    custom = re.sub(r"retention@1\.0\.0", "retention@0.9.0", custom)
+    parts["docProps/custom.xml"] = custom.encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, blob in parts.items():
+            package.writestr(name, blob)
+    _, report = _report(cli, tmp_path, buffer.getvalue())
+    assert any("retention 0.9.0 -> 1.0.0" in warning for warning in report["warnings"])
