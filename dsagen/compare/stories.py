@@ -123,7 +123,8 @@ def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
     result.id = None
     result.title = story.label
     result.location = location
-    result.notes.insert(0, f"in the {location}" if clause_id is None else f"in {location}")
+    if story.anchor is not None and where:
+        result.notes.insert(0, f"in {where}")
     return result
 
 

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..compare.model import Comparison
+from ..compare.model import Change, ClauseResult, Comparison
 
 SEVERITY_STYLE = {"standard": "green", "fallback": "cyan", "approval": "yellow",
                   "walk-away": "bold red", None: "dim"}
@@ -15,6 +15,20 @@ SEVERITY_STYLE = {"standard": "green", "fallback": "cyan", "approval": "yellow",
 def _short(text: str, width: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _clause_label(clause: ClauseResult) -> str:
+    if clause.story != "body":
+        return clause.location or clause.title
+    number = f"{clause.number} " if clause.number else ""
+    return f"{number}{clause.title}" + (f" [{clause.id}]" if clause.id else "")
+
+
+def _change_line(change: Change) -> str:
+    if change.op == "format":
+        return f"format: {_short(change.negotiated, 50)} ({change.detail})"
+    before = _short(change.standard, 40) + " → " if change.op == "replace" else ""
+    return f"{change.op}: {before}{_short(change.negotiated or change.standard, 60)}"
 
 
 def print_comparison(comparison: Comparison, console: Console, *, verbose: bool = False) -> None:
@@ -58,12 +72,13 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         for clause in deviating:
             tracked = ("untracked" if clause.untracked else
                        ", ".join(sorted({c.author or "?" for c in clause.changes})) or "-")
-            lines = [f"{c.op}: " + (_short(c.standard, 40) + " → " if c.op == "replace" else "")
-                     + _short(c.negotiated or c.standard, 60) for c in clause.changes[:4]]
+            lines = [_change_line(c) for c in clause.changes[:4]]
             if len(clause.changes) > 4:
                 lines.append(f"… {len(clause.changes) - 4} more")
             lines += [f"note: {n}" for n in clause.notes]
-            table.add_row(f"{clause.id or ''} {clause.title}".strip(), clause.status,
+            lines += [f"comment by {c.author or '?'}: {_short(c.text, 60)}"
+                      for c in clause.comments]
+            table.add_row(_clause_label(clause), clause.status,
                           Text(clause.severity or "-",
                                style=SEVERITY_STYLE.get(clause.severity, "")),
                           Text(tracked, style="bold magenta" if clause.untracked else ""),
@@ -71,9 +86,20 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         console.print(table)
     cosmetic = [c for c in comparison.clauses if c.status == "cosmetic"]
     if cosmetic:
-        console.print("[dim]Cosmetic only (quotes, case, spacing, punctuation, numbering, "
-                      "dsagen stamp): "
+        console.print("[dim]Cosmetic only (white space, quote style, numbering labels, "
+                      "refreshed cross-references, dsagen stamp): "
                       + ", ".join(c.id or c.title for c in cosmetic) + "[/dim]")
+    if comparison.comments:
+        table = Table(title="Comments in the returned copy", title_justify="left")
+        table.add_column("where", ratio=2)
+        table.add_column("by", ratio=1)
+        table.add_column("on", ratio=2)
+        table.add_column("comment", ratio=4)
+        for comment in comparison.comments:
+            table.add_row(comment.location, f"{comment.author or '?'}"
+                          + (f"\n{comment.date[:10]}" if comment.date else ""),
+                          _short(comment.anchor, 50), comment.text)
+        console.print(table)
     if not deviating:
         console.print("[green]No substantive deviation from the standard.[/green]")
     elif comparison.worst:
