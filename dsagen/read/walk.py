@@ -257,28 +257,23 @@ class _View:
 
     def _paragraph(self, pieces: list[_Piece], sources: list[int], bookmarks: list[str],
                    dropped: list[str], para: _Para) -> ViewParagraph:  # fmt: skip
-        tracked: list[tuple[int, int, str]] = []
-        formats: list[tuple[int, int, str]] = []
-        position = 0
-        for text, revision_id, emphasis in pieces:
-            end = position + len(text)
+        tracked: tuple[tuple[int, int, str], ...] | list[tuple[int, int, str]] = ()
+        formats: tuple[tuple[int, int, str], ...] | list[tuple[int, int, str]] = ()
+        if len(pieces) == 1:  # the common case: one run, nothing to merge
+            text, revision_id, emphasis = pieces[0]
             if revision_id is not None:
-                if tracked and tracked[-1][2] == revision_id and tracked[-1][1] == position:
-                    tracked[-1] = (tracked[-1][0], end, revision_id)
-                else:
-                    tracked.append((position, end, revision_id))
+                tracked = ((0, len(text), revision_id),)
             if emphasis:
-                if formats and formats[-1][2] == emphasis and formats[-1][1] == position:
-                    formats[-1] = (formats[-1][0], end, emphasis)
-                else:
-                    formats.append((position, end, emphasis))
-            position = end
-        kept = tuple(dict.fromkeys(bookmarks))
+                formats = ((0, len(text), emphasis),)
+        else:
+            tracked, formats = _spans(pieces)
+            text = "".join(text for text, _, _ in pieces)
+        kept = tuple(dict.fromkeys(bookmarks)) if bookmarks else ()
         lost = tuple(name for name in dict.fromkeys(dropped) if name not in kept) if dropped else ()
         # The surviving paragraph mark carries the properties of a merged paragraph.
         style, num_id, level = para.props_reject if self.rejected else para.props_accept
         return ViewParagraph(
-            text="".join(text for text, _, _ in pieces),
+            text=text,
             style=style,
             num_id=num_id,
             level=level,
@@ -290,6 +285,27 @@ class _View:
             formats=tuple(formats),
             dropped_bookmarks=lost,
         )
+
+
+def _spans(pieces: list[_Piece]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """(tracked, formats) spans over the joined pieces; touching equal spans merge."""
+    tracked: list[tuple[int, int, str]] = []
+    formats: list[tuple[int, int, str]] = []
+    position = 0
+    for text, revision_id, emphasis in pieces:
+        end = position + len(text)
+        if revision_id is not None:
+            if tracked and tracked[-1][2] == revision_id and tracked[-1][1] == position:
+                tracked[-1] = (tracked[-1][0], end, revision_id)
+            else:
+                tracked.append((position, end, revision_id))
+        if emphasis:
+            if formats and formats[-1][2] == emphasis and formats[-1][1] == position:
+                formats[-1] = (formats[-1][0], end, emphasis)
+            else:
+                formats.append((position, end, emphasis))
+        position = end
+    return tracked, formats
 
 
 class StoryWalker:
