@@ -29,7 +29,8 @@ from dsagen.read.stories import (
     note_stories,
     text_box_stories,
 )
-from dsagen.read.walk import W_NS, Found, StoryWalker, decimal
+from dsagen.read.tags import W_NS, W
+from dsagen.read.walk import Found, StoryWalker, decimal
 
 __all__ = [
     "EMPHASIS_FLAGS",
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 STRICT_W_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
-_W = "{" + W_NS + "}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _ID_PARTS = ("header", "footer", "footnotes", "endnotes", "comments")
@@ -106,8 +106,8 @@ def _body(package: DocxPackage, root: etree._Element) -> etree._Element:
         raise package.error(
             "Strict Open XML documents are not supported: save as 'Word Document (*.docx)'"
         )
-    body = root.find(_W + "body")
-    if root.tag != _W + "document" or body is None:
+    body = root.find(W + "body")
+    if root.tag != W + "document" or body is None:
         raise package.error(f"{MAIN_PART} is not a WordprocessingML document (no w:body)")
     return body
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 from lxml import etree
 
 from dsagen.read.model import Revision, Story, ViewParagraph
-from dsagen.read.walk import W_AUTHOR, W_DATE, W_ID, W_NS, Found, StoryWalker, present_in
-
-_W = "{" + W_NS + "}"
-HEADER_REFERENCE, FOOTER_REFERENCE = _W + "headerReference", _W + "footerReference"
-COMMENT = _W + "comment"
-W_TYPE = _W + "type"
-R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+from dsagen.read.tags import (
+    COMMENT,
+    FOOTER_REFERENCE,
+    HEADER_REFERENCE,
+    R_ID,
+    W_AUTHOR,
+    W_DATE,
+    W_ID,
+    W_TYPE,
+)
+from dsagen.read.walk import Found, StoryWalker, present_in
 
 _PLACES = {"default": "", "first": "first-page ", "even": "even-page "}
 _SEPARATOR_NOTES = frozenset({"separator", "continuationSeparator", "continuationNotice"})

@@ -27,42 +27,73 @@ import re
 
 from lxml import etree
 
-from dsagen.read.model import EMPHASIS_FLAGS, Revision, ViewParagraph
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_W = "{" + W_NS + "}"
-_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
-_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
-_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-_PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
-_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
-_V = "{urn:schemas-microsoft-com:vml}"
-_O = "{urn:schemas-microsoft-com:office:office}"
-
-P, R, T, DEL_TEXT = _W + "p", _W + "r", _W + "t", _W + "delText"
-TAB, PTAB, BR, CR = _W + "tab", _W + "ptab", _W + "br", _W + "cr"
-NO_BREAK_HYPHEN, SOFT_HYPHEN, SYM = _W + "noBreakHyphen", _W + "softHyphen", _W + "sym"
-FLD_CHAR = _W + "fldChar"
-INS, DEL, MOVE_FROM, MOVE_TO = _W + "ins", _W + "del", _W + "moveFrom", _W + "moveTo"
-PPR, RPR, PSTYLE, NUMPR = _W + "pPr", _W + "rPr", _W + "pStyle", _W + "numPr"
-ILVL, NUM_ID = _W + "ilvl", _W + "numId"
-TBL, TR, TC, TRPR = _W + "tbl", _W + "tr", _W + "tc", _W + "trPr"
-SECTPR = _W + "sectPr"
-BOOKMARK_START = _W + "bookmarkStart"
-MOVE_FROM_RANGE_START, MOVE_FROM_RANGE_END = _W + "moveFromRangeStart", _W + "moveFromRangeEnd"
-MOVE_TO_RANGE_START, MOVE_TO_RANGE_END = _W + "moveToRangeStart", _W + "moveToRangeEnd"
-M_T, M_R = _M + "t", _M + "r"
-RPR_CHANGE, PPR_CHANGE = _W + "rPrChange", _W + "pPrChange"
-NUMBERING_CHANGE = _W + "numberingChange"
-FOOTNOTE_REFERENCE, ENDNOTE_REFERENCE = _W + "footnoteReference", _W + "endnoteReference"
-COMMENT_RANGE_START, COMMENT_RANGE_END = _W + "commentRangeStart", _W + "commentRangeEnd"
-COMMENT_REFERENCE = _W + "commentReference"
-DRAWING, PICT, OBJECT, TXBX_CONTENT = _W + "drawing", _W + "pict", _W + "object", _W + "txbxContent"
-MC_CHOICE, MC_FALLBACK = _MC + "Choice", _MC + "Fallback"
-
-W_ID, W_AUTHOR, W_DATE = _W + "id", _W + "author", _W + "date"
-W_NAME, W_VAL, W_CHAR, W_FLD_CHAR_TYPE = _W + "name", _W + "val", _W + "char", _W + "fldCharType"
+from dsagen.read.inline import (
+    EMPHASIS,
+    OFF,
+    count_paragraphs,
+    emphasis,
+    inspect_object,
+    signature,
+    symbol,
+)
+from dsagen.read.model import Revision, ViewParagraph
+from dsagen.read.tags import (
+    BOOKMARK_START,
+    BR,
+    COMMENT_RANGE_END,
+    COMMENT_RANGE_START,
+    COMMENT_REFERENCE,
+    CR,
+    DEL,
+    DEL_TEXT,
+    DRAWING,
+    ENDNOTE_REFERENCE,
+    FLD_CHAR,
+    FOOTNOTE_REFERENCE,
+    ILVL,
+    INS,
+    M_R,
+    M_T,
+    MC_CHOICE,
+    MC_FALLBACK,
+    MOVE_FROM,
+    MOVE_FROM_RANGE_END,
+    MOVE_FROM_RANGE_START,
+    MOVE_TO,
+    MOVE_TO_RANGE_END,
+    MOVE_TO_RANGE_START,
+    NO_BREAK_HYPHEN,
+    NUM_ID,
+    NUMBERING_CHANGE,
+    NUMPR,
+    OBJECT,
+    PICT,
+    PPR,
+    PPR_CHANGE,
+    PSTYLE,
+    PTAB,
+    RPR,
+    RPR_CHANGE,
+    SECTPR,
+    SOFT_HYPHEN,
+    SYM,
+    TAB,
+    TBL,
+    TC,
+    TR,
+    TRPR,
+    W_AUTHOR,
+    W_DATE,
+    W_FLD_CHAR_TYPE,
+    W_ID,
+    W_NAME,
+    W_VAL,
+    P,
+    R,
+    T,
+    W,
+)
+from dsagen.read.views import NO_PROPS, Para, Props, View
 
 _RUN_REVISION_KIND = {INS: "insert", DEL: "delete", MOVE_FROM: "move_from", MOVE_TO: "move_to"}
 _MARK_REVISION_KIND = {
@@ -73,32 +104,32 @@ _MARK_REVISION_KIND = {
 }
 # Revision elements that live inside property containers and carry no text of their own.
 _PROPERTY_REVISION_KIND = {
-    _W + "trPrChange": "table_format",
-    _W + "tcPrChange": "table_format",
-    _W + "tblPrChange": "table_format",
-    _W + "tblPrExChange": "table_format",
-    _W + "tblGridChange": "table_format",
-    _W + "sectPrChange": "section_format",
-    _W + "cellIns": "cell_insert",
-    _W + "cellDel": "cell_delete",
-    _W + "cellMerge": "cell_merge",
+    W + "trPrChange": "table_format",
+    W + "tcPrChange": "table_format",
+    W + "tblPrChange": "table_format",
+    W + "tblPrExChange": "table_format",
+    W + "tblGridChange": "table_format",
+    W + "sectPrChange": "section_format",
+    W + "cellIns": "cell_insert",
+    W + "cellDel": "cell_delete",
+    W + "cellMerge": "cell_merge",
     PPR_CHANGE: "paragraph_format",
     NUMBERING_CHANGE: "paragraph_format",
 }
 _PROPERTY_CONTAINERS = frozenset(
-    {_W + "tcPr", _W + "tblPr", _W + "tblPrEx", _W + "tblGrid", SECTPR}
+    {W + "tcPr", W + "tblPr", W + "tblPrEx", W + "tblGrid", SECTPR}
 )
 # Subtrees that hold properties or instructions, never document text.
 _SKIPPED = frozenset(
     {
-        _W + "sdtPr",
-        _W + "sdtEndPr",
-        _W + "customXmlPr",
-        _W + "smartTagPr",
-        _W + "instrText",
-        _W + "delInstrText",
-        _W + "rt",  # ruby guide text; the base text is kept
-        _W + "fldData",
+        W + "sdtPr",
+        W + "sdtEndPr",
+        W + "customXmlPr",
+        W + "smartTagPr",
+        W + "instrText",
+        W + "delInstrText",
+        W + "rt",  # ruby guide text; the base text is kept
+        W + "fldData",
         TRPR,  # read when its row starts (see _start_row)
     }
 )
@@ -110,28 +141,8 @@ _CHARACTERS = {
     NO_BREAK_HYPHEN: "\u2011",
     SOFT_HYPHEN: "\u00ad",
 }
-# Direct run properties that make a ``formats`` signature (§17.3.2); bCs/iCs are the
-# complex-script twins and are left out on purpose.
-_EMPHASIS = {
-    _W + "b": "b",
-    _W + "i": "i",
-    _W + "u": "u",
-    _W + "strike": "strike",
-    _W + "dstrike": "dstrike",
-    _W + "caps": "caps",
-    _W + "smallCaps": "smallCaps",
-    _W + "highlight": "highlight",
-}
-_EMPHASIS_ORDER = {flag: n for n, flag in enumerate(EMPHASIS_FLAGS)}
-# ST_OnOff false values, plus "none" (ST_Underline, ST_HighlightColor).
-_OFF = frozenset({"0", "false", "off", "none"})
 _SEPARATOR = "\x00"  # paragraph boundary inside the text of a revision spanning paragraphs
 _DECIMAL = re.compile(r"[0-9]{1,9}")
-_NAME_LIMIT = 120  # characters of alt text kept in an ``[image: ...]`` token
-
-_Piece = tuple[str, str | None, str]  # (text, revision id of this view or None, emphasis)
-_Props = tuple[str | None, str | None, int | None]
-_NO_PROPS: _Props = (None, None, None)
 
 
 def decimal(value: str | None) -> int | None:
@@ -174,32 +185,6 @@ def present_in(accepted: bool, rejected: bool) -> str:
     return "accepted" if accepted else "rejected"
 
 
-class _Para:
-    """State of the ``w:p`` being walked."""
-
-    __slots__ = (
-        "element", "index", "accept", "reject", "bookmarks_accept", "bookmarks_reject",
-        "props_accept", "props_reject", "table", "container", "in_accept", "in_reject",
-        "drop_mark_accept", "drop_mark_reject", "mark_revisions",
-    )  # fmt: skip
-
-    def __init__(self, element: etree._Element, index: int, tables: list[list[int]]) -> None:
-        self.element = element
-        self.index = index
-        self.accept: list[_Piece] = []
-        self.reject: list[_Piece] = []
-        self.bookmarks_accept: list[str] = []
-        self.bookmarks_reject: list[str] = []
-        # (style, num_id, level) as the paragraph reads in each view (w:pPrChange holds the old).
-        self.props_accept: _Props = _NO_PROPS
-        self.props_reject: _Props = _NO_PROPS
-        self.container = tuple((t[0], t[1], t[2]) for t in tables)
-        self.table = self.container[-1] if self.container else None
-        self.in_accept = self.in_reject = True
-        self.drop_mark_accept = self.drop_mark_reject = False
-        self.mark_revisions: list[tuple[int, etree._Element]] = []
-
-
 class _Open:
     """A revision whose text is still being collected until ``closer`` ends."""
 
@@ -210,102 +195,6 @@ class _Open:
         self.slot, self.closer, self.element, self.kind = slot, closer, element, kind
         self.paragraph, self.move_name = paragraph, move_name
         self.parts: list[str] = []
-
-
-def _visible(pieces: list[_Piece]) -> bool:
-    return any(text.strip() for text, _, _ in pieces)
-
-
-class _View:
-    """Output of one view plus a paragraph whose mark vanished and waits to join the next."""
-
-    __slots__ = ("paragraphs", "carry", "part", "rejected")
-
-    def __init__(self, part: str, *, rejected: bool) -> None:
-        self.paragraphs: list[ViewParagraph] = []
-        self.carry: tuple[list[_Piece], list[int], list[str], list[str], _Para] | None = None
-        self.part = part
-        self.rejected = rejected
-
-    def place(self, para: _Para, pieces: list[_Piece], bookmarks: list[str],
-              mark_dropped: bool) -> None:  # fmt: skip
-        # A paragraph that vanishes into the next one without visible text must not hand its
-        # anchors on: a struck clause heading would otherwise name the next clause.
-        dropped: list[str] = []
-        if mark_dropped and bookmarks and not _visible(pieces):
-            dropped, bookmarks = bookmarks, []
-        sources = [para.index]
-        if self.carry is not None:
-            carried, carried_sources, carried_bookmarks, carried_dropped, previous = self.carry
-            if previous.container == para.container:
-                pieces = carried + pieces
-                sources = carried_sources + sources
-                bookmarks = carried_bookmarks + bookmarks
-                dropped = carried_dropped + dropped
-            else:  # never merge across a cell or table boundary: keep it as its own paragraph
-                self.flush()
-        self.carry = None
-        if mark_dropped:
-            self.carry = (pieces, sources, bookmarks, dropped, para)
-        else:
-            self.paragraphs.append(self._paragraph(pieces, sources, bookmarks, dropped, para))
-
-    def flush(self) -> None:
-        if self.carry is not None:
-            self.paragraphs.append(self._paragraph(*self.carry))
-            self.carry = None
-
-    def _paragraph(self, pieces: list[_Piece], sources: list[int], bookmarks: list[str],
-                   dropped: list[str], para: _Para) -> ViewParagraph:  # fmt: skip
-        tracked: tuple[tuple[int, int, str], ...] | list[tuple[int, int, str]] = ()
-        formats: tuple[tuple[int, int, str], ...] | list[tuple[int, int, str]] = ()
-        if len(pieces) == 1:  # the common case: one run, nothing to merge
-            text, revision_id, emphasis = pieces[0]
-            if revision_id is not None:
-                tracked = ((0, len(text), revision_id),)
-            if emphasis:
-                formats = ((0, len(text), emphasis),)
-        else:
-            tracked, formats = _spans(pieces)
-            text = "".join(text for text, _, _ in pieces)
-        kept = tuple(dict.fromkeys(bookmarks)) if bookmarks else ()
-        lost = tuple(name for name in dict.fromkeys(dropped) if name not in kept) if dropped else ()
-        # The surviving paragraph mark carries the properties of a merged paragraph.
-        style, num_id, level = para.props_reject if self.rejected else para.props_accept
-        return ViewParagraph(
-            text=text,
-            style=style,
-            num_id=num_id,
-            level=level,
-            bookmarks=kept,
-            sources=tuple(sources),
-            table=para.table,
-            tracked=tuple(tracked),
-            part=self.part,
-            formats=tuple(formats),
-            dropped_bookmarks=lost,
-        )
-
-
-def _spans(pieces: list[_Piece]) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
-    """(tracked, formats) spans over the joined pieces; touching equal spans merge."""
-    tracked: list[tuple[int, int, str]] = []
-    formats: list[tuple[int, int, str]] = []
-    position = 0
-    for text, revision_id, emphasis in pieces:
-        end = position + len(text)
-        if revision_id is not None:
-            if tracked and tracked[-1][2] == revision_id and tracked[-1][1] == position:
-                tracked[-1] = (tracked[-1][0], end, revision_id)
-            else:
-                tracked.append((position, end, revision_id))
-        if emphasis:
-            if formats and formats[-1][2] == emphasis and formats[-1][1] == position:
-                formats[-1] = (formats[-1][0], end, emphasis)
-            else:
-                formats.append((position, end, emphasis))
-        position = end
-    return tracked, formats
 
 
 class StoryWalker:
@@ -327,9 +216,9 @@ class StoryWalker:
         self.found = found
         self.body = body
         self.presence = presence
-        self.accept = _View(part, rejected=False)
-        self.reject = _View(part, rejected=True)
-        self.paras: list[_Para] = []
+        self.accept = View(part, rejected=False)
+        self.reject = View(part, rejected=True)
+        self.paras: list[Para] = []
         self.next_index = start
         self.tables: list[list[int]] = []  # [table index, row, cell, drops accept, drops reject]
         self.table_count = 0
@@ -406,9 +295,9 @@ class StoryWalker:
                     self._property_revisions(element)
                     walker.skip_subtree()
                 elif tag == SYM:
-                    symbol = _symbol(element)
-                    if symbol:
-                        emit(symbol, False)
+                    character = symbol(element)
+                    if character:
+                        emit(character, False)
                 elif tag == MOVE_FROM_RANGE_START:
                     self.move_from_ranges[element.get(W_ID, "")] = element.get(W_NAME, "")
                 elif tag == MOVE_TO_RANGE_START:
@@ -514,7 +403,7 @@ class StoryWalker:
         )
 
     def _drawing(self, element: etree._Element) -> bool:
-        _, chart, name, boxes, count = _inspect_object(element)
+        _, chart, name, boxes, count = inspect_object(element)
         if chart:
             token = "[chart]"
         elif boxes:
@@ -526,7 +415,7 @@ class StoryWalker:
         return True
 
     def _pict(self, element: etree._Element) -> bool:
-        image, _, name, boxes, count = _inspect_object(element)
+        image, _, name, boxes, count = inspect_object(element)
         if boxes:
             self._emit("[text box]", False)
         elif image:
@@ -536,7 +425,7 @@ class StoryWalker:
 
     def _object(self, element: etree._Element) -> bool:
         self._emit("[object]", False)
-        self.next_index += _count_paragraphs(element)
+        self.next_index += count_paragraphs(element)
         return True
 
     def _choice(self, element: etree._Element) -> bool:
@@ -548,7 +437,7 @@ class StoryWalker:
 
     def _skip_counted(self, element: etree._Element) -> bool:
         # Keep ``paragraph`` equal to the position in part_root.iter(w:p).
-        self.next_index += _count_paragraphs(element)
+        self.next_index += count_paragraphs(element)
         return True
 
     def _text_boxes(self, boxes: list[tuple[etree._Element, int]], count: int) -> None:
@@ -592,7 +481,7 @@ class StoryWalker:
     # -- paragraphs and tables --------------------------------------------------------------
 
     def _start_paragraph(self, element: etree._Element) -> None:
-        para = _Para(element, self.next_index, self.tables)
+        para = Para(element, self.next_index, self.tables)
         self.next_index += 1
         para.in_accept = self.rows_dropped_accept == 0
         para.in_reject = self.rows_dropped_reject == 0
@@ -605,7 +494,7 @@ class StoryWalker:
             self.pending_bookmarks = []
         self.paras.append(para)
 
-    def _paragraph_properties(self, ppr: etree._Element, para: _Para) -> None:
+    def _paragraph_properties(self, ppr: etree._Element, para: Para) -> None:
         para.props_accept = para.props_reject = _numbering_and_style(ppr)
         for child in ppr:
             tag = child.tag
@@ -632,10 +521,10 @@ class StoryWalker:
             elif tag == PPR_CHANGE:
                 # The inner w:pPr is the complete former CT_PPrBase: what it lacks was absent.
                 old = child.find(PPR)
-                para.props_reject = _numbering_and_style(old) if old is not None else _NO_PROPS
+                para.props_reject = _numbering_and_style(old) if old is not None else NO_PROPS
                 self._record(child, "paragraph_format", para.index)
 
-    def _finish_paragraph(self, para: _Para) -> None:
+    def _finish_paragraph(self, para: Para) -> None:
         for slot, mark in para.mark_revisions:
             # Move range starts usually follow w:pPr inside the paragraph: resolve names now.
             self.revisions[slot] = self._revision(
@@ -713,9 +602,9 @@ class StoryWalker:
         change = None
         for child in rpr:
             tag = child.tag
-            flag = _EMPHASIS.get(tag)
+            flag = EMPHASIS.get(tag)
             if flag is not None:
-                if child.get(W_VAL) not in _OFF:
+                if child.get(W_VAL) not in OFF:
                     flags.append(flag)
             elif tag == RPR_CHANGE:
                 change = child
@@ -726,12 +615,12 @@ class StoryWalker:
             elif tag in _RUN_REVISION_KIND:  # math control characters (CT_MathCtrlIns/Del)
                 self._record(child, _RUN_REVISION_KIND[tag], self._anchor())
         if in_run:
-            self.emphasis_accept = _signature(flags) if flags else ""
+            self.emphasis_accept = signature(flags) if flags else ""
             if change is None:
                 self.emphasis_reject = self.emphasis_accept
             else:  # the inner w:rPr is the run's complete former formatting
                 old = change.find(RPR)
-                self.emphasis_reject = _emphasis(old) if old is not None else ""
+                self.emphasis_reject = emphasis(old) if old is not None else ""
 
     def _property_revisions(self, container: etree._Element, anchor: int | None = None) -> None:
         if container.tag == SECTPR and self.body and not self.nested:
@@ -772,69 +661,7 @@ class StoryWalker:
         return next(reversed(ranges.values())) or None
 
 
-def _signature(flags: list[str]) -> str:
-    if len(flags) > 1:
-        flags = sorted(set(flags), key=_EMPHASIS_ORDER.__getitem__)
-    return "+".join(flags)
-
-
-def _emphasis(rpr: etree._Element) -> str:
-    flags = [
-        _EMPHASIS[child.tag]
-        for child in rpr
-        if child.tag in _EMPHASIS and child.get(W_VAL) not in _OFF
-    ]
-    return _signature(flags) if flags else ""
-
-
-def _count_paragraphs(element: etree._Element) -> int:
-    return sum(1 for _ in element.iter(P))
-
-
-def _inspect_object(element: etree._Element) -> tuple[bool, bool, str, list, int]:
-    """(has a picture, has a chart, alt text, [(txbxContent, w:p offset)], w:p count).
-
-    One look at a drawing's or VML picture's own subtree; Fallback copies and later Choices
-    are only counted, and a text box's content is left to a nested walker.
-    """
-    image = chart = False
-    name = ""
-    boxes: list[tuple[etree._Element, int]] = []
-    count = 0
-    walker = etree.iterwalk(element, events=("start",))
-    for _, node in walker:
-        tag = node.tag
-        if tag == P:
-            count += 1
-        elif tag == TXBX_CONTENT:
-            boxes.append((node, count))
-            count += _count_paragraphs(node)
-            walker.skip_subtree()
-        elif tag == MC_FALLBACK or (
-            tag == MC_CHOICE and node.getparent().find(MC_CHOICE) is not node
-        ):
-            count += _count_paragraphs(node)
-            walker.skip_subtree()
-        elif tag == _WP + "docPr":
-            name = name or node.get("descr") or node.get("title") or node.get("name") or ""
-        elif tag == _C + "chart":
-            chart = True
-        elif tag == _PIC + "pic" or tag == _A + "blip":
-            image = True
-        elif tag == _V + "imagedata":
-            image = True
-            name = name or node.get(_O + "title") or ""
-        elif tag == _V + "shape":
-            name = name or node.get("alt") or ""
-    return image, chart, _one_line(name), boxes, count
-
-
-def _one_line(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _NAME_LIMIT else text[: _NAME_LIMIT - 1] + "\u2026"
-
-
-def _numbering_and_style(ppr: etree._Element) -> _Props:
+def _numbering_and_style(ppr: etree._Element) -> Props:
     """(w:pStyle, w:numPr/w:numId, w:numPr/w:ilvl) set directly on a paragraph."""
     style = num_id = None
     level: int | None = None
@@ -851,13 +678,3 @@ def _numbering_and_style(ppr: etree._Element) -> _Props:
                 level = 0  # an absent w:ilvl means level 0
     return style, num_id, level
 
-
-def _symbol(element: etree._Element) -> str:
-    """The character of a ``w:sym``; "" for anything that is not a printable code point."""
-    code = element.get(W_CHAR, "")
-    if not re.fullmatch(r"[0-9A-Fa-f]{1,6}", code):
-        return ""
-    value = int(code, 16)
-    if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF or value < 0x20 or 0x7F <= value < 0xA0:
-        return ""
-    return chr(value)
