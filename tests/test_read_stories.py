@@ -344,6 +344,28 @@ def test_a_text_box_with_a_fallback_copy_is_read_once() -> None:
     assert [p.sources for p in document.accepted] == [(0,), (3,), (6,)]
 
 
+def test_vml_text_boxes_and_text_boxes_in_headers_are_stories_too() -> None:
+    vml = (
+        '<w:r><w:pict><v:shape id="Box"><v:textbox><w:txbxContent>'
+        + para(run("Legacy ") + deleted(deleted_run("box"), 3))
+        + "</w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+    )
+    parts = {"header1.xml": header(para(run("Logo") + text_box("In header")))}
+    document = read(para(run("Body") + vml), parts=parts,
+                    sect='<w:headerReference w:type="default" r:id="r_header1"/>')  # fmt: skip
+    assert texts(document.accepted) == ["Body[text box]"]
+    assert document.headers == ("Logo[text box]",)
+    boxes = [(s.key, texts(s.accepted), texts(s.rejected), s.anchor) for s in stories(
+        document, "textbox")]  # fmt: skip
+    assert boxes == [
+        ("textbox:1", ["Legacy "], ["Legacy box"], 0),
+        ("textbox:2", ["In header"], ["In header"], None),
+    ]
+    assert [(r.part, r.kind, r.paragraph) for r in document.revisions] == [
+        ("word/document.xml", "delete", 1)
+    ]
+
+
 # -- 3. objects as tokens --------------------------------------------------------------------
 
 
