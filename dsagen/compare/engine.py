@@ -11,6 +11,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from rapidfuzz import fuzz
 
@@ -42,11 +43,9 @@ from .segments import NUMBERED_HEADING_STYLES, Segment, segment
 from .standard import StandardContext
 from .stories import compare_stories, partner_comments
 
-Renumber = Callable[[str], str]
-
-
-def _same_text(text: str) -> str:
-    return text
+# Ways a client may have refreshed cross-reference numbers, each translating the negotiated
+# numbers back to the standard's (see _renumberings).
+Renumber = tuple[Callable[[str], str], ...]
 
 _NO_SPACE = re.compile(r"\s+")
 
@@ -173,20 +172,23 @@ def _reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
     already match the standard: a copy edited without a client has stale field results)."""
     texts = [clean(p.text) for p in neg_body]
     pairs = align_paragraphs([p.text for p in std_body], texts)
-    if renumber is _same_text:
+    if not renumber:
         return pairs, texts
     for pair in pairs:
         if pair.standard is None or pair.negotiated is None:
             continue
         before, own = clean(std_body[pair.standard].text), texts[pair.negotiated]
-        translated = renumber(own)
-        if translated != own and similarity(before, translated) > similarity(before, own):
-            texts[pair.negotiated] = translated
+        best, score = own, similarity(before, own)
+        for translate in renumber:
+            translated = translate(own)
+            if translated != own and similarity(before, translated) > score:
+                best, score = translated, similarity(before, translated)
+        texts[pair.negotiated] = best
     return pairs, texts
 
 
 def _diff_clause(std: Segment, neg: Segment, attribution: _Attribution | None,
-                 renumber: Renumber = _same_text
+                 renumber: Renumber = ()
                  ) -> tuple[list[ParagraphDiff], list[Change], list[str]]:
     """Paragraph and word changes of one clause pair, formatting changes included, and the
     negotiated texts as compared (refreshed cross-reference numbers read as the standard's)."""
@@ -320,7 +322,8 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     anchored = any(s.anchor for s in neg_segments)
     pairs = align_clauses(std_segments, neg_segments)
     std_numbers, neg_numbers = _clause_numbers(std_segments), _clause_numbers(neg_segments)
-    renumber = _renumbering(pairs, std_numbers, neg_numbers)
+    renumber = _renumberings(pairs, std_numbers, neg_numbers,
+                             _markup_numbers(neg_segments, list(rejected.values())))
     revisions = negotiated.revisions
     units = _fold_merges_and_splits(pairs)
     results = [folded if folded is not None else
@@ -372,16 +375,35 @@ def _clause_numbers(segments: list[Segment]) -> dict[int, int]:
     return numbers
 
 
-def _renumbering(pairs: list[ClausePair], std_numbers: dict[int, int],
-                 neg_numbers: dict[int, int]) -> Renumber:
-    """Negotiated text with cross-reference numbers translated back to the standard's, when the
-    client renumbered clauses (a clause inserted, deleted or moved before them)."""
-    mapping = {neg_numbers[p.negotiated.index]: std_numbers[p.standard.index] for p in pairs
-               if p.standard is not None and p.negotiated is not None
-               and p.negotiated.index in neg_numbers and p.standard.index in std_numbers}
-    if all(new == old for new, old in mapping.items()):
-        return _same_text
-    return lambda text: renumber_references(text, mapping)
+def _markup_numbers(accepted: list[Segment], rejected: list[Segment]) -> dict[int, int]:
+    """Accepted segment index -> its number with tracked changes shown: LibreOffice and Word
+    count a tracked-deleted heading when they refresh cross-references, so a clause moved or
+    struck with tracking on shifts the numbers after it by one more than accepting would."""
+    entries: dict[int, int | None] = {}  # w:p index of a numbered heading -> accepted index
+    for seg in rejected:
+        if _is_numbered(seg) and seg.heading is not None:
+            entries.setdefault(seg.heading.sources[-1], None)
+    for seg in accepted:
+        if _is_numbered(seg) and seg.heading is not None:
+            entries[seg.heading.sources[-1]] = seg.index
+    ordered = [entries[source] for source in sorted(entries)]
+    return {index: number for number, index in enumerate(ordered, 1) if index is not None}
+
+
+def _renumberings(pairs: list[ClausePair], std_numbers: dict[int, int],
+                  *neg_numberings: dict[int, int]) -> Renumber:
+    """Translations of cross-reference numbers back to the standard's, one per way the client
+    may have numbered the negotiated clauses (a clause inserted, deleted or moved before
+    them): as accepted, and with tracked changes shown."""
+    translations = []
+    for neg_numbers in neg_numberings:
+        mapping = {neg_numbers[p.negotiated.index]: std_numbers[p.standard.index]
+                   for p in pairs if p.standard is not None and p.negotiated is not None
+                   and p.negotiated.index in neg_numbers and p.standard.index in std_numbers}
+        if any(new != old for new, old in mapping.items()):
+            translations.append(mapping)
+    unique = [m for k, m in enumerate(translations) if m not in translations[:k]]
+    return tuple(partial(renumber_references, numbers=m) for m in unique)
 
 
 def _where(seg: Segment, numbers: dict[int, int]) -> str:
@@ -514,7 +536,7 @@ def _folded(segment: Segment, note: str) -> ClauseResult:
 
 
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
-            revisions: tuple[Revision, ...], renumber: Renumber = _same_text) -> ClauseResult:
+            revisions: tuple[Revision, ...], renumber: Renumber = ()) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
     key = (std or neg).key  # type: ignore[union-attr]
     clause_id = key if (std or neg).anchor is not None else None  # type: ignore[union-attr]
