@@ -284,3 +284,119 @@ def test_baseline_warning_names_the_clauses_changed_since_issue(cli, tmp_path,
             package.writestr(name, blob)
     _, report = _report(cli, tmp_path, buffer.getvalue())
     assert any("retention 0.9.0 -> 1.0.0" in warning for warning in report["warnings"])
+
+
+# -- every story, objects and emphasis, edited without a client ---------------------------------
+
+def _edit_parts(docx: bytes, change: Callable[[dict[str, bytes]], None]) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    change(parts)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, blob in parts.items():
+            package.writestr(name, blob)
+    return buffer.getvalue()
+
+
+def test_a_silent_header_edit_is_reported_as_the_header(cli, tmp_path, standard) -> None:
+    def header(parts: dict[str, bytes]) -> None:
+        name = next(n for n in parts if re.fullmatch(r"word/header\d*\.xml", n))
+        parts[name] = parts[name].replace(b"DSA-2026-014", b"DSA-2026-099")
+
+    code, report = _report(cli, tmp_path, _edit_parts(standard, header))
+    deviating = _deviating(report)
+    assert set(deviating) == {"header"}
+    entry = deviating["header"]
+    assert entry["status"] == "modified" and entry["location"] == "header"
+    assert [(c["standard"], c["negotiated"]) for c in entry["changes"]] == [("014", "099")]
+    assert code == 1
+
+
+def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path,
+                                                              standard) -> None:
+    drawing = (
+        '<w:r xmlns:w="{w}" xmlns:wp="{wp}" xmlns:a="{a}"><w:drawing><wp:inline>'
+        '<wp:extent cx="10" cy="10"/><wp:docPr id="77" name="Picture 1" descr="signed map"/>'
+        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/'
+        'picture"/></a:graphic></wp:inline></w:drawing></w:r>').format(
+        w=W_NS, wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+        a="http://schemas.openxmlformats.org/drawingml/2006/main")
+
+    def add_image(body: etree._Element) -> None:
+        paragraph = _blocks(body)["security"][1]
+        paragraph.append(etree.fromstring(drawing))
+
+    code, report = _report(cli, tmp_path, _edited(standard, add_image))
+    deviating = _deviating(report)
+    assert set(deviating) == {"security"}
+    assert [(c["op"], c["negotiated"]) for c in deviating["security"]["changes"]] == [
+        ("insert", "[image: signed map]")]
+    assert code == 1
+
+
+def test_silent_bold_is_a_format_change_needing_approval(cli, tmp_path, standard) -> None:
+    def embolden(body: etree._Element) -> None:
+        paragraph = _blocks(body)["publication"][1]
+        run = paragraph.find(W + "r")
+        rpr = run.find(W + "rPr")
+        if rpr is None:
+            rpr = etree.Element(W + "rPr")
+            run.insert(0, rpr)
+        etree.SubElement(rpr, W + "b")
+
+    code, report = _report(cli, tmp_path, _edited(standard, embolden))
+    clause = _deviating(report)["publication"]
+    assert clause["status"] == "modified" and clause["severity"] == "approval"
+    (change,) = clause["changes"]
+    assert change["op"] == "format" and change["detail"] == "bold added"
+    assert not change["tracked"]
+    assert code == 1
+
+
+@pytest.mark.parametrize("rename", ["drop", "copy"])
+def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
+        cli, tmp_path, standard, rename) -> None:
+    def touch(body: etree._Element) -> None:
+        heading = _blocks(body)["retention"][0]
+        start = next(b for b in heading.iter(W + "bookmarkStart")
+                     if b.get(W + "name", "").startswith("_dsa_retention"))
+        if rename == "drop":
+            start.getparent().remove(start)
+        else:
+            start.set(W + "name", start.get(W + "name") + "_Copy_1")
+        _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                      "sixty (60) months after the Effective Date and")
+
+    _, report = _report(cli, tmp_path, _edited(standard, touch))
+    deviating = _deviating(report)
+    assert set(deviating) == {"retention"}, deviating.keys()
+    retention = deviating["retention"]
+    assert retention["status"] == "modified"
+    assert retention["alignment"] == ("anchor" if rename == "copy" else "similarity")
+    assert retention["parameters"][0]["negotiated"] == 60
+
+
+def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
+                                                                standard) -> None:
+    def move_and_edit(body: etree._Element) -> None:
+        blocks = _blocks(body)
+        target = blocks["fees"][-1]
+        for element in reversed(blocks["retention"]):
+            body.remove(element)
+            target.addnext(element)
+        _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                      "sixty (60) months after the Effective Date and")
+
+    code, report = _report(cli, tmp_path, _edited(standard, move_and_edit))
+    deviating = _deviating(report)
+    assert set(deviating) == {"retention"}, deviating.keys()
+    retention = deviating["retention"]
+    assert retention["status"] == "moved"
+    ops = [c["op"] for c in retention["changes"]]
+    assert ops[0] == "move" and set(ops[1:]) == {"replace"}, retention["changes"]
+    assert retention["parameters"][0]["negotiated"] == 60
+    assert code == 1
