@@ -1,0 +1,424 @@
+"""The redline overlays our tracked changes on the partner's DOCX: accept-all must give exactly
+the partner's document, reject-all exactly the standard, and no object may be lost on the way
+(footnotes, hyperlinks, fields, images, comments, bookmarks, formatting, the partner's own
+tracked changes). Views are read with dsagen's reader and with a small XML-level resolver
+(tests/docx_edits.py); a few cases are checked by LibreOffice.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from dsagen.read.docx import read_docx
+from dsagen.report.redline_docx import render_redline
+from tests.conftest import FIXTURES, ROOT, needs_soffice
+from tests.docx_edits import (
+    DOCUMENT,
+    EDIT_KINDS,
+    PARTNER,
+    PARTNER_DATE,
+    Edit,
+    Package,
+    R,
+    W,
+    apply_edits,
+    body_paragraphs,
+    drawing_run,
+    enrich,
+    footnote_reference,
+    hyperlink,
+    note_texts,
+    object_counts,
+    paragraph,
+    paragraph_texts,
+    resolve,
+    run,
+)
+
+OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
+OURS = "Redline Bot"
+OUR_DATE = "2026-03-03T00:00:00Z"
+ID_ELEMENTS = {W + t for t in ("ins", "del", "moveFrom", "moveTo", "moveFromRangeStart",
+                               "moveToRangeStart", "bookmarkStart", "rPrChange", "pPrChange",
+                               "trPrChange", "tcPrChange", "commentRangeStart")}
+
+
+@lru_cache(maxsize=1)
+def plain_standard() -> bytes:
+    from dsagen.assemble import assemble
+    from dsagen.library import load_library
+    from dsagen.partners import load_partner
+    from dsagen.render.docx import render_docx
+
+    library = load_library()
+    partner = load_partner(ROOT / "examples" / "partners" / "gravy-uf.yaml", library)
+    return render_docx(assemble(partner, library))
+
+
+@lru_cache(maxsize=1)
+def standard() -> bytes:
+    """The gravy-uf agreement with every object kind added (see docx_edits.enrich)."""
+    return enrich(plain_standard())
+
+
+def redline(std: bytes, negotiated: bytes) -> bytes:
+    return render_redline(std, negotiated, author=OURS, date=OUR_DATE)
+
+
+def texts(document_views) -> list[str]:
+    return [" ".join(p.text.split()) for p in document_views if p.text.strip()]
+
+
+def assert_round_trip(std: bytes, negotiated: bytes) -> bytes:
+    """Accept-all == the negotiated's accepted view, reject-all == the standard, for texts
+    (dsagen's reader and the XML resolver, every story) and for object counts."""
+    red = redline(std, negotiated)
+    ours, theirs, original = read_docx(red), read_docx(negotiated), read_docx(std)
+    assert texts(ours.accepted) == texts(theirs.accepted)
+    assert texts(ours.rejected) == texts(original.accepted)
+    for accept, source in ((True, negotiated), (False, std)):
+        got, want = resolve(red, accept=accept), resolve(source, accept=True)
+        for part, root in want.items():
+            view = "accepted" if accept else "rejected"
+            if not part.endswith("notes.xml"):
+                assert paragraph_texts(got[part]) == paragraph_texts(root), (view, part)
+            assert object_counts(got[part]) == object_counts(root), (view, part)
+        assert note_texts(got) == note_texts(want)
+    return red
+
+
+def parts(docx: bytes) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return {name: etree.fromstring(archive.read(name)) for name in archive.namelist()
+                if name.endswith(".xml") or name.endswith(".rels")}
+
+
+def revisions(root: etree._Element, author: str | None = None) -> list[etree._Element]:
+    found = [e for e in root.iter(W + "ins", W + "del", W + "moveFrom", W + "moveTo",
+                                  W + "rPrChange", W + "pPrChange")]
+    return [e for e in found if author is None or e.get(W + "author") == author]
+
+
+# -- (a) round trip over random edit scripts ------------------------------------------------------
+
+edits = st.builds(Edit, kind=st.sampled_from(EDIT_KINDS), target=st.integers(0, 300),
+                  word=st.integers(0, 40), tracked=st.booleans(), other=st.integers(0, 300),
+                  text=st.sampled_from(["amended", "promptly", "sixty", "not"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=st.lists(edits, min_size=1, max_size=5))
+def test_accept_gives_the_negotiated_and_reject_the_standard(script: list[Edit]) -> None:
+    assert_round_trip(standard(), apply_edits(standard(), script))
+
+
+@pytest.mark.parametrize("kind", EDIT_KINDS)
+@pytest.mark.parametrize("tracked", [False, True], ids=["silent", "tracked"])
+def test_every_edit_kind_round_trips(kind: str, tracked: bool) -> None:
+    script = [Edit(kind, target=5, word=2, tracked=tracked, other=40)]
+    assert_round_trip(standard(), apply_edits(standard(), script))
+
+
+# -- (b) targeted ---------------------------------------------------------------------
+
+def _relationship(std: bytes, suffix: str) -> str:
+    rels = Package(std).xml("word/_rels/document.xml.rels")
+    return next(r.get("Id") for r in rels if r.get("Type").endswith("/" + suffix))
+
+
+def _object_paragraph(std: bytes) -> etree._Element:
+    """One paragraph holding a bookmark, a bold run, a footnote reference, a hyperlink, a REF
+    field to the bookmark and an image, around plain text that will be edited."""
+    element = paragraph("The Recipient shall keep the data secure at all times. ")
+    start = etree.SubElement(element, W + "bookmarkStart")
+    start.set(W + "id", "777")
+    start.set(W + "name", "keep_secure")
+    element.append(run("Strictly", etree.fromstring(f'<w:rPr xmlns:w="{W[1:-1]}"><w:b/></w:rPr>')))
+    etree.SubElement(element, W + "bookmarkEnd").set(W + "id", "777")
+    element.append(footnote_reference("1"))
+    element.append(hyperlink(_relationship(std, "hyperlink"), "the guide"))
+    for kind, instruction in (("begin", None), (None, " REF keep_secure \\h "),
+                              ("separate", None), (None, None), ("end", None)):
+        field_run = etree.SubElement(element, W + "r")
+        if kind:
+            etree.SubElement(field_run, W + "fldChar").set(W + "fldCharType", kind)
+        elif instruction:
+            etree.SubElement(field_run, W + "instrText").text = instruction
+        else:
+            etree.SubElement(field_run, W + "t").text = "Strictly"
+    element.append(drawing_run(_relationship(std, "image"), 99))
+    element.append(run(" and report every incident."))
+    return element
+
+
+def _with_paragraph(std: bytes, element: etree._Element, after: int = 10) -> bytes:
+    package = Package(std)
+    body_paragraphs(package)[after].addnext(copy.deepcopy(element))
+    return package.to_bytes()
+
+
+def _edit_text(docx: bytes, old: str, new: str) -> bytes:
+    package = Package(docx)
+    for text in package.body().iter(W + "t"):
+        if text.text and old in text.text:
+            text.text = text.text.replace(old, new, 1)
+            break
+    else:
+        raise AssertionError(f"{old!r} not found")
+    return package.to_bytes()
+
+
+def test_objects_in_a_rewritten_paragraph_survive_in_both_views() -> None:
+    std = _with_paragraph(standard(), _object_paragraph(standard()))
+    negotiated = _edit_text(_edit_text(std, "data secure", "data safe"), "report every",
+                            "promptly report each")
+    red = assert_round_trip(std, negotiated)
+    body = parts(red)[DOCUMENT]
+    rewritten = next(p for p in body.iter(W + "p") if any(
+        (t.text or "").startswith("The Recipient shall keep") for t in p.iter(W + "t")))
+    assert [t.text for t in rewritten.iter(W + "delText")] == ["secure", "every"]
+    inserted = ["".join(t.text for t in i.iter(W + "t")) for i in rewritten.iter(W + "ins")]
+    assert inserted == ["safe", "promptly ", "each"]
+    for accept in (True, False):
+        view = resolve(red, accept=accept)[DOCUMENT]
+        paragraph_view = next(p for p in view.iter(W + "p") if "keep the data" in "".join(
+            t.text or "" for t in p.iter(W + "t")))
+        counts = object_counts(paragraph_view)
+        assert counts == {"footnote references": 1, "hyperlinks": 1, "fields": 1,
+                          "images": 1, "comments": 0}
+        assert [b.get(W + "name") for b in paragraph_view.iter(W + "bookmarkStart")] == [
+            "keep_secure"]
+        bold = [r for r in paragraph_view.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None]
+        assert ["".join(t.text for t in r.iter(W + "t")) for r in bold] == ["Strictly"]
+        assert [i.text for i in paragraph_view.iter(W + "instrText")] == [" REF keep_secure \\h "]
+
+
+def test_a_paragraph_deleted_with_its_objects_keeps_them_in_the_rejected_view() -> None:
+    std = _with_paragraph(standard(), _object_paragraph(standard()))
+    package = Package(std)
+    victim = next(p for p in package.body().iter(W + "p") if "keep the data" in "".join(
+        t.text or "" for t in p.iter(W + "t")))
+    victim.getparent().remove(victim)
+    red = assert_round_trip(std, package.to_bytes())
+    rejected = resolve(red, accept=False)[DOCUMENT]
+    assert "keep_secure" in [b.get(W + "name") for b in rejected.iter(W + "bookmarkStart")]
+    media = [n for n in zipfile.ZipFile(io.BytesIO(red)).namelist() if n.startswith("word/media")]
+    assert media == ["word/media/image1.png"]
+
+
+def test_an_inserted_paragraph_is_an_insertion_never_a_move() -> None:
+    package = Package(standard())
+    paragraphs = body_paragraphs(package)
+    paragraphs[30].addnext(copy.deepcopy(paragraphs[21]))  # a duplicate of existing text
+    paragraphs[40].addnext(paragraph("A wholly new obligation of the Recipient applies."))
+    red = assert_round_trip(standard(), package.to_bytes())
+    body = parts(red)[DOCUMENT]
+    assert not list(body.iter(W + "moveTo", W + "moveFrom", W + "moveToRangeStart"))
+    marks = [p for p in body.iter(W + "p") if p.find(f"{W}pPr/{W}rPr/{W}ins") is not None]
+    assert len(marks) == 2
+
+
+def test_a_silent_move_is_written_as_a_move_and_an_edit_inside_it_is_marked() -> None:
+    package = Package(standard())
+    paragraphs = body_paragraphs(package)
+    moved = paragraphs[25]
+    moved_text = "".join(t.text or "" for t in moved.iter(W + "t"))
+    paragraphs[60].addnext(moved)
+    first = next(t for t in moved.iter(W + "t") if t.text and len(t.text.split()) > 4)
+    words = first.text.split(" ")
+    words[2] = "PROMPTLY"
+    first.text = " ".join(words)
+    red = assert_round_trip(standard(), package.to_bytes())
+    body = parts(red)[DOCUMENT]
+    starts = {kind: list(body.iter(W + kind + "RangeStart")) for kind in ("moveFrom", "moveTo")}
+    assert len(starts["moveFrom"]) == len(starts["moveTo"]) == 1
+    assert starts["moveFrom"][0].get(W + "name") == starts["moveTo"][0].get(W + "name")
+    for kind, (start,) in starts.items():
+        ends = [e.get(W + "id") for e in body.iter(W + kind + "RangeEnd")]
+        assert ends == [start.get(W + "id")] and start.get(W + "author") == OURS
+    source = starts["moveFrom"][0].getparent()
+    assert "".join(t.text or "" for t in source.iter(W + "t")) == moved_text
+    destination = starts["moveTo"][0].getparent()
+    assert ["".join(t.text for t in i.iter(W + "t")) for i in destination.iter(W + "ins")] == [
+        "PROMPTLY"]
+    assert len(list(destination.iter(W + "delText"))) == 1
+
+
+def test_partner_tracked_changes_keep_their_author_and_date() -> None:
+    script = [Edit("replace_word", 3, 2, True), Edit("insert_paragraph", 10, tracked=True),
+              Edit("delete_paragraph", 30, tracked=True), Edit("bold_word", 8, 1, True),
+              Edit("move_paragraph", 12, tracked=True, other=50),
+              Edit("delete_row", 1, tracked=True), Edit("replace_word", 20, 3, False)]
+    negotiated = apply_edits(standard(), script)
+    theirs = {(e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
+              for e in revisions(parts(negotiated)[DOCUMENT])}
+    red = assert_round_trip(standard(), negotiated)
+    body = parts(red)[DOCUMENT]
+    kept = {(e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
+            for e in revisions(body, PARTNER)}
+    assert theirs <= kept and {a for _, _, a, _ in theirs} == {PARTNER}
+    assert {e.get(W + "date") for e in revisions(body, PARTNER)} == {PARTNER_DATE}
+    assert revisions(body, OURS), "the silent word edit is ours"
+
+
+def test_a_silent_bold_is_a_formatting_revision_with_the_old_properties() -> None:
+    red = assert_round_trip(standard(), apply_edits(standard(), [Edit("bold_word", 4, 1)]))
+    changes = revisions(parts(red)[DOCUMENT], OURS)
+    assert [c.tag for c in changes] == [W + "rPrChange"]
+    change = changes[0]
+    assert change.getparent()[-1] is change, "w:rPrChange is the last child of w:rPr"
+    assert change.getparent().find(W + "b") is not None
+    assert change.find(f"{W}rPr/{W}b") is None
+
+
+def test_a_silent_style_change_is_a_paragraph_property_revision() -> None:
+    package = Package(standard())
+    target = body_paragraphs(package)[40]
+    style = target.find(f"{W}pPr/{W}pStyle")
+    old = style.get(W + "val")
+    style.set(W + "val", "DsaNote")
+    red = assert_round_trip(standard(), package.to_bytes())
+    (change,) = revisions(parts(red)[DOCUMENT], OURS)
+    assert change.tag == W + "pPrChange" and change.getparent()[-1] is change
+    assert change.find(f"{W}pPr/{W}pStyle").get(W + "val") == old
+
+
+def test_ids_are_unique_across_revisions_bookmarks_and_comments() -> None:
+    script = [Edit(kind, 7 * n, n, n % 2 == 0, 13 * n) for n, kind in enumerate(EDIT_KINDS)]
+    red = assert_round_trip(standard(), apply_edits(standard(), script))
+    ids: list[str] = []
+    for name, root in parts(red).items():
+        ids += [e.get(W + "id") for e in root.iter(*ID_ELEMENTS)
+                if not name.endswith("comments.xml")]
+        ids += [e.get(W + "id") for e in root.iter(W + "comment")]
+    commented = {e.get(W + "id") for root in parts(red).values()
+                 for e in root.iter(W + "commentRangeStart")}
+    ids = [i for i in ids if i not in commented] + sorted(commented)
+    assert len(ids) == len(set(ids))
+
+
+def test_two_runs_give_identical_bytes() -> None:
+    negotiated = apply_edits(standard(), [Edit("delete_footnote_ref", 1), Edit("add_image", 9),
+                                          Edit("move_paragraph", 4, other=70)])
+    assert redline(standard(), negotiated) == redline(standard(), negotiated)
+
+
+def test_trackrevisions_is_switched_on_in_schema_order() -> None:
+    red = redline(standard(), apply_edits(standard(), [Edit("replace_word", 2, 2)]))
+    settings_root = parts(red)["word/settings.xml"]
+    tags = [etree.QName(c).localname for c in settings_root]
+    assert "trackRevisions" in tags
+    assert tags.index("trackRevisions") < tags.index("defaultTabStop") if (
+        "defaultTabStop" in tags) else True
+
+
+def test_a_deleted_image_brings_its_media_part_relationship_and_content_type() -> None:
+    package = Package(standard())
+    drawing = next(package.body().iter(W + "drawing"))
+    drawing.getparent().getparent().remove(drawing.getparent())
+    rels = package.xml("word/_rels/document.xml.rels")
+    for rel in list(rels):
+        if rel.get("Type").endswith("/image"):
+            rels.remove(rel)
+    del package.parts["word/media/image1.png"]
+    red = assert_round_trip(standard(), package.to_bytes())
+    everything = parts(red)
+    blip = next(e for e in everything[DOCUMENT].iter() if e.get(R + "embed"))
+    rel = next(r for r in everything["word/_rels/document.xml.rels"]
+               if r.get("Id") == blip.get(R + "embed"))
+    media = "word/" + rel.get("Target")
+    assert media in zipfile.ZipFile(io.BytesIO(red)).namelist()
+    types = everything["[Content_Types].xml"]
+    assert any(d.get("Extension") == "png" for d in types)
+
+
+def test_nested_table_cell_edits_round_trip() -> None:
+    negotiated = _edit_text(standard(), "Nested cell two text", "Nested cell two amended text")
+    red = assert_round_trip(standard(), negotiated)
+    inner = [t for t in parts(red)[DOCUMENT].iter(W + "tbl") if t.getparent().tag == W + "tc"]
+    assert [i.text for i in inner[0].iter(W + "delText")] == [] and any(
+        "amended" in (t.text or "") for i in inner[0].iter(W + "ins") for t in i.iter(W + "t"))
+
+
+def test_a_whole_table_deleted_is_every_row_deleted() -> None:
+    package = Package(standard())
+    table = next(t for t in package.body().iter(W + "tbl") if "Data field" in "".join(
+        x.text or "" for x in t.iter(W + "t")))
+    table.getparent().remove(table)
+    red = assert_round_trip(standard(), package.to_bytes())
+    restored = next(t for t in parts(red)[DOCUMENT].iter(W + "tbl") if "Data field" in "".join(
+        x.text or "" for x in t.iter(W + "delText")))
+    assert all(r.find(f"{W}trPr/{W}del") is not None for r in restored.iter(W + "tr"))
+
+
+def test_the_partners_comment_is_carried_over() -> None:
+    red = assert_round_trip(standard(), apply_edits(standard(), [Edit("replace_word", 6, 1)]))
+    everything = parts(red)
+    assert [c.get(W + "id") for c in everything["word/comments.xml"]] == ["900"]
+    assert [r.get(W + "id") for r in everything[DOCUMENT].iter(W + "commentReference")] == ["900"]
+
+
+PAIRS = {
+    "WC027-after-1": ("WC/WC027-Twenty-Paras-Before.docx", "WC/WC027-Twenty-Paras-After-1.docx"),
+    "WC027-after-2": ("WC/WC027-Twenty-Paras-Before.docx", "WC/WC027-Twenty-Paras-After-2.docx"),
+    "WC006-delete-row": ("WC/WC006-Table.docx", "WC/WC006-Table-Delete-Row.docx"),
+    "WC006-insert-row": ("WC/WC006-Table-Delete-Row.docx", "WC/WC006-Table.docx"),
+    "CZ002-merges": ("CZ/CZ002-Multi-Paragraphs.docx", "CZ/CZ002-Multi-Paragraphs-Mod.docx"),
+    "CZ003-insertions": ("CZ/CZ003-Multi-Paragraphs.docx", "CZ/CZ003-Multi-Paragraphs-Mod.docx"),
+    "RP015-moved": ("RP/RP015-MoveFrom-MoveTo-Rejected.docx", "RP/RP015-MoveFrom-MoveTo.docx"),
+}
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_fixture_pairs_round_trip(pair: str) -> None:
+    paths = [OXPT / name for name in PAIRS[pair]]
+    if not all(p.exists() for p in paths):
+        pytest.skip("conformance fixtures not available (see shared/fixtures/README.md)")
+    std, negotiated = (p.read_bytes() for p in paths)
+    red = assert_round_trip(std, negotiated)
+    if pair == "WC006-delete-row":
+        rows = list(parts(red)[DOCUMENT].iter(W + "tr"))
+        assert [r.find(f"{W}trPr/{W}del") is not None for r in rows] == [False, True, False]
+
+
+# -- (c) a real client ---------------------------------------------------------------------
+
+def _normalised(paragraphs: list[str]) -> list[str]:
+    return [" ".join(p.split()) for p in paragraphs if p.strip()]
+
+
+LIBREOFFICE_SCRIPTS = {
+    "silent": [Edit("replace_word", 3, 2), Edit("delete_paragraph", 22),
+               Edit("insert_paragraph", 40), Edit("move_paragraph", 10, other=60),
+               Edit("bold_word", 30, 1), Edit("delete_row", 1), Edit("add_image", 12),
+               Edit("add_hyperlink", 14), Edit("delete_footnote_ref", 0)],
+    "mixed": [Edit("replace_word", 3, 2, True), Edit("delete_paragraph", 22, tracked=True),
+              Edit("insert_paragraph", 40), Edit("move_paragraph", 10, tracked=True, other=60),
+              Edit("cell_text", 2, 1), Edit("new_footnote", 5, tracked=True),
+              Edit("delete_word", 50, 3)],
+}
+
+
+@needs_soffice()
+@pytest.mark.parametrize("script", LIBREOFFICE_SCRIPTS)
+def test_libreoffice_accepts_to_the_negotiated_and_rejects_to_the_standard(
+        script: str, tmp_path: Path) -> None:
+    from tests.lo import client
+
+    std_path, negotiated_path, red_path = (tmp_path / n for n in (
+        "standard.docx", "negotiated.docx", "redline.docx"))
+    std_path.write_bytes(standard())
+    negotiated_path.write_bytes(apply_edits(standard(), LIBREOFFICE_SCRIPTS[script]))
+    red_path.write_bytes(redline(standard(), negotiated_path.read_bytes()))
+    assert _normalised(client.accept_all(red_path)) == _normalised(
+        client.accept_all(negotiated_path))
+    assert _normalised(client.reject_all(red_path)) == _normalised(client.paragraphs(std_path))
