@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -286,7 +286,9 @@ def expand(atoms: list[Atom]) -> list[Atom]:
     out: list[Atom] = []
     for atom in atoms:
         if atom.kind == CHAR and len(atom.text) > 1:
-            out.extend(replace(atom, text=char) for char in atom.text)
+            out.extend(Atom(CHAR, None, char, atom.node, (), atom.run, atom.frames,
+                            atom.paragraph, atom.in_reject, atom.in_accept)
+                       for char in atom.text)
         else:
             out.append(atom)
     return out

@@ -56,8 +56,8 @@ class Notes:
         ids = [int(n.get(W_ID, "0")) for n in root if n.get(W_ID, "").lstrip("-").isdigit()]
         new_id = str(max(ids, default=0) + 1)
         clone = copy.deepcopy(note)
+        self.adopt(target_part, clone)  # renumbers every w:id inside, the note's own too
         clone.set(W_ID, new_id)
-        self.adopt(target_part, clone)
         root.append(clone)
         self._copied[key] = new_id
         return new_id

@@ -246,7 +246,7 @@ class OutputPackage(Package):
         out = io.BytesIO()
         written = set()
         with zipfile.ZipFile(io.BytesIO(self.data)) as source, zipfile.ZipFile(
-                out, "w", zipfile.ZIP_DEFLATED) as target:
+                out, "w", zipfile.ZIP_STORED) as target:  # deterministic_zip compresses
             for item in source.infolist():
                 target.writestr(item.filename, self._part_bytes(item.filename))
                 written.add(item.filename)

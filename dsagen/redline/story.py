@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..compare.diff import ParagraphPair, align_paragraphs
-from .atoms import ELEMENT, MARKER, Atom, atomise, compared, expand, paragraph_format, signature
+from .atoms import (
+    CHAR,
+    ELEMENT,
+    MARKER,
+    Atom,
+    atomise,
+    compared,
+    expand,
+    paragraph_format,
+    signature,
+)
 from .atoms import text_key as atoms_text
 from .emit import (
     DELETE,
@@ -234,7 +244,7 @@ class StoryWriter:
                 last = atom.paragraph
         per_paragraph[last].extend(pending)
         for paragraph in group:
-            build(self.story, paragraph, per_paragraph[paragraph])
+            build(self.story, paragraph, _merged(per_paragraph[paragraph]))
 
     def paragraph_properties(self, standard: etree._Element,
                              paragraph: etree._Element) -> None:
@@ -355,6 +365,36 @@ class StoryWriter:
         change = trpr.find(TRPR_CHANGE)
         if change is not None:
             change.addprevious(mark)
+
+
+def _merged(items: list[Item]) -> list[Item]:
+    """Neighbouring characters of one w:t that the diff treats alike, written as one piece
+    (the rebuild then handles a few pieces per run instead of every character)."""
+    out: list[Item] = []
+    texts: list[list[str]] = []
+    for item in items:
+        atom = item.atom
+        if out and atom.kind == CHAR:
+            previous = out[-1]
+            last = previous.atom
+            if (last.kind == CHAR and previous.op == item.op and last.node is atom.node
+                    and last.frames == atom.frames and _same_run(previous, item)):
+                texts[-1].append(atom.text)
+                continue
+        out.append(item)
+        texts.append([atom.text])
+    for item, text in zip(out, texts, strict=True):
+        if len(text) > 1:
+            atom = item.atom
+            item.atom = Atom(CHAR, None, "".join(text), atom.node, (), atom.run, atom.frames,
+                             atom.paragraph, atom.in_reject, atom.in_accept)
+    return out
+
+
+def _same_run(first: Item, second: Item) -> bool:
+    if first.standard is None or second.standard is None:
+        return first.standard is second.standard
+    return first.standard.run is second.standard.run
 
 
 def _root(story: StoryContext, negotiated: bool) -> etree._Element:
