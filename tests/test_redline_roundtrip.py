@@ -422,3 +422,22 @@ def test_libreoffice_accepts_to_the_negotiated_and_rejects_to_the_standard(
     assert _normalised(client.accept_all(red_path)) == _normalised(
         client.accept_all(negotiated_path))
     assert _normalised(client.reject_all(red_path)) == _normalised(client.paragraphs(std_path))
+
+
+def test_a_silent_edit_inside_the_partners_own_move_is_marked_inside_the_move() -> None:
+    moved = apply_edits(standard(), [Edit("move_paragraph", 12, tracked=True, other=50)])
+    package = Package(moved)
+    text = next(t for m in package.body().iter(W + "moveTo") for t in m.iter(W + "t")
+                if len((t.text or "").split()) > 3)
+    words = text.text.split(" ")
+    words[1] = "SILENTLY"
+    text.text = " ".join(words)
+    red = assert_round_trip(standard(), package.to_bytes())
+    body = parts(red)[DOCUMENT]
+    ours = revisions(body, OURS)
+    assert sorted(etree.QName(e).localname for e in ours) == ["del", "ins"]
+    assert all(e.getparent().tag == W + "moveTo" for e in ours), "nested in the partner's move"
+    assert ["".join(t.text for t in e.iter(W + "t")) for e in ours if e.tag == W + "ins"] == [
+        "SILENTLY"]
+    partner_moves = [e for e in revisions(body, PARTNER) if e.tag == W + "moveTo"]
+    assert partner_moves and all(e.get(W + "date") == PARTNER_DATE for e in partner_moves)

@@ -18,6 +18,7 @@ from .emit import Stamp, StoryContext
 from .notes import KINDS, Notes
 from .ooxml import BOOKMARK_START, W_NAME, W
 from .package import DOCUMENT, OutputPackage, Package
+from .partner_moves import mark_edited_moves
 from .story import StoryWriter
 
 _STORY_KINDS = ("header", "footer")
@@ -33,6 +34,7 @@ class _Redline:
         self.notes = Notes(self.out)
         self.notes.adopt = self._adopt_note
         self._contexts: dict[tuple[str, str], StoryContext] = {}
+        self._moves_marked: set[str] = set()
 
     def context(self, standard_part: str, negotiated_part: str) -> StoryContext:
         key = (standard_part, negotiated_part)
@@ -48,7 +50,11 @@ class _Redline:
         return found
 
     def writer(self, standard_part: str, negotiated_part: str) -> StoryWriter:
-        return StoryWriter(self.context(standard_part, negotiated_part), self.notes.pairs)
+        context = self.context(standard_part, negotiated_part)
+        if negotiated_part not in self._moves_marked:
+            self._moves_marked.add(negotiated_part)
+            mark_edited_moves(context, self.out.xml(negotiated_part))
+        return StoryWriter(context, self.notes.pairs)
 
     def _adopt_note(self, part: str, clone: etree._Element) -> None:
         reference = "footnoteReference" if part.endswith("footnotes.xml") else "endnoteReference"

@@ -48,13 +48,14 @@ from .ooxml import (
 )
 from .package import OutputPackage
 
-KEEP, EQUAL, INS, DELETE, MOVE_FROM, MOVE_DEST, MOVE_DEST_DEL = (
-    "keep", "equal", "ins", "del", "moveFrom", "moveTo", "moveToDel")
+KEEP, EQUAL, INS, DELETE, MOVE_FROM, MOVE_DEST, MOVE_DEST_DEL, DELETE_OWN = (
+    "keep", "equal", "ins", "del", "moveFrom", "moveTo", "moveToDel", "delOwn")
 #: Our revision wrappers per operation, outermost first. Text deleted inside a moved
 #: destination is nested in the move so that rejecting the move removes it too (§4.2).
 WRAPPERS: dict[str, tuple[str, ...]] = {
     KEEP: (), EQUAL: (), INS: ("ins",), DELETE: ("del",), MOVE_FROM: ("moveFrom",),
     MOVE_DEST: ("moveTo",), MOVE_DEST_DEL: ("moveTo", "del"),
+    DELETE_OWN: ("del",),  # the negotiated's own text, deleted where it is re-emitted
 }
 STANDARD_OPS = frozenset({DELETE, MOVE_FROM, MOVE_DEST_DEL})
 _COMMENT_MARKERS = frozenset({W + "commentRangeStart", W + "commentRangeEnd",
