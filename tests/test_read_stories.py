@@ -369,12 +369,12 @@ def test_vml_text_boxes_and_text_boxes_in_headers_are_stories_too() -> None:
 # -- 3. objects as tokens --------------------------------------------------------------------
 
 
-def picture(**doc_pr: str) -> str:
+def picture(embed: str = "rId9", **doc_pr: str) -> str:
     attributes = " ".join(f'{name}="{value}"' for name, value in doc_pr.items())
     return (
         f'<w:r><w:drawing><wp:inline><wp:docPr id="3" {attributes}/><a:graphic>'
         '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-        '<pic:pic><pic:blipFill><a:blip r:embed="rId9"/></pic:blipFill></pic:pic>'
+        f'<pic:pic><pic:blipFill><a:blip r:embed="{embed}"/></pic:blipFill></pic:pic>'
         "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
     )
 
@@ -384,13 +384,27 @@ def picture(**doc_pr: str) -> str:
     [
         ({"name": "Picture 1", "descr": "University\n  logo"}, "[image: University logo]"),
         ({"name": "Picture 1", "title": "Crest"}, "[image: Crest]"),
-        ({"name": "Picture 1"}, "[image: Picture 1]"),
+        ({"name": "Picture 1"}, "[image]"),  # a generated name says nothing; it is renumbered
         ({}, "[image]"),
     ],
 )
 def test_an_image_reads_as_a_token_with_its_alt_text(doc_pr: dict[str, str], token: str) -> None:
     document = read(para(run("Logo: ") + picture(**doc_pr)))
     assert texts(document.accepted) == texts(document.rejected) == [f"Logo: {token}"]
+
+
+def test_an_image_token_carries_a_fingerprint_of_its_picture() -> None:
+    """An image swapped for another under the same generated name is a change of text."""
+
+    def token(png: str) -> str:
+        document = read(para(picture("r_image1", name="Picture 1")),
+                        parts={"media/image1.png": png})
+        (text,) = texts(document.accepted)
+        return text
+
+    first, same, other = token("PNG-bytes-1"), token("PNG-bytes-1"), token("PNG-bytes-2")
+    assert re.fullmatch(r"\[image [0-9a-f]{6}\]", first)
+    assert first == same != other
 
 
 def test_objects_stand_in_the_view_where_they_are() -> None:
@@ -404,8 +418,8 @@ def test_objects_stand_in_the_view_where_they_are() -> None:
     vml_image += "</w:r>"
     body = para(
         run("A")
-        + inserted(picture(name="New"), 1)
-        + deleted(picture(name="Old"), 2)
+        + inserted(picture(descr="New"), 1)
+        + deleted(picture(descr="Old"), 2)
         + chart
         + ole
         + vml_image

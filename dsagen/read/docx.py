@@ -8,6 +8,7 @@ story parts through the document's relationships and reads the package-level pro
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 
@@ -64,6 +65,7 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
 
     revisions: list[Revision | None] = []
     found = Found()
+    found.fingerprint = _Fingerprints(package).of
     body = _body(package, roots[MAIN_PART])
     accepted, rejected = StoryWalker(MAIN_PART, revisions, found, body=True).walk(body)
     views = {
@@ -113,6 +115,31 @@ def _body(package: DocxPackage, root: etree._Element) -> etree._Element:
 
 
 # -- package-level parts ----------------------------------------------------------------------
+
+
+class _Fingerprints:
+    """Short digests of what a drawing points to (picture, chart, diagram data), per part."""
+
+    def __init__(self, package: DocxPackage) -> None:
+        self.package = package
+        self.targets: dict[str, dict[str, str]] = {}
+
+    def of(self, part: str, relationship_ids: list[str]) -> str:
+        targets = self.targets.get(part)
+        if targets is None:
+            folder, name = posixpath.split(part)
+            rels = posixpath.join(folder, "_rels", name + ".rels")
+            targets = {rel_id: target for _, target, rel_id
+                       in _relationships(self.package, rels, folder)}
+            self.targets[part] = targets
+        digest = hashlib.sha256()
+        found = False
+        for rel_id in relationship_ids:
+            target = targets.get(rel_id)
+            if target is not None:
+                digest.update(self.package.read(target))
+                found = True
+        return digest.hexdigest()[:6] if found else ""
 
 
 def _relationships(package: DocxPackage, rels_part: str,

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import dataclass, field
+
 from lxml import etree
 
 from dsagen.read.model import EMPHASIS_FLAGS
 from dsagen.read.tags import (
+    DGM_REL_IDS,
     MC_CHOICE,
     MC_FALLBACK,
     OFFICE,
     PIC,
+    R_DM,
+    R_EMBED,
+    R_ID,
+    R_LINK,
     TXBX_CONTENT,
     W_CHAR,
     W_VAL,
@@ -67,42 +74,60 @@ def count_paragraphs(element: etree._Element) -> int:
     return sum(1 for _ in element.iter(P))
 
 
-def inspect_object(element: etree._Element) -> tuple[bool, bool, str, list, int]:
-    """(has a picture, has a chart, alt text, [(txbxContent, w:p offset)], w:p count).
+@dataclass
+class ObjectFacts:
+    """What one look at a drawing, VML picture or embedded object finds."""
+
+    image: bool = False
+    chart: bool = False
+    name: str = ""  # alt text (descr or title), never the generated "Picture 1"
+    boxes: list[tuple[etree._Element, int]] = field(default_factory=list)
+    count: int = 0  # w:p elements inside, to keep paragraph numbering aligned
+    targets: list[str] = field(default_factory=list)  # relationship ids of the content
+
+
+def inspect_object(element: etree._Element) -> ObjectFacts:
+    """Pictures, charts, alt text, [(txbxContent, w:p offset)], w:p count and content targets.
 
     One look at a drawing's or VML picture's own subtree; Fallback copies and later Choices
     are only counted, and a text box's content is left to a nested walker.
     """
-    image = chart = False
+    facts = ObjectFacts()
     name = ""
-    boxes: list[tuple[etree._Element, int]] = []
-    count = 0
     walker = etree.iterwalk(element, events=("start",))
     for _, node in walker:
         tag = node.tag
         if tag == P:
-            count += 1
+            facts.count += 1
         elif tag == TXBX_CONTENT:
-            boxes.append((node, count))
-            count += count_paragraphs(node)
+            facts.boxes.append((node, facts.count))
+            facts.count += count_paragraphs(node)
             walker.skip_subtree()
         elif tag == MC_FALLBACK or (
             tag == MC_CHOICE and node.getparent().find(MC_CHOICE) is not node
         ):
-            count += count_paragraphs(node)
+            facts.count += count_paragraphs(node)
             walker.skip_subtree()
         elif tag == WP + "docPr":
-            name = name or node.get("descr") or node.get("title") or node.get("name") or ""
+            name = name or node.get("descr") or node.get("title") or ""
         elif tag == C + "chart":
-            chart = True
-        elif tag == PIC + "pic" or tag == A + "blip":
-            image = True
+            facts.chart = True
+            facts.targets += [node.get(R_ID) or ""]
+        elif tag == PIC + "pic":
+            facts.image = True
+        elif tag == A + "blip":
+            facts.image = True
+            facts.targets += [node.get(R_EMBED) or node.get(R_LINK) or ""]
         elif tag == V + "imagedata":
-            image = True
+            facts.image = True
+            facts.targets += [node.get(R_ID) or ""]
             name = name or node.get(OFFICE + "title") or ""
         elif tag == V + "shape":
             name = name or node.get("alt") or ""
-    return image, chart, one_line(name), boxes, count
+        elif tag == DGM_REL_IDS:  # SmartArt: its data part says what it shows
+            facts.targets += [node.get(R_DM) or ""]
+    facts.name = one_line(name)
+    return facts
 
 
 def one_line(text: str) -> str:

@@ -40,3 +40,6 @@ HEADER_REFERENCE, FOOTER_REFERENCE = W + "headerReference", W + "footerReference
 COMMENT = W + "comment"
 W_TYPE = W + "type"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+R_EMBED, R_LINK, R_DM = _REL_NS + "embed", _REL_NS + "link", _REL_NS + "dm"
+DGM_REL_IDS = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds"

@@ -24,6 +24,7 @@ breaks too) reads as "\\n"; custom-XML insert/delete ranges are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -32,6 +33,7 @@ from dsagen.read.inline import (
     OFF,
     count_paragraphs,
     emphasis,
+    ObjectFacts,
     inspect_object,
     signature,
     symbol,
@@ -177,6 +179,8 @@ class Found:
         self.comment_refs: dict[str, tuple[int, bool, bool]] = {}
         self.comment_texts: dict[str, list[str]] = {}
         self.sections: list[etree._Element] = []
+        # (part, relationship ids) -> short digest of what they point to; set by read_docx.
+        self.fingerprint: Callable[[str, list[str]], str] = lambda part, targets: ""
 
 
 def present_in(accepted: bool, rejected: bool) -> str:
@@ -403,25 +407,32 @@ class StoryWalker:
         )
 
     def _drawing(self, element: etree._Element) -> bool:
-        _, chart, name, boxes, count = inspect_object(element)
-        if chart:
-            token = "[chart]"
-        elif boxes:
+        facts = inspect_object(element)
+        if facts.chart:
+            token = self._token("chart", facts)
+        elif facts.boxes:
             token = "[text box]"
         else:
-            token = f"[image: {name}]" if name else "[image]"
+            token = self._token("image", facts)
         self._emit(token, False)
-        self._text_boxes(boxes, count)
+        self._text_boxes(facts.boxes, facts.count)
         return True
 
     def _pict(self, element: etree._Element) -> bool:
-        image, _, name, boxes, count = inspect_object(element)
-        if boxes:
+        facts = inspect_object(element)
+        if facts.boxes:
             self._emit("[text box]", False)
-        elif image:
-            self._emit(f"[image: {name}]" if name else "[image]", False)
-        self._text_boxes(boxes, count)
+        elif facts.image:
+            self._emit(self._token("image", facts), False)
+        self._text_boxes(facts.boxes, facts.count)
         return True
+
+    def _token(self, kind: str, facts: ObjectFacts) -> str:
+        """`[image 3fa2c1: alt text]`: the short fingerprint of the picture's bytes makes an
+        image replaced by another (same size, same generated name) a change like any word."""
+        print_ = self.found.fingerprint(self.part, facts.targets) if facts.targets else ""
+        label = f"{kind} {print_}" if print_ else kind
+        return f"[{label}: {facts.name}]" if facts.name else f"[{label}]"
 
     def _object(self, element: etree._Element) -> bool:
         self._emit("[object]", False)
