@@ -8,7 +8,6 @@ the text boxes inside either, left to a nested walker.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 from lxml import etree

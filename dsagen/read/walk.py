@@ -31,9 +31,9 @@ from lxml import etree
 from dsagen.read.inline import (
     EMPHASIS,
     OFF,
+    ObjectFacts,
     count_paragraphs,
     emphasis,
-    ObjectFacts,
     inspect_object,
     signature,
     symbol,
