@@ -42,8 +42,8 @@ class _Redline:
         if found is None:
             found = self._contexts[key] = StoryContext(
                 self.out, standard_part, negotiated_part,
-                Side(standard_part, self.standard.reference_digest, standard=True),
-                Side(negotiated_part, self.out.reference_digest, standard=False),
+                Side(standard_part, self.standard.reference_digest, True, self.standard.styles),
+                Side(negotiated_part, self.out.reference_digest, False, self.out.styles),
                 self.stamp, self.notes.copy)
             for start in self.out.xml(negotiated_part).iter(BOOKMARK_START):
                 found.bookmark_names.add(start.get(W_NAME, ""))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .formats import Styles, paragraph_signature, run_signature
 from .ooxml import (
     BLOCK_OBJECTS,
     DEL_INSTR,
@@ -30,10 +31,8 @@ from .ooxml import (
     INSTR,
     PPR,
     PPR_CHANGE,
-    PPR_COMPARED,
     RPR,
     RPR_CHANGE,
-    RPR_IGNORED,
     RUN,
     SDT,
     SDT_CONTENT,
@@ -65,6 +64,11 @@ _DROPPED_ATTRIBUTES = frozenset({W_ID, "id", "{http://schemas.microsoft.com/offi
                                  "{http://schemas.microsoft.com/office/word/2010/wordml}paraId",
                                  "{http://schemas.microsoft.com/office/word/2010/wordml}textId"})
 OBJECT_CHAR = "\ufffc"
+#: Fields whose displayed result the client recomputes (§17.16.5): compared by instruction.
+COMPUTED_FIELDS = frozenset({"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "NUMWORDS",
+                             "NUMCHARS", "DATE", "TIME", "PRINTDATE", "SAVEDATE", "CREATEDATE",
+                             "EDITTIME", "REF", "PAGEREF", "NOTEREF", "SEQ", "STYLEREF",
+                             "FILENAME", "LISTNUM", "AUTONUM", "AUTONUMLGL", "AUTONUMOUT"})
 
 
 @dataclass(eq=False, slots=True)
@@ -86,10 +90,12 @@ class Atom:
 class Side:
     """How to read one package's story part: relationship digests, formatting signatures."""
 
-    def __init__(self, part: str, reference: Callable[[str, str], str], standard: bool) -> None:
+    def __init__(self, part: str, reference: Callable[[str, str], str], standard: bool,
+                 styles: Styles) -> None:
         self.part = part
         self._reference = reference
         self.standard = standard
+        self.styles = styles
         self._formats: dict[etree._Element, tuple[str, ...]] = {}
 
     def reference(self, rid: str) -> str:
@@ -107,7 +113,7 @@ class Side:
                 change = rpr.find(RPR_CHANGE)
                 if change is not None:
                     rpr = change.find(RPR)
-            cached = self._formats[run] = format_signature(rpr, RPR_IGNORED)
+            cached = self._formats[run] = run_signature(rpr, self.styles)
         return cached
 
     def digest(self, elements: tuple[etree._Element, ...]) -> str:
@@ -119,31 +125,15 @@ class Side:
         return hasher.hexdigest()
 
 
-def format_signature(properties: etree._Element | None,
-                     ignored: frozenset[str], kept: frozenset[str] | None = None
-                     ) -> tuple[str, ...]:
-    """Sorted canonical strings of a w:rPr/w:pPr's children (rsids dropped)."""
-    if properties is None:
-        return ()
-    items = []
-    for child in properties:
-        tag = child.tag
-        if not isinstance(tag, str) or tag in ignored or (kept is not None and tag not in kept):
-            continue
-        attributes = sorted((k, v) for k, v in child.attrib.items() if not is_rsid(k))
-        inner = etree.tostring(child, method="c14n").decode() if len(child) else ""
-        items.append(f"{tag}{attributes}{inner if len(child) else ''}")
-    return tuple(sorted(items))
-
-
-def paragraph_format(paragraph: etree._Element, standard: bool) -> tuple[str, ...]:
-    """Style, numbering, justification and indentation of a paragraph in the compared view."""
+def paragraph_format(paragraph: etree._Element, side: Side) -> tuple[str, ...]:
+    """Style, numbering level and justification of a paragraph in the compared view (for the
+    negotiated, the old properties of a partner's w:pPrChange)."""
     ppr = paragraph.find(PPR)
-    if ppr is not None and not standard:
+    if ppr is not None and not side.standard:
         change = ppr.find(PPR_CHANGE)
         if change is not None:
             ppr = change.find(PPR)
-    return format_signature(ppr, frozenset(), PPR_COMPARED)
+    return paragraph_signature(ppr, side.styles)
 
 
 def _canonical(element: etree._Element, side: Side) -> etree._Element:
@@ -195,8 +185,8 @@ class _Walker:
                 end = _field_end(children, index - 1)
                 if end is not None:
                     runs = tuple(children[index - 1:end + 1])
-                    self.add(RUNS, ("field", self.side.digest(runs)), None, frames, inserted,
-                             deleted, run=child, nodes=runs)
+                    self.add(RUNS, _field_key(runs), None, frames, inserted, deleted, run=child,
+                             nodes=runs)
                     index = end + 1
                 else:
                     self.run(child, frames, inserted, deleted)
@@ -255,6 +245,25 @@ class _Walker:
             else:
                 self.add(ELEMENT, (localname(tag), self.side.digest((child,))), child, frames,
                          inserted, deleted, run=run)
+
+
+def _field_key(runs: tuple[etree._Element, ...]) -> tuple[str, str, str]:
+    """A complex field compares by its instruction and its displayed result: writers differ in
+    how they spell the runs around them (empty w:rPr, split instructions)."""
+    instruction, result, depth, in_result = [], [], 0, False
+    for node in (n for r in runs for n in r.iter(FLD_CHAR, INSTR, DEL_INSTR, T, DEL_TEXT)):
+        if node.tag == FLD_CHAR:
+            kind = node.get(W + "fldCharType")
+            depth += {"begin": 1, "end": -1}.get(kind or "", 0)
+            in_result = kind == "separate" and depth == 1 or (in_result and kind != "end")
+        elif depth == 1 and node.tag in (INSTR, DEL_INSTR):
+            instruction.append(node.text or "")
+        elif in_result and node.tag in (T, DEL_TEXT):
+            result.append(node.text or "")
+    code = " ".join("".join(instruction).split())
+    if code.split(" ", 1)[0].upper() in COMPUTED_FIELDS:
+        return ("field", code, "")  # a cached page number or clause number is not an edit
+    return ("field", code, "".join(result))
 
 
 def _field_end(children: list[etree._Element], start: int) -> int | None:

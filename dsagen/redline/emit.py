@@ -252,6 +252,10 @@ class ParagraphBuilder:
             if standard:
                 for child in rpr.findall(RPR_CHANGE):
                     rpr.remove(child)
+                style = rpr.find(W + "rStyle")
+                if style is not None:
+                    style.set(W + "val", self.story.negotiated_side.styles.translate(
+                        style.get(W + "val", ""), self.story.standard_side.styles))
             run.append(rpr)
         if change is not None:
             self._format_change(run, change)
@@ -270,6 +274,10 @@ class ParagraphBuilder:
         for child in source if source is not None else ():
             if isinstance(child.tag, str) and child.tag not in (RPR_CHANGE, *REVISIONS):
                 old.append(copy.deepcopy(child))
+        style = old.find(W + "rStyle")
+        if style is not None:  # the output's id for the standard's character style
+            style.set(W + "val", self.story.negotiated_side.styles.translate(
+                style.get(W + "val", ""), self.story.standard_side.styles))
 
     # -- items --------------------------------------------------------------------------------
     def emit(self, item: Item) -> None:

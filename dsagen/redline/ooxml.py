@@ -49,12 +49,6 @@ FRAME_PROPERTIES = frozenset({SDT_PR, SDT_END_PR, W + "smartTagPr", W + "customX
 #: Paragraph-level elements compared as one object each.
 BLOCK_OBJECTS = frozenset({FLD_SIMPLE, M + "oMath", M + "oMathPara", MC + "AlternateContent"})
 
-#: Run properties that never count as a formatting change: editing-session ids, proofing
-#: language, the complex-script twins Word adds on its own, and revision bookkeeping.
-RPR_IGNORED = frozenset({W + "lang", W + "noProof", RPR_CHANGE, W + "bCs", W + "iCs", W + "szCs",
-                         INS, DEL, MOVE_FROM, MOVE_TO, W + "webHidden"})
-#: Paragraph properties compared for w:pPrChange: style, numbering, justification, indentation.
-PPR_COMPARED = frozenset({W + "pStyle", W + "numPr", W + "jc", W + "ind"})
 #: CT_PPrBase children never copied into w:pPrChange/w:pPr (not part of the Base type).
 PPR_NOT_BASE = frozenset({RPR, SECTPR, PPR_CHANGE})
 

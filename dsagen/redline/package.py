@@ -17,6 +17,7 @@ from lxml import etree
 
 from ..read.package import DocxPackage, open_docx
 from ..render.docx import deterministic_zip
+from .formats import Styles
 from .ooxml import CT_NS, REL_NS, SETTINGS_BEFORE_TRACK, W_ID, R, W
 
 DOCUMENT = "word/document.xml"
@@ -39,6 +40,14 @@ class Package:
         self.source: DocxPackage = open_docx(data, name=label)
         self.roots: dict[str, etree._Element] = {}
         self._digests: dict[str, str] = {}
+        self._styles: Styles | None = None
+
+    @property
+    def styles(self) -> Styles:
+        if self._styles is None:
+            name = "word/styles.xml"
+            self._styles = Styles(self.xml(name) if self.has(name) else None)
+        return self._styles
 
     def has(self, part: str) -> bool:
         return part in self.roots or self.source.has(part)

@@ -79,6 +79,9 @@ from .tokens import diff_atoms
 _TABLE_KEY = "\x01table\x01"
 _CUSTOM_XML = W + "customXml"
 _NOTE_REFERENCES = (FOOTNOTE_REF, ENDNOTE_REF)
+#: CT_PPrBase children before w:numPr.
+_BEFORE_NUMBERING = frozenset(W + name for name in (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl"))
 
 
 @dataclass(eq=False)
@@ -99,6 +102,7 @@ class StoryWriter:
         self.story = story
         self.note_pairs = note_pairs
         self._atoms: dict[etree._Element, list[Atom]] = {}
+        self._numbering: dict[str, etree._Element] | None = None
         for start in _root(story, negotiated=True).iter(BOOKMARK_START):
             story.bookmark_names.add(start.get(W_NAME, ""))
 
@@ -250,7 +254,9 @@ class StoryWriter:
                              paragraph: etree._Element) -> None:
         """w:pPrChange with the standard's properties when style, numbering, justification or
         indentation differ (§17.13.5.29; the inner w:pPr is CT_PPrBase)."""
-        if paragraph_format(standard, True) == paragraph_format(paragraph, False):
+        story = self.story
+        if paragraph_format(standard, story.standard_side) == paragraph_format(
+                paragraph, story.negotiated_side):
             return
         ppr = paragraph.find(PPR)
         if ppr is None:
@@ -258,12 +264,13 @@ class StoryWriter:
             paragraph.insert(0, ppr)
         if ppr.find(PPR_CHANGE) is not None:
             return  # the partner tracked it themselves
-        change = self.story.revision(ppr, PPR_CHANGE)
+        change = story.revision(ppr, PPR_CHANGE)
         old = etree.SubElement(change, PPR)
         source = standard.find(PPR)
         for child in source if source is not None else ():
             if isinstance(child.tag, str) and child.tag not in PPR_NOT_BASE:
                 old.append(copy.deepcopy(child))
+        self.adapt(old)
 
     def inserted_block(self, elements: list[etree._Element]) -> None:
         """Content only the negotiated has: runs in w:ins, paragraph marks and rows inserted."""
@@ -289,6 +296,7 @@ class StoryWriter:
         copies = [clone] if clone.tag == P else list(clone.iter(P))
         for original, paragraph in zip(originals, copies, strict=True):
             _clean_properties(paragraph)
+            self.adapt_properties(paragraph)
             for name in list(paragraph.attrib):
                 del paragraph.attrib[name]  # rsids and w14:paraId belong to the standard
             build(self.story, paragraph, [Item(a, op) for a in self.atoms(original, True)])
@@ -296,6 +304,47 @@ class StoryWriter:
             for row in clone.iter(TR):
                 self.mark_row(row, DEL)
         return clone
+
+    def adapt_properties(self, paragraph: etree._Element) -> None:
+        ppr = paragraph.find(PPR)
+        if ppr is not None:
+            self.adapt(ppr)
+
+    def adapt(self, ppr: etree._Element) -> None:
+        """Standard paragraph properties written into the output use the output's id for their
+        style (by name); when the output numbers that style directly rather than through the
+        style (LibreOffice does), they get the same direct numbering, so the paragraph counts
+        in the rejected view's numbering and cross-references."""
+        style = ppr.find(W + "pStyle")
+        if style is None:
+            return
+        ours, theirs = self.story.standard_side.styles, self.story.negotiated_side.styles
+        standard_id = style.get(W + "val", "")
+        style.set(W + "val", theirs.translate(standard_id, ours))
+        level = ours.numbering_level(standard_id)
+        if ppr.find(W + "numPr") is not None or not level:
+            return
+        numbering = self.direct_numbering().get(style.get(W + "val", ""))
+        if numbering is not None:
+            clone = copy.deepcopy(numbering)
+            level_element = clone.find(W + "ilvl")
+            if level_element is not None:
+                level_element.set(W + "val", level)
+            anchor = [c for c in ppr if c.tag in _BEFORE_NUMBERING]
+            if anchor:
+                anchor[-1].addnext(clone)
+            else:
+                ppr.insert(0, clone)
+
+    def direct_numbering(self) -> dict[str, etree._Element]:
+        """Style id -> the w:numPr the output's paragraphs of that style carry directly."""
+        if self._numbering is None:
+            self._numbering = {}
+            for ppr in _root(self.story, negotiated=True).iter(PPR):
+                style, numbering = ppr.find(W + "pStyle"), ppr.find(W + "numPr")
+                if style is not None and numbering is not None:
+                    self._numbering.setdefault(style.get(W + "val", ""), numbering)
+        return self._numbering
 
     def finish_deleted(self, clone: etree._Element, move: Move | None) -> None:
         """Mark the deleted paragraphs' marks once the clone sits in its container (the last
