@@ -43,10 +43,9 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
     matched = [c for c in body if c.status not in ("added", "removed")
                and c.alignment != "position"]
     std_count = sum(1 for c in body if c.status != "added")
-    shared = _shared_vocabulary(standard.document, negotiated)
-    structure = _shared_structure(standard.document, negotiated)
-    if (std_count and len(matched) / std_count < UNRELATED_BELOW and shared < 0.3
-            and not structure):
+    if std_count and len(matched) / std_count < UNRELATED_BELOW and not _shared_structure(
+            standard.document, negotiated) and (shared := _shared_vocabulary(
+                standard.document, negotiated)) < 0.3:
         raise DocumentError(
             f"the documents look unrelated: {len(matched)} of {std_count} standard clauses have "
             f"a counterpart, they share {shared:.0%} of their vocabulary, and no table shape or "
