@@ -58,11 +58,7 @@ from .ooxml import (
     SDT_CONTENT,
     SECTPR,
     TBL,
-    TBLPREX,
-    TC,
     TR,
-    TRPR,
-    TRPR_CHANGE,
     W_NAME,
     P,
     W,
@@ -72,6 +68,7 @@ from .ooxml import (
 from .ooxml import (
     INS as INS_TAG,
 )
+from .tables import TableWriter, cells, partner_inserted_table, row_mark, rows
 from .tokens import DELETE as CHUNK_DELETE
 from .tokens import EQUAL as CHUNK_EQUAL
 from .tokens import diff_atoms
@@ -94,7 +91,7 @@ class Unit:
     key: str
 
 
-class StoryWriter:
+class StoryWriter(TableWriter):
     """Writes the revisions of one pair of story parts."""
 
     def __init__(self, story: StoryContext,
@@ -125,7 +122,7 @@ class StoryWriter:
         blocks = list(_blocks(container))
         for position, block in enumerate(blocks):
             if block.tag == TBL:
-                if standard or not _partner_inserted_table(block):
+                if standard or not partner_inserted_table(block):
                     units.append(Unit("tbl", [block], _TABLE_KEY + self.table_key(block,
                                                                                standard)))
                 continue
@@ -141,10 +138,10 @@ class StoryWriter:
         return units
 
     def table_key(self, table: etree._Element, standard: bool) -> str:
-        return "\n".join(self.row_key(row, standard) for row in _rows(table))
+        return "\n".join(self.row_key(row, standard) for row in rows(table))
 
     def row_key(self, row: etree._Element, standard: bool) -> str:
-        return "\t".join(self.text(cell, standard) for cell in _cells(row))
+        return "\t".join(self.text(cell, standard) for cell in cells(row))
 
     # -- containers ---------------------------------------------------------------------------
     def container(self, standard: etree._Element, negotiated: etree._Element) -> None:
@@ -277,7 +274,7 @@ class StoryWriter:
         for element in elements:
             if element.tag in (TBL, TR):
                 for row in element.iter(TR):
-                    if _row_mark(row) not in INSERTED:
+                    if row_mark(row) not in INSERTED:
                         self.mark_row(row, INS_TAG)
             paragraphs = [element] if element.tag == P else list(element.iter(P))
             for paragraph in paragraphs:
@@ -374,48 +371,6 @@ class StoryWriter:
         self.note_pairs.setdefault(kind, []).append(
             (standard.node.get(W + "id", ""), negotiated.node.get(W + "id", "")))
 
-    # -- tables -------------------------------------------------------------------------------
-    def table_pair(self, standard: etree._Element, negotiated: etree._Element) -> None:
-        std_rows = _rows(standard)
-        neg_rows = [row for row in _rows(negotiated) if _row_mark(row) not in INSERTED]
-        pairs = align_paragraphs([self.row_key(r, True) for r in std_rows],
-                                 [self.row_key(r, False) for r in neg_rows])
-        cursor: etree._Element | None = None
-        for pair in _split_uneven_rows(pairs, std_rows, neg_rows):
-            if pair.standard is not None and pair.negotiated is not None:
-                std_row, neg_row = std_rows[pair.standard], neg_rows[pair.negotiated]
-                for std_cell, neg_cell in zip(_cells(std_row), _cells(neg_row), strict=True):
-                    self.container(std_cell, neg_cell)
-                cursor = neg_row
-            elif pair.standard is not None:
-                clone = self.deleted_block(std_rows[pair.standard], None)
-                for row in clone.iter(TR):
-                    self.mark_row(row, DEL)
-                _place_row(clone, cursor, negotiated, neg_rows)
-                self.finish_deleted(clone, None)
-                cursor = clone
-            elif pair.negotiated is not None:
-                row = neg_rows[pair.negotiated]
-                self.inserted_block([row])
-                cursor = row
-
-    def mark_row(self, row: etree._Element, tag: str) -> None:
-        """w:trPr/w:ins|w:del (§17.13.5.18/.15 on CT_TrPr), after the row properties and
-        before a w:trPrChange."""
-        trpr = row.find(TRPR)
-        if trpr is None:
-            trpr = etree.SubElement(row, TRPR)
-            exceptions = row.find(TBLPREX)
-            if exceptions is not None:
-                exceptions.addnext(trpr)
-            else:
-                row.insert(0, trpr)
-        mark = self.story.revision(trpr, tag)
-        change = trpr.find(TRPR_CHANGE)
-        if change is not None:
-            change.addprevious(mark)
-
-
 def _merged(items: list[Item]) -> list[Item]:
     """Neighbouring characters of one w:t that the diff treats alike, written as one piece
     (the rebuild then handles a few pieces per run instead of every character)."""
@@ -466,27 +421,6 @@ def _blocks(container: etree._Element):
             yield from _blocks(child)
 
 
-def _rows(table: etree._Element) -> list[etree._Element]:
-    return [child for child in table if child.tag == TR]
-
-
-def _cells(row: etree._Element) -> list[etree._Element]:
-    return [child for child in row if child.tag == TC]
-
-
-def _row_mark(row: etree._Element) -> str | None:
-    trpr = row.find(TRPR)
-    for child in trpr if trpr is not None else ():
-        if child.tag in REVISIONS:
-            return str(child.tag)
-    return None
-
-
-def _partner_inserted_table(table: etree._Element) -> bool:
-    rows = _rows(table)
-    return bool(rows) and all(_row_mark(row) in INSERTED for row in rows)
-
-
 def _note_reference(atom: Atom) -> bool:
     return atom.kind == ELEMENT and atom.node is not None and atom.node.tag in _NOTE_REFERENCES
 
@@ -498,20 +432,6 @@ def _pairs_by_kind(pairs: list[ParagraphPair], std_units: list[Unit],
     for pair in pairs:
         if pair.standard is not None and pair.negotiated is not None and (
                 std_units[pair.standard].kind != neg_units[pair.negotiated].kind):
-            out.append(ParagraphPair("delete", pair.standard, None))
-            out.append(ParagraphPair("insert", None, pair.negotiated))
-        else:
-            out.append(pair)
-    return out
-
-
-def _split_uneven_rows(pairs: list[ParagraphPair], std_rows: list[etree._Element],
-                       neg_rows: list[etree._Element]) -> list[ParagraphPair]:
-    """Rows with different numbers of cells are written as a deleted and an inserted row."""
-    out = []
-    for pair in pairs:
-        if pair.standard is not None and pair.negotiated is not None and (
-                len(_cells(std_rows[pair.standard])) != len(_cells(neg_rows[pair.negotiated]))):
             out.append(ParagraphPair("delete", pair.standard, None))
             out.append(ParagraphPair("insert", None, pair.negotiated))
         else:
@@ -547,13 +467,3 @@ def _place(element: etree._Element, cursor: etree._Element | None,
             last.addprevious(element)
         else:
             container.append(element)
-
-
-def _place_row(row: etree._Element, cursor: etree._Element | None, table: etree._Element,
-               rows: list[etree._Element]) -> None:
-    if cursor is not None:
-        cursor.addnext(row)
-    elif rows:
-        rows[0].addprevious(row)
-    else:
-        table.append(row)
