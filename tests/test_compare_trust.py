@@ -400,3 +400,27 @@ def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
     assert ops[0] == "move" and set(ops[1:]) == {"replace"}, retention["changes"]
     assert retention["parameters"][0]["negotiated"] == 60
     assert code == 1
+
+
+# -- the baseline is the file we issued, when the registry kept it -------------------------------
+
+def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(cli, tmp_path,
+                                                                   monkeypatch) -> None:
+    code, _, stderr = cli("generate", PARTNER, "--out", tmp_path / "out", "--format", "docx")
+    assert code == 0, stderr
+    (issued,) = (tmp_path / "out").rglob("*.docx")
+    # Since issue, our own partner file moved retention to 48 months; the partner changed
+    # nothing. Only the issued file tells those apart.
+    partner = tmp_path / "gravy-uf.yaml"
+    text = PARTNER.read_text()
+    assert "retention_months: 36" in text
+    partner.write_text(text.replace("retention_months: 36", "retention_months: 48"))
+    code, stdout, _ = cli("diff", partner, issued, "--json")
+    report = json.loads(stdout)
+    assert code == 0 and report["summary"]["modified"] == 0
+    assert "from the registry" in report["baseline"]
+    monkeypatch.setenv("DSAGEN_REGISTRY", f"sqlite:///{tmp_path / 'empty.db'}")
+    code, stdout, _ = cli("diff", partner, issued, "--json")
+    report = json.loads(stdout)
+    assert code == 1 and "no issued DOCX" in report["baseline"]
+    assert _deviating(report)["retention"]["parameters"][0]["negotiated"] == 36

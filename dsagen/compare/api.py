@@ -10,11 +10,12 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..library import Library, load_library
 from ..read.docx import ReadDocument, read_docx
+from .baseline import issued_from_registry
 from .engine import compare
 from .model import Comparison
 from .normalize import clean, matching_key
 from .segments import segment
-from .standard import Standard, standard_from_docx, standard_from_yaml
+from .standard import Standard, context_from_properties, standard_from_docx, standard_from_yaml
 
 UNRELATED_BELOW = 0.2
 
@@ -38,7 +39,9 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
         raise DocumentError("the document has no content to compare (empty document: no text, "
                             "object or text box in its body, headers, footers or notes)",
                             path=negotiated_path)
+    standard, baseline = _baseline(standard_path, standard, negotiated, library)
     comparison = compare(standard.document, negotiated, standard.context)
+    comparison.baseline = baseline
     body = [c for c in comparison.clauses if c.story == "body"]
     matched = [c for c in body if c.status not in ("added", "removed")
                and c.alignment != "position"]
@@ -56,6 +59,22 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
 
     mark_rule_breaks(comparison, standard.context)  # regulatory rules a change breaks: walk-away
     return comparison, standard, negotiated
+
+
+def _baseline(path: Path, standard: Standard, negotiated: ReadDocument,
+              library: Library) -> tuple[Standard, str]:
+    """The file we issued for the copy's reference, when the registry kept it; else the
+    standard as given. Returns the standard to use and a sentence saying which it is."""
+    if standard.context is None or path.suffix.lower() not in (".yaml", ".yml"):
+        return standard, f"the DOCX {path}"
+    issued = issued_from_registry(negotiated)
+    if issued is None or issued.partner != standard.context.partner:
+        return standard, (f"{path} rendered with clause library {library.version} (no issued "
+                          "DOCX for this copy's reference in the registry)")
+    document = read_docx(issued.docx, name=f"{issued.reference} (issued DOCX, registry)")
+    context = context_from_properties(document, library) or standard.context
+    return Standard(document, issued.docx, context), (
+        f"the DOCX issued as {issued.reference} on {issued.created_at[:10]}, from the registry")
 
 
 def _texts(document: ReadDocument) -> list[str]:

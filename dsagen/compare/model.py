@@ -121,6 +121,7 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)  # e.g. the files look mismatched
     comments: list[CommentNote] = field(default_factory=list)
     inconsistencies: list[Any] = field(default_factory=list)  # consistency.Inconsistency
+    baseline: str = ""  # what the copy was compared with, in words
 
     @property
     def summary(self) -> dict[str, int]:
@@ -142,6 +143,7 @@ class Comparison:
             "schema": "dsagen.compare/1",
             "standard": self.standard,
             "negotiated": self.negotiated,
+            "baseline": self.baseline,
             "aligned_by": self.aligned_by,
             "revisions": self.revisions,
             "authors": self.authors,

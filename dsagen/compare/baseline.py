@@ -1,0 +1,75 @@
+"""Which standard a returned copy is compared with: the file actually issued, when known.
+
+A copy issued months ago was built from the clause library of that day. Compared with today's
+rendering, every clause the library has since revised would look like the partner's edit. When
+the copy names its reference and the registry kept the DOCX issued under it, that file is the
+baseline; otherwise the caller warns (see api.baseline_warnings).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from ..errors import DsagenError
+from ..read.docx import ReadDocument
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The DOCX we issued for a reference, as the registry kept it."""
+
+    reference: str
+    partner: str
+    docx: bytes
+    created_at: str
+
+
+def copy_reference(negotiated: ReadDocument) -> tuple[str, str] | None:
+    """(partner, reference) the copy's own properties point to, if they are well formed. They
+    only point: what was issued comes from the registry, never from the copy."""
+    props = negotiated.custom_properties
+    partner = props.get("dsagen.partner")
+    try:
+        manifest = json.loads(props.get("dsagen.manifest", ""))
+    except ValueError:
+        return None
+    reference = manifest.get("reference") if isinstance(manifest, dict) else None
+    if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
+        return None
+    return partner, reference
+
+
+def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
+    """The stored DOCX issued under the reference the copy names, from the registry dsagen
+    would use (DSAGEN_REGISTRY, else .dsagen/registry.db); None when there is none."""
+    pointer = copy_reference(negotiated)
+    if pointer is None:
+        return None
+    from sqlalchemy import select
+
+    from ..registry.schema import agreements, documents, issued_files, partners
+    from ..registry.store import open_registry
+
+    partner, reference = pointer
+    try:
+        registry = open_registry(os.environ.get("DSAGEN_REGISTRY") or None)
+    except DsagenError:
+        return None  # no registry here: nothing recorded to compare with
+    try:
+        with registry.read() as conn:
+            row = conn.execute(
+                select(documents.c.content, agreements.c.created_at)
+                .select_from(agreements.join(partners).join(issued_files)
+                             .join(documents, documents.c.sha256 == issued_files.c.sha256))
+                .where(partners.c.slug == partner, agreements.c.reference == reference,
+                       issued_files.c.format == "docx", issued_files.c.stored.is_(True))
+                .order_by(agreements.c.id.desc()).limit(1)).first()
+    except DsagenError:
+        return None
+    finally:
+        registry.close()
+    if row is None:
+        return None
+    return Issued(reference, partner, bytes(row[0]), str(row[1]))
