@@ -364,12 +364,12 @@ def diff(
 
         write_atomic(pdf, render_report_pdf(comparison), force=force)
     if redline is not None:
+        from .read.package import read_document_bytes
         from .report.redline_docx import render_redline
 
         stamp = _revision_date(date, negotiated_doc.core_properties.get("modified"))
-        write_atomic(redline, render_redline(comparison, standard_doc.docx, author=author,
-                                             date=stamp, max_id=standard_doc.document.max_id),
-                     force=force)
+        write_atomic(redline, render_redline(standard_doc.docx, read_document_bytes(negotiated),
+                                             author=author, date=stamp), force=force)
     if as_json:
         _print_json(data)
     else:

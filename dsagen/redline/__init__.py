@@ -19,6 +19,7 @@ from .notes import KINDS, Notes
 from .ooxml import BOOKMARK_START, W_NAME, W
 from .package import DOCUMENT, OutputPackage, Package
 from .partner_moves import mark_edited_moves
+from .references import retarget_references
 from .story import StoryWriter
 
 _STORY_KINDS = ("header", "footer")
@@ -79,6 +80,10 @@ class _Redline:
             writer = self.writer(source, target)
             for std_note, neg_note in self.notes.note_pairs(reference, self.standard):
                 writer.container(std_note, neg_note)
+        for context in self._contexts.values():
+            if context.twins:
+                retarget_references(self.out.xml(context.negotiated_part), context.twins,
+                                    context)
         self.out.track_revisions()
         return self.out.serialise()
 

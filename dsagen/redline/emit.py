@@ -99,6 +99,8 @@ class StoryContext:
     copy_note: Callable[[str, str], str]  # (footnoteReference|endnoteReference, std id) -> id
     bookmark_names: set[str] = field(default_factory=set)
     bookmark_ids: dict[str, str] = field(default_factory=dict)
+    # bookmark held by the partner's text -> its twin on the standard's restored copy
+    twins: dict[str, str] = field(default_factory=dict)
     frame_map: dict[etree._Element, etree._Element] = field(default_factory=dict)
     opened: set[etree._Element] = field(default_factory=set)
 
@@ -117,7 +119,7 @@ class StoryContext:
 
     def adopt(self, clone: etree._Element) -> etree._Element | None:
         """Make a subtree cloned from the standard valid in the output: relationships
-        imported, bookmarks renumbered (dropped when the negotiated has one of that name),
+        imported, bookmarks renumbered (twinned when the negotiated has one of that name),
         comment anchors dropped (the partner's comments are the ones carried), notes copied.
         Returns None when the clone itself is dropped."""
         self.out.import_references(clone, self.standard_part, self.negotiated_part)
@@ -136,7 +138,12 @@ class StoryContext:
         if tag == BOOKMARK_START:
             name = node.get(W_NAME, "")
             if name in self.bookmark_names:
-                return False
+                # The partner's text holds this name: the restored copy gets a twin, and
+                # cross-references are split per view (references.py).
+                twin = self.twins.get(name) or twin_name(name, self.bookmark_names)
+                self.twins[name] = twin
+                node.set(W_NAME, twin)
+                name = twin
             self.bookmark_names.add(name)
             new = self.bookmark_ids[node.get(W_ID, "")] = self.out.new_id()
             node.set(W_ID, new)
@@ -154,6 +161,15 @@ class StoryContext:
         elif isinstance(tag, str) and W_ID in node.attrib:
             node.set(W_ID, self.out.new_id())
         return True
+
+
+def twin_name(name: str, taken: set[str]) -> str:
+    """A bookmark name for the standard's copy of a paragraph whose bookmark the partner's
+    text already holds (LibreOffice's spelling for a pasted bookmark)."""
+    number = 1
+    while f"{name}_Copy_{number}" in taken:
+        number += 1
+    return f"{name}_Copy_{number}"
 
 
 def as_deleted(element: etree._Element) -> etree._Element:
