@@ -424,3 +424,47 @@ def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(cli, tmp_path
     report = json.loads(stdout)
     assert code == 1 and "no issued DOCX" in report["baseline"]
     assert _deviating(report)["retention"]["parameters"][0]["negotiated"] == 36
+
+
+def _linked_document(url: str) -> bytes:
+    import io
+    import zipfile
+
+    rels = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships")
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}" xmlns:r="{rels}">'
+        "<w:body><w:p><w:r><w:t>Privacy Policy</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t xml:space=\"preserve\">The Recipient shall follow </w:t></w:r>"
+        '<w:hyperlink r:id="rIdLink"><w:r><w:t>the published policy</w:t></w:r></w:hyperlink>'
+        "<w:r><w:t xml:space=\"preserve\"> at all times.</w:t></w:r></w:p></w:body></w:document>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxml'
+            'formats-officedocument.wordprocessingml.document.main+xml"/></Types>'))
+        package.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rels}/officeDocument" Target="word/document.xml"/>'
+            "</Relationships>"))
+        package.writestr("word/_rels/document.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rIdLink" Type="{rels}/hyperlink" Target="{url}" '
+            'TargetMode="External"/></Relationships>'))
+        package.writestr("word/document.xml", document)
+    return buffer.getvalue()
+
+
+def test_a_link_pointed_elsewhere_is_a_change(cli, tmp_path) -> None:
+    standard, returned = tmp_path / "standard.docx", tmp_path / "returned.docx"
+    standard.write_bytes(_linked_document("https://provider.example/privacy"))
+    returned.write_bytes(_linked_document("https://elsewhere.example/terms"))
+    code, stdout, _ = cli("diff", standard, returned, "--json")
+    report = json.loads(stdout)
+    (change,) = [c for clause in report["clauses"] for c in clause["changes"]]
+    assert change["op"] == "format" and change["negotiated"] == "the published policy"
+    assert change["detail"] == ("link to https://elsewhere.example/terms added; "
+                                "link to https://provider.example/privacy removed")
+    assert code == 1

@@ -1,4 +1,5 @@
-"""Emphasis changes inside a paragraph pair: bold, italic, underline, strike, capitals.
+"""Emphasis changes inside a paragraph pair: bold, italic, underline, strike, capitals, and
+where a hyperlink leads.
 
 A term put in bold or a sentence struck through changes how a clause reads even when its words
 do not change, so a formatting change is a deviation of its own (op "format"), whether the partner
@@ -26,12 +27,24 @@ def _signatures(paragraph: ViewParagraph) -> list[str]:
     return marks
 
 
+def _flags(signature: str) -> set[str]:
+    """A signature's flags; a link target (which may hold '+') is one flag, always last."""
+    emphasis, _, link = signature.partition("link=")
+    flags = set(filter(None, emphasis.split("+")))
+    return flags | ({"link=" + link} if link else set())
+
+
+def _name(flag: str) -> str:
+    if flag.startswith("link="):
+        return f"link to {flag[5:]}"
+    return EMPHASIS_NAMES.get(flag, flag)
+
+
 def describe(before: str, after: str) -> str:
-    """'bold added', 'italic removed; underline added' from two signatures."""
-    old = set(filter(None, before.split("+")))
-    new = set(filter(None, after.split("+")))
-    words = [f"{EMPHASIS_NAMES.get(k, k)} added" for k in sorted(new - old)]
-    words += [f"{EMPHASIS_NAMES.get(k, k)} removed" for k in sorted(old - new)]
+    """'bold added', 'italic removed; link to https://… added' from two signatures."""
+    old, new = _flags(before), _flags(after)
+    words = [f"{_name(k)} added" for k in sorted(new - old)]
+    words += [f"{_name(k)} removed" for k in sorted(old - new)]
     return "; ".join(words)
 
 

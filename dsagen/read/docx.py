@@ -65,7 +65,8 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
 
     revisions: list[Revision | None] = []
     found = Found()
-    found.fingerprint = _Fingerprints(package).of
+    fingerprints = _Fingerprints(package)
+    found.fingerprint, found.link_target = fingerprints.of, fingerprints.link
     body = _body(package, roots[MAIN_PART])
     accepted, rejected = StoryWalker(MAIN_PART, revisions, found, body=True).walk(body)
     views = {
@@ -118,11 +119,25 @@ def _body(package: DocxPackage, root: etree._Element) -> etree._Element:
 
 
 class _Fingerprints:
-    """Short digests of what a drawing points to (picture, chart, diagram data), per part."""
+    """Short digests of what a drawing points to (picture, chart, diagram data), and where a
+    hyperlink leads, per part."""
 
     def __init__(self, package: DocxPackage) -> None:
         self.package = package
         self.targets: dict[str, dict[str, str]] = {}
+        self.links: dict[str, dict[str, str]] = {}
+
+    def link(self, part: str, rel_id: str) -> str:
+        links = self.links.get(part)
+        if links is None:
+            folder, name = posixpath.split(part)
+            rels = posixpath.join(folder, "_rels", name + ".rels")
+            links = self.links[part] = {}
+            if self.package.has(rels):
+                for rel in self.package.xml(rels).iter(_REL + "Relationship"):
+                    if rel.get("Type", "").endswith("/hyperlink"):
+                        links[rel.get("Id", "")] = rel.get("Target", "")[:500]
+        return links.get(rel_id, "")
 
     def of(self, part: str, relationship_ids: list[str]) -> str:
         targets = self.targets.get(part)

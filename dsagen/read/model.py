@@ -71,7 +71,8 @@ class ViewParagraph:
     they are listed in ``dropped_bookmarks``, so a struck clause's anchor never lands on the
     next clause's heading). ``formats`` gives ``(start, end, signature)`` spans of direct run
     emphasis (see :data:`EMPHASIS_FLAGS`; e.g. ``"b+i"``) as the text reads in this view: the
-    rejected view takes a run's old properties from its ``w:rPrChange``.
+    rejected view takes a run's old properties from its ``w:rPrChange``. Text inside a
+    hyperlink adds ``link=<target>`` (last), so a link pointed elsewhere is a change too.
     """
 
     text: str

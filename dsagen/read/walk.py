@@ -52,6 +52,7 @@ from dsagen.read.tags import (
     ENDNOTE_REFERENCE,
     FLD_CHAR,
     FOOTNOTE_REFERENCE,
+    HYPERLINK,
     ILVL,
     INS,
     M_R,
@@ -74,6 +75,7 @@ from dsagen.read.tags import (
     PPR_CHANGE,
     PSTYLE,
     PTAB,
+    R_ID,
     RPR,
     RPR_CHANGE,
     SECTPR,
@@ -84,6 +86,7 @@ from dsagen.read.tags import (
     TC,
     TR,
     TRPR,
+    W_ANCHOR,
     W_AUTHOR,
     W_DATE,
     W_FLD_CHAR_TYPE,
@@ -181,6 +184,8 @@ class Found:
         self.sections: list[etree._Element] = []
         # (part, relationship ids) -> short digest of what they point to; set by read_docx.
         self.fingerprint: Callable[[str, list[str]], str] = lambda part, targets: ""
+        # (part, relationship id) -> where a hyperlink leads (an external URL); set by read_docx.
+        self.link_target: Callable[[str, str], str] = lambda part, rel_id: ""
 
 
 def present_in(accepted: bool, rejected: bool) -> str:
@@ -238,6 +243,7 @@ class StoryWalker:
         self.move_to_ranges: dict[str, str] = {}
         # Direct emphasis of the run being walked, per view (w:rPrChange holds the old one).
         self.emphasis_accept = self.emphasis_reject = ""
+        self.links: list[str] = []  # targets of the enclosing w:hyperlink elements
         self.comment_open: dict[str, list[str]] = {}
         self.rare = {
             DRAWING: self._drawing,
@@ -245,6 +251,7 @@ class StoryWalker:
             OBJECT: self._object,
             MC_CHOICE: self._choice,
             MC_FALLBACK: self._skip_counted,
+            HYPERLINK: self._hyperlink,
             FOOTNOTE_REFERENCE: self._note_reference,
             ENDNOTE_REFERENCE: self._note_reference,
             COMMENT_RANGE_START: self._comment_start,
@@ -327,6 +334,9 @@ class StoryWalker:
                 elif tag == P:
                     if self.paras and self.paras[-1].element is element:
                         self._finish_paragraph(self.paras.pop())
+                elif tag == HYPERLINK:
+                    if self.links:
+                        self.links.pop()
                 elif tag == TR:
                     self._close(element)
                     if self.tables:
@@ -345,16 +355,21 @@ class StoryWalker:
     def _emit(self, text: str, deleted_text: bool) -> None:
         if self.paras:
             para = self.paras[-1]
+            accept_format, reject_format = self.emphasis_accept, self.emphasis_reject
+            if self.links:  # where a link leads belongs to what the words say
+                link = "link=" + self.links[-1]
+                accept_format = f"{accept_format}+{link}" if accept_format else link
+                reject_format = f"{reject_format}+{link}" if reject_format else link
             if not self.delete_ids and not deleted_text and True not in self.fields_accept:
                 para.accept.append(
-                    (text, self.insert_ids[-1] if self.insert_ids else None, self.emphasis_accept)
+                    (text, self.insert_ids[-1] if self.insert_ids else None, accept_format)
                 )
                 if self.comment_open and para.in_accept:
                     for parts in self.comment_open.values():
                         parts.append(text)
             if not self.insert_ids and True not in self.fields_reject:
                 para.reject.append(
-                    (text, self.delete_ids[-1] if self.delete_ids else None, self.emphasis_reject)
+                    (text, self.delete_ids[-1] if self.delete_ids else None, reject_format)
                 )
         for revision in self.open:
             revision.parts.append(text)
@@ -417,6 +432,14 @@ class StoryWalker:
         self._emit(token, False)
         self._text_boxes(facts.boxes, facts.count)
         return True
+
+    def _hyperlink(self, element: etree._Element) -> bool:
+        """Open a link (closed at its end event): its target, external or a bookmark."""
+        rel_id = element.get(R_ID)
+        target = self.found.link_target(self.part, rel_id) if rel_id else ""
+        anchor = element.get(W_ANCHOR)
+        self.links.append(target + (f"#{anchor}" if anchor else "") or "?")
+        return False
 
     def _pict(self, element: etree._Element) -> bool:
         facts = inspect_object(element)
