@@ -468,3 +468,17 @@ def test_a_link_pointed_elsewhere_is_a_change(cli, tmp_path) -> None:
     assert change["detail"] == ("link to https://elsewhere.example/terms added; "
                                 "link to https://provider.example/privacy removed")
     assert code == 1
+
+
+def test_a_deleted_signature_block_needs_approval(cli, tmp_path, standard) -> None:
+    """The signature table is laid out outside the clause's text: its deletion can never be
+    explained by parameters."""
+    def drop_table(body: etree._Element) -> None:
+        for element in _blocks(body)["signatures"]:
+            if element.tag == W + "tbl":
+                body.remove(element)
+
+    code, report = _report(cli, tmp_path, _edited(standard, drop_table))
+    signatures = _deviating(report)["signatures"]
+    assert signatures["status"] == "modified" and signatures["severity"] == "approval"
+    assert code == 1

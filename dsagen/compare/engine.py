@@ -15,6 +15,7 @@ from functools import partial
 
 from rapidfuzz import fuzz
 
+from ..library import Clause
 from ..read.docx import ReadDocument, Revision, ViewParagraph
 from .align import ClausePair, align_clauses
 from .consistency import check_consistency
@@ -38,7 +39,7 @@ from .model import (
     worse,
 )
 from .normalize import clean, comparable, cosmetic_form, matching_key, renumber_references
-from .recover import recover
+from .recover import recover, render_text
 from .segments import NUMBERED_HEADING_STYLES, Segment, segment
 from .standard import StandardContext
 from .stories import compare_stories, partner_comments
@@ -263,6 +264,16 @@ def _sameness(std: Segment, neg: Segment, neg_texts: list[str]) -> str:
     return "different"
 
 
+def _rendering_matches(context: StandardContext, clause: Clause, variant: str,
+                       std: Segment) -> bool:
+    """Whether the clause's template, with the issued values, gives the standard's text: only
+    then can parameter recovery explain a change (a signature block's table, say, is laid out
+    outside the clause text, so a deleted table is never 'explained')."""
+    text = render_text(context.library, clause, variant, context.values, context.numbers)
+    flat = comparable(text or "").replace("\n", " ")
+    return flat == comparable("\n".join(std.texts)).replace("\n", " ")
+
+
 def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
               context: StandardContext | None, cosmetic_only: bool) -> None:
     """Severity from the playbook: parameters recovered through the clause's template."""
@@ -307,7 +318,7 @@ def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
                             f"a pre-approved {variant.position}"
                             if variant.position == "fallback" else
                             f"wording matches variant '{recovered.variant}' ({variant.label})")
-    if not recovered.explained:
+    if not recovered.explained or not _rendering_matches(context, clause, issued, std):
         severity = worse(severity, "approval")
         result.notes.append("text changes beyond the clause's parameters need approval")
     result.severity = severity or "standard"
