@@ -36,6 +36,7 @@ class _Redline:
         self.notes.adopt = self._adopt_note
         self._contexts: dict[tuple[str, str], StoryContext] = {}
         self._moves_marked: set[str] = set()
+        self._first_id = self.out.next_id  # revision ids from here on are ours
 
     def context(self, standard_part: str, negotiated_part: str) -> StoryContext:
         key = (standard_part, negotiated_part)
@@ -80,6 +81,7 @@ class _Redline:
             writer = self.writer(source, target)
             for std_note, neg_note in self.notes.note_pairs(reference, self.standard):
                 writer.container(std_note, neg_note)
+        self.notes.track_whole_notes(self.context(DOCUMENT, DOCUMENT), self._first_id)
         for context in self._contexts.values():
             if context.twins:
                 retarget_references(self.out.xml(context.negotiated_part), context.twins,

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from .ooxml import W_ID, W
+from .ooxml import DEL, INS, PPR, REVISIONS, TBL, TR, W_ID, P, W, last_in_container
 from .package import DOCUMENT, RELATIONSHIP_TYPES, OutputPackage, Package
+
+if TYPE_CHECKING:
+    from .emit import StoryContext
 
 #: footnoteReference -> (relationship type, note element, part name if created).
 KINDS = {
@@ -89,6 +93,53 @@ class Notes:
             if std_note is not None and neg_note is not None:
                 found.append((std_note, neg_note))
         return found
+
+
+    def track_whole_notes(self, context: StoryContext, first_id: int) -> None:
+        """A note whose reference we marked inserted (or deleted) is itself inserted (or
+        deleted) as a whole, as Word tracks a note added or removed: its text is new (or
+        gone) with its reference, and reads so inside the note. `first_id` is the first
+        revision id of ours (the partner's own tracked references keep their notes as is)."""
+        body = self.out.xml(DOCUMENT)
+        for reference, (_, tag, _) in KINDS.items():
+            part = self.output_part(reference)
+            if part is None:
+                continue
+            notes = {n.get(W_ID): n for n in self.out.xml(part) if n.tag == tag}
+            for element in body.iter(W + reference):
+                revision = next(element.iterancestors(INS, DEL), None)
+                note = notes.get(element.get(W_ID))
+                if revision is None or note is None or int(revision.get(W_ID, "0")) < first_id:
+                    continue
+                if any(True for _ in note.iter(*REVISIONS)):
+                    continue  # already marked (a note copied back is built deleted)
+                _track_note(context, note, revision.tag)
+
+
+def _track_note(context: StoryContext, note: etree._Element, tag: str) -> None:
+    from .emit import as_deleted
+
+    for row in note.iter(TR):
+        trpr = row.find(W + "trPr")
+        if trpr is None:
+            trpr = etree.Element(W + "trPr")
+            row.insert(1 if row.find(W + "tblPrEx") is not None else 0, trpr)
+        context.revision(trpr, tag)
+    for paragraph in note.iter(P):
+        content = [c for c in paragraph if c.tag != PPR and isinstance(c.tag, str)]
+        if content:
+            wrapper = etree.Element(tag)
+            content[0].addprevious(wrapper)
+            for child in content:
+                wrapper.append(child)
+            stamped = context.revision(paragraph, tag)
+            paragraph.remove(stamped)
+            wrapper.attrib.update(stamped.attrib)
+            if tag == DEL:
+                as_deleted(wrapper)
+        in_row = any(a.tag == TBL for a in paragraph.iterancestors())
+        if in_row or not last_in_container(paragraph):
+            context.mark_paragraph(paragraph, tag)
 
 
 def _find(root: etree._Element, tag: str, note_id: str) -> etree._Element | None:

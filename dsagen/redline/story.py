@@ -68,12 +68,23 @@ from .ooxml import (
 from .ooxml import (
     INS as INS_TAG,
 )
-from .tables import TableWriter, cells, partner_inserted_table, row_mark, rows
+from .tables import (
+    TableWriter,
+    cells,
+    pair_lone_replacements,
+    partner_inserted_table,
+    row_mark,
+    rows,
+)
 from .tokens import DELETE as CHUNK_DELETE
 from .tokens import EQUAL as CHUNK_EQUAL
 from .tokens import diff_atoms
 
 _TABLE_KEY = "\x01table\x01"
+#: Whether a subtree refers to another part (image, hyperlink...) through an r:* attribute.
+_HAS_RELATIONSHIP = etree.XPath(
+    "boolean(.//@*[namespace-uri()="
+    "'http://schemas.openxmlformats.org/officeDocument/2006/relationships'])")
 _CUSTOM_XML = W + "customXml"
 _NOTE_REFERENCES = (FOOTNOTE_REF, ENDNOTE_REF)
 #: CT_PPrBase children before w:numPr.
@@ -148,9 +159,9 @@ class StoryWriter(TableWriter):
         """Align and write one container's blocks (body, cell, note, header...)."""
         std_units = self.units(standard, True)
         neg_units = self.units(negotiated, False)
-        pairs = _pairs_by_kind(align_paragraphs([u.key for u in std_units],
-                                                [u.key for u in neg_units]),
-                               std_units, neg_units)
+        pairs = _pairs_by_kind(pair_lone_replacements(
+            align_paragraphs([u.key for u in std_units], [u.key for u in neg_units]),
+            lambda i, j: std_units[i].kind == neg_units[j].kind), std_units, neg_units)
         moves = find_moves(pairs, std_units, neg_units, self.story)
         cursor: etree._Element | None = None
         for index, pair in enumerate(pairs):
@@ -190,8 +201,9 @@ class StoryWriter(TableWriter):
 
     def unchanged(self, standard: etree._Element, group: list[etree._Element],
                   std_atoms: list[Atom], neg_atoms: list[Atom]) -> bool:
-        if len(group) == 1 and etree.tostring(standard) == etree.tostring(group[0]):
-            return True
+        if len(group) == 1 and etree.tostring(standard) == etree.tostring(
+                group[0]) and not _HAS_RELATIONSHIP(standard):
+            return True  # same XML; with relationships, what they point at is compared below
         story = self.story
         if signature(std_atoms, story.standard_side) != signature(neg_atoms,
                                                                   story.negotiated_side):
@@ -283,6 +295,8 @@ class StoryWriter(TableWriter):
                     Item(a, INS if a.in_reject and a.kind != MARKER else KEEP) for a in atoms])
                 if mark_kind(paragraph) not in INSERTED and not last_in_container(paragraph):
                     self.story.mark_paragraph(paragraph, INS_TAG)
+            if element.tag in (TBL, TR):
+                self.mark_cell_ends(element, INS_TAG)
 
     def deleted_block(self, standard: etree._Element, move: Move | None) -> etree._Element:
         """A clone of a standard paragraph or table with all of its content deleted (or moved
@@ -350,6 +364,8 @@ class StoryWriter(TableWriter):
         for paragraph in [clone] if clone.tag == P else list(clone.iter(P)):
             if not last_in_container(paragraph):
                 self.story.mark_paragraph(paragraph, tag)
+        if clone.tag in (TBL, TR):
+            self.mark_cell_ends(clone, tag)
         if move is not None:
             move.add_range(self.story, clone, source=True)
 

@@ -7,12 +7,13 @@ and an inserted row; paired rows recurse into their cells, so nested tables work
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from ..compare.diff import ParagraphPair, align_paragraphs
-from .ooxml import DEL, INSERTED, REVISIONS, TBLPREX, TC, TR, TRPR, TRPR_CHANGE
+from .ooxml import DEL, INSERTED, REVISIONS, TBLPREX, TC, TR, TRPR, TRPR_CHANGE, P, mark_kind
 
 if TYPE_CHECKING:
     from .emit import StoryContext
@@ -42,8 +43,9 @@ class TableWriter:
     def table_pair(self, standard: etree._Element, negotiated: etree._Element) -> None:
         std_rows = rows(standard)
         neg_rows = [row for row in rows(negotiated) if row_mark(row) not in INSERTED]
-        pairs = align_paragraphs([self.row_key(r, True) for r in std_rows],
-                                 [self.row_key(r, False) for r in neg_rows])
+        pairs = pair_lone_replacements(align_paragraphs(
+            [self.row_key(r, True) for r in std_rows], [self.row_key(r, False) for r in neg_rows]),
+            lambda i, j: len(cells(std_rows[i])) == len(cells(neg_rows[j])))
         cursor: etree._Element | None = None
         for pair in split_uneven_rows(pairs, std_rows, neg_rows):
             if pair.standard is not None and pair.negotiated is not None:
@@ -62,6 +64,18 @@ class TableWriter:
                 row = neg_rows[pair.negotiated]
                 self.inserted_block([row])
                 cursor = row
+
+    def mark_cell_ends(self, rows_of: etree._Element, tag: str) -> None:
+        """In rows inserted or deleted as a whole, each cell's last paragraph mark is marked
+        too (as Word marks a row it tracks): it goes with its row, and the row's content then
+        reads as one revision instead of one per cell."""
+        for row in rows_of.iter(TR):
+            if row_mark(row) is None:
+                continue
+            for cell in cells(row):
+                paragraphs = [c for c in cell if c.tag == P]
+                if paragraphs and mark_kind(paragraphs[-1]) is None:
+                    self.story.mark_paragraph(paragraphs[-1], tag)
 
     def mark_row(self, row: etree._Element, tag: str) -> None:
         """w:trPr/w:ins|w:del (§17.13.5.18/.15 on CT_TrPr), after the row properties and
@@ -99,6 +113,36 @@ def row_mark(row: etree._Element) -> str | None:
 def partner_inserted_table(table: etree._Element) -> bool:
     found = rows(table)
     return bool(found) and all(row_mark(row) in INSERTED for row in found)
+
+
+def pair_lone_replacements(pairs: list[ParagraphPair],
+                           alike: Callable[[int, int], bool]) -> list[ParagraphPair]:
+    """Between two blocks kept in place, one deleted and one inserted block of the same kind
+    are that block edited, however different (a cell emptied, an image removed from its
+    paragraph, a row whose every cell changed): they are paired and diffed inside, as Word
+    and WmlComparer do, rather than written as a whole deletion and a whole insertion."""
+    out: list[ParagraphPair] = []
+    gap: list[ParagraphPair] = []
+
+    def flush() -> None:
+        deleted = [p for p in gap if p.negotiated is None]
+        inserted = [p for p in gap if p.standard is None]
+        if len(deleted) == 1 and len(inserted) == 1 and deleted[0].standard is not None and (
+                inserted[0].negotiated is not None) and alike(deleted[0].standard,
+                                                              inserted[0].negotiated):
+            out.append(ParagraphPair("modify", deleted[0].standard, inserted[0].negotiated))
+        else:
+            out.extend(gap)
+        gap.clear()
+
+    for pair in pairs:
+        if pair.standard is None or pair.negotiated is None:
+            gap.append(pair)
+        else:
+            flush()
+            out.append(pair)
+    flush()
+    return out
 
 
 def split_uneven_rows(pairs: list[ParagraphPair], std_rows: list[etree._Element],
