@@ -84,3 +84,61 @@ def edit_body(docx: bytes, change: Callable[[etree._Element], None]) -> bytes:
         for name, blob in parts.items():
             package.writestr(name, blob)
     return deterministic_zip(buffer.getvalue())
+
+
+# -- partner edits made with tracking on, at XML level ------------------------------------------
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+PARTNER_AUTHOR, PARTNER_DATE = "Partner Counsel", "2026-11-20T10:00:00Z"
+_revision_ids = iter(range(9000, 10**9))
+
+
+def partner_mark(tag: str) -> etree._Element:
+    """A revision element (w:ins, w:del, ...) by the partner, with a fresh id."""
+    element = etree.Element(W + tag)
+    element.set(W + "id", str(next(_revision_ids)))
+    element.set(W + "author", PARTNER_AUTHOR)
+    element.set(W + "date", PARTNER_DATE)
+    return element
+
+
+def mark_paragraph(paragraph: etree._Element, tag: str) -> None:
+    """The paragraph's mark inserted or deleted by the partner (first child of w:pPr/w:rPr)."""
+    ppr = paragraph.find(W + "pPr")
+    if ppr is None:
+        ppr = etree.Element(W + "pPr")
+        paragraph.insert(0, ppr)
+    rpr = ppr.find(W + "rPr")
+    if rpr is None:
+        rpr = etree.SubElement(ppr, W + "rPr")
+    rpr.insert(0, partner_mark(tag))
+
+
+def strike_tracked(paragraph: etree._Element) -> None:
+    """Every run of the paragraph, and its mark, deleted by the partner with tracking on."""
+    deleted = partner_mark("del")
+    runs = [c for c in paragraph if c.tag == W + "r"]
+    if runs:
+        runs[0].addprevious(deleted)
+    for run in runs:
+        for text in run.iter(W + "t"):
+            text.tag = W + "delText"
+        for instruction in run.iter(W + "instrText"):
+            instruction.tag = W + "delInstrText"
+        deleted.append(run)
+    mark_paragraph(paragraph, "del")
+
+
+def clause_blocks(body: etree._Element) -> dict[str, list[etree._Element]]:
+    """Clause id -> its block of body elements (anchored heading to the next), as generated."""
+    blocks: dict[str, list[etree._Element]] = {}
+    current = None
+    for element in body:
+        names = [b.get(W + "name", "") for b in element.iter(W + "bookmarkStart")]
+        anchors = [n for n in names if n.startswith("_dsa_")]
+        if anchors:
+            current = anchors[0].removeprefix("_dsa_").split("__")[0]
+            blocks[current] = []
+        if current is not None and element.tag != W + "sectPr":
+            blocks[current].append(element)
+    return blocks

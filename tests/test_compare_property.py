@@ -17,11 +17,11 @@ from lxml import etree
 from dsagen.compare.api import compare_files
 from dsagen.library import load_library
 from dsagen.render.docx import deterministic_zip
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, mark_paragraph, partner_mark
+from tests.docx_edits import run as text_run
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTNER = EXAMPLES / "gravy-uf.yaml"
-AUTHOR, DATE = "Partner Counsel", "2026-11-20T10:00:00Z"
 
 
 @lru_cache(maxsize=1)
@@ -63,47 +63,17 @@ class Edit:
     tracked: bool
 
 
-_counter = iter(range(10_000, 10**9))
-
-
-def _mark(tag: str) -> etree._Element:
-    element = etree.Element(W + tag)
-    element.set(W + "id", str(next(_counter)))
-    element.set(W + "author", AUTHOR)
-    element.set(W + "date", DATE)
-    return element
-
-
-def _run(text: str, deleted: bool = False) -> etree._Element:
-    run = etree.Element(W + "r")
-    node = etree.SubElement(run, W + ("delText" if deleted else "t"))
-    node.text = text
-    node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return run
-
-
-def _paragraph_mark(paragraph: etree._Element, tag: str) -> None:
-    ppr = paragraph.find(W + "pPr")
-    if ppr is None:
-        ppr = etree.Element(W + "pPr")
-        paragraph.insert(0, ppr)
-    rpr = ppr.find(W + "rPr")
-    if rpr is None:
-        rpr = etree.SubElement(ppr, W + "rPr")
-    rpr.insert(0, _mark(tag))
-
-
 def _delete(paragraph: etree._Element, tracked: bool) -> None:
     if not tracked:
         paragraph.getparent().remove(paragraph)
         return
-    wrapper = _mark("del")
+    wrapper = partner_mark("del")
     for run in [c for c in paragraph if c.tag == W + "r"]:
         for text in run.iter(W + "t"):
             text.tag = W + "delText"
         wrapper.append(run)
     paragraph.append(wrapper)
-    _paragraph_mark(paragraph, "del")
+    mark_paragraph(paragraph, "del")
 
 
 def _insert_after(anchor: etree._Element, text: str, tracked: bool) -> etree._Element:
@@ -114,12 +84,12 @@ def _insert_after(anchor: etree._Element, text: str, tracked: bool) -> etree._El
         for rpr in paragraph.iter(W + "rPr"):
             rpr.getparent().remove(rpr)
     if tracked:
-        wrapper = _mark("ins")
-        wrapper.append(_run(text))
+        wrapper = partner_mark("ins")
+        wrapper.append(text_run(text))
         paragraph.append(wrapper)
-        _paragraph_mark(paragraph, "ins")
+        mark_paragraph(paragraph, "ins")
     else:
-        paragraph.append(_run(text))
+        paragraph.append(text_run(text))
     anchor.addnext(paragraph)
     return paragraph
 
@@ -134,11 +104,11 @@ def _replace_first_word(paragraph: etree._Element, word: str, tracked: bool) -> 
         return old
     run = text.getparent()
     before, rest = text.text.split(old, 1)
-    deleted, inserted = _mark("del"), _mark("ins")
-    deleted.append(_run(old, deleted=True))
-    inserted.append(_run(word))
+    deleted, inserted = partner_mark("del"), partner_mark("ins")
+    deleted.append(text_run(old, deleted=True))
+    inserted.append(text_run(word))
     if before:
-        run.addprevious(_run(before))
+        run.addprevious(text_run(before))
     run.addprevious(deleted)
     run.addprevious(inserted)
     text.text = rest

@@ -17,64 +17,24 @@ from dsagen.assemble import assemble
 from dsagen.library import load_library
 from dsagen.partners import load_partner
 from dsagen.render.docx import render_docx
-from tests.conftest import EXAMPLES, edit_body
+from tests.conftest import (
+    EXAMPLES,
+    clause_blocks,
+    edit_body,
+    partner_mark,
+    strike_tracked,
+)
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 PARTNER = EXAMPLES / "gravy-uf.yaml"
-AUTHOR, DATE = "Partner Counsel", "2026-11-20T10:00:00Z"
+AUTHOR = "Partner Counsel"
 
 
 @pytest.fixture(scope="module")
 def standard() -> bytes:
     library = load_library()
     return render_docx(assemble(load_partner(PARTNER, library), library))
-
-
-def _blocks(body: etree._Element) -> dict[str, list[etree._Element]]:
-    """Clause id -> its body elements, heading first."""
-    blocks: dict[str, list[etree._Element]] = {}
-    current = None
-    for element in body:
-        names = [b.get(W + "name", "") for b in element.iter(W + "bookmarkStart")]
-        anchors = [n for n in names if n.startswith("_dsa_")]
-        if anchors:
-            current = anchors[0].removeprefix("_dsa_").split("__")[0]
-            blocks[current] = []
-        if current is not None and element.tag != W + "sectPr":
-            blocks[current].append(element)
-    return blocks
-
-
-_ids = iter(range(9000, 99999))
-
-
-def _mark(tag: str) -> etree._Element:
-    element = etree.Element(W + tag)
-    element.set(W + "id", str(next(_ids)))
-    element.set(W + "author", AUTHOR)
-    element.set(W + "date", DATE)
-    return element
-
-
-def _strike_tracked(paragraph: etree._Element) -> None:
-    """Every run of the paragraph and its mark deleted with tracking on."""
-    deleted = _mark("del")
-    for run in [c for c in paragraph if c.tag == W + "r"]:
-        for text in run.iter(W + "t"):
-            text.tag = W + "delText"
-        for instruction in run.iter(W + "instrText"):
-            instruction.tag = W + "delInstrText"
-        run.addprevious(deleted) if deleted.getparent() is None else None
-        deleted.append(run)
-    ppr = paragraph.find(W + "pPr")
-    if ppr is None:
-        ppr = etree.SubElement(paragraph, W + "pPr")
-        paragraph.insert(0, ppr)
-    rpr = ppr.find(W + "rPr")
-    if rpr is None:
-        rpr = etree.SubElement(ppr, W + "rPr")
-    rpr.insert(0, _mark("del"))
 
 
 def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = False,
@@ -103,7 +63,7 @@ def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = F
                 if kind is None:
                     pieces.append(clone)
                 else:
-                    wrapper = _mark(kind)
+                    wrapper = partner_mark(kind)
                     wrapper.append(clone)
                     pieces.append(wrapper)
             for piece in pieces:
@@ -136,9 +96,9 @@ def _edited(standard: bytes, change: Callable[[etree._Element], None]) -> bytes:
 def test_a_struck_clause_is_removed_and_nothing_else_moves(cli, tmp_path, standard,
                                                           tracked) -> None:
     def strike(body: etree._Element) -> None:
-        for element in _blocks(body)["ethics"]:
+        for element in clause_blocks(body)["ethics"]:
             if tracked:
-                _strike_tracked(element)
+                strike_tracked(element)
             else:
                 body.remove(element)
 
@@ -160,7 +120,7 @@ def test_cross_references_the_client_refreshed_are_not_deviations(cli, tmp_path,
                                                                   standard) -> None:
     """Deleting clause 8 makes a client renumber every REF field after it (18 -> 17)."""
     def strike_and_refresh(body: etree._Element) -> None:
-        for element in _blocks(body)["ethics"]:
+        for element in clause_blocks(body)["ethics"]:
             body.remove(element)
         for instruction in body.iter(W + "instrText"):
             if not instruction.text or "REF" not in instruction.text:
@@ -327,7 +287,7 @@ def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path,
         a="http://schemas.openxmlformats.org/drawingml/2006/main")
 
     def add_image(body: etree._Element) -> None:
-        paragraph = _blocks(body)["security"][1]
+        paragraph = clause_blocks(body)["security"][1]
         paragraph.append(etree.fromstring(drawing))
 
     code, report = _report(cli, tmp_path, _edited(standard, add_image))
@@ -340,7 +300,7 @@ def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path,
 
 def test_silent_bold_is_a_format_change_needing_approval(cli, tmp_path, standard) -> None:
     def embolden(body: etree._Element) -> None:
-        paragraph = _blocks(body)["publication"][1]
+        paragraph = clause_blocks(body)["publication"][1]
         run = paragraph.find(W + "r")
         rpr = run.find(W + "rPr")
         if rpr is None:
@@ -361,7 +321,7 @@ def test_silent_bold_is_a_format_change_needing_approval(cli, tmp_path, standard
 def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
         cli, tmp_path, standard, rename) -> None:
     def touch(body: etree._Element) -> None:
-        heading = _blocks(body)["retention"][0]
+        heading = clause_blocks(body)["retention"][0]
         start = next(b for b in heading.iter(W + "bookmarkStart")
                      if b.get(W + "name", "").startswith("_dsa_retention"))
         if rename == "drop":
@@ -383,7 +343,7 @@ def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
 def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
                                                                 standard) -> None:
     def move_and_edit(body: etree._Element) -> None:
-        blocks = _blocks(body)
+        blocks = clause_blocks(body)
         target = blocks["fees"][-1]
         for element in reversed(blocks["retention"]):
             body.remove(element)
@@ -474,7 +434,7 @@ def test_a_deleted_signature_block_needs_approval(cli, tmp_path, standard) -> No
     """The signature table is laid out outside the clause's text: its deletion can never be
     explained by parameters."""
     def drop_table(body: etree._Element) -> None:
-        for element in _blocks(body)["signatures"]:
+        for element in clause_blocks(body)["signatures"]:
             if element.tag == W + "tbl":
                 body.remove(element)
 
