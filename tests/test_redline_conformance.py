@@ -158,6 +158,8 @@ NAMESPACES = {
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
     "v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
 }
 _DECLARATIONS = " ".join(f'xmlns:{k}="{v}"' for k, v in NAMESPACES.items())
 COLOURS = {1: (20, 60, 200), 2: (200, 30, 30), 3: (30, 160, 60)}
@@ -342,6 +344,28 @@ def textbox(text: str) -> str:
     return (f'<w:r><w:pict><v:shape id="tb1" type="#_x0000_t202" style="width:120pt;'
             f'height:40pt"><v:textbox><w:txbxContent>{ps(*text.split("|"))}</w:txbxContent>'
             f'</v:textbox></v:shape></w:pict></w:r>')
+
+
+def drawing_textbox(text: str, shape: int = 1) -> str:
+    """A Word 2010 text box: DrawingML (wps) in mc:Choice, its VML twin in mc:Fallback (whose
+    text is what WmlComparer counts: a w:drawing is one atom to it)."""
+    content = f"<w:txbxContent>{ps(*text.split('|'))}</w:txbxContent>"
+    return (
+        f'<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor '
+        f'distT="0" distB="0" distL="114300" distR="114300" simplePos="0" relativeHeight="1" '
+        f'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" '
+        f'y="0"/><wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset>'
+        f'</wp:positionH><wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset>'
+        f'</wp:positionV><wp:extent cx="1524000" cy="508000"/><wp:wrapSquare wrapText='
+        f'"bothSides"/><wp:docPr id="{shape}" name="Text Box {shape}"/><a:graphic>'
+        f'<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext '
+        f'cx="1524000" cy="508000"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+        f'</wps:spPr><wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>'
+        f'</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape '
+        f'id="Text Box {shape}" type="#_x0000_t202" style="width:120pt;height:40pt">'
+        f'<v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback>'
+        f'</mc:AlternateContent></w:r>')
 
 
 def tracked(tag: str, content: str, author: str = "Partner", date: str = "2025-01-01T00:00:00Z",
@@ -650,6 +674,25 @@ def wc044() -> dict[str, Doc]:
                        + p(THIRD))}
 
 
+def textboxes() -> dict[str, Doc]:
+    box, other = "Inside the box|Second line", "Another box"
+    changed = "Inside the frame|Second line"
+    return {
+        "one": Doc(p("Text box follows:", drawing_textbox(box)) + p(THIRD)),
+        "one-mod": Doc(p("Text box follows:", drawing_textbox(changed)) + p(THIRD)),
+        "two": Doc(p("Boxes:", textbox(box)) + p("More:", textbox(other).replace(
+            'id="tb1"', 'id="tb2"')) + p(THIRD)),
+        "two-mod": Doc(p("Boxes:", textbox(box)) + p("More:", textbox("Another shape").replace(
+            'id="tb1"', 'id="tb2"')) + p(THIRD)),
+        "before-ins": Doc(p("Text box follows:", drawing_textbox(box)) + p(THIRD)),
+        "before-ins-mod": Doc(p("Text box now follows:", drawing_textbox(box)) + p(THIRD)),
+        "in-cell": Doc(tbl([[p("Cell box:", textbox(box)), "Right cell"],
+                            ["Lower left", "Lower right"]]) + p()),
+        "in-cell-mod": Doc(tbl([[p("Cell box:", textbox(changed)), "Right part"],
+                                ["Lower side", "Lower right"]]) + p()),
+    }
+
+
 def wc053_wc054() -> dict[str, Doc]:
     def doc(text: str) -> Doc:
         return Doc(p("Table:") + tbl([[text, "Other"], ["More", "Cells"]]) + p())
@@ -666,6 +709,31 @@ def wc055() -> dict[str, Doc]:
     return {"before": Doc(ps(french, THIRD)),
             "mod": Doc(ps(swap(french, "d'un mois", "de deux mois")
                           .replace("de deux mois", "d'une semaine"), THIRD))}
+
+
+def more() -> dict[str, Doc]:
+    five = [[f"R{i}C1 text", f"R{i}C2 text"] for i in range(1, 6)]
+    five_mod = [list(row) for row in five]
+    five_mod[2][1] = "R3C2 words"
+    french = "La société conserve les données pendant la durée du contrat et trois ans après."
+    base = [["Merged across", "Right"], ["Left", "Middle", "Merged down"], ["Low", "Mid", ""]]
+    merged_mod = [["Merged across", "Side"], ["Left", "Centre", "Merged down"],
+                  ["Bottom", "Mid", ""]]
+    return {
+        "table-5": Doc(p("Five rows:") + tbl(five) + p("End.")),
+        "table-5-mod": Doc(p("Five rows:") + tbl(five_mod) + p("End.")),
+        "french": Doc(ps(french, THIRD)),
+        "french-mod": Doc(ps(swap(french, "trois ans", "cinq ans"), THIRD)),
+        "merged": Doc(merged(base) + p()),
+        "merged-mod": Doc(merged(merged_mod) + p()),
+        "fn059": notes_doc("footnote", [LOREM, SECOND],
+                           [["First note text."], ["Second note text here."]]),
+        "fn059-mod": notes_doc("footnote", [LOREM, SECOND + " Indeed."],
+                               [["First note wording."], ["Second note words here."]]),
+        "en060": notes_doc("endnote", [LOREM, SECOND], [["Endnote text."]]),
+        "en060-mod": notes_doc("endnote", [swap(LOREM, "a powerful", "a very powerful"),
+                                           SECOND], [["Endnote wording."]]),
+    }
 
 
 def wc057() -> dict[str, Doc]:
@@ -725,7 +793,7 @@ _FAMILIES = {
     "en034": lambda: wc034("endnote"), "fn035": lambda: wc035("footnote"),
     "en035": lambda: wc035("endnote"), "fn036": lambda: wc036("footnote"),
     "en036": lambda: wc036("endnote"), "wc038": wc038, "wc015": wc015, "wc039": wc039,
-    "wc043": wc043,
+    "wc043": wc043, "boxes": textboxes, "more": more,
     "wc044": wc044, "wc053": wc053_wc054, "wc055": wc055, "wc057": wc057,
     "styles": wc061_wc062, "wc063": wc063_wc064, "ca001": ca001, "rc": rc,
 }
@@ -790,8 +858,7 @@ CASES = [
     Case("WC-1350", "wc017/image", "wc017/after", 3, "WC017 Image -> After (image + word)"),
     Case("WC-1360", "wc018/before", "wc018/after-1", 2, "WC018 Field-Simple After-1"),
     Case("WC-1370", "wc018/before", "wc018/after-2", 3, "WC018 Field-Simple After-2"),
-    Case("WC-1380", "wc019/before", "wc019/after-1", 3, "WC019 Hyperlink After-1",
-         known="a hyperlink pointed elsewhere, same text: not yet shown as a change"),
+    Case("WC-1380", "wc019/before", "wc019/after-1", 3, "WC019 Hyperlink After-1"),
     Case("WC-1390", "wc019/before", "wc019/after-2", 5, "WC019 Hyperlink After-2"),
     Case("WC-1400", "wc020/before", "wc020/after-1", 3, "WC020 FootNote After-1"),
     Case("WC-1410", "wc020/before", "wc020/after-2", 5, "WC020 FootNote After-2"),
@@ -826,24 +893,38 @@ CASES = [
     Case("WC-1740", "en035/after", "en035/before", 2, "WC035 Endnote (reverse)"),
     Case("WC-1750", "en036/before", "en036/after", 6, "WC036 Endnote-With-Table"),
     Case("WC-1760", "en036/after", "en036/before", 6, "WC036 Endnote-With-Table (reverse)"),
-    Case("WC-1770", "wc044/before", "wc044/mod", 2, "WC037 Textbox (VML)",
-         known="a VML text box is compared as one object, not word by word"),
+    Case("WC-1770", "wc044/before", "wc044/mod", 2, "WC037 Textbox (VML)"),
     Case("WC-1780", "wc038/before", "wc038/after", 2, "WC038 Document-With-BR"),
     Case("WC-1800", "rc/rc001-before", "rc/rc001-after1", 2, "RC001 Before -> After1"),
     Case("WC-1810", "rc/rc002-image", "rc/rc002-after1", 1, "RC002 Image -> After1"),
     Case("WC-1820", "wc039/before", "wc039/after1", 1, "WC039 Break-In-Row"),
+    Case("WC-1830", "more/table-5", "more/table-5-mod", 2, "WC041 Table-5"),
+    Case("WC-1840", "more/table-5-mod", "more/table-5", 2, "WC042 Table-5"),
     Case("WC-1850", "wc043/before", "wc043/mod", 2, "WC043 Nested-Table"),
+    Case("WC-1860", "boxes/one", "boxes/one-mod", 2, "WC044 Text-Box"),
+    Case("WC-1870", "boxes/one-mod", "boxes/one", 2, "WC045 Text-Box"),
+    Case("WC-1880", "boxes/two", "boxes/two-mod", 2, "WC046 Two-Text-Box"),
+    Case("WC-1890", "boxes/two-mod", "boxes/two", 2, "WC047 Two-Text-Box"),
+    Case("WC-1900", "boxes/in-cell", "boxes/in-cell-mod", 6, "WC048 Text-Box-in-Cell"),
     Case("WC-1950", "wc053/before", "wc053/wc053-mod", 2, "WC053 Text-in-Cell"),
     Case("WC-1960", "wc053/before", "wc053/wc054-mod", 0, "WC054 Text-in-Cell (tracked)",
          skip=PARTNERS_OWN),
     Case("WC-1970", "wc055/before", "wc055/mod", 2, "WC055 French"),
+    Case("WC-1980", "more/french", "more/french-mod", 2, "WC056 French"),
     Case("WC-1990", "wc057/before", "wc057/mod", 4, "WC057 Table-Merged-Cell"),
+    Case("WC-2000", "more/merged", "more/merged-mod", 6, "WC058 Table-Merged-Cell"),
+    Case("WC-2010", "more/fn059", "more/fn059-mod", 5, "WC059 Footnote"),
+    Case("WC-2020", "more/en060", "more/en060-mod", 3, "WC060 Endnote"),
     Case("WC-2030", "styles/before", "styles/style-added", 1, "WC061 Style-Added"),
     Case("WC-2040", "styles/char-style-before", "styles/char-style", 2,
          "WC062 New-Char-Style-Added"),
     Case("WC-2050", "wc063/before", "wc063/mod", 1, "WC063 Footnote"),
     Case("WC-2060", "wc063/mod", "wc063/before", 1, "WC063 Footnote (reverse)"),
     Case("WC-2070", "wc063/before", "wc063/renumbered", 0, "WC064 Footnote (ids only)"),
+    Case("WC-2080", "boxes/one", "boxes/one-mod", 2, "WC065 Textbox"),
+    Case("WC-2090", "boxes/before-ins", "boxes/before-ins-mod", 1, "WC066 Textbox-Before-Ins"),
+    Case("WC-2092", "boxes/before-ins-mod", "boxes/before-ins", 1,
+         "WC066 Textbox-Before-Ins (reverse)"),
 ]
 
 
@@ -934,7 +1015,8 @@ def test_counter_ignores_formatting_changes_row_marks_and_headers() -> None:
 
 # -- LibreOffice, for a handful ----------------------------------------------------------------
 
-LIBREOFFICE_CASES = ["WC-1040", "WC-1140", "WC-1190", "WC-1250", "WC-1400", "WC-1510"]
+LIBREOFFICE_CASES = ["WC-1040", "WC-1140", "WC-1190", "WC-1200", "WC-1250", "WC-1380", "WC-1400",
+                     "WC-1510", "WC-1620", "WC-1630", "WC-1770", "WC-1990"]
 
 
 @needs_soffice()

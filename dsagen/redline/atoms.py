@@ -204,7 +204,8 @@ class _Walker:
                          inserted, deleted)
                 if inner is not None:
                     self.container(inner, framed, inserted, deleted)
-                self.add(CLOSE, ("close", localname(tag)), child, framed, inserted, deleted)
+                self.add(CLOSE, ("close", localname(tag), self.frame_key(child)), child, framed,
+                         inserted, deleted)
             elif tag in BLOCK_OBJECTS:
                 self.add(BLOCK, (localname(tag), self.side.digest((child,))), child, frames,
                          inserted, deleted)

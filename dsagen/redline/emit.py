@@ -41,8 +41,10 @@ from .ooxml import (
     W_DATE,
     W_ID,
     W_NAME,
+    P,
     T,
     W,
+    mark_kind,
     paragraph_rpr,
     set_text,
 )
@@ -61,6 +63,7 @@ STANDARD_OPS = frozenset({DELETE, MOVE_FROM, MOVE_DEST_DEL})
 _COMMENT_MARKERS = frozenset({W + "commentRangeStart", W + "commentRangeEnd",
                               W + "commentReference"})
 _DRAWING_ID = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+TXBX_CONTENT = W + "txbxContent"
 
 
 @dataclass(slots=True)
@@ -325,6 +328,7 @@ class ParagraphBuilder:
                 node = self.story.adopt(node)
             if node is not None:
                 run.append(as_deleted(node) if deleted else node)
+                self._mark_inner_paragraphs(node, tags)
         else:
             self._whole(container, atom, standard, deleted, bool(tags))
 
@@ -370,6 +374,17 @@ class ParagraphBuilder:
                 self._simple_field_as_runs(container, node, deleted)
                 continue
             container.append(as_deleted(node) if deleted else node)
+            if wrapped:
+                self._mark_inner_paragraphs(node, WRAPPERS[DELETE if deleted else INS])
+
+    def _mark_inner_paragraphs(self, node: etree._Element, tags: tuple[str, ...]) -> None:
+        """An object with paragraphs of its own (a text box) inserted or deleted whole takes
+        its paragraph marks with it, so its text reads as one revision with the object."""
+        if not tags or not any(True for _ in node.iter(TXBX_CONTENT)):
+            return
+        for paragraph in node.iter(P):
+            if mark_kind(paragraph) is None:
+                self.story.mark_paragraph(paragraph, W + tags[-1])
 
     @staticmethod
     def _simple_field_as_runs(container: etree._Element, field: etree._Element,

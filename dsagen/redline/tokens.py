@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
 
-from .atoms import CHAR, Atom
+from .atoms import CHAR, CLOSE, OPEN, Atom
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+|\s+|.", re.DOTALL)
 _PLACEHOLDER = "\ue000"
@@ -36,14 +36,34 @@ class Chunk:
 def _tokens(atoms: list[Atom]) -> list[tuple[object, tuple[Atom, ...]]]:
     text = "".join(a.text if a.kind == CHAR else _PLACEHOLDER for a in atoms)
     out: list[tuple[object, tuple[Atom, ...]]] = []
+    frames = _frames(atoms)
     for match in _TOKEN.finditer(text):
         start, end = match.span()
         group = tuple(atoms[start:end])
         if len(group) == 1 and group[0].kind != CHAR:
             out.append(((group[0].key,), group))
+        elif frames is not None and frames[start]:
+            out.append(((match.group(), frames[start]), group))
         else:
             out.append((match.group(), group))
     return out
+
+
+def _frames(atoms: list[Atom]) -> list[tuple[object, ...]] | None:
+    """For each atom, the keys of the hyperlinks and content controls around it: text inside
+    a link that leads elsewhere is not the same text (it is deleted with the old link and
+    inserted with the new one). None when the paragraph has no such container."""
+    if not any(a.kind == OPEN for a in atoms):
+        return None
+    found: list[tuple[object, ...]] = []
+    stack: list[object] = []
+    for atom in atoms:
+        if atom.kind == OPEN:
+            stack.append(atom.key)
+        elif atom.kind == CLOSE and stack:
+            stack.pop()
+        found.append(tuple(stack))
+    return found
 
 
 def diff_atoms(standard: list[Atom], negotiated: list[Atom]) -> list[Chunk]:
