@@ -736,6 +736,14 @@ def more() -> dict[str, Doc]:
     }
 
 
+def wc055_tracked() -> dict[str, Doc]:
+    """The revised file holds the partner's own tracked replacement of one word."""
+    french = "La société conserve les données pendant la durée du contrat."
+    head, tail = french.split("conserve")
+    partner = p(head, tracked("del", r("conserve")), tracked("ins", r("garde"), rid=901), tail)
+    return {"before": Doc(ps(french, THIRD)), "mod": Doc(partner + p(THIRD))}
+
+
 def wc057() -> dict[str, Doc]:
     base = [["Merged across", "Right"], ["Left", "Middle", "Merged down"], ["Low", "Mid", ""]]
     mod = [["Merged widely", "Side"], ["Left", "Middle", "Merged down"], ["Low", "Mid", ""]]
@@ -793,7 +801,7 @@ _FAMILIES = {
     "en034": lambda: wc034("endnote"), "fn035": lambda: wc035("footnote"),
     "en035": lambda: wc035("endnote"), "fn036": lambda: wc036("footnote"),
     "en036": lambda: wc036("endnote"), "wc038": wc038, "wc015": wc015, "wc039": wc039,
-    "wc043": wc043, "boxes": textboxes, "more": more,
+    "wc043": wc043, "boxes": textboxes, "more": more, "tracked": wc055_tracked,
     "wc044": wc044, "wc053": wc053_wc054, "wc055": wc055, "wc057": wc057,
     "styles": wc061_wc062, "wc063": wc063_wc064, "ca001": ca001, "rc": rc,
 }
@@ -910,6 +918,8 @@ CASES = [
     Case("WC-1960", "wc053/before", "wc053/wc054-mod", 0, "WC054 Text-in-Cell (tracked)",
          skip=PARTNERS_OWN),
     Case("WC-1970", "wc055/before", "wc055/mod", 2, "WC055 French"),
+    Case("WC-1970t", "tracked/before", "tracked/mod", 2,
+         "WC055 French, the revised holding the partner's tracked replacement (kept as theirs)"),
     Case("WC-1980", "more/french", "more/french-mod", 2, "WC056 French"),
     Case("WC-1990", "wc057/before", "wc057/mod", 4, "WC057 Table-Merged-Cell"),
     Case("WC-2000", "more/merged", "more/merged-mod", 6, "WC058 Table-Merged-Cell"),
@@ -985,6 +995,16 @@ def test_wmlcomparer_fixture_pair(test_id: str) -> None:
     red = redline(before, after)
     assert_round_trip(before, after, red)
     assert len(powertools_revisions(red)) == expected
+
+
+def test_a_paragraph_moved_away_and_another_written_in_its_place_stays_a_move() -> None:
+    before = Doc(ps(LOREM, SECOND, THIRD, "Closing words of the document."))
+    after = Doc(ps(LOREM, "A new paragraph written in place.", THIRD,
+                   "Closing words of the document.", SECOND))
+    red = redline(before.build(), after.build())
+    assert_round_trip(before.build(), after.build(), red)
+    document = zipfile.ZipFile(io.BytesIO(red)).read("word/document.xml")
+    assert b"moveFrom" in document and b"moveTo" in document
 
 
 # -- the counter itself ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..compare.diff import ParagraphPair, align_paragraphs
+from ..compare.diff import ParagraphPair, align_paragraphs, comparable
 from .atoms import (
     CHAR,
     ELEMENT,
@@ -41,7 +41,7 @@ from .emit import (
     build,
     tracked_mark_tag,
 )
-from .moves import Move, find_moves
+from .moves import MOVE_MIN_WORDS, Move, find_moves
 from .ooxml import (
     BOOKMARK_START,
     DEL,
@@ -159,9 +159,13 @@ class StoryWriter(TableWriter):
         """Align and write one container's blocks (body, cell, note, header...)."""
         std_units = self.units(standard, True)
         neg_units = self.units(negotiated, False)
+        std_keys, neg_keys = _movable(std_units), _movable(neg_units)
+        std_texts, neg_texts = set(std_keys.values()), set(neg_keys.values())
         pairs = _pairs_by_kind(pair_lone_replacements(
             align_paragraphs([u.key for u in std_units], [u.key for u in neg_units]),
-            lambda i, j: std_units[i].kind == neg_units[j].kind), std_units, neg_units)
+            lambda i, j: std_units[i].kind == neg_units[j].kind and not (
+                std_keys.get(i) in neg_texts or neg_keys.get(j) in std_texts)),
+            std_units, neg_units)
         moves = find_moves(pairs, std_units, neg_units, self.story)
         cursor: etree._Element | None = None
         for index, pair in enumerate(pairs):
@@ -439,6 +443,13 @@ def _blocks(container: etree._Element):
 
 def _note_reference(atom: Atom) -> bool:
     return atom.kind == ELEMENT and atom.node is not None and atom.node.tag in _NOTE_REFERENCES
+
+
+def _movable(units: list[Unit]) -> dict[int, str]:
+    """Texts long enough to be a move (the same text elsewhere on the other side is the
+    block moved there, not this one edited in place)."""
+    return {i: text for i, unit in enumerate(units)
+            if len((text := comparable(unit.key)).split()) >= MOVE_MIN_WORDS}
 
 
 def _pairs_by_kind(pairs: list[ParagraphPair], std_units: list[Unit],
