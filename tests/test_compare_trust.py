@@ -442,3 +442,27 @@ def test_a_deleted_signature_block_needs_approval(cli, tmp_path, standard) -> No
     signatures = _deviating(report)["signatures"]
     assert signatures["status"] == "modified" and signatures["severity"] == "approval"
     assert code == 1
+
+
+def test_partner_text_in_square_brackets_is_shown_as_written(tmp_path, standard) -> None:
+    """A returned copy's '[/]' or '[bold]' is words for the terminal, never markup."""
+    import io
+
+    from rich.console import Console
+
+    from dsagen.compare.api import compare_files
+    from dsagen.report.terminal import print_comparison
+
+    added = "See [/] and [bold]x[/bold] at USD [to be confirmed]."
+
+    def bracketed(body: etree._Element) -> None:
+        paragraph = clause_blocks(body)["fees"][1]
+        text = next(t for t in paragraph.iter(W + "t") if t.text)
+        text.text += " " + added
+
+    path = tmp_path / "returned.docx"
+    path.write_bytes(_edited(standard, bracketed))
+    comparison, _, _ = compare_files(PARTNER, path)
+    screen = io.StringIO()
+    print_comparison(comparison, Console(file=screen, width=400, color_system=None))
+    assert added in screen.getvalue()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..cli import LibraryOption, _library, app, err, handled, out
@@ -99,7 +100,6 @@ def _write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str],
 
 
 def _kind(kind: str, text: str | None = None) -> str:
-    from rich.markup import escape
 
     return f"[{COLOURS.get(kind, 'white')}]{escape(text if text is not None else kind)}[/]"
 
@@ -182,7 +182,6 @@ def variants(
 
 
 def _print_matrix(matrix: Any) -> None:
-    from rich.markup import escape
 
     if not matrix.rows:
         out.print("the registry has no agreements yet")
@@ -206,7 +205,6 @@ def _print_matrix(matrix: Any) -> None:
 
 def _why(kind: str, label: str) -> str:
     """A cell's label without the position it repeats, short enough for one line."""
-    from rich.markup import escape
 
     label = label.removeprefix(f"{kind}: ").strip()
     if not label or label in (kind, f"custom ({kind})"):
@@ -225,7 +223,7 @@ def _print_clause_variants(found: Any) -> None:
                   f"{len(group.wordings)} wording(s); {positions}")
         out.print(data["text"], markup=False)
         names = data["partners"]
-        out.print(f"[dim]{', '.join(names[:12])}{' …' if len(names) > 12 else ''}[/dim]")
+        out.print(f"[dim]{escape(', '.join(names[:12]))}{' …' if len(names) > 12 else ''}[/dim]")
     for name, values in found.parameters.items():
         shown = ", ".join(f"{json.dumps(value) if not isinstance(value, str) else value} × "
                           f"{len(names)}" for value, names in values)
@@ -252,7 +250,7 @@ def history(
     if as_json:
         _print_json(data)
         return
-    out.print(f"[bold]{data['partner']}[/bold] {data['name']}", highlight=False)
+    out.print(f"[bold]{escape(data['partner'])}[/bold] {escape(data['name'])}", highlight=False)
     for event in data["events"]:
         at = event["at"][:19].replace("T", " ")
         if event["kind"] == "issued":

@@ -33,12 +33,15 @@ def _change_line(change: Change) -> str:
 
 def print_comparison(comparison: Comparison, console: Console, *, verbose: bool = False) -> None:
     summary = comparison.summary
-    console.print(f"[bold]{comparison.negotiated}[/bold] vs standard {comparison.standard}")
-    console.print(
+    # Everything from the documents is plain Text: a partner's "[bold]" or "[/]" is words,
+    # never rich markup.
+    console.print(Text(comparison.negotiated, style="bold") + Text(
+        f" vs standard {comparison.standard}"))
+    console.print(Text(
         "  " + ", ".join(f"{count} {status}" for status, count in summary.items() if count)
         + f"  ·  {comparison.revisions} tracked revision(s)"
         + (f" by {', '.join(comparison.authors)}" if comparison.authors else "")
-        + f"  ·  aligned by {comparison.aligned_by}")
+        + f"  ·  aligned by {comparison.aligned_by}"))
     for warning in comparison.warnings:
         console.print(Text(f"warning: {warning}", style="bold yellow"))
     # One row per value change (first clause's position and note), naming every clause in it.
@@ -57,9 +60,9 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         table.add_column("note", ratio=3)
         for (name, standard, negotiated), (position, note, clauses) in rows.items():
             where = f" (in {', '.join(clauses)})" if len(clauses) > 1 else ""
-            table.add_row(name, f"{_short(standard, 60)} → {_short(negotiated, 60)}",
+            table.add_row(Text(name), Text(f"{_short(standard, 60)} → {_short(negotiated, 60)}"),
                           Text(position, style=SEVERITY_STYLE.get(position, "")),
-                          note + where)
+                          Text(note + where))
         console.print(table)
     deviating = [c for c in comparison.clauses if c.status not in ("unchanged", "cosmetic")]
     if deviating:
@@ -78,17 +81,17 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
             lines += [f"note: {n}" for n in clause.notes]
             lines += [f"comment by {c.author or '?'}: {_short(c.text, 60)}"
                       for c in clause.comments]
-            table.add_row(_clause_label(clause), clause.status,
+            table.add_row(Text(_clause_label(clause)), clause.status,
                           Text(clause.severity or "-",
                                style=SEVERITY_STYLE.get(clause.severity, "")),
                           Text(tracked, style="bold magenta" if clause.untracked else ""),
-                          "\n".join(lines))
+                          Text("\n".join(lines)))
         console.print(table)
     cosmetic = [c for c in comparison.clauses if c.status == "cosmetic"]
     if cosmetic:
-        console.print("[dim]Cosmetic only (white space, quote style, numbering labels, "
-                      "refreshed cross-references, dsagen stamp): "
-                      + ", ".join(c.id or c.title for c in cosmetic) + "[/dim]")
+        console.print(Text("Cosmetic only (white space, quote style, numbering labels, "
+                           "refreshed cross-references, dsagen stamp): "
+                           + ", ".join(c.id or c.title for c in cosmetic), style="dim"))
     if comparison.comments:
         table = Table(title="Comments in the returned copy", title_justify="left")
         table.add_column("where", ratio=2)
@@ -96,9 +99,9 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         table.add_column("on", ratio=2)
         table.add_column("comment", ratio=4)
         for comment in comparison.comments:
-            table.add_row(comment.location, f"{comment.author or '?'}"
-                          + (f"\n{comment.date[:10]}" if comment.date else ""),
-                          _short(comment.anchor, 50), comment.text)
+            table.add_row(Text(comment.location), Text(f"{comment.author or '?'}" + (
+                f"\n{comment.date[:10]}" if comment.date else "")),
+                          Text(_short(comment.anchor, 50)), Text(comment.text))
         console.print(table)
     if not deviating:
         console.print("[green]No substantive deviation from the standard.[/green]")
