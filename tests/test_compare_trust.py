@@ -466,3 +466,24 @@ def test_partner_text_in_square_brackets_is_shown_as_written(tmp_path, standard)
     screen = io.StringIO()
     print_comparison(comparison, Console(file=screen, width=400, color_system=None))
     assert added in screen.getvalue()
+
+
+def test_a_switch_that_renders_nothing_in_this_template_is_never_recovered(cli, tmp_path) -> None:
+    """acme-nda has no prohibited-uses or publication clause: renaming a party must not
+    'recover' commercial_use or provider_veto (they render the same whatever their value)."""
+    library = load_library()
+    nda = EXAMPLES / "acme-nda.yaml"
+    issued = render_docx(assemble(load_partner(nda, library), library))
+
+    def rename(body: etree._Element) -> None:
+        text = next(t for t in body.iter(W + "t")
+                    if t.text and "Prairie Lakes University, an" in t.text)
+        text.text = text.text.replace("Prairie Lakes University, an", "Prairie Lakes College, an")
+
+    path = tmp_path / "returned.docx"
+    path.write_bytes(_edited(issued, rename))
+    code, stdout, _ = cli("diff", nda, path, "--json")
+    report = json.loads(stdout)
+    names = {p["name"] for c in report["clauses"] for p in c["parameters"]}
+    assert names == {"recipient_name"}
+    assert report["worst_severity"] == "approval" and code == 1

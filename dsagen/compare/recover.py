@@ -147,7 +147,10 @@ def _choice_value(library: Library, clause: Clause, variant: str, param: Param,
             scored.append((similarity(comparable(text), negotiated), candidate))
     if not scored:
         return values.get(param.name)
-    current = next((s for s, c in scored if c == values.get(param.name)), 0.0)
+    # The issued value scores as it renders (it may be unset, None, for this template): a
+    # switch whose every value renders alike says nothing and is never 'recovered'.
+    issued = render_text(library, clause, variant, values, numbers)
+    current = similarity(comparable(issued), negotiated) if issued is not None else 0.0
     best_score, best = max(scored, key=lambda item: item[0])
     return best if best_score > current + 0.005 else values.get(param.name)
 
