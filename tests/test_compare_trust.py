@@ -487,3 +487,32 @@ def test_a_switch_that_renders_nothing_in_this_template_is_never_recovered(cli, 
     names = {p["name"] for c in report["clauses"] for p in c["parameters"]}
     assert names == {"recipient_name"}
     assert report["worst_severity"] == "approval" and code == 1
+
+
+@pytest.mark.parametrize("hiding,detail", [
+    ('<w:vanish/>', "hidden text (neither shown nor printed) added"),
+    ('<w:color w:val="FFFFFF"/>', "white text (invisible on the page) added"),
+    ('<w:sz w:val="2"/>', "text under 4 points added"),
+])
+def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hiding,
+                                                  detail) -> None:
+    """'shall not use' with 'not' hidden reads 'shall use': the words are there, unseen."""
+    def hide_not(body: etree._Element) -> None:
+        text = next(t for t in body.iter(W + "t") if t.text and " shall not use " in t.text)
+        before, after = text.text.split(" not", 1)
+        run = text.getparent()
+        text.text = before
+        hidden = etree.fromstring(
+            f'<w:r xmlns:w="{W_NS}"><w:rPr>{hiding}</w:rPr><w:t xml:space="preserve"> not</w:t>'
+            f'</w:r>')
+        rest = copy.deepcopy(run)
+        rest.find(W + "t").text = after
+        run.addnext(hidden)
+        hidden.addnext(rest)
+
+    code, report = _report(cli, tmp_path, _edited(standard, hide_not))
+    (clause,) = _deviating(report).values()
+    assert clause["status"] == "modified" and clause["severity"] == "approval"
+    assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
+        ("format", "not", detail)]
+    assert code == 1

@@ -15,7 +15,10 @@ from .diff import EQUAL, INSERT, Piece, word_diff
 
 EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strikethrough",
                   "dstrike": "double strikethrough", "caps": "capitals",
-                  "smallCaps": "small capitals", "highlight": "highlight"}
+                  "smallCaps": "small capitals", "highlight": "highlight",
+                  "hidden": "hidden text (neither shown nor printed)",
+                  "white": "white text (invisible on the page)",
+                  "tiny": "text under 4 points"}
 
 
 def _signatures(paragraph: ViewParagraph) -> list[str]:

@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from dsagen.read.inline import decimal
 from dsagen.read.model import (
     EMPHASIS_FLAGS,
     REVISION_KINDS,
@@ -31,7 +32,7 @@ from dsagen.read.stories import (
     text_box_stories,
 )
 from dsagen.read.tags import W_NS, W
-from dsagen.read.walk import Found, StoryWalker, decimal
+from dsagen.read.walk import Found, StoryWalker
 
 __all__ = [
     "EMPHASIS_FLAGS",

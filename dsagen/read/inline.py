@@ -59,13 +59,42 @@ def signature(flags: list[str]) -> str:
     return "+".join(flags)
 
 
+_DECIMAL = re.compile(r"[0-9]{1,9}")
+
+
+def decimal(value: str | None) -> int | None:
+    """A plain ASCII decimal of at most nine digits, else None (never raises)."""
+    if value is not None and _DECIMAL.fullmatch(value):
+        return int(value)
+    return None
+
+
+_VANISH = W + "vanish"
+_COLOR, _SIZE = W + "color", W + "sz"
+_WHITE = frozenset({"FFFFFF", "ffffff", "white"})
+_TINY_HALF_POINTS = 8  # under 4 pt nobody reads it
+
+
+def flag_of(child: etree._Element) -> str | None:
+    """The emphasis flag a ``w:rPr`` child sets, if any: the visible kinds (bold, italic...)
+    and the ones that hide words from a reader: hidden text, white text, text under 4 pt."""
+    tag = child.tag
+    flag = EMPHASIS.get(tag)
+    if flag is not None:
+        return flag if child.get(W_VAL) not in OFF else None
+    if tag == _VANISH:
+        return "hidden" if child.get(W_VAL) not in OFF else None
+    if tag == _COLOR:
+        return "white" if child.get(W_VAL) in _WHITE else None
+    if tag == _SIZE:
+        size = decimal(child.get(W_VAL))
+        return "tiny" if size is not None and size < _TINY_HALF_POINTS else None
+    return None
+
+
 def emphasis(rpr: etree._Element) -> str:
     """The signature of the direct emphasis set in a ``w:rPr`` ("" when there is none)."""
-    flags = [
-        EMPHASIS[child.tag]
-        for child in rpr
-        if child.tag in EMPHASIS and child.get(W_VAL) not in OFF
-    ]
+    flags = [flag for flag in map(flag_of, rpr) if flag is not None]
     return signature(flags) if flags else ""
 
 

@@ -23,17 +23,16 @@ breaks too) reads as "\\n"; custom-XML insert/delete ranges are ignored.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from lxml import etree
 
 from dsagen.read.inline import (
-    EMPHASIS,
-    OFF,
     ObjectFacts,
     count_paragraphs,
+    decimal,
     emphasis,
+    flag_of,
     inspect_object,
     signature,
     symbol,
@@ -147,14 +146,6 @@ _CHARACTERS = {
     SOFT_HYPHEN: "\u00ad",
 }
 _SEPARATOR = "\x00"  # paragraph boundary inside the text of a revision spanning paragraphs
-_DECIMAL = re.compile(r"[0-9]{1,9}")
-
-
-def decimal(value: str | None) -> int | None:
-    """A plain ASCII decimal of at most nine digits, else None (never raises)."""
-    if value is not None and _DECIMAL.fullmatch(value):
-        return int(value)
-    return None
 
 
 class TextBox:
@@ -636,10 +627,9 @@ class StoryWalker:
         change = None
         for child in rpr:
             tag = child.tag
-            flag = EMPHASIS.get(tag)
+            flag = flag_of(child)
             if flag is not None:
-                if child.get(W_VAL) not in OFF:
-                    flags.append(flag)
+                flags.append(flag)
             elif tag == RPR_CHANGE:
                 change = child
                 if in_run:
