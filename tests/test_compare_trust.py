@@ -516,3 +516,24 @@ def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hidi
     assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
         ("format", "not", detail)]
     assert code == 1
+
+
+def test_emphasis_lost_inside_a_tracked_insertion_is_the_partners_tracked_change(
+        cli, tmp_path, standard) -> None:
+    def retype_term(body: etree._Element) -> None:
+        paragraph = clause_blocks(body)["term"][1]
+        bold = next(r for r in paragraph.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None
+                    and "".join(t.text or "" for t in r.iter(W + "t")) == "Term")
+        deleted, inserted = partner_mark("del"), partner_mark("ins")
+        bold.addprevious(deleted)
+        deleted.addnext(inserted)
+        deleted.append(bold)
+        bold.find(W + "t").tag = W + "delText"
+        plain = etree.SubElement(etree.SubElement(inserted, W + "r"), W + "t")
+        plain.text = "Term"
+
+    _, report = _report(cli, tmp_path, _edited(standard, retype_term))
+    term = _deviating(report)["term"]
+    assert [(c["op"], c["detail"], c["tracked"], c["author"]) for c in term["changes"]] == [
+        ("format", "bold removed", True, AUTHOR)]
+    assert not term["untracked"]

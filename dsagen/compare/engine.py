@@ -228,8 +228,15 @@ def _format_changes(standard: ViewParagraph, negotiated: ViewParagraph,
     changes = []
     for text, detail in format_differences(standard, negotiated):
         revision = attribution.format_revision(text) if attribution else None
-        author, date = (revision.author, revision.date) if revision else (None, None)
-        changes.append(Change("format", text, text, revision is not None, author, date, detail))
+        if revision is not None:
+            tracked, author, date = True, revision.author, revision.date
+        elif attribution is not None:
+            # Text the partner re-typed inside their own tracked insertion carries the
+            # insertion's formatting: their change, made with tracking on.
+            tracked, author, date = attribution.judge("", text)
+        else:
+            tracked, author, date = False, None, None
+        changes.append(Change("format", text, text, tracked, author, date, detail))
     return changes
 
 
