@@ -537,3 +537,41 @@ def test_emphasis_lost_inside_a_tracked_insertion_is_the_partners_tracked_change
     assert [(c["op"], c["detail"], c["tracked"], c["author"]) for c in term["changes"]] == [
         ("format", "bold removed", True, AUTHOR)]
     assert not term["untracked"]
+
+
+def _reference_fields(body: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
+    """(instruction, cached result text) of every REF field in the body."""
+    found = []
+    for instruction in body.iter(W + "instrText"):
+        if instruction.text and "REF" in instruction.text:
+            result = instruction.getparent().getnext().getnext()
+            found.append((instruction, result.find(W + "t")))
+    return found
+
+
+def test_a_stale_cross_reference_result_is_no_deviation(cli, tmp_path, standard) -> None:
+    """A client recomputes a field's result whenever it likes (LibreOffice leaves some stale
+    after a move): what counts is the bookmark it refers to."""
+    def scramble(body: etree._Element) -> None:
+        for _, result in _reference_fields(body):
+            result.text = str(int(result.text) + 5)
+
+    code, report = _report(cli, tmp_path, _edited(standard, scramble))
+    assert _deviating(report) == {} and code == 0
+
+
+def test_a_cross_reference_pointed_at_another_clause_is_reported(cli, tmp_path,
+                                                                 standard) -> None:
+    def retarget(body: etree._Element) -> None:
+        instruction, _ = next((i, r) for i, r in _reference_fields(body)
+                              if "_dsa_general" in i.text)
+        fees = next(b.get(W + "name") for b in body.iter(W + "bookmarkStart")
+                    if b.get(W + "name", "").startswith("_dsa_fees"))
+        instruction.text = re.sub(r"_dsa_general\S*", fees, instruction.text)
+
+    code, report = _report(cli, tmp_path, _edited(standard, retarget))
+    (clause,) = _deviating(report).values()
+    # The cached result still reads 18 (a client would show fees' number on its next update).
+    assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
+        ("format", "18", "cross-reference to fees added; cross-reference to general removed")]
+    assert clause["severity"] == "approval" and code == 1

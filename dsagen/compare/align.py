@@ -77,7 +77,11 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
             continue
         matched[i] = (j, "similarity", score)
         used.add(j)
-    in_order = _longest_increasing([matched[i][0] for i in sorted(matched)])
+    order = sorted(matched)
+    weights = [0.5 if _moved_by_partner(negotiated[matched[i][0]]) else 1.0 for i in order]
+    in_order = (_heaviest_increasing([matched[i][0] for i in order], weights)
+                if min(weights, default=1.0) < 1.0
+                else _longest_increasing([matched[i][0] for i in order]))
     pairs: list[ClausePair] = []
     std_of_neg = {j: i for i, (j, _, _) in matched.items()}
     for j, seg in enumerate(negotiated):
@@ -98,6 +102,33 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
                 position = k + 1
         pairs.insert(position, ClausePair(seg, None))
     return pairs
+
+
+def _moved_by_partner(seg: Segment) -> bool:
+    """The clause's heading stands inside the partner's tracked move or insertion: when two
+    readings of an order change are possible, it is this clause that moved."""
+    heading = seg.heading
+    if heading is None or not heading.tracked or not heading.text.strip():
+        return False
+    covered = sum(end - start for start, end, _ in heading.tracked)
+    return covered >= len(heading.text.strip())
+
+
+def _heaviest_increasing(values: list[int], weights: list[float]) -> set[int]:
+    """The values on an increasing subsequence of greatest total weight (quadratic; used
+    only when the partner tracked a move, so clauses they moved are the ones left out)."""
+    best = list(weights)
+    previous = [-1] * len(values)
+    for k in range(len(values)):
+        for earlier in range(k):
+            if values[earlier] < values[k] and best[earlier] + weights[k] > best[k]:
+                best[k], previous[k] = best[earlier] + weights[k], earlier
+    result: set[int] = set()
+    k = max(range(len(values)), key=best.__getitem__) if values else -1
+    while k >= 0:
+        result.add(values[k])
+        k = previous[k]
+    return result
 
 
 def _longest_increasing(values: list[int]) -> set[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from rapidfuzz import fuzz
@@ -29,7 +29,7 @@ from .diff import (
     similarity,
     word_diff,
 )
-from .formats import format_differences
+from .formats import format_differences, reference_target
 from .model import (
     Change,
     ClauseResult,
@@ -44,9 +44,19 @@ from .segments import NUMBERED_HEADING_STYLES, Segment, segment
 from .standard import StandardContext
 from .stories import compare_stories, partner_comments
 
-# Ways a client may have refreshed cross-reference numbers, each translating the negotiated
-# numbers back to the standard's (see _renumberings).
-Renumber = tuple[Callable[[str], str], ...]
+
+@dataclass(frozen=True)
+class Renumber:
+    """How to read the negotiated copy's cross-references as the standard's: a field's
+    result is replaced by what the standard shows for the same bookmark (exact: the client
+    recomputes results whenever clauses are inserted, deleted or moved, and LibreOffice leaves
+    some stale), and typed references are translated through the clause renumbering."""
+
+    results: dict[str, str] = field(default_factory=dict)  # bookmark -> standard's result
+    translations: tuple[Callable[[str], str], ...] = ()
+
+
+NO_RENUMBER = Renumber()
 
 _NO_SPACE = re.compile(r"\s+")
 
@@ -71,13 +81,19 @@ class _Tracked:
         squashed = _squash(text)
         return bool(squashed) and squashed in self.joined
 
-    def revision(self, text: str) -> str | None:
+    def revision(self, text: str) -> tuple[int, str] | None:
+        """(size, id) of the revision whose tracked text holds this text: the tightest one,
+        so an edit by one author inside another's move or insertion is the editor's."""
         squashed = _squash(text)
+        best: tuple[int, str] | None = None
         for chunk, rev in self.slices:
             part = _squash(chunk)
-            if part and (part in squashed or squashed in part):
-                return rev
-        return None
+            if part and squashed in part and (best is None or len(part) < best[0]):
+                best = (len(part), rev)
+        if best is not None:
+            return best
+        return next(((len(part), rev) for chunk, rev in self.slices
+                     if (part := _squash(chunk)) and part in squashed), None)
 
 
 class _Attribution:
@@ -90,6 +106,14 @@ class _Attribution:
         self.inserted = _Tracked.of(accepted)
         self.deleted = _Tracked.of(rejected)
         self._paragraph_marks(revisions, accepted, rejected)
+        # Revisions standing in this clause's own paragraphs, by their text: a deletion inside
+        # a moved clause's w:moveTo is in neither view's text, yet it is the partner's.
+        here = {(p.part, source) for p in (*accepted, *rejected) for source in p.sources}
+        self.standing = {
+            kind: [(r, _squash(r.text)) for r in revisions if r.kind in kinds
+                   and (r.part, r.paragraph) in here and r.text.strip()]
+            for kind, kinds in (("delete", ("delete", "move_from")),
+                                ("insert", ("insert", "move_to")))}
 
     def _paragraph_marks(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
                          rejected: list[ViewParagraph]) -> None:
@@ -123,19 +147,33 @@ class _Attribution:
                 return revision
         return None
 
-    def _meta(self, rev: str | None) -> tuple[str | None, str | None]:
-        revision = self.by_id.get(rev or "")
-        return (revision.author, revision.date) if revision else (None, None)
+    def _standing(self, kind: str, text: str) -> Revision | None:
+        """The tightest revision in this clause's paragraphs whose text holds this text."""
+        squashed = _squash(text)
+        matches = [(len(own), r) for r, own in self.standing[kind] if squashed and squashed in own]
+        return min(matches, key=lambda item: item[0])[1] if matches else None
 
     def judge(self, deleted: str, inserted: str) -> tuple[bool, str | None, str | None]:
-        tracked = (not inserted.strip() or self.inserted.covers(inserted)) and (
-            not deleted.strip() or self.deleted.covers(deleted))
-        if not tracked:
-            return False, None, None
-        rev = (self.inserted.revision(inserted) if inserted.strip() else None) or (
-            self.deleted.revision(deleted) if deleted.strip() else None)
-        author, date = self._meta(rev)
-        return True, author, date
+        found: list[tuple[int, Revision]] = []
+        for text, tracked, kind in ((inserted, self.inserted, "insert"),
+                                    (deleted, self.deleted, "delete")):
+            if not text.strip():
+                continue
+            standing = self._standing(kind, text)
+            hits = [(len(_squash(standing.text)), standing)] if standing is not None else []
+            if tracked.covers(text):
+                hit = tracked.revision(text)
+                revision = self.by_id.get(hit[1]) if hit else None
+                if hit is not None and revision is not None:
+                    hits.append((hit[0], revision))
+            elif standing is None:
+                return False, None, None
+            if hits:
+                found.append(min(hits, key=lambda item: item[0]))
+        if not found:
+            return True, None, None
+        revision = min(found, key=lambda item: item[0])[1]  # the tightest: the editor's
+        return True, revision.author, revision.date
 
 
 def _changes_from_pieces(pieces: list[Piece], attribution: _Attribution | None) -> list[Change]:
@@ -166,21 +204,46 @@ def _body(seg: Segment | None) -> list[ViewParagraph]:
     return seg.body if seg is not None else []
 
 
+def reference_results(paragraphs: tuple[ViewParagraph, ...]) -> dict[str, str]:
+    """Bookmark -> the text a cross-reference to it shows in these paragraphs."""
+    results: dict[str, str] = {}
+    for paragraph in paragraphs:
+        for start, end, signature in paragraph.formats:
+            target = reference_target(signature)
+            if target is not None:
+                results.setdefault(target, paragraph.text[start:end])
+    return results
+
+
+def _standard_results(paragraph: ViewParagraph, results: dict[str, str]) -> str:
+    """The paragraph's text with each cross-reference showing what the standard shows for
+    the same bookmark."""
+    if not results or not any("ref=" in signature for _, _, signature in paragraph.formats):
+        return paragraph.text
+    text, shift = paragraph.text, 0
+    for start, end, signature in paragraph.formats:
+        target = reference_target(signature)
+        if target is not None and target in results:
+            text = text[:start + shift] + results[target] + text[end + shift:]
+            shift += len(results[target]) - (end - start)
+    return text
+
+
 def _reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
                 renumber: Renumber) -> tuple[list[ParagraphPair], list[str]]:
     """Paragraph pairs, and the negotiated texts with cross-reference numbers read as the
     standard's wherever the client refreshed them (a paragraph keeps its own numbers when they
     already match the standard: a copy edited without a client has stale field results)."""
-    texts = [clean(p.text) for p in neg_body]
+    texts = [clean(_standard_results(p, renumber.results)) for p in neg_body]
     pairs = align_paragraphs([p.text for p in std_body], texts)
-    if not renumber:
+    if not renumber.translations:
         return pairs, texts
     for pair in pairs:
         if pair.standard is None or pair.negotiated is None:
             continue
         before, own = clean(std_body[pair.standard].text), texts[pair.negotiated]
         best, score = own, similarity(before, own)
-        for translate in renumber:
+        for translate in renumber.translations:
             translated = translate(own)
             if translated != own and similarity(before, translated) > score:
                 best, score = translated, similarity(before, translated)
@@ -189,7 +252,7 @@ def _reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
 
 
 def _diff_clause(std: Segment, neg: Segment, attribution: _Attribution | None,
-                 renumber: Renumber = ()
+                 renumber: Renumber = NO_RENUMBER
                  ) -> tuple[list[ParagraphDiff], list[Change], list[str]]:
     """Paragraph and word changes of one clause pair, formatting changes included, and the
     negotiated texts as compared (refreshed cross-reference numbers read as the standard's)."""
@@ -339,9 +402,11 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     rejected = {s.key: s for s in segment(negotiated.rejected)}
     anchored = any(s.anchor for s in neg_segments)
     pairs = align_clauses(std_segments, neg_segments)
-    std_numbers, neg_numbers = _clause_numbers(std_segments), _clause_numbers(neg_segments)
-    renumber = _renumberings(pairs, std_numbers, neg_numbers,
-                             _markup_numbers(neg_segments, list(rejected.values())))
+    std_numbers = _clause_numbers(std_segments, standard.accepted)
+    neg_numbers = _clause_numbers(neg_segments, negotiated.accepted)
+    renumber = Renumber(reference_results(standard.accepted), _renumberings(
+        pairs, std_numbers, neg_numbers,
+        _clause_numbers(neg_segments, negotiated.accepted, negotiated.rejected)))
     revisions = negotiated.revisions
     units = _fold_merges_and_splits(pairs)
     results = [folded if folded is not None else
@@ -379,37 +444,32 @@ def _is_numbered(seg: Segment) -> bool:
     heading = seg.heading
     if heading is None:
         return False
-    style = (heading.style or "").replace(" ", "").casefold()
-    return style in NUMBERED_HEADING_STYLES or (heading.num_id is not None
-                                                and heading.level == 0)
+    return _style_key(heading.style) in NUMBERED_HEADING_STYLES or (
+        heading.num_id is not None and heading.level == 0)
 
 
-def _clause_numbers(segments: list[Segment]) -> dict[int, int]:
-    """Segment index -> the number its heading shows (numbered headings counted in order)."""
-    numbers: dict[int, int] = {}
-    for seg in segments:
-        if _is_numbered(seg):
-            numbers[seg.index] = len(numbers) + 1
-    return numbers
+def _clause_numbers(segments: list[Segment],
+                    *views: tuple[ViewParagraph, ...]) -> dict[int, int]:
+    """Segment index -> the number its heading shows: numbered headings of the given views
+    counted in document order, an empty one too (a client numbers it all the same). Given the
+    rejected view as well, this is the numbering with tracked changes shown, which LibreOffice
+    and Word use when they refresh cross-references: a heading struck or moved with tracking
+    on still takes a number there."""
+    heads = {seg.heading.sources[-1]: seg.index for seg in segments
+             if seg.heading is not None and _is_numbered(seg)}
+    positions = set(heads) | {p.sources[-1] for view in views for p in view
+                              if p.table is None and _style_key(p.style)
+                              in NUMBERED_HEADING_STYLES}
+    return {heads[source]: number for number, source in enumerate(sorted(positions), 1)
+            if source in heads}
 
 
-def _markup_numbers(accepted: list[Segment], rejected: list[Segment]) -> dict[int, int]:
-    """Accepted segment index -> its number with tracked changes shown: LibreOffice and Word
-    count a tracked-deleted heading when they refresh cross-references, so a clause moved or
-    struck with tracking on shifts the numbers after it by one more than accepting would."""
-    entries: dict[int, int | None] = {}  # w:p index of a numbered heading -> accepted index
-    for seg in rejected:
-        if _is_numbered(seg) and seg.heading is not None:
-            entries.setdefault(seg.heading.sources[-1], None)
-    for seg in accepted:
-        if _is_numbered(seg) and seg.heading is not None:
-            entries[seg.heading.sources[-1]] = seg.index
-    ordered = [entries[source] for source in sorted(entries)]
-    return {index: number for number, index in enumerate(ordered, 1) if index is not None}
+def _style_key(style: str | None) -> str:
+    return (style or "").replace(" ", "").casefold()
 
 
 def _renumberings(pairs: list[ClausePair], std_numbers: dict[int, int],
-                  *neg_numberings: dict[int, int]) -> Renumber:
+                  *neg_numberings: dict[int, int]) -> tuple[Callable[[str], str], ...]:
     """Translations of cross-reference numbers back to the standard's, one per way the client
     may have numbered the negotiated clauses (a clause inserted, deleted or moved before
     them): as accepted, and with tracked changes shown."""
@@ -554,7 +614,7 @@ def _folded(segment: Segment, note: str) -> ClauseResult:
 
 
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
-            revisions: tuple[Revision, ...], renumber: Renumber = ()) -> ClauseResult:
+            revisions: tuple[Revision, ...], renumber: Renumber = NO_RENUMBER) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
     key = (std or neg).key  # type: ignore[union-attr]
     clause_id = key if (std or neg).anchor is not None else None  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ..read.docx import ViewParagraph
 from .diff import EQUAL, INSERT, Piece, word_diff
+from .segments import parse_anchor
 
 EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strikethrough",
                   "dstrike": "double strikethrough", "caps": "capitals",
@@ -21,25 +22,51 @@ EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strik
                   "tiny": "text under 4 points"}
 
 
+def reference_target(signature: str) -> str | None:
+    """The clause a cross-reference's result shows (its bookmark names a dsagen clause: the
+    clause id, whatever the version in the name), else the bookmark; None when not one."""
+    _, found, target = signature.partition("ref=")
+    if not found:
+        return None
+    anchor = parse_anchor(target)
+    return anchor.clause_id if anchor is not None else target
+
+
+def _canonical(signature: str) -> str:
+    target = reference_target(signature)
+    if target is None:
+        return signature
+    return signature.partition("ref=")[0] + "ref=" + target
+
+
 def _signatures(paragraph: ViewParagraph) -> list[str]:
     """The emphasis signature of every character of the paragraph's text."""
     marks = [""] * len(paragraph.text)
     for start, end, signature in getattr(paragraph, "formats", ()):
+        canonical = _canonical(signature)
         for index in range(max(start, 0), min(end, len(marks))):
-            marks[index] = signature
+            marks[index] = canonical
     return marks
 
 
 def _flags(signature: str) -> set[str]:
-    """A signature's flags; a link target (which may hold '+') is one flag, always last."""
-    emphasis, _, link = signature.partition("link=")
+    """A signature's flags; a link target and a cross-reference target (which may hold '+')
+    are one flag each, always last."""
+    rest, _, reference = signature.partition("ref=")
+    emphasis, _, link = rest.rstrip("+").partition("link=")
     flags = set(filter(None, emphasis.split("+")))
-    return flags | ({"link=" + link} if link else set())
+    if link:
+        flags.add("link=" + link.rstrip("+"))
+    if reference:
+        flags.add("ref=" + reference)
+    return flags
 
 
 def _name(flag: str) -> str:
     if flag.startswith("link="):
         return f"link to {flag[5:]}"
+    if flag.startswith("ref="):
+        return f"cross-reference to {flag[4:]}"
     return EMPHASIS_NAMES.get(flag, flag)
 
 

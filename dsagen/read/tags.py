@@ -44,3 +44,4 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 R_EMBED, R_LINK, R_DM = _REL_NS + "embed", _REL_NS + "link", _REL_NS + "dm"
 DGM_REL_IDS = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}relIds"
 HYPERLINK, W_ANCHOR = W + "hyperlink", W + "anchor"
+INSTR_TEXT, DEL_INSTR_TEXT = W + "instrText", W + "delInstrText"

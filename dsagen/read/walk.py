@@ -23,6 +23,7 @@ breaks too) reads as "\\n"; custom-XML insert/delete ranges are ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from lxml import etree
@@ -46,6 +47,7 @@ from dsagen.read.tags import (
     COMMENT_REFERENCE,
     CR,
     DEL,
+    DEL_INSTR_TEXT,
     DEL_TEXT,
     DRAWING,
     ENDNOTE_REFERENCE,
@@ -54,6 +56,7 @@ from dsagen.read.tags import (
     HYPERLINK,
     ILVL,
     INS,
+    INSTR_TEXT,
     M_R,
     M_T,
     MC_CHOICE,
@@ -130,8 +133,6 @@ _SKIPPED = frozenset(
         W + "sdtEndPr",
         W + "customXmlPr",
         W + "smartTagPr",
-        W + "instrText",
-        W + "delInstrText",
         W + "rt",  # ruby guide text; the base text is kept
         W + "fldData",
         TRPR,  # read when its row starts (see _start_row)
@@ -197,6 +198,26 @@ class _Open:
         self.parts: list[str] = []
 
 
+# A field whose result is computed from a bookmark (a cross-reference) and the bookmark it
+# names; LibreOffice's "_Copy_N" on a pasted bookmark is not part of the name.
+_REFERENCE_FIELD = re.compile(r"\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+?)(?:_Copy_\d+)?(?:\s|$)",
+                              re.IGNORECASE)
+
+
+def _with_targets(emphasis: str, links: list[str], fields: list[bool],
+                  instructions: list[str]) -> str:
+    """The format signature of emitted text: its emphasis, then where a link leads
+    (``link=``) and which bookmark a cross-reference's result shows (``ref=``)."""
+    flags = [emphasis] if emphasis else []
+    if links:  # where a link leads belongs to what the words say
+        flags.append("link=" + links[-1])
+    if fields and fields[-1] is False and instructions:
+        match = _REFERENCE_FIELD.match(instructions[-1])
+        if match:
+            flags.append("ref=" + match.group(1))
+    return "+".join(flags)
+
+
 class StoryWalker:
     """One pass over a story (body, header, footer, note, comment, text box).
 
@@ -229,6 +250,8 @@ class StoryWalker:
         # Field state per view: True = inside a field's instructions (skipped), False = result.
         self.fields_accept: list[bool] = []
         self.fields_reject: list[bool] = []
+        self.instructions_accept: list[str] = []  # field code of each open field, per view
+        self.instructions_reject: list[str] = []
         self.pending_bookmarks: list[tuple[str, bool, bool]] = []
         self.move_from_ranges: dict[str, str] = {}
         self.move_to_ranges: dict[str, str] = {}
@@ -283,6 +306,9 @@ class StoryWalker:
                     walker.skip_subtree()
                 elif tag == BOOKMARK_START:
                     self._bookmark(element)
+                elif tag == INSTR_TEXT or tag == DEL_INSTR_TEXT:
+                    self._instruction(element, deleted=tag == DEL_INSTR_TEXT)
+                    walker.skip_subtree()
                 elif tag in _SKIPPED:
                     walker.skip_subtree()
                 elif tag == TR:
@@ -346,11 +372,10 @@ class StoryWalker:
     def _emit(self, text: str, deleted_text: bool) -> None:
         if self.paras:
             para = self.paras[-1]
-            accept_format, reject_format = self.emphasis_accept, self.emphasis_reject
-            if self.links:  # where a link leads belongs to what the words say
-                link = "link=" + self.links[-1]
-                accept_format = f"{accept_format}+{link}" if accept_format else link
-                reject_format = f"{reject_format}+{link}" if reject_format else link
+            accept_format = _with_targets(self.emphasis_accept, self.links, self.fields_accept,
+                                          self.instructions_accept)
+            reject_format = _with_targets(self.emphasis_reject, self.links, self.fields_reject,
+                                          self.instructions_reject)
             if not self.delete_ids and not deleted_text and True not in self.fields_accept:
                 para.accept.append(
                     (text, self.insert_ids[-1] if self.insert_ids else None, accept_format)
@@ -369,19 +394,29 @@ class StoryWalker:
         kind = element.get(W_FLD_CHAR_TYPE)
         views = []
         if not self.delete_ids:
-            views.append(self.fields_accept)
+            views.append((self.fields_accept, self.instructions_accept))
         if not self.insert_ids:
-            views.append(self.fields_reject)
-        for fields in views:
+            views.append((self.fields_reject, self.instructions_reject))
+        for fields, instructions in views:
             if kind == "begin":
                 fields.append(True)
+                instructions.append("")
             elif kind == "separate" and fields:
                 fields[-1] = False
             elif kind == "end" and fields:
                 fields.pop()
+                instructions.pop()
         for child in element:
             if child.tag == NUMBERING_CHANGE:
                 self._record(child, "paragraph_format", self._anchor())
+
+    def _instruction(self, element: etree._Element, *, deleted: bool) -> None:
+        """Field code text, kept per view only to know what a field's result refers to."""
+        text = element.text or ""
+        if not self.delete_ids and not deleted and self.fields_accept and self.fields_accept[-1]:
+            self.instructions_accept[-1] += text
+        if not self.insert_ids and self.fields_reject and self.fields_reject[-1]:
+            self.instructions_reject[-1] += text
 
     def _bookmark(self, element: etree._Element) -> None:
         name = element.get(W_NAME)
