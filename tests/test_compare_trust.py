@@ -575,3 +575,26 @@ def test_a_cross_reference_pointed_at_another_clause_is_reported(cli, tmp_path,
     assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
         ("format", "18", "cross-reference to fees added; cross-reference to general removed")]
     assert clause["severity"] == "approval" and code == 1
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(cli, tmp_path, standard,
+                                                               swap) -> None:
+    """Bookmarks are the partner's to move: a clause is still known by its heading and text."""
+    def edit(body: etree._Element) -> None:
+        _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                      "seventy-two (72) months after the Effective Date and")
+        if swap:
+            starts = {b.get(W + "name", "").split("__")[0]: b
+                      for b in body.iter(W + "bookmarkStart")}
+            retention, publication = starts["_dsa_retention"], starts["_dsa_publication"]
+            names = retention.get(W + "name"), publication.get(W + "name")
+            retention.set(W + "name", names[1])
+            publication.set(W + "name", names[0])
+
+    code, report = _report(cli, tmp_path, _edited(standard, edit), "--fail-on", "walk-away")
+    deviating = _deviating(report)
+    assert set(deviating) == {"retention"}
+    assert deviating["retention"]["parameters"][0]["negotiated"] == 72
+    assert deviating["retention"]["severity"] == "walk-away" and code == 1
+    assert any("bookmarks stand on other clauses" in w for w in report["warnings"]) is swap

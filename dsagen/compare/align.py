@@ -44,6 +44,22 @@ def _score(a: Segment, b: Segment) -> float:
     return score
 
 
+def _title_ratio(a: Segment, b: Segment) -> float:
+    return fuzz.ratio(matching_key(a.title), matching_key(b.title)) / 100
+
+
+def _heading_elsewhere(seg: Segment, negotiated: list[Segment], anchored: int) -> int | None:
+    """A bookmark is the partner's to move: when the heading under this clause's bookmark is
+    another clause's and this clause's own heading stands elsewhere, the bookmark is not
+    believed (the index of that other heading is returned)."""
+    if _title_ratio(seg, negotiated[anchored]) >= 0.6:
+        return None
+    for j, other in enumerate(negotiated):
+        if j != anchored and len(matching_key(seg.title)) >= 4 and _title_ratio(seg, other) >= 0.9:
+            return j
+    return None
+
+
 def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:
     """Pairs in negotiated order, with removed standard clauses placed where they were."""
     matched: dict[int, tuple[int, str, float]] = {}  # std index -> (neg index, method, score)
@@ -52,10 +68,16 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
     for j, seg in enumerate(negotiated):
         if seg.anchor is not None and seg.key not in by_key:
             by_key[seg.key] = j
+    distrusted: set[int] = set()  # negotiated segments whose bookmark names another clause
     for i, seg in enumerate(standard):
         if seg.anchor is not None and seg.key in by_key and by_key[seg.key] not in used:
-            matched[i] = (by_key[seg.key], "anchor", 1.0)
-            used.add(by_key[seg.key])
+            j = by_key[seg.key]
+            elsewhere = _heading_elsewhere(seg, negotiated, j)
+            if elsewhere is not None:
+                distrusted |= {j, elsewhere}
+                continue
+            matched[i] = (j, "anchor", 1.0)
+            used.add(j)
     # Front matter pairs with front matter.
     if standard and negotiated and standard[0].key == "_front" and negotiated[0].key == "_front":
         if 0 not in matched and 0 not in used:
@@ -66,7 +88,8 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
         if i in matched:
             continue
         for j, b in enumerate(negotiated):
-            if j in used or (a.anchor is not None and b.anchor is not None):
+            if j in used or (a.anchor is not None and b.anchor is not None
+                             and j not in distrusted):
                 continue
             score = _score(a, b)
             if score >= MATCH_THRESHOLD:

@@ -436,8 +436,21 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     comparison = Comparison(standard.path, negotiated.path, results, len(revisions),
                             authors, "anchors" if anchored else "headings",
                             list(standard.accepted), comments=comments)
+    comparison.warnings += _misplaced_anchors(pairs)
     check_consistency(comparison, context)
     return comparison
+
+
+def _misplaced_anchors(pairs: list[ClausePair]) -> list[str]:
+    """Clause bookmarks standing on other clauses' headings: aligned by text, and said."""
+    found = sorted(f"'{p.negotiated.anchor.clause_id}' on the heading of '{p.standard.key}'"
+                   for p in pairs if p.standard is not None and p.negotiated is not None
+                   and p.standard.anchor is not None and p.negotiated.anchor is not None
+                   and p.negotiated.anchor.clause_id != p.standard.key)
+    if not found:
+        return []
+    return ["clause bookmarks stand on other clauses' headings (" + ", ".join(found)
+            + "): those clauses were paired by heading and text, not by bookmark"]
 
 
 def _is_numbered(seg: Segment) -> bool:
@@ -666,6 +679,9 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                           variant_standard=variant, variant_negotiated=variant,
                           alignment=pair.method, paragraphs=diffs, heading_standard=std.heading,
                           heading_negotiated=neg.heading)
+    if neg.anchor is not None and std.anchor is not None and neg.anchor.clause_id != std.key:
+        result.notes.append(f"the copy's bookmark on this heading names clause "
+                            f"'{neg.anchor.clause_id}': paired by heading and text instead")
     if pair.moved:
         result.moved_from = std.index
         moved = f"{neg.title}\n{chr(10).join(neg.texts)}".strip()
