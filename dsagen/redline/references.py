@@ -45,13 +45,23 @@ def retarget_references(root: etree._Element, twins: dict[str, str],
     """Every field referring to a twinned bookmark, as it must read in each view. Only twins
     that really split the views count: the partner's bookmark read in the accepted view only,
     the twin in the rejected view only."""
-    starts = {b.get(W_NAME): b for b in root.iter(BOOKMARK_START)}
-    views = {name: _bookmark_view(start) for name, start in starts.items()}
-    needed = {name: twin for name, twin in twins.items()
-              if views.get(name) == "accepted" and views.get(twin) == "rejected"}
-    for twin in set(twins.values()) - set(needed.values()):
-        if twin in starts:  # the partner's bookmark already serves both views
-            _remove_bookmark(root, starts[twin])
+    starts: dict[str, list[etree._Element]] = {}
+    for start in root.iter(BOOKMARK_START):
+        starts.setdefault(start.get(W_NAME, ""), []).append(start)
+    needed = {}
+    for name, twin in twins.items():
+        # One twin at most, on the restored (rejected-only) copy; the standard's bookmark may
+        # have been carried into the partner's paragraphs too, where the partner's serves.
+        copies = starts.get(twin, [])
+        keep = next((c for c in copies if _bookmark_view(c) == "rejected"), None)
+        for extra in copies:
+            if extra is not keep:
+                _remove_bookmark(root, extra)
+        own = starts.get(name, [])
+        if keep is not None and own and _bookmark_view(own[0]) == "accepted":
+            needed[name] = twin
+        elif keep is not None:  # the partner's bookmark already serves both views
+            _remove_bookmark(root, keep)
     twins = needed
     if not twins:
         return
@@ -98,12 +108,18 @@ def _target(runs: list[etree._Element]) -> str | None:
 
 
 def _remove_bookmark(root: etree._Element, start: etree._Element) -> None:
+    """A bookmark start and the end of the same id that follows it."""
     bookmark_id = start.get(W_ID)
-    start.getparent().remove(start)
-    for end in root.iter(BOOKMARK_END):
-        if end.get(W_ID) == bookmark_id:
+    for end in start.itersiblings():
+        if end.tag == BOOKMARK_END and end.get(W_ID) == bookmark_id:
             end.getparent().remove(end)
-            return
+            break
+    else:
+        for end in root.iter(BOOKMARK_END):
+            if end.get(W_ID) == bookmark_id:
+                end.getparent().remove(end)
+                break
+    start.getparent().remove(start)
 
 
 def _bookmark_view(start: etree._Element) -> str:
