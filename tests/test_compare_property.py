@@ -203,3 +203,81 @@ def test_every_edit_is_reported_in_its_clause(tmp_path_factory, edits: list[Edit
 @lru_cache(maxsize=1)
 def _library():  # type: ignore[no-untyped-def]
     return load_library()
+
+
+# -- every story: tables, headers, footnotes, objects -------------------------------------------
+
+STORY_KINDS = ("header_text", "footnote_text", "new_footnote", "delete_footnote_ref",
+               "cell_text", "insert_row", "delete_row", "add_image", "add_hyperlink",
+               "bold_word", "replace_word", "delete_word")
+
+
+@lru_cache(maxsize=1)
+def _enriched() -> bytes:
+    from tests.docx_edits import enrich
+
+    return enrich(_standard())
+
+
+def _entries(report: dict) -> list[dict]:
+    return [c for c in report["clauses"] if c["status"] not in ("unchanged", "cosmetic")]
+
+
+def _views(path) -> list[tuple[str, tuple]]:  # type: ignore[no-untyped-def]
+    from dsagen.read.docx import read_docx
+
+    document = read_docx(path)
+    paragraphs = [*document.accepted, *(p for s in document.stories
+                                        if s.present != "rejected" for p in s.accepted)]
+    return [(p.text, p.formats) for p in paragraphs]
+
+
+def _accounted(edit, report: dict) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the report shows this edit where it was made."""
+    entries = _entries(report)
+    changes = [(c, change) for c in entries for change in c["changes"]]
+    words = edit.text
+    if edit.kind in ("header_text", "footnote_text"):
+        story = "header" if edit.kind == "header_text" else "footnote"
+        return any(c["story"] == story and words in change["negotiated"] for c, change in changes)
+    if edit.kind == "new_footnote":
+        return any(c["story"] == "footnote" and c["status"] == "added" for c in entries) and any(
+            "[footnote]" in change["negotiated"] for _, change in changes)
+    if edit.kind == "delete_footnote_ref":
+        return any(c["story"] == "footnote" and c["status"] == "removed" for c in entries)
+    if edit.kind in ("cell_text", "insert_row", "replace_word"):
+        return any(words in change["negotiated"] for _, change in changes)
+    if edit.kind == "delete_row":
+        return any(change["op"] in ("delete", "replace") for c, change in changes)
+    if edit.kind == "add_image":
+        return any("[image" in change["negotiated"] for _, change in changes)
+    if edit.kind == "add_hyperlink":
+        return any(f"partner {words} terms" in change["negotiated"] for _, change in changes)
+    if edit.kind == "bold_word":
+        return any(change["op"] == "format" and "bold" in change.get("detail", "")
+                   for _, change in changes)
+    return any(change["op"] in ("delete", "replace") for _, change in changes)  # delete_word
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(STORY_KINDS), target=st.integers(0, 40), word=st.integers(0, 8),
+       tracked=st.booleans())
+def test_an_edit_in_any_story_is_reported_where_it_was_made(tmp_path_factory, kind: str,
+                                                            target: int, word: int,
+                                                            tracked: bool) -> None:
+    from tests.docx_edits import Edit, apply_edits
+
+    edit = Edit(kind, target=target, word=word, tracked=tracked, text="Zebra")
+    folder = tmp_path_factory.mktemp("story-edit")
+    standard, returned = folder / "standard.docx", folder / "returned.docx"
+    standard.write_bytes(_enriched())
+    returned.write_bytes(apply_edits(_enriched(), [edit]))
+    if _views(standard) == _views(returned):
+        return  # the edit found nothing to act on (a word already bold, say)
+    comparison, _, _ = compare_files(standard, returned, library=_library())
+    report = comparison.to_json()
+    assert _accounted(edit, report), (edit, [(c["story"], c["title"], c["changes"])
+                                             for c in _entries(report)])
+    if tracked and kind not in ("bold_word",):
+        assert all(change["tracked"] for c in _entries(report) for change in c["changes"]
+                   if change["op"] != "format"), (edit, _entries(report))

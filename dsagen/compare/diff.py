@@ -89,6 +89,8 @@ def _pair_score(a: str, b: str) -> float:
     """Similarity, lifted when one paragraph is the other with a sentence added or cut."""
     score = similarity(a, b)
     short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
+        return max(score, 0.6)  # words added at one end of a paragraph, however short
     if len(short) >= 12 and len(long_) <= 6 * len(short):
         contained = fuzz.partial_ratio(short, long_) / 100
         if contained >= 0.9:

@@ -176,12 +176,48 @@ class _Attribution:
         return True, revision.author, revision.date
 
 
+def _glued(deleted: str, inserted: str) -> tuple[str, str]:
+    """Words glued on to (or cut from) a kept word, with no space between, leave that word
+    out of the change: 'Agreement' -> 'Agreementpartner terms' is the insertion of 'partner
+    terms'. Only whole words are kept out, and only when what is left is more than a piece
+    of a word ('thirty' -> 'thirteen' and 'Recipient' -> 'Recipients' stay replacements)."""
+    old, new = deleted.strip(), inserted.strip()
+    if not old or not new or old == new:
+        return deleted, inserted
+    start = _shared_words(old, new)
+    end = _shared_words(old[start:][::-1], new[start:][::-1])
+    if not start and not end:
+        return deleted, inserted
+    rest_old, rest_new = old[start:len(old) - end], new[start:len(new) - end]
+    if (rest_old + rest_new).isalnum():  # 'Recipient' -> 'Recipients' reads as a new word
+        return deleted, inserted
+    return rest_old, rest_new
+
+
+def _shared_words(a: str, b: str) -> int:
+    """Length of the longest common start of a and b that ends at a word boundary of both
+    readings (the end of a string, or a character that is no letter or digit)."""
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    while length:
+        whole_a = length == len(a) or not a[length].isalnum() or not a[length - 1].isalnum()
+        whole_b = length == len(b) or not b[length].isalnum() or not b[length - 1].isalnum()
+        if whole_a and whole_b or (whole_a or whole_b) and a[length - 1].isalnum():
+            return length
+        length -= 1
+    return 0
+
+
 def _changes_from_pieces(pieces: list[Piece], attribution: _Attribution | None) -> list[Change]:
     changes: list[Change] = []
     deleted, inserted = "", ""
 
     def flush() -> None:
         nonlocal deleted, inserted
+        deleted, inserted = _glued(deleted, inserted)
         if deleted or inserted:
             op = "replace" if deleted and inserted else ("delete" if deleted else "insert")
             tracked, author, date = attribution.judge(deleted, inserted) if attribution else (
@@ -316,10 +352,13 @@ def _attribute_pieces(diffs: list[ParagraphDiff], attribution: _Attribution | No
             diff.author, diff.date = next(((a, d) for _, a, d in verdicts if a), (None, None))
 
 
-def _title_change(std: Segment, neg: Segment) -> Change | None:
-    if clean(std.title) == clean(neg.title):
-        return None
-    return Change("replace", std.title, neg.title, False)
+def _title_changes(std: Segment, neg: Segment,
+                   attribution: _Attribution | None) -> list[Change]:
+    """The heading's own word changes, tracked or not like any other text."""
+    before, after = clean(std.title), clean(neg.title)
+    if before == after:
+        return []
+    return _changes_from_pieces(word_diff(before, after), attribution)
 
 
 def _sameness(std: Segment, neg: Segment, neg_texts: list[str]) -> str:
@@ -665,9 +704,7 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                             version=version, variant_standard=variant, paragraphs=diffs,
                             heading_standard=std.heading, notes=["clause deleted", *notes])
     diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
-    title_change = _title_change(std, neg)
-    if title_change:
-        changes.insert(0, title_change)
+    changes[:0] = _title_changes(std, neg, attribution)
     sameness = _sameness(std, neg, neg_texts)
     formatted = [c for c in changes if c.op == "format"]
     if formatted and sameness != "different":

@@ -39,6 +39,14 @@ def _canonical(signature: str) -> str:
     return signature.partition("ref=")[0] + "ref=" + target
 
 
+def _comparable(before: str, after: str) -> tuple[str, str]:
+    """A cross-reference counts only when it points elsewhere: one turned into the same plain
+    text (an editor that flattens fields) or made from it reads the same."""
+    if ("ref=" in before) != ("ref=" in after):
+        return before.partition("ref=")[0].rstrip("+"), after.partition("ref=")[0].rstrip("+")
+    return before, after
+
+
 def _signatures(paragraph: ViewParagraph) -> list[str]:
     """The emphasis signature of every character of the paragraph's text."""
     marks = [""] * len(paragraph.text)
@@ -108,7 +116,7 @@ def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
                 position_old += length
             continue
         for offset in range(length):
-            before, after = old[position_old + offset], new[position_new + offset]
+            before, after = _comparable(old[position_old + offset], new[position_new + offset])
             char = negotiated.text[position_new + offset]
             if before == after:
                 if char.isspace() and run_text:

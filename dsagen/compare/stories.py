@@ -31,7 +31,10 @@ DiffStory = Callable[[Segment, Segment, Segment | None], ClauseResult]
 
 
 def _stories(document: ReadDocument, kind: str) -> list[Any]:
-    return [s for s in getattr(document, "stories", ()) if s.kind == kind]
+    """The stories of a kind that the document has once its tracked changes are accepted (a
+    note whose reference the partner deleted with tracking on is gone)."""
+    return [s for s in getattr(document, "stories", ())
+            if s.kind == kind and getattr(s, "present", "both") != "rejected"]
 
 
 def _text(story: Any) -> str:
@@ -88,8 +91,36 @@ def compare_stories(standard: ReadDocument, negotiated: ReadDocument, diff: Diff
             result = _compare_pair(ours, theirs, diff, locate_standard, locate_negotiated)
             if result is not None:
                 result.story = kind
+                _tracked_with_reference(result, ours, theirs, negotiated)
                 results.append(result)
     return results
+
+
+def _tracked_with_reference(result: ClauseResult, ours: Any | None, theirs: Any | None,
+                            negotiated: ReadDocument) -> None:
+    """A note added or removed through a reference the partner inserted or deleted with
+    tracking on is their tracked change, whether or not its own text is marked."""
+    if result.status not in ("added", "removed"):
+        return
+    story = theirs
+    if story is None and ours is not None:  # still in the copy, behind a deleted reference
+        story = next((s for s in getattr(negotiated, "stories", ()) if s.kind == ours.kind
+                      and getattr(s, "present", "both") == "rejected"
+                      and _text(s) == _text(ours)), None)
+    if story is None or story.anchor is None:
+        return
+    kinds = ("insert", "move_to") if result.status == "added" else ("delete", "move_from")
+    token = f"[{story.kind}]"
+    reference = next((r for r in negotiated.revisions if r.kind in kinds
+                      and r.paragraph == story.anchor and token in r.text
+                      and r.part == "word/document.xml"), None)
+    if reference is None:
+        return
+    for change in result.changes:
+        change.tracked, change.author, change.date = True, reference.author, reference.date
+    for paragraph in result.paragraphs:
+        paragraph.tracked, paragraph.author, paragraph.date = (True, reference.author,
+                                                               reference.date)
 
 
 def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
