@@ -122,6 +122,7 @@ class Library:
     _compiled: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _expressions: dict[str, Any] = field(default_factory=dict, repr=False)
+    _trees: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def clause(self, clause_id: str) -> Clause:
         try:
@@ -162,8 +163,15 @@ class Library:
         """Compiled Jinja text, cached: assembly and parameter recovery render it often."""
         template = self._compiled.get(source)
         if template is None:
-            template = self._compiled[source] = self.env.from_string(source)
+            template = self._compiled[source] = self.env.from_string(self._parsed(source))
         return template
+
+    def _parsed(self, source: str) -> Any:
+        """The Jinja syntax tree of a text, parsed once for compiling and for its names."""
+        tree = self._trees.get(source)
+        if tree is None:
+            tree = self._trees[source] = self.env.parse(source)
+        return tree
 
     def check(self) -> None:
         """Parse every variant's Jinja text: a syntax error names file, line and variant."""
@@ -190,7 +198,7 @@ class Library:
             from jinja2 import meta
 
             found = self._variables[source] = frozenset(
-                meta.find_undeclared_variables(self.env.parse(source)))
+                meta.find_undeclared_variables(self._parsed(source)))
         return found
 
 

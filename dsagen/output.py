@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from .errors import OutputError
@@ -56,3 +58,27 @@ def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def zip_members(members: list[tuple[str, bytes]]) -> bytes:
+    """A ZIP of (name, bytes) with fixed timestamps and attributes: equal content, equal
+    bytes (what makes golden files and provenance hashes possible)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            target.writestr(info, data, compresslevel=6)
+    return out.getvalue()
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Rewrite a ZIP with fixed timestamps and attributes so equal content gives equal bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return zip_members([(item.filename, source.read(item.filename))
+                            for item in source.infolist()])

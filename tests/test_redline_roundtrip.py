@@ -441,3 +441,21 @@ def test_a_silent_edit_inside_the_partners_own_move_is_marked_inside_the_move() 
         "SILENTLY"]
     partner_moves = [e for e in revisions(body, PARTNER) if e.tag == W + "moveTo"]
     assert partner_moves and all(e.get(W + "date") == PARTNER_DATE for e in partner_moves)
+
+
+@pytest.mark.parametrize("old,new,deleted,inserted", [
+    ("thirty-six (36) months after", "thirteen (13) months after",
+     ["thirty-six", "36"], ["thirteen", "13"]),
+    ("thirty-six (36) months after the", "thirty-six (36) months following the",
+     ["after"], ["following"]),
+])
+def test_a_word_changed_in_a_long_paragraph_is_marked_as_whole_words(old, new, deleted,
+                                                                     inserted) -> None:
+    """The text two paragraphs share is set aside first; what is left is still diffed word by
+    word ('thirty-six' -> 'thirteen', never 'y-six' -> 'een')."""
+    std = plain_standard()
+    red = assert_round_trip(std, _edit_text(std, old, new))
+    body = parts(red)[DOCUMENT]
+    assert ["".join(t.text for t in d.iter(W + "delText")) for d in body.iter(W + "del")] == (
+        deleted)
+    assert ["".join(t.text for t in i.iter(W + "t")) for i in body.iter(W + "ins")] == inserted

@@ -35,7 +35,7 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
         negotiated = read_docx(negotiated_path)
     except FileNotFoundError:
         raise DocumentError("no such file", path=negotiated_path) from None
-    if not _texts(negotiated):
+    if not _has_content(negotiated):
         raise DocumentError("the document has no content to compare (empty document: no text, "
                             "object or text box in its body, headers, footers or notes)",
                             path=negotiated_path)
@@ -75,6 +75,12 @@ def _baseline(path: Path, standard: Standard, negotiated: ReadDocument,
     context = context_from_properties(document, library) or standard.context
     return Standard(document, issued.docx, context), (
         f"the DOCX issued as {issued.reference} on {issued.created_at[:10]}, from the registry")
+
+
+def _has_content(document: ReadDocument) -> bool:
+    paragraphs = (*document.accepted, *(p for s in getattr(document, "stories", ())
+                                        for p in s.accepted))
+    return any(p.text.strip() for p in paragraphs)
 
 
 def _texts(document: ReadDocument) -> list[str]:

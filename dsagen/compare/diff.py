@@ -122,6 +122,8 @@ def _pair_block(left: list[str], right: list[str], i1: int, i2: int, j1: int, j2
                 threshold: float) -> list[ParagraphPair]:
     """Inside a replaced block, pair paragraphs in order by similarity (monotone DP)."""
     n, m = i2 - i1, j2 - j1
+    if n == m == 1 and similarity(left[i1], right[j1]) >= threshold:
+        return [ParagraphPair("modify", i1, j1)]  # one paragraph edited: nothing to weigh
     score = [[_pair_score(left[i1 + a], right[j1 + b]) for b in range(m)] for a in range(n)]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for a in range(n - 1, -1, -1):

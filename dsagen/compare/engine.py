@@ -278,6 +278,8 @@ def _reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
         if pair.standard is None or pair.negotiated is None:
             continue
         before, own = clean(std_body[pair.standard].text), texts[pair.negotiated]
+        if own == before or not any(char.isdigit() for char in own):
+            continue  # nothing a renumbering could explain
         best, score = own, similarity(before, own)
         for translate in renumber.translations:
             translated = translate(own)

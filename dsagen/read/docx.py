@@ -227,7 +227,10 @@ def _custom_properties(package: DocxPackage) -> dict[str, str]:
     return properties
 
 
+_W_IDS = etree.XPath("//@w:id", namespaces={"w": W_NS}, smart_strings=False)
+
+
 def _max_id(root: etree._Element) -> int:
     """The largest plain decimal ``w:id`` (ids over nine digits are ignored, never parsed)."""
-    ids = (decimal(value) for value in root.xpath("//@w:id", namespaces={"w": W_NS}))
+    ids = (decimal(value) for value in _W_IDS(root))
     return max((value for value in ids if value is not None), default=0)

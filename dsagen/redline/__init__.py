@@ -91,14 +91,10 @@ class _Redline:
 
 
 def render_redline(standard_docx: bytes, negotiated_docx: bytes, *, author: str = "dsagen",
-                   date: str = "2000-01-01T00:00:00Z", comparison: object = None) -> bytes:
+                   date: str = "2000-01-01T00:00:00Z") -> bytes:
     """The partner's DOCX with every untracked difference from the standard written into it as
     tracked changes: accept-all gives the partner's document, reject-all gives the standard.
-
-    ``comparison`` is accepted for the CLI's convenience and not used: the redline is computed
-    from the two packages themselves, objects and formatting included.
-    """
-    del comparison
+    Computed from the two packages themselves, objects and formatting included."""
     return _Redline(standard_docx, negotiated_docx, Stamp(author, date)).write()
 
 

@@ -15,8 +15,8 @@ import zipfile
 
 from lxml import etree
 
+from ..output import deterministic_zip
 from ..read.package import DocxPackage, open_docx
-from ..render.docx import deterministic_zip
 from .formats import Styles
 from .ooxml import CT_NS, REL_NS, SETTINGS_BEFORE_TRACK, W_ID, R, W
 

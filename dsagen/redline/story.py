@@ -23,7 +23,6 @@ from .atoms import (
     Atom,
     atomise,
     compared,
-    expand,
     paragraph_format,
     signature,
 )
@@ -78,7 +77,7 @@ from .tables import (
 )
 from .tokens import DELETE as CHUNK_DELETE
 from .tokens import EQUAL as CHUNK_EQUAL
-from .tokens import diff_atoms
+from .tokens import trimmed_diff
 
 _TABLE_KEY = "\x01table\x01"
 #: Whether a subtree refers to another part (image, hyperlink...) through an r:* attribute.
@@ -221,7 +220,7 @@ class StoryWriter(TableWriter):
         """Diff the atoms and rebuild the negotiated paragraphs with the differences tracked.
         `ops` names what equal, inserted and deleted atoms become."""
         equal_op, insert_op, delete_op = ops
-        std_atoms, neg_atoms = expand(std_atoms), expand(neg_atoms)
+        std_atoms, neg_atoms, chunks = trimmed_diff(std_atoms, neg_atoms)
         markers_before: dict[Atom, list[Atom]] = {}
         pending_markers: list[Atom] = []
         for atom in std_atoms:
@@ -233,7 +232,7 @@ class StoryWriter(TableWriter):
         status: dict[Atom, Item] = {}
         before: dict[Atom, list[Item]] = {}
         pending: list[Item] = []
-        for chunk in diff_atoms(list(compared(std_atoms)), list(compared(neg_atoms))):
+        for chunk in chunks:
             if chunk.op == CHUNK_DELETE:
                 for atom in chunk.standard:
                     pending += [Item(m, delete_op) for m in markers_before.get(atom, ())]

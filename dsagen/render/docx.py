@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from datetime import date, datetime
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -23,11 +22,11 @@ from docx.shared import Pt
 from lxml import etree
 
 from ..assemble import Agreement, Paragraph, Section
+from ..output import deterministic_zip, zip_members
 from ..partners import canonical_json
 from ..textfilters import long_date
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FONT = "Times New Roman"
 CLAUSE_NUM_ID = 10  # the legal numbering of the body
 RECITAL_NUM_ID = 11  # (A), (B) in the unnumbered preamble
@@ -488,25 +487,7 @@ def package_bytes(document: docx.document.Document) -> bytes:
     PackageWriter._write_content_types_stream(collector, parts)
     PackageWriter._write_pkg_rels(collector, package.rels)
     PackageWriter._write_parts(collector, parts)  # type: ignore[arg-type]
-    return _zip(collector.members)
-
-
-def _zip(members: list[tuple[str, bytes]]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 0
-            target.writestr(info, data, compresslevel=6)
-    return out.getvalue()
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a ZIP with fixed timestamps and attributes so equal content gives equal bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        return _zip([(item.filename, source.read(item.filename)) for item in source.infolist()])
+    return zip_members(collector.members)
 
 
 __all__ = ["render_docx", "build_document", "manifest", "deterministic_zip"]

@@ -8,34 +8,14 @@ they did (objects, formatting, their own tracked changes, comments) is lost.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 from lxml import etree
 
-from ..compare.model import Comparison
-from ..read.package import read_document_bytes
-from ..redline import render_redline as _overlay
+from ..redline import render_redline
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = f"{{{W_NS}}}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def render_redline(standard_docx: bytes | Comparison, negotiated_docx: bytes, *,
-                   author: str = "dsagen", date: str = "2000-01-01T00:00:00Z",
-                   comparison: Comparison | None = None, max_id: int | None = None) -> bytes:
-    """The partner's DOCX with every untracked difference from the standard written into it as
-    tracked changes: accept-all gives the partner's document, reject-all gives the standard.
-
-    Transitional: the former call ``render_redline(comparison, standard_docx, max_id=...)`` is
-    still understood (the negotiated file is then read from ``comparison.negotiated``) until
-    the CLI passes both documents; ``comparison`` and ``max_id`` are otherwise ignored.
-    """
-    del comparison, max_id
-    if isinstance(standard_docx, Comparison):
-        negotiated_path = Path(standard_docx.negotiated)
-        standard_docx, negotiated_docx = negotiated_docx, read_document_bytes(negotiated_path)
-    return _overlay(standard_docx, negotiated_docx, author=author, date=date)
 
 
 def make_run(text: str, rpr: etree._Element | None, deleted: bool = False) -> etree._Element:
