@@ -98,6 +98,16 @@ def _pair_score(a: str, b: str) -> float:
     return score
 
 
+def _same_ends(a: str, b: str) -> bool:
+    """Two paragraphs that start or end with the same word of some length ('Signature:
+    ____' and 'Signature: J. Roe') are one paragraph edited, however different the rest."""
+    words_a, words_b = a.split(), b.split()
+    if not words_a or not words_b:
+        return False
+    return any(x == y and len(x) >= 4 for x, y in ((words_a[0], words_b[0]),
+                                                   (words_a[-1], words_b[-1])))
+
+
 def align_paragraphs(standard: list[str], negotiated: list[str],
                      pair_threshold: float = 0.5) -> list[ParagraphPair]:
     """Map paragraphs of one clause: equal, modified (similar enough), inserted, deleted."""
@@ -122,7 +132,8 @@ def _pair_block(left: list[str], right: list[str], i1: int, i2: int, j1: int, j2
                 threshold: float) -> list[ParagraphPair]:
     """Inside a replaced block, pair paragraphs in order by similarity (monotone DP)."""
     n, m = i2 - i1, j2 - j1
-    if n == m == 1 and similarity(left[i1], right[j1]) >= threshold:
+    if n == m == 1 and (similarity(left[i1], right[j1]) >= threshold
+                        or _same_ends(left[i1], right[j1])):
         return [ParagraphPair("modify", i1, j1)]  # one paragraph edited: nothing to weigh
     score = [[_pair_score(left[i1 + a], right[j1 + b]) for b in range(m)] for a in range(n)]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
