@@ -375,6 +375,10 @@ def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(cli, tmp_path
     text = PARTNER.read_text()
     assert "retention_months: 36" in text
     partner.write_text(text.replace("retention_months: 36", "retention_months: 48"))
+    # A later issue under the same reference is not the file this copy came from.
+    code, _, stderr = cli("generate", partner, "--out", tmp_path / "reissued", "--format",
+                          "docx")
+    assert code == 0, stderr
     code, stdout, _ = cli("diff", partner, issued, "--json")
     report = json.loads(stdout)
     assert code == 0 and report["summary"]["modified"] == 0

@@ -26,19 +26,33 @@ class Issued:
     created_at: str
 
 
-def copy_reference(negotiated: ReadDocument) -> tuple[str, str] | None:
-    """(partner, reference) the copy's own properties point to, if they are well formed. They
-    only point: what was issued comes from the registry, never from the copy."""
+@dataclass(frozen=True)
+class Pointer:
+    """What a copy's own properties say it was issued as. They only point: what was issued
+    comes from the registry, never from the copy."""
+
+    partner: str
+    reference: str
+    library_version: str | None
+    params_digest: str | None
+
+
+def copy_reference(negotiated: ReadDocument) -> Pointer | None:
+    """The pointer in the copy's dsagen properties, if they are well formed."""
     props = negotiated.custom_properties
     partner = props.get("dsagen.partner")
     try:
         manifest = json.loads(props.get("dsagen.manifest", ""))
     except ValueError:
         return None
-    reference = manifest.get("reference") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        return None
+    reference = manifest.get("reference")
     if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
         return None
-    return partner, reference
+    version, digest = manifest.get("library_version"), manifest.get("params_sha256")
+    return Pointer(partner, reference, version if isinstance(version, str) else None,
+                   digest if isinstance(digest, str) else None)
 
 
 def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
@@ -52,7 +66,6 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
     from ..registry.schema import agreements, documents, issued_files, partners
     from ..registry.store import open_registry
 
-    partner, reference = pointer
     try:
         registry = open_registry(os.environ.get("DSAGEN_REGISTRY") or None)
     except DsagenError:
@@ -63,7 +76,11 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
                 select(documents.c.content, agreements.c.created_at)
                 .select_from(agreements.join(partners).join(issued_files)
                              .join(documents, documents.c.sha256 == issued_files.c.sha256))
-                .where(partners.c.slug == partner, agreements.c.reference == reference,
+                .where(partners.c.slug == pointer.partner,
+                       agreements.c.reference == pointer.reference,
+                       # the same issue, not a later one under the same reference
+                       agreements.c.library_version == (pointer.library_version or ""),
+                       agreements.c.params_digest == (pointer.params_digest or ""),
                        issued_files.c.format == "docx", issued_files.c.stored.is_(True))
                 .order_by(agreements.c.id.desc()).limit(1)).first()
     except DsagenError:
@@ -72,4 +89,4 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
         registry.close()
     if row is None:
         return None
-    return Issued(reference, partner, bytes(row[0]), str(row[1]))
+    return Issued(pointer.reference, pointer.partner, bytes(row[0]), str(row[1]))
