@@ -496,7 +496,7 @@ def test_a_switch_that_renders_nothing_in_this_template_is_never_recovered(cli, 
 @pytest.mark.parametrize("hiding,detail", [
     ('<w:vanish/>', "hidden text (neither shown nor printed) added"),
     ('<w:color w:val="FFFFFF"/>', "white text (invisible on the page) added"),
-    ('<w:sz w:val="2"/>', "text under 4 points added"),
+    ('<w:sz w:val="2"/>', "text too small to read added"),
 ])
 def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hiding,
                                                   detail) -> None:
@@ -602,3 +602,50 @@ def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(cli, tmp_path, s
     assert deviating["retention"]["parameters"][0]["negotiated"] == 72
     assert deviating["retention"]["severity"] == "walk-away" and code == 1
     assert any("bookmarks stand on other clauses" in w for w in report["warnings"]) is swap
+
+
+@pytest.mark.parametrize("how", ["character style", "paragraph style", "near-white",
+                                 "background colour", "squeezed"])
+def test_words_hidden_through_a_style_or_a_colour_are_reported(cli, tmp_path, standard,
+                                                               how) -> None:
+    """Hiding a sentence by a style (or in the page's colour) removes it from the printed
+    agreement as surely as w:vanish on the run."""
+    sentence = "Results are not subject to this clause"
+
+    def edit(parts: dict[str, bytes]) -> None:
+        styles = etree.fromstring(parts["word/styles.xml"])
+        quiet = etree.fromstring(
+            f'<w:style xmlns:w="{W_NS}" w:type="character" w:styleId="Quiet"><w:name '
+            'w:val="Quiet"/><w:rPr><w:vanish/></w:rPr></w:style>')
+        styles.append(quiet)
+        parts["word/styles.xml"] = etree.tostring(styles)
+        root = etree.fromstring(parts["word/document.xml"])
+        paragraph = next(p for p in root.iter(W + "p")
+                         if sentence in "".join(t.text or "" for t in p.iter(W + "t")))
+        if how == "paragraph style":
+            styles.append(etree.fromstring(
+                f'<w:style xmlns:w="{W_NS}" w:type="paragraph" w:styleId="Unseen"><w:name '
+                'w:val="Unseen"/><w:basedOn w:val="Normal"/><w:rPr><w:vanish/></w:rPr>'
+                '</w:style>'))
+            parts["word/styles.xml"] = etree.tostring(styles)
+            paragraph.find(f"{W}pPr/{W}pStyle").set(W + "val", "Unseen")
+        else:
+            setting = {"character style": '<w:rStyle w:val="Quiet"/>',
+                       "near-white": '<w:color w:val="FEFEFE"/>',
+                       "background colour": '<w:color w:val="000000" w:themeColor="background1"/>',
+                       "squeezed": '<w:w w:val="1"/>'}[how]
+            for run in paragraph.iter(W + "r"):
+                rpr = run.find(W + "rPr")
+                if rpr is None:
+                    rpr = etree.SubElement(run, W + "rPr")
+                    run.insert(0, rpr)
+                rpr.insert(0, etree.fromstring(setting.replace("/>", f' xmlns:w="{W_NS}"/>')))
+        parts["word/document.xml"] = etree.tostring(root)
+
+    code, report = _report(cli, tmp_path, _edit_parts(standard, edit))
+    (clause,) = _deviating(report).values()
+    assert clause["id"] == "retention" and clause["severity"] == "approval"
+    details = {c["detail"] for c in clause["changes"] if c["op"] == "format"}
+    assert details and all(("hidden" in d) or ("white" in d) or ("too small" in d)
+                           for d in details), details
+    assert code == 1

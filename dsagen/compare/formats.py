@@ -19,7 +19,7 @@ EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strik
                   "smallCaps": "small capitals", "highlight": "highlight",
                   "hidden": "hidden text (neither shown nor printed)",
                   "white": "white text (invisible on the page)",
-                  "tiny": "text under 4 points"}
+                  "tiny": "text too small to read"}
 
 
 def reference_target(signature: str) -> str | None:

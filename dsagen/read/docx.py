@@ -14,7 +14,7 @@ import re
 
 from lxml import etree
 
-from dsagen.read.inline import decimal
+from dsagen.read.inline import decimal, style_hiding
 from dsagen.read.model import (
     EMPHASIS_FLAGS,
     REVISION_KINDS,
@@ -68,6 +68,8 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
     found = Found()
     fingerprints = _Fingerprints(package)
     found.fingerprint, found.link_target = fingerprints.of, fingerprints.link
+    styles = next((part for kind, part, _ in relationships if kind == "styles"), None)
+    found.style_hiding = style_hiding(package.xml(styles) if styles else None)
     body = _body(package, roots[MAIN_PART])
     accepted, rejected = StoryWalker(MAIN_PART, revisions, found, body=True).walk(body)
     views = {

@@ -70,9 +70,20 @@ def decimal(value: str | None) -> int | None:
 
 
 _VANISH = W + "vanish"
-_COLOR, _SIZE = W + "color", W + "sz"
-_WHITE = frozenset({"FFFFFF", "ffffff", "white"})
+_COLOR, _SIZE, _SCALE = W + "color", W + "sz", W + "w"
+_PALE = re.compile(r"[Ff][0-9A-Fa-f][Ff][0-9A-Fa-f][Ff][0-9A-Fa-f]")  # every channel >= F0
+_BACKGROUND_THEMES = frozenset({"background1", "light1", "bg1"})
 _TINY_HALF_POINTS = 8  # under 4 pt nobody reads it
+_TINY_SCALE = 20  # characters squeezed to a fifth of their width
+#: The flags that hide words from a reader (a style may set them too).
+HIDING_FLAGS = frozenset({"hidden", "white", "tiny"})
+
+
+def _white(color: etree._Element) -> bool:
+    """Text in white, near-white or the page's background colour cannot be read."""
+    value = color.get(W_VAL) or ""
+    return (value.lower() == "white" or bool(_PALE.fullmatch(value))
+            or color.get(W + "themeColor", "") in _BACKGROUND_THEMES)
 
 
 def flag_of(child: etree._Element) -> str | None:
@@ -85,11 +96,50 @@ def flag_of(child: etree._Element) -> str | None:
     if tag == _VANISH:
         return "hidden" if child.get(W_VAL) not in OFF else None
     if tag == _COLOR:
-        return "white" if child.get(W_VAL) in _WHITE else None
+        return "white" if _white(child) else None
     if tag == _SIZE:
         size = decimal(child.get(W_VAL))
         return "tiny" if size is not None and size < _TINY_HALF_POINTS else None
+    if tag == _SCALE:
+        scale = decimal(child.get(W_VAL))
+        return "tiny" if scale is not None and scale < _TINY_SCALE else None
     return None
+
+
+def style_hiding(styles: etree._Element | None) -> dict[str, str]:
+    """Style id -> the hiding flags its run properties set, through its basedOn chain: a
+    character or paragraph style can hide words as surely as direct formatting."""
+    if styles is None:
+        return {}
+    own: dict[str, tuple[str | None, dict[str, bool]]] = {}
+    for style in styles.iter(W + "style"):
+        style_id = style.get(W + "styleId")
+        if not style_id:
+            continue
+        based = style.find(W + "basedOn")
+        settings: dict[str, bool] = {}
+        for child in style.find(W + "rPr") if style.find(W + "rPr") is not None else ():
+            if child.tag in (_VANISH, _COLOR, _SIZE, _SCALE):
+                flag = {_VANISH: "hidden", _COLOR: "white"}.get(child.tag, "tiny")
+                settings[flag] = flag_of(child) == flag  # a style may switch one off again
+        own[style_id] = (based.get(W_VAL) if based is not None else None, settings)
+    resolved: dict[str, str] = {}
+    for style_id in own:
+        chain: list[dict[str, bool]] = []
+        seen: set[str] = set()
+        current: str | None = style_id
+        while current in own and current not in seen:  # a basedOn cycle ends the walk
+            seen.add(current)
+            parent, settings = own[current]
+            chain.append(settings)
+            current = parent
+        effective: dict[str, bool] = {}
+        for settings in reversed(chain):  # the style's own settings win over its parents'
+            effective.update(settings)
+        flags = sorted(flag for flag, on in effective.items() if on)
+        if flags:
+            resolved[style_id] = signature(flags)
+    return resolved
 
 
 def emphasis(rpr: etree._Element) -> str:

@@ -80,6 +80,7 @@ from dsagen.read.tags import (
     R_ID,
     RPR,
     RPR_CHANGE,
+    RSTYLE,
     SECTPR,
     SOFT_HYPHEN,
     SYM,
@@ -178,6 +179,8 @@ class Found:
         self.fingerprint: Callable[[str, list[str]], str] = lambda part, targets: ""
         # (part, relationship id) -> where a hyperlink leads (an external URL); set by read_docx.
         self.link_target: Callable[[str, str], str] = lambda part, rel_id: ""
+        # style id -> the hiding flags it sets (style_hiding); set by read_docx.
+        self.style_hiding: dict[str, str] = {}
 
 
 def present_in(accepted: bool, rejected: bool) -> str:
@@ -202,6 +205,14 @@ class _Open:
 # names; LibreOffice's "_Copy_N" on a pasted bookmark is not part of the name.
 _REFERENCE_FIELD = re.compile(r"\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+?)(?:_Copy_\d+)?(?:\s|$)",
                               re.IGNORECASE)
+
+
+def _with_style(emphasis: str, paragraph_style: str | None) -> str:
+    """A run's emphasis with what its paragraph's style hides (hidden, white, tiny)."""
+    if not paragraph_style:
+        return emphasis
+    return signature(sorted(set(filter(None, emphasis.split("+"))) | set(
+        paragraph_style.split("+"))))
 
 
 def _with_targets(emphasis: str, links: list[str], fields: list[bool],
@@ -372,10 +383,13 @@ class StoryWalker:
     def _emit(self, text: str, deleted_text: bool) -> None:
         if self.paras:
             para = self.paras[-1]
-            accept_format = _with_targets(self.emphasis_accept, self.links, self.fields_accept,
-                                          self.instructions_accept)
-            reject_format = _with_targets(self.emphasis_reject, self.links, self.fields_reject,
-                                          self.instructions_reject)
+            hiding = self.found.style_hiding
+            accept_format = _with_targets(
+                _with_style(self.emphasis_accept, hiding.get(para.props_accept[0] or "")),
+                self.links, self.fields_accept, self.instructions_accept)
+            reject_format = _with_targets(
+                _with_style(self.emphasis_reject, hiding.get(para.props_reject[0] or "")),
+                self.links, self.fields_reject, self.instructions_reject)
             if not self.delete_ids and not deleted_text and True not in self.fields_accept:
                 para.accept.append(
                     (text, self.insert_ids[-1] if self.insert_ids else None, accept_format)
@@ -665,6 +679,10 @@ class StoryWalker:
             flag = flag_of(child)
             if flag is not None:
                 flags.append(flag)
+            elif tag == RSTYLE:  # a character style that hides words hides them all the same
+                hiding = self.found.style_hiding.get(child.get(W_VAL, ""))
+                if hiding:
+                    flags += hiding.split("+")
             elif tag == RPR_CHANGE:
                 change = child
                 if in_run:
