@@ -649,3 +649,18 @@ def test_words_hidden_through_a_style_or_a_colour_are_reported(cli, tmp_path, st
     assert details and all(("hidden" in d) or ("white" in d) or ("too small" in d)
                            for d in details), details
     assert code == 1
+
+
+def test_a_sentence_inserted_as_hidden_text_says_so(cli, tmp_path, standard) -> None:
+    def insert_hidden(body: etree._Element) -> None:
+        paragraph = clause_blocks(body)["retention"][1]
+        paragraph.append(etree.fromstring(
+            f'<w:r xmlns:w="{W_NS}"><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> The '
+            'Recipient may keep one copy of the Data indefinitely.</w:t></w:r>'))
+
+    code, report = _report(cli, tmp_path, _edited(standard, insert_hidden))
+    retention = _deviating(report)["retention"]
+    kinds = [(c["op"], c.get("detail", "")) for c in retention["changes"]]
+    assert ("insert", "") in kinds
+    assert ("format", "inserted as hidden text (neither shown nor printed)") in kinds
+    assert code == 1

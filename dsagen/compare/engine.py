@@ -29,7 +29,7 @@ from .diff import (
     similarity,
     word_diff,
 )
-from .formats import format_differences, reference_target
+from .formats import format_differences, hidden_insertions, reference_target
 from .model import (
     Change,
     ClauseResult,
@@ -314,6 +314,7 @@ def _diff_clause(std: Segment, neg: Segment, attribution: _Attribution | None,
             inserted = [Piece(INSERT, neg_texts[pair.negotiated])]
             diffs.append(ParagraphDiff("insert", None, b, inserted))
             changes += _changes_from_pieces(inserted, attribution)
+            changes += _format_changes(None, b, attribution)
         else:
             assert a is not None
             diffs.append(ParagraphDiff("delete", a, None, [Piece(DELETE, clean(a.text))]))
@@ -324,10 +325,11 @@ def _diff_clause(std: Segment, neg: Segment, attribution: _Attribution | None,
     return diffs, changes, neg_texts
 
 
-def _format_changes(standard: ViewParagraph, negotiated: ViewParagraph,
+def _format_changes(standard: ViewParagraph | None, negotiated: ViewParagraph,
                     attribution: _Attribution | None) -> list[Change]:
     changes = []
-    for text, detail in format_differences(standard, negotiated):
+    differences = format_differences(standard, negotiated) if standard is not None else []
+    for text, detail in differences + hidden_insertions(standard, negotiated):
         revision = attribution.format_revision(text) if attribution else None
         if revision is not None:
             tracked, author, date = True, revision.author, revision.date
@@ -688,9 +690,10 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         text = "\n".join(neg.texts)
         tracked, author, date = attribution.judge("", text) if attribution else (False, None,
                                                                                   None)
+        hidden = [c for p in neg.body for c in _format_changes(None, p, attribution)]
         return ClauseResult(clause_id, title, "added", "approval",
                             [Change("insert", "", f"{neg.title}\n{text}".strip(), tracked,
-                                    author, date)],
+                                    author, date), *hidden],
                             alignment="", paragraphs=diffs, heading_negotiated=neg.heading,
                             notes=["clause not in the standard"])
     if neg is None:

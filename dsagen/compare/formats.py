@@ -133,3 +133,20 @@ def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
         position_new += length
     flush()
     return found
+
+
+_HIDING = ("hidden", "white", "tiny")
+
+
+def hidden_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
+                      ) -> list[tuple[str, str]]:
+    """(text, what hides it) for words the negotiated paragraph adds in a form no reader
+    sees: an insertion is listed like any other, and this says it cannot be read."""
+    found = []
+    for start, end, signature in getattr(negotiated, "formats", ()):
+        hiding = [flag for flag in _flags(signature) if flag in _HIDING]
+        text = negotiated.text[start:end].strip()
+        if hiding and text and (standard is None or text not in standard.text):
+            found.append((text, "inserted as " + ", ".join(
+                EMPHASIS_NAMES[flag] for flag in sorted(hiding))))
+    return found
