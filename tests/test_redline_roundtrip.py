@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import zipfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,15 +35,20 @@ from tests.docx_edits import (
     apply_edits,
     body_paragraphs,
     drawing_run,
+    edit_word,
     enrich,
     footnote_reference,
     hyperlink,
+    mark_paragraph,
+    move_paragraph,
     note_texts,
     object_counts,
     paragraph,
     paragraph_texts,
+    plain_runs,
     resolve,
     run,
+    wrap_content,
 )
 
 OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
@@ -108,17 +115,202 @@ def revisions(root: etree._Element, author: str | None = None) -> list[etree._El
     return [e for e in found if author is None or e.get(W + "author") == author]
 
 
+# -- layered edits: a silent edit, then a tracked edit of the same words ----------------------
+#
+# The partner's rejected view holds their silent edit, which is ours to mark; their tracked edit
+# then sits on top of it. Text we mark inserted that they deleted must be written as our w:ins
+# around their w:del (Word's nesting for "inserted by A, deleted by B"), or LibreOffice's
+# accept-all brings the deleted text back.
+
+#: silent edit _ tracked edit, on one word (or paragraph) of the partner's copy.
+LAYER_KINDS = (
+    "replace_replace", "replace_delete", "insert_delete", "delete_insert", "replace_append",
+    "replace_bold", "bold_delete", "replace_move", "move_delete", "replace_paragraph_delete",
+    "paragraph_insert_delete", "split_merge", "merge_split",
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A silent edit then a tracked edit of the same place; ``target``/``word`` pick it."""
+
+    kind: str
+    target: int = 0
+    word: int = 0
+    other: int = 40
+
+
+def apply_layers(docx: bytes, layers: list[Layer]) -> bytes:
+    package = Package(docx)
+    for layer in layers:
+        if layer.kind in _PARAGRAPH_LAYERS:
+            _PARAGRAPH_LAYERS[layer.kind](package, layer)
+        else:
+            _word_layer(package, layer)
+    return package.to_bytes()
+
+
+def _tracked(package: Package, tag: str, *runs: etree._Element) -> etree._Element:
+    wrapper = package.revision(tag)
+    for element in runs:
+        wrapper.append(element)
+    return wrapper
+
+
+def _bold_rpr(rpr: etree._Element | None) -> etree._Element:
+    bold = copy.deepcopy(rpr) if rpr is not None else etree.Element(W + "rPr")
+    bold.insert(0, etree.Element(W + "b"))
+    return bold
+
+
+def _word_layer(package: Package, layer: Layer) -> None:
+    runs = [r for p in body_paragraphs(package) for r in plain_runs(p)]
+    if not runs:
+        return
+    target = runs[layer.target % len(runs)]
+    rpr = target.find(W + "rPr")
+    tokens = re.split(r"(\s+)", target.find(W + "t").text or "")
+    words = [i for i, token in enumerate(tokens) if token.strip()]
+    index = words[layer.word % len(words)]
+    before, word, after = "".join(tokens[:index]), tokens[index], "".join(tokens[index + 1:])
+    deleted = lambda text, properties=rpr: _tracked(  # noqa: E731
+        package, "del", run(text, properties, deleted=True))
+    inserted = lambda text: _tracked(package, "ins", run(text, rpr))  # noqa: E731
+    middle = {
+        # silently NINE for the word, then tracked NINE -> SEVEN
+        "replace_replace": lambda: [deleted("NINE"), inserted("SEVEN")],
+        "replace_delete": lambda: [deleted("NINE")],
+        "insert_delete": lambda: [deleted("PROMPTLY "), run(word, rpr)],
+        "delete_insert": lambda: [inserted("SEVEN")],
+        "replace_append": lambda: [run("NINE", rpr), inserted(" SEVEN")],
+        "replace_bold": lambda: [_tracked_bold(package, "NINE", rpr)],
+        "bold_delete": lambda: [deleted(word, _bold_rpr(rpr))],
+    }[layer.kind]()
+    pieces = ([run(before, rpr)] if before else []) + middle + (
+        [run(after, rpr)] if after else [])
+    for piece in pieces:
+        target.addprevious(piece)
+    target.getparent().remove(target)
+
+
+def _tracked_bold(package: Package, text: str, rpr: etree._Element | None) -> etree._Element:
+    bold = run(text, _bold_rpr(rpr))
+    change = package.revision("rPrChange")
+    old = copy.deepcopy(rpr) if rpr is not None else etree.Element(W + "rPr")
+    change.append(old)
+    bold.find(W + "rPr").append(change)
+    return bold
+
+
+def _plain_paragraph(package: Package, index: int) -> etree._Element:
+    """A body paragraph with an editable run of at least four words."""
+    candidates = [p for p in body_paragraphs(package)
+                  if any(len(r.find(W + "t").text.split()) >= 4 for r in plain_runs(p))]
+    return candidates[index % len(candidates)]
+
+
+def _replace_move(package: Package, layer: Layer) -> None:
+    paragraphs = body_paragraphs(package)
+    target = paragraphs[layer.target % len(paragraphs)]
+    edit_word(package, plain_runs(target) or [], Edit("replace_word", 0, layer.word,
+                                                      text="NINE"), "replace")
+    move_paragraph(package, Edit("move_paragraph", layer.target, tracked=True,
+                                 other=layer.other))
+
+
+def _move_delete(package: Package, layer: Layer) -> None:
+    target = _plain_paragraph(package, layer.target)
+    paragraphs = body_paragraphs(package)
+    destination = paragraphs[layer.other % len(paragraphs)]
+    if destination is target or target.getnext() is destination:
+        return
+    destination.addnext(target)
+    edit_word(package, plain_runs(target), Edit("delete_word", 0, layer.word, tracked=True),
+              "delete")
+
+
+def _replace_paragraph_delete(package: Package, layer: Layer) -> None:
+    target = _plain_paragraph(package, layer.target)
+    edit_word(package, plain_runs(target), Edit("replace_word", 0, layer.word, text="NINE"),
+              "replace")
+    wrap_content(package, target, "del")
+    mark_paragraph(package, target, "del")
+
+
+def _paragraph_insert_delete(package: Package, layer: Layer) -> None:
+    paragraphs = body_paragraphs(package)
+    anchor = paragraphs[layer.target % len(paragraphs)]
+    new = paragraph("The Recipient shall also notify the Provider of any audit.")
+    wrap_content(package, new, "del")
+    mark_paragraph(package, new, "del")
+    anchor.addnext(new)
+
+
+def _split_merge(package: Package, layer: Layer) -> None:
+    """Silently split a paragraph before a word, then delete the new mark with tracking."""
+    target = _plain_paragraph(package, layer.target)
+    text_run = next(r for r in plain_runs(target) if len(r.find(W + "t").text.split()) >= 4)
+    tokens = re.split(r"(\s+)", text_run.find(W + "t").text or "")
+    words = [i for i, token in enumerate(tokens) if token.strip()][1:]
+    index = words[layer.word % len(words)]
+    first = etree.Element(W + "p")
+    properties = target.find(W + "pPr")
+    if properties is not None:
+        first.append(copy.deepcopy(properties))
+    for child in list(target):
+        if child is text_run:
+            break
+        if child.tag != W + "pPr":
+            first.append(child)
+    rpr = text_run.find(W + "rPr")
+    first.append(run("".join(tokens[:index]), rpr))
+    text_run.find(W + "t").text = "".join(tokens[index:])
+    mark_paragraph(package, first, "del")
+    target.addprevious(first)
+
+
+def _merge_split(package: Package, layer: Layer) -> None:
+    """Silently join a paragraph to the next one, then split it again with tracking: the
+    partner's inserted mark sits where the standard's mark was."""
+    paragraphs = body_paragraphs(package)
+    pairs = [(p, q) for p, q in zip(paragraphs, paragraphs[1:], strict=False)
+             if p.getnext() is q]
+    first, second = pairs[layer.target % len(pairs)]
+    joined = etree.Element(W + "p")
+    properties = first.find(W + "pPr")
+    if properties is not None:
+        joined.append(copy.deepcopy(properties))
+    for child in list(second):
+        if child.tag != W + "pPr":
+            joined.append(child)
+    mark_paragraph(package, first, "ins")
+    second.addprevious(joined)
+    second.getparent().remove(second)
+
+
+_PARAGRAPH_LAYERS = {
+    "replace_move": _replace_move, "move_delete": _move_delete,
+    "replace_paragraph_delete": _replace_paragraph_delete,
+    "paragraph_insert_delete": _paragraph_insert_delete, "split_merge": _split_merge,
+    "merge_split": _merge_split,
+}
+
+
 # -- (a) round trip over random edit scripts ------------------------------------------------------
 
 edits = st.builds(Edit, kind=st.sampled_from(EDIT_KINDS), target=st.integers(0, 300),
                   word=st.integers(0, 40), tracked=st.booleans(), other=st.integers(0, 300),
                   text=st.sampled_from(["amended", "promptly", "sixty", "not"]))
+#: A silent edit with a tracked edit on top of it, on the same words or paragraph marks.
+layered = st.builds(Layer, kind=st.sampled_from(LAYER_KINDS), target=st.integers(0, 300),
+                    word=st.integers(0, 40), other=st.integers(0, 300))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(script=st.lists(edits, min_size=1, max_size=5))
-def test_accept_gives_the_negotiated_and_reject_the_standard(script: list[Edit]) -> None:
-    assert_round_trip(standard(), apply_edits(standard(), script))
+@given(script=st.lists(edits, min_size=1, max_size=5), layers=st.lists(layered, max_size=2))
+def test_accept_gives_the_negotiated_and_reject_the_standard(script: list[Edit],
+                                                             layers: list[Layer]) -> None:
+    assert_round_trip(standard(), apply_layers(apply_edits(standard(), script), layers))
 
 
 @pytest.mark.parametrize("kind", EDIT_KINDS)
@@ -459,3 +651,63 @@ def test_a_word_changed_in_a_long_paragraph_is_marked_as_whole_words(old, new, d
     assert ["".join(t.text for t in d.iter(W + "delText")) for d in body.iter(W + "del")] == (
         deleted)
     assert ["".join(t.text for t in i.iter(W + "t")) for i in body.iter(W + "ins")] == inserted
+
+
+@pytest.mark.parametrize("kind", LAYER_KINDS)
+def test_a_tracked_edit_over_a_silent_edit_round_trips(kind: str) -> None:
+    assert_round_trip(standard(), apply_layers(standard(), [Layer(kind, 7, 2)]))
+
+
+def _fees_with(silent: str, tracked: str) -> bytes:
+    """The partner's copy with USD 6,000 silently changed to `silent`, then to `tracked` with
+    tracking on."""
+    package = Package(plain_standard())
+    text = next(t for t in package.body().iter(W + "t") if t.text and "USD 6,000" in t.text)
+    target = text.getparent()
+    rpr = target.find(W + "rPr")
+    before, _, after = text.text.partition("6,000")
+    for piece in ([run(before, rpr)] + [
+            _tracked(package, "del", run(silent, rpr, deleted=True)),
+            _tracked(package, "ins", run(tracked, rpr))] + [run(after, rpr)]):
+        target.addprevious(piece)
+    target.getparent().remove(target)
+    return package.to_bytes()
+
+
+def test_words_we_insert_that_the_partner_deleted_are_our_insertion_around_their_deletion(
+        ) -> None:
+    red = assert_round_trip(plain_standard(), _fees_with("9,000", "7,000"))
+    body = parts(red)[DOCUMENT]
+    (theirs,) = [d for d in revisions(body, PARTNER) if d.tag == W + "del"]
+    assert "".join(t.text for t in theirs.iter(W + "delText")) == "9,000"
+    outer = theirs.getparent()
+    assert outer.tag == W + "ins" and outer.get(W + "author") == OURS
+    assert not [e for e in theirs.iter(W + "ins", W + "moveTo")], "nothing of ours inside"
+    (ours_deleted,) = [d for d in revisions(body, OURS) if d.tag == W + "del"]
+    assert "".join(t.text for t in ours_deleted.iter(W + "delText")) == "6,000"
+
+
+@lru_cache(maxsize=1)
+def _libreoffice_standard() -> tuple[str, ...]:
+    import tempfile
+
+    from tests.lo import client
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "standard.docx"
+        path.write_bytes(standard())
+        return tuple(_normalised(client.paragraphs(path)))
+
+
+@needs_soffice()
+@pytest.mark.parametrize("kind", LAYER_KINDS)
+def test_libreoffice_resolves_a_tracked_edit_over_a_silent_edit(kind: str,
+                                                                 tmp_path: Path) -> None:
+    from tests.lo import client
+
+    negotiated_path, red_path = tmp_path / "negotiated.docx", tmp_path / "redline.docx"
+    negotiated_path.write_bytes(apply_layers(standard(), [Layer(kind, 7, 2)]))
+    red_path.write_bytes(redline(standard(), negotiated_path.read_bytes()))
+    assert _normalised(client.accept_all(red_path)) == _normalised(
+        client.accept_all(negotiated_path))
+    assert tuple(_normalised(client.reject_all(red_path))) == _libreoffice_standard()

@@ -5,8 +5,13 @@ changed); atoms of the negotiated missing from the standard go into our w:ins; a
 standard missing from the negotiated are cloned from the STANDARD's runs into our w:del
 (w:t -> w:delText, w:instrText -> w:delInstrText; ECMA-376 §17.13.5.14, §17.3.3.7). Containers
 (hyperlinks, content controls, the partner's own revisions) are re-created around the atoms that
-were in them; our revision elements are always the innermost wrapper, so a hyperlink or a
-partner's w:ins is never split by our markup more than necessary.
+were in them; our revision elements are the innermost wrapper, so a hyperlink or a partner's
+w:ins is never split by our markup more than necessary. One exception: text we mark inserted
+(or moved here) that the partner then deleted with tracking. The edits happened in that order,
+and Word writes text inserted by one author and deleted by another as the insertion outside,
+the deletion inside (§4.2, RP047); the other nesting reads, in LibreOffice's accept-all, as the
+deleted text coming back. So our w:ins/w:moveTo goes just outside the partner's first
+w:del/w:moveFrom around the atom.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .ooxml import (
     BOOKMARK_START,
     DEL_INSTR,
     DEL_TEXT,
+    DELETED,
     ENDNOTE_REF,
     FLD_CHAR,
     FLD_SIMPLE,
@@ -60,6 +66,8 @@ WRAPPERS: dict[str, tuple[str, ...]] = {
     DELETE_OWN: ("del",),  # the negotiated's own text, deleted where it is re-emitted
 }
 STANDARD_OPS = frozenset({DELETE, MOVE_FROM, MOVE_DEST_DEL})
+#: Our wrappers that must enclose a partner's deletion of the same text (see the docstring).
+_ADDING = frozenset({("ins",), ("moveTo",)})
 _COMMENT_MARKERS = frozenset({W + "commentRangeStart", W + "commentRangeEnd",
                               W + "commentReference"})
 _DRAWING_ID = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
@@ -192,6 +200,9 @@ class ParagraphBuilder:
         self.wrapper: tuple[etree._Element, tuple[str, ...], etree._Element,
                             etree._Element] | None = None
         self.run: tuple[etree._Element, object, etree._Element] | None = None
+        # Stand-ins for our wrappers when they sit in the frame stack, around a partner's
+        # deletion (one per wrapper kind; leaving the stack closes our revision element).
+        self.ours: dict[tuple[str, ...], etree._Element] = {}
         ppr = paragraph.find(PPR)
         for child in list(paragraph):
             if child is not ppr:
@@ -201,9 +212,19 @@ class ParagraphBuilder:
     def _top(self) -> etree._Element:
         return self.stack[-1].output if self.stack else self.paragraph
 
-    def _desired(self, atom: Atom, standard: bool) -> list[etree._Element]:
+    def _desired(self, atom: Atom, standard: bool,
+                 ours: etree._Element | None = None) -> list[etree._Element]:
         if not standard:
-            return list(atom.frames)
+            frames = list(atom.frames)
+            if ours is not None:
+                split = next(i for i, f in enumerate(frames) if f.tag in DELETED)
+                frames.insert(split, ours)
+            elif atom.kind == MARKER:
+                # A bookmark between two pieces of our insertion stays inside it.
+                sources = [frame.source for frame in self.stack]
+                if [s for s in sources if s not in self.ours.values()] == frames:
+                    return sources
+            return frames
         desired: list[etree._Element] = []
         for frame in self.stack:
             structural = frame.negotiated and not frame.finished and (
@@ -217,8 +238,9 @@ class ParagraphBuilder:
                 desired.append(source)
         return desired
 
-    def _enter(self, atom: Atom, standard: bool) -> etree._Element:
-        desired = self._desired(atom, standard)
+    def _enter(self, atom: Atom, standard: bool,
+               ours: etree._Element | None = None) -> etree._Element:
+        desired = self._desired(atom, standard, ours)
         common = 0
         while (common < len(self.stack) and common < len(desired)
                and self.stack[common].source is desired[common]):
@@ -229,6 +251,10 @@ class ParagraphBuilder:
         return self._top()
 
     def _open(self, source: etree._Element, negotiated: bool) -> None:
+        tags = next((t for t, s in self.ours.items() if s is source), None)
+        if tags is not None:
+            self.stack.append(_Frame(source, self._wrapped(self._top(), tags), negotiated))
+            return
         clone = etree.SubElement(self._top(), source.tag, attrib=dict(source.attrib))
         if not negotiated:
             self.story.out.import_references(clone, self.story.standard_part,
@@ -307,7 +333,13 @@ class ParagraphBuilder:
         if atom.kind == MARKER:
             self._marker(atom, standard)
             return
-        target = self._enter(atom, standard)
+        tags = WRAPPERS[op]
+        ours = None
+        if tags in _ADDING and any(f.tag in DELETED for f in atom.frames):
+            ours = self.ours.setdefault(tags, etree.Element(W + tags[0]))
+        target = self._enter(atom, standard, ours)
+        if ours is not None:
+            tags = ()  # our wrapper is in the frame stack, outside the partner's deletion
         if atom.kind == OPEN:
             return
         if atom.kind == CLOSE:
@@ -316,7 +348,6 @@ class ParagraphBuilder:
                         atom.node) is frame.source:
                     frame.finished = True
             return
-        tags = WRAPPERS[op]
         container = self._wrapped(target, tags)
         deleted = bool(tags) and tags[-1] == "del"
         if atom.kind == CHAR:
