@@ -664,3 +664,22 @@ def test_a_sentence_inserted_as_hidden_text_says_so(cli, tmp_path, standard) -> 
     assert ("insert", "") in kinds
     assert ("format", "inserted as hidden text (neither shown nor printed)") in kinds
     assert code == 1
+
+
+def test_a_footnote_marker_is_no_part_of_a_value(cli, tmp_path, standard) -> None:
+    def mark_fee(body: etree._Element) -> None:
+        text = next(t for t in body.iter(W + "t") if t.text and "in advance" in t.text)
+        run = text.getparent()
+        before, after = text.text.split("in advance", 1)
+        text.text = before + "in advance"
+        reference = etree.fromstring(f'<w:r xmlns:w="{W_NS}"><w:footnoteReference w:id="7"/>'
+                                     "</w:r>")
+        run.addnext(reference)
+        rest = copy.deepcopy(run)
+        rest.find(W + "t").text = after
+        reference.addnext(rest)
+
+    _, report = _report(cli, tmp_path, _edited(standard, mark_fee))
+    assert not any(c["parameters"] for c in report["clauses"])
+    (clause,) = _deviating(report).values()
+    assert [(c["op"], c["negotiated"]) for c in clause["changes"]] == [("insert", "[footnote]")]

@@ -155,10 +155,15 @@ def _choice_value(library: Library, clause: Clause, variant: str, param: Param,
     return best if best_score > current + 0.005 else values.get(param.name)
 
 
+# Objects read as tokens ([footnote], [image 3fa2c1: ...]) are no part of a clause's wording.
+_OBJECT_TOKEN = re.compile(r"\[(?:footnote|endnote|text box|object|image|chart)(?: [^\]]*)?\]")
+
+
 def recover(library: Library, clause: Clause, issued_variant: str, values: dict[str, Any],
             negotiated_text: str, numbers: dict[str, int]) -> Recovered:
     """Which variant and parameter values best explain `negotiated_text` for this clause."""
-    negotiated = comparable(negotiated_text)
+    full = comparable(negotiated_text)
+    negotiated = _OBJECT_TOKEN.sub("", full)  # a footnote marker is no part of a fee
     variant = issued_variant if issued_variant in clause.variants else "standard"
     scores = {}
     for name in clause.variants:
@@ -189,6 +194,6 @@ def recover(library: Library, clause: Clause, issued_variant: str, values: dict[
                 changed[param.name] = value
                 current[param.name] = value
     final = render_text(library, clause, variant, current, numbers)
-    explained = final is not None and comparable(final).replace("\n", " ") == negotiated.replace(
+    explained = final is not None and comparable(final).replace("\n", " ") == full.replace(
         "\n", " ")
     return Recovered(variant, changed, explained)
