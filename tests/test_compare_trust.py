@@ -683,3 +683,25 @@ def test_a_footnote_marker_is_no_part_of_a_value(cli, tmp_path, standard) -> Non
     assert not any(c["parameters"] for c in report["clauses"])
     (clause,) = _deviating(report).values()
     assert [(c["op"], c["negotiated"]) for c in clause["changes"]] == [("insert", "[footnote]")]
+
+
+def test_a_second_copy_of_a_clause_with_another_value_is_an_inconsistency(cli, tmp_path,
+                                                                         standard) -> None:
+    def duplicate_fees(body: etree._Element) -> None:
+        block = clause_blocks(body)["fees"]
+        copies = [copy.deepcopy(element) for element in block]
+        for start in (b for c in copies for b in c.iter(W + "bookmarkStart")):
+            start.set(W + "name", start.get(W + "name") + "_Copy_1")
+        for text in (t for c in copies for t in c.iter(W + "t")):
+            if text.text and "USD 6,000" in text.text:
+                text.text = text.text.replace("USD 6,000", "USD 60,000")
+        anchor = block[-1]
+        for element in copies:
+            anchor.addnext(element)
+            anchor = element
+
+    code, report = _report(cli, tmp_path, _edited(standard, duplicate_fees))
+    added = [c for c in report["clauses"] if c["status"] == "added"]
+    assert len(added) == 1 and any("second copy of clause" in n for n in added[0]["notes"])
+    (found,) = report["inconsistencies"]
+    assert found["parameter"] == "fee" and code == 1

@@ -454,6 +454,7 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     units = _fold_merges_and_splits(pairs)
     results = [folded if folded is not None else
                _result(pair, context, rejected, revisions, renumber) for pair, folded in units]
+    _second_copies(units, results, std_segments, std_numbers, context)
     locate_std = _locator(std_segments, std_numbers)
     locate_neg = _locator(neg_segments, neg_numbers)
     for result, (pair, _) in zip(results, units, strict=True):
@@ -494,6 +495,27 @@ def _misplaced_anchors(pairs: list[ClausePair]) -> list[str]:
         return []
     return ["clause bookmarks stand on other clauses' headings (" + ", ".join(found)
             + "): those clauses were paired by heading and text, not by bookmark"]
+
+
+def _second_copies(units: list[tuple[ClausePair, ClauseResult | None]],
+                   results: list[ClauseResult], std_segments: list[Segment],
+                   std_numbers: dict[int, int], context: StandardContext | None) -> None:
+    """A clause added under the bookmark or heading of one the standard has is a second copy
+    of it: its terms are read through that clause (a second Fees clause with another fee makes
+    the agreement state two fees, which the consistency check then names)."""
+    by_key = {seg.key: seg for seg in std_segments if seg.anchor is not None}
+    by_title = {matching_key(seg.title): seg for seg in std_segments if seg.heading is not None}
+    for (pair, folded), result in zip(units, results, strict=True):
+        neg = pair.negotiated
+        if folded is not None or pair.standard is not None or neg is None:
+            continue
+        original = (by_key.get(neg.key) if neg.anchor is not None else None) or by_title.get(
+            matching_key(neg.title))
+        if original is None:
+            continue
+        result.notes.append(f"a second copy of {_where(original, std_numbers)}")
+        _classify(result, original, [clean(t) for t in neg.texts], context, cosmetic_only=False)
+        result.severity = worse(result.severity, "approval")
 
 
 def _is_numbered(seg: Segment) -> bool:
