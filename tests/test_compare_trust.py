@@ -21,6 +21,7 @@ from tests.conftest import (
     EXAMPLES,
     clause_blocks,
     edit_body,
+    mark_paragraph,
     partner_mark,
     strike_tracked,
 )
@@ -705,3 +706,31 @@ def test_a_second_copy_of_a_clause_with_another_value_is_an_inconsistency(cli, t
     assert len(added) == 1 and any("second copy of clause" in n for n in added[0]["notes"])
     (found,) = report["inconsistencies"]
     assert found["parameter"] == "fee" and code == 1
+
+
+@pytest.mark.parametrize("tracked", [True, False])
+def test_a_clause_split_in_two_is_tracked_when_the_new_heading_was(cli, tmp_path, standard,
+                                                                   tracked) -> None:
+    def split_fees(body: etree._Element) -> None:
+        block = clause_blocks(body)["fees"]
+        heading = copy.deepcopy(block[0])
+        for start in list(heading.iter(W + "bookmarkStart")) + list(
+                heading.iter(W + "bookmarkEnd")):
+            start.getparent().remove(start)
+        runs = [r for r in heading if r.tag == W + "r"]
+        runs[0].find(W + "t").text = "Invoicing and Payment"
+        for extra in runs[1:]:
+            heading.remove(extra)
+        if tracked:
+            inserted = partner_mark("ins")
+            runs[0].addprevious(inserted)
+            inserted.append(runs[0])
+            mark_paragraph(heading, "ins")
+        block[-1].addprevious(heading)
+
+    code, report = _report(cli, tmp_path, _edited(standard, split_fees))
+    folded = [c for c in report["clauses"] if c["alignment"] == "folded"]
+    assert [c["title"] for c in folded] == ["Invoicing and Payment"]
+    assert folded[0]["changes"][0]["tracked"] is tracked
+    assert (report["untracked_changes"] == 0) is tracked
+    assert code == 1

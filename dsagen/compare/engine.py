@@ -451,7 +451,7 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         pairs, std_numbers, neg_numbers,
         _clause_numbers(neg_segments, negotiated.accepted, negotiated.rejected)))
     revisions = negotiated.revisions
-    units = _fold_merges_and_splits(pairs)
+    units = _fold_merges_and_splits(pairs, negotiated.revisions)
     results = [folded if folded is not None else
                _result(pair, context, rejected, revisions, renumber) for pair, folded in units]
     _second_copies(units, results, std_segments, std_numbers, context)
@@ -624,7 +624,8 @@ def _combined(first: Segment, second: Segment) -> Segment:
     """`second` folded into `first`: its heading becomes an ordinary paragraph."""
     extra = [second.heading] if second.heading is not None else []
     return Segment(first.key, first.title, first.anchor,
-                   first.paragraphs + extra + second.paragraphs, first.heading, first.index)
+                   first.paragraphs + extra + second.paragraphs, first.heading, first.index,
+                   (*first.absorbed, second.key))
 
 
 def _contained(part: Segment, whole: Segment) -> bool:
@@ -646,7 +647,7 @@ def _gain(std: Segment, neg: Segment, combined_std: Segment | None = None,
     return after - before
 
 
-def _fold_merges_and_splits(pairs: list[ClausePair]
+def _fold_merges_and_splits(pairs: list[ClausePair], revisions: tuple[Revision, ...] = ()
                             ) -> list[tuple[ClausePair, ClauseResult | None]]:
     """Two standard clauses merged into one negotiated clause, or one standard clause split in
     two, are compared as one unit; the absorbed clause is reported as moved into its partner."""
@@ -665,7 +666,8 @@ def _fold_merges_and_splits(pairs: list[ClausePair]
                                     pair.method, pair.score)
                 absorbed = after.standard
                 out.append((merged, None))
-                out.append((after, _folded(absorbed, f"merged into '{neg.title}'")))
+                out.append((after, _folded(absorbed, f"merged into '{neg.title}'", revisions,
+                                           ("delete", "paragraph_delete", "move_from"))))
                 index += 2
                 continue
             if (after.standard is None and after.negotiated is not None
@@ -675,7 +677,9 @@ def _fold_merges_and_splits(pairs: list[ClausePair]
                 split = ClausePair(std, _combined(neg, after.negotiated), pair.moved,
                                    pair.method, pair.score)
                 out.append((split, None))
-                out.append((after, _folded(after.negotiated, f"split out of '{std.title}'")))
+                out.append((after, _folded(after.negotiated, f"split out of '{std.title}'",
+                                           revisions, ("insert", "paragraph_insert",
+                                                       "move_to"))))
                 index += 2
                 continue
         out.append((pair, None))
@@ -683,10 +687,19 @@ def _fold_merges_and_splits(pairs: list[ClausePair]
     return out
 
 
-def _folded(segment: Segment, note: str) -> ClauseResult:
+def _folded(segment: Segment, note: str, revisions: tuple[Revision, ...] = (),
+            kinds: tuple[str, ...] = ()) -> ClauseResult:
+    """The clause merged into (or split out of) a neighbour; tracked when the partner removed
+    (or inserted) its heading with tracking on."""
     clause_id = segment.key if segment.anchor is not None else None
+    heading = " ".join(segment.title.split())
+    revision = next((r for r in revisions if r.kind in kinds and heading
+                     and heading in " ".join(r.text.split())), None)
+    tracked = revision is not None
     return ClauseResult(clause_id, segment.title, "moved", "standard",
-                        [Change("move", segment.title, note, False)],
+                        [Change("move", segment.title, note, tracked,
+                                revision.author if revision else None,
+                                revision.date if revision else None)],
                         version=segment.anchor.version if segment.anchor else None,
                         alignment="folded", notes=[note], folded=True)
 
@@ -701,9 +714,14 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     variant = std.anchor.variant if std is not None and std.anchor else None
     attribution = None
     if revisions and neg is not None:
-        rej = rejected.get(neg.key)
+        # A clause merged with (or split from) its neighbour reads, before the partner's
+        # changes, as both clauses: the removed heading is in the neighbour's.
+        before: list[ViewParagraph] = []
+        for key in (neg.key, *(std.absorbed if std is not None else ()), *neg.absorbed):
+            rej = rejected.get(key)
+            before += ([rej.heading] if rej and rej.heading else []) + _body(rej)
         attribution = _Attribution(revisions, ([neg.heading] if neg.heading else []) + neg.body,
-                                   ([rej.heading] if rej and rej.heading else []) + _body(rej))
+                                   before)
     if std is None:
         assert neg is not None
         diffs = [ParagraphDiff("insert", None, p, [Piece(INSERT, clean(p.text))])

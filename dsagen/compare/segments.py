@@ -55,6 +55,7 @@ class Segment:
     paragraphs: list[ViewParagraph] = field(default_factory=list)  # body, heading excluded
     heading: ViewParagraph | None = None
     index: int = 0
+    absorbed: tuple[str, ...] = ()  # keys of clauses folded into this one (merged or split)
 
     @property
     def texts(self) -> list[str]:
