@@ -124,9 +124,11 @@ def revisions(root: etree._Element, author: str | None = None) -> list[etree._El
 
 #: silent edit _ tracked edit, on one word (or paragraph) of the partner's copy.
 LAYER_KINDS = (
-    "replace_replace", "replace_delete", "insert_delete", "delete_insert", "replace_append",
-    "replace_bold", "bold_delete", "replace_move", "move_delete", "replace_paragraph_delete",
-    "paragraph_insert_delete", "split_merge", "merge_split",
+    "replace_replace", "replace_delete", "replace_delete_wider", "insert_delete",
+    "delete_insert", "replace_append", "replace_bold", "bold_delete", "replace_move",
+    "move_delete", "replace_paragraph_delete", "paragraph_insert_delete",
+    "paragraph_insert_move", "move_paragraph_delete", "split_merge", "merge_split",
+    "row_insert_delete",
 )
 
 
@@ -176,10 +178,14 @@ def _word_layer(package: Package, layer: Layer) -> None:
     deleted = lambda text, properties=rpr: _tracked(  # noqa: E731
         package, "del", run(text, properties, deleted=True))
     inserted = lambda text: _tracked(package, "ins", run(text, rpr))  # noqa: E731
+    wider = re.match(r"(\s+\S+)(.*)", after, re.DOTALL)
+    if layer.kind == "replace_delete_wider" and wider:  # their deletion: NINE and the next word
+        after = wider.group(2)
     middle = {
         # silently NINE for the word, then tracked NINE -> SEVEN
         "replace_replace": lambda: [deleted("NINE"), inserted("SEVEN")],
         "replace_delete": lambda: [deleted("NINE")],
+        "replace_delete_wider": lambda: [deleted("NINE" + (wider.group(1) if wider else ""))],
         "insert_delete": lambda: [deleted("PROMPTLY "), run(word, rpr)],
         "delete_insert": lambda: [inserted("SEVEN")],
         "replace_append": lambda: [run("NINE", rpr), inserted(" SEVEN")],
@@ -246,6 +252,48 @@ def _paragraph_insert_delete(package: Package, layer: Layer) -> None:
     anchor.addnext(new)
 
 
+def _paragraph_insert_move(package: Package, layer: Layer) -> None:
+    paragraphs = body_paragraphs(package)
+    anchor = paragraphs[layer.target % len(paragraphs)]
+    new = paragraph("The Recipient shall also notify the Provider of any audit.")
+    anchor.addnext(new)
+    target = body_paragraphs(package).index(new)
+    move_paragraph(package, Edit("move_paragraph", target, tracked=True, other=layer.other))
+
+
+def _move_paragraph_delete(package: Package, layer: Layer) -> None:
+    target = _plain_paragraph(package, layer.target)
+    paragraphs = body_paragraphs(package)
+    destination = paragraphs[layer.other % len(paragraphs)]
+    if destination is target or target.getnext() is destination:
+        return
+    destination.addnext(target)
+    wrap_content(package, target, "del")
+    mark_paragraph(package, target, "del")
+
+
+def _row_insert_delete(package: Package, layer: Layer) -> None:
+    rows = [row for row in package.body().iter(W + "tr") if row.find(W + "trPr") is None
+            or not [c for c in row.find(W + "trPr") if etree.QName(c).localname in (
+                "ins", "del")]]
+    if not rows:
+        return
+    source = rows[layer.target % len(rows)]
+    new = copy.deepcopy(source)
+    for index, cell_paragraph in enumerate(new.iter(W + "p")):
+        for child in list(cell_paragraph):
+            if child.tag != W + "pPr":
+                cell_paragraph.remove(child)
+        cell_paragraph.append(run(f"silent cell {index}"))
+        wrap_content(package, cell_paragraph, "del")
+    source.addnext(new)
+    trpr = new.find(W + "trPr")
+    if trpr is None:
+        trpr = etree.Element(W + "trPr")
+        new.insert(0, trpr)
+    trpr.append(package.revision("del"))
+
+
 def _split_merge(package: Package, layer: Layer) -> None:
     """Silently split a paragraph before a word, then delete the new mark with tracking."""
     target = _plain_paragraph(package, layer.target)
@@ -292,7 +340,8 @@ _PARAGRAPH_LAYERS = {
     "replace_move": _replace_move, "move_delete": _move_delete,
     "replace_paragraph_delete": _replace_paragraph_delete,
     "paragraph_insert_delete": _paragraph_insert_delete, "split_merge": _split_merge,
-    "merge_split": _merge_split,
+    "merge_split": _merge_split, "paragraph_insert_move": _paragraph_insert_move,
+    "move_paragraph_delete": _move_paragraph_delete, "row_insert_delete": _row_insert_delete,
 }
 
 

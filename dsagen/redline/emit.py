@@ -52,6 +52,7 @@ from .ooxml import (
     W,
     mark_kind,
     paragraph_rpr,
+    place_mark,
     set_text,
 )
 from .package import OutputPackage
@@ -126,7 +127,9 @@ class StoryContext:
     def mark_paragraph(self, paragraph: etree._Element, tag: str) -> None:
         """Paragraph-mark revision, first child of w:pPr/w:rPr (§17.13.5.15, §4.3)."""
         rpr = paragraph_rpr(paragraph)
-        rpr.insert(0, self.revision(rpr, tag))
+        mark = self.revision(rpr, tag)
+        if not place_mark(rpr, mark):
+            rpr.insert(0, mark)
 
     def adopt(self, clone: etree._Element) -> etree._Element | None:
         """Make a subtree cloned from the standard valid in the output: relationships

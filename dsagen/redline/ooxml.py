@@ -97,6 +97,23 @@ def paragraph_rpr(paragraph: etree._Element) -> etree._Element:
     return rpr
 
 
+def place_mark(properties: etree._Element, mark: etree._Element) -> bool:
+    """Put a revision mark among the partner's marks already in `properties` (w:pPr/w:rPr,
+    w:trPr) in schema order, w:ins, w:del, w:moveFrom, w:moveTo (wml.xsd EG_ParaRPrTrackChanges,
+    CT_TrPr): a mark of ours on text the partner deleted is w:ins before their w:del. False when
+    there is no such mark (the caller places it)."""
+    existing = [c for c in properties if c.tag in REVISIONS and c is not mark]
+    if not existing:
+        return False
+    order = REVISIONS.index(mark.tag)
+    later = next((c for c in existing if REVISIONS.index(c.tag) > order), None)
+    if later is not None:
+        later.addprevious(mark)
+    else:
+        existing[-1].addnext(mark)
+    return True
+
+
 def mark_kind(paragraph: etree._Element) -> str | None:
     """Tag of the revision on a paragraph's mark (§4.3), or None."""
     ppr = paragraph.find(PPR)

@@ -379,7 +379,8 @@ class StoryWriter(TableWriter):
         self.rewrite(self.atoms(standard, True), [a for p in group for a in
                                                   self.atoms(p, False)],
                      group, (MOVE_DEST, INS, MOVE_DEST_DEL))
-        if not last_in_container(group[-1]) and mark_kind(group[-1]) is None:
+        if not last_in_container(group[-1]) and mark_kind(group[-1]) not in INSERTED:
+            # (a mark the partner deleted was moved here first: both marks, in schema order)
             self.story.mark_paragraph(group[-1], tracked_mark_tag(MOVE_DEST))
         move.add_range(self.story, group[-1], source=False, first=group[0])
 

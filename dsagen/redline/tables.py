@@ -13,7 +13,19 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from ..compare.diff import ParagraphPair, align_paragraphs
-from .ooxml import DEL, INSERTED, REVISIONS, TBLPREX, TC, TR, TRPR, TRPR_CHANGE, P, mark_kind
+from .ooxml import (
+    DEL,
+    INSERTED,
+    REVISIONS,
+    TBLPREX,
+    TC,
+    TR,
+    TRPR,
+    TRPR_CHANGE,
+    P,
+    mark_kind,
+    place_mark,
+)
 
 if TYPE_CHECKING:
     from .emit import StoryContext
@@ -90,7 +102,7 @@ class TableWriter:
                 row.insert(0, trpr)
         mark = self.story.revision(trpr, tag)
         change = trpr.find(TRPR_CHANGE)
-        if change is not None:
+        if not place_mark(trpr, mark) and change is not None:
             change.addprevious(mark)
 
 
