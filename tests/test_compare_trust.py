@@ -734,3 +734,14 @@ def test_a_clause_split_in_two_is_tracked_when_the_new_heading_was(cli, tmp_path
     assert folded[0]["changes"][0]["tracked"] is tracked
     assert (report["untracked_changes"] == 0) is tracked
     assert code == 1
+
+
+def test_words_and_figures_that_disagree_are_named(cli, tmp_path, standard) -> None:
+    def half_edit(body: etree._Element) -> None:
+        _replace_text(body, "forty-eight (48) hours after the Recipient",
+                      "forty-eight (72) hours after the Recipient")
+
+    _, report = _report(cli, tmp_path, _edited(standard, half_edit))
+    breach = _deviating(report)["breach"]
+    assert breach["severity"] == "approval"
+    assert "words and figures disagree: forty-eight (72)" in breach["notes"]

@@ -39,7 +39,7 @@ from .model import (
     worse,
 )
 from .normalize import clean, comparable, cosmetic_form, matching_key, renumber_references
-from .recover import recover, render_text
+from .recover import recover, render_text, words_and_figures_disagree
 from .segments import NUMBERED_HEADING_STYLES, Segment, segment
 from .standard import StandardContext
 from .stories import compare_stories, partner_comments
@@ -749,6 +749,8 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                             version=version, variant_standard=variant, paragraphs=diffs,
                             heading_standard=std.heading, notes=["clause deleted", *notes])
     diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
+    conflicts = [c for text in neg_texts for c in words_and_figures_disagree(text)
+                 if c not in " ".join(std.texts)]
     changes[:0] = _title_changes(std, neg, attribution)
     sameness = _sameness(std, neg, neg_texts)
     formatted = [c for c in changes if c.op == "format"]
@@ -785,6 +787,9 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
             result.severity = worse(result.severity, "approval")
             result.notes.append("formatting changed: "
                                 + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
+    if conflicts and result.status != "unchanged":
+        result.severity = worse(result.severity, "approval")
+        result.notes.append("words and figures disagree: " + "; ".join(conflicts))
     if clause_id is None and std.key == "_front":
         result.id = None
     return result

@@ -36,6 +36,28 @@ class Recovered:
     explained: bool  # re-rendering with these values reproduces the negotiated text
 
 
+_WORDS_AND_FIGURES = re.compile(r"\b((?:[a-z]+[ -]){0,4}[a-z]+) \((\d{1,4})\)", re.IGNORECASE)
+
+
+def words_and_figures_disagree(text: str) -> list[str]:
+    """Amounts written in words and figures that say different things ('forty-eight (72)
+    hours'): a court may read either, so counsel must see it."""
+    found = []
+    for match in _WORDS_AND_FIGURES.finditer(text):
+        phrase = match.group(1).casefold()
+        figure = int(match.group(2))
+        # the longest tail of the phrase that is a number in words ("within forty-eight")
+        parts = phrase.split(" ")
+        for start in range(len(parts)):
+            number = _WORD_NUMBERS.get(" ".join(parts[start:]))
+            if number is not None:
+                if number != figure:
+                    found.append(f"{' '.join(match.group(1).split(' ')[start:])} "
+                                 f"({match.group(2)})")
+                break
+    return found
+
+
 def render_text(library: Library, clause: Clause, variant: str, values: dict[str, Any],
                 numbers: dict[str, int]) -> str | None:
     """Plain text of a clause variant (paragraph texts joined by newlines), or None if the
