@@ -745,3 +745,22 @@ def test_words_and_figures_that_disagree_are_named(cli, tmp_path, standard) -> N
     breach = _deviating(report)["breach"]
     assert breach["severity"] == "approval"
     assert "words and figures disagree: forty-eight (72)" in breach["notes"]
+
+
+@pytest.mark.parametrize("change_retention", [False, True])
+def test_a_clause_merged_into_its_neighbour_keeps_its_own_terms(cli, tmp_path, standard,
+                                                                change_retention) -> None:
+    """Removing the Retention heading merges it into Ethics: Ethics' terms are not re-read
+    from Retention's words, and a change to Retention's own terms is still reported."""
+    def merge(body: etree._Element) -> None:
+        body.remove(clause_blocks(body)["retention"][0])
+        if change_retention:
+            _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                          "sixty (60) months after the Effective Date and")
+
+    code, report = _report(cli, tmp_path, _edited(standard, merge))
+    parameters = {p["name"]: p["negotiated"] for c in report["clauses"] for p in c["parameters"]}
+    assert parameters == ({"retention_months": 60} if change_retention else {})
+    merged = [c for c in report["clauses"] if c["alignment"] == "folded"]
+    assert [c["id"] for c in merged] == ["retention"]
+    assert code == 1

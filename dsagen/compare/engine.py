@@ -607,6 +607,39 @@ def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[st
                          "give up (false is beyond walk-away)"]
 
 
+def _own_texts(std: Segment, neg: Segment, diffs: list[ParagraphDiff],
+               neg_texts: list[str]) -> list[str]:
+    """The negotiated texts that stand for the clause's own paragraphs: a neighbour merged
+    into it is no evidence of its parameters."""
+    if std.own_paragraphs is None:
+        return neg_texts
+    own = {id(p) for p in std.paragraphs[:std.own_paragraphs]}
+    text_of = {id(p): text for p, text in zip(neg.body, neg_texts, strict=True)}
+    return [text_of[id(d.negotiated)] for d in diffs if d.negotiated is not None
+            and id(d.negotiated) in text_of and (d.standard is None or id(d.standard) in own)]
+
+
+def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
+                     diffs: list[ParagraphDiff], neg_texts: list[str],
+                     context: StandardContext | None) -> None:
+    """A neighbour merged into this clause keeps its own terms: they are read through its own
+    template from the paragraphs that stand for it, and reported on this clause."""
+    if not std.merged or context is None:
+        return
+    text_of = {id(p): text for p, text in zip(neg.body, neg_texts, strict=True)}
+    for absorbed, start, end in std.merged:
+        span = {id(p) for p in std.paragraphs[start:end]}
+        texts = [text_of[id(d.negotiated)] for d in diffs if d.negotiated is not None
+                 and d.standard is not None and id(d.standard) in span
+                 and id(d.negotiated) in text_of]
+        part = ClauseResult(absorbed.key, absorbed.title, "modified", None)
+        _classify(part, absorbed, texts, context, cosmetic_only=False)
+        for parameter in part.parameters:
+            parameter.note = f"in the merged clause '{absorbed.title}'; {parameter.note}"
+            result.parameters.append(parameter)
+            result.severity = worse(result.severity, parameter.position)
+
+
 def _struck_with_tracking(std: Segment, rejected: dict[str, Segment],
                           revisions: tuple[Revision, ...], struck: str
                           ) -> tuple[bool, str | None, str | None]:
@@ -623,9 +656,12 @@ def _struck_with_tracking(std: Segment, rejected: dict[str, Segment],
 def _combined(first: Segment, second: Segment) -> Segment:
     """`second` folded into `first`: its heading becomes an ordinary paragraph."""
     extra = [second.heading] if second.heading is not None else []
+    own = first.own_paragraphs if first.own_paragraphs is not None else len(first.paragraphs)
+    start = len(first.paragraphs) + len(extra)
+    span = (second, start, start + len(second.paragraphs))
     return Segment(first.key, first.title, first.anchor,
                    first.paragraphs + extra + second.paragraphs, first.heading, first.index,
-                   (*first.absorbed, second.key))
+                   (*first.absorbed, second.key), own, (*first.merged, span))
 
 
 def _contained(part: Segment, whole: Segment) -> bool:
@@ -782,7 +818,9 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         result.notes.append("formatting changed: "
                             + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
     else:
-        _classify(result, std, neg_texts, context, cosmetic_only=sameness == "cosmetic")
+        _classify(result, std, _own_texts(std, neg, diffs, neg_texts), context,
+                  cosmetic_only=sameness == "cosmetic")
+        _classify_merged(result, std, neg, diffs, neg_texts, context)
         if formatted:
             result.severity = worse(result.severity, "approval")
             result.notes.append("formatting changed: "

@@ -56,6 +56,9 @@ class Segment:
     heading: ViewParagraph | None = None
     index: int = 0
     absorbed: tuple[str, ...] = ()  # keys of clauses folded into this one (merged or split)
+    own_paragraphs: int | None = None  # once merged: how many paragraphs were its own
+    # once merged: each neighbour folded in, with the span of `paragraphs` that was its own
+    merged: tuple[tuple[Segment, int, int], ...] = ()
 
     @property
     def texts(self) -> list[str]:
