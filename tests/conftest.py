@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from lxml import etree
 from typer.testing import CliRunner
 
@@ -20,6 +21,13 @@ DATA = Path(__file__).resolve().parent / "data"
 MINILIB = DATA / "minilib"
 EXAMPLES = ROOT / "examples" / "partners"
 FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+# CI explores the same examples on every run (a failure there is reproducible, never luck);
+# locally each run explores new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
