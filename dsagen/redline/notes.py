@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from ..read.inline import decimal
 from .ooxml import DEL, INS, PPR, REVISIONS, TBL, TR, W_ID, P, W, last_in_container
 from .package import DOCUMENT, RELATIONSHIP_TYPES, OutputPackage, Package
 
@@ -57,7 +58,7 @@ class Notes:
             return standard_id
         target_part = self.output_part(reference) or self._create_part(reference, source_part)
         root = self.out.xml(target_part)
-        ids = [int(n.get(W_ID, "0")) for n in root if n.get(W_ID, "").lstrip("-").isdigit()]
+        ids = [i for i in (decimal(n.get(W_ID)) for n in root) if i is not None]
         new_id = str(max(ids, default=0) + 1)
         clone = copy.deepcopy(note)
         self.adopt(target_part, clone)  # renumbers every w:id inside, the note's own too
@@ -109,8 +110,10 @@ class Notes:
             for element in body.iter(W + reference):
                 revision = next(element.iterancestors(INS, DEL), None)
                 note = notes.get(element.get(W_ID))
-                if revision is None or note is None or int(revision.get(W_ID, "0")) < first_id:
+                if revision is None or note is None:
                     continue
+                if (decimal(revision.get(W_ID)) or -1) < first_id:
+                    continue  # the partner's own revision, not ours
                 if any(True for _ in note.iter(*REVISIONS)):
                     continue  # already marked (a note copied back is built deleted)
                 _track_note(context, note, revision.tag)

@@ -16,6 +16,7 @@ import zipfile
 from lxml import etree
 
 from ..output import deterministic_zip
+from ..read.inline import decimal
 from ..read.package import DocxPackage, open_docx
 from .formats import Styles
 from .ooxml import CT_NS, REL_NS, SETTINGS_BEFORE_TRACK, W_ID, R, W
@@ -132,9 +133,9 @@ class OutputPackage(Package):
         highest = 0
         for part in parts:
             for element in self.xml(part).iter():
-                value = element.get(W_ID)
-                if value is not None and value.lstrip("-").isdigit():
-                    highest = max(highest, int(value))
+                value = decimal(element.get(W_ID))  # a hostile "²" or 5,000 digits: skipped
+                if value is not None:
+                    highest = max(highest, value)
         return highest
 
     def new_id(self) -> str:
