@@ -785,8 +785,6 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
                             version=version, variant_standard=variant, paragraphs=diffs,
                             heading_standard=std.heading, notes=["clause deleted", *notes])
     diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
-    conflicts = [c for text in neg_texts for c in words_and_figures_disagree(text)
-                 if c not in " ".join(std.texts)]
     changes[:0] = _title_changes(std, neg, attribution)
     sameness = _sameness(std, neg, neg_texts)
     formatted = [c for c in changes if c.op == "format"]
@@ -825,7 +823,11 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
             result.severity = worse(result.severity, "approval")
             result.notes.append("formatting changed: "
                                 + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
-    if conflicts and result.status != "unchanged":
+    standard_text = " ".join(std.texts)
+    conflicts = [] if result.status == "unchanged" else [
+        c for text in neg_texts if text not in standard_text
+        for c in words_and_figures_disagree(text) if c not in standard_text]
+    if conflicts:
         result.severity = worse(result.severity, "approval")
         result.notes.append("words and figures disagree: " + "; ".join(conflicts))
     if clause_id is None and std.key == "_front":

@@ -36,24 +36,25 @@ class Recovered:
     explained: bool  # re-rendering with these values reproduces the negotiated text
 
 
-_WORDS_AND_FIGURES = re.compile(r"\b((?:[a-z]+[ -]){0,4}[a-z]+) \((\d{1,4})\)", re.IGNORECASE)
+_FIGURE = re.compile(r"\((\d{1,4})\)")
 
 
 def words_and_figures_disagree(text: str) -> list[str]:
     """Amounts written in words and figures that say different things ('forty-eight (72)
     hours'): a court may read either, so counsel must see it."""
     found = []
-    for match in _WORDS_AND_FIGURES.finditer(text):
-        phrase = match.group(1).casefold()
-        figure = int(match.group(2))
-        # the longest tail of the phrase that is a number in words ("within forty-eight")
-        parts = phrase.split(" ")
-        for start in range(len(parts)):
-            number = _WORD_NUMBERS.get(" ".join(parts[start:]))
+    for match in _FIGURE.finditer(text):
+        before = text[max(0, match.start() - 60):match.start()]
+        if not before.endswith(" "):
+            continue
+        words = before.split()[-5:]
+        figure = int(match.group(1))
+        for start in range(len(words)):  # the longest tail of words that is a number
+            phrase = " ".join(words[start:])
+            number = _WORD_NUMBERS.get(phrase.casefold())
             if number is not None:
                 if number != figure:
-                    found.append(f"{' '.join(match.group(1).split(' ')[start:])} "
-                                 f"({match.group(2)})")
+                    found.append(f"{phrase} ({match.group(1)})")
                 break
     return found
 
