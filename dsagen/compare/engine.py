@@ -213,6 +213,9 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         numbers = neg_numbers if pair.negotiated is not None else std_numbers
         result.number = str(numbers[seg.index]) if seg.index in numbers else None
         result.location = where(seg, numbers)
+        if result.moved_from is not None and pair.standard is not None:
+            result.notes = [f"moved from {where(pair.standard, std_numbers)} in the standard"
+                            if n.startswith("moved from position") else n for n in result.notes]
 
     def diff_story(std: Segment, neg: Segment, neg_rejected: Segment | None) -> ClauseResult:
         before = {neg.key: neg_rejected} if neg_rejected is not None else {}
