@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import DocumentError
 from ..library import Library, load_library
-from ..read.docx import ReadDocument, read_docx
+from ..read.docx import ReadDocument, ViewParagraph, read_docx
 from .baseline import issued_from_registry
 from .engine import compare
 from .model import Comparison
@@ -77,25 +78,23 @@ def _baseline(path: Path, standard: Standard, negotiated: ReadDocument,
         f"the DOCX issued as {issued.reference} on {issued.created_at[:10]}, from the registry")
 
 
+def _paragraphs(document: ReadDocument) -> Iterator[ViewParagraph]:
+    """Every accepted paragraph of every story (objects read as tokens such as [image])."""
+    yield from document.accepted
+    for story in document.stories:
+        yield from story.accepted
+
+
 def _has_content(document: ReadDocument) -> bool:
-    paragraphs = (*document.accepted, *(p for s in getattr(document, "stories", ())
-                                        for p in s.accepted))
-    return any(p.text.strip() for p in paragraphs)
-
-
-def _texts(document: ReadDocument) -> list[str]:
-    """Every non-empty paragraph text of every story (objects read as tokens such as [image])."""
-    paragraphs = list(document.accepted)
-    for story in getattr(document, "stories", ()):
-        paragraphs += story.accepted
-    return [text for text in (clean(p.text) for p in paragraphs) if text]
+    return any(p.text.strip() for p in _paragraphs(document))
 
 
 def _shared_vocabulary(standard: ReadDocument, negotiated: ReadDocument) -> float:
     """Share of the standard's distinct longer words that the negotiated text also uses."""
 
     def words(document: ReadDocument) -> set[str]:
-        return {w for text in _texts(document) for w in re.findall(r"[a-z]{4,}", text.lower())}
+        return {w for p in _paragraphs(document)
+                for w in re.findall(r"[a-z]{4,}", clean(p.text).lower())}
 
     ours = words(standard)
     return len(ours & words(negotiated)) / len(ours) if ours else 1.0

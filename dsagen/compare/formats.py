@@ -50,7 +50,7 @@ def _comparable(before: str, after: str) -> tuple[str, str]:
 def _signatures(paragraph: ViewParagraph) -> list[str]:
     """The emphasis signature of every character of the paragraph's text."""
     marks = [""] * len(paragraph.text)
-    for start, end, signature in getattr(paragraph, "formats", ()):
+    for start, end, signature in paragraph.formats:
         canonical = _canonical(signature)
         for index in range(max(start, 0), min(end, len(marks))):
             marks[index] = canonical
@@ -89,7 +89,7 @@ def describe(before: str, after: str) -> str:
 def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
                        ) -> list[tuple[str, str]]:
     """(negotiated text, what changed) for each stretch of shared text whose emphasis differs."""
-    if not getattr(standard, "formats", ()) and not getattr(negotiated, "formats", ()):
+    if not standard.formats and not negotiated.formats:
         return []
     if standard.formats == negotiated.formats and standard.text == negotiated.text:
         return []
@@ -143,7 +143,7 @@ def hidden_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
     """(text, what hides it) for words the negotiated paragraph adds in a form no reader
     sees: an insertion is listed like any other, and this says it cannot be read."""
     found = []
-    for start, end, signature in getattr(negotiated, "formats", ()):
+    for start, end, signature in negotiated.formats:
         hiding = [flag for flag in _flags(signature) if flag in _HIDING]
         text = negotiated.text[start:end].strip()
         if hiding and text and (standard is None or text not in standard.text):

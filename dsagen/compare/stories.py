@@ -14,10 +14,9 @@ import dataclasses
 import difflib
 import re
 from collections.abc import Callable
-from typing import Any
 
-from ..read.docx import ReadDocument
-from .model import ClauseResult, CommentNote
+from ..read.docx import ReadDocument, Story
+from .model import ClauseResult, CommentNote, worse
 from .normalize import clean, comparable
 from .segments import Segment
 
@@ -30,14 +29,13 @@ Locate = Callable[[int | None], tuple[str | None, str]]
 DiffStory = Callable[[Segment, Segment, Segment | None], ClauseResult]
 
 
-def _stories(document: ReadDocument, kind: str) -> list[Any]:
+def _stories(document: ReadDocument, kind: str) -> list[Story]:
     """The stories of a kind that the document has once its tracked changes are accepted (a
     note whose reference the partner deleted with tracking on is gone)."""
-    return [s for s in getattr(document, "stories", ())
-            if s.kind == kind and getattr(s, "present", "both") != "rejected"]
+    return [s for s in document.stories if s.kind == kind and s.present != "rejected"]
 
 
-def _text(story: Any) -> str:
+def _text(story: Story) -> str:
     return "\n".join(p.text for p in story.accepted if clean(p.text))
 
 
@@ -45,7 +43,7 @@ def _paper(text: str) -> str:
     return _PAGE_NUMBERS.sub(lambda m: re.sub(r"\d+", "#", m.group(0)), comparable(text))
 
 
-def _segment(story: Any, *, page_neutral: bool = False) -> Segment:
+def _segment(story: Story, *, page_neutral: bool = False) -> Segment:
     """The story as a clause-like segment; page numbers as '#' when they must not count."""
     paragraphs = [dataclasses.replace(p, text=_paper(p.text), tracked=())
                   if page_neutral and _PAGE_NUMBERS.search(p.text) else p
@@ -53,16 +51,16 @@ def _segment(story: Any, *, page_neutral: bool = False) -> Segment:
     return Segment(story.key, story.label, None, paragraphs)
 
 
-def _rejected(story: Any) -> Segment:
+def _rejected(story: Story) -> Segment:
     """The story as it read before the partner's tracked changes (for attributing them)."""
     return Segment(story.key, story.label, None, list(story.rejected))
 
 
-def _pairs(standard: list[Any], negotiated: list[Any], kind: str
-           ) -> list[tuple[Any | None, Any | None]]:
+def _pairs(standard: list[Story], negotiated: list[Story], kind: str
+           ) -> list[tuple[Story | None, Story | None]]:
     if kind in _PAIRED_BY_KEY:
         theirs = {s.key: s for s in negotiated}
-        pairs: list[tuple[Any | None, Any | None]] = [(s, theirs.pop(s.key, None))
+        pairs: list[tuple[Story | None, Story | None]] = [(s, theirs.pop(s.key, None))
                                                       for s in standard]
         return pairs + [(None, s) for s in theirs.values()]
     left = [comparable(_text(s)) for s in standard]
@@ -96,7 +94,7 @@ def compare_stories(standard: ReadDocument, negotiated: ReadDocument, diff: Diff
     return results
 
 
-def _tracked_with_reference(result: ClauseResult, ours: Any | None, theirs: Any | None,
+def _tracked_with_reference(result: ClauseResult, ours: Story | None, theirs: Story | None,
                             negotiated: ReadDocument) -> None:
     """A note added or removed through a reference the partner inserted or deleted with
     tracking on is their tracked change, whether or not its own text is marked."""
@@ -104,8 +102,8 @@ def _tracked_with_reference(result: ClauseResult, ours: Any | None, theirs: Any 
         return
     story = theirs
     if story is None and ours is not None:  # still in the copy, behind a deleted reference
-        story = next((s for s in getattr(negotiated, "stories", ()) if s.kind == ours.kind
-                      and getattr(s, "present", "both") == "rejected"
+        story = next((s for s in negotiated.stories if s.kind == ours.kind
+                      and s.present == "rejected"
                       and _text(s) == _text(ours)), None)
     if story is None or story.anchor is None:
         return
@@ -123,9 +121,10 @@ def _tracked_with_reference(result: ClauseResult, ours: Any | None, theirs: Any 
                                                                reference.date)
 
 
-def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
+def _compare_pair(ours: Story | None, theirs: Story | None, diff: DiffStory,
                   locate_standard: Locate, locate_negotiated: Locate) -> ClauseResult | None:
-    story: Any = theirs if theirs is not None else ours
+    story = theirs if theirs is not None else ours
+    assert story is not None  # _pairs never yields two empty sides
     clause_id, where = (locate_negotiated if theirs is not None else locate_standard)(
         story.anchor)
     location = story.label + (f" in {where}" if story.anchor is not None and where else "")
@@ -149,8 +148,7 @@ def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
         if result.status == "unchanged":
             return None
         if result.status == "modified":
-            result.severity = "approval" if result.severity in (None, "standard") else \
-                result.severity
+            result.severity = worse(result.severity, "approval")
     result.id = None
     result.title = story.label
     result.location = location
@@ -159,9 +157,9 @@ def _compare_pair(ours: Any | None, theirs: Any | None, diff: DiffStory,
     return result
 
 
-def _formats_differ(ours: Any, theirs: Any) -> bool:
-    return [getattr(p, "formats", ()) for p in ours.accepted if clean(p.text)] != [
-        getattr(p, "formats", ()) for p in theirs.accepted if clean(p.text)]
+def _formats_differ(ours: Story, theirs: Story) -> bool:
+    return [p.formats for p in ours.accepted if clean(p.text)] != [
+        p.formats for p in theirs.accepted if clean(p.text)]
 
 
 def partner_comments(standard: ReadDocument, negotiated: ReadDocument,
@@ -175,6 +173,6 @@ def partner_comments(standard: ReadDocument, negotiated: ReadDocument,
             continue
         clause_id, where = locate(story.anchor)
         notes.append(CommentNote(story.author, story.date, text,
-                                 clean(getattr(story, "anchored_text", "")), clause_id,
+                                 clean(story.anchored_text), clause_id,
                                  where or "the document"))
     return notes
