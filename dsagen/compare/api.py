@@ -3,7 +3,6 @@ DOCX bytes, which the redline is written over) out."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..library import Library, load_library
 from ..read.docx import ReadDocument, ViewParagraph, read_docx
-from .baseline import issued_from_registry
+from .baseline import baseline_warnings, issued_from_registry
 from .engine import compare
 from .model import Comparison
 from .normalize import clean, matching_key
@@ -124,39 +123,6 @@ def _table_shapes(document: ReadDocument) -> set[tuple[tuple[int, int], ...]]:
 def _headings(document: ReadDocument) -> set[str]:
     return {matching_key(s.title) for s in segment(document.accepted)
             if s.heading is not None and matching_key(s.title)}
-
-
-def baseline_warnings(standard: Standard, negotiated: ReadDocument) -> list[str]:
-    """The copy names the clause library and clause versions it was issued with; when today's
-    standard is built from other versions, differences may be ours, not the partner's."""
-    props = negotiated.custom_properties
-    if standard.context is None or "dsagen.manifest" not in props:
-        return []
-    try:
-        manifest = json.loads(props["dsagen.manifest"])
-    except ValueError:
-        return [f"{negotiated.path}: its dsagen.manifest property is not readable JSON, so the "
-                "library it was issued with is unknown"]
-    if not isinstance(manifest, dict):
-        return []
-    issued: dict[str, str] = {}
-    for entry in manifest.get("clauses", []) if isinstance(manifest.get("clauses"), list) else []:
-        if isinstance(entry, str) and "@" in entry:
-            clause_id, _, rest = entry.partition("@")
-            issued[clause_id] = rest.partition("#")[0]
-    ours = standard.context.versions
-    changed = sorted(f"{c} {issued[c]} -> {ours[c]}" for c in issued.keys() & ours.keys()
-                     if issued[c] != ours[c])
-    library = manifest.get("library_version")
-    today = standard.context.library.version
-    if not changed and (not isinstance(library, str) or library == today):
-        return []
-    where = f"clause library {library}" if isinstance(library, str) else "an earlier library"
-    detail = (f"; clause versions changed since issue: {', '.join(changed)}" if changed
-              else "; no clause version changed")
-    return [f"{negotiated.path} was issued with {where}, the standard is built with "
-            f"clause library {today}{detail}. Compare with the DOCX actually issued "
-            "(dsagen diff ISSUED.docx RETURNED.docx) to see only the partner's changes"]
 
 
 def _provenance_mismatch(standard: Standard, negotiated: ReadDocument) -> list[str]:

@@ -60,6 +60,19 @@ def standard_from_docx(path: Path, library: Library) -> Standard:
     return Standard(document, data, context_from_properties(document, library))
 
 
+def manifest_clauses(manifest: Any) -> list[tuple[str, str, str]]:
+    """(clause id, version, variant) of each entry "id@version#variant" of a dsagen manifest;
+    entries of another shape are left out (the manifest is the partner's to edit)."""
+    entries = manifest.get("clauses") if isinstance(manifest, dict) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, str) and "@" in entry:
+            clause_id, _, rest = entry.partition("@")
+            version, _, variant = rest.partition("#")
+            found.append((clause_id, version, variant))
+    return found
+
+
 def context_from_properties(document: ReadDocument, library: Library) -> StandardContext | None:
     """Rebuild the context from the provenance dsagen stores in custom properties."""
     props = document.custom_properties
@@ -82,9 +95,7 @@ def context_from_properties(document: ReadDocument, library: Library) -> Standar
             values[name] = value
     variants, versions, numbers = {}, {}, {}
     counter = 0
-    for entry in manifest.get("clauses", []):
-        clause_id, _, rest = entry.partition("@")
-        version, _, variant = rest.partition("#")
+    for clause_id, version, variant in manifest_clauses(manifest):
         variants[clause_id], versions[clause_id] = variant, version
         clause = library.clauses.get(clause_id)
         if clause is None or clause.numbered:
