@@ -15,6 +15,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from dsagen.cli import app
+from tests.docx_edits import place_paragraph_mark
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -112,14 +113,7 @@ def partner_mark(tag: str) -> etree._Element:
 
 def mark_paragraph(paragraph: etree._Element, tag: str) -> None:
     """The paragraph's mark inserted or deleted by the partner (first child of w:pPr/w:rPr)."""
-    ppr = paragraph.find(W + "pPr")
-    if ppr is None:
-        ppr = etree.Element(W + "pPr")
-        paragraph.insert(0, ppr)
-    rpr = ppr.find(W + "rPr")
-    if rpr is None:
-        rpr = etree.SubElement(ppr, W + "rPr")
-    rpr.insert(0, partner_mark(tag))
+    place_paragraph_mark(paragraph, partner_mark(tag))
 
 
 def strike_tracked(paragraph: etree._Element) -> None:

@@ -157,6 +157,11 @@ def paragraph(text: str, style: str | None = None) -> etree._Element:
 
 
 def mark_paragraph(package: Package, element: etree._Element, tag: str) -> None:
+    place_paragraph_mark(element, package.revision(tag))
+
+
+def place_paragraph_mark(element: etree._Element, mark: etree._Element) -> None:
+    """A paragraph-mark revision: first child of w:pPr/w:rPr (before a w:sectPr)."""
     ppr = element.find(W + "pPr")
     if ppr is None:
         ppr = etree.Element(W + "pPr")
@@ -167,7 +172,7 @@ def mark_paragraph(package: Package, element: etree._Element, tag: str) -> None:
         sect = ppr.find(W + "sectPr")
         if sect is not None:
             sect.addprevious(rpr)
-    rpr.insert(0, package.revision(tag))
+    rpr.insert(0, mark)
 
 
 def wrap_content(package: Package, element: etree._Element, tag: str) -> None:
@@ -336,21 +341,32 @@ def insert_row(package: Package, edit: Edit) -> None:
     if not rows:
         return
     source = rows[edit.target % len(rows)]
+    new = blank_row(source, edit.text)
+    if edit.tracked:
+        for cell_paragraph in new.iter(W + "p"):
+            wrap_content(package, cell_paragraph, "ins")
+        mark_row(package, new, "ins")
+    source.addnext(new)
+
+
+def blank_row(source: etree._Element, label: str) -> etree._Element:
+    """A copy of a table row whose cells read '<label> cell 0', '<label> cell 1', ..."""
     new = copy.deepcopy(source)
     for index, cell_paragraph in enumerate(new.iter(W + "p")):
         for child in list(cell_paragraph):
             if child.tag != W + "pPr":
                 cell_paragraph.remove(child)
-        cell_paragraph.append(run(f"{edit.text} cell {index}"))
-        if edit.tracked:
-            wrap_content(package, cell_paragraph, "ins")
-    if edit.tracked:
-        trpr = new.find(W + "trPr")
-        if trpr is None:
-            trpr = etree.Element(W + "trPr")
-            new.insert(0, trpr)
-        trpr.append(package.revision("ins"))
-    source.addnext(new)
+        cell_paragraph.append(run(f"{label} cell {index}"))
+    return new
+
+
+def mark_row(package: Package, row: etree._Element, tag: str) -> None:
+    """The whole row inserted or deleted by the partner (w:trPr/w:ins|w:del)."""
+    trpr = row.find(W + "trPr")
+    if trpr is None:
+        trpr = etree.Element(W + "trPr")
+        row.insert(0, trpr)
+    trpr.append(package.revision(tag))
 
 
 def delete_row(package: Package, edit: Edit) -> None:

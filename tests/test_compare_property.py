@@ -17,7 +17,7 @@ from lxml import etree
 from dsagen.compare.api import compare_files
 from dsagen.library import load_library
 from dsagen.render.docx import deterministic_zip
-from tests.conftest import EXAMPLES, mark_paragraph, partner_mark
+from tests.conftest import EXAMPLES, clause_blocks, mark_paragraph, partner_mark
 from tests.docx_edits import run as text_run
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -40,19 +40,10 @@ def _text(paragraph: etree._Element) -> str:
 
 def _body_paragraphs(body: etree._Element) -> list[tuple[str, etree._Element]]:
     """(clause id, paragraph) for every plain body paragraph of a numbered clause with text."""
-    found: list[tuple[str, etree._Element]] = []
-    clause = None
-    for element in body:
-        names = [b.get(W + "name", "") for b in element.iter(W + "bookmarkStart")]
-        anchors = [n for n in names if n.startswith("_dsa_")]
-        if anchors:
-            clause = anchors[0].removeprefix("_dsa_").split("__")[0]
-            continue
-        if (element.tag == W + "p" and clause not in (None, "preamble", "signatures")
-                and len(_text(element).split()) >= 4
-                and not any(True for _ in element.iter(W + "fldChar"))):
-            found.append((clause, element))
-    return found
+    return [(clause, element) for clause, elements in clause_blocks(body).items()
+            if clause not in ("preamble", "signatures") for element in elements[1:]
+            if element.tag == W + "p" and len(_text(element).split()) >= 4
+            and not any(True for _ in element.iter(W + "fldChar"))]
 
 
 @dataclass(frozen=True)

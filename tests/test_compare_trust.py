@@ -74,6 +74,12 @@ def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = F
     assert done == count, f"{old!r} found {done} times"
 
 
+def _set_retention(body: etree._Element, months_in_words: str) -> None:
+    """The retention period of clause 9 ('thirty-six (36)' as issued) rewritten silently."""
+    _replace_text(body, "thirty-six (36) months after the Effective Date and",
+                  f"{months_in_words} months after the Effective Date and")
+
+
 def _report(cli, tmp_path: Path, data: bytes, *extra: str) -> tuple[int, dict]:
     path = tmp_path / "returned.docx"
     path.write_bytes(data)
@@ -188,8 +194,7 @@ def test_a_value_changed_in_one_clause_only_is_an_inconsistency(cli, tmp_path,
 
 def test_a_concession_the_term_caps_is_noted(cli, tmp_path, standard) -> None:
     def retention(body: etree._Element) -> None:
-        _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                      "forty-eight (48) months after the Effective Date and")
+        _set_retention(body, "forty-eight (48)")
 
     _, report = _report(cli, tmp_path, _edited(standard, retention))
     clause = _deviating(report)["retention"]
@@ -329,8 +334,7 @@ def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
             start.getparent().remove(start)
         else:
             start.set(W + "name", start.get(W + "name") + "_Copy_1")
-        _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                      "sixty (60) months after the Effective Date and")
+        _set_retention(body, "sixty (60)")
 
     _, report = _report(cli, tmp_path, _edited(standard, touch))
     deviating = _deviating(report)
@@ -349,8 +353,7 @@ def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
         for element in reversed(blocks["retention"]):
             body.remove(element)
             target.addnext(element)
-        _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                      "sixty (60) months after the Effective Date and")
+        _set_retention(body, "sixty (60)")
 
     code, report = _report(cli, tmp_path, _edited(standard, move_and_edit))
     deviating = _deviating(report)
@@ -587,8 +590,7 @@ def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(cli, tmp_path, s
                                                                swap) -> None:
     """Bookmarks are the partner's to move: a clause is still known by its heading and text."""
     def edit(body: etree._Element) -> None:
-        _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                      "seventy-two (72) months after the Effective Date and")
+        _set_retention(body, "seventy-two (72)")
         if swap:
             starts = {b.get(W + "name", "").split("__")[0]: b
                       for b in body.iter(W + "bookmarkStart")}
@@ -755,8 +757,7 @@ def test_a_clause_merged_into_its_neighbour_keeps_its_own_terms(cli, tmp_path, s
     def merge(body: etree._Element) -> None:
         body.remove(clause_blocks(body)["retention"][0])
         if change_retention:
-            _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                          "sixty (60) months after the Effective Date and")
+            _set_retention(body, "sixty (60)")
 
     code, report = _report(cli, tmp_path, _edited(standard, merge))
     parameters = {p["name"]: p["negotiated"] for c in report["clauses"] for p in c["parameters"]}

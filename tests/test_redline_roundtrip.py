@@ -33,6 +33,7 @@ from tests.docx_edits import (
     R,
     W,
     apply_edits,
+    blank_row,
     body_paragraphs,
     drawing_run,
     edit_word,
@@ -40,6 +41,7 @@ from tests.docx_edits import (
     footnote_reference,
     hyperlink,
     mark_paragraph,
+    mark_row,
     move_paragraph,
     note_texts,
     object_counts,
@@ -279,19 +281,11 @@ def _row_insert_delete(package: Package, layer: Layer) -> None:
     if not rows:
         return
     source = rows[layer.target % len(rows)]
-    new = copy.deepcopy(source)
-    for index, cell_paragraph in enumerate(new.iter(W + "p")):
-        for child in list(cell_paragraph):
-            if child.tag != W + "pPr":
-                cell_paragraph.remove(child)
-        cell_paragraph.append(run(f"silent cell {index}"))
+    new = blank_row(source, "silent")
+    for cell_paragraph in new.iter(W + "p"):
         wrap_content(package, cell_paragraph, "del")
     source.addnext(new)
-    trpr = new.find(W + "trPr")
-    if trpr is None:
-        trpr = etree.Element(W + "trPr")
-        new.insert(0, trpr)
-    trpr.append(package.revision("del"))
+    mark_row(package, new, "del")
 
 
 def _split_merge(package: Package, layer: Layer) -> None:
