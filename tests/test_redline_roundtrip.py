@@ -226,13 +226,21 @@ def _replace_move(package: Package, layer: Layer) -> None:
                                  other=layer.other))
 
 
-def _move_delete(package: Package, layer: Layer) -> None:
+def _moved_silently(package: Package, layer: Layer) -> etree._Element | None:
+    """A plain paragraph moved after another one with tracking off (None: nowhere to go)."""
     target = _plain_paragraph(package, layer.target)
     paragraphs = body_paragraphs(package)
     destination = paragraphs[layer.other % len(paragraphs)]
     if destination is target or target.getnext() is destination:
-        return
+        return None
     destination.addnext(target)
+    return target
+
+
+def _move_delete(package: Package, layer: Layer) -> None:
+    target = _moved_silently(package, layer)
+    if target is None:
+        return
     edit_word(package, plain_runs(target), Edit("delete_word", 0, layer.word, tracked=True),
               "delete")
 
@@ -264,12 +272,9 @@ def _paragraph_insert_move(package: Package, layer: Layer) -> None:
 
 
 def _move_paragraph_delete(package: Package, layer: Layer) -> None:
-    target = _plain_paragraph(package, layer.target)
-    paragraphs = body_paragraphs(package)
-    destination = paragraphs[layer.other % len(paragraphs)]
-    if destination is target or target.getnext() is destination:
+    target = _moved_silently(package, layer)
+    if target is None:
         return
-    destination.addnext(target)
     wrap_content(package, target, "del")
     mark_paragraph(package, target, "del")
 
