@@ -201,9 +201,10 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         pairs, std_numbers, neg_numbers,
         clause_numbers(neg_segments, negotiated.accepted, negotiated.rejected)))
     revisions = negotiated.revisions
-    units = fold_merges_and_splits(pairs, negotiated.revisions)
+    units = fold_merges_and_splits(pairs, revisions)
     results = [folded if folded is not None else
-               _result(pair, context, rejected, revisions, renumber) for pair, folded in units]
+               _result(pair, context, rejected, revisions, renumber, std_numbers)
+               for pair, folded in units]
     _second_copies(units, results, std_segments, std_numbers, context)
     locate_std = locator(std_segments, std_numbers)
     locate_neg = locator(neg_segments, neg_numbers)
@@ -213,9 +214,6 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         numbers = neg_numbers if pair.negotiated is not None else std_numbers
         result.number = str(numbers[seg.index]) if seg.index in numbers else None
         result.location = where(seg, numbers)
-        if result.moved_from is not None and pair.standard is not None:
-            result.notes = [f"moved from {where(pair.standard, std_numbers)} in the standard"
-                            if n.startswith("moved from position") else n for n in result.notes]
 
     def diff_story(std: Segment, neg: Segment, neg_rejected: Segment | None) -> ClauseResult:
         before = {neg.key: neg_rejected} if neg_rejected is not None else {}
@@ -335,7 +333,8 @@ def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
 
 
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
-            revisions: tuple[Revision, ...], renumber: Renumber = NO_RENUMBER) -> ClauseResult:
+            revisions: tuple[Revision, ...], renumber: Renumber = NO_RENUMBER,
+            std_numbers: dict[int, int] | None = None) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
     key = (std or neg).key  # type: ignore[union-attr]
     clause_id = key if (std or neg).anchor is not None else None  # type: ignore[union-attr]
@@ -400,7 +399,7 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         tracked, author, date = attribution.judge("", moved) if attribution else (
             False, None, None)
         result.changes.insert(0, Change("move", std.title, neg.title, tracked, author, date))
-        result.notes.append(f"moved from position {std.index} in the standard")
+        result.notes.append(f"moved from {where(std, std_numbers or {})} in the standard")
     if status == "unchanged":
         result.changes = []
     elif sameness == "same":  # moved, words untouched
