@@ -62,7 +62,8 @@ class Attribution:
     def __init__(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
                  rejected: list[ViewParagraph]) -> None:
         self.by_id = {r.id: r for r in revisions}
-        self.formats = [r for r in revisions if r.kind == "format" and r.text.strip()]
+        self.formats = [(r, _squash(r.text)) for r in revisions
+                        if r.kind == "format" and r.text.strip()]
         self.inserted = _Tracked.of(accepted)
         self.deleted = _Tracked.of(rejected)
         self._paragraph_marks(revisions, accepted, rejected)
@@ -101,9 +102,8 @@ class Attribution:
     def format_revision(self, text: str) -> Revision | None:
         """The partner's tracked formatting change (w:rPrChange) over this text, if any."""
         squashed = _squash(text)
-        for revision in self.formats:
-            if squashed and (squashed in _squash(revision.text)
-                             or _squash(revision.text) in squashed):
+        for revision, own in self.formats:
+            if squashed and (squashed in own or own in squashed):
                 return revision
         return None
 
