@@ -127,29 +127,32 @@ class _Fingerprints:
 
     def __init__(self, package: DocxPackage) -> None:
         self.package = package
-        self.targets: dict[str, dict[str, str]] = {}
-        self.links: dict[str, dict[str, str]] = {}
+        # part -> (relationship id -> part it points to, relationship id -> hyperlink target)
+        self.relations: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
-    def link(self, part: str, rel_id: str) -> str:
-        links = self.links.get(part)
-        if links is None:
+    def _relations(self, part: str) -> tuple[dict[str, str], dict[str, str]]:
+        """A part's relationships, read once for both lookups."""
+        found = self.relations.get(part)
+        if found is None:
             folder, name = posixpath.split(part)
             rels = posixpath.join(folder, "_rels", name + ".rels")
-            links = self.links[part] = {}
+            targets: dict[str, str] = {}
+            links: dict[str, str] = {}
             if self.package.has(rels):
                 for rel in self.package.xml(rels).iter(_REL + "Relationship"):
+                    rel_id, target = rel.get("Id", ""), rel.get("Target", "")
                     if rel.get("Type", "").endswith("/hyperlink"):
-                        links[rel.get("Id", "")] = rel.get("Target", "")[:500]
-        return links.get(rel_id, "")
+                        links[rel_id] = target[:500]
+                    elif (resolved := _internal(self.package, rel, folder)) is not None:
+                        targets[rel_id] = resolved
+            found = self.relations[part] = (targets, links)
+        return found
+
+    def link(self, part: str, rel_id: str) -> str:
+        return self._relations(part)[1].get(rel_id, "")
 
     def of(self, part: str, relationship_ids: list[str]) -> str:
-        targets = self.targets.get(part)
-        if targets is None:
-            folder, name = posixpath.split(part)
-            rels = posixpath.join(folder, "_rels", name + ".rels")
-            targets = {rel_id: target for _, target, rel_id
-                       in _relationships(self.package, rels, folder)}
-            self.targets[part] = targets
+        targets = self._relations(part)[0]
         digest = hashlib.sha256()
         found = False
         for rel_id in relationship_ids:
@@ -167,16 +170,22 @@ def _relationships(package: DocxPackage, rels_part: str,
         return []
     found = []
     for rel in package.xml(rels_part).iter(_REL + "Relationship"):
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External" or not target:
-            continue
-        if target.startswith("/"):
-            resolved = target.lstrip("/")
-        else:
-            resolved = posixpath.normpath(posixpath.join(base, target))
-        if package.has(resolved):
+        resolved = _internal(package, rel, base)
+        if resolved is not None:
             found.append((rel.get("Type", "").rsplit("/", 1)[-1], resolved, rel.get("Id", "")))
     return found
+
+
+def _internal(package: DocxPackage, rel: etree._Element, base: str) -> str | None:
+    """The package part an internal relationship points to, if the package has it."""
+    target = rel.get("Target", "")
+    if rel.get("TargetMode") == "External" or not target:
+        return None
+    if target.startswith("/"):
+        resolved = target.lstrip("/")
+    else:
+        resolved = posixpath.normpath(posixpath.join(base, target))
+    return resolved if package.has(resolved) else None
 
 
 def _related_parts(relationships: list[tuple[str, str, str]]) -> dict[str, list[str]]:
