@@ -29,7 +29,7 @@ class ClausePair:
 
 
 def _score(a: Segment, b: Segment) -> float:
-    title = fuzz.ratio(matching_key(a.title), matching_key(b.title)) / 100
+    title = _title_ratio(a, b)
     left, right = comparable(a.full_text), comparable(b.full_text)
     if not left and not right:
         body = 1.0
@@ -52,12 +52,10 @@ def _heading_elsewhere(seg: Segment, negotiated: list[Segment], anchored: int) -
     """A bookmark is the partner's to move: when the heading under this clause's bookmark is
     another clause's and this clause's own heading stands elsewhere, the bookmark is not
     believed (the index of that other heading is returned)."""
-    if _title_ratio(seg, negotiated[anchored]) >= 0.6:
+    if len(matching_key(seg.title)) < 4 or _title_ratio(seg, negotiated[anchored]) >= 0.6:
         return None
-    for j, other in enumerate(negotiated):
-        if j != anchored and len(matching_key(seg.title)) >= 4 and _title_ratio(seg, other) >= 0.9:
-            return j
-    return None
+    return next((j for j, other in enumerate(negotiated)
+                 if j != anchored and _title_ratio(seg, other) >= 0.9), None)
 
 
 def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:
