@@ -8,9 +8,11 @@ they did (objects, formatting, their own tracked changes, comments) is lost.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 from lxml import etree
 
+from ..errors import DsagenError
 from ..redline import render_redline
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -50,3 +52,25 @@ def _text(run: etree._Element, tag: str, text: str) -> None:
 
 
 __all__ = ["render_redline", "make_run"]
+
+
+DEFAULT_REVISION_DATE = "2000-01-01T00:00:00Z"
+
+
+def revision_date(flag: str | None, modified: str | None) -> str:
+    """Deterministic revision dates: from the flag, else the negotiated file's own modified
+    date, else a fixed date (a partner's unreadable metadata is no reason to fail)."""
+    if flag is not None:
+        parsed = _iso(flag)
+        if parsed is None:
+            raise DsagenError(f"--date: expected YYYY-MM-DD or an ISO time, found '{flag}'")
+        return parsed
+    return (_iso(modified) if modified else None) or DEFAULT_REVISION_DATE
+
+
+def _iso(value: str) -> str | None:
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..cli import LibraryOption, _library, _print_json, app, handled, out
 from ..errors import DsagenError
+from .common import LibraryOption, app, handled, load_library, out, print_json
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 RULE_WIDTH = 34  # rule ids stay whole in an 80-column terminal
@@ -50,7 +50,7 @@ def lint(
 
     if fail_on not in ("error", "warning"):
         raise DsagenError(f"--fail-on: expected error or warning, found '{fail_on}'")
-    lib = _library(library)
+    lib = load_library(library)
     if rules:
         _print_rules(load_profiles(lib), check_only(profile, lib), as_json)
         return
@@ -59,7 +59,7 @@ def lint(
     reports = lint_paths(paths, library=lib, only=profile, standard=standard,
                          template=template)
     if as_json:
-        _print_json(reports_json(reports))
+        print_json(reports_json(reports))
     else:
         for report in reports:
             _print_report(report, verbose)
@@ -72,7 +72,7 @@ def lint(
 def _print_rules(profiles: Any, only: tuple[str, ...] | None, as_json: bool) -> None:
     chosen = [p for p in profiles if not only or p.id in only]
     if as_json:
-        _print_json([{"profile": p.id, "title": p.title, "citation": p.citation,
+        print_json([{"profile": p.id, "title": p.title, "citation": p.citation,
                       "applies_when": p.applies_when, "path": p.path,
                       "rules": [{"rule": r.id, "severity": r.severity, "citation": r.citation,
                                  "element": r.element, "clause": r.clause,

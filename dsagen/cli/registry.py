@@ -6,10 +6,7 @@ the working folder), calls one function of dsagen.registry and formats what it r
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,17 +15,24 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..cli import LibraryOption, _library, app, err, handled, out
 from ..errors import DeviationsFound, DsagenError
+from .common import (
+    LibraryOption,
+    RegistryOption,
+    app,
+    err,
+    handled,
+    load_library,
+    out,
+    print_json,
+    print_json_text,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     from ..generate import GeneratedAgreement
     from ..registry.store import Registry
 
-REGISTRY_HELP = ("Registry database: a file path, sqlite:///PATH or postgresql://USER@HOST/DB "
-                 "(default: .dsagen/registry.db in the working folder).")
-RegistryOption = Annotated[str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY",
-                                                    help=REGISTRY_HELP)]
 COLOURS = {"standard": "green", "fallback": "blue", "approval": "yellow", "missing": "magenta",
            "walk-away": "bold red", "n/a": "dim"}
 
@@ -63,42 +67,6 @@ def recorder(url: str | None, library_root: Path | None
     return record
 
 
-def _print_json(data: Any) -> None:
-    """JSON on stdout: indented for a person at a terminal, compact (and 4x faster to write,
-    through json's C encoder) when piped to a program."""
-    if sys.stdout.isatty():
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    else:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def _print_json_text(text: str) -> None:
-    """Already-encoded compact JSON: as it is for a program, indented for a person."""
-    if sys.stdout.isatty():
-        _print_json(json.loads(text))
-        return
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def _write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str],
-               target: Path | None = None, force: bool = False) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    if target is None:
-        sys.stdout.write(buffer.getvalue())
-        sys.stdout.flush()
-    else:
-        from ..output import write_atomic
-
-        write_atomic(target, buffer.getvalue().encode("utf-8"), force=force)
-
-
 def _kind(kind: str, text: str | None = None) -> str:
 
     return f"[{COLOURS.get(kind, 'white')}]{escape(text if text is not None else kind)}[/]"
@@ -119,9 +87,9 @@ def ingest(
 
     with open_registry(registry) as reg:
         result = run_ingest(reg, partner, file, state=state,
-                            library=_library(library) if library else None)
+                            library=load_library(library) if library else None)
     if as_json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
         return
     if result.duplicate:
         out.print(f"= {partner}: this file is already recorded as version {result.version} "
@@ -159,9 +127,9 @@ def variants(
         if clause is not None:
             found = queries.clause_variants(reg, clause)
             if as_json:
-                _print_json(found.to_json())
+                print_json(found.to_json())
             elif as_csv:
-                _write_csv(found.csv_rows(), ("group", "count", "partners", "text"))
+                write_csv(found.csv_rows(), ("group", "count", "partners", "text"))
             else:
                 _print_clause_variants(found)
             return
@@ -173,9 +141,9 @@ def variants(
             err.print(f"wrote {html} ({len(matrix.rows)} partners; redlines in {folder})",
                       markup=False)
     if as_json:
-        _print_json_text(matrix.json_text())
+        print_json_text(matrix.json_text())
     elif as_csv:
-        _write_csv(matrix.csv_rows(), ("partner", "family", "kind", "label", "clause", "source",
+        write_csv(matrix.csv_rows(), ("partner", "family", "kind", "label", "clause", "source",
                                        "version", "reasons"))
     elif html is None:
         _print_matrix(matrix)
@@ -248,7 +216,7 @@ def history(
     with open_registry(registry) as reg:
         data = run_history(reg, partner)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     out.print(f"[bold]{escape(data['partner'])}[/bold] {escape(data['name'])}", highlight=False)
     for event in data["events"]:
@@ -290,11 +258,11 @@ def outdated(
     from ..registry.outdated import outdated as run_outdated
     from ..registry.textdiff import describe
 
-    lib = _library(library)
+    lib = load_library(library)
     with open_registry(registry) as reg:
         found = run_outdated(reg, lib, tuple(states) if states else None)
     if as_json:
-        _print_json({"schema": "dsagen.outdated/1", "library_version": lib.version,
+        print_json({"schema": "dsagen.outdated/1", "library_version": lib.version,
                      "agreements": [a.to_json() for a in found]})
         return
     rows: list[dict[str, Any]] = [{"partner": a.partner, "agreement": a.agreement, "state": a.state,
@@ -303,7 +271,7 @@ def outdated(
                  "; ".join(describe(x) for x in c.changes) or c.note}
             for a in found for c in a.clauses]
     if as_csv:
-        _write_csv(rows, ("partner", "agreement", "state", "clause", "issued_version",
+        write_csv(rows, ("partner", "agreement", "state", "clause", "issued_version",
                           "current_version", "what_changed"))
         return
     if not found:
@@ -332,9 +300,9 @@ def verify(
     from ..registry.verify import verify as run_verify
 
     with open_registry(registry) as reg:
-        result = run_verify(reg, file, _library(library) if library else None)
+        result = run_verify(reg, file, load_library(library) if library else None)
     if as_json:
-        _print_json(result.to_json())
+        print_json(result.to_json())
     elif result.issued:
         match = result.match or {}
         out.print(f"[green]✓[/green] {file}: byte-identical to the {match['format'].upper()} "
@@ -382,14 +350,14 @@ def export(
     with open_registry(registry) as reg:
         data = run_export(reg)
     if fmt == "csv":
-        _write_csv(export_rows(data), CSV_COLUMNS, target, force)
+        write_csv(export_rows(data), CSV_COLUMNS, target, force)
     elif target is not None:
         from ..output import write_atomic
 
         write_atomic(target, (json.dumps(data, indent=2, ensure_ascii=False, default=str)
                               + "\n").encode("utf-8"), force=force)
     else:
-        _print_json(data)
+        print_json(data)
     if target is not None:
         err.print(f"wrote {target}", markup=False)
 
@@ -411,7 +379,7 @@ def state(
     with open_registry(registry) as reg:
         change = set_state(reg, agreement, new_state, note)
     if as_json:
-        _print_json(change.to_json())
+        print_json(change.to_json())
         return
     out.print(f"[green]✓[/green] agreement #{change.agreement} ({change.partner}, "
               f"{change.reference}): {change.previous} → {change.state}", highlight=False)

@@ -1,0 +1,18 @@
+"""The dsagen command line: one module per command group over the library API.
+
+`common` holds the app and what the commands share; importing each command module registers
+its commands on the app.
+"""
+
+from __future__ import annotations
+
+from . import diff, generate, library, lint, registry  # noqa: F401  (registers the commands)
+from .common import app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="dsagen")
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,86 @@
+"""`dsagen diff`: compare a negotiated agreement with the standard, clause by clause."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import DsagenError
+from .common import LibraryOption, app, handled, load_library, out, print_json
+
+FAIL_ON = ("any", "fallback", "approval", "walk-away")
+
+
+@app.command()
+@handled
+def diff(
+    standard: Annotated[Path, typer.Argument(help="The standard: a partner YAML (generated in "
+                                             "memory) or the DOCX we issued.")],
+    negotiated: Annotated[Path, typer.Argument(help="The DOCX that came back.")],
+    template: Annotated[str | None, typer.Option("--template", "-t")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    json_file: Annotated[Path | None, typer.Option("--json-file",
+                                                   help="Write the JSON report here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write a PDF report.")] = None,
+    redline: Annotated[Path | None, typer.Option(
+        "--redline", help="Write a DOCX with native tracked changes.")] = None,
+    author: Annotated[str, typer.Option("--author",
+                                        help="Author of the redline's own revisions.")] = "dsagen",
+    date: Annotated[str | None, typer.Option(
+        "--date", help="Date of the redline's own revisions (YYYY-MM-DD or ISO time; default: "
+        "the negotiated file's modified date).")] = None,
+    fail_on: Annotated[str, typer.Option(
+        "--fail-on", help="Exit 1 when a deviation reaches: any, fallback, approval, walk-away."
+    )] = "any",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    library: LibraryOption = None,
+) -> None:
+    """Compare a negotiated agreement with the standard, clause by clause."""
+    from ..compare.api import compare_files
+    from ..compare.model import SEVERITIES
+    from ..output import check_writable, write_atomic
+    from ..report.terminal import print_comparison
+
+    if fail_on not in FAIL_ON:
+        raise DsagenError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, found '{fail_on}'")
+    for target in (json_file, html, pdf, redline):
+        if target is not None:
+            check_writable(target, force=force)
+    comparison, standard_doc, negotiated_doc = compare_files(
+        standard, negotiated, library=load_library(library), template=template)
+    data = comparison.to_json()
+    if json_file is not None:
+        write_atomic(json_file, json.dumps(data, indent=2, ensure_ascii=False).encode(),
+                     force=force)
+    if html is not None:
+        from ..report.html import render_report_html
+
+        write_atomic(html, render_report_html(comparison).encode("utf-8"), force=force)
+    if pdf is not None:
+        from ..report.html import render_report_pdf
+
+        write_atomic(pdf, render_report_pdf(comparison), force=force)
+    if redline is not None:
+        from ..read.package import read_document_bytes
+        from ..report.redline_docx import render_redline, revision_date
+
+        stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
+        write_atomic(redline, render_redline(standard_doc.docx, read_document_bytes(negotiated),
+                                             author=author, date=stamp), force=force)
+    if as_json:
+        print_json(data)
+    else:
+        print_comparison(comparison, out)
+    substantive = [c for c in comparison.clauses if c.substantive]
+    if fail_on in ("any",):
+        failed = bool(substantive)
+    else:
+        threshold = SEVERITIES.index(fail_on)
+        failed = any(c.severity in SEVERITIES and SEVERITIES.index(c.severity) >= threshold
+                     for c in substantive)
+    if failed:
+        raise typer.Exit(1)
