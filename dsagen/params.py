@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .positions import Position
+
 PARAM_TYPES = ("str", "text", "int", "float", "bool", "date", "enum", "list", "object")
-POSITIONS = ("standard", "fallback", "approval", "walk-away")
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,14 @@ class Playbook:
     walk_away: Bound = field(default_factory=Bound)
     approver: str | None = None
 
-    def position(self, value: Any) -> str:
+    def position(self, value: Any) -> Position:
         if self.standard is not None and _normal(value) == _normal(self.standard):
-            return "standard"
+            return Position.STANDARD
         if self.walk_away.excludes(value):
-            return "walk-away"
+            return Position.WALK_AWAY
         if self.fallback.contains(value):
-            return "fallback"
-        return "approval"
+            return Position.FALLBACK
+        return Position.APPROVAL
 
 
 @dataclass(frozen=True)

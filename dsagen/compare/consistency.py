@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ClauseResult, Comparison, worse
+from ..positions import worse
+from .model import ClauseResult, Comparison
 from .recover import render_text
 from .standard import StandardContext
 

@@ -5,6 +5,7 @@ cross-references in numbering.py, merged and split clauses in folding.py."""
 from __future__ import annotations
 
 from ..library import Clause
+from ..positions import explain, worse
 from ..read.docx import ReadDocument, Revision, ViewParagraph
 from .align import ClausePair, align_clauses
 from .attribution import (
@@ -30,7 +31,6 @@ from .model import (
     Comparison,
     ParagraphDiff,
     ParameterChange,
-    worse,
 )
 from .normalize import clean, comparable, cosmetic_form, matching_key
 from .numbering import (
@@ -157,19 +157,8 @@ def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
     for name, value in recovered.values.items():
         param = owners[name].params[name]
         position = param.playbook.position(value) if param.playbook else "approval"
-        note = "" if param.playbook else "no playbook position for this parameter"
-        if param.playbook and position == "walk-away":
-            note = f"beyond walk-away ({param.playbook.walk_away.describe_limit()})"
-        elif param.playbook and position == "fallback":
-            note = f"pre-approved fallback ({param.playbook.fallback.describe()})"
-        elif param.playbook and position == "approval":
-            allowed = param.playbook.fallback.describe()
-            limit = param.playbook.walk_away.describe_limit()
-            note = ("needs approval: " + (f"outside the fallbacks ({allowed})" if allowed
-                                          else "no pre-approved fallback")
-                    + (f", within walk-away (refused: {limit})" if limit else "")
-                    + (f"; approver: {param.playbook.approver}" if param.playbook.approver
-                       else ""))
+        note = "" if position == "standard" and param.playbook else explain(position,
+                                                                            param.playbook)
         result.parameters.append(ParameterChange(name, context.values.get(name), value,
                                                  position, note))
         severity = worse(severity, position)

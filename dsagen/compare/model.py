@@ -6,17 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..positions import GRADES, worse
 from ..read.docx import ViewParagraph
 from .diff import Piece
 
 STATUSES = ("unchanged", "cosmetic", "modified", "added", "removed", "moved")
-SEVERITIES = ("standard", "fallback", "approval", "walk-away")
-
-
-def worse(a: str | None, b: str | None) -> str | None:
-    """The more severe of two severities (None < standard < fallback < approval < walk-away)."""
-    order: dict[str | None, int] = {None: -1, **{s: i for i, s in enumerate(SEVERITIES)}}
-    return a if order[a] >= order[b] else b
+#: The positions a comparison grades with, best first (docs/compare-json.md).
+SEVERITIES: tuple[str, ...] = tuple(GRADES)
 
 
 STORIES = ("body", "header", "footer", "footnote", "endnote", "textbox")

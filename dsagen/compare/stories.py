@@ -15,8 +15,9 @@ import difflib
 import re
 from collections.abc import Callable
 
+from ..positions import worse
 from ..read.docx import ReadDocument, Story
-from .model import ClauseResult, CommentNote, worse
+from .model import ClauseResult, CommentNote
 from .normalize import clean, comparable
 from .segments import Segment
 

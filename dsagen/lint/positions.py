@@ -9,12 +9,11 @@ reports those positions. Beyond the fallbacks is a warning, a pre-approved fallb
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from ..compare.model import SEVERITIES as POSITIONS
 from ..library import Library
 from ..params import Param
 from ..playbook import PLAYBOOK_FILE, OrgPlaybook, load_playbook
+from ..positions import explain, rank, worse
 from .evaluate import PLAYBOOK, Finding, position_severity, show
 from .subject import Subject
 
@@ -52,17 +51,6 @@ def describe_positions(param: Param) -> str:
     return "; ".join(parts)
 
 
-def _position_words(position: str, param: Param) -> str:
-    playbook = param.playbook
-    if position == "walk-away" and playbook is not None:
-        return f"beyond the walk-away limit ({playbook.walk_away.describe_limit()})"
-    if position == "approval":
-        approver = playbook.approver if playbook else None
-        return "outside the pre-approved fallbacks" + (
-            f"; needs approval by {approver}" if approver else "; needs approval")
-    return "a pre-approved fallback"
-
-
 def _param_finding(library: Library, param: Param, position: str, found: str,
                    line: int | None = None) -> Finding | None:
     severity = position_severity(position)
@@ -74,7 +62,7 @@ def _param_finding(library: Library, param: Param, position: str, found: str,
     if entry is not None and entry.note:
         required += f" ({entry.note})"
     return Finding(f"{PLAYBOOK}.{param.name}", PLAYBOOK, severity, _citation(library, param),
-                   param.clause, param.name, f"{found}: {_position_words(position, param)}",
+                   param.clause, param.name, f"{found}: {explain(position, param.playbook)}",
                    required, line,
                    f"{param.name} within the playbook's pre-approved positions")
 
@@ -123,7 +111,7 @@ def document_positions(subject: Subject, library: Library,
             param = owners[change.name].params[change.name] if change.name in owners else None
             if param is None:
                 continue
-            worst_param = _worse(worst_param, change.position)
+            worst_param = worse(worst_param, change.position)
             finding = _param_finding(
                 library, param, change.position,
                 f"negotiated {change.name} = {show(change.negotiated)} (issued "
@@ -133,7 +121,7 @@ def document_positions(subject: Subject, library: Library,
         if not result.substantive or result.rules or result.id in broken:
             continue
         severity = position_severity(result.severity)
-        if severity is None or _rank(result.severity) <= _rank(worst_param):
+        if severity is None or rank(result.severity) <= rank(worst_param):
             continue
         notes = "; ".join(result.notes) or "wording changed"
         findings.append(Finding(
@@ -148,11 +136,3 @@ def document_positions(subject: Subject, library: Library,
 def _default_approver(library: Library) -> str:
     org = org_playbook(library)
     return (org.default_approver if org and org.default_approver else "counsel")
-
-
-def _rank(position: Any) -> int:
-    return POSITIONS.index(position) if position in POSITIONS else -1
-
-
-def _worse(a: str | None, b: str | None) -> str | None:
-    return a if _rank(a) >= _rank(b) else b

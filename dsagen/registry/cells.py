@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .positions import POSITIONS, rank
+from ..positions import Position
 from .schema import dumps
 
 OTHER = "other"  # column for clauses the partner added (no library family)
@@ -60,7 +60,7 @@ def family_cells(rows: Iterable[tuple[str | None, str, str, list[str], str]]
             dumps({family: cell.kind for family, cell in cells.items()}))
 
 
-_RANK = {position: rank(position) for position in POSITIONS}
+_RANK: dict[str, int] = {position.value: position.rank for position in Position}
 
 
 def _by_rank(entry: Entry) -> int:

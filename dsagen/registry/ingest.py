@@ -19,10 +19,10 @@ from sqlalchemy import Connection, func, select
 
 from ..errors import DocumentError, RegistryError
 from ..library import Library, load_library
+from ..positions import worst
 from ..read.package import read_document_bytes
 from .cells import family_cells
 from .lifecycle import insert_id, set_state_row, store_document, supersede
-from .positions import worst
 from .record import show
 from .schema import (
     agreement_clauses,

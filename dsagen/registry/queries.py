@@ -18,8 +18,8 @@ from sqlalchemy import Connection, func, select
 
 from ..compare.normalize import clean
 from ..errors import RegistryError
+from ..positions import Position
 from .cells import NOT_IN_AGREEMENT, OTHER, Cell
-from .positions import POSITIONS
 from .schema import (
     agreement_clauses,
     agreements,
@@ -111,7 +111,8 @@ class Matrix:
         counts: dict[str, dict[str, int]] = {}
         for family in self.families:
             tally = Counter(row.kinds.get(family, "n/a") for row in self.rows)
-            counts[family] = {kind: tally[kind] for kind in (*POSITIONS, "n/a") if tally[kind]}
+            counts[family] = {kind: tally[kind] for kind in (*Position, "n/a")
+                              if tally[kind]}
         return counts
 
     def _header(self) -> dict[str, Any]:
@@ -196,7 +197,7 @@ class WordingGroup:
             positions.update(wording.positions)
         return {"count": len(self.partners), "partners": self.partners,
                 "text": self.wordings[0].text,
-                "positions": {k: positions[k] for k in POSITIONS if positions[k]},
+                "positions": {k: positions[k] for k in Position if positions[k]},
                 "wordings": [{"count": len(w.partners), "partners": sorted(w.partners),
                               "text": w.text} for w in self.wordings]}
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from ..library import Library, load_library
+from ..positions import worst
 from .cells import family_cells
 from .lifecycle import insert_id, store_document, supersede
-from .positions import worst
 from .schema import (
     agreement_clauses,
     agreements,
