@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from dsagen.ooxml import W_NS, W
 from dsagen.read.inline import decimal, style_hiding
 from dsagen.read.model import (
     EMPHASIS_FLAGS,
@@ -31,7 +32,6 @@ from dsagen.read.stories import (
     note_stories,
     text_box_stories,
 )
-from dsagen.read.tags import W_NS, W
 from dsagen.read.walk import Found, StoryWalker
 
 __all__ = [

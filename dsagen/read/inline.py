@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from dsagen.ooxml import OFFICE, PIC, WP, A, C, V, W
 from dsagen.read.model import EMPHASIS_FLAGS
 from dsagen.read.tags import (
     DGM_REL_IDS,
     MC_CHOICE,
     MC_FALLBACK,
-    OFFICE,
-    PIC,
     R_DM,
     R_EMBED,
     R_ID,
@@ -26,12 +25,7 @@ from dsagen.read.tags import (
     TXBX_CONTENT,
     W_CHAR,
     W_VAL,
-    WP,
-    A,
-    C,
     P,
-    V,
-    W,
 )
 
 # Direct run properties that make a ``formats`` signature (§17.3.2); bCs/iCs are the

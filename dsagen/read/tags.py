@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = "{" + W_NS + "}"
-M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
-MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
-A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}"
-C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
-V = "{urn:schemas-microsoft-com:vml}"
-OFFICE = "{urn:schemas-microsoft-com:office:office}"
+from ..ooxml import MC, M, W
 
 P, R, T, DEL_TEXT = W + "p", W + "r", W + "t", W + "delText"
 TAB, PTAB, BR, CR = W + "tab", W + "ptab", W + "br", W + "cr"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..ooxml import R as R_PREFIX
 from .formats import Styles, paragraph_signature, run_signature
 from .ooxml import (
     BLOCK_OBJECTS,
@@ -44,7 +45,6 @@ from .ooxml import (
     is_rsid,
     localname,
 )
-from .ooxml import R as R_PREFIX
 
 CHAR, ELEMENT, RUNS, BLOCK, MARKER, OPEN, CLOSE = (
     "char", "element", "runs", "block", "marker", "open", "close")

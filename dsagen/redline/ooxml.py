@@ -1,4 +1,4 @@
-"""OOXML names and small element helpers shared by the redline writer.
+"""Element names and small element helpers of the redline writer (namespaces: dsagen.ooxml).
 
 Spec references: ECMA-376 Part 1 §17.13.5 (revisions), §17.13.6 (bookmarks), §17.16 (fields),
 §17.15.1 (settings); reference/comparison.md §4.
@@ -8,18 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-W = "{" + W_NS + "}"
-R = "{" + R_NS + "}"
-M = "{" + M_NS + "}"
-MC = "{" + MC_NS + "}"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+from ..ooxml import MC, XML_SPACE, M, W
 
 P, RUN, T, DEL_TEXT = W + "p", W + "r", W + "t", W + "delText"
 INSTR, DEL_INSTR = W + "instrText", W + "delInstrText"
@@ -52,16 +41,6 @@ BLOCK_OBJECTS = frozenset({FLD_SIMPLE, M + "oMath", M + "oMathPara", MC + "Alter
 #: CT_PPrBase children never copied into w:pPrChange/w:pPr (not part of the Base type).
 PPR_NOT_BASE = frozenset({RPR, SECTPR, PPR_CHANGE})
 
-#: CT_Settings children that come before w:trackRevisions (wml.xsd CT_Settings sequence).
-SETTINGS_BEFORE_TRACK = frozenset(W + name for name in (
-    "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
-    "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
-    "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts",
-    "embedSystemFonts", "saveSubsetFonts", "saveFormsData", "mirrorMargins",
-    "alignBordersAndEdges", "bordersDoNotSurroundHeader", "bordersDoNotSurroundFooter",
-    "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors", "activeWritingStyle",
-    "proofState", "formsDesign", "attachedTemplate", "linkStyles", "stylePaneFormatFilter",
-    "stylePaneSortMethod", "documentType", "mailMerge", "revisionView"))
 #: CT_TrPr children that come after w:ins/w:del.
 TRPR_AFTER_MARK = frozenset({TRPR_CHANGE})
 

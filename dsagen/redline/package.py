@@ -15,11 +15,12 @@ import zipfile
 
 from lxml import etree
 
+from ..ooxml import CT_NS, REL_NS, R, set_setting
 from ..output import deterministic_zip
 from ..read.inline import decimal
 from ..read.package import DocxPackage, open_docx
 from .formats import Styles
-from .ooxml import CT_NS, REL_NS, SETTINGS_BEFORE_TRACK, W_ID, R, W
+from .ooxml import W_ID, W
 
 DOCUMENT = "word/document.xml"
 _REL = "{" + REL_NS + "}Relationship"
@@ -243,14 +244,8 @@ class OutputPackage(Package):
         if not self.has(name):
             return
         settings = self.xml(name)
-        if settings.find(W + "trackRevisions") is not None:
-            return
-        track = etree.Element(W + "trackRevisions")
-        before = [child for child in settings if child.tag in SETTINGS_BEFORE_TRACK]
-        if before:
-            before[-1].addnext(track)
-        else:
-            settings.insert(0, track)
+        if settings.find(W + "trackRevisions") is None:
+            set_setting(settings, etree.Element(W + "trackRevisions"))
 
     def serialise(self) -> bytes:
         out = io.BytesIO()

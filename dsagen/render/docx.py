@@ -22,11 +22,11 @@ from docx.shared import Pt
 from lxml import etree
 
 from ..assemble import Agreement, Paragraph, Section
+from ..ooxml import W_NS, set_setting
 from ..output import deterministic_zip, zip_members
 from ..partners import canonical_json
 from ..textfilters import long_date
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FONT = "Times New Roman"
 CLAUSE_NUM_ID = 10  # the legal numbering of the body
 RECITAL_NUM_ID = 11  # (A), (B) in the unnumbered preamble
@@ -401,8 +401,9 @@ def _base_package() -> bytes:
     for child in etree.fromstring(_numbering_xml()):
         numbering.append(child)
     settings = document.settings.element
-    etree.SubElement(settings, qn("w:updateFields")).set(qn("w:val"), "true")
-    _order_settings(settings)
+    update = etree.Element(qn("w:updateFields"))
+    update.set(qn("w:val"), "true")
+    set_setting(settings, update)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -429,33 +430,6 @@ def build_document(agreement: Agreement) -> docx.document.Document:
     _core_properties(document, agreement)
     _custom_properties(document, agreement)
     return document
-
-
-def _order_settings(settings: etree._Element) -> None:
-    """w:updateFields must precede w:compat etc.; move it right after w:zoom (CT_Settings)."""
-    update = settings.find(qn("w:updateFields"))
-    anchor = None
-    for tag in ("w:zoom", "w:removePersonalInformation", "w:removeDateAndTime",
-                "w:doNotDisplayPageBoundaries", "w:displayBackgroundShape",
-                "w:printPostScriptOverText", "w:printFractionalCharacterWidth",
-                "w:printFormsData", "w:embedTrueTypeFonts", "w:embedSystemFonts",
-                "w:saveSubsetFonts", "w:saveFormsData", "w:mirrorMargins",
-                "w:alignBordersAndEdges", "w:bordersDoNotSurroundHeader",
-                "w:bordersDoNotSurroundFooter", "w:gutterAtTop", "w:hideSpellingErrors",
-                "w:hideGrammaticalErrors", "w:activeWritingStyle", "w:proofState",
-                "w:formsDesign", "w:attachedTemplate", "w:linkStyles",
-                "w:stylePaneFormatFilter", "w:stylePaneSortMethod", "w:documentType",
-                "w:mailMerge", "w:revisionView", "w:trackRevisions", "w:doNotTrackMoves",
-                "w:doNotTrackFormatting", "w:documentProtection", "w:autoFormatOverride",
-                "w:styleLockTheme", "w:styleLockQFSet", "w:defaultTabStop"):
-        found = settings.find(qn(tag))
-        if found is not None:
-            anchor = found
-    settings.remove(update)
-    if anchor is None:
-        settings.insert(0, update)
-    else:
-        anchor.addnext(update)
 
 
 def render_docx(agreement: Agreement) -> bytes:

@@ -13,11 +13,8 @@ import datetime as dt
 from lxml import etree
 
 from ..errors import DsagenError
+from ..ooxml import XML_SPACE, W
 from ..redline import render_redline
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = f"{{{W_NS}}}"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def make_run(text: str, rpr: etree._Element | None, deleted: bool = False) -> etree._Element:
