@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -19,6 +19,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .errors import LibraryError
 from .params import PARAM_TYPES, Bound, Param, Playbook
 from .yamlio import LineDict, line_of, load_yaml, plain
+
+if TYPE_CHECKING:
+    from .playbook import OrgPlaybook
 
 FAMILIES = (
     "parties", "definitions", "purpose", "prohibited_uses", "data", "deidentification",
@@ -123,6 +126,7 @@ class Library:
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _expressions: dict[str, Any] = field(default_factory=dict, repr=False)
     _trees: dict[str, Any] = field(default_factory=dict, repr=False)
+    playbook: OrgPlaybook | None = field(default=None, repr=False)  # playbook.yaml in force
 
     def clause(self, clause_id: str) -> Clause:
         try:
@@ -222,8 +226,9 @@ def default_root() -> Path:
 
 
 @lru_cache(maxsize=4)
-def load_library(root: Path | None = None) -> Library:
-    """Load and check `root/clauses` and `root/templates` (cached per root)."""
+def load_library(root: Path | None = None, playbook: Path | None = None) -> Library:
+    """Load and check `root/clauses` and `root/templates` (cached per root), with the
+    organisation's playbook: `playbook` when given, else `root/playbook.yaml` if present."""
     root = (root or ROOT).resolve()
     clause_dir, template_dir = root / "clauses", root / "templates"
     if not clause_dir.is_dir():
@@ -258,8 +263,10 @@ def load_library(root: Path | None = None) -> Library:
     licences = _load_licences(clause_dir / "licenses")
     from .playbook import apply_playbook_file
 
-    apply_playbook_file(root, clauses)  # the organisation's playbook.yaml overrides clause files
-    return Library(root, version, clauses, templates, licences, hasher.hexdigest(), env)
+    # the organisation's playbook overrides clause files
+    org_playbook = apply_playbook_file(root, clauses, playbook)
+    return Library(root, version, clauses, templates, licences, hasher.hexdigest(), env,
+                   playbook=org_playbook)
 
 
 def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...] = str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,13 @@ from .params import Bound, Param, Playbook, ValueProblem, check_value, found, su
 from .yamlio import LineDict, line_of, load_yaml, plain
 
 if TYPE_CHECKING:
-    from .library import Clause
+    from .library import Clause, Library
 
 PLAYBOOK_FILE = "playbook.yaml"
-TOP_KEYS = ("title", "version", "owner", "approvers", "default_approver", "clauses")
+TOP_KEYS = ("title", "version", "owner", "organisation", "approvers", "default_approver",
+            "clauses")
+ORGANISATION_KEYS = ("name", "side")
+SIDES = ("provider", "recipient")
 ENTRY_KEYS = ("standard", "fallback", "walk_away", "approver", "note")
 BOUND_KEYS = ("values", "min", "max", "pattern", "label")
 TEXT_TYPES = ("str", "text", "enum")
@@ -90,6 +94,38 @@ class PlaybookEntry:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """Who "we" are: our name (the author of our comments) and our side of every agreement.
+
+    Agreements name both parties by parameter (`provider_name`, `recipient_name`); whichever
+    side we are on, the partner is the other one.
+    """
+
+    name: str
+    side: str  # one of SIDES
+
+    @property
+    def partner_side(self) -> str:
+        return SIDES[1 - SIDES.index(self.side)]
+
+    def our_party(self, params: Mapping[str, Any]) -> str:
+        """Our party's name in an agreement's parameters (or our organisation's name)."""
+        return _party_name(params, self.side) or self.name
+
+    def partner(self, params: Mapping[str, Any]) -> str:
+        """The partner's name in an agreement's parameters: the party on the other side."""
+        return _party_name(params, self.partner_side) or "the partner"
+
+
+DEFAULT_ORGANISATION_NAME = "Our organisation"
+
+
+def _party_name(params: Mapping[str, Any], side: str) -> str:
+    value = params.get(f"{side}_name")
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
 class OrgPlaybook:
     """playbook.yaml, checked against the clause library."""
 
@@ -100,6 +136,7 @@ class OrgPlaybook:
     approvers: dict[str, str]
     default_approver: str | None
     entries: dict[str, PlaybookEntry]  # parameter name -> entry
+    organisation: Organisation = Organisation(DEFAULT_ORGANISATION_NAME, "provider")
 
     def source(self, param: str) -> str:
         """Where a parameter's positions come from, for citations: 'playbook.yaml:42'."""
@@ -156,8 +193,10 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
                                     path=path, line=pline, field=field)
             entries[name] = _entry(clause, clause.params[name], raw, approvers,
                                    default_approver, path, pline, field)
+    owner = str(data.get("owner", ""))
     return OrgPlaybook(str(path), str(data.get("title", "")), str(data.get("version", "")),
-                       str(data.get("owner", "")), approvers, default_approver, entries)
+                       owner, approvers, default_approver, entries,
+                       _organisation(data, path, owner))
 
 
 def apply_playbook(clauses: dict[str, Clause], playbook: OrgPlaybook) -> None:
@@ -174,14 +213,54 @@ def apply_playbook(clauses: dict[str, Clause], playbook: OrgPlaybook) -> None:
                             param.playbook, approver=playbook.default_approver))
 
 
-def apply_playbook_file(root: Path, clauses: dict[str, Clause]) -> OrgPlaybook | None:
-    """Load `root/playbook.yaml` when present and apply it; called by load_library."""
-    path = root / PLAYBOOK_FILE
-    if not path.exists():
-        return None
+def apply_playbook_file(root: Path, clauses: dict[str, Clause],
+                        path: Path | None = None) -> OrgPlaybook | None:
+    """Load `path` (by default `root/playbook.yaml`, when present) and apply it; called by
+    load_library. A playbook given by path must exist."""
+    if path is None:
+        path = root / PLAYBOOK_FILE
+        if not path.exists():
+            return None
+    elif not path.is_file():
+        raise PlaybookError("expected a playbook file, found nothing there", path=path)
     playbook = load_playbook(path, clauses)
     apply_playbook(clauses, playbook)
     return playbook
+
+
+def organisation(library: Library) -> Organisation:
+    """Who we are for this library: its playbook's organisation, or the provider by default."""
+    if library.playbook is not None:
+        return library.playbook.organisation
+    return Organisation(DEFAULT_ORGANISATION_NAME, "provider")
+
+
+def _organisation(data: LineDict, path: Path, owner: str) -> Organisation:
+    """`organisation: {name, side}`; without it we are the provider, named by the owner."""
+    default = Organisation(owner or DEFAULT_ORGANISATION_NAME, "provider")
+    if "organisation" not in data:
+        return default
+    raw = data["organisation"]
+    line = line_of(data, "organisation")
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"expected a mapping with name and side, found {found(raw)}",
+                            path=path, line=line, field="organisation")
+    for key in raw:
+        if key not in ORGANISATION_KEYS:
+            raise PlaybookError(f"unknown key '{key}'{suggest(key, ORGANISATION_KEYS)}; expected "
+                                f"one of {', '.join(ORGANISATION_KEYS)}", path=path,
+                                line=line_of(raw, key) or line, field=f"organisation.{key}")
+    name = raw.get("name", default.name)
+    if not isinstance(name, str) or not name.strip():
+        raise PlaybookError(f"expected our organisation's name as text, found {found(name)}",
+                            path=path, line=line_of(raw, "name") or line,
+                            field="organisation.name")
+    side = raw.get("side", default.side)
+    if side not in SIDES:
+        raise PlaybookError(f"expected one of {', '.join(SIDES)}, found {found(side)}"
+                            f"{suggest(str(side), SIDES)}", path=path,
+                            line=line_of(raw, "side") or line, field="organisation.side")
+    return Organisation(" ".join(name.split()), side)
 
 
 def _approvers(data: LineDict, path: Path) -> dict[str, str]:

@@ -12,21 +12,15 @@ from pathlib import Path
 
 from ..library import Library
 from ..params import Param
-from ..playbook import PLAYBOOK_FILE, OrgPlaybook, load_playbook
+from ..playbook import OrgPlaybook
 from ..positions import explain, rank, worse
 from .evaluate import PLAYBOOK, Finding, position_severity, show
 from .subject import Subject
 
-_ORG: dict[tuple[str, str], OrgPlaybook | None] = {}
-
 
 def org_playbook(library: Library) -> OrgPlaybook | None:
-    """The organisation's playbook.yaml of this library root (for citations), if any."""
-    key = (str(library.root), library.digest)
-    if key not in _ORG:
-        path = library.root / PLAYBOOK_FILE
-        _ORG[key] = load_playbook(path, library.clauses) if path.exists() else None
-    return _ORG[key]
+    """The organisation's playbook in force for this library (for citations), if any."""
+    return library.playbook
 
 
 def _citation(library: Library, param: Param) -> str:
