@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import LibraryError
 from .params import Bound, Param, Playbook, ValueProblem, check_value, found, suggest
+from .respond.policy import Response, ResponsePolicy, parse_response
 from .yamlio import LineDict, line_of, load_yaml, plain
 
 if TYPE_CHECKING:
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
 
 PLAYBOOK_FILE = "playbook.yaml"
 TOP_KEYS = ("title", "version", "owner", "organisation", "approvers", "default_approver",
-            "clauses")
+            "response", "clauses")
 ORGANISATION_KEYS = ("name", "side")
 SIDES = ("provider", "recipient")
-ENTRY_KEYS = ("standard", "fallback", "walk_away", "approver", "note")
+ENTRY_KEYS = ("standard", "fallback", "walk_away", "approver", "note", "response")
+CLAUSE_RESPONSE = "response"  # a clause's own response, beside its parameters
 BOUND_KEYS = ("values", "min", "max", "pattern", "label")
 TEXT_TYPES = ("str", "text", "enum")
 
@@ -91,6 +93,7 @@ class PlaybookEntry:
     overridden: tuple[str, ...]  # fields playbook.yaml sets
     note: str
     line: int | None
+    response: Response | None = None  # what we do beyond the fallbacks, if the playbook says
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class OrgPlaybook:
     default_approver: str | None
     entries: dict[str, PlaybookEntry]  # parameter name -> entry
     organisation: Organisation = Organisation(DEFAULT_ORGANISATION_NAME, "provider")
+    responses: ResponsePolicy = dataclasses.field(default_factory=ResponsePolicy)
 
     def source(self, param: str) -> str:
         """Where a parameter's positions come from, for citations: 'playbook.yaml:42'."""
@@ -171,6 +175,7 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
                             path=path, line=line_of(data, "clauses"), field="clauses")
     owners = {name: clause for clause in clauses.values() for name in clause.params}
     entries: dict[str, PlaybookEntry] = {}
+    clause_responses: dict[str, Response] = {}
     for clause_id, raw_params in raw_clauses.items():
         where = f"clauses.{clause_id}"
         line = getattr(raw_clauses, "key_lines", {}).get(clause_id)
@@ -184,6 +189,10 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
         for name, raw in raw_params.items():
             pline = getattr(raw_params, "key_lines", {}).get(name)
             field = f"{where}.{name}"
+            if name == CLAUSE_RESPONSE and name not in clause.params:
+                clause_responses[clause_id] = parse_response(raw, path, pline, field,
+                                                             clause=clause)
+                continue
             if name not in clause.params:
                 if name in owners:
                     hint = f"; it belongs to clause '{owners[name].id}'"
@@ -194,9 +203,16 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
             entries[name] = _entry(clause, clause.params[name], raw, approvers,
                                    default_approver, path, pline, field)
     owner = str(data.get("owner", ""))
+    responses = ResponsePolicy(clauses=clause_responses, params={
+        name: entry.response for name, entry in entries.items() if entry.response is not None})
+    if "response" in data:
+        default = parse_response(data["response"], path, line_of(data, "response"), "response")
+        responses = dataclasses.replace(responses, default=Response(
+            {**responses.default.actions, **default.actions}, note=default.note,
+            line=default.line))
     return OrgPlaybook(str(path), str(data.get("title", "")), str(data.get("version", "")),
                        owner, approvers, default_approver, entries,
-                       _organisation(data, path, owner))
+                       _organisation(data, path, owner), responses)
 
 
 def apply_playbook(clauses: dict[str, Clause], playbook: OrgPlaybook) -> None:
@@ -323,8 +339,14 @@ def _entry(clause: Clause, param: Param, raw: Any, approvers: dict[str, str],
     if not isinstance(note, str):
         raise PlaybookError(f"expected text, found {found(note)}", path=path,
                             line=line_of(raw, "note"), field=f"{field}.note")
+    response = None
+    if "response" in raw:
+        response = parse_response(raw["response"], path, line_of(raw, "response") or line,
+                                  f"{field}.response",
+                                  param=dataclasses.replace(param, playbook=playbook))
     return PlaybookEntry(clause.id, param.name, playbook,
-                         tuple(k for k in ENTRY_KEYS if k in raw), " ".join(note.split()), line)
+                         tuple(k for k in ENTRY_KEYS if k in raw), " ".join(note.split()), line,
+                         response)
 
 
 def _value(param: Param, raw: Any, path: Path, line: int | None, field: str) -> Any:
