@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..ooxml import W
 from .atoms import Side
 from .emit import Stamp, StoryContext
 from .notes import KINDS, Notes
-from .ooxml import BOOKMARK_START, W_NAME, W
+from .ooxml import BOOKMARK_START, W_NAME
 from .package import DOCUMENT, OutputPackage, Package
 from .partner_moves import mark_edited_moves
 from .references import retarget_references

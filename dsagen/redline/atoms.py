@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..ooxml import R as R_PREFIX
+from ..ooxml import W
 from .formats import Styles, paragraph_signature, run_signature
 from .ooxml import (
     BLOCK_OBJECTS,
@@ -41,7 +42,6 @@ from .ooxml import (
     W_ID,
     W_VAL,
     T,
-    W,
     is_rsid,
     localname,
 )

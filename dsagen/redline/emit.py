@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ..ooxml import W
 from .atoms import BLOCK, CHAR, CLOSE, ELEMENT, MARKER, OPEN, RUNS, Atom, Side
 from .ooxml import (
     BOOKMARK_END,
@@ -49,7 +50,6 @@ from .ooxml import (
     W_NAME,
     P,
     T,
-    W,
     mark_kind,
     paragraph_rpr,
     place_mark,

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .ooxml import PPR, W_VAL, W
+from ..ooxml import W
+from .ooxml import PPR, W_VAL
 
 RUN_PROPERTIES = frozenset(W + name for name in (
     "rStyle", "b", "i", "u", "strike", "dstrike", "caps", "smallCaps", "sz", "color",

@@ -14,7 +14,8 @@ from lxml import etree
 
 from ..compare.diff import ParagraphPair, similarity
 from ..compare.normalize import comparable
-from .ooxml import PPR, W_ID, W_NAME, W
+from ..ooxml import W
+from .ooxml import PPR, W_ID, W_NAME
 
 MOVE_SIMILARITY = 0.8
 MOVE_MIN_WORDS = 3

@@ -14,8 +14,19 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from ..ooxml import W
 from ..read.inline import decimal
-from .ooxml import DEL, INS, PPR, REVISIONS, TBL, TR, W_ID, P, W, last_in_container
+from .ooxml import (
+    DEL,
+    INS,
+    PPR,
+    REVISIONS,
+    TBL,
+    TR,
+    W_ID,
+    P,
+    last_in_container,
+)
 from .package import DOCUMENT, RELATIONSHIP_TYPES, OutputPackage, Package
 
 if TYPE_CHECKING:

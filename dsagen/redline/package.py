@@ -15,12 +15,12 @@ import zipfile
 
 from lxml import etree
 
-from ..ooxml import CT_NS, REL_NS, R, set_setting
+from ..ooxml import CT_NS, REL_NS, R, W, set_setting
 from ..output import deterministic_zip
 from ..read.inline import decimal
 from ..read.package import DocxPackage, open_docx
 from .formats import Styles
-from .ooxml import W_ID, W
+from .ooxml import W_ID
 
 DOCUMENT = "word/document.xml"
 _REL = "{" + REL_NS + "}Relationship"

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ..ooxml import W
 from .atoms import MARKER, Atom, Side, atomise, expand
 from .emit import DELETE_OWN, INS, KEEP, Item, StoryContext, build
-from .ooxml import MOVE_FROM, MOVE_TO, W_ID, W_NAME, P, W
+from .ooxml import (
+    MOVE_FROM,
+    MOVE_TO,
+    W_ID,
+    W_NAME,
+    P,
+)
 from .tokens import DELETE as CHUNK_DELETE
 from .tokens import EQUAL as CHUNK_EQUAL
 from .tokens import diff_atoms

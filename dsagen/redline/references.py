@@ -16,6 +16,7 @@ import re
 
 from lxml import etree
 
+from ..ooxml import W
 from .emit import StoryContext, as_deleted
 from .ooxml import (
     BOOKMARK_END,
@@ -33,7 +34,6 @@ from .ooxml import (
     W_ID,
     W_NAME,
     P,
-    W,
 )
 
 _REFERENCE = re.compile(r"^\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+)", re.IGNORECASE)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..compare.diff import ParagraphPair, align_paragraphs, comparable
+from ..compare.diff import ParagraphPair, align_paragraphs
+from ..compare.normalize import comparable
+from ..ooxml import W
 from .atoms import (
     CHAR,
     ELEMENT,
@@ -60,7 +62,6 @@ from .ooxml import (
     TR,
     W_NAME,
     P,
-    W,
     last_in_container,
     mark_kind,
 )
