@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from dsagen.ooxml import R, W
+from dsagen.ooxml import W
 from dsagen.read.inline import (
     ObjectFacts,
     count_paragraphs,
@@ -98,6 +98,7 @@ from dsagen.read.tags import (
     W_NAME,
     W_VAL,
     P,
+    R,
     T,
 )
 from dsagen.read.views import NO_PROPS, Para, Props, View
