@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .deadlines import Deadline, check_references, load_deadlines
 from .errors import LibraryError
 from .params import PARAM_TYPES, Bound, Param, Playbook
 from .yamlio import LineDict, line_of, load_yaml, plain
@@ -68,6 +69,7 @@ class Clause:
     variants: dict[str, Variant]
     path: str
     digest: str  # sha256 of the clause file, for provenance
+    deadlines: tuple[Deadline, ...] = ()  # dates the clause makes come due (dsagen due)
 
     def anchor(self, variant: str) -> str:
         """Bookmark name carrying clause id, version and variant (Word limit: 40 characters)."""
@@ -254,6 +256,7 @@ def load_library(root: Path | None = None, playbook: Path | None = None) -> Libr
                 )
             owners[name] = clause.path
         clauses[clause.id] = clause
+    check_references(clauses)
     templates: dict[str, Template] = {}
     if template_dir.is_dir():
         for path in sorted(template_dir.glob("*.yaml")):
@@ -286,7 +289,7 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of clause keys, found something else", path=path)
     allowed = {"id", "title", "family", "version", "summary", "numbered", "kind", "params",
-               "variants"}
+               "variants", "deadlines"}
     for key in data:
         if key not in allowed:
             raise LibraryError(f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
@@ -336,6 +339,7 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
         summary=str(data.get("summary", "")).strip(), numbered=bool(data.get("numbered", True)),
         kind=kind, params=params, variants=variants, path=str(path),
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        deadlines=load_deadlines(data.get("deadlines"), path, line_of(data, "deadlines")),
     )
     for variant in variants:
         if len(clause.anchor(variant)) > 40:
