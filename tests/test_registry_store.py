@@ -110,10 +110,11 @@ def test_an_older_registry_is_migrated_once(tmp_path: Path, backend: str,
         calls.append(1)
         conn.execute(text("ALTER TABLE partners ADD COLUMN priority INTEGER"))
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store, "MIGRATIONS", {2: add_priority})
+    later = store.SCHEMA_VERSION + 1
+    monkeypatch.setattr(store, "SCHEMA_VERSION", later)
+    monkeypatch.setattr(store, "MIGRATIONS", {**store.MIGRATIONS, later: add_priority})
     with open_registry(url) as registry, registry.read() as conn:
-        assert store.schema_version(conn) == 2
+        assert store.schema_version(conn) == later
         assert "priority" in {c["name"] for c in inspect(conn).get_columns("partners")}
     open_registry(url).close()
     assert calls == [1]
@@ -128,15 +129,16 @@ def test_a_failed_migration_changes_nothing(tmp_path: Path,
         conn.execute(text("ALTER TABLE partners ADD COLUMN priority INTEGER"))
         raise RegistryError("migration 2 failed halfway")
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store, "MIGRATIONS", {2: broken})
+    current = store.SCHEMA_VERSION
+    monkeypatch.setattr(store, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(store, "MIGRATIONS", {**store.MIGRATIONS, current + 1: broken})
     with pytest.raises(RegistryError, match="halfway"):
         open_registry(url)
     connection = sqlite3.connect(url)
     columns = [row[1] for row in connection.execute("PRAGMA table_info(partners)")]
     version = connection.execute("SELECT version FROM dsagen_schema").fetchone()[0]
     connection.close()
-    assert "priority" not in columns and version == 1
+    assert "priority" not in columns and version == current
 
 
 def test_urls_hide_passwords_and_paths_resolve_from_the_working_folder(tmp_path: Path) -> None:

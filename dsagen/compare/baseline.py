@@ -64,7 +64,8 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
         return None
     from sqlalchemy import select
 
-    from ..registry.schema import agreements, documents, issued_files, partners
+    from ..registry.blobs import load_document
+    from ..registry.schema import agreements, issued_files, partners
     from ..registry.store import open_registry
 
     try:
@@ -74,9 +75,8 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
     try:
         with registry.read() as conn:
             row = conn.execute(
-                select(documents.c.content, agreements.c.created_at)
-                .select_from(agreements.join(partners).join(issued_files)
-                             .join(documents, documents.c.sha256 == issued_files.c.sha256))
+                select(issued_files.c.sha256, agreements.c.created_at)
+                .select_from(agreements.join(partners).join(issued_files))
                 .where(partners.c.slug == pointer.partner,
                        agreements.c.reference == pointer.reference,
                        # the same issue, not a later one under the same reference
@@ -84,13 +84,14 @@ def issued_from_registry(negotiated: ReadDocument) -> Issued | None:
                        agreements.c.params_digest == (pointer.params_digest or ""),
                        issued_files.c.format == "docx", issued_files.c.stored.is_(True))
                 .order_by(agreements.c.id.desc()).limit(1)).first()
+            docx = load_document(conn, row[0]) if row is not None else None
     except DsagenError:
         return None
     finally:
         registry.close()
-    if row is None:
+    if row is None or docx is None:
         return None
-    return Issued(pointer.reference, pointer.partner, bytes(row[0]), str(row[1]))
+    return Issued(pointer.reference, pointer.partner, docx, str(row[1]))
 
 
 def baseline_warnings(standard: Standard, negotiated: ReadDocument) -> list[str]:

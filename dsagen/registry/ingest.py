@@ -21,15 +21,14 @@ from ..errors import DocumentError, RegistryError
 from ..library import Library, load_library
 from ..positions import worst
 from ..read.package import read_document_bytes
+from .blobs import issued_docx, store_document
 from .cells import family_cells
-from .lifecycle import insert_id, set_state_row, store_document, supersede
+from .lifecycle import insert_id, set_state_row, supersede
 from .record import show
 from .schema import (
     agreement_clauses,
     agreements,
-    documents,
     dumps,
-    issued_files,
     negotiated_clauses,
     negotiated_versions,
     now,
@@ -180,11 +179,7 @@ def _load_standard(conn: Connection, slug: str, params_digest: str | None) -> _S
         agreement = conn.execute(latest).first()
     if agreement is None:
         raise RegistryError(f"partner '{slug}' has no issued agreement to compare with")
-    docx = conn.execute(
-        select(documents.c.content)
-        .join(issued_files, issued_files.c.sha256 == documents.c.sha256)
-        .where(issued_files.c.agreement_id == agreement.id, issued_files.c.stored.is_(True))
-        .order_by(issued_files.c.id.desc()).limit(1)).scalar()
+    docx = issued_docx(conn, agreement.id)
     if docx is None:
         raise RegistryError(f"agreement #{agreement.id} of '{slug}' has no stored DOCX")
     clauses = {row.clause_id: dict(row._mapping) for row in conn.execute(

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, select
 
 from ..library import Library, load_library
 from ..positions import worst
+from .blobs import store_document
 from .cells import family_cells
-from .lifecycle import insert_id, store_document, supersede
+from .lifecycle import insert_id, supersede
 from .schema import (
     agreement_clauses,
     agreements,

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from ..errors import RegistryError
 from ..partners import canonical_json
 
-STATES = ("draft", "sent", "received", "executed", "superseded")
+STATES = ("draft", "sent", "received", "executed", "superseded", "terminated")
 
 metadata = MetaData()
 
@@ -92,13 +92,28 @@ agreement_clauses = Table(
     Column("text", Text, nullable=False),
 )
 
-#: Content-addressed bytes: issued DOCX files (the standard later ingests compare with) and
-#: negotiated DOCX files as received.
+#: Issued DOCX files (the standard later ingests compare with) and negotiated DOCX files as
+#: received, by sha256. `parts` says how to rebuild the exact bytes from `blobs`
+#: (dsagen.registry.blobs): the ZIP's own headers, then each member's data.
 documents = Table(
     "documents", metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
+    Column("parts", Text, nullable=False),  # JSON manifest
+)
+
+#: Content-addressed, compressed pieces of documents, shared by every document that holds
+#: them (the styles of a thousand agreements are one blob). A blob may be compressed against
+#: another (`base`, a zstd dictionary): a negotiated copy's text against the issued one's.
+blobs = Table(
+    "blobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),  # of the uncompressed bytes
+    Column("name", Text),  # the ZIP member it was first stored for (bases are found by name)
+    Column("size", Integer, nullable=False),
+    Column("codec", String(16), nullable=False),  # zstd | zstd-base
+    Column("base", String(64)),  # sha256 of the blob used as dictionary
+    Column("data", LargeBinary, nullable=False),
 )
 
 issued_files = Table(
@@ -174,8 +189,64 @@ state_changes = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
+#: Who approved which deviation of which version (append-only: see APPEND_ONLY). A version is
+#: named by its file's sha256 (and its number when recorded), so an approval never moves to
+#: another file when a mistaken ingest is forgotten and its number reused.
+approvals = Table(
+    "approvals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
+    Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("version_sha256", String(64)),  # None: the agreement as issued
+    Column("version_seq", Integer),
+    Column("clause_id", Text, nullable=False),  # clause id, or the title of an added clause
+    Column("position", String(16), nullable=False),  # what was approved: approval, walk-away..
+    Column("reasons", Text, nullable=False),  # JSON list, as recorded at approval time
+    Column("approved_by", Text, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("at", String(32), nullable=False),
+)
+
+#: Everything else the trail must show: forgotten ingests, executions forced past missing
+#: approvals (append-only too).
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
+    Column("agreement_id", ForeignKey("agreements.id")),
+    Column("kind", String(16), nullable=False),  # forget | override
+    Column("actor", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False),  # JSON
+    Column("at", String(32), nullable=False),
+)
+
+APPEND_ONLY = ("approvals", "audit_events")
+
+Index("ix_blobs_name_codec", blobs.c.name, blobs.c.codec)
+
 Index("ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id,
       negotiated_clauses.c.seq)
+
+def guard_append_only(conn: Connection) -> None:
+    """Refuse UPDATE and DELETE on the audit tables in the database itself, so the trail holds
+    even against a tool other than dsagen writing by mistake."""
+    if conn.dialect.name == "sqlite":
+        for table in APPEND_ONLY:
+            for action in ("UPDATE", "DELETE"):
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
+                    f"ON {table} BEGIN SELECT RAISE(ABORT, 'the dsagen audit trail is "
+                    "append-only'); END")
+        return
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION dsagen_append_only() RETURNS trigger AS $$ BEGIN "
+        "RAISE EXCEPTION 'the dsagen audit trail is append-only'; END $$ LANGUAGE plpgsql")
+    for table in APPEND_ONLY:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+                             f"{table} FOR EACH ROW EXECUTE FUNCTION dsagen_append_only()")
+
 
 def dumps(value: Any) -> str:
     """JSON columns hold canonical JSON: sorted keys, dates as ISO strings."""

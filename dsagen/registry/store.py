@@ -22,15 +22,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, s
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RegistryError
-from .schema import metadata, now, schema_info
+from .migrations import to_2
+from .schema import guard_append_only, metadata, now, schema_info
 
 DEFAULT_PATH = Path(".dsagen") / "registry.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
 Migration = Callable[[Connection], None]
 #: version -> step that brings a database from version - 1 to version. Append, never edit.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {2: to_2}
 
 T = TypeVar("T")
 
@@ -163,8 +164,9 @@ def _first_line(error: BaseException) -> str:
 
 def open_registry(url: str | None = None, *, create: bool = False,
                   cwd: Path | None = None) -> Registry:
-    """Open (and migrate) the registry. An SQLite file is only made when `create` is true;
-    otherwise a missing file is an error naming where dsagen looked."""
+    """Open (and migrate) the registry. An SQLite file, or the tables in an empty database,
+    are only made when `create` is true; otherwise a missing file or an empty database is an
+    error naming where dsagen looked."""
     location = locate(url, cwd)
     created = False
     if location.path is not None:
@@ -172,7 +174,7 @@ def open_registry(url: str | None = None, *, create: bool = False,
     engine = _engine(location)
     registry = Registry(location, engine, created)
     try:
-        _migrate(registry)
+        _migrate(registry, create=create or created)
     except BaseException:
         engine.dispose()
         raise
@@ -275,7 +277,7 @@ def schema_version(conn: Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def _migrate(registry: Registry) -> None:
+def _migrate(registry: Registry, *, create: bool) -> None:
     try:
         probe = registry.engine.connect()
     except exc.DBAPIError as error:
@@ -286,6 +288,9 @@ def _migrate(registry: Registry) -> None:
             version = schema_version(probe)
     if version == SCHEMA_VERSION:
         return
+    if version is None and not create:
+        raise RegistryError(f"registry {registry.label} is empty (no dsagen tables yet); "
+                            "`dsagen generate --registry ...` creates them")
     if version is not None and version > SCHEMA_VERSION:
         raise RegistryError(f"registry {registry.label} is at schema version {version}, newer "
                             f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen")
@@ -296,6 +301,7 @@ def _migrate(registry: Registry) -> None:
         current = schema_version(conn)  # again: another process may have migrated meanwhile
         if current is None:
             metadata.create_all(conn)
+            guard_append_only(conn)
             conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION,
                                                      migrated_at=now()))
             return

@@ -21,10 +21,10 @@ from ..compare.normalize import clean, comparable
 from ..errors import DocumentError, DsagenError
 from ..library import Library, load_library
 from ..read.package import read_document_bytes
+from .blobs import issued_docx
 from .schema import (
     agreement_clauses,
     agreements,
-    documents,
     issued_files,
     negotiated_versions,
     partners,
@@ -137,11 +137,7 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
         if found is None:
             return
         result.derived_from = _describe(conn, found[0], found[1], found[2])
-        issued = conn.execute(
-            select(documents.c.content)
-            .join(issued_files, issued_files.c.sha256 == documents.c.sha256)
-            .where(issued_files.c.agreement_id == found[0], issued_files.c.stored.is_(True))
-            .order_by(issued_files.c.id.desc())).scalar()
+        issued = issued_docx(conn, found[0])
         root = conn.execute(select(agreements.c.library_root)
                             .where(agreements.c.id == found[0])).scalar()
     if issued is None:
