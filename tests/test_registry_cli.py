@@ -127,7 +127,8 @@ def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> N
     assert code == 0 and "received → executed" in stdout
     code, stdout, _ = cli("state", "2", "sent", "--json")
     assert json.loads(stdout) == {"agreement": 2, "partner": "mini-0001",
-                                  "reference": "MINI-0001", "from": "draft", "to": "sent"}
+                                  "reference": "MINI-0001", "from": "draft", "to": "sent",
+                                  "overridden": []}
 
     code, stdout, _ = cli("export")
     assert code == 0 and json.loads(stdout)["partners"][0]["agreements"][0]["state"] == "executed"

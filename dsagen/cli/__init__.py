@@ -6,7 +6,7 @@ its commands on the app.
 
 from __future__ import annotations
 
-from . import diff, generate, library, lint, registry  # noqa: F401  (registers the commands)
+from . import diff, generate, library, lint, registry, tracking  # noqa: F401  (registers them)
 from .common import app
 
 

@@ -230,8 +230,7 @@ def history(
                     f"worst {event['worst_severity'] or 'none'}; {event['revisions']} tracked "
                     f"revision(s))")
         else:
-            line = (f"state     agreement #{event['agreement']}: {event['from'] or '-'} → "
-                    f"{event['to']}" + (f" ({event['note']})" if event["note"] else ""))
+            line = _event_line(event)
         out.print(f"{at}  {line}", markup=False)
         for change in event.get("changes", []):
             parts = [change["change"]]
@@ -241,6 +240,24 @@ def history(
             out.print(f"    {change['clause']}: {', '.join(parts)}", markup=False)
             for item in change.get("text", []):
                 out.print(f"      {describe(item)}", markup=False)
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    """One line for a state change, approval, forgotten ingest or forced execution."""
+    note = f" ({event['note']})" if event.get("note") else ""
+    by = f" by {event['by']}" if event.get("by") else ""
+    if event["kind"] == "approval":
+        where = f"version {event['version']}" if event["version"] else "as issued"
+        return (f"approved  {event['clause']} ({event['position']}) of agreement "
+                f"#{event['agreement']}, {where}{by}{note}")
+    if event["kind"] == "forget":
+        return f"forgotten version {event['version']} {event['file']}{by}{note}"
+    if event["kind"] == "override":
+        clauses = ", ".join(d["clause"] for d in event.get("executed_without_approval", []))
+        return (f"override  agreement #{event['agreement']} executed without approval of "
+                f"{clauses}{by}{note}")
+    return (f"state     agreement #{event['agreement']}: {event['from'] or '-'} → "
+            f"{event['to']}{note}")
 
 
 @app.command()
@@ -368,18 +385,30 @@ def state(
     agreement: Annotated[str, typer.Argument(help="Agreement number, reference, or partner "
                                              "slug (its latest agreement).")],
     new_state: Annotated[str, typer.Argument(
-        metavar="STATE", help="draft, sent, received, executed or superseded.")],
+        metavar="STATE", help="draft, sent, received, executed, superseded or terminated.")],
     note: Annotated[str, typer.Option("--note", help="Why, for the history.")] = "",
+    reopen: Annotated[bool, typer.Option(
+        "--reopen", help="Allow going back in the lifecycle or leaving superseded/terminated."
+    )] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Execute although deviations above fallback have no approval (needs "
+        "--note REASON; recorded as an override).")] = False,
+    by: Annotated[str, typer.Option("--by", help="Who makes the change (for the history).")
+                  ] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     registry: RegistryOption = None,
 ) -> None:
-    """Move an agreement through its lifecycle."""
+    """Move an agreement through its lifecycle: draft → sent → received → executed →
+    superseded or terminated."""
     from ..registry.lifecycle import set_state
 
     with open_registry(registry) as reg:
-        change = set_state(reg, agreement, new_state, note)
+        change = set_state(reg, agreement, new_state, note, reopen=reopen, force=force, by=by)
     if as_json:
         print_json(change.to_json())
         return
     out.print(f"[green]✓[/green] agreement #{change.agreement} ({change.partner}, "
               f"{change.reference}): {change.previous} → {change.state}", highlight=False)
+    if change.overridden:
+        err.print(f"executed without approval of: {', '.join(change.overridden)} (override "
+                  "recorded in the history)", markup=False)

@@ -1,5 +1,6 @@
-"""One partner's timeline: agreements issued, negotiated copies received, state changes, and
-what changed in each clause from one version (issued or received) to the next."""
+"""One partner's timeline: agreements issued, negotiated copies received, state changes,
+approvals, forgotten ingests and forced executions, and what changed in each clause from one
+version (issued or received) to the next."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from .queries import grouped
 from .schema import (
     agreement_clauses,
     agreements,
+    approvals,
+    audit_events,
     issued_files,
     negotiated_clauses,
     negotiated_versions,
@@ -47,6 +50,10 @@ def history(registry: Registry, partner: str) -> dict[str, Any]:
             .order_by(negotiated_clauses.c.seq)).all(), "version_id")
         states = conn.execute(select(state_changes).where(
             state_changes.c.agreement_id.in_(agreement_ids)).order_by(state_changes.c.id)).all()
+        signed = conn.execute(select(approvals).where(approvals.c.partner_id == row.id)
+                              .order_by(approvals.c.id)).all()
+        audited = conn.execute(select(audit_events).where(audit_events.c.partner_id == row.id)
+                               .order_by(audit_events.c.id)).all()
     events: list[tuple[str, int, dict[str, Any], dict[str, _Snap] | None]] = []
     for a in issued:
         snapshot = {c.clause_id: _Snap(c.text, c.version, c.variant, c.position)
@@ -74,6 +81,15 @@ def history(registry: Registry, partner: str) -> dict[str, Any]:
     for s in states:
         events.append((s.at, 2, {"kind": "state", "at": s.at, "agreement": s.agreement_id,
                                  "from": s.previous, "to": s.state, "note": s.note}, None))
+    for a in signed:
+        events.append((a.at, 3, {"kind": "approval", "at": a.at, "agreement": a.agreement_id,
+                                 "version": a.version_seq, "sha256": a.version_sha256,
+                                 "clause": a.clause_id, "position": a.position,
+                                 "reasons": json.loads(a.reasons), "by": a.approved_by,
+                                 "note": a.note}, None))
+    for e in audited:
+        events.append((e.at, 4, {"kind": e.kind, "at": e.at, "agreement": e.agreement_id,
+                                 "by": e.actor, "note": e.note, **json.loads(e.detail)}, None))
     events.sort(key=lambda e: (e[0], e[1]))
     timeline: list[dict[str, Any]] = []
     previous: dict[str, _Snap] | None = None

@@ -1,5 +1,5 @@
-"""Agreement lifecycle (draft, sent, received, executed, superseded) and the small write
-helpers the recording and ingest transactions share."""
+"""Agreement lifecycle (draft → sent → received → executed → superseded or terminated), the
+audit trail's events, and the small write helpers the recording and ingest transactions share."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..errors import RegistryError
-from .schema import STATES, agreements, documents, now, partners, state_changes
+from .schema import STATES, agreements, audit_events, dumps, now, partners, state_changes
 from .store import Registry
 
 
@@ -17,11 +17,6 @@ def insert_id(conn: Connection, statement: Any) -> int:
     key = conn.execute(statement).inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def store_document(conn: Connection, sha: str, data: bytes) -> None:
-    if conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha)).first() is None:
-        conn.execute(documents.insert().values(sha256=sha, size=len(data), content=data))
 
 
 def set_state_row(conn: Connection, agreement_id: int, previous: str | None, state: str, *,
@@ -45,6 +40,12 @@ def supersede(conn: Connection, partner_id: int, keep: int, states: tuple[str, .
         set_state_row(conn, row.id, row.state, "superseded", note=note)
 
 
+#: The way forward; any state may also become superseded, and only an executed agreement can
+#: be terminated. Going back, or leaving superseded/terminated, needs --reopen.
+FORWARD = ("draft", "sent", "received", "executed")
+FINAL = ("superseded", "terminated")
+
+
 @dataclass(frozen=True)
 class StateChange:
     agreement: int
@@ -52,26 +53,77 @@ class StateChange:
     reference: str
     previous: str
     state: str
+    overridden: tuple[str, ...] = ()  # deviations executed without approval (--force)
 
     def to_json(self) -> dict[str, Any]:
         return {"agreement": self.agreement, "partner": self.partner,
-                "reference": self.reference, "from": self.previous, "to": self.state}
+                "reference": self.reference, "from": self.previous, "to": self.state,
+                "overridden": list(self.overridden)}
 
 
-def set_state(registry: Registry, agreement: str, state: str, note: str = "") -> StateChange:
-    """Move an agreement (id, reference, or partner slug for its latest) to a lifecycle state;
-    executing one supersedes the partner's earlier executed agreement."""
+def check_transition(previous: str, state: str, *, reopen: bool) -> None:
+    """Refuse a move the lifecycle does not allow, saying what would."""
+    if previous == state or reopen:
+        return
+    if previous in FINAL:
+        raise RegistryError(f"STATE: the agreement is {previous}; moving it to {state} reopens "
+                            "it: add --reopen (and --note why)")
+    if state == "terminated" and previous != "executed":
+        raise RegistryError(f"STATE: only an executed agreement can be terminated; this one is "
+                            f"{previous} (a draft that will not be signed becomes superseded)")
+    if state in FORWARD and FORWARD.index(state) < FORWARD.index(previous):
+        raise RegistryError(f"STATE: {previous} → {state} goes back in the lifecycle (draft → "
+                            "sent → received → executed); add --reopen (and --note why)")
+
+
+def record_event(conn: Connection, partner_id: int, agreement_id: int | None, kind: str, *,
+                 actor: str = "", note: str = "", detail: dict[str, Any] | None = None) -> None:
+    """Append to the audit trail (forgotten ingests, forced executions)."""
+    conn.execute(audit_events.insert().values(partner_id=partner_id, agreement_id=agreement_id,
+                                              kind=kind, actor=actor, note=note,
+                                              detail=dumps(detail or {}), at=now()))
+
+
+def set_state(registry: Registry, agreement: str, state: str, note: str = "", *,
+              reopen: bool = False, force: bool = False, by: str = "") -> StateChange:
+    """Move an agreement (id, reference, or partner slug for its latest) to a lifecycle state.
+
+    Executing one is refused while a deviation above fallback has no approval, unless `force`
+    (which needs a note saying why, kept in the audit trail); it supersedes the partner's
+    earlier executed agreement."""
+    from .approvals import standing
 
     if state not in STATES:
         raise RegistryError(f"STATE: expected one of {', '.join(STATES)}, found '{state}'")
+    if force and not note.strip():
+        raise RegistryError("--force: give the reason with --note; it is kept in the history")
 
     def work(conn: Connection) -> StateChange:
         row = resolve_agreement(conn, agreement)
-        set_state_row(conn, row.id, row.state, state, note=note or "set by hand")
+        check_transition(row.state, state, reopen=reopen)
+        overridden: tuple[str, ...] = ()
+        if state == "executed" and row.state != "executed":
+            pending = standing(conn, row.id).pending
+            if pending and not force:
+                listed = "; ".join(f"{d.clause} ({d.position})" for d in pending)
+                raise RegistryError(
+                    f"agreement #{row.id} ({row.slug}) cannot be executed: {len(pending)} "
+                    f"deviation(s) above fallback have no approval: {listed}. Record them with "
+                    f"`dsagen approve {row.slug} --clause ID --by NAME`, or execute anyway with "
+                    "--force --note REASON")
+            overridden = tuple(d.clause for d in pending)
+            if overridden:
+                record_event(conn, row.partner_id, row.id, "override", actor=by, note=note,
+                             detail={"executed_without_approval": [
+                                 d.to_json() for d in pending]})
+        label = note or "set by hand"
+        if reopen and row.state != state:
+            label = f"reopened: {label}"
+        set_state_row(conn, row.id, row.state, state, note=label)
         if state == "executed":
             supersede(conn, row.partner_id, row.id, ("executed",),
-                       note=f"agreement #{row.id} executed")
-        return StateChange(row.id, row.slug, row.reference, row.state, state)
+                      note=f"agreement #{row.id} executed")
+        return StateChange(row.id, row.slug, row.reference, row.state, state, overridden)
 
     return registry.write(work)
 
