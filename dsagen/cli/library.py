@@ -119,3 +119,27 @@ def templates_show(
                   + (f" when {attachment.when}" if attachment.when else ""))
 
 
+
+
+@clauses_app.command("lock")
+@handled
+def clauses_lock(
+    check: Annotated[bool, typer.Option("--check", help="Only check: exit 1 when the lock "
+                                        "file is out of date, naming each clause.")] = False,
+    library: LibraryOption = None,
+) -> None:
+    """Regenerate clauses/_library.lock (id, version, digest of each clause's text); refused
+    while a clause's text changed without a version bump."""
+    from ..lock import check_lock, write_lock
+
+    lib = load_library(library)
+    if check:
+        problems = check_lock(lib)
+        for problem in problems:
+            out.print(f"{problem.clause}: {problem.message}", markup=False)
+        if problems:
+            raise typer.Exit(1)
+        out.print("[green]✓[/green] clauses/_library.lock matches every clause")
+        return
+    path = write_lock(lib)
+    out.print(f"wrote {path} ({len(lib.clauses)} clauses)", markup=False)

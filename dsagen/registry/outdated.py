@@ -1,10 +1,13 @@
-"""Agreements whose clauses are on older library versions than today's, and what changed.
+"""Agreements whose clauses differ from today's library, and what changed.
 
-Which agreements and clauses is a version comparison in the database. What changed is the
-clause as issued (stored text) against the same clause rendered today from the same stored
-parameters and variant. It is worked out once per clause, issued version and variant, on the
-first agreement found in that group: parameters appear on both sides and cancel out, so the diff
-is the library's change, which is what an amendment has to carry.
+A clause is outdated when its version is older than the library's, or when the digest of the
+clause text it was generated from (dsagen.lock) differs from today's: a wording changed without
+a version bump is found too. Agreements recorded before digests were kept compare versions only.
+
+What changed is the clause as issued (stored text) against the same clause rendered today from
+the same stored parameters and variant. It is worked out once per clause, issued version,
+variant and digest, on the first agreement found in that group: parameters appear on both sides
+and cancel out, so the diff is the library's change, which is what an amendment has to carry.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import select
 
 from ..errors import DsagenError, RegistryError
 from ..library import Library
+from ..lock import text_digest
 from .schema import STATES, agreement_clauses, agreements, partners
 from .store import Registry
 from .textdiff import summarise
@@ -76,18 +80,25 @@ def outdated(registry: Registry, library: Library,
             select(agreements.c.id, agreements.c.reference, agreements.c.state,
                    agreements.c.created_at, agreements.c.library_version, partners.c.slug,
                    agreement_clauses.c.clause_id, agreement_clauses.c.title,
-                   agreement_clauses.c.version, agreement_clauses.c.variant)
+                   agreement_clauses.c.version, agreement_clauses.c.variant,
+                   agreement_clauses.c.text_digest)
             .join(partners, partners.c.id == agreements.c.partner_id)
             .join(agreement_clauses, agreement_clauses.c.agreement_id == agreements.c.id)
             .where(agreements.c.state.in_(wanted))
             .order_by(partners.c.slug, agreements.c.id, agreement_clauses.c.seq)).all()
     found: dict[int, OutdatedAgreement] = {}
-    groups: dict[tuple[str, str, str], list[OutdatedClause]] = defaultdict(list)
-    first: dict[tuple[str, str, str], int] = {}
+    groups: dict[tuple[str, str, str, str], list[OutdatedClause]] = defaultdict(list)
+    first: dict[tuple[str, str, str, str], int] = {}
+    digests: dict[str, str] = {}
     for row in rows:
         clause = library.clauses.get(row.clause_id)
-        if clause is not None and semver(row.version) >= semver(clause.version):
-            continue
+        reworded = False
+        if clause is not None:
+            if clause.id not in digests:
+                digests[clause.id] = text_digest(clause)
+            reworded = row.text_digest is not None and row.text_digest != digests[clause.id]
+            if semver(row.version) >= semver(clause.version) and not reworded:
+                continue
         item = OutdatedClause(row.clause_id, row.title, row.version,
                               clause.version if clause else None, row.variant)
         if clause is None:
@@ -96,11 +107,13 @@ def outdated(registry: Registry, library: Library,
             row.slug, row.id, row.reference, row.state, row.created_at, row.library_version, []))
         agreement.clauses.append(item)
         if clause is not None:
-            key = (row.clause_id, row.version, row.variant)
+            key = (row.clause_id, row.version, row.variant, row.text_digest or "")
             groups[key].append(item)
             first.setdefault(key, row.id)
     for key, items in groups.items():
         changes, note = _what_changed(registry, library, first[key], key[0])
+        if key[1] == library.clauses[key[0]].version:
+            note = "; ".join(filter(None, ("wording changed without a version bump", note)))
         for item in items:
             item.changes, item.note = changes, note
     return list(found.values())

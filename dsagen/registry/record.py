@@ -68,6 +68,7 @@ class _Prepared:
     clauses: list[IssuedClause]
     library_root: str
     cells: tuple[str, str]  # JSON cells, JSON kinds
+    digests: dict[str, str]  # clause id -> digest of the library's text (dsagen.lock)
 
 
 def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
@@ -102,8 +103,12 @@ def _prepare(result: GeneratedAgreement, library: Library) -> _Prepared:
                for section in result.agreement.sections]
     cells = family_cells((c.family, c.clause_id, c.position, c.reasons, "issued")
                          for c in clauses)
+    from ..lock import text_digest
+
+    digests = {c.clause_id: text_digest(library.clauses[c.clause_id]) for c in clauses
+               if c.clause_id in library.clauses}
     return _Prepared(result, docx, hashlib.sha256(docx).hexdigest(), clauses,
-                     str(library.root), cells)
+                     str(library.root), cells, digests)
 
 
 def clause_values(section: Section, agreement: Agreement, library: Library) -> dict[str, Any]:
@@ -176,7 +181,8 @@ def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
              "family": c.family, "title": c.title, "version": c.version, "variant": c.variant,
              "variant_position": c.variant_position, "position": c.position,
              "reasons": dumps(c.reasons), "params": dumps(c.params),
-             "param_positions": dumps(c.param_positions), "text": c.text}
+             "param_positions": dumps(c.param_positions), "text": c.text,
+             "text_digest": item.digests.get(c.clause_id)}
             for seq, c in enumerate(item.clauses)])
         conn.execute(state_changes.insert().values(agreement_id=agreement_id, previous=None,
                                                    state="draft", at=now(), note="generated"))

@@ -90,6 +90,7 @@ agreement_clauses = Table(
     Column("params", Text, nullable=False),  # JSON: the parameters the clause text uses
     Column("param_positions", Text, nullable=False),  # JSON: name -> playbook position
     Column("text", Text, nullable=False),
+    Column("text_digest", String(64)),  # dsagen.lock.text_digest of the clause file's text
 )
 
 #: Issued DOCX files (the standard later ingests compare with) and negotiated DOCX files as
