@@ -69,14 +69,20 @@ class _Prepared:
     library_root: str
     cells: tuple[str, str]  # JSON cells, JSON kinds
     digests: dict[str, str]  # clause id -> digest of the library's text (dsagen.lock)
+    partner_name: str = ""  # the other party's name (dsagen.registry.parties)
 
 
 def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
                       library_root: Path | None = None) -> list[RecordedAgreement]:
     """Record generated agreements (one transaction for the batch); re-recording the same
     agreement adds only files not seen before."""
+    from .parties import counterparty_name, organisation
+
     library = load_library(library_root)
+    us = organisation(library)
     prepared = [_prepare(result, library) for result in results]
+    for item in prepared:
+        item.partner_name = counterparty_name(item.result.agreement, us)
     return registry.write(lambda conn: [_record_one(conn, item) for item in prepared])
 
 
@@ -158,7 +164,7 @@ def _partner_id(conn: Connection, slug: str, name: str) -> int:
 def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
     result = item.result
     agreement = result.agreement
-    partner_id = _partner_id(conn, result.partner, agreement.recipient_name)
+    partner_id = _partner_id(conn, result.partner, item.partner_name)
     existing = conn.execute(select(agreements.c.id).where(
         agreements.c.partner_id == partner_id, agreements.c.template_id == agreement.template_id,
         agreements.c.params_digest == agreement.params_digest,
