@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import MINILIB
 from tests.test_registry_fixtures import _free_port, negotiate, write_partners
 
+pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server
+
 THIRTY_SIX = "thirty-six (36)"
 
 
@@ -166,6 +168,33 @@ def test_variants_html_writes_the_heat_map_and_redlines(cli, workspace: Path) ->
     code, _, stderr = cli("variants", "--html", "map.html")
     _one_line_error(code, stderr, "already exists; pass --force")
     assert cli("variants", "--html", "map.html", "--force")[0] == 0
+    # a redline page already there (another map's, or edited by hand) is not overwritten either
+    (workspace / "map.html").unlink()
+    for old in (workspace / "map_redlines").iterdir():
+        old.unlink()
+    page = workspace / "map_redlines" / "mini-0002.html"
+    page.write_text("my notes")
+    code, _, stderr = cli("variants", "--html", "map.html")
+    _one_line_error(code, stderr, "mini-0002.html: already exists; pass --force")
+    assert page.read_text() == "my notes" and not (workspace / "map.html").exists()
+    assert [p.name for p in (workspace / "map_redlines").iterdir()] == ["mini-0002.html"]
+
+
+def test_read_only_commands_leave_an_empty_postgresql_database_empty(
+        cli, postgres_server: str) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    from tests.test_registry_fixtures import new_postgres_database
+
+    url = new_postgres_database(postgres_server)
+    for args in (("history", "mini-0000"), ("variants", "--json"), ("outdated",),
+                 ("export",), ("due",)):
+        code, _, stderr = cli(*args, "--registry", url)
+        _one_line_error(code, stderr, "is empty (no dsagen tables yet)")
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
 
 
 def test_errors_are_one_line(cli, workspace: Path) -> None:

@@ -114,11 +114,16 @@ def _plain(pieces: list[list[Piece]]) -> list[list[tuple[int, str]]]:
 def write_heatmap(registry: Registry, matrix: Matrix, target: Path, *,
                   force: bool = False) -> Path:
     """Write the heat map to `target` and the redlines to `<stem>_redlines/`; returns that
-    folder. Nothing is written when `target` exists and `force` is false."""
+    folder. Nothing is written when `target` or any redline page exists and `force` is
+    false."""
     check_writable(target, force=force)
     folder_name = f"{target.stem}_redlines"
     folder = target.parent / folder_name
-    for partner, html in redline_pages(registry, matrix, target.name).items():
-        write_atomic(folder / f"{partner}.html", html.encode("utf-8"), force=True)
+    pages = {folder / f"{partner}.html": html
+             for partner, html in redline_pages(registry, matrix, target.name).items()}
+    for path in pages:
+        check_writable(path, force=force)
+    for path, html in pages.items():
+        write_atomic(path, html.encode("utf-8"), force=force)
     write_atomic(target, render_heatmap(matrix, folder_name).encode("utf-8"), force=force)
     return folder
