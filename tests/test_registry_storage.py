@@ -98,8 +98,8 @@ def test_a_file_that_is_not_a_zip_is_kept_whole(tmp_path: Path) -> None:
 
 
 def _back_to_version_1(url: str) -> None:
-    """Rebuild the version-1 shape: whole files in documents.content, no blobs, approvals or
-    audit tables, stamped 1."""
+    """Rebuild the version-1 shape: whole files in documents.content, no clause digests, no
+    blobs, approvals or audit tables, stamped 1."""
     with open_registry(url) as registry:
         def work(conn) -> None:
             files = {sha: load_document(conn, sha)
@@ -110,6 +110,7 @@ def _back_to_version_1(url: str) -> None:
                 conn.execute(text("UPDATE documents SET content = :data WHERE sha256 = :sha"),
                              {"data": data, "sha": sha})
             conn.execute(text("ALTER TABLE documents DROP COLUMN parts"))
+            conn.execute(text("ALTER TABLE agreement_clauses DROP COLUMN text_digest"))
             for table in ("approvals", "audit_events", "blobs"):
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("UPDATE dsagen_schema SET version = 1"))
