@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..read.docx import Revision, ViewParagraph
 from .diff import DELETE, EQUAL, INSERT, Piece
-from .model import Change, ParagraphDiff
+from .model import Change, ChangeOp, ParagraphDiff
 from .normalize import clean
 from .segments import Segment
 
@@ -179,7 +179,8 @@ def changes_from_pieces(pieces: list[Piece], attribution: Attribution | None) ->
         nonlocal deleted, inserted
         deleted, inserted = _glued(deleted, inserted)
         if deleted or inserted:
-            op = "replace" if deleted and inserted else ("delete" if deleted else "insert")
+            op: ChangeOp = ("replace" if deleted and inserted else
+                            "delete" if deleted else "insert")
             tracked, author, date = attribution.judge(deleted, inserted) if attribution else (
                 False, None, None)
             changes.append(Change(op, deleted.strip(), inserted.strip(), tracked, author, date))

@@ -31,6 +31,7 @@ from .model import (
     Comparison,
     ParagraphDiff,
     ParameterChange,
+    Status,
 )
 from .normalize import clean, comparable, cosmetic_form, matching_key
 from .numbering import (
@@ -48,6 +49,10 @@ from .recover import recover, render_text, words_and_figures_disagree
 from .segments import Segment, segment
 from .standard import StandardContext
 from .stories import compare_stories, partner_comments
+
+#: A pair's status from how alike its two sides are.
+SAMENESS_STATUS: dict[str, Status] = {"same": "unchanged", "cosmetic": "cosmetic",
+                                      "formatted": "modified", "different": "modified"}
 
 
 def _diff_clause(std: Segment, neg: Segment, attribution: Attribution | None,
@@ -372,9 +377,7 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     formatted = [c for c in changes if c.op == "format"]
     if formatted and sameness != "different":
         sameness = "formatted"
-    status = "moved" if pair.moved else {"same": "unchanged", "cosmetic": "cosmetic",
-                                         "formatted": "modified",
-                                         "different": "modified"}[sameness]
+    status: Status = "moved" if pair.moved else SAMENESS_STATUS[sameness]
     result = ClauseResult(clause_id, title, status, None, changes, version=version,
                           variant_standard=variant, variant_negotiated=variant,
                           alignment=pair.method, paragraphs=diffs, heading_standard=std.heading,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..positions import GRADES, worse
 from ..read.docx import ViewParagraph
 from .diff import Piece
 
-STATUSES = ("unchanged", "cosmetic", "modified", "added", "removed", "moved")
+#: What happened to a clause, and what a change did (docs/compare-json.md).
+Status = Literal["unchanged", "cosmetic", "modified", "added", "removed", "moved"]
+ChangeOp = Literal["insert", "delete", "replace", "move", "format"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 #: The positions a comparison grades with, best first (docs/compare-json.md).
 SEVERITIES: tuple[str, ...] = tuple(GRADES)
 
@@ -20,7 +23,7 @@ STORIES = ("body", "header", "footer", "footnote", "endnote", "textbox")
 
 @dataclass
 class Change:
-    op: str  # insert | delete | replace | move | format
+    op: ChangeOp
     standard: str
     negotiated: str
     tracked: bool
@@ -76,7 +79,7 @@ class ParagraphDiff:
 class ClauseResult:
     id: str | None
     title: str
-    status: str
+    status: Status
     severity: str | None
     changes: list[Change] = field(default_factory=list)
     parameters: list[ParameterChange] = field(default_factory=list)
@@ -121,7 +124,7 @@ class Comparison:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for clause in self.clauses:
             counts[clause.status] += 1
         return counts

@@ -16,7 +16,7 @@ import jinja2
 from jinja2 import meta
 
 from ..library import Library
-from .rules import Check, Profile, Rule, RuleError, TextTest, load_profiles
+from .rules import Check, Profile, Rule, RuleError, Severity, TextTest, load_profiles
 from .subject import Subject, normalise
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -29,7 +29,7 @@ class Finding:
 
     rule: str
     profile: str  # profile id, or "playbook"
-    severity: str  # error | warning | info
+    severity: Severity
     citation: str
     clause: str | None
     parameter: str | None
@@ -299,7 +299,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
-def position_severity(position: str | None) -> str | None:
+def position_severity(position: str | None) -> Severity | None:
     """Playbook position -> lint severity: beyond the fallbacks is a warning."""
     if position in ("approval", "walk-away"):
         return "warning"

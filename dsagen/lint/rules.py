@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jinja2
 from jinja2 import meta, nodes
@@ -24,7 +24,9 @@ from ..params import found, suggest
 from ..yamlio import LineDict, line_of, load_yaml, plain
 
 RULES_DIR = "rules"
-SEVERITIES = ("error", "warning", "info")
+#: How much a lint finding matters, worst first.
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 PROFILE_KEYS = ("id", "title", "citation", "summary", "applies_when", "rules")
 RULE_KEYS = ("id", "element", "citation", "severity", "clause", "when", "check", "note")
 CHECK_KEYS = ("clause_present", "set", "equals", "in", "not_in", "min", "max", "expr",
@@ -83,7 +85,7 @@ class Rule:
     profile: str
     element: str
     citation: str
-    severity: str
+    severity: Severity
     clause: str | None
     when: str | None
     check: Check
@@ -256,7 +258,7 @@ class _Loader:
         if not re.fullmatch(rf"{re.escape(profile)}\.[a-z][a-z0-9_]*", rule_id):
             raise self.fail(f"expected an id '{profile}.<name>' (lowercase, digits, "
                             f"underscores), found '{rule_id}'", line_of(data, "id"), where + "id")
-        severity = data.get("severity", "error")
+        severity: Severity = data.get("severity", "error")
         if severity not in SEVERITIES:
             raise self.fail(f"expected a severity among {', '.join(SEVERITIES)}, found "
                             f"{found(severity)}", line_of(data, "severity"), where + "severity")
