@@ -6,7 +6,7 @@ its commands on the app.
 
 from __future__ import annotations
 
-from . import diff, generate, library, lint, registry, tracking  # noqa: F401  (registers them)
+from . import browse, diff, generate, library, lint, registry, tracking  # noqa: F401 (registers)
 from .common import app
 
 

@@ -356,14 +356,25 @@ def export(
     target: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of "
                                                 "standard output.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out.")] = False,
+    sqlite: Annotated[Path | None, typer.Option(
+        "--sqlite", help="Copy the whole registry, file bytes included, into a new SQLite "
+        "registry file (e.g. a PostgreSQL registry, to browse it).")] = None,
     registry: RegistryOption = None,
 ) -> None:
-    """The whole registry (without file bytes) as JSON or CSV."""
-    from ..registry.export import CSV_COLUMNS, export_rows
+    """The whole registry (without file bytes) as JSON or CSV, or a copy as an SQLite file."""
+    from ..registry.export import CSV_COLUMNS, export_rows, export_sqlite
     from ..registry.export import export as run_export
 
     if fmt not in ("json", "csv"):
         raise DsagenError(f"--format: expected json or csv, found '{fmt}'")
+    if sqlite is not None:
+        if target is not None:
+            raise DsagenError("--sqlite and --out: choose one")
+        with open_registry(registry) as reg:
+            rows = export_sqlite(reg, sqlite, force=force)
+        err.print(f"wrote {sqlite} ({rows} rows); browse it with dsagen browse --registry "
+                  f"{sqlite}", markup=False)
+        return
     with open_registry(registry) as reg:
         data = run_export(reg)
     if fmt == "csv":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from .queries import grouped
 from .schema import (
@@ -105,3 +106,33 @@ def export_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                                  "values": dumps(c["param_values"]),
                                  "authors": " ".join(c["authors"]), "text": c["text"]})
     return rows
+
+
+def export_sqlite(registry: Registry, target: Path, *, force: bool = False) -> int:
+    """Copy the whole registry (file bytes included) into a new SQLite registry file at
+    `target`, e.g. a PostgreSQL registry for `dsagen browse`; returns the rows copied. The file
+    appears only when complete."""
+    from ..output import check_writable
+    from .schema import guard_append_only, metadata
+
+    check_writable(target, force=force)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{partial}")
+    copied = 0
+    try:
+        with engine.begin() as out, registry.read() as conn:
+            metadata.create_all(out)
+            for table in metadata.sorted_tables:
+                result = conn.execution_options(yield_per=500).execute(select(table))
+                for rows in result.partitions():
+                    out.execute(table.insert(), [dict(row._mapping) for row in rows])
+                    copied += len(rows)
+            guard_append_only(out)
+        engine.dispose()
+        partial.replace(target)
+    except BaseException:
+        engine.dispose()
+        partial.unlink(missing_ok=True)
+        raise
+    return copied

@@ -44,6 +44,11 @@ def anchor(clause: str) -> str:
     return "c-" + re.sub(r"[^A-Za-z0-9_-]+", "-", clause).strip("-")
 
 
+def anchor_partner(slug: str) -> str:
+    """The id of a partner's row in the heat map (dsagen browse links to it)."""
+    return "p-" + re.sub(r"[^A-Za-z0-9_-]+", "-", slug).strip("-")
+
+
 def render_heatmap(matrix: Matrix, redline_folder: str) -> str:
     counts = matrix.counts()
     rows = []
@@ -59,7 +64,8 @@ def render_heatmap(matrix: Matrix, redline_folder: str) -> str:
                 "reasons": cell.reasons,
                 "href": (f"{redline_folder}/{row.head.partner}.html#{anchor(cell.clause)}"
                          if cell.clause else None)})
-        rows.append({"partner": row.head.partner, "name": row.head.name,
+        rows.append({"partner": row.head.partner, "anchor": anchor_partner(row.head.partner),
+                     "name": row.head.name,
                      "agreement": row.head.agreement_id, "state": row.head.agreement_state,
                      "version": row.head.version, "source": row.head.source, "cells": cells})
     return _template("heatmap.html.j2").render(
