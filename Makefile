@@ -22,6 +22,7 @@ test-deps:
 	@bash scripts/system-deps.sh test
 
 demo: $(STAMP)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[browse]'
 	$(BIN)/dsagen validate examples/partners/
 	$(BIN)/dsagen lint examples/partners/
 	$(BIN)/dsagen generate examples/partners/ --out out --format docx,pdf --force
@@ -30,6 +31,8 @@ demo: $(STAMP)
 	$(BIN)/dsagen diff examples/partners/gravy-uf.yaml examples/negotiated/gravy-uf-v2.docx \
 	    --html out/gravy-uf/compare.html --redline out/gravy-uf/redline.docx --force \
 	    || test $$? -eq 1
+	$(BIN)/dsagen ingest gravy-uf examples/negotiated/gravy-uf-v2.docx
+	@echo "browse the registry: $(BIN)/dsagen browse"
 
 lint: $(STAMP)
 	$(BIN)/ruff check dsagen tests bench
