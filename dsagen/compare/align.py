@@ -9,7 +9,7 @@ A matched pair out of sequence (not on the longest increasing run) is a move.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -60,60 +60,95 @@ def _heading_elsewhere(seg: Segment, negotiated: list[Segment], anchored: int) -
 
 def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:
     """Pairs in negotiated order, with removed standard clauses placed where they were."""
-    matched: dict[int, tuple[int, str, float]] = {}  # std index -> (neg index, method, score)
-    used: set[int] = set()
-    by_key = {}
+    matching = _Matching()
+    _match_anchors(matching, standard, negotiated)
+    # Front matter pairs with front matter.
+    if (standard and negotiated and standard[0].key == "_front"
+            and negotiated[0].key == "_front" and 0 not in matching.matched
+            and 0 not in matching.used):
+        matching.add(0, 0, "position", 1.0)
+    _match_similar(matching, standard, negotiated)
+    pairs = _negotiated_order(matching, standard, negotiated)
+    _place_removed(pairs, standard, matching.matched)
+    return pairs
+
+
+@dataclass
+class _Matching:
+    """Standard index -> (negotiated index, method, score), built stage by stage."""
+
+    matched: dict[int, tuple[int, str, float]] = field(default_factory=dict)
+    used: set[int] = field(default_factory=set)
+    distrusted: set[int] = field(default_factory=set)  # bookmarks naming another clause
+
+    def add(self, i: int, j: int, method: str, score: float) -> None:
+        self.matched[i] = (j, method, score)
+        self.used.add(j)
+
+
+def _match_anchors(matching: _Matching, standard: list[Segment],
+                   negotiated: list[Segment]) -> None:
+    by_key: dict[str, int] = {}
     for j, seg in enumerate(negotiated):
         if seg.anchor is not None and seg.key not in by_key:
             by_key[seg.key] = j
-    distrusted: set[int] = set()  # negotiated segments whose bookmark names another clause
     for i, seg in enumerate(standard):
-        if seg.anchor is not None and seg.key in by_key and by_key[seg.key] not in used:
-            j = by_key[seg.key]
-            elsewhere = _heading_elsewhere(seg, negotiated, j)
-            if elsewhere is not None:
-                distrusted |= {j, elsewhere}
-                continue
-            matched[i] = (j, "anchor", 1.0)
-            used.add(j)
-    # Front matter pairs with front matter.
-    if standard and negotiated and standard[0].key == "_front" and negotiated[0].key == "_front":
-        if 0 not in matched and 0 not in used:
-            matched[0] = (0, "position", 1.0)
-            used.add(0)
+        j = by_key.get(seg.key, -1) if seg.anchor is not None else -1
+        if j < 0 or j in matching.used:
+            continue
+        elsewhere = _heading_elsewhere(seg, negotiated, j)
+        if elsewhere is not None:
+            matching.distrusted |= {j, elsewhere}
+            continue
+        matching.add(i, j, "anchor", 1.0)
+
+
+def _match_similar(matching: _Matching, standard: list[Segment],
+                   negotiated: list[Segment]) -> None:
+    """Unmatched clauses by text similarity, best first; nearby positions win ties
+    (repeated boilerplate). Two anchored clauses pair only through their anchors, unless the
+    negotiated bookmark was distrusted."""
     candidates = []
     for i, a in enumerate(standard):
-        if i in matched:
+        if i in matching.matched:
             continue
         for j, b in enumerate(negotiated):
-            if j in used or (a.anchor is not None and b.anchor is not None
-                             and j not in distrusted):
+            if j in matching.used or (a.anchor is not None and b.anchor is not None
+                                      and j not in matching.distrusted):
                 continue
             score = _score(a, b)
             if score >= MATCH_THRESHOLD:
-                # Prefer nearby positions when scores tie (repeated boilerplate).
                 candidates.append((score, -abs(i - j), i, j))
     for score, _distance, i, j in sorted(candidates, reverse=True):
-        if i in matched or j in used:
-            continue
-        matched[i] = (j, "similarity", score)
-        used.add(j)
+        if i not in matching.matched and j not in matching.used:
+            matching.add(i, j, "similarity", score)
+
+
+def _negotiated_order(matching: _Matching, standard: list[Segment],
+                      negotiated: list[Segment]) -> list[ClausePair]:
+    """One pair per negotiated clause; matched clauses off the longest in-order run moved."""
+    matched = matching.matched
     order = sorted(matched)
     weights = [0.5 if _moved_by_partner(negotiated[matched[i][0]]) else 1.0 for i in order]
     in_order = (_heaviest_increasing([matched[i][0] for i in order], weights)
                 if min(weights, default=1.0) < 1.0
                 else _longest_increasing([matched[i][0] for i in order]))
-    pairs: list[ClausePair] = []
     std_of_neg = {j: i for i, (j, _, _) in matched.items()}
+    pairs: list[ClausePair] = []
     for j, seg in enumerate(negotiated):
-        if j in std_of_neg:
-            i = std_of_neg[j]
-            _, method, score = matched[i]
-            pairs.append(ClausePair(standard[i], seg, moved=j not in in_order, method=method,
-                                    score=score))
-        else:
+        if j not in std_of_neg:
             pairs.append(ClausePair(None, seg))
-    # Insert removed clauses after the pair holding their standard predecessor.
+            continue
+        i = std_of_neg[j]
+        _, method, score = matched[i]
+        pairs.append(ClausePair(standard[i], seg, moved=j not in in_order, method=method,
+                                score=score))
+    return pairs
+
+
+def _place_removed(pairs: list[ClausePair], standard: list[Segment],
+                   matched: dict[int, tuple[int, str, float]]) -> None:
+    """Insert removed clauses after the pair holding their standard predecessor."""
     for i, seg in enumerate(standard):
         if i in matched:
             continue
@@ -122,7 +157,6 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
             if pair.standard is not None and pair.standard.index < seg.index:
                 position = k + 1
         pairs.insert(position, ClausePair(seg, None))
-    return pairs
 
 
 def _moved_by_partner(seg: Segment) -> bool:

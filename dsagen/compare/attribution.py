@@ -165,7 +165,7 @@ def _shared_words(a: str, b: str) -> int:
     while length:
         whole_a = length == len(a) or not a[length].isalnum() or not a[length - 1].isalnum()
         whole_b = length == len(b) or not b[length].isalnum() or not b[length - 1].isalnum()
-        if whole_a and whole_b or (whole_a or whole_b) and a[length - 1].isalnum():
+        if (whole_a and whole_b) or ((whole_a or whole_b) and a[length - 1].isalnum()):
             return length
         length -= 1
     return 0

@@ -109,8 +109,6 @@ def _format_changes(standard: ViewParagraph | None, negotiated: ViewParagraph,
     return changes
 
 
-
-
 def _title_changes(std: Segment, neg: Segment,
                    attribution: Attribution | None) -> list[Change]:
     """The heading's own word changes, tracked or not like any other text."""
@@ -230,8 +228,6 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     return comparison
 
 
-
-
 def _second_copies(units: list[tuple[ClausePair, ClauseResult | None]],
                    results: list[ClauseResult], std_segments: list[Segment],
                    std_numbers: dict[int, int], context: StandardContext | None) -> None:
@@ -251,18 +247,6 @@ def _second_copies(units: list[tuple[ClausePair, ClauseResult | None]],
         result.notes.append(f"a second copy of {where(original, std_numbers)}")
         _classify(result, original, [clean(t) for t in neg.texts], context, cosmetic_only=False)
         result.severity = worse(result.severity, "approval")
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[str, list[str]]:
@@ -314,63 +298,75 @@ def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
             result.severity = worse(result.severity, parameter.position)
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
             revisions: tuple[Revision, ...], renumber: Renumber = NO_RENUMBER,
             std_numbers: dict[int, int] | None = None) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
-    key = (std or neg).key  # type: ignore[union-attr]
-    clause_id = key if (std or neg).anchor is not None else None  # type: ignore[union-attr]
-    title = (std or neg).title  # type: ignore[union-attr]
-    version = std.anchor.version if std is not None and std.anchor else None
-    variant = std.anchor.variant if std is not None and std.anchor else None
-    attribution = None
-    if revisions and neg is not None:
-        # A clause merged with (or split from) its neighbour reads, before the partner's
-        # changes, as both clauses: the removed heading is in the neighbour's.
-        before: list[ViewParagraph] = []
-        for key in (neg.key, *(std.absorbed if std is not None else ()), *neg.absorbed):
-            rej = rejected.get(key)
-            before += ([rej.heading] if rej and rej.heading else []) + body_of(rej)
-        attribution = Attribution(revisions, ([neg.heading] if neg.heading else []) + neg.body,
-                                   before)
+    seg = std or neg
+    assert seg is not None
+    clause_id = seg.key if seg.anchor is not None else None
+    attribution = _attribution(std, neg, rejected, revisions)
     if std is None:
         assert neg is not None
-        diffs = [ParagraphDiff("insert", None, p, [Piece(INSERT, clean(p.text))])
-                 for p in neg.body]
-        attribute_pieces(diffs, attribution)
-        text = "\n".join(neg.texts)
-        tracked, author, date = attribution.judge("", text) if attribution else (False, None,
-                                                                                  None)
-        hidden = [c for p in neg.body for c in _format_changes(None, p, attribution)]
-        return ClauseResult(clause_id, title, "added", "approval",
-                            [Change("insert", "", f"{neg.title}\n{text}".strip(), tracked,
-                                    author, date), *hidden],
-                            alignment="", paragraphs=diffs, heading_negotiated=neg.heading,
-                            notes=["clause not in the standard"])
+        return _added(neg, clause_id, attribution)
     if neg is None:
-        diffs = [ParagraphDiff("delete", p, None, [Piece(DELETE, clean(p.text))])
-                 for p in std.body]
-        severity, notes = _removal(clause_id, context)
-        struck = f"{std.title}\n{chr(10).join(std.texts)}".strip()
-        tracked, author, date = struck_with_tracking(std, rejected, revisions, struck)
-        for diff in diffs:
-            diff.tracked, diff.author, diff.date = tracked, author, date
-        return ClauseResult(clause_id, title, "removed", severity,
-                            [Change("delete", struck, "", tracked, author, date)],
-                            version=version, variant_standard=variant, paragraphs=diffs,
-                            heading_standard=std.heading, notes=["clause deleted", *notes])
+        return _removed(std, clause_id, context, rejected, revisions)
+    result = _paired(pair, std, neg, clause_id, context, attribution, renumber,
+                     std_numbers or {})
+    if clause_id is None and std.key == "_front":
+        result.id = None
+    return result
+
+
+def _attribution(std: Segment | None, neg: Segment | None, rejected: dict[str, Segment],
+                 revisions: tuple[Revision, ...]) -> Attribution | None:
+    """Who made the changes in the negotiated clause, from the partner's own revisions.
+
+    A clause merged with (or split from) its neighbour reads, before the partner's changes,
+    as both clauses: the removed heading is in the neighbour's."""
+    if not revisions or neg is None:
+        return None
+    before: list[ViewParagraph] = []
+    for key in (neg.key, *(std.absorbed if std is not None else ()), *neg.absorbed):
+        rej = rejected.get(key)
+        before += ([rej.heading] if rej and rej.heading else []) + body_of(rej)
+    return Attribution(revisions, ([neg.heading] if neg.heading else []) + neg.body, before)
+
+
+def _added(neg: Segment, clause_id: str | None,
+           attribution: Attribution | None) -> ClauseResult:
+    diffs = [ParagraphDiff("insert", None, p, [Piece(INSERT, clean(p.text))]) for p in neg.body]
+    attribute_pieces(diffs, attribution)
+    text = "\n".join(neg.texts)
+    tracked, author, date = attribution.judge("", text) if attribution else (False, None, None)
+    hidden = [c for p in neg.body for c in _format_changes(None, p, attribution)]
+    return ClauseResult(clause_id, neg.title, "added", "approval",
+                        [Change("insert", "", f"{neg.title}\n{text}".strip(), tracked, author,
+                                date), *hidden],
+                        alignment="", paragraphs=diffs, heading_negotiated=neg.heading,
+                        notes=["clause not in the standard"])
+
+
+def _removed(std: Segment, clause_id: str | None, context: StandardContext | None,
+             rejected: dict[str, Segment], revisions: tuple[Revision, ...]) -> ClauseResult:
+    diffs = [ParagraphDiff("delete", p, None, [Piece(DELETE, clean(p.text))]) for p in std.body]
+    severity, notes = _removal(clause_id, context)
+    struck = f"{std.title}\n{chr(10).join(std.texts)}".strip()
+    tracked, author, date = struck_with_tracking(std, rejected, revisions, struck)
+    for diff in diffs:
+        diff.tracked, diff.author, diff.date = tracked, author, date
+    anchor = std.anchor
+    return ClauseResult(clause_id, std.title, "removed", severity,
+                        [Change("delete", struck, "", tracked, author, date)],
+                        version=anchor.version if anchor else None,
+                        variant_standard=anchor.variant if anchor else None, paragraphs=diffs,
+                        heading_standard=std.heading, notes=["clause deleted", *notes])
+
+
+def _paired(pair: ClausePair, std: Segment, neg: Segment, clause_id: str | None,
+            context: StandardContext | None, attribution: Attribution | None,
+            renumber: Renumber, std_numbers: dict[int, int]) -> ClauseResult:
+    """A clause on both sides: its changes, whether it moved, and its grade."""
     diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
     changes[:0] = _title_changes(std, neg, attribution)
     sameness = _sameness(std, neg, neg_texts)
@@ -378,7 +374,9 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     if formatted and sameness != "different":
         sameness = "formatted"
     status: Status = "moved" if pair.moved else SAMENESS_STATUS[sameness]
-    result = ClauseResult(clause_id, title, status, None, changes, version=version,
+    variant = std.anchor.variant if std.anchor else None
+    result = ClauseResult(clause_id, std.title, status, None, changes,
+                          version=std.anchor.version if std.anchor else None,
                           variant_standard=variant, variant_negotiated=variant,
                           alignment=pair.method, paragraphs=diffs, heading_standard=std.heading,
                           heading_negotiated=neg.heading)
@@ -391,23 +389,31 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         tracked, author, date = attribution.judge("", moved) if attribution else (
             False, None, None)
         result.changes.insert(0, Change("move", std.title, neg.title, tracked, author, date))
-        result.notes.append(f"moved from {where(std, std_numbers or {})} in the standard")
-    if status == "unchanged":
+        result.notes.append(f"moved from {where(std, std_numbers)} in the standard")
+    _grade_paired(result, std, neg, diffs, neg_texts, context, sameness, formatted)
+    return result
+
+
+def _grade_paired(result: ClauseResult, std: Segment, neg: Segment,
+                  diffs: list[ParagraphDiff], neg_texts: list[str],
+                  context: StandardContext | None, sameness: str,
+                  formatted: list[Change]) -> None:
+    formatting = "formatting changed: " + "; ".join(f"'{c.negotiated}' {c.detail}"
+                                                     for c in formatted)
+    if result.status == "unchanged":
         result.changes = []
     elif sameness == "same":  # moved, words untouched
         result.severity = "standard"
     elif sameness == "formatted":  # words untouched, emphasis changed
         result.severity = "approval"
-        result.notes.append("formatting changed: "
-                            + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
+        result.notes.append(formatting)
     else:
         _classify(result, std, _own_texts(std, neg, diffs, neg_texts), context,
                   cosmetic_only=sameness == "cosmetic")
         _classify_merged(result, std, neg, diffs, neg_texts, context)
         if formatted:
             result.severity = worse(result.severity, "approval")
-            result.notes.append("formatting changed: "
-                                + "; ".join(f"'{c.negotiated}' {c.detail}" for c in formatted))
+            result.notes.append(formatting)
     standard_text = " ".join(std.texts)
     conflicts = [] if result.status == "unchanged" else [
         c for text in neg_texts if text not in standard_text
@@ -415,6 +421,3 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
     if conflicts:
         result.severity = worse(result.severity, "approval")
         result.notes.append("words and figures disagree: " + "; ".join(conflicts))
-    if clause_id is None and std.key == "_front":
-        result.id = None
-    return result

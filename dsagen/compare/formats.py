@@ -89,9 +89,8 @@ def describe(before: str, after: str) -> str:
 def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
                        ) -> list[tuple[str, str]]:
     """(negotiated text, what changed) for each stretch of shared text whose emphasis differs."""
-    if not standard.formats and not negotiated.formats:
-        return []
-    if standard.formats == negotiated.formats and standard.text == negotiated.text:
+    if not (standard.formats or negotiated.formats) or (
+            (standard.formats, standard.text) == (negotiated.formats, negotiated.text)):
         return []
     old, new = _signatures(standard), _signatures(negotiated)
     found: list[tuple[str, str]] = []
@@ -118,17 +117,14 @@ def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
         for offset in range(length):
             before, after = _comparable(old[position_old + offset], new[position_new + offset])
             char = negotiated.text[position_new + offset]
-            if before == after:
-                if char.isspace() and run_text:
-                    run_text += char  # a space inside a bold phrase does not end it
-                    continue
+            detail = describe(before, after) if before != after else ""
+            if detail and run_detail and detail != run_detail:
                 flush()
-                continue
-            detail = describe(before, after)
-            if run_detail and detail != run_detail:
+            if detail or (char.isspace() and run_text):
+                run_text += char  # a space inside a bold phrase does not end it
+                run_detail = detail or run_detail
+            else:
                 flush()
-            run_text += char
-            run_detail = detail
         position_old += length
         position_new += length
     flush()

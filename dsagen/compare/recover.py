@@ -66,7 +66,7 @@ def render_text(library: Library, clause: Clause, variant: str, values: dict[str
     try:
         text = library.compiled(clause.variants[variant].text).render(
             clause_context(values, numbers))
-    except Exception:  # noqa: BLE001 - any failure means "this candidate does not render"
+    except Exception:  # any failure means "this candidate does not render"
         return None
     heading = numbers.get(clause.id)
     return "\n".join(p.text for p in split_paragraphs(text, numbers, heading))
@@ -182,11 +182,9 @@ def _choice_value(library: Library, clause: Clause, variant: str, param: Param,
 _OBJECT_TOKEN = re.compile(r"\[(?:footnote|endnote|text box|object|image|chart)(?: [^\]]*)?\]")
 
 
-def recover(library: Library, clause: Clause, issued_variant: str, values: dict[str, Any],
-            negotiated_text: str, numbers: dict[str, int]) -> Recovered:
-    """Which variant and parameter values best explain `negotiated_text` for this clause."""
-    full = comparable(negotiated_text)
-    negotiated = _OBJECT_TOKEN.sub("", full)  # a footnote marker is no part of a fee
+def _closest_variant(library: Library, clause: Clause, issued_variant: str,
+                     values: dict[str, Any], negotiated: str, numbers: dict[str, int]) -> str:
+    """The issued variant, unless another one renders clearly closer to the negotiated text."""
     variant = issued_variant if issued_variant in clause.variants else "standard"
     scores = {}
     for name in clause.variants:
@@ -197,6 +195,15 @@ def recover(library: Library, clause: Clause, issued_variant: str, values: dict[
         best = max(scores, key=lambda n: scores[n])
         if best != variant and scores[best] > scores.get(variant, 0.0) + 0.03:
             variant = best
+    return variant
+
+
+def recover(library: Library, clause: Clause, issued_variant: str, values: dict[str, Any],
+            negotiated_text: str, numbers: dict[str, int]) -> Recovered:
+    """Which variant and parameter values best explain `negotiated_text` for this clause."""
+    full = comparable(negotiated_text)
+    negotiated = _OBJECT_TOKEN.sub("", full)  # a footnote marker is no part of a fee
+    variant = _closest_variant(library, clause, issued_variant, values, negotiated, numbers)
     used = library.variables(clause.variants[variant].text)
     owners = library.param_owner()
     params = [owners[n].params[n] for n in sorted(used) if n in owners]

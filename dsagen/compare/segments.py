@@ -101,8 +101,8 @@ def _looks_like_heading(paragraph: ViewParagraph) -> bool:
     if style in HEADING_STYLES:
         return True
     words = text.split()
-    if len(words) > 10 or text.endswith((".", ";", ",", ":")) and not _NUMBERED_HEADING.match(
-            text):
+    if len(words) > 10 or (text.endswith((".", ";", ",", ":"))
+                           and not _NUMBERED_HEADING.match(text)):
         return False
     if _NUMBERED_HEADING.match(text) and len(words) <= 8 and not text.rstrip().endswith(";"):
         body = strip_label(text)

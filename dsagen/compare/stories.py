@@ -126,7 +126,7 @@ def _compare_pair(ours: Story | None, theirs: Story | None, diff: DiffStory,
                   locate_standard: Locate, locate_negotiated: Locate) -> ClauseResult | None:
     story = theirs if theirs is not None else ours
     assert story is not None  # _pairs never yields two empty sides
-    clause_id, where = (locate_negotiated if theirs is not None else locate_standard)(
+    _, where = (locate_negotiated if theirs is not None else locate_standard)(
         story.anchor)
     location = story.label + (f" in {where}" if story.anchor is not None and where else "")
     if theirs is None or ours is None:
