@@ -191,26 +191,38 @@ class _Walker:
                 else:
                     self.run(child, frames, inserted, deleted)
             elif tag in INSERTED or tag in DELETED:
-                if self.side.standard:
-                    if tag in INSERTED:  # the standard is read accepted: deletions skipped
-                        self.container(child, frames, inserted, deleted)
-                    continue
-                self.container(child, frames + (child,), inserted or tag in INSERTED,
-                               deleted or tag in DELETED)
+                self.revision(child, frames, inserted, deleted)
             elif tag in FRAME_TAGS:
-                inner = child.find(SDT_CONTENT) if tag == SDT else child
-                framed = frames + (child,)
-                self.add(OPEN, ("open", localname(tag), self.frame_key(child)), child, framed,
-                         inserted, deleted)
-                if inner is not None:
-                    self.container(inner, framed, inserted, deleted)
-                self.add(CLOSE, ("close", localname(tag), self.frame_key(child)), child, framed,
-                         inserted, deleted)
+                self.frame(child, frames, inserted, deleted)
             elif tag in BLOCK_OBJECTS:
                 self.add(BLOCK, (localname(tag), self.side.digest((child,))), child, frames,
                          inserted, deleted)
             else:
                 self.add(MARKER, None, child, frames, inserted, deleted)
+
+    def revision(self, mark: etree._Element, frames: tuple[etree._Element, ...],
+                 inserted: bool, deleted: bool) -> None:
+        """The runs inside a partner's w:ins/w:del/w:moveFrom/w:moveTo."""
+        tag = mark.tag
+        if self.side.standard:
+            if tag in INSERTED:  # the standard is read accepted: deletions skipped
+                self.container(mark, frames, inserted, deleted)
+            return
+        self.container(mark, (*frames, mark), inserted or tag in INSERTED,
+                       deleted or tag in DELETED)
+
+    def frame(self, frame: etree._Element, frames: tuple[etree._Element, ...],
+              inserted: bool, deleted: bool) -> None:
+        """A hyperlink, content control or similar wrapper: open, its runs, close."""
+        tag = str(frame.tag)
+        inner = frame.find(SDT_CONTENT) if tag == SDT else frame
+        framed = (*frames, frame)
+        self.add(OPEN, ("open", localname(tag), self.frame_key(frame)), frame, framed,
+                 inserted, deleted)
+        if inner is not None:
+            self.container(inner, framed, inserted, deleted)
+        self.add(CLOSE, ("close", localname(tag), self.frame_key(frame)), frame, framed,
+                 inserted, deleted)
 
     def frame_key(self, frame: etree._Element) -> str:
         if frame.tag == HYPERLINK:
@@ -256,7 +268,7 @@ def _field_key(runs: tuple[etree._Element, ...]) -> tuple[str, str, str]:
         if node.tag == FLD_CHAR:
             kind = node.get(W + "fldCharType")
             depth += {"begin": 1, "end": -1}.get(kind or "", 0)
-            in_result = kind == "separate" and depth == 1 or (in_result and kind != "end")
+            in_result = (kind == "separate" and depth == 1) or (in_result and kind != "end")
         elif depth == 1 and node.tag in (INSTR, DEL_INSTR):
             instruction.append(node.text or "")
         elif in_result and node.tag in (T, DEL_TEXT):

@@ -346,25 +346,34 @@ class ParagraphBuilder:
         if atom.kind == OPEN:
             return
         if atom.kind == CLOSE:
-            for frame in self.stack:
-                if frame.source is atom.node or self.story.frame_map.get(
-                        atom.node) is frame.source:
-                    frame.finished = True
+            self._close(atom)
             return
         container = self._wrapped(target, tags)
         deleted = bool(tags) and tags[-1] == "del"
         if atom.kind == CHAR:
             self._char(container, item, standard, deleted)
         elif atom.kind == ELEMENT:
-            run = self._run(container, atom, self._changed_format(item), standard)
-            node = copy.deepcopy(atom.node)
-            if standard:
-                node = self.story.adopt(node)
-            if node is not None:
-                run.append(as_deleted(node) if deleted else node)
-                self._mark_inner_paragraphs(node, tags)
+            self._element(container, item, standard, tags)
         else:
             self._whole(container, atom, standard, deleted, bool(tags))
+
+    def _close(self, atom: Atom) -> None:
+        """The end of a frame: the open frame it closes takes no more content."""
+        for frame in self.stack:
+            if frame.source is atom.node or self.story.frame_map.get(atom.node) is frame.source:
+                frame.finished = True
+
+    def _element(self, container: etree._Element, item: Item, standard: bool,
+                 tags: tuple[str, ...]) -> None:
+        """A run-level element (a tab, a break, a footnote reference) in a run of its own."""
+        atom = item.atom
+        run = self._run(container, atom, self._changed_format(item), standard)
+        node = copy.deepcopy(atom.node)
+        if standard:
+            node = self.story.adopt(node)
+        if node is not None:
+            run.append(as_deleted(node) if bool(tags) and tags[-1] == "del" else node)
+            self._mark_inner_paragraphs(node, tags)
 
     def _char(self, container: etree._Element, item: Item, standard: bool,
               deleted: bool) -> None:

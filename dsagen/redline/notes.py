@@ -163,4 +163,4 @@ def _find(root: etree._Element, tag: str, note_id: str) -> etree._Element | None
     return None
 
 
-__all__ = ["Notes", "KINDS"]
+__all__ = ["KINDS", "Notes"]

@@ -45,6 +45,24 @@ def retarget_references(root: etree._Element, twins: dict[str, str],
     """Every field referring to a twinned bookmark, as it must read in each view. Only twins
     that really split the views count: the partner's bookmark read in the accepted view only,
     the twin in the rejected view only."""
+    twins = _needed_twins(root, twins)
+    if not twins:
+        return
+    for begin in [c for c in root.iter(FLD_CHAR) if c.get(_FLD_TYPE) == "begin"]:
+        runs = _field_runs(begin)
+        target = _target(runs) if runs is not None else None
+        if runs is None or target not in twins:
+            continue
+        assert target is not None
+        view = _view(runs[0])
+        if view == "rejected":
+            _point(runs, target, twins[target])
+        elif view == "both":
+            _split(runs, target, twins[target], story)
+
+
+def _needed_twins(root: etree._Element, twins: dict[str, str]) -> dict[str, str]:
+    """The twins that split the views; the twin bookmarks that do not are removed."""
     starts: dict[str, list[etree._Element]] = {}
     for start in root.iter(BOOKMARK_START):
         starts.setdefault(start.get(W_NAME, ""), []).append(start)
@@ -62,21 +80,7 @@ def retarget_references(root: etree._Element, twins: dict[str, str],
             needed[name] = twin
         elif keep is not None:  # the partner's bookmark already serves both views
             _remove_bookmark(root, keep)
-    twins = needed
-    if not twins:
-        return
-    for begin in [c for c in root.iter(FLD_CHAR) if c.get(_FLD_TYPE) == "begin"]:
-        runs = _field_runs(begin)
-        if runs is None:
-            continue
-        target = _target(runs)
-        if target not in twins:
-            continue
-        view = _view(runs[0])
-        if view == "rejected":
-            _point(runs, target, twins[target])
-        elif view == "both":
-            _split(runs, target, twins[target], story)
+    return needed
 
 
 def _field_runs(begin: etree._Element) -> list[etree._Element] | None:

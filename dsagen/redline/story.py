@@ -222,14 +222,7 @@ class StoryWriter(TableWriter):
         `ops` names what equal, inserted and deleted atoms become."""
         equal_op, insert_op, delete_op = ops
         std_atoms, neg_atoms, chunks = trimmed_diff(std_atoms, neg_atoms)
-        markers_before: dict[Atom, list[Atom]] = {}
-        pending_markers: list[Atom] = []
-        for atom in std_atoms:
-            if atom.kind == MARKER:
-                pending_markers.append(atom)
-            elif atom.in_reject:
-                markers_before[atom] = pending_markers
-                pending_markers = []
+        markers_before, trailing_markers = _markers_before(std_atoms)
         status: dict[Atom, Item] = {}
         before: dict[Atom, list[Item]] = {}
         pending: list[Item] = []
@@ -250,7 +243,14 @@ class StoryWriter(TableWriter):
                     status[atom] = Item(atom, insert_op)
                 if pending:
                     before[atom], pending = pending, []
-        pending += [Item(m, delete_op) for m in pending_markers]
+        pending += [Item(m, delete_op) for m in trailing_markers]
+        self._rebuild(group, neg_atoms, status, before, pending)
+
+    def _rebuild(self, group: list[etree._Element], neg_atoms: list[Atom],
+                 status: dict[Atom, Item], before: dict[Atom, list[Item]],
+                 pending: list[Item]) -> None:
+        """Each paragraph of the group rebuilt from its items; what is left over (deleted at
+        the end) goes to the last paragraph that holds a compared atom."""
         per_paragraph: dict[etree._Element, list[Item]] = {p: [] for p in group}
         last = group[-1]
         for atom in neg_atoms:
@@ -495,3 +495,17 @@ def _place(element: etree._Element, cursor: etree._Element | None,
             last.addprevious(element)
         else:
             container.append(element)
+
+
+def _markers_before(std_atoms: list[Atom]) -> tuple[dict[Atom, list[Atom]], list[Atom]]:
+    """The standard's markers (bookmarks, comment ranges) that stand before each compared
+    atom, and those after the last one."""
+    markers_before: dict[Atom, list[Atom]] = {}
+    pending: list[Atom] = []
+    for atom in std_atoms:
+        if atom.kind == MARKER:
+            pending.append(atom)
+        elif atom.in_reject:
+            markers_before[atom] = pending
+            pending = []
+    return markers_before, pending

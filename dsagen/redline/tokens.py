@@ -117,6 +117,24 @@ def _split(atom: Atom, at: int) -> tuple[Atom, Atom]:
         atom, text=atom.text[at:])
 
 
+def _common_prefix(a: str, b: str) -> int:
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common
+
+
+def _carry_markers(atoms: list[Atom], index: int, head: list[Atom]) -> int:
+    """Move the atoms that are not compared (markers) from INDEX on into HEAD; the index of
+    the next compared atom."""
+    while index < len(atoms) and not _compared(atoms[index]):
+        head.append(atoms[index])
+        index += 1
+    return index
+
+
 def _shared_start(standard: list[Atom], negotiated: list[Atom]
                   ) -> tuple[list[Atom], list[Atom], list[Atom], list[Atom]]:
     """(standard head, negotiated head, standard rest, negotiated rest): the compared atoms
@@ -128,20 +146,12 @@ def _shared_start(standard: list[Atom], negotiated: list[Atom]
     pairs: list[tuple[int, int]] = []  # positions in the heads of paired compared atoms
     i = j = 0
     while True:
-        while i < len(std) and not _compared(std[i]):
-            head_std.append(std[i])
-            i += 1
-        while j < len(neg) and not _compared(neg[j]):
-            head_neg.append(neg[j])
-            j += 1
+        i = _carry_markers(std, i, head_std)
+        j = _carry_markers(neg, j, head_neg)
         if i == len(std) or j == len(neg) or not (_plain(std[i]) and _plain(neg[j])):
             break
         a, b = std[i], neg[j]
-        common = 0
-        for x, y in zip(a.text, b.text, strict=False):
-            if x != y:
-                break
-            common += 1
+        common = _common_prefix(a.text, b.text)
         if common == 0:
             break
         if common < len(a.text):
