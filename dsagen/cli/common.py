@@ -21,28 +21,81 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
+from .. import __version__
 from ..errors import DsagenError
 
 if TYPE_CHECKING:
     from ..library import Library
 
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+USAGE_EXIT = 2  # a usage error is bad input like any other
+
+
+class DsagenGroup(TyperGroup):
+    """The top-level command group: a usage error (unknown option, bad choice, missing
+    argument) is one red `error:` line and exit 2, like every other error, not typer's box."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError:  # the help has been printed: nothing to add
+            if not standalone_mode:
+                raise
+            sys.exit(USAGE_EXIT)
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            hint = ""
+            context = getattr(exc, "ctx", None)
+            if context is not None:
+                hint = f" (see {context.command_path} --help)"
+            err.print(f"[red]error:[/red] {escape(exc.format_message())}{escape(hint)}")
+            sys.exit(USAGE_EXIT if exc.exit_code == 2 else exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            err.print("[red]error:[/red] aborted")
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"dsagen {__version__}", markup=False)
+        raise typer.Exit()
+
+
 app = typer.Typer(
     name="dsagen",
+    cls=DsagenGroup,
     help="Generate, compare and track research data sharing agreements.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the dsagen version and exit.")] = False,
+) -> None:
+    """Generate, compare and track research data sharing agreements."""
+
 clauses_app = typer.Typer(help="Browse the clause library.", no_args_is_help=True)
 templates_app = typer.Typer(help="Browse the agreement templates.", no_args_is_help=True)
 app.add_typer(clauses_app, name="clauses")
 app.add_typer(templates_app, name="templates")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def print_error(exc: DsagenError) -> None:
     """One red 'error:' line per problem (several when a run collected them all)."""

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..errors import DsagenError
 from .common import LibraryOption, app, handled, load_library, out, print_json
 
-FAIL_ON = ("any", "fallback", "approval", "walk-away")
+
+class FailOn(str, Enum):
+    """How far a deviation must go before `dsagen diff` exits 1."""
+
+    any = "any"
+    fallback = "fallback"
+    approval = "approval"
+    walk_away = "walk-away"
 
 
 @app.command()
@@ -20,7 +27,9 @@ def diff(
     standard: Annotated[Path, typer.Argument(help="The standard: a partner YAML (generated in "
                                              "memory) or the DOCX we issued.")],
     negotiated: Annotated[Path, typer.Argument(help="The DOCX that came back.")],
-    template: Annotated[str | None, typer.Option("--template", "-t")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", "-t", help="Template id, when the standard is a partner YAML (overrides "
+        "the file's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
     json_file: Annotated[Path | None, typer.Option("--json-file",
                                                    help="Write the JSON report here.")] = None,
@@ -33,20 +42,17 @@ def diff(
     date: Annotated[str | None, typer.Option(
         "--date", help="Date of the redline's own revisions (YYYY-MM-DD or ISO time; default: "
         "the negotiated file's modified date).")] = None,
-    fail_on: Annotated[str, typer.Option(
-        "--fail-on", help="Exit 1 when a deviation reaches: any, fallback, approval, walk-away."
-    )] = "any",
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 when a deviation reaches this position (any: every "
+        "substantive change).")] = FailOn.any,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Compare a negotiated agreement with the standard, clause by clause."""
     from ..compare.api import compare_files
-    from ..compare.model import SEVERITIES
     from ..output import check_writable, write_atomic
     from ..report.terminal import print_comparison
 
-    if fail_on not in FAIL_ON:
-        raise DsagenError(f"--fail-on: expected one of {', '.join(FAIL_ON)}, found '{fail_on}'")
     for target in (json_file, html, pdf, redline):
         if target is not None:
             check_writable(target, force=force)
@@ -75,12 +81,5 @@ def diff(
         print_json(data)
     else:
         print_comparison(comparison, out)
-    substantive = [c for c in comparison.clauses if c.substantive]
-    if fail_on in ("any",):
-        failed = bool(substantive)
-    else:
-        threshold = SEVERITIES.index(fail_on)
-        failed = any(c.severity in SEVERITIES and SEVERITIES.index(c.severity) >= threshold
-                     for c in substantive)
-    if failed:
+    if comparison.fails(fail_on.value):
         raise typer.Exit(1)

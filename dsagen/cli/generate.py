@@ -96,13 +96,23 @@ def generate(
 @handled
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Partner YAML files or folders.")],
-    template: Annotated[str | None, typer.Option("--template", "-t")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", "-t", help="Template id (overrides the files').")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one result per file as "
+                                          "JSON.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Check partner files against their template's schema without writing anything."""
     from ..generate import validate_paths
 
     checked = validate_paths(paths, library=load_library(library), template=template)
+    if as_json:
+        print_json([{"path": str(item.path), "valid": not item.errors,
+                     "template": item.prepared.partner.template_id if item.prepared else None,
+                     "errors": [error.message for error in item.errors]} for item in checked])
+        if any(item.errors for item in checked):
+            raise typer.Exit(2)
+        return
     errors = 0
     for item in checked:
         if item.prepared is not None:
@@ -122,9 +132,10 @@ def validate(
 @handled
 def new_partner(
     name: Annotated[str, typer.Argument(help="Partner slug, e.g. gravy-uf.")],
-    template: Annotated[str, typer.Option("--template", "-t")] = "research-dsa",
+    template: Annotated[str, typer.Option(
+        "--template", "-t", help="Template whose parameters the file lists.")] = "research-dsa",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for NAME.yaml.")] = Path("."),
-    force: Annotated[bool, typer.Option("--force")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite NAME.yaml.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Write NAME.yaml: every parameter of the template with its default and help."""

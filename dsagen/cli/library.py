@@ -21,7 +21,7 @@ from .common import (
 @clauses_app.command("list")
 @handled
 def clauses_list(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """List every clause with family, version and variants."""
@@ -43,7 +43,7 @@ def clauses_list(
 @handled
 def clauses_show(
     clause_id: Annotated[str, typer.Argument(help="Clause id.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Show one clause: parameters, playbook and the text of each variant."""
@@ -73,7 +73,7 @@ def clauses_show(
 @templates_app.command("list")
 @handled
 def templates_list(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """List the agreement templates."""
@@ -93,7 +93,7 @@ def templates_list(
 @handled
 def templates_show(
     template_id: Annotated[str, typer.Argument(help="Template id.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Show a template's clauses (with conditions) and attachments."""

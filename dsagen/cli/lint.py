@@ -7,6 +7,7 @@ finding, 2 on bad input.
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +20,13 @@ from .common import LibraryOption, app, handled, load_library, out, print_json
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 RULE_WIDTH = 34  # rule ids stay whole in an 80-column terminal
+
+
+class LintFailOn(str, Enum):
+    """The lowest finding severity that makes `dsagen lint` exit 1."""
+
+    error = "error"
+    warning = "warning"
 
 
 @app.command()
@@ -39,17 +47,15 @@ def lint(
         "--template", "-t", help="Template id (overrides the partner files').")] = None,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also list info findings (pre-approved fallbacks).")] = False,
-    fail_on: Annotated[str, typer.Option(
+    fail_on: Annotated[LintFailOn, typer.Option(
         "--fail-on", help="Exit 1 when a finding reaches: error (legal requirement broken) or "
-        "warning (also anything outside the playbook).")] = "error",
+        "warning (also anything outside the playbook).")] = LintFailOn.error,
     library: LibraryOption = None,
 ) -> None:
     """Check partner files before generation, and negotiated agreements after, against the law
     that governs the data and the organisation's playbook."""
     from ..lint import check_only, lint_paths, load_profiles, reports_json
 
-    if fail_on not in ("error", "warning"):
-        raise DsagenError(f"--fail-on: expected error or warning, found '{fail_on}'")
     lib = load_library(library)
     if rules:
         _print_rules(load_profiles(lib), check_only(profile, lib), as_json)
@@ -64,8 +70,7 @@ def lint(
         for report in reports:
             _print_report(report, verbose)
         _print_summary(reports, verbose)
-    failing = ("error",) if fail_on == "error" else ("error", "warning")
-    if any(f.severity in failing for report in reports for f in report.findings):
+    if any(report.fails(fail_on.value) for report in reports):
         raise typer.Exit(1)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -32,6 +33,13 @@ from .common import (
 if TYPE_CHECKING:
     from ..generate import GeneratedAgreement
     from ..registry.store import Registry
+
+class ExportFormat(str, Enum):
+    """What `dsagen export` writes."""
+
+    json = "json"
+    csv = "csv"
+
 
 COLOURS = {"standard": "green", "fallback": "blue", "approval": "yellow", "missing": "magenta",
            "walk-away": "bold red", "n/a": "dim"}
@@ -351,8 +359,8 @@ def verify(
 @app.command()
 @handled
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="json or csv (one row per clause).")
-                   ] = "json",
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", help="json, or csv with one row per clause.")] = ExportFormat.json,
     target: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of "
                                                 "standard output.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out.")] = False,
@@ -365,8 +373,6 @@ def export(
     from ..registry.export import CSV_COLUMNS, export_rows, export_sqlite
     from ..registry.export import export as run_export
 
-    if fmt not in ("json", "csv"):
-        raise DsagenError(f"--format: expected json or csv, found '{fmt}'")
     if sqlite is not None:
         if target is not None:
             raise DsagenError("--sqlite and --out: choose one")
@@ -377,7 +383,7 @@ def export(
         return
     with open_registry(registry) as reg:
         data = run_export(reg)
-    if fmt == "csv":
+    if fmt is ExportFormat.csv:
         write_csv(export_rows(data), CSV_COLUMNS, target, force)
     elif target is not None:
         from ..output import write_atomic

@@ -137,6 +137,19 @@ class Comparison:
                 result = worse(result, clause.severity)
         return result
 
+    def fails(self, threshold: str = "any") -> bool:
+        """Whether a substantive deviation reaches THRESHOLD: 'any' deviation at all, or one
+        graded at least this severity (fallback, approval, walk-away)."""
+        substantive = [c for c in self.clauses if c.substantive]
+        if threshold == "any":
+            return bool(substantive)
+        if threshold not in SEVERITIES:
+            raise ValueError(f"expected 'any' or one of {', '.join(SEVERITIES)}, found "
+                             f"'{threshold}'")
+        bar = SEVERITIES.index(threshold)
+        return any(c.severity in SEVERITIES and SEVERITIES.index(c.severity) >= bar
+                   for c in substantive)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": "dsagen.compare/1",

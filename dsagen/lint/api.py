@@ -54,6 +54,12 @@ class LintReport:
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
+    def fails(self, threshold: str = "error") -> bool:
+        """Whether a finding reaches THRESHOLD: 'error' (a legal requirement broken) or
+        'warning' (also anything outside the playbook)."""
+        failing = ("error",) if threshold == "error" else ("error", "warning")
+        return any(f.severity in failing for f in self.findings)
+
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
