@@ -214,7 +214,7 @@ def test_errors_are_one_line(cli, workspace: Path) -> None:
         (("state", "mini-0000", "signed"), "STATE: expected one of"),
         (("state", "#42", "sent"), "AGREEMENT: expected an agreement number"),
         (("verify", "partners/mini-0000.yaml"), "expected a DOCX or PDF"),
-        (("export", "--format", "xml"), "--format: expected json or csv"),
+        (("export", "--format", "xml"), "'--format': 'xml' is not one of 'json', 'csv'"),
         (("variants", "--registry", "sqlite:///nowhere/registry.db"), "no registry at"),
         (("variants", "--registry", f"postgresql://me@127.0.0.1:{_free_port()}/registry"),
          "cannot connect to the registry at postgresql"),

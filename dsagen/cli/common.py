@@ -14,7 +14,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -39,13 +39,14 @@ class DsagenGroup(TyperGroup):
     """The top-level command group: a usage error (unknown option, bad choice, missing
     argument) is one red `error:` line and exit 2, like every other error, not typer's box."""
 
-    def main(self, args: Any = None, prog_name: str | None = None,
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            result = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                  windows_expand_args=windows_expand_args, **extra)
         except NoArgsIsHelpError:  # the help has been printed: nothing to add
             if not standalone_mode:
                 raise
@@ -57,7 +58,9 @@ class DsagenGroup(TyperGroup):
             context = getattr(exc, "ctx", None)
             if context is not None:
                 hint = f" (see {context.command_path} --help)"
-            err.print(f"[red]error:[/red] {escape(exc.format_message())}{escape(hint)}")
+            # typer validates choices through pydantic, whose wording leaks in ("Value error, ")
+            message = exc.format_message().replace("Value error, ", "")
+            err.print(f"[red]error:[/red] {escape(message)}{escape(hint)}")
             sys.exit(USAGE_EXIT if exc.exit_code == 2 else exc.exit_code)
         except typer.Abort:
             if not standalone_mode:
@@ -135,6 +138,13 @@ def parse_date(value: str | None, option: str = "--date") -> dt.date | None:
         raise DsagenError(f"{option}: expected YYYY-MM-DD, found '{value}'") from None
 
 
+def default_output() -> Path:
+    """Where generated agreements go without --out: dsagen.toml's output folder, else out/."""
+    from ..config import project_output
+
+    return project_output() or Path("out")
+
+
 def load_library(root: Path | None) -> Library:
     """The clause library at ROOT, or the shipped one."""
     from ..library import load_library as load
@@ -144,11 +154,13 @@ def load_library(root: Path | None) -> Library:
 
 LibraryOption = Annotated[
     Path | None,
-    typer.Option("--library", help="Project folder holding clauses/ and templates/ "
-                 "(default: the one shipped with dsagen).", envvar="DSAGEN_LIBRARY"),
+    typer.Option("--library", help="Folder holding clauses/ and templates/ (default: the "
+                 "library dsagen.toml names, else the one shipped with dsagen).",
+                 envvar="DSAGEN_LIBRARY"),
 ]
 REGISTRY_HELP = ("Registry database: a file path, sqlite:///PATH or postgresql://USER@HOST/DB "
-                 "(default: .dsagen/registry.db in the working folder).")
+                 "(default: dsagen.toml's registry, else .dsagen/registry.db in the working "
+                 "folder).")
 RegistryOption = Annotated[str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY",
                                                     help=REGISTRY_HELP)]
 
