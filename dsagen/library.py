@@ -33,7 +33,6 @@ FAMILIES = (
 CLAUSE_ID = re.compile(r"[a-z][a-z0-9_]{0,23}")
 VARIANT_ID = re.compile(r"[a-z][a-z0-9_]{0,19}")
 SEMVER = re.compile(r"\d+\.\d+\.\d+")
-ROOT = Path(__file__).resolve().parent.parent
 LICENCE_SOURCES = {
     "CDLA-Permissive-2.0": "https://cdla.dev/permissive-2-0/ (Community Data License Agreement, "
     "stewarded by the CDLA workgroup of The Linux Foundation)",
@@ -223,15 +222,35 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     return env
 
 
+def shipped_root() -> Path:
+    """The library dsagen ships: `dsagen/content/` in an installed wheel (the build maps the
+    repository's clauses/, templates/, rules/ and playbook.yaml there), else the source tree
+    this module runs from (an editable install or a checkout)."""
+    from importlib.resources import files
+
+    content = files("dsagen") / "content"
+    if content.is_dir():
+        return Path(str(content))
+    return Path(__file__).resolve().parent.parent
+
+
 def default_root() -> Path:
-    return ROOT
+    """The library commands use without --library: DSAGEN_LIBRARY, else the one dsagen.toml
+    names (found upward from the working folder), else the shipped one."""
+    from .config import project_library
+
+    return project_library() or shipped_root()
+
+
+def load_library(root: Path | None = None, playbook: Path | None = None) -> Library:
+    """Load and check `root/clauses` and `root/templates` (cached per root; default: see
+    default_root), with the organisation's playbook: `playbook` when given, else
+    `root/playbook.yaml` if present."""
+    return _load_library((root or default_root()).resolve(), playbook)
 
 
 @lru_cache(maxsize=4)
-def load_library(root: Path | None = None, playbook: Path | None = None) -> Library:
-    """Load and check `root/clauses` and `root/templates` (cached per root), with the
-    organisation's playbook: `playbook` when given, else `root/playbook.yaml` if present."""
-    root = (root or ROOT).resolve()
+def _load_library(root: Path, playbook: Path | None = None) -> Library:
     clause_dir, template_dir = root / "clauses", root / "templates"
     if not clause_dir.is_dir():
         raise LibraryError(f"expected a clause library folder, found nothing at {clause_dir}")

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from dsagen import __version__
 from dsagen.cli import app
 
-#: Commands that report nothing a program would read: new-partner and init write files;
+#: Commands that report nothing a program would read: new-partner writes one file;
 #: export is JSON (or CSV) already.
-NO_JSON = {"new-partner", "init", "export"}
+NO_JSON = {"new-partner", "export"}
 
 
 def commands() -> Iterator[tuple[str, typer.core.TyperCommand]]:

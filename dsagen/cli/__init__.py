@@ -6,7 +6,16 @@ its commands on the app.
 
 from __future__ import annotations
 
-from . import browse, diff, generate, library, lint, registry, tracking  # noqa: F401 (registers)
+from . import (  # noqa: F401  (registers the commands; one module a line)
+    browse,
+    diff,
+    generate,
+    library,
+    lint,
+    project,
+    registry,
+    tracking,
+)
 from .common import app
 
 

@@ -13,6 +13,7 @@ from .common import (
     LibraryOption,
     RegistryOption,
     app,
+    default_output,
     err,
     handled,
     load_library,
@@ -31,7 +32,8 @@ def generate(
         "--template", "-t", help="Template id (overrides the file's).")] = None,
     formats: Annotated[str, typer.Option("--format", "-f",
                                          help="Comma-separated: docx,pdf,html,md.")] = "docx,pdf",
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("out"),
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Output folder (default: dsagen.toml's output, else out/).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
                                              help="Worker processes (default: CPU count).")] = None,
@@ -52,6 +54,7 @@ def generate(
     from ..generate import generate as run_generate
     from ..generate import parse_formats, prepare
 
+    out_dir = out_dir or default_output()
     fmt = parse_formats(formats)
     effective = parse_date(date)
     prepared = prepare(paths, library=load_library(library), template=template,

@@ -53,6 +53,10 @@ def locate(url: str | None, cwd: Path | None = None) -> Location:
     """Resolve `--registry` / DSAGEN_REGISTRY (a URL or a file path) or the default file."""
     cwd = cwd or Path.cwd()
     if not url:
+        from ..config import project_registry
+
+        url = project_registry(cwd)
+    if not url:
         path = (cwd / DEFAULT_PATH).absolute()
         return Location(make_url(f"sqlite:///{path}"), path)
     if "://" not in url:
