@@ -2,12 +2,20 @@
 #   make demo   install, then generate every example partner's agreement into out/ and compare
 #               the shipped negotiated copy with its standard
 #   make test   install (with the real-client test tools), lint, type-check and run the tests
+# and, for development (CONTRIBUTING.md):
+#   make test-fast  lint, type-check and every test that starts no outside program (< 60 s)
+#   make golden     rewrite tests/golden/ from the current output (review the diff)
+#   make smoke      build the wheel, install it in a fresh venv, run it outside the checkout
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install system-deps test-deps lint bench clean
+# pytest-xdist: one worker per core (each starts its own LibreOffice once, on first use)
+JOBS ?= auto
+EXTERNAL := libreoffice or postgres or browser
+
+.PHONY: demo test test-fast golden smoke install system-deps test-deps lint bench clean
 
 $(STAMP): pyproject.toml
 	@bash scripts/system-deps.sh runtime
@@ -39,9 +47,21 @@ lint: $(STAMP)
 	$(BIN)/mypy dsagen
 
 test: $(STAMP) test-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(JOBS)
+
+test-fast: $(STAMP) lint
+	$(BIN)/pytest -q -n $(JOBS) -m "not ($(EXTERNAL))"
+
+golden: $(STAMP)
+	$(BIN)/pytest -q -n $(JOBS) --update-golden tests/test_golden_reports.py \
+	    tests/test_examples.py -k golden
+	@git status --short tests/golden
+
+smoke: $(STAMP)
+	bash scripts/wheel-smoke.sh $(BIN)/python
 
 bench: $(STAMP)
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/generate.py
 
 clean:
