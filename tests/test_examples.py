@@ -18,10 +18,9 @@ from dsagen.partners import load_partner
 from dsagen.render.docx import render_docx
 from dsagen.render.markdown import render_markdown
 from dsagen.render.pdf import render_pdf
-from tests.conftest import EXAMPLES, ROOT, needs_soffice
+from tests.conftest import EXAMPLES, needs_soffice
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-GOLDEN = ROOT / "tests" / "golden"
 pytestmark = pytest.mark.skipif(not EXAMPLE_FILES, reason="no examples/partners yet")
 
 
@@ -90,16 +89,8 @@ def test_numbering_is_automatic_from_numbering_xml(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
-def test_rendered_text_matches_golden(path: Path, update_golden: bool) -> None:
-    text = render_markdown(_agreement(path))
-    golden = GOLDEN / f"{path.stem}.md"
-    if update_golden or not golden.exists():
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(text)
-        if not update_golden:
-            pytest.skip(f"wrote new golden file {golden.name}; review it and commit")
-    assert text == golden.read_text(), f"rendered text changed; review and run pytest " \
-        f"--update-golden if intended ({golden})"
+def test_rendered_text_matches_golden(path: Path, golden) -> None:
+    golden(f"{path.stem}.md", render_markdown(_agreement(path)))
 
 
 def _pdftotext(pdf: Path) -> str:
