@@ -1,11 +1,11 @@
 """`dsagen diff` given hostile or broken input: exit code 2, one `error:` line on stderr, no
-traceback, and promptly; plus the output and --fail-on rules of the command."""
+traceback; plus the output and --fail-on rules of the command. (How fast a refusal is belongs
+to bench/, not to a test.)"""
 
 from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -19,8 +19,6 @@ OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
 WC027_BEFORE = OXPT / "WC" / "WC027-Twenty-Paras-Before.docx"
 WC027_AFTER = OXPT / "WC" / "WC027-Twenty-Paras-After-1.docx"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-#: Seconds a refusal may take: it must not inflate, expand or compare anything big.
-PROMPT = 5.0
 
 XXE = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -97,21 +95,18 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 # -- running the command -------------------------------------------------------------------------
 
-def diff(cli, standard: Path, negotiated: Path, *args: str) -> tuple[int, str, str, float]:
-    started = time.monotonic()
-    code, stdout, stderr = cli("diff", standard, negotiated, "--library", MINILIB, *args)
-    return code, stdout, stderr, time.monotonic() - started
+def diff(cli, standard: Path, negotiated: Path, *args: str) -> tuple[int, str, str]:
+    return cli("diff", standard, negotiated, "--library", MINILIB, *args)
 
 
-def assert_refused(result: tuple[int, str, str, float], *phrases: str) -> str:
-    """Exit 2, exactly one `error:` line on stderr, nothing on stdout, no traceback, fast."""
-    code, stdout, stderr, elapsed = result
+def assert_refused(result: tuple[int, str, str], *phrases: str) -> str:
+    """Exit 2, exactly one `error:` line on stderr, nothing on stdout, no traceback."""
+    code, stdout, stderr = result
     assert code == 2, (code, stdout, stderr)
     lines = stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:"), stderr
     assert "Traceback" not in stderr + stdout
     assert stdout == ""
-    assert elapsed < PROMPT, f"took {elapsed:.1f}s"
     for phrase in phrases:
         assert phrase in lines[0], lines[0]
     return lines[0]
@@ -257,7 +252,7 @@ def test_unparsable_modified_date_in_the_negotiated_file_does_not_block_the_redl
     negotiated = write(tmp_path, "agreement.docx", with_parts(
         source.read_bytes(), {"docProps/core.xml": core[:start] + "last Tuesday" + core[end:]}))
     redline = tmp_path / "redline.docx"
-    code, _, stderr, _ = diff(cli, needs(WC027_BEFORE), negotiated, "--redline", str(redline))
+    code, _, stderr = diff(cli, needs(WC027_BEFORE), negotiated, "--redline", str(redline))
     assert "--date" not in stderr
     assert code == 1 and redline.exists()
 
@@ -276,7 +271,7 @@ def test_existing_output_is_left_untouched_without_force(cli, tmp_path: Path,
 
 def test_existing_output_is_replaced_with_force(cli, tmp_path: Path) -> None:
     target = write(tmp_path, "redline.docx", b"counsel's notes")
-    code, _, stderr, _ = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), "--redline",
+    code, _, stderr = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), "--redline",
                               str(target), "--force")
     assert code == 1, stderr
     assert zipfile.is_zipfile(target)
@@ -296,7 +291,7 @@ def test_fail_on_threshold_decides_the_exit_code(cli, fail_on: str | None,
                                                   expected: int) -> None:
     """WC027 After-1 has only an approval-level deviation (text changed, no library clause)."""
     args = ("--json",) + (("--fail-on", fail_on) if fail_on else ())
-    code, stdout, stderr, _ = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), *args)
+    code, stdout, stderr = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), *args)
     assert stderr == ""
     assert json.loads(stdout)["worst_severity"] == "approval"
     assert code == expected

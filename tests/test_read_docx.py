@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import io
 import re
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -556,7 +555,9 @@ def test_headers_footers_properties_and_max_id_across_story_parts() -> None:
     ]
 
 
-def test_reading_a_1800_paragraph_agreement_is_fast() -> None:
+def test_an_1800_paragraph_agreement_is_read_whole() -> None:
+    """Every paragraph and revision of a long agreement (its speed: bench/diff.py)."""
+
     def paragraph(n: int) -> str:
         words = " ".join(f"w{n}x{k}" for k in range(48))  # varied text, as in a real agreement
         return (
@@ -569,9 +570,5 @@ def test_reading_a_1800_paragraph_agreement_is_fast() -> None:
         )
 
     data = make_docx("".join(paragraph(n) for n in range(1800)))
-    read_docx(data)  # warm up imports and caches
-    started = time.perf_counter()
     document = read_docx(data)
-    elapsed = time.perf_counter() - started
     assert len(document.accepted) == 1800 and len(document.revisions) == 3600
-    assert elapsed < 1.0, f"read took {elapsed:.3f}s"

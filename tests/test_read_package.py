@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -38,11 +37,10 @@ def docx_bytes(document: str = DOCUMENT, **extra: bytes | str) -> bytes:
 
 
 def refused(source, match: str) -> DocumentError:
-    """Assert that reading ``source`` fails quickly with a one-line DocumentError."""
-    started = time.perf_counter()
+    """Assert that reading ``source`` fails with a one-line DocumentError (how fast is for
+    bench/, never a test: a busy machine would fail it)."""
     with pytest.raises(DocumentError, match=match) as caught:
         read_docx(source, name=None if isinstance(source, Path) else "partner.docx")
-    assert time.perf_counter() - started < 5
     message = str(caught.value)
     assert "\n" not in message and message
     return caught.value
