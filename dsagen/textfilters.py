@@ -9,7 +9,7 @@ from typing import Any
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_MONTHS = ("January February March April May June July August September October November "
+MONTHS = ("January February March April May June July August September October November "
            "December").split()
 
 
@@ -55,7 +55,7 @@ def join_or(items: Iterable[Any]) -> str:
 def long_date(value: Any) -> str:
     """'1 March 2026' for a date; anything else is printed as given."""
     if isinstance(value, dt.date):
-        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return str(value)
 
 

@@ -16,14 +16,14 @@ from typing import Any
 from ..assemble import clause_context, split_paragraphs
 from ..library import Clause, Library
 from ..params import Param
-from ..textfilters import _MONTHS, words
+from ..textfilters import MONTHS, words
 from .diff import similarity
 from .normalize import comparable
 
 SENTINEL = "\ue000{}\ue001"
 _SENTINEL_RE = re.compile("\ue000(\\d+)\ue001")
 _WORD_NUMBERS = {words(n): n for n in range(0, 1001)}
-_DATE = re.compile(r"(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})")
+_DATE = re.compile(r"(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})")
 CONTEXTS = (60, 30, 14)
 
 
@@ -88,7 +88,7 @@ def _parse(param: Param, raw: str) -> Any:
     if param.type == "date":
         match = _DATE.search(raw)
         if match:
-            return dt.date(int(match.group(3)), _MONTHS.index(match.group(2)) + 1,
+            return dt.date(int(match.group(3)), MONTHS.index(match.group(2)) + 1,
                            int(match.group(1)))
         try:
             return dt.date.fromisoformat(raw)
