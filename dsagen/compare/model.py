@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from ..positions import GRADES, worse
+from ..positions import GRADES, reaches, worse
 from ..read.docx import ViewParagraph
 from .diff import Piece
 
@@ -139,16 +139,14 @@ class Comparison:
 
     def fails(self, threshold: str = "any") -> bool:
         """Whether a substantive deviation reaches THRESHOLD: 'any' deviation at all, or one
-        graded at least this severity (fallback, approval, walk-away)."""
+        at least as severe as that position (fallback, approval, walk-away)."""
         substantive = [c for c in self.clauses if c.substantive]
         if threshold == "any":
             return bool(substantive)
         if threshold not in SEVERITIES:
             raise ValueError(f"expected 'any' or one of {', '.join(SEVERITIES)}, found "
                              f"'{threshold}'")
-        bar = SEVERITIES.index(threshold)
-        return any(c.severity in SEVERITIES and SEVERITIES.index(c.severity) >= bar
-                   for c in substantive)
+        return any(reaches(c.severity, threshold) for c in substantive)
 
     def to_json(self) -> dict[str, Any]:
         return {
