@@ -87,3 +87,31 @@ def test_validate_reports_each_file_as_json(cli, mini_partner, tmp_path) -> None
     assert results[str(mini_partner)]["template"] == "mini"
     assert results[str(bad)]["valid"] is False
     assert any("retention_months" in error for error in results[str(bad)]["errors"])
+
+
+def test_a_run_builds_only_the_command_it_runs() -> None:
+    from dsagen.cli.common import app_for
+
+    def built(argv: list[str]) -> list[str]:
+        return sorted(typer.main.get_command(app_for(argv)).commands)
+
+    assert built(["diff", "a.yaml", "b.docx", "--json"]) == ["diff"]
+    assert built(["clauses", "list"]) == ["clauses"]
+    assert built(["new-partner", "acme"]) == ["new-partner"]
+    assert built(["--version"]) == []
+    for argv in ([], ["--help"], ["no-such-command"]):
+        assert app_for(argv) is app
+
+
+def test_the_installed_entry_point_runs_a_command() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "dsagen", "diff", "--fail-on", "x", "a", "b"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: Invalid value for '--fail-on'")
+    assert len(result.stderr.splitlines()) == 1

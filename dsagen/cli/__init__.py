@@ -6,6 +6,8 @@ its commands on the app.
 
 from __future__ import annotations
 
+import sys
+
 from . import (  # noqa: F401  (registers the commands; one module a line)
     browse,
     diff,
@@ -16,12 +18,12 @@ from . import (  # noqa: F401  (registers the commands; one module a line)
     registry,
     tracking,
 )
-from .common import app
+from .common import app, app_for
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="dsagen")
+    """Console-script entry point: builds only the command being run."""
+    app_for(sys.argv[1:])(prog_name="dsagen")
 
 
 __all__ = ["app", "main"]

@@ -78,13 +78,12 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(
-    name="dsagen",
-    cls=DsagenGroup,
-    help="Generate, compare and track research data sharing agreements.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+APP_SETTINGS: dict[str, Any] = {
+    "name": "dsagen", "cls": DsagenGroup, "no_args_is_help": True,
+    "help": "Generate, compare and track research data sharing agreements.",
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(**APP_SETTINGS)
 
 
 @app.callback()
@@ -201,3 +200,24 @@ def write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str],
         from ..output import write_atomic
 
         write_atomic(target, buffer.getvalue().encode("utf-8"), force=force)
+
+
+def app_for(argv: list[str]) -> typer.Typer:
+    """The app with only the command ARGV runs (plus the root options): typer reads the
+    signature of every command it is given on each start, a tenth of a second for all of them,
+    which a user pays on every run. Help, completion and unknown names get the whole app."""
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    lean = typer.Typer(**APP_SETTINGS)
+    lean.registered_callback = app.registered_callback
+    if name is None:
+        return lean if argv and argv[0] == "--version" else app
+    for command in app.registered_commands:
+        command_name = command.name or getattr(command.callback, "__name__", None) or ""
+        if command_name.replace("_", "-") == name:
+            lean.registered_commands = [command]
+            return lean
+    for group in app.registered_groups:
+        if group.name == name:
+            lean.registered_groups = [group]
+            return lean
+    return app
