@@ -55,9 +55,10 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
             "heading in common", path=negotiated_path)
     comparison.warnings += _provenance_mismatch(standard, negotiated)
     comparison.warnings += baseline_warnings(standard, negotiated)
-    from ..lint import mark_rule_breaks
+    if comparison.fails("any"):  # only a negotiated change can break a rule the standard kept
+        from ..lint import mark_rule_breaks
 
-    mark_rule_breaks(comparison, standard.context)  # regulatory rules a change breaks: walk-away
+        mark_rule_breaks(comparison, standard.context)  # rules a change breaks: walk-away
     return comparison, standard, negotiated
 
 
