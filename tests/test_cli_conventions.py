@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from dsagen import __version__
 from dsagen.cli import app
 
-#: Commands that report nothing a program would read: new-partner writes one file;
-#: export is JSON (or CSV) already.
-NO_JSON = {"new-partner", "export"}
+#: Commands that report nothing a program would read: new-partner and clauses lock write one
+#: file (lock --check answers with its exit code); export is JSON (or CSV) already.
+NO_JSON = {"new-partner", "clauses lock", "export"}
 
 
 def commands() -> Iterator[tuple[str, typer.core.TyperCommand]]:
