@@ -13,8 +13,9 @@ from dsagen import __version__
 from dsagen.cli import app
 
 #: Commands that report nothing a program would read: new-partner and clauses lock write one
-#: file (lock --check answers with its exit code); export is JSON (or CSV) already.
-NO_JSON = {"new-partner", "clauses lock", "export"}
+#: file (lock --check answers with its exit code); export is JSON (or CSV) already; browse
+#: serves web pages.
+NO_JSON = {"new-partner", "clauses lock", "export", "browse"}
 
 
 def commands() -> Iterator[tuple[str, typer.core.TyperCommand]]:
