@@ -15,6 +15,8 @@ from lxml import etree
 
 from ..ooxml import W
 from .atoms import Side
+from .comments import Comment, add_comment, body_paragraphs
+from .counter import Rewrite, rewrite
 from .emit import Stamp, StoryContext
 from .notes import KINDS, Notes
 from .ooxml import BOOKMARK_START, W_NAME
@@ -91,6 +93,27 @@ class _Redline:
         return self.out.serialise()
 
 
+class Overlay:
+    """Our tracked changes and comments written on top of a DOCX that already carries the
+    partner's revisions (counter.py, comments.py): their revisions stay as they are."""
+
+    def __init__(self, docx: bytes, stamp: Stamp) -> None:
+        self._redline = _Redline(docx, docx, stamp)
+        self.out = self._redline.out
+        self.story = self._redline.context(DOCUMENT, DOCUMENT)
+        self.paragraphs = body_paragraphs(self.out)  # ViewParagraph.sources numbering
+
+    def rewrite(self, change: Rewrite) -> list[etree._Element]:
+        return rewrite(self.story, change)
+
+    def comment(self, first: etree._Element, last: etree._Element, comment: Comment) -> str:
+        return add_comment(self.out, first, last, comment)
+
+    def write(self) -> bytes:
+        self.out.track_revisions()
+        return self.out.serialise()
+
+
 def render_redline(standard_docx: bytes, negotiated_docx: bytes, *, author: str = "dsagen",
                    date: str = "2000-01-01T00:00:00Z") -> bytes:
     """The partner's DOCX with every untracked difference from the standard written into it as
@@ -99,4 +122,4 @@ def render_redline(standard_docx: bytes, negotiated_docx: bytes, *, author: str 
     return _Redline(standard_docx, negotiated_docx, Stamp(author, date)).write()
 
 
-__all__ = ["render_redline"]
+__all__ = ["Comment", "Overlay", "Rewrite", "Stamp", "render_redline"]

@@ -1,0 +1,80 @@
+"""Word comments written into an output package, each anchored to a range of paragraphs.
+
+A comment is a w:comment in the comments part (ECMA-376 §17.13.4.2), related from the main
+document and declared in [Content_Types].xml; in the body it spans a w:commentRangeStart at the
+start of its first paragraph to a w:commentRangeEnd at the end of its last, followed by a run
+holding the w:commentReference (§17.13.4.3-5). Comment ids share the package's one annotation
+counter, so they never collide with the partner's comments or with revision ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .ooxml import PPR, RUN, W_AUTHOR, W_DATE, W_ID, W_NS, P, W, set_text
+from .package import DOCUMENT, RELATIONSHIP_TYPES, OutputPackage
+
+COMMENTS_PART = "word/comments.xml"
+COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+_RANGE_START, _RANGE_END = W + "commentRangeStart", W + "commentRangeEnd"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment: who wrote it, when, and its paragraphs of text."""
+
+    author: str
+    date: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def initials(self) -> str:
+        return "".join(word[0] for word in self.author.split() if word[:1].isalnum())[:8]
+
+
+def comments_root(out: OutputPackage) -> etree._Element:
+    """The package's comments part (the partner's, when they commented), created if missing."""
+    existing = out.related(DOCUMENT, "comments")
+    if existing:
+        return out.xml(existing[0])
+    out.add_part(COMMENTS_PART, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                 b'<w:comments xmlns:w="' + W_NS.encode() + b'"/>', None)
+    out.declare_content_type(COMMENTS_PART, COMMENTS_TYPE)
+    out.add_relationship(DOCUMENT, RELATIONSHIP_TYPES + "comments", COMMENTS_PART)
+    return out.xml(COMMENTS_PART)
+
+
+def add_comment(out: OutputPackage, first: etree._Element, last: etree._Element,
+                comment: Comment) -> str:
+    """Write `comment` over the paragraphs from `first` to `last` (body w:p elements, in
+    document order); returns its id."""
+    comment_id = out.new_id()
+    element = etree.SubElement(comments_root(out), W + "comment")
+    element.set(W_ID, comment_id)
+    element.set(W_AUTHOR, comment.author)
+    element.set(W_DATE, comment.date)
+    element.set(W + "initials", comment.initials or comment.author[:1])
+    for position, text in enumerate(comment.paragraphs or ("",)):
+        paragraph = etree.SubElement(element, P)
+        if position == 0:
+            etree.SubElement(etree.SubElement(paragraph, RUN), W + "annotationRef")
+        set_text(etree.SubElement(etree.SubElement(paragraph, RUN), W + "t"), text)
+    start = etree.Element(_RANGE_START)
+    start.set(W_ID, comment_id)
+    properties = first.find(PPR)
+    if properties is not None:
+        properties.addnext(start)
+    else:
+        first.insert(0, start)
+    end = etree.SubElement(last, _RANGE_END)
+    end.set(W_ID, comment_id)
+    reference = etree.SubElement(etree.SubElement(last, RUN), W + "commentReference")
+    reference.set(W_ID, comment_id)
+    return comment_id
+
+
+def body_paragraphs(out: OutputPackage) -> list[etree._Element]:
+    """The main document's w:p elements in the reader's numbering (ViewParagraph.sources)."""
+    return list(out.xml(DOCUMENT).iter(P))
