@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (registers the commands; one module a line)
     lint,
     project,
     registry,
+    respond,
     tracking,
 )
 from .common import app, app_for
