@@ -42,6 +42,9 @@ def diff(
     date: Annotated[str | None, typer.Option(
         "--date", help="Date of the redline's own revisions (YYYY-MM-DD or ISO time; default: "
         "the negotiated file's modified date).")] = None,
+    no_comments: Annotated[bool, typer.Option(
+        "--no-comments", help="Leave out the redline's comments (one per deviation: position, "
+        "approver, playbook note).")] = False,
     fail_on: Annotated[FailOn, typer.Option(
         "--fail-on", help="Exit 1 when a deviation reaches this position (any: every "
         "substantive change).")] = FailOn.any,
@@ -52,12 +55,15 @@ def diff(
     from ..compare.api import compare_files
     from ..output import check_writable, write_atomic
     from ..report.terminal import print_comparison
+    from ..respond.plan import approvers
 
     for target in (json_file, html, pdf, redline):
         if target is not None:
             check_writable(target, force=force)
+    loaded = load_library(library)
     comparison, standard_doc, negotiated_doc = compare_files(
-        standard, negotiated, library=load_library(library), template=template)
+        standard, negotiated, library=loaded, template=template)
+    who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
     if json_file is not None:
         write_atomic(json_file, json.dumps(data, indent=2, ensure_ascii=False).encode(),
@@ -65,21 +71,27 @@ def diff(
     if html is not None:
         from ..report.html import render_report_html
 
-        write_atomic(html, render_report_html(comparison).encode("utf-8"), force=force)
+        write_atomic(html, render_report_html(comparison, who).encode("utf-8"), force=force)
     if pdf is not None:
         from ..report.html import render_report_pdf
 
-        write_atomic(pdf, render_report_pdf(comparison), force=force)
+        write_atomic(pdf, render_report_pdf(comparison, who), force=force)
     if redline is not None:
         from ..read.package import read_document_bytes
         from ..report.redline_docx import render_redline, revision_date
 
         stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
-        write_atomic(redline, render_redline(standard_doc.docx, read_document_bytes(negotiated),
-                                             author=author, date=stamp), force=force)
+        document = render_redline(standard_doc.docx, read_document_bytes(negotiated),
+                                  author=author, date=stamp)
+        if not no_comments:
+            from ..respond.api import commented_redline
+
+            document = commented_redline(standard_doc, document, comparison, loaded,
+                                         author=author, date=stamp)
+        write_atomic(redline, document, force=force)
     if as_json:
         print_json(data)
     else:
-        print_comparison(comparison, out)
+        print_comparison(comparison, out, approvers=who)
     if comparison.fails(fail_on.value):
         raise typer.Exit(1)

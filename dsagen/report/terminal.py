@@ -6,7 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..compare.model import Change, ClauseResult, Comparison
+from ..compare.model import Change, Comparison
+from .html import untracked_changes
+from .numbers import clause_label
 
 SEVERITY_STYLE = {"standard": "green", "fallback": "cyan", "approval": "yellow",
                   "walk-away": "bold red", None: "dim"}
@@ -17,13 +19,6 @@ def _short(text: str, width: int = 90) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _clause_label(clause: ClauseResult) -> str:
-    if clause.story != "body":
-        return clause.location or clause.title
-    number = f"{clause.number} " if clause.number else ""
-    return f"{number}{clause.title}" + (f" [{clause.id}]" if clause.id else "")
-
-
 def _change_line(change: Change) -> str:
     if change.op == "format":
         return f"format: {_short(change.negotiated, 50)} ({change.detail})"
@@ -31,8 +26,13 @@ def _change_line(change: Change) -> str:
     return f"{change.op}: {before}{_short(change.negotiated or change.standard, 60)}"
 
 
-def print_comparison(comparison: Comparison, console: Console, *, verbose: bool = False) -> None:
+def print_comparison(comparison: Comparison, console: Console, *, verbose: bool = False,
+                     approvers: dict[int, str] | None = None) -> None:
+    """The summary line, the parameters, then each deviating clause by its number in the
+    document, with who must approve it (`approvers`: clause index -> approver)."""
+    approvers = approvers or {}
     summary = comparison.summary
+    untracked = untracked_changes(comparison)
     # Everything from the documents is plain Text: a partner's "[bold]" or "[/]" is words,
     # never rich markup.
     console.print(Text(comparison.negotiated, style="bold") + Text(
@@ -41,6 +41,7 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         "  " + ", ".join(f"{count} {status}" for status, count in summary.items() if count)
         + f"  ·  {comparison.revisions} tracked revision(s)"
         + (f" by {', '.join(comparison.authors)}" if comparison.authors else "")
+        + f"  ·  {untracked} untracked change(s)"
         + f"  ·  aligned by {comparison.aligned_by}"))
     for warning in comparison.warnings:
         console.print(Text(f"warning: {warning}", style="bold yellow"))
@@ -50,7 +51,7 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         for param in clause.parameters:
             key = (param.name, str(param.standard), str(param.negotiated))
             rows.setdefault(key, (param.position, param.note, []))[2].append(
-                clause.id or clause.title)
+                clause_label(clause))
     if rows:
         table = Table(title="Parameters", title_justify="left")
         table.add_column("parameter", overflow="fold",
@@ -64,15 +65,17 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
                           Text(position, style=SEVERITY_STYLE.get(position, "")),
                           Text(note + where))
         console.print(table)
-    deviating = [c for c in comparison.clauses if c.status not in ("unchanged", "cosmetic")]
+    deviating = [(i, c) for i, c in enumerate(comparison.clauses)
+                 if c.status not in ("unchanged", "cosmetic")]
     if deviating:
         table = Table(title="Deviations", title_justify="left")
         table.add_column("clause", ratio=2)
         table.add_column("status", no_wrap=True, min_width=8)
         table.add_column("severity", no_wrap=True, min_width=9)
         table.add_column("tracked", ratio=2)
+        table.add_column("approver", ratio=2)
         table.add_column("changes", ratio=4)
-        for clause in deviating:
+        for index, clause in deviating:
             tracked = ("untracked" if clause.untracked else
                        ", ".join(sorted({c.author or "?" for c in clause.changes})) or "-")
             lines = [_change_line(c) for c in clause.changes[:4]]
@@ -81,17 +84,17 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
             lines += [f"note: {n}" for n in clause.notes]
             lines += [f"comment by {c.author or '?'}: {_short(c.text, 60)}"
                       for c in clause.comments]
-            table.add_row(Text(_clause_label(clause)), clause.status,
+            table.add_row(Text(clause_label(clause)), clause.status,
                           Text(clause.severity or "-",
                                style=SEVERITY_STYLE.get(clause.severity, "")),
                           Text(tracked, style="bold magenta" if clause.untracked else ""),
-                          Text("\n".join(lines)))
+                          Text(approvers.get(index, "")), Text("\n".join(lines)))
         console.print(table)
     cosmetic = [c for c in comparison.clauses if c.status == "cosmetic"]
     if cosmetic:
         console.print(Text("Cosmetic only (white space, quote style, numbering labels, "
                            "refreshed cross-references, dsagen stamp): "
-                           + ", ".join(c.id or c.title for c in cosmetic), style="dim"))
+                           + ", ".join(clause_label(c) for c in cosmetic), style="dim"))
     if comparison.comments:
         table = Table(title="Comments in the returned copy", title_justify="left")
         table.add_column("where", ratio=2)
