@@ -11,7 +11,7 @@ import datetime as dt
 import html
 from typing import TYPE_CHECKING, Any
 
-from ..compare.model import SEVERITIES
+from ..positions import rank
 from ..render.markdown import _md as literal_markdown
 
 if TYPE_CHECKING:
@@ -137,5 +137,4 @@ _CSS = ("@page{size:A4 landscape}body{font-family:sans-serif;font-size:10pt}"
 
 def ordered_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Most severe first, then in document order."""
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(issues, key=lambda i: -rank.get(i["position"], 0))
+    return sorted(issues, key=lambda issue: -rank(issue["position"]))

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..compare.model import SEVERITIES, ClauseResult, Comparison, ParameterChange
+from ..compare.model import ClauseResult, Comparison, ParameterChange
 from ..compare.recover import render_text
 from ..compare.standard import StandardContext
 from ..library import Library
 from ..params import Param
 from ..playbook import OrgPlaybook
+from ..positions import rank
 from ..report.numbers import change_number
 from .policy import ResponsePolicy
 
@@ -103,8 +104,8 @@ class _ClausePlanner:
         result = self.result
         decisions = [self._parameter(p) for p in result.parameters]
         free_text = result.status in ("added", "removed") or not result.parameters or any(
-            note.startswith(FREE_TEXT_NOTES) for note in result.notes) or _rank(
-            result.severity) > max(_rank(p.position) for p in result.parameters)
+            note.startswith(FREE_TEXT_NOTES) for note in result.notes) or rank(
+            result.severity) > max(rank(p.position) for p in result.parameters)
         if free_text:
             decisions.append(self._wording())
         if result.story != "body":
@@ -260,10 +261,6 @@ def _patched(before: str | None, after: str, text: str) -> list[str] | None:
     dmp = diff_match_patch()
     patched, applied = dmp.patch_apply(dmp.patch_make(before, after), text)
     return patched.split("\n") if all(applied) else None
-
-
-def _rank(position: str | None) -> int:
-    return SEVERITIES.index(position) if position in SEVERITIES else -1
 
 
 def _escalate(decision: Decision, why: str) -> None:
