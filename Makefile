@@ -39,6 +39,8 @@ demo: $(STAMP)
 	$(BIN)/dsagen diff examples/partners/gravy-uf.yaml examples/negotiated/gravy-uf-v2.docx \
 	    --html out/gravy-uf/compare.html --redline out/gravy-uf/redline.docx --force \
 	    || test $$? -eq 1
+	$(BIN)/dsagen respond examples/partners/gravy-uf.yaml examples/negotiated/gravy-uf-v2.docx \
+	    --out out/gravy-uf/counter-draft.docx --issues out/gravy-uf/issues.docx --force
 	$(BIN)/dsagen ingest gravy-uf examples/negotiated/gravy-uf-v2.docx
 	@echo "browse the registry: $(BIN)/dsagen browse"
 

@@ -255,3 +255,29 @@ def test_diff_reports_numbers_untracked_changes_and_approvers(cli, tmp_path: Pat
     html = (tmp_path / "report.html").read_text()
     assert "Approver: <strong>Vice President for Research</strong>" in html
     assert "<th>untracked changes</th>" in html and "10.2 Publication of Results" in html
+
+
+def test_the_issues_schema_is_documented_field_by_field(answered) -> None:
+    doc = (ROOT / "docs" / "issues-json.md").read_text()
+    issue = answered["data"]["issues"][0]
+    for key in answered["data"]:
+        assert f"`{key}`" in doc or f"`{key}`, " in doc or f", `{key}`" in doc, key
+    for key in issue:
+        assert f"`issues[].{key}`" in doc or f", `{key}`" in doc, key
+
+
+def test_make_demo_writes_the_counter_draft_and_issues_list(cli, tmp_path: Path) -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"\$\(BIN\)/dsagen (respond .*?--force)\n", makefile.replace(
+        "\\\n", " "))
+    assert recipe is not None
+    args = recipe.group(1).split()
+    assert "out/gravy-uf/counter-draft.docx" in args and "out/gravy-uf/issues.docx" in args
+    moved = [str(tmp_path / a) if a.startswith("out/") else str(ROOT / a) if a.startswith(
+        "examples/") else a for a in args[1:]]
+    code, _, stderr = cli("respond", *moved)
+    assert code == 0, stderr
+    written = tmp_path / "out" / "gravy-uf"
+    assert read_docx((written / "counter-draft.docx").read_bytes()).revisions
+    assert any("counter with 15" in p.text
+               for p in read_docx((written / "issues.docx").read_bytes()).accepted)
