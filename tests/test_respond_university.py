@@ -5,7 +5,6 @@ provider edited, partly with tracking on and partly silently."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from lxml import etree

@@ -7,10 +7,10 @@ same thing.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from typing import TYPE_CHECKING, Any
 
+from ..compare.model import _plain
 from ..positions import rank
 from ..render.markdown import _md as literal_markdown
 
@@ -60,14 +60,6 @@ def _issue(decision: Any) -> dict[str, Any]:
         "proposed_value": _plain(decision.proposed_value),
         "warnings": decision.warnings,
     }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def cells(issue: dict[str, Any]) -> dict[str, str]:
