@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .ooxml import PPR, RUN, W_AUTHOR, W_DATE, W_ID, W_NS, P, W, set_text
-from .package import DOCUMENT, RELATIONSHIP_TYPES, OutputPackage
+from ..ooxml import COMMENTS_CT, COMMENTS_REL, W_NS
+from .ooxml import PPR, RUN, W_AUTHOR, W_DATE, W_ID, P, W, set_text
+from .package import DOCUMENT, OutputPackage
 
 COMMENTS_PART = "word/comments.xml"
-COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 _RANGE_START, _RANGE_END = W + "commentRangeStart", W + "commentRangeEnd"
 
 
@@ -41,8 +41,8 @@ def comments_root(out: OutputPackage) -> etree._Element:
         return out.xml(existing[0])
     out.add_part(COMMENTS_PART, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                  b'<w:comments xmlns:w="' + W_NS.encode() + b'"/>', None)
-    out.declare_content_type(COMMENTS_PART, COMMENTS_TYPE)
-    out.add_relationship(DOCUMENT, RELATIONSHIP_TYPES + "comments", COMMENTS_PART)
+    out.declare_content_type(COMMENTS_PART, COMMENTS_CT)
+    out.add_relationship(DOCUMENT, COMMENTS_REL, COMMENTS_PART)
     return out.xml(COMMENTS_PART)
 
 
