@@ -131,7 +131,7 @@ def test_every_decision_has_a_comment_by_our_organisation(answered) -> None:
     text = "\n".join(p.text for p in review.accepted)
     assert "Beyond walk-away" in text and "Vice President for Research" in text
     assert "We propose: counter with 15" in text
-    assert "days before submitting" in review.anchored_text
+    assert review.anchored_text == "fifteen (15"  # the changed words, not the paragraph
 
 
 def test_the_comments_part_is_related_and_declared(answered) -> None:

@@ -1,9 +1,10 @@
 """Word comments written into an output package, each anchored to a range of paragraphs.
 
 A comment is a w:comment in the comments part (ECMA-376 §17.13.4.2), related from the main
-document and declared in [Content_Types].xml; in the body it spans a w:commentRangeStart at the
-start of its first paragraph to a w:commentRangeEnd at the end of its last, followed by a run
-holding the w:commentReference (§17.13.4.3-5). Comment ids share the package's one annotation
+document and declared in [Content_Types].xml; in the body it spans a w:commentRangeStart to a
+w:commentRangeEnd followed by a run holding the w:commentReference (§17.13.4.3-5): from the
+first tracked change of its first paragraph to the last of its last, or the whole paragraphs
+when they hold none. Comment ids share the package's one annotation
 counter, so they never collide with the partner's comments or with revision ids.
 """
 
@@ -14,7 +15,19 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..ooxml import COMMENTS_CT, COMMENTS_REL, W_NS
-from .ooxml import PPR, RUN, W_AUTHOR, W_DATE, W_ID, P, W, set_text
+from .ooxml import (
+    PPR,
+    REVISIONS,
+    RPR,
+    RPR_CHANGE,
+    RUN,
+    W_AUTHOR,
+    W_DATE,
+    W_ID,
+    P,
+    W,
+    set_text,
+)
 from .package import DOCUMENT, OutputPackage
 
 COMMENTS_PART = "word/comments.xml"
@@ -63,16 +76,34 @@ def add_comment(out: OutputPackage, first: etree._Element, last: etree._Element,
         set_text(etree.SubElement(etree.SubElement(paragraph, RUN), W + "t"), text)
     start = etree.Element(_RANGE_START)
     start.set(W_ID, comment_id)
-    properties = first.find(PPR)
-    if properties is not None:
+    begin = _changed(first, last=False)
+    if begin is not None:
+        begin.addprevious(start)
+    elif (properties := first.find(PPR)) is not None:
         properties.addnext(start)
     else:
         first.insert(0, start)
-    end = etree.SubElement(last, _RANGE_END)
+    end = etree.Element(_RANGE_END)
     end.set(W_ID, comment_id)
-    reference = etree.SubElement(etree.SubElement(last, RUN), W + "commentReference")
-    reference.set(W_ID, comment_id)
+    finish = _changed(last, last=True)
+    if finish is not None:
+        finish.addnext(end)
+    else:
+        last.append(end)
+    reference = etree.Element(RUN)
+    etree.SubElement(reference, W + "commentReference").set(W_ID, comment_id)
+    end.addnext(reference)
     return comment_id
+
+
+def _changed(paragraph: etree._Element, *, last: bool) -> etree._Element | None:
+    """The paragraph's first (or last) child that is a revision, or a run whose formatting
+    changed: where the comment's range starts (or ends), so it covers the changed text."""
+    children = [c for c in paragraph if c.tag in REVISIONS or (
+        c.tag == RUN and c.find(f"{RPR}/{RPR_CHANGE}") is not None)]
+    if not children:
+        return None
+    return children[-1] if last else children[0]
 
 
 def body_paragraphs(out: OutputPackage) -> list[etree._Element]:
