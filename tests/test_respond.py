@@ -281,3 +281,36 @@ def test_make_demo_writes_the_counter_draft_and_issues_list(cli, tmp_path: Path)
     assert read_docx((written / "counter-draft.docx").read_bytes()).revisions
     assert any("counter with 15" in p.text
                for p in read_docx((written / "issues.docx").read_bytes()).accepted)
+
+
+@pytest.mark.parametrize("tracked", [True, False])
+def test_a_deleted_clause_the_playbook_needs_is_restored_as_our_insertion(
+        cli, tmp_path: Path, tracked: bool) -> None:
+    from dsagen.compare.api import load_standard
+    from dsagen.library import load_library
+    from tests.conftest import clause_blocks, edit_body, strike_tracked
+
+    standard = load_standard(PARTNER, load_library())
+    standard_texts = [p.text for p in standard.document.accepted]  # ethics included
+
+    def strike(body) -> None:
+        for element in clause_blocks(body)["ethics"]:
+            if tracked:
+                strike_tracked(element)
+            else:
+                body.remove(element)
+
+    returned = tmp_path / "returned.docx"
+    returned.write_bytes(edit_body(standard.docx, strike))
+    target = tmp_path / "v3.docx"
+    code, stdout, stderr = cli("respond", PARTNER, returned, "--out", target, "--json")
+    assert code == 0, stderr
+    issue = _by_subject(json.loads(stdout))["ethics"]
+    assert (issue["position"], issue["response"]) == ("walk-away", "reject")
+    assert issue["proposal"] == "reject: restore the deleted clause"
+    document = read_docx(target.read_bytes())
+    accepted = [p.text for p in document.accepted]
+    assert [t for t in standard_texts if t not in accepted] == []  # the whole standard is back
+    assert [p.text for p in document.rejected] == standard_texts  # reject all: the standard
+    restored = [r for r in document.revisions if r.author == "Office of General Counsel"]
+    assert restored and all(r.kind in ("insert", "paragraph_insert") for r in restored)

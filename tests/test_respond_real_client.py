@@ -105,3 +105,27 @@ def test_the_issues_list_opens_in_libreoffice(cli, counter_draft, tmp_path: Path
     assert code == 0, stderr
     text = "\n".join(client.paragraphs(issues))
     assert "Publication of Results" in text and "counter with 15" in text
+
+
+def test_a_restored_clause_reads_back_in_libreoffice(cli, tmp_path: Path) -> None:
+    from dsagen.compare.api import load_standard
+    from dsagen.library import load_library
+    from tests.conftest import clause_blocks, edit_body
+    from tests.lo import client
+
+    standard = load_standard(PARTNER, load_library())
+
+    def strike(body) -> None:
+        for element in clause_blocks(body)["ethics"]:
+            body.remove(element)
+
+    returned = tmp_path / "returned.docx"
+    returned.write_bytes(edit_body(standard.docx, strike))
+    draft = tmp_path / "v3.docx"
+    code, _, stderr = cli("respond", PARTNER, returned, "--out", draft)
+    assert code == 0, stderr
+    ours = [p.text for p in read_docx(draft.read_bytes()).accepted]
+    assert _norm(client.accept_all(draft)) == _norm(ours)
+    reference = tmp_path / "standard.docx"
+    reference.write_bytes(standard.docx)
+    assert _norm(client.reject_all(draft)) == _norm(client.paragraphs(reference))

@@ -17,7 +17,7 @@ from ..read.docx import read_docx
 from ..read.package import read_document_bytes
 from ..redline import Overlay, Stamp, render_redline
 from ..report.redline_docx import revision_date
-from .draft import comment_deviations, write_counter_draft
+from .draft import Restorer, comment_deviations, write_counter_draft
 from .plan import ClausePlan, Decision, plan_response
 
 
@@ -54,10 +54,12 @@ def respond_files(standard_path: Path, returned_path: Path, *, library: Library 
     author = author or org.name
     layered_docx = render_redline(standard.docx, read_document_bytes(returned_path),
                                   author=partner, date=their_date)
-    layered = _layered(standard, layered_docx, str(returned_path))
+    layered_document = read_docx(layered_docx, name=str(returned_path))
+    layered = compare(standard.document, layered_document, standard.context)
     plans = plan_response(comparison, standard.context, library, _standard_texts(comparison))
     overlay = Overlay(layered_docx, Stamp(author, our_date))
-    write_counter_draft(overlay, layered, plans, author, our_date)
+    restorer = Restorer(standard.document.accepted, layered_document.rejected)
+    write_counter_draft(overlay, layered, plans, restorer, author, our_date)
     return Answer(comparison, plans, org, partner, author, our_date, overlay.write())
 
 

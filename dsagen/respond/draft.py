@@ -16,8 +16,9 @@ from lxml import etree
 from ..compare.diff import align_paragraphs
 from ..compare.model import ClauseResult, Comparison
 from ..compare.normalize import clean
+from ..read.docx import ViewParagraph
 from ..redline import Comment, Overlay, Rewrite
-from .plan import DELETE, REWRITE, ClausePlan, Decision
+from .plan import DELETE, RESTORE, REWRITE, ClausePlan, Decision, escalate
 
 POSITION_WORDS = {"standard": "standard", "fallback": "pre-approved fallback",
                   "approval": "needs approval", "walk-away": "beyond walk-away"}
@@ -39,11 +40,14 @@ def comment_text(decision: Decision, *, proposal: bool = True) -> tuple[str, ...
 
 
 def write_counter_draft(overlay: Overlay, layered: Comparison, plans: list[ClausePlan],
-                        author: str, date: str) -> None:
+                        restorer: Restorer, author: str, date: str) -> None:
     """Rewrite each planned clause of the layered copy and comment every decision."""
     for plan in plans:
         result = layered.clauses[plan.index]
-        carriers = _apply(overlay, result, plan)
+        if plan.mode == RESTORE:
+            carriers = restorer.restore(overlay, plan)
+        else:
+            carriers = _apply(overlay, result, plan)
         anchors = carriers or _anchor(overlay, layered, plan.index)
         if not anchors:
             continue
@@ -60,6 +64,46 @@ def comment_deviations(overlay: Overlay, layered: Comparison, plans: list[Clause
         for decision in plan.decisions if anchors else ():
             overlay.comment(anchors[0], anchors[-1],
                             Comment(author, date, comment_text(decision, proposal=False)))
+
+
+class Restorer:
+    """Puts a clause the partner deleted back, as our insertion beside their deletion.
+
+    The layered copy's rejected view is the standard paragraph for paragraph, so each standard
+    paragraph of the clause names the deleted w:p it was; the restored paragraph follows it,
+    with its properties (style, numbering) and its text.
+    """
+
+    def __init__(self, standard: tuple[ViewParagraph, ...],
+                 rejected: tuple[ViewParagraph, ...]) -> None:
+        self.position = {id(p): i for i, p in enumerate(standard)}
+        self.standard = standard
+        self.rejected = rejected
+
+    def restore(self, overlay: Overlay, plan: ClausePlan) -> list[etree._Element]:
+        result = plan.result
+        paragraphs = ([result.heading_standard] if result.heading_standard else []) + [
+            d.standard for d in result.paragraphs if d.standard is not None]
+        found = [self._deleted(overlay, p) for p in paragraphs]
+        if not found or any(group is None for group in found):
+            for decision in plan.decisions:
+                if decision.action in ("reject", "counter"):
+                    escalate(decision, "the deleted clause could not be found to restore")
+            return []
+        restored = []
+        for paragraph, group in zip(paragraphs, found, strict=True):
+            assert group is not None
+            restored += overlay.rewrite(Rewrite([], clean(paragraph.text), group[-1]))
+        return restored
+
+    def _deleted(self, overlay: Overlay, paragraph: ViewParagraph) -> list[etree._Element] | None:
+        index = self.position.get(id(paragraph))
+        if index is None or index >= len(self.rejected):
+            return None
+        twin = self.rejected[index]
+        if clean(twin.text) != clean(paragraph.text):
+            return None
+        return _elements(overlay, twin.sources) or None
 
 
 def _elements(overlay: Overlay, sources: Iterable[int]) -> list[etree._Element]:

@@ -25,7 +25,7 @@ from .policy import ResponsePolicy
 #: Engine notes that mean the partner's wording goes beyond what the clause's parameters say.
 FREE_TEXT_NOTES = ("text changes beyond the clause's parameters", "text changed; no library",
                    "formatting changed", "words and figures disagree", "a second copy of")
-KEEP, REWRITE, DELETE = "keep", "rewrite", "delete"
+KEEP, REWRITE, DELETE, RESTORE = "keep", "rewrite", "delete", "restore"
 
 
 @dataclass
@@ -60,7 +60,8 @@ class ClausePlan:
     index: int  # of the clause in the comparison
     result: ClauseResult
     decisions: list[Decision]
-    mode: str  # keep | rewrite (make the clause read `target`) | delete (an added clause)
+    mode: str  # keep | rewrite (make the clause read `target`) | delete (an added clause) |
+    # restore (a deleted clause, as the standard has it)
     target: list[str] = field(default_factory=list)  # body paragraph texts in our proposal
 
 
@@ -111,7 +112,7 @@ class _ClausePlanner:
         if result.story != "body":
             for decision in decisions:  # headers, footers and notes are answered by hand
                 if decision.action in ("counter", "reject"):
-                    _escalate(decision, "outside the body: answered by hand")
+                    escalate(decision, "outside the body: answered by hand")
             return ClausePlan(index, result, decisions, KEEP)
         text_action = decisions[-1].action if free_text else "accept"
         if result.status == "added":
@@ -119,7 +120,7 @@ class _ClausePlanner:
                               DELETE if text_action in ("reject", "counter") else KEEP)
         if result.status == "removed":
             if text_action in ("reject", "counter"):
-                _escalate(decisions[-1], "a deleted clause is restored by hand")
+                return ClausePlan(index, result, decisions, RESTORE)
             return ClausePlan(index, result, decisions, KEEP)
         changed = [d for d in decisions if d.action in ("counter", "reject")]
         if not changed:
@@ -128,7 +129,7 @@ class _ClausePlanner:
                               standard_body)
         if target is None:
             for decision in changed:
-                _escalate(decision, "the clause's wording could not be rebuilt from its "
+                escalate(decision, "the clause's wording could not be rebuilt from its "
                           "template")
             return ClausePlan(index, result, decisions, KEEP)
         return ClausePlan(index, result, decisions, REWRITE, target)
@@ -263,7 +264,7 @@ def _patched(before: str | None, after: str, text: str) -> list[str] | None:
     return patched.split("\n") if all(applied) else None
 
 
-def _escalate(decision: Decision, why: str) -> None:
+def escalate(decision: Decision, why: str) -> None:
     decision.action = "escalate"
     decision.proposal = f"{_kept(decision)} ({why})"
 
