@@ -314,3 +314,20 @@ def test_a_deleted_clause_the_playbook_needs_is_restored_as_our_insertion(
     assert [p.text for p in document.rejected] == standard_texts  # reject all: the standard
     restored = [r for r in document.revisions if r.author == "Office of General Counsel"]
     assert restored and all(r.kind in ("insert", "paragraph_insert") for r in restored)
+
+
+def test_a_bad_playbook_given_to_respond_is_one_line_naming_file_line_and_field(
+        cli, tmp_path: Path) -> None:
+    playbook = tmp_path / "ours.yaml"
+    playbook.write_text("organisation: {name: Us, side: recipient}\nclauses:\n  liability:\n"
+                        "    response: {variant: capped}\n")
+    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx",
+                          "--playbook", playbook)
+    assert code == 2 and "Traceback" not in stderr
+    assert (f"{playbook}:4, field 'clauses.liability.response.variant': unknown variant "
+            "'capped' of clause 'liability'") in " ".join(stderr.split())
+    missing = tmp_path / "missing.yaml"
+    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx",
+                          "--playbook", missing)
+    assert code == 2 and "expected a playbook file, found nothing there" in stderr
+    assert not (tmp_path / "v3.docx").exists()
