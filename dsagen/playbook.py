@@ -173,6 +173,22 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
     if not isinstance(raw_clauses, dict):
         raise PlaybookError(f"expected a mapping of clause ids, found {found(raw_clauses)}",
                             path=path, line=line_of(data, "clauses"), field="clauses")
+    entries, clause_responses = _clause_entries(raw_clauses, clauses, approvers,
+                                                default_approver, path)
+    owner = str(data.get("owner", ""))
+    responses = ResponsePolicy(clauses=clause_responses, params={
+        name: entry.response for name, entry in entries.items() if entry.response is not None})
+    if "response" in data:
+        responses = dataclasses.replace(responses, default=_default_response(data, path))
+    return OrgPlaybook(str(path), str(data.get("title", "")), str(data.get("version", "")),
+                       owner, approvers, default_approver, entries,
+                       _organisation(data, path, owner), responses)
+
+
+def _clause_entries(raw_clauses: dict[str, Any], clauses: dict[str, Clause],
+                    approvers: dict[str, str], default_approver: str | None,
+                    path: Path) -> tuple[dict[str, PlaybookEntry], dict[str, Response]]:
+    """Each parameter's entry, and each clause's own `response`, from `clauses:`."""
     owners = {name: clause for clause in clauses.values() for name in clause.params}
     entries: dict[str, PlaybookEntry] = {}
     clause_responses: dict[str, Response] = {}
@@ -194,25 +210,20 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
                                                              clause=clause)
                 continue
             if name not in clause.params:
-                if name in owners:
-                    hint = f"; it belongs to clause '{owners[name].id}'"
-                else:
-                    hint = suggest(name, tuple(clause.params))
+                hint = (f"; it belongs to clause '{owners[name].id}'" if name in owners
+                        else suggest(name, tuple(clause.params)))
                 raise PlaybookError(f"clause '{clause_id}' has no parameter '{name}'{hint}",
                                     path=path, line=pline, field=field)
             entries[name] = _entry(clause, clause.params[name], raw, approvers,
                                    default_approver, path, pline, field)
-    owner = str(data.get("owner", ""))
-    responses = ResponsePolicy(clauses=clause_responses, params={
-        name: entry.response for name, entry in entries.items() if entry.response is not None})
-    if "response" in data:
-        default = parse_response(data["response"], path, line_of(data, "response"), "response")
-        responses = dataclasses.replace(responses, default=Response(
-            {**responses.default.actions, **default.actions}, note=default.note,
-            line=default.line))
-    return OrgPlaybook(str(path), str(data.get("title", "")), str(data.get("version", "")),
-                       owner, approvers, default_approver, entries,
-                       _organisation(data, path, owner), responses)
+    return entries, clause_responses
+
+
+def _default_response(data: LineDict, path: Path) -> Response:
+    """The top-level `response`: the default actions, completed with the built-in ones."""
+    given = parse_response(data["response"], path, line_of(data, "response"), "response")
+    return Response({**ResponsePolicy().default.actions, **given.actions}, note=given.note,
+                    line=given.line)
 
 
 def apply_playbook(clauses: dict[str, Clause], playbook: OrgPlaybook) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..ooxml import COMMENTS_CT, COMMENTS_REL, W_NS
+from ..ooxml import COMMENTS_CT, COMMENTS_REL, W_NS, W
 from .ooxml import (
     PPR,
     REVISIONS,
@@ -25,7 +25,6 @@ from .ooxml import (
     W_DATE,
     W_ID,
     P,
-    W,
     set_text,
 )
 from .package import DOCUMENT, OutputPackage

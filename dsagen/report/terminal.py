@@ -45,6 +45,11 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
         + f"  ·  aligned by {comparison.aligned_by}"))
     for warning in comparison.warnings:
         console.print(Text(f"warning: {warning}", style="bold yellow"))
+    _print_parameters(comparison, console)
+    _print_deviations(comparison, console, approvers)
+
+
+def _print_parameters(comparison: Comparison, console: Console) -> None:
     # One row per value change (first clause's position and note), naming every clause in it.
     rows: dict[tuple[str, str, str], tuple[str, str, list[str]]] = {}
     for clause in comparison.clauses:
@@ -65,6 +70,10 @@ def print_comparison(comparison: Comparison, console: Console, *, verbose: bool 
                           Text(position, style=SEVERITY_STYLE.get(position, "")),
                           Text(note + where))
         console.print(table)
+
+
+def _print_deviations(comparison: Comparison, console: Console,
+                      approvers: dict[int, str]) -> None:
     deviating = [(i, c) for i, c in enumerate(comparison.clauses)
                  if c.status not in ("unchanged", "cosmetic")]
     if deviating:

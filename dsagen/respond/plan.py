@@ -104,9 +104,7 @@ class _ClausePlanner:
     def plan(self, index: int, standard_body: list[str]) -> ClausePlan:
         result = self.result
         decisions = [self._parameter(p) for p in result.parameters]
-        free_text = result.status in ("added", "removed") or not result.parameters or any(
-            note.startswith(FREE_TEXT_NOTES) for note in result.notes) or rank(
-            result.severity) > max(rank(p.position) for p in result.parameters)
+        free_text = self._beyond_parameters()
         if free_text:
             decisions.append(self._wording())
         if result.story != "body":
@@ -114,25 +112,29 @@ class _ClausePlanner:
                 if decision.action in ("counter", "reject"):
                     escalate(decision, "outside the body: answered by hand")
             return ClausePlan(index, result, decisions, KEEP)
-        text_action = decisions[-1].action if free_text else "accept"
-        if result.status == "added":
-            return ClausePlan(index, result, decisions,
-                              DELETE if text_action in ("reject", "counter") else KEEP)
-        if result.status == "removed":
-            if text_action in ("reject", "counter"):
-                return ClausePlan(index, result, decisions, RESTORE)
-            return ClausePlan(index, result, decisions, KEEP)
+        answered = free_text and decisions[-1].action in ("reject", "counter")
+        if result.status in ("added", "removed"):
+            mode = {"added": DELETE, "removed": RESTORE}[result.status] if answered else KEEP
+            return ClausePlan(index, result, decisions, mode)
         changed = [d for d in decisions if d.action in ("counter", "reject")]
         if not changed:
             return ClausePlan(index, result, decisions, KEEP)
-        target = self._target(decisions, free_text and text_action in ("accept", "escalate"),
-                              standard_body)
+        target = self._target(decisions, free_text and not answered, standard_body)
         if target is None:
             for decision in changed:
                 escalate(decision, "the clause's wording could not be rebuilt from its "
-                          "template")
+                         "template")
             return ClausePlan(index, result, decisions, KEEP)
         return ClausePlan(index, result, decisions, REWRITE, target)
+
+    def _beyond_parameters(self) -> bool:
+        """Whether the clause changed beyond what its parameters say: added or deleted, no
+        parameter recovered, free text, or graded worse than any of its parameters."""
+        result = self.result
+        if result.status in ("added", "removed") or not result.parameters:
+            return True
+        return any(note.startswith(FREE_TEXT_NOTES) for note in result.notes) or rank(
+            result.severity) > max(rank(p.position) for p in result.parameters)
 
     # -- decisions ----------------------------------------------------------------------------
     def _decision(self, subject: str, change: str, position: str, param: str | None,
