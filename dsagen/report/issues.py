@@ -71,7 +71,8 @@ def cells(issue: dict[str, Any]) -> dict[str, str]:
         "change": issue["change"],
         "tracked": "tracked" if issue["tracked"] else "silent (untracked)",
         "position": issue["position"],
-        "approver": issue["approver"] or "",
+        "approver": (issue["approver"] or "") if issue["position"] in ("approval", "walk-away")
+        else "",
         "note": issue["note"],
         "proposal": f"{issue['response']}: {issue['proposal']}"
         if not issue["proposal"].startswith(issue["response"]) else issue["proposal"],

@@ -26,7 +26,7 @@ POSITION_WORDS = {"standard": "standard", "fallback": "pre-approved fallback",
 
 def comment_text(decision: Decision, *, proposal: bool = True) -> tuple[str, ...]:
     """Our comment on one decision: position, approver, the playbook's note, our proposal."""
-    how = "tracked" if decision.tracked else "untracked (silent) edit"
+    how = "tracked" if decision.tracked else "made without tracking"
     lines = [f"{POSITION_WORDS.get(decision.position, decision.position).capitalize()}: "
              f"{decision.change} ({how})."]
     if decision.position in ("approval", "walk-away") and decision.approver:

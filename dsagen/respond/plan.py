@@ -148,7 +148,7 @@ class _ClausePlanner:
 
     def _parameter(self, change: ParameterChange) -> Decision:
         tracked, authors = self._tracking()
-        decision = self._decision(change.name, f"{change.name}: {_show(change.standard)} -> "
+        decision = self._decision(change.name, f"{change.name}: {_show(change.standard)} → "
                                   f"{_show(change.negotiated)}", change.position, change.name,
                                   tracked, authors)
         param = self._param(change.name)
@@ -293,7 +293,7 @@ def _wording_change(result: ClauseResult) -> str:
         elif change.op == "delete":
             parts.append(f"deleted '{_excerpt(change.standard)}'")
         elif change.op == "replace":
-            parts.append(f"'{_excerpt(change.standard)}' -> '{_excerpt(change.negotiated)}'")
+            parts.append(f"'{_excerpt(change.standard)}' → '{_excerpt(change.negotiated)}'")
         elif change.op == "move":
             parts.append("moved")
     return "; ".join(parts) or "wording changed"
