@@ -331,3 +331,16 @@ def test_a_bad_playbook_given_to_respond_is_one_line_naming_file_line_and_field(
                           "--playbook", missing)
     assert code == 2 and "expected a playbook file, found nothing there" in stderr
     assert not (tmp_path / "v3.docx").exists()
+
+
+def test_a_copy_returned_unchanged_needs_no_answer(cli, tmp_path: Path) -> None:
+    from dsagen.compare.api import load_standard
+    from dsagen.library import load_library
+
+    unchanged = tmp_path / "unchanged.docx"
+    unchanged.write_bytes(load_standard(PARTNER, load_library()).docx)
+    code, stdout, stderr = cli("respond", PARTNER, unchanged, "--out", tmp_path / "v3.docx")
+    assert code == 0, stderr
+    assert "0 issue(s); 0 untracked" in stdout and "nothing to answer" in stdout
+    document = read_docx((tmp_path / "v3.docx").read_bytes())
+    assert not document.revisions and not [s for s in document.stories if s.kind == "comment"]

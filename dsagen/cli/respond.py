@@ -84,6 +84,8 @@ def _print_summary(data: dict[str, Any], out_path: Path, issues: Path | None) ->
     from ..report.terminal import SEVERITY_STYLE
 
     out.print(Text(subtitle(data)))
+    if not data["issues"]:
+        out.print("[green]No deviation from the standard: nothing to answer.[/green]")
     table = Table(title="Issues", title_justify="left")
     shown = ("clause", "change", "tracked", "position", "approver", "proposal")
     for key, label in COLUMNS:
@@ -93,5 +95,6 @@ def _print_summary(data: dict[str, Any], out_path: Path, issues: Path | None) ->
         row = cells(issue)
         table.add_row(*(Text(row[key], style=SEVERITY_STYLE.get(row[key], "") if key ==
                              "position" else "") for key, _ in COLUMNS if key in shown))
-    out.print(table)
+    if data["issues"]:
+        out.print(table)
     out.print(Text(f"wrote {out_path}" + (f" and {issues}" if issues else "")))

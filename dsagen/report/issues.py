@@ -88,8 +88,8 @@ def subtitle(data: dict[str, Any]) -> str:
     summary = data["summary"]
     counts = ", ".join(f"{summary[a]} {a}" for a in ACTIONS if summary[a])
     return (f"{data['organisation']['name']} ({data['organisation']['side']}) answering "
-            f"{data['partner']}, {data['date'][:10]}: {summary['issues']} issue(s) ({counts}); "
-            f"{summary['untracked']} untracked")
+            f"{data['partner']}, {data['date'][:10]}: {summary['issues']} issue(s)"
+            + (f" ({counts})" if counts else "") + f"; {summary['untracked']} untracked")
 
 
 def render_markdown(data: dict[str, Any]) -> str:
