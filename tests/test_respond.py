@@ -344,3 +344,20 @@ def test_a_copy_returned_unchanged_needs_no_answer(cli, tmp_path: Path) -> None:
     assert "0 issue(s); 0 untracked" in stdout and "nothing to answer" in stdout
     document = read_docx((tmp_path / "v3.docx").read_bytes())
     assert not document.revisions and not [s for s in document.stories if s.kind == "comment"]
+
+
+def test_a_clause_countered_with_a_named_variant_reads_as_that_variant(
+        cli, tmp_path: Path) -> None:
+    playbook = tmp_path / "playbook.yaml"
+    playbook.write_text((ROOT / "playbook.yaml").read_text().replace(
+        "  liability:\n", "  liability:\n    response: {approval: counter, variant: standard}\n",
+        1))
+    target = tmp_path / "v3.docx"
+    code, stdout, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--playbook",
+                               playbook, "--json")
+    assert code == 0, stderr
+    liability = _by_subject(json.loads(stdout))["liability"]
+    assert (liability["response"], liability["proposed_value"]) == ("counter", "standard")
+    accepted = "\n".join(_accepted(target.read_bytes()))
+    assert 'Each Party (the "Indemnifying Party") shall indemnify the other Party' in accepted
+    assert "The Provider shall indemnify the Recipient" not in accepted
