@@ -35,7 +35,9 @@ def respond(
     playbook: Annotated[Path | None, typer.Option(
         "--playbook", help="Answer with this playbook instead of the library's playbook.yaml "
         "(e.g. a recipient's own).")] = None,
-    template: Annotated[str | None, typer.Option("--template", "-t")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", "-t", help="Template of the standard, when the partner file names none."
+    )] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     library: LibraryOption = None,
 ) -> None:
