@@ -325,8 +325,8 @@ def nearest_acceptable(param: Param, value: Any) -> Any:
         low, high = playbook.fallback.min, playbook.fallback.max
         candidates = [v for v in acceptable if isinstance(v, int | float)]
         if low is not None or high is not None:
-            clamped = min(max(value, low if low is not None else value),
-                          high if high is not None else value)
+            clamped = max(value, low) if low is not None else value
+            clamped = min(clamped, high) if high is not None else clamped
             candidates.append(int(clamped) if param.type == "int" else clamped)
         if candidates:
             return min(candidates, key=lambda v: (abs(v - value), v))
