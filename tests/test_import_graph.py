@@ -9,6 +9,7 @@ under `if TYPE_CHECKING:` do not: they are annotations, never executed.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,8 +33,14 @@ def _type_checking_blocks(tree: ast.Module) -> set[int]:
     return skipped
 
 
-def imports(name: str) -> Iterator[tuple[str, str | None, int]]:
-    """(imported module, imported name or None, line) for every dsagen import in module NAME."""
+@functools.cache
+def imports(name: str) -> tuple[tuple[str, str | None, int], ...]:
+    """(imported module, imported name or None, line) for every dsagen import in module NAME
+    (each file parsed once per run)."""
+    return tuple(_imports(name))
+
+
+def _imports(name: str) -> Iterator[tuple[str, str | None, int]]:
     path = MODULES[name]
     tree = ast.parse(path.read_text(), str(path))
     skipped = _type_checking_blocks(tree)

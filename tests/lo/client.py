@@ -317,17 +317,25 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
     ``ext:Filter:options`` spec. Uses a separate soffice with a private profile (kept for the
     life of the process, so only the first conversion pays for creating it).
     """
+    return convert_all([src], fmt, outdir, timeout)[0]
+
+
+def convert_all(sources: list[Path], fmt: str, outdir: Path,
+                timeout: float = CONVERT_TIMEOUT) -> list[Path]:
+    """Convert several files in one soffice run (one start-up, seconds each, for all of
+    them); the produced files in the order of ``sources``."""
     soffice = soffice_binary()
     if not soffice_available() or soffice is None:
         raise LibreOfficeError(unavailable_reason())
-    source = Path(_src(src))
+    paths = [Path(_src(src)) for src in sources]
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     spec = CONVERT_FORMATS.get(fmt, fmt)
     ext = spec.split(":", 1)[0]
-    target = outdir / f"{source.stem}.{ext}"
-    if target.resolve() == source:
-        raise LibreOfficeError(f"convert would overwrite its source {source}; use another outdir")
+    targets = [outdir / f"{source.stem}.{ext}" for source in paths]
+    if len(set(targets)) != len(targets):
+        raise LibreOfficeError("convert_all: two sources would give the same output name")
+    names = " ".join(source.name for source in paths)
     with _OFFICE.lock:
         if _OFFICE.convert_profile is None:
             _OFFICE.convert_profile = Path(
@@ -337,8 +345,12 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
                 atexit.register(_OFFICE.stop)
                 _OFFICE._atexit = True
         profile = _OFFICE.convert_profile
-        if target.exists():
-            target.unlink()
+        for source, target in zip(paths, targets, strict=True):
+            if target.resolve() == source:
+                raise LibreOfficeError(
+                    f"convert would overwrite its source {source}; use another outdir")
+            if target.exists():
+                target.unlink()
         cmd = [
             soffice,
             "--headless",
@@ -351,7 +363,7 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
             spec,
             "--outdir",
             str(outdir),
-            str(source),
+            *(str(source) for source in paths),
         ]
         proc = subprocess.Popen(
             cmd,
@@ -361,20 +373,21 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
             start_new_session=True,
         )
         try:
-            out, _ = proc.communicate(timeout=timeout)
+            out, _ = proc.communicate(timeout=timeout * len(paths))
         except subprocess.TimeoutExpired:
             _kill_group(proc, grace=1)
             raise LibreOfficeError(
-                f"soffice --convert-to {spec} {source.name} timed out after {timeout:.0f}s"
+                f"soffice --convert-to {spec} {names} timed out after "
+                f"{timeout * len(paths):.0f}s"
             ) from None
         finally:
             _kill_group(proc, grace=1)  # no-op when it exited; reaps stray soffice.bin
-    if proc.returncode != 0 or not target.is_file():
+    if proc.returncode != 0 or not all(target.is_file() for target in targets):
         raise LibreOfficeError(
-            f"soffice --convert-to {spec} {source.name} failed (status {proc.returncode}): "
+            f"soffice --convert-to {spec} {names} failed (status {proc.returncode}): "
             f"{out.decode(errors='replace').strip()[-2000:]}"
         )
-    return target
+    return targets
 
 
 def edit(
