@@ -256,10 +256,14 @@ def apply_playbook_file(root: Path, clauses: dict[str, Clause],
 
 
 def organisation(library: Library) -> Organisation:
-    """Who we are for this library: its playbook's organisation, or the provider by default."""
-    if library.playbook is not None:
-        return library.playbook.organisation
-    return Organisation(DEFAULT_ORGANISATION_NAME, "provider")
+    """Who we are for this library: its playbook's organisation, or the provider by default;
+    an `organisation` in dsagen.toml renames it (the side stays the playbook's)."""
+    from .config import project_organisation
+
+    found = (library.playbook.organisation if library.playbook is not None
+             else Organisation(DEFAULT_ORGANISATION_NAME, "provider"))
+    name = project_organisation()
+    return dataclasses.replace(found, name=name) if name else found
 
 
 def _organisation(data: LineDict, path: Path, owner: str) -> Organisation:

@@ -96,3 +96,17 @@ def test_paths_in_dsagen_toml_are_relative_to_its_folder(tmp_path: Path) -> None
     assert found.registry == str((tmp_path / "db" / "r.db").resolve())
     assert found.output == (tmp_path / "build").resolve()
     assert found.organisation == "Acme"
+
+
+def test_the_organisation_in_dsagen_toml_names_us(project: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from dsagen.library import load_library
+    from dsagen.playbook import organisation
+
+    monkeypatch.chdir(project)
+    side = organisation(load_library()).side
+    toml = project / "dsagen.toml"
+    toml.write_text(toml.read_text() + 'organisation = "Acme Research Data Office"\n')
+    found = organisation(load_library())
+    assert found.name == "Acme Research Data Office"
+    assert found.side == side
