@@ -180,26 +180,34 @@ def inspect_object(element: etree._Element) -> ObjectFacts:
         ):
             facts.count += count_paragraphs(node)
             walker.skip_subtree()
-        elif tag == WP + "docPr":
-            name = name or node.get("descr") or node.get("title") or ""
-        elif tag == C + "chart":
-            facts.chart = True
-            facts.targets += [node.get(R_ID) or ""]
-        elif tag == PIC + "pic":
-            facts.image = True
-        elif tag == A + "blip":
-            facts.image = True
-            facts.targets += [node.get(R_EMBED) or node.get(R_LINK) or ""]
-        elif tag == V + "imagedata":
-            facts.image = True
-            facts.targets += [node.get(R_ID) or ""]
-            name = name or node.get(OFFICE + "title") or ""
-        elif tag == V + "shape":
-            name = name or node.get("alt") or ""
-        elif tag == DGM_REL_IDS:  # SmartArt: its data part says what it shows
-            facts.targets += [node.get(R_DM) or ""]
+        else:
+            alt_text = _content_fact(facts, tag, node)  # records the fact whatever the name
+            name = name or alt_text
     facts.name = one_line(name)
     return facts
+
+
+def _content_fact(facts: ObjectFacts, tag: str, node: etree._Element) -> str:
+    """Record what NODE says about the object's content; its alt text, if it carries one."""
+    if tag == WP + "docPr":
+        return node.get("descr") or node.get("title") or ""
+    if tag == C + "chart":
+        facts.chart = True
+        facts.targets.append(node.get(R_ID) or "")
+    elif tag == PIC + "pic":
+        facts.image = True
+    elif tag == A + "blip":
+        facts.image = True
+        facts.targets.append(node.get(R_EMBED) or node.get(R_LINK) or "")
+    elif tag == V + "imagedata":
+        facts.image = True
+        facts.targets.append(node.get(R_ID) or "")
+        return node.get(OFFICE + "title") or ""
+    elif tag == V + "shape":
+        return node.get("alt") or ""
+    elif tag == DGM_REL_IDS:  # SmartArt: its data part says what it shows
+        facts.targets.append(node.get(R_DM) or "")
+    return ""
 
 
 def one_line(text: str) -> str:

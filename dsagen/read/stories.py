@@ -72,7 +72,7 @@ def header_footer_stories(
 
 
 def note_stories(kind: str, part: str, root: etree._Element, revisions: list[Revision | None],
-                 found: Found) -> list[Story]:  # fmt: skip
+                 found: Found) -> list[Story]:
     """Footnotes or endnotes, numbered by reference order: accepted-view references first."""
     notes: dict[str, Views] = {}
     for note, views in _walk_children(part, root, revisions, found):
@@ -96,13 +96,13 @@ def note_stories(kind: str, part: str, root: etree._Element, revisions: list[Rev
         anchor = accepted_anchor if accepted_anchor is not None else first
         stories.append(
             _story(kind, f"{kind}:{number}", f"{kind} {number}", notes[note_id], anchor,
-                   present=present_in(in_accept, in_reject))  # fmt: skip
+                   present=present_in(in_accept, in_reject))
         )
     return stories
 
 
 def comment_stories(part: str, root: etree._Element, revisions: list[Revision | None],
-                    found: Found) -> list[Story]:  # fmt: skip
+                    found: Found) -> list[Story]:
     """One story per ``w:comment``, in the order of the comments part."""
     stories = []
     keys: set[str] = set()
@@ -136,13 +136,13 @@ def comment_stories(part: str, root: etree._Element, revisions: list[Revision | 
 def text_box_stories(found: Found) -> list[Story]:
     return [
         Story("textbox", f"textbox:{number}", f"text box {number}", tuple(box.accepted),
-              tuple(box.rejected), box.anchor, present=box.present)  # fmt: skip
+              tuple(box.rejected), box.anchor, present=box.present)
         for number, box in enumerate(found.text_boxes, start=1)
     ]
 
 
 def _walk_children(part: str, root: etree._Element, revisions: list[Revision | None],
-                   found: Found) -> list[tuple[etree._Element, Views]]:  # fmt: skip
+                   found: Found) -> list[tuple[etree._Element, Views]]:
     """Walk each child of a notes/comments root on its own, continuing the part's numbering."""
     walked = []
     index = 0
@@ -157,7 +157,7 @@ def _walk_children(part: str, root: etree._Element, revisions: list[Revision | N
 
 def _story(kind: str, key: str, label: str, views: Views, anchor: int | None, *,
            author: str | None = None, date: str | None = None, anchored_text: str = "",
-           present: str = "both") -> Story:  # fmt: skip
+           present: str = "both") -> Story:
     accepted, rejected = views
     return Story(kind, key, label, tuple(accepted), tuple(rejected), anchor, author=author,
-                 date=date, anchored_text=anchored_text, present=present)  # fmt: skip
+                 date=date, anchored_text=anchored_text, present=present)

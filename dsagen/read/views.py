@@ -15,9 +15,21 @@ class Para:
     """State of the ``w:p`` being walked."""
 
     __slots__ = (
-        "element", "index", "accept", "reject", "bookmarks_accept", "bookmarks_reject",
-        "props_accept", "props_reject", "table", "container", "in_accept", "in_reject",
-        "drop_mark_accept", "drop_mark_reject", "mark_revisions",
+        "accept",
+        "bookmarks_accept",
+        "bookmarks_reject",
+        "container",
+        "drop_mark_accept",
+        "drop_mark_reject",
+        "element",
+        "in_accept",
+        "in_reject",
+        "index",
+        "mark_revisions",
+        "props_accept",
+        "props_reject",
+        "reject",
+        "table",
     )  # fmt: skip
 
     def __init__(self, element: etree._Element, index: int, tables: list[list[int]]) -> None:
@@ -44,7 +56,7 @@ def _visible(pieces: list[Piece]) -> bool:
 class View:
     """Output of one view plus a paragraph whose mark vanished and waits to join the next."""
 
-    __slots__ = ("paragraphs", "carry", "part", "rejected")
+    __slots__ = ("carry", "paragraphs", "part", "rejected")
 
     def __init__(self, part: str, *, rejected: bool) -> None:
         self.paragraphs: list[ViewParagraph] = []

@@ -153,7 +153,7 @@ _SEPARATOR = "\x00"  # paragraph boundary inside the text of a revision spanning
 class TextBox:
     """A text box found while walking, with its own views."""
 
-    __slots__ = ("part", "anchor", "present", "accepted", "rejected")
+    __slots__ = ("accepted", "anchor", "part", "present", "rejected")
 
     def __init__(self, part: str, anchor: int | None, present: str) -> None:
         self.part, self.anchor, self.present = part, anchor, present
@@ -192,7 +192,7 @@ def present_in(accepted: bool, rejected: bool) -> str:
 class _Open:
     """A revision whose text is still being collected until ``closer`` ends."""
 
-    __slots__ = ("slot", "closer", "element", "kind", "paragraph", "move_name", "parts")
+    __slots__ = ("closer", "element", "kind", "move_name", "paragraph", "parts", "slot")
 
     def __init__(self, slot: int, closer: etree._Element, element: etree._Element, kind: str,
                  paragraph: int, move_name: str | None) -> None:  # fmt: skip
@@ -285,98 +285,155 @@ class StoryWalker:
         }
 
     def walk(self, root: etree._Element) -> tuple[list[ViewParagraph], list[ViewParagraph]]:
+        """Both views of every paragraph under ROOT. Text, runs and characters (most of the
+        elements) are handled inline; every other tag through its handler, which returns True
+        when the subtree holds nothing more to read."""
         walker = etree.iterwalk(root, events=("start", "end"))
         emit = self._emit
-        rare = self.rare
+        starts, ends = self._start_handlers(), self._end_handlers()
         for event, element in walker:
             tag = element.tag
-            if event == "start":
-                if tag == T or tag == M_T:
-                    if element.text:
-                        emit(element.text, False)
-                elif tag == R:
-                    continue
-                elif tag == RPR:
-                    self._run_properties(element)
+            if event == "end":
+                finish = ends.get(tag)
+                if finish is not None:
+                    finish(element)
+            elif tag == T or tag == M_T:
+                if element.text:
+                    emit(element.text, False)
+            elif tag in _CHARACTERS:
+                emit(_CHARACTERS[tag], False)
+            elif tag != R:
+                handler = starts.get(tag)
+                if handler is not None and handler(element):
                     walker.skip_subtree()
-                elif tag == DEL_TEXT:
-                    if element.text:
-                        emit(element.text, True)
-                elif tag in _CHARACTERS:
-                    emit(_CHARACTERS[tag], False)
-                elif tag in _RUN_REVISION_KIND:
-                    self._open_run_revision(element, tag)
-                elif tag == P:
-                    self._start_paragraph(element)
-                elif tag == PPR:
-                    if self.paras and element.getparent() is self.paras[-1].element:
-                        self._paragraph_properties(element, self.paras[-1])
-                    walker.skip_subtree()
-                elif tag == FLD_CHAR:
-                    self._field_char(element)
-                    walker.skip_subtree()
-                elif tag == BOOKMARK_START:
-                    self._bookmark(element)
-                elif tag == INSTR_TEXT or tag == DEL_INSTR_TEXT:
-                    self._instruction(element, deleted=tag == DEL_INSTR_TEXT)
-                    walker.skip_subtree()
-                elif tag in _SKIPPED:
-                    walker.skip_subtree()
-                elif tag == TR:
-                    self._start_row(element)
-                elif tag == TC:
-                    if self.tables:
-                        self.tables[-1][2] += 1
-                elif tag == TBL:
-                    self.tables.append([self.table_count, -1, -1, 0, 0])
-                    self.table_count += 1
-                elif tag in _PROPERTY_CONTAINERS:
-                    self._property_revisions(element)
-                    walker.skip_subtree()
-                elif tag == SYM:
-                    character = symbol(element)
-                    if character:
-                        emit(character, False)
-                elif tag == MOVE_FROM_RANGE_START:
-                    self.move_from_ranges[element.get(W_ID, "")] = element.get(W_NAME, "")
-                elif tag == MOVE_TO_RANGE_START:
-                    self.move_to_ranges[element.get(W_ID, "")] = element.get(W_NAME, "")
-                elif tag == MOVE_FROM_RANGE_END:
-                    self.move_from_ranges.pop(element.get(W_ID, ""), None)
-                elif tag == MOVE_TO_RANGE_END:
-                    self.move_to_ranges.pop(element.get(W_ID, ""), None)
-                elif tag in _PROPERTY_REVISION_KIND:
-                    self._record(element, _PROPERTY_REVISION_KIND[tag], self._anchor())
-                    walker.skip_subtree()
-                else:
-                    handler = rare.get(tag)
-                    if handler is not None and handler(element):
-                        walker.skip_subtree()
-            else:
-                if tag == R or tag == M_R:
-                    self.emphasis_accept = self.emphasis_reject = ""
-                    self._close(element)
-                elif tag in _RUN_REVISION_KIND:
-                    (self.insert_ids if tag in (INS, MOVE_TO) else self.delete_ids).pop()
-                    self._close(element)
-                elif tag == P:
-                    if self.paras and self.paras[-1].element is element:
-                        self._finish_paragraph(self.paras.pop())
-                elif tag == HYPERLINK:
-                    if self.links:
-                        self.links.pop()
-                elif tag == TR:
-                    self._close(element)
-                    if self.tables:
-                        self.rows_dropped_accept -= self.tables[-1][3]
-                        self.rows_dropped_reject -= self.tables[-1][4]
-                        self.tables[-1][3] = self.tables[-1][4] = 0
-                elif tag == TBL:
-                    if self.tables:
-                        self.tables.pop()
         self.accept.flush()
         self.reject.flush()
         return self.accept.paragraphs, self.reject.paragraphs
+
+    def _start_handlers(self) -> dict[str, Callable[[etree._Element], bool]]:
+        handlers: dict[str, Callable[[etree._Element], bool]] = dict(self.rare)
+        handlers.update(dict.fromkeys(_PROPERTY_REVISION_KIND, self._property_revision))
+        handlers.update({MOVE_FROM_RANGE_START: self._move_range, MOVE_TO_RANGE_START:
+                         self._move_range, MOVE_FROM_RANGE_END: self._move_range,
+                         MOVE_TO_RANGE_END: self._move_range, SYM: self._symbol})
+        handlers.update(dict.fromkeys(_PROPERTY_CONTAINERS, self._property_container))
+        handlers.update({TBL: self._start_table, TC: self._start_cell, TR: self._row_start})
+        handlers.update(dict.fromkeys(_SKIPPED, _skip))
+        handlers.update({INSTR_TEXT: self._instruction_text, DEL_INSTR_TEXT:
+                         self._instruction_text, BOOKMARK_START: self._bookmark_start,
+                         FLD_CHAR: self._field_char_start, PPR: self._paragraph_properties_start,
+                         P: self._paragraph_start})
+        handlers.update(dict.fromkeys(_RUN_REVISION_KIND, self._run_revision_start))
+        handlers.update({RPR: self._run_properties_start, DEL_TEXT: self._deleted_text})
+        return handlers
+
+    def _end_handlers(self) -> dict[str, Callable[[etree._Element], None]]:
+        handlers: dict[str, Callable[[etree._Element], None]] = {
+            R: self._run_end, M_R: self._run_end, P: self._paragraph_end,
+            HYPERLINK: self._hyperlink_end, TR: self._row_end, TBL: self._table_end}
+        handlers.update(dict.fromkeys(_RUN_REVISION_KIND, self._run_revision_end))
+        return handlers
+
+    # -- handlers of the walk: True skips the element's subtree -----------------------------
+
+    def _deleted_text(self, element: etree._Element) -> bool:
+        if element.text:
+            self._emit(element.text, True)
+        return False
+
+    def _run_properties_start(self, element: etree._Element) -> bool:
+        self._run_properties(element)
+        return True
+
+    def _run_revision_start(self, element: etree._Element) -> bool:
+        self._open_run_revision(element, element.tag)
+        return False
+
+    def _paragraph_start(self, element: etree._Element) -> bool:
+        self._start_paragraph(element)
+        return False
+
+    def _paragraph_properties_start(self, element: etree._Element) -> bool:
+        if self.paras and element.getparent() is self.paras[-1].element:
+            self._paragraph_properties(element, self.paras[-1])
+        return True
+
+    def _field_char_start(self, element: etree._Element) -> bool:
+        self._field_char(element)
+        return True
+
+    def _bookmark_start(self, element: etree._Element) -> bool:
+        self._bookmark(element)
+        return False
+
+    def _instruction_text(self, element: etree._Element) -> bool:
+        self._instruction(element, deleted=element.tag == DEL_INSTR_TEXT)
+        return True
+
+    def _row_start(self, element: etree._Element) -> bool:
+        self._start_row(element)
+        return False
+
+    def _start_cell(self, element: etree._Element) -> bool:
+        if self.tables:
+            self.tables[-1][2] += 1
+        return False
+
+    def _start_table(self, element: etree._Element) -> bool:
+        self.tables.append([self.table_count, -1, -1, 0, 0])
+        self.table_count += 1
+        return False
+
+    def _property_container(self, element: etree._Element) -> bool:
+        self._property_revisions(element)
+        return True
+
+    def _symbol(self, element: etree._Element) -> bool:
+        character = symbol(element)
+        if character:
+            self._emit(character, False)
+        return False
+
+    def _move_range(self, element: etree._Element) -> bool:
+        tag = element.tag
+        ranges = (self.move_from_ranges if tag in (MOVE_FROM_RANGE_START, MOVE_FROM_RANGE_END)
+                  else self.move_to_ranges)
+        if tag in (MOVE_FROM_RANGE_START, MOVE_TO_RANGE_START):
+            ranges[element.get(W_ID, "")] = element.get(W_NAME, "")
+        else:
+            ranges.pop(element.get(W_ID, ""), None)
+        return False
+
+    def _property_revision(self, element: etree._Element) -> bool:
+        self._record(element, _PROPERTY_REVISION_KIND[element.tag], self._anchor())
+        return True
+
+    def _run_end(self, element: etree._Element) -> None:
+        self.emphasis_accept = self.emphasis_reject = ""
+        self._close(element)
+
+    def _run_revision_end(self, element: etree._Element) -> None:
+        (self.insert_ids if element.tag in (INS, MOVE_TO) else self.delete_ids).pop()
+        self._close(element)
+
+    def _paragraph_end(self, element: etree._Element) -> None:
+        if self.paras and self.paras[-1].element is element:
+            self._finish_paragraph(self.paras.pop())
+
+    def _hyperlink_end(self, element: etree._Element) -> None:
+        if self.links:
+            self.links.pop()
+
+    def _row_end(self, element: etree._Element) -> None:
+        self._close(element)
+        if self.tables:
+            self.rows_dropped_accept -= self.tables[-1][3]
+            self.rows_dropped_reject -= self.tables[-1][4]
+            self.tables[-1][3] = self.tables[-1][4] = 0
+
+    def _table_end(self, element: etree._Element) -> None:
+        if self.tables:
+            self.tables.pop()
 
     # -- text -------------------------------------------------------------------------------
 
@@ -573,23 +630,9 @@ class StoryWalker:
         for child in ppr:
             tag = child.tag
             if tag == NUMPR:
-                for item in child:
-                    if item.tag == INS:  # inserted numbering properties (§17.13.5.19)
-                        para.props_reject = (para.props_reject[0], None, None)
-                        self._record(item, "paragraph_format", para.index)
-                    elif item.tag == NUMBERING_CHANGE:
-                        self._record(item, "paragraph_format", para.index)
+                self._numbering_revisions(child, para)
             elif tag == RPR:  # the paragraph mark's run properties (§17.13.5.15/.18)
-                for mark in child:
-                    if mark.tag in _MARK_REVISION_KIND:
-                        if mark.tag in (DEL, MOVE_FROM):
-                            para.drop_mark_accept = True
-                        else:
-                            para.drop_mark_reject = True
-                        self.revisions.append(None)  # slot; filled when the paragraph ends
-                        para.mark_revisions.append((len(self.revisions) - 1, mark))
-                    elif mark.tag == RPR_CHANGE:
-                        self._record(mark, "format", para.index)
+                self._mark_revisions(child, para)
             elif tag == SECTPR:
                 self._property_revisions(child, para.index)
             elif tag == PPR_CHANGE:
@@ -597,6 +640,26 @@ class StoryWalker:
                 old = child.find(PPR)
                 para.props_reject = _numbering_and_style(old) if old is not None else NO_PROPS
                 self._record(child, "paragraph_format", para.index)
+
+    def _numbering_revisions(self, numpr: etree._Element, para: Para) -> None:
+        for item in numpr:
+            if item.tag == INS:  # inserted numbering properties (§17.13.5.19)
+                para.props_reject = (para.props_reject[0], None, None)
+                self._record(item, "paragraph_format", para.index)
+            elif item.tag == NUMBERING_CHANGE:
+                self._record(item, "paragraph_format", para.index)
+
+    def _mark_revisions(self, rpr: etree._Element, para: Para) -> None:
+        for mark in rpr:
+            if mark.tag in _MARK_REVISION_KIND:
+                if mark.tag in (DEL, MOVE_FROM):
+                    para.drop_mark_accept = True
+                else:
+                    para.drop_mark_reject = True
+                self.revisions.append(None)  # slot; filled when the paragraph ends
+                para.mark_revisions.append((len(self.revisions) - 1, mark))
+            elif mark.tag == RPR_CHANGE:
+                self._record(mark, "format", para.index)
 
     def _finish_paragraph(self, para: Para) -> None:
         for slot, mark in para.mark_revisions:
@@ -755,3 +818,7 @@ def _numbering_and_style(ppr: etree._Element) -> Props:
                 level = 0  # an absent w:ilvl means level 0
     return style, num_id, level
 
+
+def _skip(element: etree._Element) -> bool:
+    """Properties and instructions: nothing in the subtree is document text."""
+    return True
