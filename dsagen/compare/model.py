@@ -164,8 +164,8 @@ class Comparison:
                                      if not ch.tracked),
             "comments": [_comment_json(c) for c in self.comments],
             "inconsistencies": [{"parameter": i.parameter, "clause": i.clause,
-                                 "value": _plain(i.value), "other_clause": i.other_clause,
-                                 "other_value": _plain(i.other_value)}
+                                 "value": json_value(i.value), "other_clause": i.other_clause,
+                                 "other_value": json_value(i.other_value)}
                                 for i in self.inconsistencies],
             "clauses": [_clause_json(c) for c in self.clauses],
         }
@@ -176,13 +176,13 @@ def _comment_json(comment: CommentNote) -> dict[str, Any]:
             "anchor": comment.anchor, "clause": comment.clause, "location": comment.location}
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_value(v) for k, v in value.items()}
     return value
 
 
@@ -204,8 +204,8 @@ def _clause_json(clause: ClauseResult) -> dict[str, Any]:
                      "tracked": c.tracked, "author": c.author, "date": c.date,
                      **({"detail": c.detail} if c.detail else {})}
                     for c in clause.changes],
-        "parameters": [{"name": p.name, "standard": _plain(p.standard),
-                        "negotiated": _plain(p.negotiated), "position": p.position,
+        "parameters": [{"name": p.name, "standard": json_value(p.standard),
+                        "negotiated": json_value(p.negotiated), "position": p.position,
                         "note": p.note} for p in clause.parameters],
         "rules": [{"rule": r.rule, "citation": r.citation, "message": r.message}
                   for r in clause.rules],

@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from ..compare.model import _plain
+from ..compare.model import json_value
 from ..positions import rank
-from ..render.markdown import _md as literal_markdown
+from ..render.markdown import literal_markdown
 
 if TYPE_CHECKING:
     from ..respond.api import Answer
@@ -57,7 +57,7 @@ def _issue(decision: Any) -> dict[str, Any]:
         "note": decision.note,
         "response": decision.action,
         "proposal": decision.proposal,
-        "proposed_value": _plain(decision.proposed_value),
+        "proposed_value": json_value(decision.proposed_value),
         "warnings": decision.warnings,
     }
 
