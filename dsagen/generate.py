@@ -18,7 +18,7 @@ from .assemble import Agreement, assemble
 from .errors import DeviationsFound, DsagenError, InputError, InputErrors, OutputError, raise_all
 from .library import Library, load_library
 from .lint.evaluate import PLAYBOOK, Finding
-from .output import check_writable, inside, write_atomic
+from .output import check_writable, inside, write_all
 from .partners import PartnerParams, load_partner, partner_files
 
 FORMATS = ("docx", "pdf", "html", "md")
@@ -188,13 +188,12 @@ def lint_refusals(partner: PartnerParams, findings: list[Finding]) -> list[str]:
 
 def _render_files(item: Prepared, formats: tuple[str, ...], out_dir: str,
                   force: bool) -> tuple[GeneratedFile, ...]:
-    """Render and write one agreement's outputs (runs in a worker process)."""
-    files = []
-    for fmt, path in output_paths(Path(out_dir), item.partner, formats).items():
-        data = render(item.agreement, fmt)
-        write_atomic(path, data, force=force)
-        files.append(GeneratedFile(fmt, str(path), hashlib.sha256(data).hexdigest(), len(data)))
-    return tuple(files)
+    """Render one agreement's outputs, then write them all or none (runs in a worker)."""
+    rendered = [(fmt, path, render(item.agreement, fmt))
+                for fmt, path in output_paths(Path(out_dir), item.partner, formats).items()]
+    write_all([(path, data) for _, path, data in rendered], force=force)
+    return tuple(GeneratedFile(fmt, str(path), hashlib.sha256(data).hexdigest(), len(data))
+                 for fmt, path, data in rendered)
 
 
 def _result(item: Prepared, files: tuple[GeneratedFile, ...]) -> GeneratedAgreement:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -38,7 +39,29 @@ def check_writable(path: Path, *, force: bool) -> None:
 
 def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
     """Write via a temporary file in the same folder, then rename over the target."""
-    check_writable(path, force=force)
+    write_all([(path, data)], force=force)
+
+
+def write_all(outputs: list[tuple[Path, bytes]], *, force: bool) -> None:
+    """Write several outputs all or none: every target is checked and staged as a temporary
+    file beside it before the first is renamed into place; if a rename fails, the ones
+    already made are undone (earlier files restored, new ones removed). Render every output
+    to memory before calling, so a renderer failing half-way leaves nothing behind."""
+    for path, _ in outputs:
+        check_writable(path, force=force)
+    staged: list[tuple[Path, str]] = []
+    try:
+        for path, data in outputs:
+            staged.append((path, _stage(path, data)))
+        _commit(staged, force=force)
+    finally:
+        for _, temp_name in staged:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """A synced temporary file holding `data` in the target's folder (renames stay atomic)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -50,14 +73,54 @@ def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_name, 0o644)
-        if not force and path.exists():
-            raise OutputError(f"{path}: already exists; pass --force to overwrite it")
-        os.replace(temp_name, path)
     except OSError as exc:
+        os.unlink(temp_name)
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
-    finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+    return temp_name
+
+
+def _commit(staged: list[tuple[Path, str]], *, force: bool) -> None:
+    """Rename each staged file over its target, keeping what it replaces until all are in."""
+    done: list[tuple[Path, str | None]] = []  # target, backup of what it replaced
+    try:
+        for path, temp_name in staged:
+            if not force and path.exists():
+                raise OutputError(f"{path}: already exists; pass --force to overwrite it")
+            backup = None
+            if path.exists():
+                backup = _keep(path, temp_name + ".old")
+            done.append((path, backup))
+            os.replace(temp_name, path)
+    except OSError as exc:
+        _undo(done)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+    except OutputError:
+        _undo(done)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            os.unlink(backup)
+
+
+def _keep(path: Path, backup: str) -> str:
+    """A copy of `path` at `backup` (a hard link where the file system allows one)."""
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copyfile(path, backup)
+    return backup
+
+
+def _undo(done: list[tuple[Path, str | None]]) -> None:
+    """Put back what a half-finished commit replaced; remove what it created."""
+    for path, backup in reversed(done):
+        try:
+            if backup is not None:
+                os.replace(backup, path)
+            elif path.exists():
+                path.unlink()
+        except OSError:
+            pass  # best effort: the original error is the one to report
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

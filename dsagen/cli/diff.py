@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .common import LibraryOption, app, handled, load_library, out, print_json
+
+if TYPE_CHECKING:
+    from ..compare.model import Comparison
+    from ..compare.standard import Standard
+    from ..library import Library
+    from ..read.docx import ReadDocument
 
 
 class FailOn(str, Enum):
@@ -53,7 +59,7 @@ def diff(
 ) -> None:
     """Compare a negotiated agreement with the standard, clause by clause."""
     from ..compare.api import compare_files
-    from ..output import check_writable, write_atomic
+    from ..output import check_writable, write_all
     from ..report.terminal import print_comparison
     from ..respond.plan import approvers
 
@@ -65,33 +71,42 @@ def diff(
         standard, negotiated, library=loaded, template=template)
     who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
+    outputs: list[tuple[Path, bytes]] = []  # all rendered before the first is written
     if json_file is not None:
-        write_atomic(json_file, json.dumps(data, indent=2, ensure_ascii=False).encode(),
-                     force=force)
+        outputs.append((json_file, json.dumps(data, indent=2, ensure_ascii=False).encode()))
     if html is not None:
         from ..report.html import render_report_html
 
-        write_atomic(html, render_report_html(comparison, who).encode("utf-8"), force=force)
+        outputs.append((html, render_report_html(comparison, who).encode("utf-8")))
     if pdf is not None:
         from ..report.html import render_report_pdf
 
-        write_atomic(pdf, render_report_pdf(comparison, who), force=force)
+        outputs.append((pdf, render_report_pdf(comparison, who)))
     if redline is not None:
-        from ..read.package import read_document_bytes
-        from ..report.redline_docx import render_redline, revision_date
-
-        stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
-        document = render_redline(standard_doc.docx, read_document_bytes(negotiated),
-                                  author=author, date=stamp)
-        if not no_comments:
-            from ..respond.api import commented_redline
-
-            document = commented_redline(standard_doc, document, comparison, loaded,
-                                         author=author, date=stamp)
-        write_atomic(redline, document, force=force)
+        outputs.append((redline, _redline(standard_doc, negotiated_doc, negotiated, comparison,
+                                          loaded, author=author, date=date,
+                                          comments=not no_comments)))
+    write_all(outputs, force=force)
     if as_json:
         print_json(data)
     else:
         print_comparison(comparison, out, approvers=who)
     if comparison.fails(fail_on.value):
         raise typer.Exit(1)
+
+
+def _redline(standard: Standard, negotiated_doc: ReadDocument, negotiated: Path,
+             comparison: Comparison, library: Library, *, author: str, date: str | None,
+             comments: bool) -> bytes:
+    """The redline DOCX: native tracked changes, and the response comments unless declined."""
+    from ..read.package import read_document_bytes
+    from ..report.redline_docx import render_redline, revision_date
+
+    stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
+    document = render_redline(standard.docx, read_document_bytes(negotiated), author=author,
+                              date=stamp)
+    if not comments:
+        return document
+    from ..respond.api import commented_redline
+
+    return commented_redline(standard, document, comparison, library, author=author, date=stamp)

@@ -8,12 +8,12 @@ baseline; otherwise every output warns which clause versions changed since issue
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
 from ..errors import DsagenError
 from ..read.docx import ReadDocument
+from ..read.properties import json_property
 from .standard import Standard, manifest_clauses
 
 
@@ -42,11 +42,8 @@ def copy_reference(negotiated: ReadDocument) -> Pointer | None:
     """The pointer in the copy's dsagen properties, if they are well formed."""
     props = negotiated.custom_properties
     partner = props.get("dsagen.partner")
-    try:
-        manifest = json.loads(props.get("dsagen.manifest", ""))
-    except ValueError:
-        return None
-    if not isinstance(manifest, dict):
+    manifest = json_property(props, "dsagen.manifest")
+    if manifest is None:
         return None
     reference = manifest.get("reference")
     if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
@@ -100,13 +97,10 @@ def baseline_warnings(standard: Standard, negotiated: ReadDocument) -> list[str]
     props = negotiated.custom_properties
     if standard.context is None or "dsagen.manifest" not in props:
         return []
-    try:
-        manifest = json.loads(props["dsagen.manifest"])
-    except ValueError:
-        return [f"{negotiated.path}: its dsagen.manifest property is not readable JSON, so the "
-                "library it was issued with is unknown"]
-    if not isinstance(manifest, dict):
-        return []
+    manifest = json_property(props, "dsagen.manifest")
+    if manifest is None:
+        return [f"{negotiated.path}: its dsagen.manifest property is not a readable JSON "
+                "mapping, so the library it was issued with is unknown"]
     issued = {clause_id: version for clause_id, version, _ in manifest_clauses(manifest)}
     ours = standard.context.versions
     changed = sorted(f"{c} {issued[c]} -> {ours[c]}" for c in issued.keys() & ours.keys()

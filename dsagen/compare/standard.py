@@ -6,7 +6,6 @@ lets the classifier recover parameters: the library, the issued values, variants
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from ..library import Library
 from ..params import ValueProblem, check_value
 from ..read.docx import ReadDocument, read_docx
 from ..read.package import read_document_bytes
+from ..read.properties import json_property
 
 
 @dataclass
@@ -76,12 +76,9 @@ def manifest_clauses(manifest: Any) -> list[tuple[str, str, str]]:
 def context_from_properties(document: ReadDocument, library: Library) -> StandardContext | None:
     """Rebuild the context from the provenance dsagen stores in custom properties."""
     props = document.custom_properties
-    if "dsagen.manifest" not in props or "dsagen.params" not in props:
-        return None
-    try:
-        manifest = json.loads(props["dsagen.manifest"])
-        raw_values = json.loads(props["dsagen.params"])
-    except ValueError:
+    manifest = json_property(props, "dsagen.manifest")
+    raw_values = json_property(props, "dsagen.params")
+    if manifest is None or raw_values is None:
         return None
     owners = library.param_owner()
     values: dict[str, Any] = {}
@@ -101,5 +98,7 @@ def context_from_properties(document: ReadDocument, library: Library) -> Standar
         if clause is None or clause.numbered:
             counter += 1
             numbers[clause_id] = counter
+    template, partner = manifest.get("template"), manifest.get("partner")
     return StandardContext(library, values, variants, versions, numbers,
-                           manifest.get("template"), manifest.get("partner"))
+                           template if isinstance(template, str) else None,
+                           partner if isinstance(partner, str) else None)
