@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .invisible import first_invisible, name_char
+from .limits import MAX_INTEGER, MAX_LINE_CHARS, MAX_LIST_ITEMS, MAX_TEXT_CHARS
 from .positions import Position
 
 PARAM_TYPES = ("str", "text", "int", "float", "bool", "date", "enum", "list", "object")
@@ -197,7 +200,7 @@ def check_value(param: Param, value: Any) -> Any:
     if kind in ("str", "text"):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueProblem(f"expected {expected}, found {found(value)}")
-        text = str(value).strip()
+        text = _checked_text(kind, str(value))
         if param.required and not text:
             raise ValueProblem("expected non-empty text, found an empty value")
         if param.pattern and not re.fullmatch(param.pattern, text):
@@ -207,11 +210,13 @@ def check_value(param: Param, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueProblem(f"expected {expected}, found {found(value)}")
+        _check_magnitude(value, expected)
         _check_range(param, value, expected)
         return value
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueProblem(f"expected {expected}, found {found(value)}")
+        _check_magnitude(value, expected)
         _check_range(param, float(value), expected)
         return float(value)
     if kind == "bool":
@@ -238,6 +243,9 @@ def check_value(param: Param, value: Any) -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise ValueProblem(f"expected {expected}, found {found(value)}")
+        if len(value) > MAX_LIST_ITEMS:
+            raise ValueProblem(f"expected at most {MAX_LIST_ITEMS} items (the limit for one "
+                               f"list), found {len(value):,}")
         if param.min_items is not None and len(value) < param.min_items:
             raise ValueProblem(
                 f"expected at least {param.min_items} item(s), found {len(value)}"
@@ -289,6 +297,37 @@ def _check_range(param: Param, value: float, expected: str) -> None:
         param.max is not None and value > param.max
     ):
         raise ValueProblem(f"expected {expected}, found {value:g}")
+
+
+def _check_magnitude(value: float, expected: str) -> None:
+    """No value beyond MAX_INTEGER, infinite or NaN: every range check and renderer after
+    this one may then treat numbers as ordinary."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueProblem(f"expected {expected}, found {value}")
+    if abs(value) > MAX_INTEGER:
+        digits = len(str(MAX_INTEGER))
+        raise ValueProblem(f"expected {expected}, found a number of more than {digits} digits "
+                           f"(the limit)")
+
+
+def _checked_text(kind: str, value: str) -> str:
+    """Text within its length limit and free of characters that change how it displays; a
+    one-line value (``str``) has its line breaks and tabs turned into single spaces, so it
+    cannot start a heading or a list wherever it is rendered."""
+    text = value.strip()
+    if kind == "str":
+        text = " ".join(text.split())
+    limit = MAX_LINE_CHARS if kind == "str" else MAX_TEXT_CHARS
+    if len(text) > limit:
+        raise ValueProblem(f"expected text of at most {limit:,} characters (the limit for "
+                           f"{'one-line' if kind == 'str' else 'multi-line'} text), found "
+                           f"{len(text):,}")
+    hidden = first_invisible(text)
+    if hidden is not None:
+        position, char = hidden
+        raise ValueProblem(f"expected text without invisible or direction-changing "
+                           f"characters, found {name_char(char)} at character {position + 1}")
+    return text
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -18,6 +18,7 @@ import jinja2
 
 from .errors import DsagenError, PartnerError, raise_all
 from .library import Library, Template
+from .limits import MAX_PARTNER_CHARS, MAX_PARTNER_ITEMS
 from .params import Param, ValueProblem, check_value, found, suggest
 from .yamlio import LineDict, load_yaml
 
@@ -100,6 +101,7 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
                            field="template") from None
     schema = library.template_params(template)
     values = _check_keys_and_values(data, schema, library, template, path)
+    _check_totals(values, path)
     if effective_date is not None and "effective_date" in schema:
         values["effective_date"] = effective_date
     for name, param in schema.items():
@@ -169,6 +171,35 @@ def _check_keys_and_values(data: LineDict, schema: dict[str, Param], library: Li
                                        field=name))
     raise_all(errors)
     return values
+
+
+def _check_totals(values: dict[str, Any], path: Path) -> None:
+    """Each value within its own limit can still add up to a file that takes minutes to
+    render: bound all lists and all text of the file together."""
+    items, chars = _size(values)
+    if items > MAX_PARTNER_ITEMS:
+        raise PartnerError(f"expected at most {MAX_PARTNER_ITEMS:,} list items in all lists "
+                           f"together (the limit for one partner file), found {items:,}",
+                           path=path)
+    if chars > MAX_PARTNER_CHARS:
+        raise PartnerError(f"expected at most {MAX_PARTNER_CHARS:,} characters of text in all "
+                           f"values together (the limit for one partner file), found "
+                           f"{chars:,}", path=path)
+
+
+def _size(value: Any) -> tuple[int, int]:
+    """(list items, characters of text) in a checked value, nested values included."""
+    if isinstance(value, str):
+        return 0, len(value)
+    if isinstance(value, dict):
+        value = list(value.values())
+        items = 0
+    elif isinstance(value, list):
+        items = len(value)
+    else:
+        return 0, 0
+    sizes = [_size(item) for item in value]
+    return items + sum(n for n, _ in sizes), sum(c for _, c in sizes)
 
 
 def evaluate(library: Library, expr: str, values: dict[str, Any]) -> Any:

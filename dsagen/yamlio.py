@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError
+from .limits import MAX_NUMBER_CHARS, MAX_YAML_BYTES, MAX_YAML_NODES
 
 
 class LineDict(dict[str, Any]):
@@ -71,12 +72,23 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
         return str(node.value)
 
 
+class _TooLarge(yaml.constructor.ConstructorError):
+    """A value beyond a limit: reported as such, not as malformed YAML."""
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """Whole numbers, refusing before conversion any written with more characters than a
+    limit: Python refuses beyond 4,300 digits, and converting ``1:2:3:...`` is quadratic."""
+    if len(str(node.value)) > MAX_NUMBER_CHARS:
+        raise _TooLarge(None, None, f"expected a number of at most {MAX_NUMBER_CHARS} "
+                        f"characters, found one of {len(str(node.value)):,}", node.start_mark)
+    return loader.construct_yaml_int(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-MAX_YAML_BYTES = 2_000_000
-
 
 def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
     """Parse one YAML file (safe loader, size-limited) into LineDict/LineList values."""
@@ -93,8 +105,18 @@ def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
                     path=path) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", path=path) from None
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, path, error)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise error("malformed YAML: nested too deeply", path=path) from None
+    except _TooLarge as exc:
+        mark = exc.problem_mark
+        raise error(str(exc.problem), path=path, line=mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -102,6 +124,24 @@ def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
         raise error(f"malformed YAML: {problem}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise error(f"malformed YAML: {exc}", path=path) from None
+    finally:
+        loader.dispose()
+
+
+def _check_size(root: yaml.Node, path: Path, error: type[InputError]) -> None:
+    """Refuse a file of more values than any real one before building them: an alias counts
+    each time it is used, as that is what every later step pays for ("billion laughs")."""
+    stack, count = [root], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_YAML_NODES:
+            raise error(f"too many values: more than {MAX_YAML_NODES:,} in one file (the limit)",
+                        path=path, line=node.start_mark.line + 1)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
 
 
 def plain(value: Any) -> Any:

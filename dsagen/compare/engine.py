@@ -24,7 +24,7 @@ from .diff import (
     word_diff,
 )
 from .folding import fold_merges_and_splits
-from .formats import format_differences, hidden_insertions
+from .formats import format_differences, hidden_insertions, invisible_insertions
 from .model import (
     Change,
     ClauseResult,
@@ -95,7 +95,8 @@ def _format_changes(standard: ViewParagraph | None, negotiated: ViewParagraph,
                     attribution: Attribution | None) -> list[Change]:
     changes = []
     differences = format_differences(standard, negotiated) if standard is not None else []
-    for text, detail in differences + hidden_insertions(standard, negotiated):
+    for text, detail in (differences + hidden_insertions(standard, negotiated)
+                         + invisible_insertions(standard, negotiated)):
         revision = attribution.format_revision(text) if attribution else None
         if revision is not None:
             tracked, author, date = True, revision.author, revision.date

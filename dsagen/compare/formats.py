@@ -10,6 +10,7 @@ text whose emphasis differs becomes one change.
 
 from __future__ import annotations
 
+from ..invisible import INVISIBLE, name_char
 from ..read.docx import ViewParagraph
 from .diff import EQUAL, INSERT, Piece, word_diff
 from .segments import parse_anchor
@@ -146,3 +147,33 @@ def hidden_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
             found.append((text, "inserted as " + ", ".join(
                 EMPHASIS_NAMES[flag] for flag in sorted(hiding))))
     return found
+
+
+def invisible_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
+                         ) -> list[tuple[str, str]]:
+    """(words, what they hide) for each stretch of the negotiated paragraph holding a
+    direction-changing or zero-width character the standard does not: "USD ‮000,01‬" reads
+    "USD 10,000" on the page while every program reads 000,01."""
+    found: dict[str, str] = {}
+    before = standard.text if standard is not None else ""
+    for match in INVISIBLE.finditer(negotiated.text):
+        words = _words_around(negotiated.text, match.start())
+        if words in before or words in found:
+            continue
+        chars = sorted({char for char in INVISIBLE.findall(words)})
+        found[words] = ("inserted with " + ", ".join(name_char(char) for char in chars)
+                        + ": the text displays differently from what it says")
+    return [(show_invisible(words), detail) for words, detail in found.items()]
+
+
+def _words_around(text: str, position: int) -> str:
+    """The word holding `position`, or the next one when it stands between words."""
+    start = text.rfind(" ", 0, position) + 1
+    end = text.find(" ", position + 1)
+    end = len(text) if end < 0 else end
+    return text[start:end]
+
+
+def show_invisible(text: str) -> str:
+    """The text with each invisible character written as <U+XXXX>, so a report shows it."""
+    return INVISIBLE.sub(lambda match: f"<U+{ord(match.group()):04X}>", text)

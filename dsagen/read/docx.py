@@ -14,6 +14,7 @@ import re
 
 from lxml import etree
 
+from dsagen.limits import MAX_DOCUMENT_CHARS
 from dsagen.ooxml import W_NS, W
 from dsagen.read.inline import decimal, style_hiding
 from dsagen.read.model import (
@@ -60,8 +61,10 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
     package = open_docx(source, name=name)
     relationships = _relationships(package, "word/_rels/document.xml.rels", "word")
     related = _related_parts(relationships)
+    story_parts = [part for kind in _ID_PARTS for part in related[kind]]
+    package.reserve_xml([MAIN_PART, *story_parts])  # refused before anything is parsed
     roots = {MAIN_PART: package.xml(MAIN_PART)}
-    for part in (part for kind in _ID_PARTS for part in related[kind]):
+    for part in story_parts:
         roots[part] = package.xml(part)
 
     revisions: list[Revision | None] = []
@@ -90,6 +93,9 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
             stories += comments
     stories += text_box_stories(found)
 
+    _check_text_total(package, [*accepted, *rejected,
+                                *(p for story in stories for p in story.accepted + story.rejected)])
+
     def story_text(part: str) -> str:
         return "\n".join(paragraph.text for paragraph in views[part][0] if paragraph.text)
 
@@ -105,6 +111,15 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
         max_id=max(_max_id(root) for root in roots.values()),
         stories=tuple(stories),
     )
+
+
+def _check_text_total(package: DocxPackage, paragraphs: list[ViewParagraph]) -> None:
+    """Comparing costs more than reading: refuse a document whose text, every view of every
+    story together, is beyond any real agreement's."""
+    total = sum(len(paragraph.text) for paragraph in paragraphs)
+    if total > MAX_DOCUMENT_CHARS:
+        raise package.error(f"too much text: {total:,} characters in all parts together "
+                            f"(limit: {MAX_DOCUMENT_CHARS:,})")
 
 
 def _body(package: DocxPackage, root: etree._Element) -> etree._Element:

@@ -17,18 +17,16 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from dsagen.errors import DocumentError
+from dsagen.limits import (
+    MAX_FILE_BYTES,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_TOTAL_UNCOMPRESSED,
+    MAX_XML_BYTES,
+    MB,
+    RATIO_MIN_SIZE,
+)
 
-#: Largest DOCX file accepted, in bytes. Real agreements are well under 5 MB.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Largest sum of the uncompressed sizes of all members (declared and actually read).
-MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024
-#: Largest compression ratio allowed for a member whose uncompressed size exceeds
-#: ``RATIO_MIN_SIZE``; XML compresses ~5-20:1, a bomb of zeros ~1000:1.
-MAX_RATIO = 100
-#: Members smaller than this are never ratio-checked (tiny highly repetitive XML is normal).
-RATIO_MIN_SIZE = 1024 * 1024
-#: Most members a package may have (Word writes ~10-30; images add a few hundred at most).
-MAX_MEMBERS = 10_000
 #: The part every WordprocessingML package must contain.
 MAIN_PART = "word/document.xml"
 
@@ -90,6 +88,8 @@ class DocxPackage:
         self.names: tuple[str, ...] = tuple(self._infos)
         self._cache: dict[str, bytes] = {}
         self._bytes_read = 0
+        self._xml_charged: set[str] = set()
+        self._xml_bytes = 0
         self.parts: Mapping[str, bytes] = _LazyParts(self)
 
     def error(self, message: str) -> DocumentError:
@@ -137,7 +137,21 @@ class DocxPackage:
         """Parse a member as XML safely; DOCTYPEs are refused, malformed XML names part and line."""
         if name not in self._infos:
             raise self.error(f"part {name} is missing from the package")
+        self.reserve_xml([name])
         return parse_xml(self.read(name), part=name, label=self.label)
+
+    def reserve_xml(self, names: list[str]) -> None:
+        """Charge these parts' declared sizes (what a read may inflate to) to the package's XML
+        budget; refuse, before parsing any of them, when all parts together exceed it."""
+        new = {name for name in names if name in self._infos} - self._xml_charged
+        total = self._xml_bytes + sum(self._infos[name].file_size for name in new)
+        if total > MAX_XML_BYTES:
+            raise self.error(
+                f"too much XML: the parts to read add up to {total / MB:.1f} MB uncompressed "
+                f"(limit: {MAX_XML_BYTES // MB} MB for all parts together)"
+            )
+        self._xml_charged |= new
+        self._xml_bytes = total
 
 
 def parse_xml(data: bytes, *, part: str, label: str) -> etree._Element:
@@ -223,7 +237,7 @@ def read_document_bytes(path: Path, label: str | None = None) -> bytes:
 
 
 def _too_large() -> str:
-    return f"file too large: a document may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB"
+    return f"file too large: a document may be at most {MAX_FILE_BYTES // MB} MB"
 
 
 def _check_signature(data: bytes, label: str) -> None:
@@ -304,7 +318,7 @@ def _check_members(archive: zipfile.ZipFile, label: str) -> None:
         if total > MAX_TOTAL_UNCOMPRESSED:
             raise DocumentError(
                 "zip bomb suspected: members declare more than "
-                f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} MB uncompressed",
+                f"{MAX_TOTAL_UNCOMPRESSED // MB} MB uncompressed",
                 path=label,
             )
         if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(

@@ -13,13 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-#: Longest property value parsed as JSON (dsagen writes a few kilobytes).
-MAX_PROPERTY_CHARS = 1_000_000
-#: Deepest nesting of lists and mappings accepted (dsagen writes three levels).
-MAX_PROPERTY_DEPTH = 32
-#: Most digits of a number in a property (Python refuses to parse past 4,300 anyway).
-MAX_NUMBER_DIGITS = 100
-_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_NUMBER_DIGITS + 1}}}")
+from dsagen.limits import MAX_PROPERTY_CHARS, MAX_PROPERTY_DEPTH, MAX_PROPERTY_DIGITS
+
+_LONG_NUMBER = re.compile(f"[0-9]{{{MAX_PROPERTY_DIGITS + 1}}}")
 
 
 def json_property(properties: Mapping[str, str], name: str) -> dict[str, Any] | None:

@@ -267,10 +267,22 @@ def _schedules_xml(body: _Body, agreement: Agreement) -> None:
             body.add(_paragraph("DsaSchedule", _run(" ".join(block.split()))))
 
 
+#: python-docx refuses a core property longer than this.
+CORE_PROPERTY_CHARS = 255
+
+
+def _fit_property(text: str) -> str:
+    """A core property (metadata, not the agreement) shortened to what python-docx accepts;
+    the document itself carries the whole value."""
+    if len(text) <= CORE_PROPERTY_CHARS:
+        return text
+    return text[:CORE_PROPERTY_CHARS - 1].rstrip() + "…"
+
+
 def _core_properties(document: docx.document.Document, agreement: Agreement) -> None:
     props = document.core_properties
     stamp = _timestamp(agreement.effective_date)
-    props.title = f"{agreement.title} — {agreement.recipient_name}"
+    props.title = _fit_property(f"{agreement.title} — {agreement.recipient_name}")
     props.subject = agreement.partner
     props.category = agreement.template_id
     props.version = agreement.library_version

@@ -8,12 +8,25 @@ from ..assemble import Agreement, Paragraph, Section
 from ..textfilters import long_date
 
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
+# An entity reference (`&lt;`, `&#42;`) that a viewer would decode into another character.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x85\u2028\u2029]+[ \t]*")
+# What makes a line a heading, a quote, a list item or a setext underline.
+_BLOCK_START = re.compile(r"^( {0,3})([#>+=-]|[0-9]{1,9}(?=[.)]))")
 
 
 def literal_markdown(text: str) -> str:
     """Text as Markdown shows it literally: partner values must not become links, emphasis or
-    raw HTML in a viewer (`<script>`, `[x](javascript:...)`)."""
-    return _SPECIAL.sub(r"\\\1", text)
+    raw HTML in a viewer (`<script>`, `[x](javascript:...)`), nor break the line they are on
+    (a newline in a party name would start a heading or a list)."""
+    text = _LINE_BREAKS.sub(" ", text)
+    return _ENTITY.sub(r"\\&", _SPECIAL.sub(r"\\\1", text))
+
+
+def _line(text: str) -> str:
+    """A rendered line that starts as its text does, never as a heading, quote or list."""
+    return _BLOCK_START.sub(lambda m: m[1] + ("\\" + m[2] if not m[2].isdigit() else
+                                              m[2] + "\\"), text, count=1)
 
 
 def _inline(paragraph: Paragraph) -> str:
@@ -35,7 +48,8 @@ def _section(section: Section) -> list[str]:
         label = paragraph.number
         if not section.numbered and paragraph.level == 2:
             label, indent = label.upper(), ""
-        lines.append(f"{indent}{label + ' ' if label else ''}{_inline(paragraph)}")
+        text = _inline(paragraph) if label else _line(_inline(paragraph))
+        lines.append(f"{indent}{label + ' ' if label else ''}{text}")
         lines.append("")
     for sig in section.signatories:
         lines += [
