@@ -46,5 +46,5 @@ def many_list_items(partner_yaml: str, *, key: str = "research_questions",
     """The partner file with `count` short items added to the list under `key`."""
     match = re.search(rf"^{re.escape(key)}:\n", partner_yaml, flags=re.M)
     assert match is not None, key
-    items = "".join(f"  - question {n}\n" for n in range(count))
+    items = "".join(f"  - q{n}\n" for n in range(count))
     return partner_yaml[:match.end()] + items + partner_yaml[match.end():]

@@ -6,6 +6,7 @@ an internal error (exit 3); and a run that writes several outputs writes all or 
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dsagen.errors import DocumentError, OutputError
 from dsagen.output import write_all
 from dsagen.read.properties import json_property
 from tests.conftest import EXAMPLES
+from tests.hostile_files import many_headers
 
 PARTNER = EXAMPLES / "gravy-uf.yaml"
 Mutation = Callable[[dict[str, str]], None]
@@ -185,3 +187,67 @@ def test_provenance_json_as_dsagen_writes_it_reads_as_a_mapping() -> None:
     text = '{"clauses": ["a@1.0.0#standard"], "dsagen": 1, "template": "research-dsa"}'
     assert json_property({"m": text}, "m") == {"clauses": ["a@1.0.0#standard"], "dsagen": 1,
                                                 "template": "research-dsa"}
+
+
+def test_150_amplifying_headers_are_refused_naming_the_limit(
+        tmp_path: Path, issued: tuple[Path, str]) -> None:
+    """486 KB on disk, 144 MB of header XML: refused before any header is parsed. Run as a
+    user would, in a process of its own, under a memory and CPU bound far above what the
+    refusal needs (about 1 s, 60 MB; bench/hostile.py measures it) and far below what reading
+    every header took (82 s, 2.6 GB)."""
+    import resource
+    import subprocess
+    import sys
+
+    attack = tmp_path / "headers.docx"
+    attack.write_bytes(many_headers(issued[0].read_bytes()))
+    assert attack.stat().st_size < 600_000
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
+
+    result = subprocess.run([sys.executable, "-m", "dsagen", "diff", str(PARTNER), str(attack),
+                             "--json-file", str(tmp_path / "report.json")],
+                            capture_output=True, text=True, preexec_fn=bounded, timeout=600,
+                            cwd=tmp_path, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {attack}: too much XML: the parts to read add up "
+                                    "to 13"), result.stderr
+    assert "(limit: 10 MB for all parts together)" in result.stderr
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_a_document_with_more_text_than_the_limit_is_refused(
+        issued: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import dsagen.read.docx as reader
+
+    monkeypatch.setattr(reader, "MAX_DOCUMENT_CHARS", 1_000)
+    with pytest.raises(DocumentError, match=r"too much text: [0-9,]+ characters in all parts "
+                       r"together \(limit: 1,000\)"):
+        reader.read_docx(issued[0])
+
+
+@pytest.mark.parametrize(("inserted", "shown", "named"), [
+    ("\u202e{word}\u202c", "<U+202E>{word}<U+202C>",
+     "U+202C (POP DIRECTIONAL FORMATTING), U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+    ("{word}\u200b", "{word}<U+200B>", "U+200B (ZERO WIDTH SPACE)"),
+])
+def test_invisible_characters_in_a_returned_copy_are_a_deviation(
+        cli, tmp_path: Path, issued: tuple[Path, str], inserted: str, shown: str,
+        named: str) -> None:
+    word = "described"  # in "Data" means the data described in clause 3
+
+    def hide(xml: str) -> str:
+        start = xml.index(f" {word} ", xml.index("<w:body>")) + 1
+        return xml[:start] + inserted.format(word=word) + xml[start + len(word):]
+
+    returned = tmp_path / "returned.docx"
+    returned.write_bytes(_mutated(issued[0], _document(hide)))
+    code, stdout, stderr = cli("diff", PARTNER, returned, "--json")
+    assert code == 1, stderr
+    changes = [(clause["severity"], change) for clause in json.loads(stdout)["clauses"]
+               for change in clause["changes"] if change["op"] == "format"]
+    assert [(severity, change["negotiated"], change["detail"].split(":")[0])
+            for severity, change in changes] == [
+        ("approval", shown.format(word=word), f"inserted with {named}")]
