@@ -4,6 +4,8 @@ and reject views are a property test of their own: tests/test_redline_roundtrip.
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,7 +27,7 @@ def test_word_diff_rebuilds_both_texts(before: str, after: str) -> None:
     assert "".join(p.text for p in pieces if p.op != INSERT) == before
     assert "".join(p.text for p in pieces if p.op != DELETE) == after
     assert all(p.text for p in pieces)
-    assert all(a.op != b.op for a, b in zip(pieces, pieces[1:], strict=False))
+    assert all(a.op != b.op for a, b in itertools.pairwise(pieces))
 
 
 @given(TEXTS)

@@ -49,24 +49,28 @@ def _imports(name: str) -> Iterator[tuple[str, str | None, int]]:
         if id(node) in skipped:
             continue
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "dsagen":
-                    yield alias.name, None, node.lineno
+            yield from ((alias.name, None, node.lineno) for alias in node.names
+                        if alias.name.split(".")[0] == "dsagen")
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                target = ".".join([*base, node.module] if node.module else base)
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != "dsagen":
-                continue
-            for alias in node.names:
-                submodule = f"{target}.{alias.name}"
-                if submodule in MODULES:
-                    yield submodule, None, node.lineno
-                else:
-                    yield target, alias.name, node.lineno
+            yield from _from_import(node, package)
+
+
+def _from_import(node: ast.ImportFrom, package: str) -> Iterator[tuple[str, str | None, int]]:
+    """`from X import a, b`: the submodule a when it is one, else (X, a)."""
+    if node.level:
+        base = package.split(".")
+        base = base[: len(base) - node.level + 1]
+        target = ".".join([*base, node.module] if node.module else base)
+    else:
+        target = node.module or ""
+    if target.split(".")[0] != "dsagen":
+        return
+    for alias in node.names:
+        submodule = f"{target}.{alias.name}"
+        if submodule in MODULES:
+            yield submodule, None, node.lineno
+        else:
+            yield target, alias.name, node.lineno
 
 
 def edges(group=lambda module: module) -> dict[str, set[str]]:
@@ -101,12 +105,8 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif target in stack:
                 low[node] = min(low[node], index[target])
         if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                component.append(member)
-                if member == node:
-                    break
+            component = stack[stack.index(node):]
+            del stack[stack.index(node):]
             if len(component) > 1:
                 found.append(sorted(component))
 

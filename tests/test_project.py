@@ -14,7 +14,7 @@ from dsagen.config import find_project
 @pytest.fixture
 def project(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    code, stdout, stderr = cli("init", "acme")
+    code, _, stderr = cli("init", "acme")
     assert code == 0, stderr
     return tmp_path / "acme"
 
