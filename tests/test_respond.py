@@ -363,3 +363,20 @@ def test_a_clause_countered_with_a_named_variant_reads_as_that_variant(
     accepted = "\n".join(_accepted(target.read_bytes()))
     assert 'Each Party (the "Indemnifying Party") shall indemnify the other Party' in accepted
     assert "The Provider shall indemnify the Recipient" not in accepted
+
+
+def test_a_counter_value_named_by_the_playbook_is_proposed(cli, tmp_path: Path) -> None:
+    playbook = tmp_path / "playbook.yaml"
+    text = (ROOT / "playbook.yaml").read_text()
+    anchor = "    publication_review_days:\n"
+    assert anchor in text
+    playbook.write_text(text.replace(anchor, anchor + "      response: {counter: 20}\n", 1))
+    target = tmp_path / "v3.docx"
+    code, stdout, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--playbook",
+                               playbook, "--json")
+    assert code == 0, stderr
+    review = _by_subject(json.loads(stdout))["publication_review_days"]
+    assert (review["response"], review["proposed_value"]) == ("counter", 20)
+    assert review["proposal"] == "counter with 20"
+    assert "At least twenty (20) days before submitting" in "\n".join(
+        _accepted(target.read_bytes()))
