@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import LibraryError
 from .params import Bound, Param, Playbook, ValueProblem, check_value, found, suggest
-from .respond.policy import Response, ResponsePolicy, parse_response
+from .responses import Response, ResponsePolicy, parse_response
 from .yamlio import LineDict, line_of, load_yaml, plain
 
 if TYPE_CHECKING:

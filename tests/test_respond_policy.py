@@ -10,7 +10,7 @@ import pytest
 
 from dsagen.library import load_library
 from dsagen.playbook import PlaybookError
-from dsagen.respond.policy import ResponseError
+from dsagen.responses import ResponseError
 from tests.conftest import MINILIB
 
 GOOD = """
@@ -95,7 +95,7 @@ def test_a_bad_response_names_file_line_and_field(tmp_path: Path, cli, old: str,
 
 def test_the_response_policy_is_documented_key_by_key() -> None:
     from dsagen.playbook import ORGANISATION_KEYS
-    from dsagen.respond.policy import ACTIONS, RESPONSE_KEYS
+    from dsagen.responses import ACTIONS, RESPONSE_KEYS
     from tests.conftest import ROOT
 
     doc = (ROOT / "docs" / "playbook.md").read_text()

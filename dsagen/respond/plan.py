@@ -20,7 +20,7 @@ from ..params import Param
 from ..playbook import OrgPlaybook
 from ..positions import rank
 from ..report.numbers import change_number
-from .policy import ResponsePolicy
+from ..responses import ResponsePolicy
 
 #: Engine notes that mean the partner's wording goes beyond what the clause's parameters say.
 FREE_TEXT_NOTES = ("text changes beyond the clause's parameters", "text changed; no library",

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LibraryError
-from ..params import Param, ValueProblem, check_value, found, suggest
-from ..yamlio import line_of, plain
+from .errors import LibraryError
+from .params import Param, ValueProblem, check_value, found, suggest
+from .yamlio import line_of, plain
 
 if TYPE_CHECKING:
-    from ..library import Clause
+    from .library import Clause
 
 ACTIONS = ("accept", "counter", "reject", "escalate")
 #: The positions a response is chosen for; `standard` and `fallback` are always accepted.
