@@ -387,14 +387,38 @@ def _bound(param: Param, raw: Any, path: Path, line: int | None, field: str) -> 
             raise PlaybookError(f"unknown key '{key}'{suggest(key, BOUND_KEYS)}; expected a list "
                                 f"of values or a mapping of {', '.join(BOUND_KEYS)}", path=path,
                                 line=line_of(raw, key) or line, field=f"{field}.{key}")
+    checked = _bound_values(param, raw, path, line, field)
+    limits = _bound_limits(param, raw, path, line, field)
+    patterns: tuple[str, ...] = ()
+    if "pattern" in raw:
+        patterns = _patterns(param, raw["pattern"], path, line_of(raw, "pattern") or line,
+                             f"{field}.pattern")
+    label = raw.get("label", "")
+    if not isinstance(label, str):
+        raise PlaybookError(f"expected text, found {found(label)}", path=path,
+                            line=line_of(raw, "label") or line, field=f"{field}.label")
+    if patterns or label:
+        return PolicyBound(values=checked, min=limits["min"], max=limits["max"],
+                           patterns=patterns, label=" ".join(label.split()))
+    return Bound(values=checked, min=limits["min"], max=limits["max"])
+
+
+def _bound_values(param: Param, raw: Any, path: Path, line: int | None,
+                  field: str) -> tuple[Any, ...]:
+    """A bound's listed `values`, each checked against the parameter's type."""
     values = raw.get("values") or []
     if not isinstance(values, list):
         raise PlaybookError(f"expected a list of values, found {found(values)}", path=path,
                             line=line_of(raw, "values") or line, field=f"{field}.values")
     item_lines = getattr(values, "item_lines", None) or []
-    checked = tuple(
+    return tuple(
         _value(param, v, path, item_lines[i] if i < len(item_lines) else line, f"{field}[{i}]")
         for i, v in enumerate(values))
+
+
+def _bound_limits(param: Param, raw: Any, path: Path, line: int | None,
+                  field: str) -> dict[str, float | None]:
+    """A bound's `min` and `max`: numbers, for number parameters only."""
     limits: dict[str, float | None] = {"min": None, "max": None}
     for key in ("min", "max"):
         if key not in raw:
@@ -408,18 +432,7 @@ def _bound(param: Param, raw: Any, path: Path, line: int | None, field: str) -> 
             raise PlaybookError(f"expected a number, found {found(number)}", path=path,
                                 line=line_of(raw, key) or line, field=f"{field}.{key}")
         limits[key] = number
-    patterns: tuple[str, ...] = ()
-    if "pattern" in raw:
-        patterns = _patterns(param, raw["pattern"], path, line_of(raw, "pattern") or line,
-                             f"{field}.pattern")
-    label = raw.get("label", "")
-    if not isinstance(label, str):
-        raise PlaybookError(f"expected text, found {found(label)}", path=path,
-                            line=line_of(raw, "label") or line, field=f"{field}.label")
-    if patterns or label:
-        return PolicyBound(values=checked, min=limits["min"], max=limits["max"],
-                           patterns=patterns, label=" ".join(label.split()))
-    return Bound(values=checked, min=limits["min"], max=limits["max"])
+    return limits
 
 
 def _patterns(param: Param, raw: Any, path: Path, line: int | None,
