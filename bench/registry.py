@@ -1,15 +1,24 @@
-"""Benchmark the registry: generate and record 1,000 partner agreements, make a negotiated copy
-of each with random deviations (lxml edits of the DOCX, tracked or silent), ingest them all,
-then time `dsagen variants --json` and `dsagen variants --clause retention --json`.
+"""Benchmark the registry as a user runs it: storage per 1,000 agreements, ingest throughput,
+and query latency at 1,000 and 10,000 agreements, each figure printed with the 1-minute load
+average when it was taken (the machine may be shared).
 
-Partners vary the shipped examples (as bench/generate.py does), so the agreements are real ones
-of realistic length. Ingest goes through the library API, one transaction per file, in one
-process per core writing to the same registry (the comparison runs outside the write lock);
-the queries run as subprocesses (start-up included), best of several runs.
+1. `dsagen generate FOLDER --registry URL` (one fresh process) records --partners agreements
+   varied from the shipped examples (bench/generate.py's partners), realistic in length.
+2. Each gets a negotiated copy with random deviations (lxml edits, tracked or silent).
+3. Ingest: with `dsagen ingest --auto FILE...` when this dsagen has it, all copies in one
+   process; otherwise `dsagen ingest PARTNER FILE` as fresh processes for a sample (the figure
+   per file, and what 1,000 would take), and the rest through the library API, one process per
+   core (what a batch ingest does), timed separately.
+4. Storage: the SQLite file's size (pages in use) per 1,000 agreements, each with its issued
+   DOCX and one negotiated copy, and how much of it is file bytes.
+5. `dsagen variants --json` and `dsagen variants --clause retention --json` as fresh processes
+   (start-up included): first run and best of --runs.
+6. --scale more agreements generated and recorded (issued only: no negotiated copies), and the
+   same queries again.
 
-    .venv/bin/python bench/registry.py [--partners 1000] [--registry URL] [--runs 3]
+    .venv/bin/python bench/registry.py [--partners 1000] [--scale 10000] [--sample 20]
 
-Targets: 1,000 ingests in < 60 s; each query in < 1 s.
+Targets: 1,000 ingests in < 60 s; each query in < 1 s at 10,000 agreements.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import io
 import os
 import random
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -189,7 +199,7 @@ class Negotiator:
 
 
 def ingest_slice(url: str, items: list[tuple[str, Path]]) -> tuple[int, float]:
-    """One ingest process: (duplicates seen, CPU seconds used)."""
+    """One ingest process through the library API: (duplicates seen, CPU seconds used)."""
     from dsagen.library import load_library
     from dsagen.registry import open_registry
     from dsagen.registry.ingest import ingest
@@ -203,90 +213,166 @@ def ingest_slice(url: str, items: list[tuple[str, Path]]) -> tuple[int, float]:
     return duplicates, time.process_time() - start
 
 
-def timed(command: list[str], runs: int) -> tuple[float, float, int]:
-    """(first run, best run) wall seconds of a subprocess, and its output size."""
+def load() -> str:
+    return f"[load {os.getloadavg()[0]:.1f}]"
+
+
+def dsagen(*args: str, check: bool = True) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    """Run the dsagen CLI as a fresh process; (wall seconds, result)."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "dsagen", *args], capture_output=True,
+                          cwd=ROOT, check=False)
+    if check and done.returncode != 0:
+        sys.exit(f"dsagen {' '.join(args[:2])} failed: {done.stderr.decode()[-2000:]}")
+    return time.perf_counter() - start, done
+
+
+def timed(args: list[str], runs: int) -> tuple[float, float, int]:
+    """(first run, best run) wall seconds of a dsagen command, and its output size."""
     times, size = [], 0
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, cwd=ROOT, check=True)
-        times.append(time.perf_counter() - start)
+        seconds, done = dsagen(*args)
+        times.append(seconds)
         size = len(done.stdout)
     return times[0], min(times), size
+
+
+def partners_from(folder: Path, count: int, start: int, seed: int) -> None:
+    """bench/generate.py's partners, numbered from `start` (slugs stay unique across batches)."""
+    scratch = folder.parent / f"scratch-{start}"
+    scratch.mkdir()
+    make_partners(scratch, count, seed=seed)
+    for path in scratch.iterdir():
+        index = int(path.stem.split("-")[1]) + start
+        text = path.read_text() if not start else path.read_text().replace("BEN-2026-",
+                                                                           "SCL-2026-")
+        (folder / f"partner-{index:05d}.yaml").write_text(text)
+        path.unlink()
+    scratch.rmdir()
+
+
+def generate(folder: Path, out: Path, url: str, jobs: int) -> float:
+    seconds, _ = dsagen("generate", str(folder), "--out", str(out), "--format", "docx",
+                        "--jobs", str(jobs), "--force", "--registry", url)
+    return seconds
+
+
+def storage(path: Path) -> tuple[int, int]:
+    """(bytes in use in the SQLite file, bytes of kept file pieces)."""
+    connection = sqlite3.connect(path)
+    try:
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        free = connection.execute("PRAGMA freelist_count").fetchone()[0]
+        size = connection.execute("PRAGMA page_size").fetchone()[0]
+        pieces = connection.execute("SELECT coalesce(sum(length(data)), 0) FROM blobs"
+                                    ).fetchone()[0]
+    finally:
+        connection.close()
+    return (pages - free) * size, int(pieces)
+
+
+def queries(url: str, runs: int, count: int) -> None:
+    base = ["variants", "--registry", url, "--json"]
+    for label, args in (("dsagen variants --json", base),
+                        ("dsagen variants --clause retention --json",
+                         [*base, "--clause", "retention"])):
+        first, best, size = timed(args, runs)
+        print(f"  {label + ':':43s} {best:.2f} s best of {runs}, {first:.2f} s first "
+              f"({size / 1e6:.1f} MB) at {count:,} agreements  {load()}  target: < 1 s")
+
+
+def has_auto_ingest() -> bool:
+    _, done = dsagen("ingest", "--help", check=False)
+    return b"--auto" in done.stdout
+
+
+def ingest_all(url: str, copies: list[tuple[str, Path]], sample: int, jobs: int) -> None:
+    n = len(copies)
+    if has_auto_ingest():
+        seconds, _ = dsagen("ingest", "--auto", *[str(p) for _, p in copies], "--registry", url)
+        print(f"ingest:  {n:,} files with `dsagen ingest --auto` (one process) in {seconds:.1f} s"
+              f" = {n / seconds:.1f} files/s  {load()}  target: 1,000 in < 60 s")
+        return
+    sample = min(sample, n)
+    start = time.perf_counter()
+    for partner, path in copies[:sample]:
+        dsagen("ingest", partner, str(path), "--registry", url)
+    per_file = (time.perf_counter() - start) / max(sample, 1)
+    print(f"ingest:  `dsagen ingest PARTNER FILE` as a fresh process per file (this dsagen has "
+          f"no --auto yet): {per_file:.2f} s per file over {sample} files -> 1,000 would take "
+          f"{per_file * 1000:.0f} s  {load()}  target: 1,000 in < 60 s")
+    rest = copies[sample:]
+    if not rest:
+        return
+    start = time.perf_counter()
+    workers = max(1, min(jobs, len(rest)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(ingest_slice, [url] * workers,
+                             [rest[i::workers] for i in range(workers)]))
+    seconds = time.perf_counter() - start
+    cpu = sum(c for _, c in done)
+    print(f"ingest:  the other {len(rest):,} through the library API, {workers} process(es) "
+          f"writing to one registry: {seconds:.1f} s = {len(rest) / seconds:.1f} files/s "
+          f"({1000 * cpu / len(rest):.0f} ms CPU per file; 1,000 would take "
+          f"{1000 * seconds / len(rest):.0f} s)  {load()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--partners", type=int, default=1000)
-    parser.add_argument("--registry", help="registry URL (default: a new SQLite file)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="processes for generation")
-    parser.add_argument("--ingest-jobs", type=int, default=os.cpu_count() or 1,
-                        help="processes ingesting at once, each its own transactions")
+    parser.add_argument("--scale", type=int, default=10000,
+                        help="total agreements for the second round of queries (0: skip)")
+    parser.add_argument("--sample", type=int, default=20,
+                        help="fresh-process ingests timed when there is no `ingest --auto`")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    from dsagen.generate import generate
-    from dsagen.library import load_library
-    from dsagen.registry import open_registry
-    from dsagen.registry.record import record_generation
-
     with tempfile.TemporaryDirectory(prefix="dsagen-bench-") as tmp:
         work = Path(tmp)
-        url = args.registry or str(work / "registry.db")
+        database = work / "registry.db"
+        url = str(database)
         folder = work / "partners"
         folder.mkdir()
-        make_partners(folder, args.partners, seed=args.seed)
-        load_library()  # fail early on a broken library
-
-        start = time.perf_counter()
-        results = generate([folder], out_dir=work / "out", formats=("docx",), jobs=args.jobs)
-        generated = time.perf_counter() - start
-        start = time.perf_counter()
-        with open_registry(url, create=True) as registry:
-            record_generation(registry, results)
-        recorded = time.perf_counter() - start
+        partners_from(folder, args.partners, 0, args.seed)
+        seconds = generate(folder, work / "out", url, args.jobs)
+        n = args.partners
+        print(f"generate + record {n:,} agreements (`dsagen generate --registry`, {args.jobs} "
+              f"process(es)): {seconds:.1f} s  {load()}")
 
         rng = random.Random(args.seed)
         negotiator = Negotiator(rng)
         copies, deviations = [], 0
-        for result in results:
-            data, done = negotiator.negotiate(Path(result.files[0].path).read_bytes())
-            target = work / "back" / f"{result.partner}.docx"
-            target.parent.mkdir(exist_ok=True)
+        (work / "back").mkdir()
+        for path in sorted((work / "out").glob("*/*.docx")):
+            data, done = negotiator.negotiate(path.read_bytes())
+            target = work / "back" / f"{path.parent.name}.docx"
             target.write_bytes(data)
-            copies.append((result.partner, target))
+            copies.append((path.parent.name, target))
             deviations += len(done)
+        print(f"{len(copies):,} negotiated copies, {deviations:,} random deviations")
+        ingest_all(url, copies, args.sample, args.jobs)
 
-        start = time.perf_counter()
-        jobs = max(1, min(args.ingest_jobs, len(copies)))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = list(pool.map(ingest_slice, [url] * jobs,
-                                 [copies[i::jobs] for i in range(jobs)]))
-        ingested = time.perf_counter() - start
-        duplicates = sum(d for d, _ in done)
-        cpu = sum(c for _, c in done)
+        used, pieces = storage(database)
+        print(f"storage: {used / 1e6 * 1000 / n:.1f} MB per 1,000 agreements (each: the issued "
+              f"DOCX, one negotiated copy, every clause's text as issued and as negotiated); "
+              f"file pieces {pieces / 1e6 * 1000 / n:.1f} MB of it  {load()}  "
+              "target: < 40 MB")
+        queries(url, args.runs, n)
 
-        base = [sys.executable, "-m", "dsagen", "variants", "--registry", url, "--json"]
-        matrix_first, matrix_best, matrix_size = timed(base, args.runs)
-        clause_first, clause_best, clause_size = timed([*base, "--clause", "retention"],
-                                                       args.runs)
-        size = Path(url).stat().st_size if Path(url).exists() else 0
-
-    n = len(copies)
-    print(f"{n} partners (examples varied), {deviations} random deviations in their negotiated "
-          f"copies; registry {'SQLite' if not args.registry else url.split(':')[0]}"
-          + (f", {size / 1e6:.1f} MB" if size else ""))
-    print(f"generate {n} DOCX: {generated:.1f} s ({args.jobs} processes); record them: "
-          f"{recorded:.1f} s")
-    print(f"ingest:  {n} files in {ingested:.1f} s = {n / ingested:.1f} files/s with {jobs} "
-          f"process(es) writing to one registry ({1000 * cpu / n:.0f} ms CPU per file; one "
-          f"transaction each; {duplicates} duplicates)  target: 1,000 in < 60 s")
-    print(f"dsagen variants --json:                   {matrix_best:.2f} s best, "
-          f"{matrix_first:.2f} s first ({matrix_size / 1e6:.1f} MB)  target: < 1 s")
-    print(f"dsagen variants --clause retention --json: {clause_best:.2f} s best, "
-          f"{clause_first:.2f} s first ({clause_size / 1e6:.2f} MB)  target: < 1 s")
+        if args.scale > n:
+            more = work / "more"
+            more.mkdir()
+            partners_from(more, args.scale - n, n, args.seed + 1)
+            seconds = generate(more, work / "more-out", url, args.jobs)
+            print(f"generate + record {args.scale - n:,} more agreements (issued only): "
+                  f"{seconds:.1f} s  {load()}")
+            used, _ = storage(database)
+            print(f"storage: {used / 1e6:.0f} MB at {args.scale:,} agreements "
+                  f"({n:,} with a negotiated copy)  {load()}")
+            queries(url, args.runs, args.scale)
 
 
 if __name__ == "__main__":
