@@ -273,13 +273,14 @@ def _event_line(event: dict[str, Any]) -> str:
 def outdated(
     states: Annotated[list[str] | None, typer.Option(
         "--state", help="Only agreements in this state (repeatable; default: all but "
-        "superseded).")] = None,
+        "superseded and terminated).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
-    """Agreements with clauses on older library versions than today's, and what changed."""
+    """Agreements whose clauses differ from today's library (an older version, or another
+    wording under the same version), and what changed."""
     from ..registry.outdated import outdated as run_outdated
     from ..registry.textdiff import describe
 

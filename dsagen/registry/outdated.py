@@ -69,8 +69,9 @@ class OutdatedAgreement:
 
 def outdated(registry: Registry, library: Library,
              states: tuple[str, ...] | None = None) -> list[OutdatedAgreement]:
-    """Agreements (superseded ones excluded unless asked for) with clauses older than today's."""
-    wanted = states or tuple(s for s in STATES if s != "superseded")
+    """Agreements (superseded and terminated ones excluded unless asked for) whose clauses
+    differ from today's library."""
+    wanted = states or tuple(s for s in STATES if s not in ("superseded", "terminated"))
     unknown = [s for s in wanted if s not in STATES]
     if unknown:
         raise RegistryError(f"--state: expected one of {', '.join(STATES)}, found "
