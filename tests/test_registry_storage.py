@@ -17,7 +17,7 @@ from sqlalchemy import LargeBinary, func, inspect, select, text
 from dsagen.registry import open_registry, store
 from dsagen.registry.blobs import load_document, split, store_document
 from dsagen.registry.ingest import ingest
-from dsagen.registry.schema import blobs, documents
+from dsagen.registry.schema import agreement_clauses, blobs, documents, negotiated_clauses
 from tests.test_registry_fixtures import generate_and_record, negotiate, write_partners
 
 pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server, registry_url
@@ -111,11 +111,35 @@ def _back_to_version_1(url: str) -> None:
                              {"data": data, "sha": sha})
             conn.execute(text("ALTER TABLE documents DROP COLUMN parts"))
             conn.execute(text("ALTER TABLE agreement_clauses DROP COLUMN text_digest"))
+            _unpack_texts(conn)
             for table in ("approvals", "audit_events", "blobs"):
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("UPDATE dsagen_schema SET version = 1"))
 
         registry.write(work)
+
+
+def _unpack_texts(conn) -> None:
+    """Clause texts back to plain text columns, as version 1 had them."""
+    for table, columns in ((agreement_clauses, ("text",)),
+                           (negotiated_clauses, ("text", "standard_text"))):
+        rows = conn.execute(select(table.c.id, *(table.c[c] for c in columns))).all()
+        for column in columns:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE text "
+                                  "USING ''"))
+        for row in rows:
+            conn.execute(text(f"UPDATE {table.name} SET "
+                              + ", ".join(f"{c} = :{c}" for c in columns) + " WHERE id = :id"),
+                         {"id": row.id, **{c: getattr(row, c) for c in columns}})
+
+
+def _texts(url: str) -> list[tuple[str, ...]]:
+    with open_registry(url) as registry, registry.read() as conn:
+        return [tuple(row) for row in conn.execute(
+            select(negotiated_clauses.c.text, negotiated_clauses.c.standard_text)
+            .order_by(negotiated_clauses.c.id))] + [tuple(row) for row in conn.execute(
+                select(agreement_clauses.c.text).order_by(agreement_clauses.c.id))]
 
 
 def test_a_version_1_registry_is_migrated_with_every_file_intact(
@@ -126,7 +150,7 @@ def test_a_version_1_registry_is_migrated_with_every_file_intact(
                      replace=(("thirty-six (36)", "sixty (60)"),))
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0001", back)
-    before = _shas(registry_url)
+    before, texts = _shas(registry_url), _texts(registry_url)
     _back_to_version_1(registry_url)
     with open_registry(registry_url) as registry, registry.read() as conn:
         assert store.schema_version(conn) == store.SCHEMA_VERSION
@@ -134,6 +158,7 @@ def test_a_version_1_registry_is_migrated_with_every_file_intact(
         assert "content" not in columns and "parts" in columns
         assert {"approvals", "audit_events", "blobs"} <= set(inspect(conn).get_table_names())
     assert _shas(registry_url) == before
+    assert _texts(registry_url) == texts
     again = negotiate(tmp_path / "out/mini-0000/mini.docx", tmp_path / "again.docx",
                       replace=(("thirty-six (36)", "forty-eight (48)"),))
     with open_registry(registry_url) as registry:  # the migrated standard compares as before

@@ -87,7 +87,7 @@ texts as (
   from heads h join agreement_clauses ac on ac.agreement_id = h.agreement_id
   where h.version_id is null and (ac.clause_id = :clause or ac.family = :clause))
 select count(*) as partners, group_concat(distinct position) as positions,
-       group_concat(slug, ', ') as who, text as wording
+       group_concat(slug, ', ') as who, dsagen_text(text) as wording
 from texts group by text order by count(*) desc
 """
 
@@ -208,13 +208,38 @@ def prepare(registry: Registry, library: Library, folder: Path, base_url: str, *
     return path
 
 
+#: A Datasette plugin: clause texts are stored packed (dsagen.registry.packing); this shows
+#: them as text in every table and gives SQL a dsagen_text() to unpack them.
+PLUGIN = """
+from markupsafe import escape
+from datasette import hookimpl
+from dsagen.registry.packing import FORMAT_1, unpack
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("dsagen_text", 1, lambda v: None if v is None else unpack(v))
+
+
+@hookimpl
+def render_cell(value):
+    if isinstance(value, bytes) and value[:1] == FORMAT_1:
+        return escape(unpack(value))
+    return None
+"""
+
+
 def serve_command(database: Path, views: Path, folder: Path, metadata_file: Path, *,
                   host: str, port: int, open_browser: bool) -> list[str]:
     """The `datasette serve` command line: the registry read-only beside the views."""
     import sys
 
+    plugins = folder / "plugins"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "dsagen_texts.py").write_text(PLUGIN, encoding="utf-8")
     command = [sys.executable, "-m", "datasette", "serve", f"{database}", str(views),
                "--metadata", str(metadata_file), "--static", f"heatmap:{folder / 'heatmap'}",
+               "--plugins-dir", str(plugins),
                "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]
     if open_browser:
         command.append("--open")

@@ -4,10 +4,20 @@ step). Each runs inside the one migration transaction; append new steps, never e
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, bindparam, select, text
 
 from .blobs import store_parts
-from .schema import approvals, audit_events, blobs, documents, guard_append_only
+from .schema import (
+    agreement_clauses,
+    approvals,
+    audit_events,
+    blobs,
+    documents,
+    guard_append_only,
+    negotiated_clauses,
+)
+
+BATCH = 2000
 
 
 def to_2(conn: Connection) -> None:
@@ -26,3 +36,28 @@ def to_2(conn: Connection) -> None:
                      .values(parts=store_parts(conn, bytes(content))))
     conn.execute(text("ALTER TABLE documents DROP COLUMN content"))
     guard_append_only(conn)
+
+
+def to_3(conn: Connection) -> None:
+    """Version 3: clause texts packed (dsagen.registry.packing), a batch of rows at a time."""
+    for table, columns in ((agreement_clauses, ("text",)),
+                           (negotiated_clauses, ("text", "standard_text"))):
+        if conn.dialect.name == "postgresql":
+            for column in columns:
+                conn.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE bytea "
+                                  f"USING convert_to({column}, 'UTF8')"))
+        _pack_rows(conn, table, columns)
+
+
+def _pack_rows(conn: Connection, table: Table, columns: tuple[str, ...]) -> None:
+    last = 0
+    update = table.update().where(table.c.id == bindparam("row_id")).values(
+        {column: bindparam(column) for column in columns})
+    while True:
+        rows = conn.execute(select(table.c.id, *(table.c[c] for c in columns))
+                            .where(table.c.id > last).order_by(table.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        conn.execute(update, [{"row_id": row.id, **{c: getattr(row, c) for c in columns}}
+                              for row in rows])
+        last = rows[-1].id

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from ..errors import RegistryError
 from ..partners import canonical_json
+from .packing import PackedText
 
 STATES = ("draft", "sent", "received", "executed", "superseded", "terminated")
 
@@ -89,7 +90,7 @@ agreement_clauses = Table(
     Column("reasons", Text, nullable=False),  # JSON list of why it is not standard
     Column("params", Text, nullable=False),  # JSON: the parameters the clause text uses
     Column("param_positions", Text, nullable=False),  # JSON: name -> playbook position
-    Column("text", Text, nullable=False),
+    Column("text", PackedText, nullable=False),
     Column("text_digest", String(64)),  # dsagen.lock.text_digest of the clause file's text
 )
 
@@ -175,8 +176,8 @@ negotiated_clauses = Table(
     Column("dates", Text, nullable=False),  # JSON list of tracked-change dates
     Column("untracked", Boolean, nullable=False),
     Column("notes", Text, nullable=False),  # JSON list
-    Column("standard_text", Text),  # None when equal to text
-    Column("text", Text, nullable=False),
+    Column("standard_text", PackedText),  # None when equal to text
+    Column("text", PackedText, nullable=False),
 )
 
 state_changes = Table(

@@ -22,16 +22,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, s
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RegistryError
-from .migrations import to_2
+from .migrations import to_2, to_3
 from .schema import guard_append_only, metadata, now, schema_info
 
 DEFAULT_PATH = Path(".dsagen") / "registry.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
 Migration = Callable[[Connection], None]
 #: version -> step that brings a database from version - 1 to version. Append, never edit.
-MIGRATIONS: dict[int, Migration] = {2: to_2}
+MIGRATIONS: dict[int, Migration] = {2: to_2, 3: to_3}
 
 T = TypeVar("T")
 
