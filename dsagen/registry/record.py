@@ -69,20 +69,20 @@ class _Prepared:
     library_root: str
     cells: tuple[str, str]  # JSON cells, JSON kinds
     digests: dict[str, str]  # clause id -> digest of the library's text (dsagen.lock)
-    partner_name: str = ""  # the other party's name (dsagen.registry.parties)
+    partner_name: str = ""  # the other party's name (playbook.Organisation.partner)
 
 
 def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
                       library_root: Path | None = None) -> list[RecordedAgreement]:
     """Record generated agreements (one transaction for the batch); re-recording the same
     agreement adds only files not seen before."""
-    from .parties import counterparty_name, organisation
+    from ..playbook import organisation
 
     library = load_library(library_root)
-    us = organisation(library)
+    us = organisation(library)  # a partner is named after the other party, never after us
     prepared = [_prepare(result, library) for result in results]
     for item in prepared:
-        item.partner_name = counterparty_name(item.result.agreement, us)
+        item.partner_name = us.partner(item.result.agreement.parameters)
     return registry.write(lambda conn: [_record_one(conn, item) for item in prepared])
 
 
