@@ -15,8 +15,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .library import Clause, Library
+if TYPE_CHECKING:
+    from .library import Clause, Library
 
 LOCK_NAME = "_library.lock"
 HEADER = ("# dsagen clause library lock: clause id, version, sha256 of its text (title and every "
