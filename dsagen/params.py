@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,101 +196,130 @@ def found(value: Any) -> str:
 
 def check_value(param: Param, value: Any) -> Any:
     """Return `value` coerced to the parameter's type, or raise ValueProblem naming the rule."""
-    expected = param.describe_type()
-    kind = param.type
-    if kind in ("str", "text"):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        text = _checked_text(kind, str(value))
-        if param.required and not text:
-            raise ValueProblem("expected non-empty text, found an empty value")
-        if param.pattern and not re.fullmatch(param.pattern, text):
-            wanted = param.pattern_help or f"text matching the pattern {param.pattern}"
-            raise ValueProblem(f"expected {wanted}, found {found(text)}")
-        return _clean_text(text)
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        _check_magnitude(value, expected)
-        _check_range(param, value, expected)
+    checker = _CHECKERS.get(param.type)
+    if checker is None:
+        raise ValueProblem(f"unsupported parameter type {param.type}")
+    return checker(param, value)
+
+
+def _wrong_type(param: Param, value: Any) -> ValueProblem:
+    return ValueProblem(f"expected {param.describe_type()}, found {found(value)}")
+
+
+def _check_text(param: Param, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _wrong_type(param, value)
+    text = _checked_text(param.type, str(value))
+    if param.required and not text:
+        raise ValueProblem("expected non-empty text, found an empty value")
+    if param.pattern and not re.fullmatch(param.pattern, text):
+        wanted = param.pattern_help or f"text matching the pattern {param.pattern}"
+        raise ValueProblem(f"expected {wanted}, found {found(text)}")
+    return _clean_text(text)
+
+
+def _check_int(param: Param, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(param, value)
+    _check_magnitude(value, param.describe_type())
+    _check_range(param, value, param.describe_type())
+    return value
+
+
+def _check_float(param: Param, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong_type(param, value)
+    _check_magnitude(value, param.describe_type())
+    _check_range(param, float(value), param.describe_type())
+    return float(value)
+
+
+def _check_bool(param: Param, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _wrong_type(param, value)
+    return value
+
+
+def _check_date(param: Param, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
         return value
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        _check_magnitude(value, expected)
-        _check_range(param, float(value), expected)
-        return float(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        return value
-    if kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        reason = ""
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                reason = _no_such_day(value.strip())
-        raise ValueProblem(f"expected {expected}, found {found(value)}{reason}")
-    if kind == "enum":
-        if not isinstance(value, str) or value not in param.choices:
-            hint = _suggest(str(value), param.choices)
-            raise ValueProblem(f"expected {expected}, found {found(value)}{hint}")
-        return value
-    if kind == "list":
-        if not isinstance(value, list):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        if len(value) > MAX_LIST_ITEMS:
-            raise ValueProblem(f"expected at most {MAX_LIST_ITEMS} items (the limit for one "
-                               f"list), found {len(value):,}")
-        if param.min_items is not None and len(value) < param.min_items:
+    reason = ""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            reason = _no_such_day(value.strip())
+    raise ValueProblem(f"expected {param.describe_type()}, found {found(value)}{reason}")
+
+
+def _check_enum(param: Param, value: Any) -> str:
+    if not isinstance(value, str) or value not in param.choices:
+        hint = _suggest(str(value), param.choices)
+        raise ValueProblem(f"expected {param.describe_type()}, found {found(value)}{hint}")
+    return value
+
+
+def _check_list(param: Param, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _wrong_type(param, value)
+    if len(value) > MAX_LIST_ITEMS:
+        raise ValueProblem(f"expected at most {MAX_LIST_ITEMS} items (the limit for one "
+                           f"list), found {len(value):,}")
+    if param.min_items is not None and len(value) < param.min_items:
+        raise ValueProblem(f"expected at least {param.min_items} item(s), found {len(value)}")
+    assert param.items is not None
+    out = []
+    lines = getattr(value, "item_lines", None)
+    for index, item in enumerate(value):
+        try:
+            out.append(check_value(param.items, item))
+        except ValueProblem as problem:
+            where = f"[{index}]" + (f".{problem.subfield}" if problem.subfield else "")
+            line = problem.line or (lines[index] if lines else None)
+            raise ValueProblem(problem.message, where, line) from None
+    return out
+
+
+def _check_object(param: Param, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _wrong_type(param, value)
+    key_lines = getattr(value, "key_lines", {})
+    for key in value:
+        if key not in param.fields:
+            hint = _suggest(key, tuple(param.fields))
             raise ValueProblem(
-                f"expected at least {param.min_items} item(s), found {len(value)}"
-            )
-        assert param.items is not None
-        out = []
-        lines = getattr(value, "item_lines", None)
-        for index, item in enumerate(value):
-            try:
-                out.append(check_value(param.items, item))
-            except ValueProblem as problem:
-                where = f"[{index}]" + (f".{problem.subfield}" if problem.subfield else "")
-                line = problem.line or (lines[index] if lines else None)
-                raise ValueProblem(problem.message, where, line) from None
-        return out
-    if kind == "object":
-        if not isinstance(value, dict):
-            raise ValueProblem(f"expected {expected}, found {found(value)}")
-        result: dict[str, Any] = {}
-        key_lines = getattr(value, "key_lines", {})
-        for key in value:
-            if key not in param.fields:
-                hint = _suggest(key, tuple(param.fields))
-                raise ValueProblem(
-                    f"unknown key '{key}'{hint}; expected one of {', '.join(param.fields)}",
-                    key,
-                    key_lines.get(key),
-                )
-        for name, sub in param.fields.items():
-            if name in value:
-                try:
-                    result[name] = check_value(sub, value[name])
-                except ValueProblem as problem:
-                    path = name + (f".{problem.subfield}" if problem.subfield else "")
-                    if problem.subfield.startswith("["):
-                        path = name + problem.subfield
-                    line = problem.line or getattr(value, "value_lines", {}).get(name)
-                    raise ValueProblem(problem.message, path, line) from None
-            elif sub.required:
-                raise ValueProblem(f"missing required key '{name}' ({sub.describe_type()})", name)
-            else:
-                result[name] = sub.default
-        return result
-    raise ValueProblem(f"unsupported parameter type {kind}")
+                f"unknown key '{key}'{hint}; expected one of {', '.join(param.fields)}",
+                key, key_lines.get(key))
+    result: dict[str, Any] = {}
+    for name, sub in param.fields.items():
+        if name in value:
+            result[name] = _check_field(sub, name, value)
+        elif sub.required:
+            raise ValueProblem(f"missing required key '{name}' ({sub.describe_type()})", name)
+        else:
+            result[name] = sub.default
+    return result
+
+
+def _check_field(sub: Param, name: str, mapping: dict[str, Any]) -> Any:
+    """One field of an object, its problems named by their path inside the object."""
+    try:
+        return check_value(sub, mapping[name])
+    except ValueProblem as problem:
+        path = name + (f".{problem.subfield}" if problem.subfield else "")
+        if problem.subfield.startswith("["):
+            path = name + problem.subfield
+        line = problem.line or getattr(mapping, "value_lines", {}).get(name)
+        raise ValueProblem(problem.message, path, line) from None
+
+
+_CHECKERS: dict[str, Callable[[Param, Any], Any]] = {
+    "str": _check_text, "text": _check_text, "int": _check_int, "float": _check_float,
+    "bool": _check_bool, "date": _check_date, "enum": _check_enum, "list": _check_list,
+    "object": _check_object,
+}
 
 
 def _check_range(param: Param, value: float, expected: str) -> None:
@@ -310,13 +340,17 @@ def _check_magnitude(value: float, expected: str) -> None:
                            f"(the limit)")
 
 
+# Line breaks and tabs, with the spaces around them; a no-break space is kept, it is chosen.
+_LINE_BREAKS = re.compile(r"[ \t]*[\t\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+
+
 def _checked_text(kind: str, value: str) -> str:
     """Text within its length limit and free of characters that change how it displays; a
     one-line value (``str``) has its line breaks and tabs turned into single spaces, so it
     cannot start a heading or a list wherever it is rendered."""
     text = value.strip()
     if kind == "str":
-        text = " ".join(text.split())
+        text = _LINE_BREAKS.sub(" ", text)
     limit = MAX_LINE_CHARS if kind == "str" else MAX_TEXT_CHARS
     if len(text) > limit:
         raise ValueProblem(f"expected text of at most {limit:,} characters (the limit for "

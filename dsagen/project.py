@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import CONFIG_FILE
 from .errors import OutputError
 from .library import shipped_root
-from .output import check_writable, write_atomic
+from .output import write_all
 
 LIBRARY_FOLDERS = ("clauses", "templates", "rules")
 LIBRARY_FILES = ("playbook.yaml",)
@@ -71,8 +71,5 @@ def init_project(folder: Path, *, force: bool = False, source: Path | None = Non
         raise OutputError(f"{folder}: expected a folder for the project, found a file")
     files = project_files(source)
     targets = {relative: folder / relative for relative in files}
-    for target in targets.values():
-        check_writable(target, force=force)
-    for relative, target in targets.items():
-        write_atomic(target, files[relative], force=force)
+    write_all([(target, files[relative]) for relative, target in targets.items()], force=force)
     return InitResult(folder, tuple(targets.values()))

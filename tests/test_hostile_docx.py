@@ -163,7 +163,7 @@ def test_a_failed_rename_puts_back_what_was_already_replaced(
         real_replace(source, target)
 
     monkeypatch.setattr("dsagen.output.os.replace", failing_second)
-    with pytest.raises(OutputError, match="b.html: cannot write"):
+    with pytest.raises(OutputError, match=r"b\.html: cannot write"):
         write_all([(first, b"new a"), (second, b"new b")], force=True)
     assert first.read_bytes() == b"old a" and not second.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]

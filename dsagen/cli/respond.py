@@ -44,7 +44,7 @@ def respond(
     """Answer a returned copy per the playbook: a counter-draft with our tracked changes and
     comments on top of the partner's, and the issues list for the approvers."""
     from ..library import load_library
-    from ..output import check_writable, write_atomic
+    from ..output import check_writable, write_all
     from ..report.issues import issues_data
     from ..respond.api import respond_files
 
@@ -57,9 +57,10 @@ def respond(
     answer = respond_files(standard, returned, library=load_library(library, playbook),
                            author=author, date=date, template=template)
     data = issues_data(answer)
-    write_atomic(out_path, answer.docx, force=force)
+    outputs = [(out_path, answer.docx)]  # both rendered before either is written
     if issues is not None:
-        write_atomic(issues, _render_issues(data, issues.suffix.lower()), force=force)
+        outputs.append((issues, _render_issues(data, issues.suffix.lower())))
+    write_all(outputs, force=force)
     if as_json:
         print_json(data)
     else:

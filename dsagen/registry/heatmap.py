@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from .. import __version__
 from ..compare.diff import EQUAL, Piece
-from ..output import check_writable, write_atomic
+from ..output import check_writable, write_all
 from .queries import Matrix, head_subqueries
 from .schema import agreement_clauses, negotiated_clauses
 from .store import Registry
@@ -120,16 +120,13 @@ def _plain(pieces: list[list[Piece]]) -> list[list[tuple[int, str]]]:
 def write_heatmap(registry: Registry, matrix: Matrix, target: Path, *,
                   force: bool = False) -> Path:
     """Write the heat map to `target` and the redlines to `<stem>_redlines/`; returns that
-    folder. Nothing is written when `target` or any redline page exists and `force` is
-    false."""
+    folder. All pages are written or none: nothing when `target` or any redline page exists
+    and `force` is false."""
     check_writable(target, force=force)
     folder_name = f"{target.stem}_redlines"
     folder = target.parent / folder_name
-    pages = {folder / f"{partner}.html": html
-             for partner, html in redline_pages(registry, matrix, target.name).items()}
-    for path in pages:
-        check_writable(path, force=force)
-    for path, html in pages.items():
-        write_atomic(path, html.encode("utf-8"), force=force)
-    write_atomic(target, render_heatmap(matrix, folder_name).encode("utf-8"), force=force)
+    outputs = [(folder / f"{partner}.html", html.encode("utf-8"))
+               for partner, html in redline_pages(registry, matrix, target.name).items()]
+    outputs.append((target, render_heatmap(matrix, folder_name).encode("utf-8")))
+    write_all(outputs, force=force)
     return folder
