@@ -6,7 +6,7 @@ inserted the heading with tracking on); the unit is compared as a whole.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from ..read.docx import Revision
 from .align import ClausePair
@@ -28,14 +28,33 @@ def combined(first: Segment, second: Segment) -> Segment:
 
 
 def _contained(part: Segment, whole: Segment) -> bool:
+    """Whether `part`'s text (nearly) opens or closes `whole`'s: where a merged-in or split-out
+    clause lands. Checked word by word at the two ends only, so the cost grows with the product
+    of the two clauses' word counts, not with the cube of their length in characters."""
     part_text = matching_key(part.full_text)
     if len(part_text) < 20:
         return False
     whole_text = matching_key(whole.full_text)
-    words = set(part_text.split())
-    if len(words & set(whole_text.split())) < 0.8 * len(words):  # cheap test first
+    part_words, whole_words = part_text.split(), whole_text.split()
+    words = set(part_words)
+    if len(words & set(whole_words)) < 0.8 * len(words):  # cheap test first
         return False
-    return fuzz.partial_ratio(part_text, whole_text, score_cutoff=90) >= 90
+    return end_similarity(part_words, whole_words) >= CONTAINED
+
+
+CONTAINED = 0.9  # share of the part's words found, in order, at one end of the whole
+
+
+def end_similarity(part: list[str], whole: list[str]) -> float:
+    """0..1: the share of `part`'s words found in order in the head or the tail of `whole`
+    (a window a quarter longer than `part`, so words the partner added inside still fit)."""
+    if not part:
+        return 0.0
+    width = len(part) + len(part) // 4 + 2
+    ends = (whole[:width], whole[-width:]) if len(whole) > width else (whole,)
+    cutoff = int(CONTAINED * len(part))
+    found = max(LCSseq.similarity(part, end, score_cutoff=cutoff) for end in ends)
+    return found / len(part)
 
 
 def _gain(std: Segment, neg: Segment, combined_std: Segment | None = None,
