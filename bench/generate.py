@@ -1,10 +1,17 @@
-"""Benchmark `dsagen generate` on 200 synthetic partners: DOCX/s and PDF/s.
+"""Benchmark `dsagen generate` as users run it: fresh processes, recording on, every core.
 
-Partners are made by varying the shipped examples (reference, dates, retention, review days),
-so the agreements are real ones of realistic length. Prints documents per second for DOCX alone
-and for PDF alone, using every core (`--jobs`, default: CPU count), plus the PDF page count.
+Partners are made by varying the shipped examples (reference, dates, retention), so the
+agreements are real ones of realistic length. Figures, each with the 1-minute load average:
+  default    200 partners, `--format docx,pdf` (the default), recording on   target < 60 s
+  docx       200 partners, `--format docx`, recording on                      target < 5 s
+  memory     5,000 partners, `--format docx`, recording on: peak resident memory of the
+             whole process tree (parent and workers, sampled)                target < 300 MB
+Anchors, run interleaved with dsagen when installed: docxtpl rendering a template of the same
+agreement for every partner (against `docx`), and LibreOffice converting the 200 DOCX to PDF
+in one batch (against `default`); the ratio of medians is printed, for wall time and CPU.
 
-    .venv/bin/python bench/generate.py [--partners 200] [--jobs 2]
+    .venv/bin/python bench/generate.py [--partners 200] [--runs 3] [--memory-partners 5000]
+        [--case default --case docx --case memory] [--pdf-engine ENGINE]
 """
 
 from __future__ import annotations
@@ -13,13 +20,24 @@ import argparse
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.synthetic import (  # noqa: E402
+    DSAGEN,
+    ROOT,
+    interleaved,
+    load,
+    ratio_line,
+    run_command,
+    soffice,
+)
 
 
 def make_partners(folder: Path, count: int, seed: int = 11) -> None:
@@ -40,37 +58,156 @@ def make_partners(folder: Path, count: int, seed: int = 11) -> None:
         (folder / f"partner-{index:04d}.yaml").write_text(text)
 
 
-def run(folder: Path, out: Path, fmt: str, jobs: int) -> float:
-    command = [sys.executable, "-m", "dsagen", "generate", str(folder), "--out", str(out),
-               "--format", fmt, "--jobs", str(jobs), "--force", "--no-record"]
+class Runs:
+    """Numbered fresh output folders and registries, so every run does the full work."""
+
+    def __init__(self, work: Path) -> None:
+        self.work, self.count = work, 0
+
+    def generate(self, partners: Path, formats: str, extra: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            self.count += 1
+            out, registry = self.work / f"out-{self.count}", self.work / f"reg-{self.count}.db"
+            run_command([*DSAGEN, "generate", str(partners), "--out", str(out), "--registry",
+                         str(registry), "--format", formats, *extra])
+            shutil.rmtree(out)
+            registry.unlink()
+        return run
+
+
+def docxtpl_anchor(work: Path, partners: Path) -> Callable[[], None] | None:
+    """A run of docxtpl over the same partners, or None when docxtpl is not installed."""
+    try:
+        import docxtpl  # noqa: F401
+    except ImportError:
+        return None
+    from bench.docxtpl_anchor import make_template
+
+    first = sorted(partners.glob("*.yaml"))[0]
+    run_command([*DSAGEN, "generate", str(first), "--out", str(work / "sample"), "--format",
+                 "docx", "--no-record"])
+    template = work / "docxtpl-template.docx"
+    make_template(next((work / "sample").glob("*/*.docx")), first, template)
+
+    def run() -> None:
+        run_command([sys.executable, str(ROOT / "bench" / "docxtpl_anchor.py"), str(template),
+                     str(partners), str(work / "docxtpl-out")])
+        shutil.rmtree(work / "docxtpl-out")
+    return run
+
+
+def libreoffice_anchor(work: Path, partners: Path, office: str | None
+                       ) -> Callable[[], None] | None:
+    """LibreOffice converting the 200 DOCX to PDF in one batch, or None if not installed."""
+    if office is None:
+        return None
+    run_command([*DSAGEN, "generate", str(partners), "--out", str(work / "docx"), "--format",
+                 "docx", "--no-record"])
+    docx = sorted(str(p) for p in (work / "docx").glob("*/*.docx"))
+    profile = work / "lo-profile"
+
+    def run() -> None:
+        run_command([office, "--headless", "--norestore", f"-env:UserInstallation=file://"
+                     f"{profile}", "--convert-to", "pdf", "--outdir", str(work / "lo-pdf"),
+                     *docx])
+        shutil.rmtree(work / "lo-pdf")
+    return run
+
+
+def time_case(name: str, ours: Callable[[], None], anchor: Callable[[], None] | None,
+              anchor_name: str, runs: int, target: str) -> None:
+    commands = {name: ours}
+    if anchor is not None:
+        commands[anchor_name] = anchor
+    timings = interleaved(commands, runs)
+    print("  " + timings[name].line(target))
+    if anchor is not None:
+        print("  " + timings[anchor_name].line())
+        print(ratio_line(timings[name], timings[anchor_name]))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants now (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat[1]), []).append(int(entry.name))
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        rss[int(entry.name)] = int(match.group(1)) * 1024 if match else 0
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += rss.get(current, 0)
+        todo += children.get(current, [])
+    return total
+
+
+def peak_memory(command: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak resident bytes of the process tree) of one command."""
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.1)
+    if process.returncode != 0:
+        sys.exit(process.stderr.read().decode()[-2000:] if process.stderr else "failed")
+    return time.perf_counter() - start, peak
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--partners", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--memory-partners", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--case", action="append", choices=("default", "docx", "memory"))
+    parser.add_argument("--pdf-engine", help="pass --pdf-engine ENGINE to dsagen generate")
+    parser.add_argument("--no-anchor", action="store_true")
     args = parser.parse_args()
+    cases = args.case or ["default", "docx", "memory"]
+    extra = ["--pdf-engine", args.pdf_engine] if args.pdf_engine else []
+    print(f"{os.cpu_count()} CPUs; load average at start {load():.2f}; wall time includes "
+          "process start-up; a fresh output folder and registry for every run")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "partners"
-        folder.mkdir()
-        make_partners(folder, args.partners)
-        docx_time = run(folder, Path(tmp) / "out", "docx", args.jobs)
-        pdf_time = run(folder, Path(tmp) / "out", "pdf", args.jobs)
-        pdfs = sorted((Path(tmp) / "out").glob("*/*.pdf"))
-        pages = []
-        for pdf in pdfs[:20]:
-            info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
-            match = re.search(r"Pages:\s+(\d+)", info.stdout)
-            if match:
-                pages.append(int(match.group(1)))
-    n = args.partners
-    print(f"{n} partners, {args.jobs} worker process(es), wall time including start-up")
-    print(f"DOCX: {docx_time:.2f} s = {n / docx_time:.1f} DOCX/s (target: {n} in < 5 s)")
-    print(f"PDF:  {pdf_time:.2f} s = {n / pdf_time:.1f} PDF/s (target: {n} in < 60 s)"
-          + (f"; {sum(pages) / len(pages):.1f} pages per PDF on average" if pages else ""))
+        work = Path(tmp)
+        partners = work / "partners"
+        partners.mkdir()
+        make_partners(partners, args.partners)
+        runs = Runs(work)
+        n = args.partners
+        if "default" in cases:
+            print(f"default: {n} partners, --format docx,pdf, recording on"
+                  + (f", --pdf-engine {args.pdf_engine}" if args.pdf_engine else ""))
+            anchor = None if args.no_anchor else libreoffice_anchor(work, partners, soffice())
+            time_case("dsagen generate", runs.generate(partners, "docx,pdf", extra), anchor,
+                      "LibreOffice --convert-to pdf (the DOCX)", args.runs,
+                      "< 60 s" + (" (< 20 s with --pdf-engine libreoffice)" if not extra
+                                  else ""))
+        if "docx" in cases:
+            print(f"docx: {n} partners, --format docx, recording on")
+            anchor = None if args.no_anchor else docxtpl_anchor(work, partners)
+            time_case("dsagen generate", runs.generate(partners, "docx", []), anchor,
+                      "docxtpl (same agreement as a template)", args.runs, "< 5 s")
+        if "memory" in cases:
+            many = work / "many"
+            many.mkdir()
+            make_partners(many, args.memory_partners)
+            before = load()
+            seconds, peak = peak_memory([*DSAGEN, "generate", str(many), "--out",
+                                         str(work / "many-out"), "--registry",
+                                         str(work / "many.db"), "--format", "docx"])
+            print(f"memory: {args.memory_partners} partners, --format docx, recording on: "
+                  f"peak {peak / 2**20:.0f} MB for parent and workers together, "
+                  f"{seconds:.1f} s (load {before:.2f}-{load():.2f})  target: < 300 MB")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
 import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 WORDS = ("recipient provider data research purpose security retention agreement shall "
@@ -99,3 +108,80 @@ def write_partner(path: Path, index: int, rng: random.Random) -> Path:
           - {{party: recipient, organisation: University {index}, name: B. Person, title: Dean}}
         """))
     return path
+
+
+# Timing commands as users run them -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+DSAGEN = [sys.executable, "-m", "dsagen"]
+
+
+def load() -> float:
+    """The 1-minute load average: printed beside every figure, since the machine is shared."""
+    return os.getloadavg()[0]
+
+
+@dataclass
+class Timing:
+    """Wall seconds of one command over several fresh-process runs, with the load at each."""
+
+    name: str
+    times: list[float] = field(default_factory=list)
+    loads: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of the processes it ran
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def line(self, target: str = "") -> str:
+        loads = f"load {min(self.loads):.2f}-{max(self.loads):.2f}"
+        best = f"best {min(self.times):.2f} s, " if len(self.times) > 1 else ""
+        return (f"{self.name}: median {self.median:.2f} s wall, "
+                f"{statistics.median(self.cpu):.2f} s CPU ({best}{len(self.times)} run(s), "
+                f"{loads})" + (f"  target: {target}" if target else ""))
+
+
+def run_command(command: list[str], *, ok: tuple[int, ...] = (0,), cwd: Path = ROOT,
+                env: dict[str, str] | None = None
+                ) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    """(wall seconds, result) of one fresh process; exits with its stderr if it failed."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+    seconds = time.perf_counter() - start
+    if done.returncode not in ok:
+        sys.exit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
+    return seconds, done
+
+
+def interleaved(commands: dict[str, Callable[[], object]], runs: int) -> dict[str, Timing]:
+    """Each command once per round, rounds repeated: the load the machine is under falls on
+    every command alike, so the ratio of medians is fair even when the figures are not."""
+    timings = {name: Timing(name) for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            before, cpu = load(), _children_cpu()
+            start = time.perf_counter()
+            command()
+            timings[name].times.append(time.perf_counter() - start)
+            timings[name].cpu.append(_children_cpu() - cpu)
+            timings[name].loads.append(max(before, load()))
+    return timings
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished child process (and theirs: workers included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ratio_line(ours: Timing, anchor: Timing) -> str:
+    cpu = statistics.median(ours.cpu) / statistics.median(anchor.cpu)
+    return (f"  ratio {ours.name} / {anchor.name}: {ours.median / anchor.median:.2f}x wall, "
+            f"{cpu:.2f}x CPU (medians of {len(ours.times)} interleaved runs)")
+
+
+def soffice() -> str | None:
+    """The LibreOffice binary, if installed (an anchor some benchmarks compare against)."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
