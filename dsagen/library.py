@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -122,6 +123,7 @@ class Library:
     licences: dict[str, Licence]
     digest: str
     env: ImmutableSandboxedEnvironment = field(repr=False)
+    codes: dict[str, CodeType] = field(default_factory=dict, repr=False)  # compiled Jinja
     _owners: dict[str, Clause] | None = field(default=None, repr=False)
     _compiled: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
@@ -168,7 +170,11 @@ class Library:
         """Compiled Jinja text, cached: assembly and parameter recovery render it often."""
         template = self._compiled.get(source)
         if template is None:
-            template = self._compiled[source] = self.env.from_string(self._parsed(source))
+            code = self.codes.get(source)
+            if code is None:  # not in the on-disk cache (dsagen.libcache)
+                code = self.codes[source] = self.env.compile(self._parsed(source))
+            template = self._compiled[source] = self.env.template_class.from_code(
+                self.env, code, self.env.make_globals(None), None)
         return template
 
     def _parsed(self, source: str) -> Any:
@@ -251,6 +257,29 @@ def load_library(root: Path | None = None, playbook: Path | None = None) -> Libr
 
 @lru_cache(maxsize=4)
 def _load_library(root: Path, playbook: Path | None = None) -> Library:
+    """The library at `root`, from the on-disk cache (dsagen.libcache) when it is fresh."""
+    from .libcache import cached_entry, store_entry
+
+    found = cached_entry(root, playbook)
+    if found is not None and isinstance(found[0], Library):
+        cached: Library = found[0]
+        cached.codes, cached.env = found[1], make_environment()
+        return cached
+    library = _load(root, playbook)
+    store_entry(root, playbook, library, lambda: _compile_all(library))
+    return library
+
+
+def _compile_all(library: Library) -> dict[str, CodeType] | None:
+    """Every variant's compiled code (None if one does not compile: reported by check)."""
+    try:
+        library.check()
+    except LibraryError:
+        return None
+    return dict(library.codes)
+
+
+def _load(root: Path, playbook: Path | None = None) -> Library:
     clause_dir, template_dir = root / "clauses", root / "templates"
     if not clause_dir.is_dir():
         raise LibraryError(f"expected a clause library folder, found nothing at {clause_dir}")
