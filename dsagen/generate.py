@@ -1,7 +1,12 @@
-"""Generate agreements for one or many partner files: validate all, then render in parallel.
+"""Generate agreements for one or many partner files: check all, then render and write.
 
-Everything is validated before the first byte is written, so a bad file in a folder of 300
-leaves no half-generated batch behind.
+A batch runs in two passes over worker processes. The first checks every partner file
+(validation, assembly, lint, output names, writable targets) and keeps only its verdict, so a
+bad file in a folder of 300 stops the batch before the first byte is written. The second renders
+each agreement to memory in a worker and streams it to the parent, which records it in the
+registry and then writes its files, one agreement at a time: memory stays flat however many
+partners there are, and a batch killed half-way leaves only complete, recorded agreements, so
+`--skip-existing` resumes it. Workers exit when the parent dies.
 """
 
 from __future__ import annotations
@@ -9,10 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .assemble import Agreement, assemble
 from .errors import DeviationsFound, DsagenError, InputError, InputErrors, OutputError, raise_all
@@ -20,6 +31,12 @@ from .library import Library, load_library
 from .lint.evaluate import PLAYBOOK, Finding
 from .output import check_writable, inside, write_all
 from .partners import PartnerParams, load_partner, partner_files
+
+if TYPE_CHECKING:
+    from .registry.record import IssuedRecord, RecordedAgreement
+
+    PrepareRecord = Callable[["GeneratedAgreement", Library, bytes], IssuedRecord]
+    Insert = Callable[[list[IssuedRecord]], list[RecordedAgreement]]
 
 FORMATS = ("docx", "pdf", "html", "md")
 
@@ -72,9 +89,14 @@ def render(agreement: Agreement, fmt: str) -> bytes:
     return render_markdown_bytes(agreement)
 
 
-def output_paths(out_dir: Path, partner: PartnerParams,
+def output_paths(out_dir: Path, slug: str, template_id: str,
                  formats: tuple[str, ...]) -> dict[str, Path]:
-    return {fmt: inside(out_dir, partner.slug, f"{partner.template_id}.{fmt}") for fmt in formats}
+    return {fmt: inside(out_dir, slug, f"{template_id}.{fmt}") for fmt in formats}
+
+
+def _key(partner: PartnerParams) -> str:
+    """What names a partner's outputs: its folder and file stem."""
+    return f"{partner.slug}/{partner.template_id}"
 
 
 class LintErrorsFound(DeviationsFound):
@@ -90,47 +112,19 @@ class Prepared:
     warnings: tuple[str, ...] = ()  # terms outside the organisation's playbook
 
 
-def prepare(paths: list[Path], *, library: Library | None = None, template: str | None = None,
-            effective_date: dt.date | None = None,
-            refuse_lint_errors: bool = False) -> list[Prepared]:
-    """Load and validate every partner file and assemble it (which checks the clause text);
-    with `refuse_lint_errors`, also refuse any agreement with error-level lint findings."""
-    from .lint import lint_partner_params
-
-    library = library or load_library()
-    checked = validate_paths(paths, library=library, template=template,
-                             effective_date=effective_date)
-    raise_all([error for item in checked for error in item.errors])
-    refused: list[str] = []
-    prepared = []
-    for item in checked:
-        assert item.prepared is not None
-        partner, agreement = item.prepared.partner, item.prepared.agreement
-        findings = lint_partner_params(partner, library, agreement=agreement)
-        if refuse_lint_errors:
-            refused += lint_refusals(partner, findings)
-        prepared.append(Prepared(partner, agreement, playbook_warnings(partner, findings)))
-    if refused:
-        raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
-                              + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
-                              "details, or pass --allow-lint-errors")
-    return prepared
-
-
-def _output_clashes(checked: list[Checked]) -> list[tuple[Path, str]]:
-    """(file, message) for each partner whose outputs would overwrite another's."""
-    first: dict[str, str] = {}
-    clashes = []
-    for item in checked:
-        if item.prepared is None:
+def output_clashes(named: Iterable[tuple[Path, str | None]]) -> dict[Path, str]:
+    """{file: message} for each partner file whose outputs (named "<slug>/<template>") would
+    overwrite an earlier one's."""
+    first: dict[str, Path] = {}
+    clashes = {}
+    for path, key in named:
+        if key is None:
             continue
-        partner = item.prepared.partner
-        key = f"{partner.slug}/{partner.template_id}"
         if key in first:
-            clashes.append((item.path, f"{partner.path}: same output name as {first[key]} "
-                                       f"({key}); rename one of the files"))
+            clashes[path] = (f"{path}: same output name as {first[key]} ({key}); rename one of "
+                             "the files")
         else:
-            first[key] = partner.path
+            first[key] = path
     return clashes
 
 
@@ -165,7 +159,8 @@ def validate_paths(paths: list[Path], *, library: Library | None = None,
     library.check()
     checked = [check_partner(p, library, template=template, effective_date=effective_date)
                for p in partner_files(paths)]
-    clashes = dict(_output_clashes(checked))
+    clashes = output_clashes((item.path, _key(item.prepared.partner) if item.prepared else None)
+                             for item in checked)
     return [Checked(item.path, None, (OutputError(clashes[item.path]),))
             if item.path in clashes else item for item in checked]
 
@@ -186,53 +181,331 @@ def lint_refusals(partner: PartnerParams, findings: list[Finding]) -> list[str]:
     return [f"{partner.path} breaks " + ", ".join(f"{f.rule} ({f.citation})" for f in errors)]
 
 
-def _render_files(item: Prepared, formats: tuple[str, ...], out_dir: str,
-                  force: bool) -> tuple[GeneratedFile, ...]:
-    """Render one agreement's outputs, then write them all or none (runs in a worker)."""
-    rendered = [(fmt, path, render(item.agreement, fmt))
-                for fmt, path in output_paths(Path(out_dir), item.partner, formats).items()]
-    write_all([(path, data) for _, path, data in rendered], force=force)
-    return tuple(GeneratedFile(fmt, str(path), hashlib.sha256(data).hexdigest(), len(data))
-                 for fmt, path, data in rendered)
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to know about the batch (sent once, to its initializer)."""
+
+    out_dir: Path = Path("out")
+    library_root: Path | None = None
+    template: str | None = None
+    effective_date: dt.date | None = None
+    formats: tuple[str, ...] = ("docx", "pdf")
+    refuse_lint_errors: bool = True
+    prepare_record: PrepareRecord | None = None  # a module-level function (sent to workers)
 
 
-def _result(item: Prepared, files: tuple[GeneratedFile, ...]) -> GeneratedAgreement:
-    partner = item.partner
-    return GeneratedAgreement(partner.slug, partner.path, partner.template_id, item.agreement,
-                              files, item.warnings)
+@dataclass(frozen=True)
+class Verdict:
+    """The first pass's finding on one partner file: small, so 5,000 of them cost nothing."""
+
+    path: Path
+    key: str | None  # "<slug>/<template>": its output folder and names
+    slug: str | None
+    template_id: str | None
+    errors: tuple[DsagenError, ...] = ()
+    refusals: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The second pass's product for one agreement: every output's bytes, and its registry
+    rows when recording."""
+
+    result: GeneratedAgreement
+    outputs: dict[str, bytes]
+    issued: IssuedRecord | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked batch: the partner files to render, in order, and where their outputs go."""
+
+    settings: Settings
+    verdicts: tuple[Verdict, ...]
+    force: bool = False
+    skip_existing: bool = False
+    jobs: int = 1
+
+    def pending(self) -> list[Verdict]:
+        """The partners to render: all, or with --skip-existing those missing an output."""
+        return [v for v in self.verdicts if not self.skip_existing
+                or not all(p.exists() for p in self.paths(v).values())]
+
+    def paths(self, verdict: Verdict) -> dict[str, Path]:
+        assert verdict.slug is not None and verdict.template_id is not None
+        return output_paths(self.settings.out_dir, verdict.slug, verdict.template_id,
+                            self.settings.formats)
+
+
+_state: dict[str, Any] = {}  # per process: the batch's settings and its loaded library
+
+
+def _use(settings: Settings) -> Library:
+    """Make `settings` this process's batch (loading its library once)."""
+    if _state.get("settings") != settings:
+        loaded = load_library(settings.library_root)
+        loaded.check()
+        _state.clear()
+        _state.update(settings=settings, library=loaded)
+    library: Library = _state["library"]
+    return library
+
+
+def _start_worker(settings: Settings, parent: int) -> None:
+    """Worker initializer: die with the parent (a killed `generate` must not leave workers
+    behind), ignore Ctrl-C (the parent handles it), load the library once."""
+    exit_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _use(settings)
+
+
+def exit_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux), and, everywhere, a
+    watcher that exits once the parent is gone (re-parented: getppid changes)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died before we got here
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            threading.Event().wait(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _verdict(path: Path) -> Verdict:
+    """First pass, in a worker: validate, assemble and lint one file; keep only the verdict."""
+    settings: Settings = _state["settings"]
+    library = _use(settings)
+    checked = check_partner(path, library, template=settings.template,
+                            effective_date=settings.effective_date)
+    if checked.prepared is None:
+        return Verdict(path, None, None, None, checked.errors)
+    partner, agreement = checked.prepared.partner, checked.prepared.agreement
+    warnings, refusals = _lint(partner, agreement, library)
+    return Verdict(path, _key(partner), partner.slug, partner.template_id, (),
+                   refusals if settings.refuse_lint_errors else (), warnings)
+
+
+def _lint(partner: PartnerParams, agreement: Agreement, library: Library
+          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(playbook warnings, legal-requirement refusals) of one assembled agreement."""
+    from .lint import lint_partner_params
+
+    findings = lint_partner_params(partner, library, agreement=agreement)
+    return playbook_warnings(partner, findings), tuple(lint_refusals(partner, findings))
+
+
+def _refuse(refused: list[str]) -> None:
+    if refused:
+        raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
+                              + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
+                              "details, or pass --allow-lint-errors")
+
+
+def prepare(paths: list[Path], *, library: Library | None = None, template: str | None = None,
+            effective_date: dt.date | None = None,
+            refuse_lint_errors: bool = False) -> list[Prepared]:
+    """Every partner file validated, assembled and linted in this process, kept in memory (for
+    library users with a few files; `generate` streams instead); with `refuse_lint_errors`,
+    refuse any agreement with error-level lint findings."""
+    library = library or load_library()
+    checked = validate_paths(paths, library=library, template=template,
+                             effective_date=effective_date)
+    raise_all([error for item in checked for error in item.errors])
+    prepared: list[Prepared] = []
+    refused: list[str] = []
+    for item in checked:
+        assert item.prepared is not None
+        warnings, refusals = _lint(item.prepared.partner, item.prepared.agreement, library)
+        refused += refusals if refuse_lint_errors else ()
+        prepared.append(replace(item.prepared, warnings=warnings))
+    _refuse(refused)
+    return prepared
+
+
+def _render(chunk: list[Verdict]) -> list[Rendered]:
+    """Second pass, in a worker, a few agreements at a time: assemble again (cheaper than
+    shipping the agreement twice), render every format to memory, prepare the registry rows."""
+    settings: Settings = _state["settings"]
+    library = _use(settings)
+    done = []
+    for verdict in chunk:
+        partner = load_partner(verdict.path, library, template_id=settings.template,
+                               effective_date=settings.effective_date)
+        agreement = assemble(partner, library)
+        outputs = {fmt: render(agreement, fmt) for fmt in settings.formats}
+        done.append(_rendered(settings, library, verdict, partner, agreement, outputs))
+    return done
+
+
+def _rendered(settings: Settings, library: Library, verdict: Verdict, partner: PartnerParams,
+              agreement: Agreement, outputs: dict[str, bytes]) -> Rendered:
+    paths = output_paths(settings.out_dir, partner.slug, partner.template_id, settings.formats)
+    files = tuple(GeneratedFile(fmt, str(paths[fmt]), hashlib.sha256(data).hexdigest(), len(data))
+                  for fmt, data in outputs.items())
+    result = GeneratedAgreement(partner.slug, partner.path, partner.template_id, agreement,
+                                files, verdict.warnings)
+    issued = None
+    if settings.prepare_record is not None:
+        from .render.docx import render_docx
+
+        issued = settings.prepare_record(result, library,
+                                         outputs.get("docx") or render_docx(agreement))
+    return Rendered(result, outputs, issued)
+
+
+def chunks(items: list[Verdict], jobs: int) -> list[list[Verdict]]:
+    """Work for the second pass: up to CHUNK agreements per task (fewer when that would leave
+    a worker idle)."""
+    size = max(1, min(CHUNK, -(-len(items) // max(jobs, 1))))
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+CHUNK = 8  # agreements per task: enough to batch an office suite's conversions
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+def _stream(function: Callable[[In], Out], items: Iterable[In], settings: Settings,
+            jobs: int) -> Iterator[Out]:
+    """`function` over `items` in worker processes, results in order, at most a few per worker
+    in flight: the parent never holds the whole batch."""
+    items = list(items)
+    jobs = min(jobs, len(items))
+    if jobs <= 1:
+        _use(settings)
+        yield from (function(item) for item in items)
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                               initargs=(settings, os.getpid()))
+    try:
+        window: deque[Future[Out]] = deque()
+        feed = iter(items)
+        for item in feed:
+            window.append(pool.submit(function, item))
+            if len(window) >= 4 * jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def check_batch(paths: list[Path], *, settings: Settings, force: bool = False,
+                skip_existing: bool = False, jobs: int | None = None) -> Plan:
+    """First pass: every partner file checked (in workers), every target checked; raises
+    every problem found at once, before anything is written."""
+    if force and skip_existing:
+        raise DsagenError("--force and --skip-existing: expected one of them, found both")
+    _use(settings)  # a broken library fails once, here, not in every worker
+    files = partner_files(paths)
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    verdicts = list(_stream(_verdict, files, settings, jobs))
+    clashes = output_clashes((v.path, v.key) for v in verdicts)
+    raise_all([error for v in verdicts for error in v.errors]
+              + [OutputError(message) for message in clashes.values()])
+    _refuse([refusal for v in verdicts for refusal in v.refusals])
+    return _checked_targets(Plan(settings, tuple(verdicts), force, skip_existing, jobs))
+
+
+def _checked_targets(plan: Plan) -> Plan:
+    """The plan, once every output it would write is known to be writable."""
+    for verdict in plan.verdicts:
+        for path in plan.paths(verdict).values():
+            if not (plan.skip_existing and path.exists()):
+                check_writable(path, force=plan.force)
+    return plan
+
+
+def plan_prepared(prepared: list[Prepared], *, settings: Settings, force: bool = False,
+                  skip_existing: bool = False, jobs: int | None = None) -> Plan:
+    """A plan for agreements already checked by `prepare` (in this process): only the targets
+    are checked."""
+    verdicts = tuple(Verdict(Path(item.partner.path), _key(item.partner), item.partner.slug,
+                             item.partner.template_id, warnings=item.warnings)
+                     for item in prepared)
+    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    return _checked_targets(Plan(settings, verdicts, force, skip_existing, jobs))
+
+
+RECORD_BATCH = 32  # agreements per registry transaction
+
+
+def write_batch(plan: Plan, *, insert: Insert | None = None,
+                on_record: Callable[[list[RecordedAgreement]], None] | None = None,
+                ) -> Iterator[GeneratedAgreement]:
+    """Second pass: render in workers (which prepare the registry rows with the plan's
+    `prepare_record`); `insert` each batch of rows (one transaction per few dozen agreements),
+    then write their files; yield each agreement as it is written. What is on disk is always
+    recorded, so a killed batch resumes with --skip-existing."""
+    settings = plan.settings if insert else replace(plan.settings, prepare_record=None)
+    waiting: list[Rendered] = []
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dsagen-write") as writers:
+        commit = partial(_commit, plan, insert=insert, on_record=on_record, writers=writers)
+        for chunk in _stream(_render, chunks(plan.pending(), plan.jobs), settings, plan.jobs):
+            waiting += chunk
+            if len(waiting) >= RECORD_BATCH:
+                yield from commit(waiting)
+                waiting = []
+        yield from commit(waiting)
+
+
+WRITERS = 8  # files written at once: each write waits for the disk (fsync), not the CPU
+
+
+def _commit(plan: Plan, batch: list[Rendered], *, insert: Insert | None,
+            on_record: Callable[[list[RecordedAgreement]], None] | None,
+            writers: ThreadPoolExecutor) -> Iterator[GeneratedAgreement]:
+    """Record a batch (one transaction), then write its files, several at a time."""
+    if insert is not None and batch:
+        recorded = insert([item.issued for item in batch if item.issued])
+        if on_record:
+            on_record(recorded)
+    yield from writers.map(partial(_write, plan), batch)
+
+
+def _write(plan: Plan, item: Rendered) -> GeneratedAgreement:
+    """Write one agreement's outputs all or none (with --skip-existing, only the missing
+    ones)."""
+    write_all([(Path(file.path), item.outputs[file.format]) for file in item.result.files
+               if not (plan.skip_existing and Path(file.path).exists())], force=plan.force)
+    return item.result
 
 
 def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
-             template: str | None = None, force: bool = False, jobs: int | None = None,
-             effective_date: dt.date | None = None, library_root: Path | None = None,
+             template: str | None = None, force: bool = False, skip_existing: bool = False,
+             jobs: int | None = None, effective_date: dt.date | None = None,
+             library_root: Path | None = None,
              on_done: Callable[[GeneratedAgreement], None] | None = None,
              allow_lint_errors: bool = False, prepared: list[Prepared] | None = None,
              ) -> list[GeneratedAgreement]:
-    """Validate all partner files (refusing lint errors unless allowed; skipped when
-    `prepared` is given), check every target, then render (in processes if many)."""
+    """Check every partner file (unless `prepared`, from `prepare`, already did), then render
+    and write each agreement; returns them all (the CLI streams, and records in the registry:
+    see check_batch and write_batch)."""
+    settings = Settings(out_dir, library_root, template, effective_date, formats,
+                        not allow_lint_errors)
     if prepared is None:
-        prepared = prepare(paths, library=load_library(library_root), template=template,
-                           effective_date=effective_date,
-                           refuse_lint_errors=not allow_lint_errors)
-    for item in prepared:
-        for path in output_paths(out_dir, item.partner, formats).values():
-            check_writable(path, force=force)
-    jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    jobs = min(jobs, len(prepared))
-    results: list[GeneratedAgreement] = []
-    if jobs <= 1:
-        for item in prepared:
-            results.append(_result(item, _render_files(item, formats, str(out_dir), force)))
-            if on_done:
-                on_done(results[-1])
-        return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_render_files, item, formats, str(out_dir), force): index
-                   for index, item in enumerate(prepared)}
-        done: dict[int, GeneratedAgreement] = {}
-        for future in as_completed(futures):
-            index = futures[future]
-            done[index] = _result(prepared[index], future.result())
-            if on_done:
-                on_done(done[index])
-    return [done[index] for index in range(len(prepared))]
+        plan = check_batch(paths, settings=settings, force=force, skip_existing=skip_existing,
+                           jobs=jobs)
+    else:
+        plan = plan_prepared(prepared, settings=settings, force=force,
+                             skip_existing=skip_existing, jobs=jobs)
+    results = []
+    for result in write_batch(plan):
+        results.append(result)
+        if on_done:
+            on_done(result)
+    return results

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,6 +26,10 @@ from .common import (
     print_json,
 )
 
+if TYPE_CHECKING:
+    from ..generate import Insert, Plan
+    from ..registry.record import RecordedAgreement
+
 
 @app.command()
 @handled
@@ -35,6 +42,9 @@ def generate(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Output folder (default: dsagen.toml's output, else out/).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    skip_existing: Annotated[bool, typer.Option(
+        "--skip-existing", help="Leave partners whose outputs all exist alone (resume a batch "
+        "that was stopped); write only the missing outputs of the others.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
                                              help="Worker processes (default: CPU count).")] = None,
     date: Annotated[str | None, typer.Option("--date", help="Effective date (YYYY-MM-DD) "
@@ -48,47 +58,77 @@ def generate(
         "--no-record", help="Do not record the agreements in the registry.")] = False,
     registry: RegistryOption = None,
 ) -> None:
-    """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown.
 
-    from ..generate import generate as run_generate
-    from ..generate import parse_formats, prepare
+    Every file is checked before the first byte is written; then each agreement is recorded
+    and written in turn, so a stopped batch resumes with --skip-existing."""
+    from ..generate import Settings, check_batch, parse_formats
 
     out_dir = out_dir or default_output()
-    fmt = parse_formats(formats)
-    effective = parse_date(date)
-    prepared = prepare(paths, library=load_library(library), template=template,
-                       effective_date=effective, refuse_lint_errors=not allow_lint_errors)
-    total = len(prepared)
-    if not no_record:  # checked first: a bad --registry fails before any file is written
-        from .registry import recorder
+    settings = Settings(out_dir, library, template, parse_date(date), parse_formats(formats),
+                        not allow_lint_errors)
+    if not no_record:  # a bad --registry fails before anything is written (or created)
+        from ..registry.record import issued_record
+        from ..registry.store import check_registry
 
-        record = recorder(registry, library)
+        check_registry(registry)
+        settings = replace(settings, prepare_record=issued_record)
+    plan = check_batch(paths, settings=settings, force=force, skip_existing=skip_existing,
+                       jobs=jobs)
+    if no_record:
+        results = _write_all(plan, None, as_json)
+    else:
+        from ..registry.record import record_issued
+        from .registry import open_registry
+
+        with open_registry(registry, create=True) as opened:
+            recorded: list[RecordedAgreement] = []
+            results = _write_all(plan, partial(record_issued, opened), as_json,
+                                 recorded.extend)
+        new = sum(1 for r in recorded if r.new)
+        err.print(f"recorded {new} new agreement(s) ({len(recorded) - new} already known) in "
+                  f"registry {opened.label}", markup=False)
+    _report(results, len(plan.verdicts), out_dir, as_json)
+
+
+def _write_all(plan: Plan, insert: Insert | None, quiet: bool,
+               on_record: Callable[[list[RecordedAgreement]], None] | None = None,
+               ) -> list[dict[str, Any]]:
+    """Render, record and write the batch with a progress bar; keep only what is printed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ..generate import write_batch
+
+    pending = len(plan.pending())
+    results = []
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  disable=total < 2 or as_json, transient=False) as progress:
-        task = progress.add_task("Generating", total=total)
-        results = run_generate(paths, out_dir=out_dir, formats=fmt, template=template,
-                               force=force, jobs=jobs, effective_date=effective,
-                               library_root=library, allow_lint_errors=allow_lint_errors,
-                               prepared=prepared, on_done=lambda _r: progress.advance(task))
-    if not no_record:
-        record(results)
+                  disable=pending < 2 or quiet, transient=False) as progress:
+        task = progress.add_task("Generating", total=pending)
+        for result in write_batch(plan, insert=insert, on_record=on_record):
+            results.append({"partner": result.partner, "template": result.template,
+                            "warnings": list(result.warnings),
+                            "files": [{"format": f.format, "path": f.path, "sha256": f.sha256}
+                                      for f in result.files]})
+            progress.advance(task)
+    return results
+
+
+def _report(results: list[dict[str, Any]], partners: int, out_dir: Path, as_json: bool) -> None:
     if as_json:
-        print_json([
-            {"partner": r.partner, "template": r.template, "warnings": list(r.warnings),
-             "files": [{"format": f.format, "path": f.path, "sha256": f.sha256} for f in r.files]}
-            for r in results])
+        print_json(results)
         return
     for result in results:
-        files = ", ".join(f.path for f in result.files)
-        mark = "[yellow]![/yellow]" if result.warnings else "[green]✓[/green]"
-        out.print(f"{mark} {result.partner} ({result.template}): {files}")
-        for warning in result.warnings:
+        files = ", ".join(f["path"] for f in result["files"])
+        mark = "[yellow]![/yellow]" if result["warnings"] else "[green]✓[/green]"
+        out.print(f"{mark} {result['partner']} ({result['template']}): {files}")
+        for warning in result["warnings"]:
             err.print(f"  [yellow]warning:[/yellow] {escape(warning)}", highlight=False)
-    out.print(f"{len(results)} agreement(s), {sum(len(r.files) for r in results)} file(s) "
+    if partners > len(results):
+        out.print(f"{partners - len(results)} partner(s) skipped: their outputs exist")
+    out.print(f"{len(results)} agreement(s), {sum(len(r['files']) for r in results)} file(s) "
               f"in {out_dir}")
-    flagged = sum(1 for r in results if r.warnings)
+    flagged = sum(1 for r in results if r["warnings"])
     if flagged:
         out.print(f"[yellow]{flagged} agreement(s) have terms outside the playbook (needing "
                   "approval or beyond walk-away): review them with dsagen lint before sending"

@@ -7,7 +7,6 @@ the working folder), calls one function of dsagen.registry and formats what it r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -31,7 +30,6 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..generate import GeneratedAgreement
     from ..registry.store import Registry
 
 class ExportFormat(str, Enum):
@@ -52,27 +50,6 @@ def open_registry(url: str | None, *, create: bool = False) -> Registry:
     if registry.created:
         err.print(f"created registry database {registry.label}", markup=False)
     return registry
-
-
-def recorder(url: str | None, library_root: Path | None
-             ) -> Callable[[list[GeneratedAgreement]], None]:
-    """For `dsagen generate`: check the registry before generating, so a bad --registry fails
-    before any file is written (without creating anything yet); the returned function creates
-    the registry if needed and records the results."""
-    from ..registry.store import check_registry
-
-    check_registry(url)
-
-    def record(results: list[GeneratedAgreement]) -> None:
-        from ..registry.record import record_generation
-
-        with open_registry(url, create=True) as registry:
-            recorded = record_generation(registry, results, library_root=library_root)
-        new = sum(1 for r in recorded if r.new)
-        err.print(f"recorded {new} new agreement(s) ({len(recorded) - new} already known) in "
-                  f"registry {registry.label}", markup=False)
-
-    return record
 
 
 def _kind(kind: str, text: str | None = None) -> str:

@@ -1,9 +1,11 @@
 """Recording what `dsagen generate` produced: partners, agreements, each clause's provenance
 and playbook position, output hashes, and the issued DOCX bytes later ingests compare with.
 
-Each clause's text is read back from the issued DOCX with the compare engine's own reader, so
-issued and negotiated texts compare like for like. Reading happens before the write
-transaction opens; the whole batch is then one transaction.
+Everything recorded comes from the agreement in memory (each clause's text is the text the
+DOCX writer puts in the document, as the compare engine's reader finds it again: a test holds
+the two equal), so recording never re-reads a written file. The rows are prepared where the
+agreement was rendered (a generate worker); the parent only inserts them, a batch per
+transaction.
 """
 
 from __future__ import annotations
@@ -60,8 +62,11 @@ class IssuedClause:
     text: str
 
 
-@dataclass
-class _Prepared:
+@dataclass(frozen=True)
+class IssuedRecord:
+    """One generated agreement's rows, ready to insert (small and picklable: a worker makes
+    it next to the render, the parent inserts it)."""
+
     result: GeneratedAgreement
     docx: bytes
     docx_sha: str
@@ -76,45 +81,48 @@ def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
                       library_root: Path | None = None) -> list[RecordedAgreement]:
     """Record generated agreements (one transaction for the batch); re-recording the same
     agreement adds only files not seen before."""
-    from ..playbook import organisation
-
-    library = load_library(library_root)
-    us = organisation(library)  # a partner is named after the other party, never after us
-    prepared = [_prepare(result, library) for result in results]
-    for item in prepared:
-        item.partner_name = us.partner(item.result.agreement.parameters)
-    return registry.write(lambda conn: [_record_one(conn, item) for item in prepared])
-
-
-def _prepare(result: GeneratedAgreement, library: Library) -> _Prepared:
-    from ..compare.segments import segment
-    from ..read.docx import read_docx
     from ..render.docx import render_docx
 
-    docx = None
-    for file in result.files:
-        if file.format == "docx":
-            try:
-                data = Path(file.path).read_bytes()
-            except OSError:
-                continue
-            if hashlib.sha256(data).hexdigest() == file.sha256:
-                docx = data
-    if docx is None:  # not written as a file (or changed since): the same bytes, from memory
-        docx = render_docx(result.agreement)
-    texts = {seg.key: "\n".join(seg.texts)
-             for seg in segment(read_docx(docx, name=f"{result.partner}.docx").accepted)
-             if seg.anchor is not None}
-    clauses = [_issued_clause(section, result.agreement, library, texts.get(section.clause_id, ""))
-               for section in result.agreement.sections]
+    library = load_library(library_root)
+    return record_issued(registry, [issued_record(result, library, render_docx(result.agreement))
+                                    for result in results])
+
+
+def record_issued(registry: Registry, items: list[IssuedRecord]) -> list[RecordedAgreement]:
+    """Insert prepared agreements, all in one transaction."""
+    return registry.write(lambda conn: [_record_one(conn, item) for item in items])
+
+
+def issued_record(result: GeneratedAgreement, library: Library, docx: bytes) -> IssuedRecord:
+    """The rows for one agreement, from the agreement in memory and its DOCX bytes (what a
+    generate worker runs: dsagen.generate.Settings.prepare_record). The partner is named after
+    the other party, never after us."""
+    from ..lock import text_digest
+    from ..playbook import organisation
+
+    agreement = result.agreement
+    clauses = [_issued_clause(section, agreement, library, issued_text(section))
+               for section in agreement.sections]
     cells = family_cells((c.family, c.clause_id, c.position, c.reasons, "issued")
                          for c in clauses)
-    from ..lock import text_digest
-
     digests = {c.clause_id: text_digest(library.clauses[c.clause_id]) for c in clauses
                if c.clause_id in library.clauses}
-    return _Prepared(result, docx, hashlib.sha256(docx).hexdigest(), clauses,
-                     str(library.root), cells, digests)
+    return IssuedRecord(result, docx, hashlib.sha256(docx).hexdigest(), clauses,
+                        str(library.root), cells, digests,
+                        organisation(library).partner(agreement.parameters))
+
+
+def issued_text(section: Section) -> str:
+    """A clause's text as the DOCX writer lays it out and the compare reader reads it back:
+    its non-blank paragraphs, then for signatures each signatory's block, one line each."""
+    from ..compare.normalize import clean
+
+    lines = [paragraph.text for paragraph in section.paragraphs]
+    for signatory in section.signatories:
+        lines += [signatory.heading, "Signature: ______________________________",
+                  f"Name: {signatory.name}", f"Title: {signatory.title}",
+                  "Date: ______________________"]
+    return "\n".join(line for line in lines if clean(line))
 
 
 def clause_values(section: Section, agreement: Agreement, library: Library) -> dict[str, Any]:
@@ -161,7 +169,7 @@ def _partner_id(conn: Connection, slug: str, name: str) -> int:
     return int(row.id)
 
 
-def _record_one(conn: Connection, item: _Prepared) -> RecordedAgreement:
+def _record_one(conn: Connection, item: IssuedRecord) -> RecordedAgreement:
     result = item.result
     agreement = result.agreement
     partner_id = _partner_id(conn, result.partner, item.partner_name)
