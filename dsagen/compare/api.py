@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..library import Library, load_library
 from ..read.docx import ReadDocument, ViewParagraph, read_docx
+from ..stamp import is_signing_version
 from .baseline import baseline_warnings, issued_from_registry
 from .engine import compare
 from .model import Comparison
@@ -20,9 +21,12 @@ from .standard import Standard, context_from_properties, standard_from_docx, sta
 UNRELATED_BELOW = 0.2
 
 
-def load_standard(path: Path, library: Library, template: str | None = None) -> Standard:
+def load_standard(path: Path, library: Library, template: str | None = None, *,
+                  final: bool = False) -> Standard:
+    """The standard from a partner YAML (rendered as the signing version with `final`) or an
+    issued DOCX."""
     if path.suffix.lower() in (".yaml", ".yml"):
-        return standard_from_yaml(path, library, template)
+        return standard_from_yaml(path, library, template, final=final)
     return standard_from_docx(path, library)
 
 
@@ -30,11 +34,14 @@ def compare_files(standard_path: Path, negotiated_path: Path, *, library: Librar
                   template: str | None = None) -> tuple[Comparison, Standard, ReadDocument]:
     """Compare a negotiated DOCX with the standard (partner YAML or issued DOCX)."""
     library = library or load_library()
-    standard = load_standard(standard_path, library, template)
     try:
         negotiated = read_docx(negotiated_path)
     except FileNotFoundError:
         raise DocumentError("no such file", path=negotiated_path) from None
+    # A signing version is compared with the signing version of the standard, so the legends
+    # that distinguish the editions are not reported as the partner's changes.
+    standard = load_standard(standard_path, library, template,
+                             final=is_signing_version(negotiated.custom_properties))
     if not _has_content(negotiated):
         raise DocumentError("the document has no content to compare (empty document: no text, "
                             "object or text box in its body, headers, footers or notes)",

@@ -37,14 +37,15 @@ class Standard:
     context: StandardContext | None
 
 
-def standard_from_yaml(path: Path, library: Library, template: str | None = None) -> Standard:
+def standard_from_yaml(path: Path, library: Library, template: str | None = None, *,
+                       final: bool = False) -> Standard:
     from ..assemble import assemble
     from ..partners import load_partner
     from ..render.docx import render_docx
 
     partner = load_partner(path, library, template_id=template)
     agreement = assemble(partner, library)
-    data = render_docx(agreement)
+    data = render_docx(agreement, final=final)
     context = StandardContext(
         library=library, values=dict(partner.values),
         variants={s.clause_id: s.variant for s in agreement.sections},

@@ -21,6 +21,7 @@ from ..errors import DocumentError, RegistryError
 from ..library import Library, load_library
 from ..positions import worst
 from ..read.package import read_document_bytes
+from ..stamp import issued_params_digest
 from .blobs import issued_docx, store_document
 from .cells import family_cells
 from .lifecycle import insert_id, set_state_row, supersede
@@ -96,7 +97,7 @@ def ingest(registry: Registry, partner: str, path: Path, *, state: str = "receiv
     negotiated = _read(data, path)
     with registry.read() as conn:
         standard = _load_standard(conn, partner,
-                                  negotiated.custom_properties.get("dsagen.params_sha256"))
+                                  issued_params_digest(negotiated.custom_properties))
     if library is None:
         root = Path(standard.library_root) if standard.library_root else None
         library = load_library(root if root is not None and root.is_dir() else None)

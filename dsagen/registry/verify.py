@@ -117,19 +117,21 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
     from ..compare.engine import compare
     from ..compare.standard import context_from_properties
     from ..read.docx import read_docx
+    from ..stamp import issued_params_digest
 
     document = read_docx(data, name=str(path))
     props = document.custom_properties
     text = "\n".join(p.text for p in document.accepted)
     with registry.read() as conn:
         found: tuple[int, str, float | None] | None = None
-        if props.get("dsagen.partner") and props.get("dsagen.params_sha256"):
-            row = conn.execute(
-                select(agreements.c.id)
-                .join(partners, partners.c.id == agreements.c.partner_id)
-                .where(partners.c.slug == props["dsagen.partner"],
-                       agreements.c.params_digest == props["dsagen.params_sha256"])
-                .order_by(agreements.c.id.desc())).first()
+        digest = issued_params_digest(props)  # a draft's or a signing version's pointer
+        if digest:
+            query = (select(agreements.c.id)
+                     .join(partners, partners.c.id == agreements.c.partner_id)
+                     .where(agreements.c.params_digest == digest))
+            if props.get("dsagen.partner"):
+                query = query.where(partners.c.slug == props["dsagen.partner"])
+            row = conn.execute(query.order_by(agreements.c.id.desc())).first()
             if row is not None:
                 found = (row.id, "document properties", None)
         if found is None:

@@ -10,6 +10,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..assemble import Agreement
 from ..textfilters import FILTERS
+from .edition import edition
 
 
 @lru_cache(maxsize=1)
@@ -26,9 +27,13 @@ def stylesheet() -> str:
     return resources.files(__package__).joinpath("agreement.css").read_text("utf-8")
 
 
-def render_html(agreement: Agreement) -> str:
-    return _template().render(a=agreement, css=stylesheet())
+def render_html(agreement: Agreement, *, final: bool = False, inline_css: bool = True) -> str:
+    """The draft (or with `final` the signing version) as one self-contained HTML page;
+    without `inline_css` the caller applies stylesheet() itself (the PDF engine parses it once
+    per process)."""
+    return _template().render(a=agreement, e=edition(agreement, final=final),
+                              css=stylesheet() if inline_css else "")
 
 
-def render_html_bytes(agreement: Agreement) -> bytes:
-    return render_html(agreement).encode("utf-8")
+def render_html_bytes(agreement: Agreement, *, final: bool = False) -> bytes:
+    return render_html(agreement, final=final).encode("utf-8")
