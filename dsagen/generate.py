@@ -20,7 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,14 +31,13 @@ from .library import Library, load_library
 from .lint.evaluate import PLAYBOOK, Finding
 from .output import check_writable, inside, write_all
 from .partners import PartnerParams, load_partner, partner_files
+from .render import FORMATS, RenderOptions, render_batch
 
 if TYPE_CHECKING:
     from .registry.record import IssuedRecord, RecordedAgreement
 
     PrepareRecord = Callable[["GeneratedAgreement", Library, bytes], IssuedRecord]
     Insert = Callable[[list[IssuedRecord]], list[RecordedAgreement]]
-
-FORMATS = ("docx", "pdf", "html", "md")
 
 
 @dataclass(frozen=True)
@@ -68,25 +67,6 @@ def parse_formats(text: str) -> tuple[str, ...]:
         raise DsagenError(f"--format: expected a comma-separated list of {', '.join(FORMATS)}, "
                           f"found '{text}'")
     return formats
-
-
-def render(agreement: Agreement, fmt: str) -> bytes:
-    """Bytes of one output format (imports lazily: WeasyPrint is slow to import)."""
-    if fmt == "docx":
-        from .render.docx import render_docx
-
-        return render_docx(agreement)
-    if fmt == "pdf":
-        from .render.pdf import render_pdf
-
-        return render_pdf(agreement)
-    if fmt == "html":
-        from .render.html import render_html_bytes
-
-        return render_html_bytes(agreement)
-    from .render.markdown import render_markdown_bytes
-
-    return render_markdown_bytes(agreement)
 
 
 def output_paths(out_dir: Path, slug: str, template_id: str,
@@ -192,6 +172,7 @@ class Settings:
     formats: tuple[str, ...] = ("docx", "pdf")
     refuse_lint_errors: bool = True
     prepare_record: PrepareRecord | None = None  # a module-level function (sent to workers)
+    options: RenderOptions = field(default_factory=RenderOptions)  # --final, --pdf-engine
 
 
 @dataclass(frozen=True)
@@ -339,14 +320,14 @@ def _render(chunk: list[Verdict]) -> list[Rendered]:
     shipping the agreement twice), render every format to memory, prepare the registry rows."""
     settings: Settings = _state["settings"]
     library = _use(settings)
-    done = []
-    for verdict in chunk:
-        partner = load_partner(verdict.path, library, template_id=settings.template,
-                               effective_date=settings.effective_date)
-        agreement = assemble(partner, library)
-        outputs = {fmt: render(agreement, fmt) for fmt in settings.formats}
-        done.append(_rendered(settings, library, verdict, partner, agreement, outputs))
-    return done
+    partners = [load_partner(verdict.path, library, template_id=settings.template,
+                             effective_date=settings.effective_date) for verdict in chunk]
+    agreements = [assemble(partner, library) for partner in partners]
+    # One call for the chunk: the libreoffice PDF engine converts all its DOCX in one request.
+    outputs = render_batch(agreements, settings.formats, settings.options)
+    return [_rendered(settings, library, verdict, partner, agreement, rendered)
+            for verdict, partner, agreement, rendered
+            in zip(chunk, partners, agreements, outputs, strict=True)]
 
 
 def _rendered(settings: Settings, library: Library, verdict: Verdict, partner: PartnerParams,
@@ -360,8 +341,9 @@ def _rendered(settings: Settings, library: Library, verdict: Verdict, partner: P
     if settings.prepare_record is not None:
         from .render.docx import render_docx
 
-        issued = settings.prepare_record(result, library,
-                                         outputs.get("docx") or render_docx(agreement))
+        issued = settings.prepare_record(
+            result, library,
+            outputs.get("docx") or render_docx(agreement, final=settings.options.final))
     return Rendered(result, outputs, issued)
 
 
@@ -491,12 +473,13 @@ def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("d
              library_root: Path | None = None,
              on_done: Callable[[GeneratedAgreement], None] | None = None,
              allow_lint_errors: bool = False, prepared: list[Prepared] | None = None,
+             options: RenderOptions | None = None,
              ) -> list[GeneratedAgreement]:
     """Check every partner file (unless `prepared`, from `prepare`, already did), then render
     and write each agreement; returns them all (the CLI streams, and records in the registry:
     see check_batch and write_batch)."""
     settings = Settings(out_dir, library_root, template, effective_date, formats,
-                        not allow_lint_errors)
+                        not allow_lint_errors, options=options or RenderOptions())
     if prepared is None:
         plan = check_batch(paths, settings=settings, force=force, skip_existing=skip_existing,
                            jobs=jobs)

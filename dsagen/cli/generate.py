@@ -57,16 +57,24 @@ def generate(
     no_record: Annotated[bool, typer.Option(
         "--no-record", help="Do not record the agreements in the registry.")] = False,
     registry: RegistryOption = None,
+    final: Annotated[bool, typer.Option(
+        "--final", help="The signing version: no DRAFT legend, no dsagen stamp or parameters "
+        "in the document, a signature page legend.")] = False,
+    pdf_engine: Annotated[str, typer.Option(
+        "--pdf-engine", help="weasyprint (no office suite needed) or libreoffice (the PDF "
+        "converted from the DOCX, so both have the same pages).")] = "weasyprint",
 ) -> None:
     """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown.
 
     Every file is checked before the first byte is written; then each agreement is recorded
     and written in turn, so a stopped batch resumes with --skip-existing."""
     from ..generate import Settings, check_batch, parse_formats
+    from ..render import RenderOptions, parse_pdf_engine
 
     out_dir = out_dir or default_output()
     settings = Settings(out_dir, library, template, parse_date(date), parse_formats(formats),
-                        not allow_lint_errors)
+                        not allow_lint_errors,
+                        options=RenderOptions(final=final, pdf_engine=parse_pdf_engine(pdf_engine)))
     if not no_record:  # a bad --registry fails before anything is written (or created)
         from ..registry.record import issued_record
         from ..registry.store import check_registry

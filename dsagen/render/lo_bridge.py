@@ -1,0 +1,158 @@
+"""The LibreOffice side of the `libreoffice` PDF engine (dsagen/render/libreoffice.py).
+
+Runs under the interpreter that can `import uno` (Debian's /usr/bin/python3 with python3-uno),
+not dsagen's, so it imports nothing from dsagen. It starts one headless soffice with a private
+profile, then serves requests read from stdin, one JSON line each, until stdin closes:
+
+    {"convert": [["/tmp/x/1.docx", "/tmp/x/1.pdf"], ...]}  ->  {"ok": true}
+                                                            or {"ok": false, "error": "..."}
+
+On end of input, SIGTERM, or the death of the process that started it, it stops soffice and
+removes the profile, so no office outlives the dsagen worker that owned it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+START_TIMEOUT = 90.0
+PR_SET_PDEATHSIG = 1
+
+
+def _props(**values: Any) -> tuple[Any, ...]:
+    out = []
+    for name, value in values.items():
+        prop = PropertyValue()
+        prop.Name, prop.Value = name, value
+        out.append(prop)
+    return tuple(out)
+
+
+class Office:
+    """One soffice listening on a private pipe, with a private profile."""
+
+    def __init__(self, soffice: str) -> None:
+        self.profile = tempfile.mkdtemp(prefix=f"dsagen-pdf-{os.getpid()}-")
+        self.pipe = f"dsagen_pdf_{os.getpid()}"
+        self.proc = subprocess.Popen(
+            [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+             "--nolockcheck", f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
+             "-env:UserInstallation=" + uno.systemPathToFileUrl(self.profile)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # its own group: one killpg reaches oosplash and soffice.bin
+        self.desktop: Any = None
+        try:
+            self.desktop = self._connect()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _connect(self) -> Any:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        url = f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext"
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"soffice exited with status {self.proc.returncode} at start")
+            try:
+                context = resolver.resolve(url)
+                break
+            except NoConnectException:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"soffice did not listen within {START_TIMEOUT:.0f} s") from None
+                time.sleep(0.05)
+        return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop",
+                                                                context)
+
+    def convert(self, source: str, target: str) -> None:
+        document = self.desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(source), "_blank", 0,
+            _props(Hidden=True, ReadOnly=True, UpdateDocMode=0))
+        if document is None:
+            raise RuntimeError(f"LibreOffice could not open {source}")
+        try:
+            document.storeToURL(uno.systemPathToFileUrl(target),
+                                _props(FilterName="writer_pdf_Export", Overwrite=True))
+        finally:
+            document.close(True)
+
+    def stop(self) -> None:
+        if self.desktop is not None:
+            try:
+                self.desktop.terminate()
+            except Exception:  # noqa: BLE001 - already gone: the kill below is what matters
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """SIGTERM when the dsagen process that started us dies, even by kill -9 (Linux)."""
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        sys.exit(0)
+
+
+def serve(office: Office) -> None:
+    for line in sys.stdin:
+        try:
+            for source, target in json.loads(line)["convert"]:
+                office.convert(source, target)
+            reply: dict[str, Any] = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - reported to the dsagen side, which raises
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def main() -> int:
+    _die_with_parent()
+    try:
+        office = Office(sys.argv[1])
+    except Exception as exc:  # noqa: BLE001 - one line for the dsagen side
+        sys.stdout.write(json.dumps({"ok": False, "error": str(exc)}) + "\n")
+        return 1
+
+    def stop(_signal: int, _frame: object) -> None:
+        office.stop()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    sys.stdout.write(json.dumps({"ok": True, "ready": True}) + "\n")
+    sys.stdout.flush()
+    try:
+        serve(office)
+    finally:
+        office.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The PDF and the DOCX agree on pages: a page cited in one is the same page in the other.
+
+The DOCX is converted by LibreOffice through the test client (tests/lo/), independently of the
+`libreoffice` engine under test, and each page is read back with pdftotext.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dsagen.assemble import Agreement, assemble
+from dsagen.library import load_library
+from dsagen.partners import load_partner
+from dsagen.render import RenderOptions, render_batch
+from tests.conftest import EXAMPLES, needs_soffice
+from tests.pdf_pages import clauses_by_page
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
+pytestmark = [needs_soffice(),
+              pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                 reason="poppler-utils not installed")]
+
+
+def _agreements() -> list[Agreement]:
+    library = load_library()
+    return [assemble(load_partner(path, library), library) for path in EXAMPLE_FILES]
+
+
+def _docx_pages(docx: bytes, scratch: Path) -> list[list[str]]:
+    from tests.lo import client
+
+    source, target = scratch / "agreement.docx", scratch / "converted.pdf"
+    source.write_bytes(docx)
+    client.save_as(source, target, "writer_pdf_Export")
+    return clauses_by_page(target.read_bytes())
+
+
+@pytest.mark.parametrize("final", [False, True], ids=["draft", "final"])
+def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool,
+                                                              tmp_path: Path) -> None:
+    options = RenderOptions(final=final, pdf_engine="libreoffice")
+    rendered = render_batch(_agreements(), ("docx", "pdf"), options)  # one batch, one office
+    for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
+        docx_pages = _docx_pages(outputs["docx"], tmp_path)
+        pdf_pages = clauses_by_page(outputs["pdf"])
+        assert len(pdf_pages) == len(docx_pages), path.stem
+        assert pdf_pages == docx_pages, path.stem
+        assert sum(len(page) for page in pdf_pages) > 10, path.stem  # numbers were found
+
+
+def test_weasyprint_pdf_has_the_docx_page_count_for_every_example(tmp_path: Path) -> None:
+    """The default engine lays out the HTML with the DOCX's measures: the same number of pages
+    (bench/pdf.py reports on how many pages the same clauses start)."""
+    rendered = render_batch(_agreements(), ("docx", "pdf"), RenderOptions())
+    for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
+        assert len(clauses_by_page(outputs["pdf"])) == len(
+            _docx_pages(outputs["docx"], tmp_path)), path.stem
+
+
+def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:
+    from dsagen.render.libreoffice import LibreOfficePdf
+
+    agreement = _agreements()[0]
+    docx = render_batch([agreement], ("docx",))[0]["docx"]
+    with LibreOfficePdf() as office:
+        assert office.convert(docx).startswith(b"%PDF")
+        bridge = office._bridge
+        assert bridge is not None
+    assert bridge.poll() is not None
+    running = subprocess.run(["pgrep", "-f", f"dsagen_pdf_{bridge.pid}"], capture_output=True)
+    assert running.returncode == 1, running.stdout  # no soffice left on the bridge's pipe
