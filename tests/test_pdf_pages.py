@@ -17,7 +17,7 @@ from dsagen.library import load_library
 from dsagen.partners import load_partner
 from dsagen.render import RenderOptions, render_batch
 from tests.conftest import EXAMPLES, needs_soffice
-from tests.pdf_pages import clauses_by_page
+from tests.pdf_pages import clauses_by_page, page_texts
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 pytestmark = [needs_soffice(),
@@ -50,6 +50,14 @@ def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool,
         assert len(pdf_pages) == len(docx_pages), path.stem
         assert pdf_pages == docx_pages, path.stem
         assert sum(len(page) for page in pdf_pages) > 10, path.stem  # numbers were found
+        _assert_signature_block_on_one_page(outputs["pdf"], path.stem)
+
+
+def _assert_signature_block_on_one_page(pdf: bytes, name: str) -> None:
+    """The signature block is never split: every signature line is on the page of the last."""
+    pages = [page for page in page_texts(pdf) if "Signature: ____" in page]
+    assert len(pages) == 1, name
+    assert all(line in pages[0] for line in ("Name:", "Title:", "Date: ____")), name
 
 
 def test_weasyprint_pdf_has_the_docx_page_count_for_every_example(tmp_path: Path) -> None:
@@ -59,6 +67,7 @@ def test_weasyprint_pdf_has_the_docx_page_count_for_every_example(tmp_path: Path
     for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
         assert len(clauses_by_page(outputs["pdf"])) == len(
             _docx_pages(outputs["docx"], tmp_path)), path.stem
+        _assert_signature_block_on_one_page(outputs["pdf"], path.stem)
 
 
 def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
@@ -151,3 +152,21 @@ def test_the_signing_version_compared_with_its_draft_differs_only_cosmetically(
     report = json.loads(stdout)
     statuses = {c["status"] for c in report["clauses"]}
     assert code == 0 and statuses <= {"unchanged", "cosmetic"}, (err, statuses)
+
+
+def test_word_paginates_with_widow_control_headings_kept_and_signatures_together() -> None:
+    agreement = _agreement(EXAMPLES / "gravy-uf.yaml")
+    with zipfile.ZipFile(io.BytesIO(render_docx(agreement))) as package:
+        styles = package.read("word/styles.xml").decode()
+        document = package.read("word/document.xml").decode()
+    normal = styles[styles.index('w:styleId="Normal"'):]
+    assert "<w:widowControl/>" in normal[:normal.index("</w:style>")]
+    for heading in ("DsaHeading", "DsaUnnumberedHeading"):
+        style = styles[styles.index(f'w:styleId="{heading}"'):]
+        assert "<w:keepNext/>" in style[:style.index("</w:style>")]
+    block = document[document.rindex('<w:pStyle w:val="DsaUnnumberedHeading"/>', 0,
+                                     document.index("Signature: ")):]
+    block = block[:block.index("</w:tbl>")]
+    paragraphs = block.split("<w:p>")[1:]
+    assert paragraphs and all("<w:keepNext/>" in p for p in paragraphs)
+    assert block.count("<w:cantSplit/>") == block.count("<w:tr>")
