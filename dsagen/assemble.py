@@ -14,6 +14,7 @@ import jinja2
 
 from . import __version__
 from .errors import TemplateRenderError
+from .keyterms import KeyTerm, render_key_terms
 from .library import Clause, Library, Template
 from .partners import PartnerParams, evaluate
 
@@ -117,6 +118,7 @@ class Agreement:
     sections: tuple[Section, ...]
     schedules: tuple[Schedule, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
+    key_terms: tuple[KeyTerm, ...] = ()  # the key-terms cover page, when the template has one
 
     def section(self, clause_id: str) -> Section:
         return next(s for s in self.sections if s.clause_id == clause_id)
@@ -213,7 +215,18 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
         library_version=library.version, library_digest=library.digest,
         params_digest=partner.digest, generator=f"dsagen {__version__}",
         sections=tuple(sections), schedules=schedules, parameters=dict(values),
+        key_terms=_key_terms(library, template, context, numbers),
     )
+
+
+def _key_terms(library: Library, template: Template, context: dict[str, Any],
+               numbers: dict[str, int]) -> tuple[KeyTerm, ...]:
+    """The key-terms rows, with partner values as they are (a row prints no markup)."""
+    if not template.key_terms:
+        return ()
+    plain = {**context, "ref": lambda clause_id: f"clause {numbers.get(clause_id, '')}".strip()}
+    return tuple(KeyTerm(row.label, row.text.replace(STAR, "*"), row.clause_id, row.number)
+                 for row in render_key_terms(library, template, plain, numbers))
 
 
 def _render(library: Library, clause: Clause, variant: str, source: str, line: int,

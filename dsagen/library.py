@@ -19,6 +19,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .deadlines import Deadline, check_references, load_deadlines
 from .errors import LibraryError
+from .keyterms import KeyTermSpec, parse_key_terms
 from .params import PARAM_TYPES, Bound, Param, Playbook
 from .yamlio import LineDict, line_of, load_yaml, plain
 
@@ -100,6 +101,7 @@ class Template:
     entries: tuple[TemplateEntry, ...]
     attachments: tuple[Attachment, ...]
     path: str
+    key_terms: tuple[KeyTermSpec, ...] = ()  # the optional key-terms cover page (keyterms.py)
 
 
 @dataclass(frozen=True)
@@ -549,6 +551,8 @@ def _load_template(path: Path, clauses: dict[str, Clause],
         version=str(data.get("version", "1.0.0")),
         description=str(data.get("description", "")).strip(), entries=tuple(entries),
         attachments=tuple(attachments), path=str(path),
+        key_terms=parse_key_terms(data.get("key_terms"), str(path), line_of(data, "key_terms"),
+                                  set(clauses), env),
     )
 
 

@@ -217,6 +217,35 @@ def _section_xml(body: _Body, section: Section, anchors: dict[str, str],
                                 '<w:spacing w:before="240"/><w:jc w:val="center"/>'))
 
 
+def _key_terms_xml(body: _Body, agreement: Agreement, anchors: dict[str, str]) -> None:
+    """The key-terms page (keyterms.py): term, value and the clause applying it, in a grid."""
+    if not agreement.key_terms:
+        return
+    body.add(_paragraph("DsaUnnumberedHeading", _run("Key Terms")))
+    widths = (2600, 5350, 1400)
+    cell_ppr = '<w:pPr><w:keepLines/><w:spacing w:before="40" w:after="40"/></w:pPr>'
+
+    def cell(width: int, content: str) -> str:
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+                f"<w:p>{cell_ppr}{content}</w:p></w:tc>")
+
+    rows = []
+    for term in agreement.key_terms:
+        clause = ""
+        if term.clause_id in anchors and term.number is not None:
+            clause = _field(f"REF {anchors[term.clause_id]} \\r \\h", f"{term.number}")
+        label = cell(widths[0], _run(term.label, "<w:b/>"))
+        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{label}"
+                    f"{cell(widths[1], _run(term.text))}{cell(widths[2], clause)}</w:tr>")
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
+    body.add(f'<w:tbl><w:tblPr><w:tblW w:w="9350" w:type="dxa"/><w:tblBorders>{border}'
+             '</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr>'
+             f'<w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
+    body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+
+
 def _signature_table(section: Section) -> str:
     cells = []
     for signatory in section.signatories:
@@ -459,6 +488,7 @@ def build_document(agreement: Agreement, *, final: bool = False) -> docx.documen
     anchors = {s.clause_id: s.anchor for s in agreement.sections}
     body = _Body()
     _cover_xml(body, agreement, legends)
+    _key_terms_xml(body, agreement, anchors)
     for section in agreement.sections:
         _section_xml(body, section, anchors, legends)
     _schedules_xml(body, agreement)

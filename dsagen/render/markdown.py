@@ -87,6 +87,12 @@ def render_markdown(agreement: Agreement, *, final: bool = False) -> str:
         lines += [f"Effective Date: {long_date(agreement.effective_date)}", ""]
     if legends.provenance:
         lines += [f"_{legends.provenance}_", ""]
+    if agreement.key_terms:
+        lines += ["## Key Terms", "", "| Term | Value | Clause |", "|---|---|---|"]
+        lines += [f"| {literal_markdown(t.label)} | {literal_markdown(t.text)} | "
+                  f"{f'[{t.number}](#{t.clause_id})' if t.number is not None else ''} |"
+                  for t in agreement.key_terms]
+        lines.append("")
     for section in agreement.sections:
         lines += _section(section, legends)
     for number, schedule in enumerate(agreement.schedules, start=1):
