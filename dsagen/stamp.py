@@ -85,5 +85,7 @@ def is_signing_version(custom_properties: dict[str, str]) -> bool:
 #: Everything that differs between a draft and the signing version of one agreement (the stamp,
 #: the running header's "DRAFT 1 March 2026 · " and the signature page legend): a copy compared
 #: with the other edition differs there only cosmetically.
-EDITION_MARKS = re.compile(STAMP.pattern + r"|\bDRAFT(?: \d{1,2} [A-Z][a-z]+ \d{4})?(?: · )?"
+_MONTH = ("(?:January|February|March|April|May|June|July|August|September|October|November"
+          "|December)")
+EDITION_MARKS = re.compile(STAMP.pattern + rf"|\bDRAFT(?: \d{{1,2}} {_MONTH} \d{{4}})?(?: · )?"
                            r"|\[Signature page to [^\]\n]{1,300}\]")
