@@ -759,3 +759,17 @@ def test_libreoffice_resolves_a_tracked_edit_over_a_silent_edit(kind: str,
     assert _normalised(client.accept_all(red_path)) == _normalised(
         client.accept_all(negotiated_path))
     assert tuple(_normalised(client.reject_all(red_path))) == _libreoffice_standard()
+
+
+def test_a_commented_paragraph_deleted_silently_comes_back_with_its_comment() -> None:
+    """The partner deleted the paragraph holding the standard's comment without tracking (the
+    comment stays in their comments part, anchored nowhere): reject-all shows it again."""
+    std = standard()
+    package = Package(std)
+    commented = next(p for p in package.body().iter(W + "p")
+                     if p.find(f".//{W}commentReference") is not None)
+    commented.getparent().remove(commented)
+    negotiated = package.to_bytes()
+    red = assert_round_trip(std, negotiated)
+    assert object_counts(resolve(red, accept=False)[DOCUMENT])["comments"] == 1
+    assert object_counts(resolve(red, accept=True)[DOCUMENT])["comments"] == 0

@@ -134,7 +134,8 @@ class StoryContext:
     def adopt(self, clone: etree._Element) -> etree._Element | None:
         """Make a subtree cloned from the standard valid in the output: relationships
         imported, bookmarks renumbered (twinned when the negotiated has one of that name),
-        comment anchors dropped (the partner's comments are the ones carried), notes copied.
+        comment anchors dropped (the partner's comments are the ones carried, and a standard
+        comment they orphaned), notes copied.
         Returns None when the clone itself is dropped."""
         self.out.import_references(clone, self.standard_part, self.negotiated_part)
         for node in list(clone.iter()):
@@ -167,7 +168,10 @@ class StoryContext:
                 return False
             node.set(W_ID, new_id)
         elif tag in _COMMENT_MARKERS:
-            return False
+            # The partner's comments are the ones carried; a standard comment they orphaned
+            # comes back as a point reference with its restored text (no range to unbalance).
+            return tag == W + "commentReference" and self.out.take_orphaned_comment(
+                node.get(W_ID, ""))
         elif tag in (FOOTNOTE_REF, ENDNOTE_REF):
             node.set(W_ID, self.copy_note(etree.QName(tag).localname, node.get(W_ID, "")))
         elif tag == _DRAWING_ID:
@@ -334,7 +338,7 @@ class ParagraphBuilder:
         if op == EQUAL and atom.kind == OPEN and item.standard is not None:
             self.story.frame_map[item.standard.node] = atom.node
         if atom.kind == MARKER:
-            self._marker(atom, standard)
+            self._marker(atom, standard, WRAPPERS[op])
             return
         tags = WRAPPERS[op]
         ours = None
@@ -455,7 +459,10 @@ class ParagraphBuilder:
                 container.append(as_deleted(child) if deleted else child)
         char_run("end")
 
-    def _marker(self, atom: Atom, standard: bool) -> None:
+    def _marker(self, atom: Atom, standard: bool, tags: tuple[str, ...]) -> None:
+        """A bookmark, range or run marker, outside the revision wrappers; a run marker
+        restored from the standard (a comment reference) goes inside them, in the view of
+        the text it stands with."""
         node = copy.deepcopy(atom.node)
         if standard:
             node = self.story.adopt(node)
@@ -466,6 +473,8 @@ class ParagraphBuilder:
         target = self._enter(atom, standard) if not standard else self._top()
         self.run = None
         if atom.run is not None:
+            if standard:
+                target = self._wrapped(target, tags)
             run = etree.SubElement(target, RUN)
             source = atom.run.find(RPR)
             if source is not None:

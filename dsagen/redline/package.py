@@ -127,6 +127,28 @@ class OutputPackage(Package):
         self.added: dict[str, bytes] = {}
         self.next_id = self._max_id() + 1
         self._imported: dict[tuple[str, str, str], str] = {}
+        self._orphans = self._orphaned_comments()
+
+    # -- comments ---------------------------------------------------------------------------
+    def _orphaned_comments(self) -> set[str]:
+        """Ids of the standard's comments that the partner's copy still holds, word for word,
+        but no longer anchors (they deleted the commented text without tracking)."""
+        ours, theirs = (_comment_texts(package) for package in (self, self.standard))
+        anchored = {reference.get(W_ID, "")
+                    for part in [DOCUMENT, *(p for kind in ("header", "footer", "footnotes",
+                                                            "endnotes")
+                                             for p in self.related(DOCUMENT, kind))]
+                    for reference in self.xml(part).iter(W + "commentReference")}
+        return {key for key, text in ours.items()
+                if key not in anchored and theirs.get(key) == text}
+
+    def take_orphaned_comment(self, comment_id: str) -> bool:
+        """True once for an orphaned comment: its reference may come back with the restored
+        standard text, so that reject-all shows the comment where the standard had it."""
+        if comment_id in self._orphans:
+            self._orphans.discard(comment_id)
+            return True
+        return False
 
     # -- ids --------------------------------------------------------------------------------
     def _max_id(self) -> int:
@@ -268,3 +290,13 @@ class OutputPackage(Package):
 
 def _natural_key(name: str) -> list[object]:
     return [int(token) if token.isdigit() else token for token in re.split(r"(\d+)", name)]
+
+
+def _comment_texts(package: Package) -> dict[str, str]:
+    """Comment id -> author and text, for the package's comments part."""
+    parts = package.related(DOCUMENT, "comments")
+    if not parts:
+        return {}
+    return {comment.get(W_ID, ""): comment.get(W + "author", "") + "\n" + "".join(
+                comment.itertext())
+            for comment in package.xml(parts[0]).iter(W + "comment")}
