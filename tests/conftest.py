@@ -38,6 +38,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="Rewrite tests/golden/ from the current output (review the diff!).")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One signing key per test session (dsagen/provenance.py), never the checkout's: copies a
+    test renders in one test are checked in another."""
+    if "DSAGEN_SIGNING_KEY" not in os.environ:
+        os.environ["DSAGEN_SIGNING_KEY"] = str(tmp_path_factory.mktemp("key") / "signing.key")
+
+
 @pytest.fixture(autouse=True)
 def _private_registry(tmp_path_factory: pytest.TempPathFactory,
                       monkeypatch: pytest.MonkeyPatch) -> None:

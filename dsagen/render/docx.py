@@ -26,6 +26,7 @@ from ..assemble import Agreement, Paragraph, Section
 from ..ooxml import W_NS, set_setting
 from ..output import deterministic_zip, zip_members
 from ..partners import canonical_json
+from ..provenance import SIGNATURE, sign_properties
 from ..stamp import DRAFT_DIGEST_PROPERTY, ISSUED_PROPERTY, issued_key
 from ..textfilters import long_date
 from .edition import Edition, edition
@@ -359,6 +360,7 @@ def document_properties(agreement: Agreement, *, final: bool = False) -> Documen
         # The parameters themselves, so a standard DOCX is enough to recover what changed.
         "dsagen.params": canonical_json(agreement.parameters),
     }
+    custom[SIGNATURE] = sign_properties(custom)  # tampering shows (dsagen/provenance.py)
     return DocumentProperties(core, custom)
 
 

@@ -1,0 +1,303 @@
+"""What a returned copy says about itself, and how far to believe it.
+
+dsagen writes its provenance into a DOCX's custom properties (partner, template, reference,
+library version, parameters). The copy comes back from the partner, who controls every byte of
+it, so those properties only *point* to what was issued: the issued values come from the
+registry (the stored DOCX) or from the partner YAML. To tell dsagen's own, untouched
+properties from edited ones, the renderer signs them with an HMAC whose key stays beside the
+registry (docs/security.md, "Signing and trust").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import DsagenError
+
+KEY_ENV = "DSAGEN_SIGNING_KEY"
+KEY_NAME = "signing.key"
+KEY_BYTES = 32
+SIGNATURE = "dsagen.signature"
+#: The custom properties dsagen writes and signs (the signature covers their exact strings).
+SIGNED = ("dsagen.template", "dsagen.partner", "dsagen.library_version",
+          "dsagen.params_sha256", "dsagen.manifest", "dsagen.params")
+SCHEME = "hmac-sha256"
+
+# How a standard's issued values were established.
+REGISTRY = "registry"  # the DOCX the registry kept for the copy's reference
+PARTNER_FILE = "partner-file"  # the partner YAML given on the command line
+SIGNED_PROPERTIES = "signature"  # the copy's own properties, signed with this key
+UNVERIFIED = "unverified"
+STATUSES = (REGISTRY, PARTNER_FILE, SIGNED_PROPERTIES, UNVERIFIED)
+
+T = TypeVar("T")
+
+
+class SigningKeyError(DsagenError):
+    """The signing key file exists but cannot be used."""
+
+
+# -- where the key lives -------------------------------------------------------------------------
+
+def key_path() -> Path:
+    """DSAGEN_SIGNING_KEY, else beside an SQLite DSAGEN_REGISTRY file, else .dsagen/signing.key
+    in the working folder (where the default registry lives)."""
+    given = os.environ.get(KEY_ENV)
+    if given:
+        return Path(given).expanduser().absolute()
+    registry = _sqlite_file(os.environ.get("DSAGEN_REGISTRY") or "")
+    if registry is not None:
+        return registry.parent / KEY_NAME
+    return (Path.cwd() / ".dsagen" / KEY_NAME).absolute()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite registry URL or path (a server registry has none)."""
+    if not url:
+        return None
+    if "://" not in url:
+        return Path(url).expanduser().absolute()
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///").split("?")[0]).expanduser().absolute()
+    return None
+
+
+def signing_key(*, create: bool) -> tuple[bytes, Path] | None:
+    """The key (and its file); made on first use when `create`, else None when absent."""
+    path = key_path()
+    if path not in _KEYS:
+        if not path.exists():
+            if not create:
+                return None
+            _create_key(path)
+        _KEYS[path] = _read_key(path)
+    return _KEYS[path], path
+
+
+_KEYS: dict[Path, bytes] = {}  # read once per process (a batch signs thousands of files)
+
+
+def _read_key(path: Path) -> bytes:
+    if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SigningKeyError(f"{path}: the signing key is readable by other users (mode "
+                              f"{stat.S_IMODE(path.stat().st_mode):o}); expected 600: "
+                              f"chmod 600 {path}")
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < KEY_BYTES:
+        raise SigningKeyError(f"{path}: expected a signing key of {2 * KEY_BYTES} hexadecimal "
+                              f"digits, found {len(text)} character(s); delete the file to "
+                              "make a new key (copies signed with the old one will then read "
+                              "as unverified)")
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """A new random key, written 0600 and never over an existing one (two processes may race
+    to make it: the loser reads the winner's)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise SigningKeyError(f"{path}: cannot create the signing key ({error.strerror}); set "
+                              f"{KEY_ENV} to a writable file") from None
+    with os.fdopen(handle, "w", encoding="ascii") as file:
+        file.write(secrets.token_hex(KEY_BYTES) + "\n")
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a key, so a copy signed elsewhere reads as such, not as edited."""
+    return hashlib.sha256(b"dsagen key id\0" + key).hexdigest()[:12]
+
+
+# -- signing and checking ---------------------------------------------------------------------
+
+def _message(properties: Mapping[str, str]) -> bytes:
+    signed = {name: properties[name] for name in SIGNED if name in properties}
+    return json.dumps(signed, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def sign_properties(properties: Mapping[str, str]) -> str:
+    """The value of the dsagen.signature property for the properties dsagen writes (made with
+    this registry's key, created on first use)."""
+    found = signing_key(create=True)
+    assert found is not None  # create=True makes the key or raises
+    key = found[0]
+    mac = hmac.new(key, _message(properties), hashlib.sha256).hexdigest()
+    return f"{SCHEME}:{key_id(key)}:{mac}"
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """What the signature of a document's dsagen properties shows."""
+
+    valid: bool
+    reason: str  # for people: why the properties are (not) trusted
+
+
+def check_signature(properties: Mapping[str, str]) -> SignatureCheck:
+    """Whether the dsagen properties are exactly what dsagen wrote with this registry's key."""
+    value = properties.get(SIGNATURE)
+    if not value:
+        return SignatureCheck(False, "its dsagen properties carry no signature")
+    scheme, _, rest = value.partition(":")
+    named_key, _, mac = rest.partition(":")
+    if scheme != SCHEME or not named_key or not mac:
+        return SignatureCheck(False, f"its {SIGNATURE} property is not a dsagen signature")
+    found = signing_key(create=False)
+    if found is None:
+        return SignatureCheck(False, f"there is no signing key here ({key_path()}) to check "
+                              "its signature with")
+    key, path = found
+    if named_key != key_id(key):
+        return SignatureCheck(False, f"its properties were signed with another key (not "
+                              f"{path})")
+    expected = hmac.new(key, _message(properties), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, mac):
+        return SignatureCheck(False, "its dsagen properties were changed after dsagen signed "
+                              "them (the signature does not match: tampered)")
+    return SignatureCheck(True, f"its dsagen properties are signed with this registry's key "
+                          f"({path})")
+
+
+# -- what a copy points to ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pointer:
+    """What a copy's own properties say it was issued as. They only point: what was issued
+    comes from the registry (or the partner YAML), never from the copy."""
+
+    partner: str
+    reference: str
+    template: str | None
+    library_version: str | None
+    params_digest: str | None
+
+    def describe(self) -> str:
+        return f"partner '{self.partner}', template '{self.template or '?'}', reference " \
+               f"'{self.reference}'"
+
+
+def copy_pointer(properties: Mapping[str, str]) -> Pointer | None:
+    """The pointer in a copy's dsagen properties, if they are well formed."""
+    partner = properties.get("dsagen.partner")
+    try:
+        manifest = json.loads(properties.get("dsagen.manifest", ""))
+    except ValueError:
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    reference = manifest.get("reference")
+    if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
+        return None
+    return Pointer(partner, reference, _text(manifest.get("template")),
+                   _text(manifest.get("library_version")), _text(manifest.get("params_sha256")))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the standard's issued values came from, said in every output."""
+
+    status: str  # one of STATUSES
+    detail: str
+
+    @property
+    def verified(self) -> bool:
+        return self.status != UNVERIFIED
+
+    @property
+    def warning(self) -> str | None:
+        return None if self.verified else f"provenance not verified: {self.detail}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "verified": self.verified, "detail": self.detail}
+
+
+# -- what the registry issued -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issued:
+    """The DOCX we issued for a reference, as the registry kept it."""
+
+    reference: str
+    partner: str
+    docx: bytes
+    created_at: str
+
+
+def in_registry(query: Callable[[Any], T]) -> T | None:
+    """Run a read query on the registry dsagen would use (DSAGEN_REGISTRY, else
+    .dsagen/registry.db), or None when there is no registry here."""
+    from .registry.store import open_registry
+
+    try:
+        registry = open_registry(os.environ.get("DSAGEN_REGISTRY") or None)
+    except DsagenError:
+        return None  # no registry here: nothing recorded to compare with
+    try:
+        with registry.read() as conn:
+            return query(conn)
+    except DsagenError:
+        return None
+    finally:
+        registry.close()
+
+
+def issued_for(pointer: Pointer) -> Issued | None:
+    """The stored DOCX issued under the reference the copy names (the same issue: partner,
+    reference, library version and parameter digest), from the registry; None when none."""
+    from sqlalchemy import select
+
+    from .registry.schema import agreements, documents, issued_files, partners
+
+    def query(conn: Any) -> Any:
+        return conn.execute(
+            select(documents.c.content, agreements.c.created_at)
+            .select_from(agreements.join(partners).join(issued_files)
+                         .join(documents, documents.c.sha256 == issued_files.c.sha256))
+            .where(partners.c.slug == pointer.partner,
+                   agreements.c.reference == pointer.reference,
+                   agreements.c.library_version == (pointer.library_version or ""),
+                   agreements.c.params_digest == (pointer.params_digest or ""),
+                   issued_files.c.format == "docx", issued_files.c.stored.is_(True))
+            .order_by(agreements.c.id.desc()).limit(1)).first()
+
+    row = in_registry(query)
+    if row is None:
+        return None
+    return Issued(pointer.reference, pointer.partner, bytes(row[0]), str(row[1]))
+
+
+def issued_file(sha256: str) -> str | None:
+    """'agreement #N (partner, reference)' when the registry issued a file with this hash."""
+    from sqlalchemy import select
+
+    from .registry.schema import agreements, issued_files, partners
+
+    def query(conn: Any) -> Any:
+        return conn.execute(
+            select(agreements.c.id, agreements.c.reference, partners.c.slug)
+            .select_from(issued_files.join(agreements).join(partners))
+            .where(issued_files.c.sha256 == sha256).limit(1)).first()
+
+    row = in_registry(query)
+    return None if row is None else f"agreement #{row.id} ({row.slug}, {row.reference})"
