@@ -195,12 +195,11 @@ class Pointer:
 
 def copy_pointer(properties: Mapping[str, str]) -> Pointer | None:
     """The pointer in a copy's dsagen properties, if they are well formed."""
+    from .read.properties import json_property
+
     partner = properties.get("dsagen.partner")
-    try:
-        manifest = json.loads(properties.get("dsagen.manifest", ""))
-    except ValueError:
-        return None
-    if not isinstance(manifest, dict):
+    manifest = json_property(properties, "dsagen.manifest")
+    if manifest is None:
         return None
     reference = manifest.get("reference")
     if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
@@ -267,24 +266,26 @@ def issued_for(pointer: Pointer) -> Issued | None:
     reference, library version and parameter digest), from the registry; None when none."""
     from sqlalchemy import select
 
-    from .registry.schema import agreements, documents, issued_files, partners
+    from .registry.blobs import load_document
+    from .registry.schema import agreements, issued_files, partners
 
-    def query(conn: Any) -> Any:
-        return conn.execute(
-            select(documents.c.content, agreements.c.created_at)
-            .select_from(agreements.join(partners).join(issued_files)
-                         .join(documents, documents.c.sha256 == issued_files.c.sha256))
+    def query(conn: Any) -> tuple[bytes, str] | None:
+        row = conn.execute(
+            select(issued_files.c.sha256, agreements.c.created_at)
+            .select_from(agreements.join(partners).join(issued_files))
             .where(partners.c.slug == pointer.partner,
                    agreements.c.reference == pointer.reference,
                    agreements.c.library_version == (pointer.library_version or ""),
                    agreements.c.params_digest == (pointer.params_digest or ""),
                    issued_files.c.format == "docx", issued_files.c.stored.is_(True))
             .order_by(agreements.c.id.desc()).limit(1)).first()
+        docx = load_document(conn, row[0]) if row is not None else None
+        return None if row is None or docx is None else (docx, str(row[1]))
 
-    row = in_registry(query)
-    if row is None:
+    found = in_registry(query)
+    if found is None:
         return None
-    return Issued(pointer.reference, pointer.partner, bytes(row[0]), str(row[1]))
+    return Issued(pointer.reference, pointer.partner, found[0], found[1])
 
 
 def issued_file(sha256: str) -> str | None:

@@ -127,7 +127,7 @@ def test_ingest_errors_are_one_line_registry_or_document_errors(
     with open_registry(registry_url) as registry:
         with pytest.raises(RegistryError, match="unknown partner 'mini-0009'.*mini-0000"):
             ingest(registry, "mini-0009", _docx(tmp_path, "mini-0000"))
-        with pytest.raises(DocumentError, match="expected a DOCX"):
+        with pytest.raises(DocumentError, match="not a DOCX file"):
             ingest(registry, "mini-0000", not_docx)
         with pytest.raises(DocumentError, match="no such file"):
             ingest(registry, "mini-0000", tmp_path / "missing.docx")

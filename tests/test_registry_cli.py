@@ -206,7 +206,7 @@ def test_errors_are_one_line(cli, workspace: Path) -> None:
     (workspace / "notes.docx").write_text("plain text")
     cases = [
         (("ingest", "nobody", "notes.docx"), "unknown partner 'nobody'"),
-        (("ingest", "mini-0000", "notes.docx"), "expected a DOCX"),
+        (("ingest", "mini-0000", "notes.docx"), "not a DOCX file"),
         (("ingest", "mini-0000", "missing.docx"), "no such file"),
         (("ingest", "mini-0000", "out/mini-0000/mini.docx", "--state", "signed"), "--state"),
         (("history", "nobody"), "unknown partner 'nobody'"),

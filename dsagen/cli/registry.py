@@ -7,6 +7,8 @@ the working folder), calls one function of dsagen.registry and formats what it r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -60,30 +62,91 @@ def _kind(kind: str, text: str | None = None) -> str:
 @app.command()
 @handled
 def ingest(
-    partner: Annotated[str, typer.Argument(help="Partner slug (the name of its YAML file).")],
-    file: Annotated[Path, typer.Argument(help="The negotiated DOCX the partner returned.")],
+    targets: Annotated[list[str], typer.Argument(
+        metavar="[PARTNER] FILE...", help="The partner slug (the name of its YAML file), then "
+        "the negotiated DOCX files it returned; with --auto, only files or folders.")],
+    auto: Annotated[bool, typer.Option(
+        "--auto", help="Take each copy's partner from its provenance (checked against the "
+        "registry); folders are read for their DOCX files.")] = False,
     state: Annotated[str, typer.Option("--state", help="received or executed.")] = "received",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Record a copy whose provenance names another partner, template or "
+        "reference anyway (noted in the history).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
-    """Compare a negotiated DOCX with the partner's latest issued agreement and record it."""
-    from ..registry.ingest import ingest as run_ingest
+    """Compare negotiated DOCX files with the issued agreements and record them (exit 2 when
+    any file could not be recorded; the others are)."""
+    from ..registry.ingest import ingest_many, ingest_targets
 
-    with open_registry(registry) as reg:
-        result = run_ingest(reg, partner, file, state=state,
-                            library=load_library(library) if library else None)
+    partner, files = _ingest_arguments(targets, auto)
+    paths = ingest_targets(files)
+    if not paths:
+        raise DsagenError(f"expected DOCX files, found none in {', '.join(map(str, files))}")
+    single = len(paths) == 1 and not auto
+    with open_registry(registry) as reg, _progress(len(paths), as_json or single) as advance:
+
+        def done(outcome: Any) -> None:
+            if outcome.error is not None and not single:  # said as it happens; the rest go on
+                err.print(f"[red]error:[/red] {escape(str(outcome.error))}", highlight=False)
+            advance()
+
+        outcomes = ingest_many(reg, partner, paths, state=state, force=force,
+                               library=load_library(library) if library else None, done=done)
+    failed = [o for o in outcomes if o.error is not None]
+    if single and failed:
+        raise failed[0].error  # type: ignore[misc]
     if as_json:
-        print_json(result.to_json())
-        return
+        print_json(outcomes[0].to_json() if single else {
+            "schema": "dsagen.ingest/1", "files": [o.to_json() for o in outcomes],
+            "summary": {"recorded": sum(1 for o in outcomes if o.result and not
+                                        o.result.duplicate),
+                        "duplicate": sum(1 for o in outcomes if o.result and o.result.duplicate),
+                        "failed": len(failed)}})
+    else:
+        for outcome in outcomes:
+            if outcome.result is not None:
+                _print_ingested(outcome.result, brief=not single)
+        if not single:
+            out.print(f"{len(outcomes) - len(failed)} of {len(outcomes)} file(s) recorded or "
+                      f"already known; {len(failed)} failed", highlight=False)
+    if failed:
+        raise typer.Exit(max(o.error.exit_code for o in failed if o.error is not None))
+
+
+def _ingest_arguments(targets: list[str], auto: bool) -> tuple[str | None, list[Path]]:
+    if auto:
+        return None, [Path(t) for t in targets]
+    if len(targets) < 2:
+        raise DsagenError("expected PARTNER FILE... (or --auto FILE...|FOLDER), found "
+                          f"{len(targets)} argument(s)")
+    return targets[0], [Path(t) for t in targets[1:]]
+
+
+@contextmanager
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                  disable=quiet or total < 2, transient=False) as progress:
+        task = progress.add_task("Ingesting", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _print_ingested(result: Any, *, brief: bool) -> None:
+    partner = escape(result.partner)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {partner}: {escape(warning)}", highlight=False)
     if result.duplicate:
         out.print(f"= {partner}: this file is already recorded as version {result.version} "
-                  f"(received {result.received_at}); nothing added", markup=False)
+                  f"(received {result.received_at}); nothing added")
         return
     out.print(f"[green]✓[/green] {partner}: version {result.version} recorded ({result.state}), "
               f"compared with agreement #{result.agreement_id}; worst: "
               f"{_kind(result.worst_severity or 'standard')}")
-    if result.deviations:
+    if result.deviations and not brief:
         table = Table("clause", "status", "position", "why")
         for item in result.deviations:
             table.add_row(item["clause"], item["status"], _kind(item["position"]),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from ..positions import GRADES, reaches, worse
+from ..provenance import Provenance
 from ..read.docx import ViewParagraph
 from .diff import Piece
 
@@ -121,6 +122,7 @@ class Comparison:
     comments: list[CommentNote] = field(default_factory=list)
     inconsistencies: list[Any] = field(default_factory=list)  # consistency.Inconsistency
     baseline: str = ""  # what the copy was compared with, in words
+    provenance: Provenance | None = None  # where the standard's issued values came from
 
     @property
     def summary(self) -> dict[str, int]:
@@ -154,6 +156,7 @@ class Comparison:
             "standard": self.standard,
             "negotiated": self.negotiated,
             "baseline": self.baseline,
+            "provenance": self.provenance.to_json() if self.provenance is not None else None,
             "aligned_by": self.aligned_by,
             "revisions": self.revisions,
             "authors": self.authors,

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..library import Library
 from ..params import ValueProblem, check_value
+from ..provenance import Provenance
 from ..read.docx import ReadDocument, read_docx
 from ..read.package import read_document_bytes
 from ..read.properties import json_property
@@ -35,6 +36,9 @@ class Standard:
     document: ReadDocument
     docx: bytes
     context: StandardContext | None
+    # Where its issued values came from (dsagen/provenance.py), and the same for people.
+    provenance: Provenance | None = None
+    baseline: str = ""
 
 
 def standard_from_yaml(path: Path, library: Library, template: str | None = None, *,

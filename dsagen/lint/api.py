@@ -1,8 +1,9 @@
 """The library entry points of `dsagen lint`: paths in, LintReports out.
 
 Partner files are linted before generation (values and the assembled text); negotiated DOCX
-files after reading them with the compare engine against the standard they were issued from
-(rebuilt from the provenance dsagen stores in the file, or given with `standard`).
+files after dsagen.review has graded them against the standard they were issued from (found
+through the registry or dsagen's signed properties, given with `standard`, or else the library's
+defaults, said to be unverified).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..assemble import Agreement, assemble
+from ..assemble import Agreement
 from ..compare.model import ClauseResult, Comparison, RuleFinding
-from ..compare.standard import Standard, StandardContext, context_from_properties
+from ..compare.standard import StandardContext
 from ..errors import DocumentError, DsagenError, PartnerError
 from ..library import Library, load_library
 from ..params import suggest
 from ..partners import PartnerParams, load_partner
+from ..provenance import Provenance
 from .evaluate import (
     PLAYBOOK,
     Finding,
@@ -37,7 +39,6 @@ from .subject import (
 
 PARTNER_SUFFIXES = (".yaml", ".yml")
 DOCUMENT_SUFFIXES = (".docx",)
-MATCHED_AT_LEAST = 0.2  # share of clauses a document must share with its own standard
 
 
 @dataclass
@@ -50,6 +51,7 @@ class LintReport:
     profiles: list[str]
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)
+    provenance: Provenance | None = None  # a document's: where its standard came from
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -68,7 +70,8 @@ class LintReport:
         return {"path": self.path, "kind": self.kind, "template": self.template,
                 "profiles": self.profiles,
                 "summary": {s: self.count(s) for s in ("error", "warning", "info")},
-                "findings": [f.to_json() for f in self.findings], "notes": self.notes}
+                "findings": [f.to_json() for f in self.findings], "notes": self.notes,
+                **({"provenance": self.provenance.to_json()} if self.provenance else {})}
 
 
 def reports_json(reports: list[LintReport]) -> dict[str, Any]:
@@ -137,61 +140,24 @@ def _rule_only(only: tuple[str, ...] | None) -> tuple[str, ...] | None:
     return None if not only else tuple(n for n in only if n != PLAYBOOK)
 
 
-def standard_from_provenance(document: Any, path: Path, library: Library) -> Standard:
-    """Rebuild the standard a dsagen DOCX was issued as, from the provenance it carries."""
-    from ..read.docx import read_docx
-    from ..render.docx import render_docx
-
-    context = context_from_properties(document, library)
-    if context is None or not context.template:
-        raise DocumentError("expected a DOCX issued by dsagen (custom properties "
-                            "dsagen.manifest and dsagen.params), found none; pass --standard "
-                            "with the partner YAML or the DOCX as issued", path=path)
-    unknown = [c for c in context.variants if c not in library.clauses
-               or context.variants[c] not in library.clauses[c].variants]
-    if unknown or context.template not in library.templates:
-        raise DocumentError(f"issued with clauses or a template this library does not have "
-                            f"({', '.join(unknown) or context.template}); pass --standard",
-                            path=path)
-    partner = PartnerParams(context.partner or path.stem, str(path), context.template,
-                            dict(context.values), dict(context.variants),
-                            tuple(context.variants), "")
-    try:
-        agreement = assemble(partner, library)
-    except DsagenError as exc:
-        raise DocumentError(f"cannot rebuild the standard from the document's provenance "
-                            f"({exc}); pass --standard", path=path) from None
-    data = render_docx(agreement)
-    return Standard(read_docx(data, name=f"{path} (as issued)"), data, context)
-
-
 def lint_document(path: Path, library: Library, *, standard: Path | None = None,
                   template: str | None = None,
                   only: tuple[str, ...] | None = None) -> LintReport:
-    """Lint a negotiated DOCX: compare it with its standard, then evaluate the negotiated side."""
-    from ..compare.api import compare_files
-    from ..compare.engine import compare
-    from ..read.docx import read_docx
+    """Lint a negotiated DOCX: review it against its standard (dsagen.review: the one path
+    diff and ingest take too), then evaluate the negotiated side."""
+    from ..review import read_returned, review, standard_for_copy, standard_from_file
 
-    notes: list[str] = []
+    negotiated = read_returned(path)
     if standard is not None:
-        comparison, issued, _ = compare_files(standard, path, library=library, template=template)
+        issued = standard_from_file(standard, library, template=template, negotiated=negotiated)
     else:
-        try:
-            negotiated = read_docx(path)
-        except FileNotFoundError:
-            raise DocumentError("no such file", path=path) from None
-        issued = standard_from_provenance(negotiated, path, library)
-        comparison = compare(issued.document, negotiated, issued.context)
-        matched = [c for c in comparison.clauses if c.status not in ("added", "removed")]
-        if len(matched) < MATCHED_AT_LEAST * max(1, len(comparison.clauses)):
-            raise DocumentError("the document does not match the standard its provenance "
-                                "names; pass --standard", path=path)
-        mark_rule_breaks(comparison, issued.context)
+        issued = standard_for_copy(negotiated, library)
+    comparison = review(issued, negotiated)
     context = issued.context
     if context is None:
         raise DocumentError("the standard carries no dsagen provenance, so its parameters are "
                             "unknown; pass the partner YAML as --standard", path=standard or path)
+    notes = [w for w in [issued.provenance.warning if issued.provenance else None] if w]
     for clause_id, version in context.versions.items():
         clause = library.clauses.get(clause_id)
         if clause is not None and version and clause.version != version:
@@ -200,7 +166,8 @@ def lint_document(path: Path, library: Library, *, standard: Path | None = None,
     subject = document_subject(comparison, context, library)
     findings = evaluate_subject(subject, library, only)
     return LintReport(str(path), "document", context.template,
-                      applicable_profiles(subject, library, _rule_only(only)), findings, notes)
+                      applicable_profiles(subject, library, _rule_only(only)), findings, notes,
+                      issued.provenance)
 
 
 def lint_targets(paths: list[Path]) -> list[Path]:
@@ -243,7 +210,7 @@ def lint_paths(paths: list[Path], *, library: Library | None = None,
 
 
 def mark_rule_breaks(comparison: Comparison, context: StandardContext | None) -> None:
-    """For `dsagen diff`: a negotiated change that breaks a regulatory rule the standard kept
+    """For dsagen.review: a negotiated change that breaks a regulatory rule the standard kept
     becomes walk-away, and its clause names the rule (ClauseResult.rules and a note)."""
     if context is None:
         return

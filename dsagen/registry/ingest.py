@@ -1,5 +1,6 @@
-"""Ingesting a negotiated copy: compare it with the partner's latest issued agreement and
-record each clause's text, status, severity, recovered parameters and tracked authorship.
+"""Ingesting a negotiated copy: check that it is a copy of what this partner was issued, review
+it against that agreement (dsagen.review, the path diff and lint take too) and record each
+clause's text, status, severity, recovered parameters and tracked authorship.
 
 The standard is the DOCX we issued, kept byte for byte in the registry: regenerating it from
 the stored parameters would use *today's* clause library, so a copy of an agreement issued
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
-from ..errors import DocumentError, RegistryError
+from ..errors import DocumentError, DsagenError, RegistryError
 from ..library import Library, load_library
 from ..positions import worst
 from ..read.package import read_document_bytes
@@ -40,9 +42,15 @@ from .store import Registry
 
 if TYPE_CHECKING:
     from ..compare.model import ClauseResult, Comparison
-    from ..read.docx import ReadDocument
+    from ..compare.standard import Standard
+    from ..provenance import Pointer
 
 INGEST_STATES = ("received", "executed")
+
+
+class IdentityMismatch(DocumentError):
+    """The copy's provenance names another partner, template or reference than the partner it
+    is being recorded under (`--force` records it anyway, noted in the history)."""
 
 
 @dataclass
@@ -59,90 +67,192 @@ class IngestResult:
     worst_severity: str | None = None
     summary: dict[str, int] = field(default_factory=dict)
     deviations: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    provenance: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"partner": self.partner, "version": self.version,
                 "agreement": self.agreement_id, "duplicate": self.duplicate,
                 "received_at": self.received_at, "state": self.state,
                 "worst_severity": self.worst_severity, "summary": self.summary,
-                "deviations": self.deviations}
+                "deviations": self.deviations, "warnings": self.warnings,
+                "provenance": self.provenance}
 
 
 @dataclass
-class _Standard:
+class _Issued:
+    """The agreement a copy is compared with, as the registry holds it."""
+
     partner_id: int
     agreement_id: int
+    template: str
+    reference: str
     library_root: str | None
     docx: bytes
     clauses: dict[str, dict[str, Any]]  # clause id -> agreement_clauses row
 
 
-def ingest(registry: Registry, partner: str, path: Path, *, state: str = "received",
-           library: Library | None = None) -> IngestResult:
-    """Compare a negotiated DOCX with the partner's latest issued agreement and record it.
+@dataclass
+class _Reviewed:
+    """A copy read, checked and graded, ready to record (nothing written yet)."""
 
-    The same file (by sha256) is never recorded twice: the earlier record is returned.
+    partner: str
+    path: Path
+    data: bytes
+    sha: str
+    issued: _Issued
+    comparison: Comparison
+    modified: str | None
+    warnings: list[str]
+
+
+def ingest(registry: Registry, partner: str, path: Path, *, state: str = "received",
+           library: Library | None = None, force: bool = False) -> IngestResult:
+    """Compare a negotiated DOCX with the partner's issued agreement and record it.
+
+    The same file (by sha256) is never recorded twice: the earlier record is returned. A copy
+    whose provenance names another partner, template or reference is refused (IdentityMismatch)
+    unless `force`.
     """
-    if state not in INGEST_STATES:
-        raise RegistryError(f"--state: expected one of {', '.join(INGEST_STATES)}, "
-                            f"found '{state}'")
-    data = read_document_bytes(path)
-    sha = hashlib.sha256(data).hexdigest()
-    with registry.read() as conn:
-        found = _already(conn, sha, partner)
-        if found is not None:
-            return found
-        if conn.execute(select(partners.c.id).where(partners.c.slug == partner)).first() is None:
-            raise unknown_partner(conn, partner)
-    negotiated = _read(data, path)
-    with registry.read() as conn:
-        standard = _load_standard(conn, partner,
+    return Ingester(registry, state=state, library=library, force=force).ingest(partner, path)
+
+
+class Ingester:
+    """Ingests one copy after another in one process: the clause libraries are loaded once
+    (per library root) and the registry stays open."""
+
+    def __init__(self, registry: Registry, *, state: str = "received",
+                 library: Library | None = None, force: bool = False) -> None:
+        if state not in INGEST_STATES:
+            raise RegistryError(f"--state: expected one of {', '.join(INGEST_STATES)}, "
+                                f"found '{state}'")
+        self.registry, self.state, self.force = registry, state, force
+        self.library = library
+        self._libraries: dict[str | None, Library] = {}
+
+    def ingest(self, partner: str | None, path: Path) -> IngestResult:
+        """Record one copy; `partner` None takes it from the copy's provenance, which must then
+        point at an agreement the registry issued to that partner."""
+        from ..provenance import copy_pointer
+        from ..review import read_returned, review
+
+        data = read_document_bytes(path)
+        sha = hashlib.sha256(data).hexdigest()
+        if partner is not None:
+            found = self._known(sha, partner)
+            if found is not None:
+                return found
+        negotiated = read_returned(path, data)
+        pointer = copy_pointer(negotiated.custom_properties)
+        if partner is None:
+            if pointer is None:
+                raise DocumentError("the copy carries no dsagen provenance naming its partner; "
+                                    "ingest it as `dsagen ingest PARTNER FILE`", path=path)
+            partner = pointer.partner
+            found = self._known(sha, partner)
+            if found is not None:
+                return found
+        with self.registry.read() as conn:
+            issued = _load_issued(conn, partner, pointer,
                                   issued_params_digest(negotiated.custom_properties))
-    if library is None:
-        root = Path(standard.library_root) if standard.library_root else None
-        library = load_library(root if root is not None and root.is_dir() else None)
-    comparison = _compare(standard, negotiated, path, library)
-    modified = negotiated.core_properties.get("modified")
-    rows = [_clause_row(result, standard.clauses) for result in comparison.clauses]
+        warnings = _identity(pointer, partner, issued, path, self.force)
+        comparison = review(_standard(issued, self._library_for(issued.library_root)),
+                            negotiated)
+        reviewed = _Reviewed(partner, path, data, sha, issued, comparison,
+                             negotiated.core_properties.get("modified"),
+                             warnings + comparison.warnings)
+        return self.registry.write(lambda conn: _record(conn, reviewed, self.state))
+
+    def _known(self, sha: str, partner: str) -> IngestResult | None:
+        """The earlier record of this very file; the partner must exist."""
+        with self.registry.read() as conn:
+            found = _already(conn, sha, partner)
+            if found is None and conn.execute(
+                    select(partners.c.id).where(partners.c.slug == partner)).first() is None:
+                raise unknown_partner(conn, partner)
+        return found
+
+    def _library_for(self, root: str | None) -> Library:
+        if self.library is not None:
+            return self.library
+        if root not in self._libraries:
+            folder = Path(root) if root else None
+            self._libraries[root] = load_library(folder if folder is not None
+                                                 and folder.is_dir() else None)
+        return self._libraries[root]
+
+
+def _standard(issued: _Issued, library: Library) -> Standard:
+    from ..provenance import REGISTRY, Provenance
+    from ..review import standard_from_issued
+
+    return standard_from_issued(
+        issued.docx, f"agreement #{issued.agreement_id}", library,
+        Provenance(REGISTRY, f"the DOCX issued as agreement #{issued.agreement_id} "
+                   f"({issued.reference}), from the registry"))
+
+
+def _identity(pointer: Pointer | None, partner: str, issued: _Issued, path: Path,
+              force: bool) -> list[str]:
+    """The copy's own properties only point; they must point at this partner's agreement."""
+    if pointer is None:
+        return [f"{path.name} carries no dsagen provenance; recorded under '{partner}' as "
+                "named"]
+    theirs = (pointer.partner, pointer.template or issued.template, pointer.reference)
+    ours = (partner, issued.template, issued.reference)
+    if theirs == ours:
+        return []
+    message = (f"the copy's provenance names {pointer.describe()}, but '{partner}' was issued "
+               f"agreement #{issued.agreement_id} (template '{issued.template}', reference "
+               f"'{issued.reference}')")
+    if not force:
+        raise IdentityMismatch(f"{message}; check the partner, or pass --force to record it "
+                               f"under '{partner}' anyway", path=path)
+    return [f"identity check overridden (--force): {message}"]
+
+
+def _record(conn: Connection, reviewed: _Reviewed, state: str) -> IngestResult:
+    """The write transaction: one negotiated version, its clauses, its file, its state."""
+    comparison, issued, path = reviewed.comparison, reviewed.issued, reviewed.path
+    again = _already(conn, reviewed.sha, reviewed.partner)
+    if again is not None:
+        return again
+    rows = [_clause_row(result, issued.clauses) for result in comparison.clauses]
     cells, kinds = family_cells((r["family"], r["clause_id"] or r["title"], r["position"],
                                  json.loads(r["reasons"]), r["status"]) for r in rows)
     received = now()
-
-    def write(conn: Connection) -> IngestResult:
-        again = _already(conn, sha, partner)
-        if again is not None:
-            return again
-        seq = int(conn.execute(select(func.coalesce(func.max(negotiated_versions.c.seq), 0))
-                               .where(negotiated_versions.c.partner_id == standard.partner_id)
-                               ).scalar_one()) + 1
-        version_id = insert_id(conn, negotiated_versions.insert().values(
-            partner_id=standard.partner_id, agreement_id=standard.agreement_id, seq=seq,
-            sha256=sha, filename=path.name, size=len(data), state=state, received_at=received,
-            document_modified=modified, revisions=comparison.revisions,
-            authors=dumps(comparison.authors), worst_severity=comparison.worst,
-            summary=dumps(comparison.summary),
-            untracked_changes=sum(1 for c in comparison.clauses for ch in c.changes
-                                  if not ch.tracked),
-            cells=cells, cell_kinds=kinds,
-        ))
-        _insert_negotiated_clauses(conn, version_id, rows)
-        store_document(conn, sha, data)
-        current = conn.execute(select(agreements.c.state).where(
-            agreements.c.id == standard.agreement_id)).scalar_one()
-        set_state_row(conn, standard.agreement_id, current, state, version_id=version_id,
-                      note=f"version {seq} ingested from {path.name}")
-        if state == "executed":
-            supersede(conn, standard.partner_id, standard.agreement_id, ("executed",),
-                      note=f"agreement #{standard.agreement_id} executed")
-        return IngestResult(partner, seq, version_id, standard.agreement_id, False, received,
-                            state, comparison.worst, comparison.summary,
-                            [{"clause": r["clause_id"] or r["title"], "title": r["title"],
-                              "status": r["status"], "position": r["position"],
-                              "reasons": json.loads(r["reasons"])}
-                             for r in rows if r["status"] not in ("unchanged", "cosmetic")
-                             or r["position"] != "standard"])
-
-    return registry.write(write)
+    seq = int(conn.execute(select(func.coalesce(func.max(negotiated_versions.c.seq), 0))
+                           .where(negotiated_versions.c.partner_id == issued.partner_id)
+                           ).scalar_one()) + 1
+    version_id = insert_id(conn, negotiated_versions.insert().values(
+        partner_id=issued.partner_id, agreement_id=issued.agreement_id, seq=seq,
+        sha256=reviewed.sha, filename=path.name, size=len(reviewed.data), state=state,
+        received_at=received, document_modified=reviewed.modified,
+        revisions=comparison.revisions, authors=dumps(comparison.authors),
+        worst_severity=comparison.worst, summary=dumps(comparison.summary),
+        untracked_changes=sum(1 for c in comparison.clauses for ch in c.changes
+                              if not ch.tracked),
+        cells=cells, cell_kinds=kinds,
+    ))
+    _insert_negotiated_clauses(conn, version_id, rows)
+    store_document(conn, reviewed.sha, reviewed.data)
+    current = conn.execute(select(agreements.c.state).where(
+        agreements.c.id == issued.agreement_id)).scalar_one()
+    overridden = [w for w in reviewed.warnings if w.startswith("identity check overridden")]
+    set_state_row(conn, issued.agreement_id, current, state, version_id=version_id,
+                  note="; ".join([f"version {seq} ingested from {path.name}", *overridden]))
+    if state == "executed":
+        supersede(conn, issued.partner_id, issued.agreement_id, ("executed",),
+                  note=f"agreement #{issued.agreement_id} executed")
+    return IngestResult(reviewed.partner, seq, version_id, issued.agreement_id, False, received,
+                        state, comparison.worst, comparison.summary,
+                        [{"clause": r["clause_id"] or r["title"], "title": r["title"],
+                          "status": r["status"], "position": r["position"],
+                          "reasons": json.loads(r["reasons"])}
+                         for r in rows if r["status"] not in ("unchanged", "cosmetic")
+                         or r["position"] != "standard"],
+                        reviewed.warnings,
+                        comparison.provenance.to_json() if comparison.provenance else None)
 
 
 def _insert_negotiated_clauses(conn: Connection, version_id: int,
@@ -165,17 +275,26 @@ def _already(conn: Connection, sha: str, partner: str) -> IngestResult | None:
                         row.state, row.worst_severity, json.loads(row.summary))
 
 
-def _load_standard(conn: Connection, slug: str, params_digest: str | None) -> _Standard:
-    """The partner's latest agreement; the latest one with the parameter digest the copy's
-    provenance names, when it names one of this partner's (a copy of an earlier agreement
-    returned after a newer draft was generated is compared with what it is a copy of)."""
+def _load_issued(conn: Connection, slug: str, pointer: Pointer | None,
+                 digest: str | None) -> _Issued:
+    """The agreement the copy is a copy of: the one its provenance points to among this
+    partner's (same reference and parameter digest, else same reference), else the partner's
+    latest. A copy of an earlier agreement returned after a newer draft was generated is
+    compared with what it is a copy of."""
     partner_id = conn.execute(select(partners.c.id).where(partners.c.slug == slug)).scalar()
     if partner_id is None:
         raise unknown_partner(conn, slug)
     latest = select(agreements).where(agreements.c.partner_id == partner_id).order_by(
         agreements.c.id.desc()).limit(1)
-    agreement = conn.execute(latest.where(agreements.c.params_digest == params_digest)
-                             ).first() if params_digest else None
+    agreement = None
+    if pointer is not None and pointer.partner == slug:
+        named = latest.where(agreements.c.reference == pointer.reference)
+        if pointer.params_digest:
+            agreement = conn.execute(
+                named.where(agreements.c.params_digest == pointer.params_digest)).first()
+        agreement = agreement or conn.execute(named).first()
+    if agreement is None and digest:  # a signing version points by its opaque key only
+        agreement = conn.execute(latest.where(agreements.c.params_digest == digest)).first()
     if agreement is None:
         agreement = conn.execute(latest).first()
     if agreement is None:
@@ -185,39 +304,8 @@ def _load_standard(conn: Connection, slug: str, params_digest: str | None) -> _S
         raise RegistryError(f"agreement #{agreement.id} of '{slug}' has no stored DOCX")
     clauses = {row.clause_id: dict(row._mapping) for row in conn.execute(
         select(agreement_clauses).where(agreement_clauses.c.agreement_id == agreement.id))}
-    return _Standard(int(partner_id), int(agreement.id), agreement.library_root, bytes(docx),
-                     clauses)
-
-
-def _read(data: bytes, path: Path) -> ReadDocument:
-    from ..compare.normalize import clean
-    from ..read.docx import read_docx
-
-    if not data.startswith(b"PK"):
-        raise DocumentError("expected a DOCX (a ZIP package), found something else", path=path)
-    negotiated = read_docx(data, name=str(path))
-    if not any(clean(p.text) for p in negotiated.accepted):
-        raise DocumentError("the document has no text to compare (empty document)", path=path)
-    return negotiated
-
-
-def _compare(standard: _Standard, negotiated: ReadDocument, path: Path,
-             library: Library) -> Comparison:
-    """The compare engine on bytes (dsagen.compare.api.compare_files, minus the file reads)."""
-    from ..compare.api import UNRELATED_BELOW
-    from ..compare.engine import compare
-    from ..compare.standard import context_from_properties
-    from ..read.docx import read_docx
-
-    issued = read_docx(standard.docx, name=f"agreement #{standard.agreement_id}")
-    comparison = compare(issued, negotiated, context_from_properties(issued, library))
-    matched = [c for c in comparison.clauses if c.status not in ("added", "removed")]
-    std_count = sum(1 for c in comparison.clauses if c.status != "added")
-    if std_count and len(matched) / std_count < UNRELATED_BELOW:
-        raise DocumentError(
-            f"does not look like agreement #{standard.agreement_id}: only {len(matched)} of "
-            f"{std_count} issued clauses have a counterpart in it", path=path)
-    return comparison
+    return _Issued(int(partner_id), int(agreement.id), agreement.template_id,
+                   agreement.reference, agreement.library_root, bytes(docx), clauses)
 
 
 def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -277,6 +365,7 @@ def negotiated_position(result: ClauseResult,
             if name not in renegotiated and where != "standard":
                 reasons.append(f"{name} = {show(values.get(name))} ({where})")
                 position = worst(position, where)
+    reasons += [f"breaks {rule.rule} ({rule.citation})" for rule in result.rules]
     if result.status in ("modified", "moved") and result.severity not in (None, "standard"):
         for param in result.parameters:
             reasons.append(f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
@@ -291,3 +380,50 @@ def negotiated_position(result: ClauseResult,
             reasons.append(f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
                            f"({param.position})")
     return position or "standard", reasons
+
+
+@dataclass
+class IngestOutcome:
+    """One file of a batch: what was recorded, or the one-line error that stopped it."""
+
+    path: Path
+    result: IngestResult | None = None
+    error: DsagenError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.result is not None:
+            return {"file": str(self.path), **self.result.to_json()}
+        return {"file": str(self.path), "error": str(self.error)}
+
+
+def ingest_targets(paths: list[Path]) -> list[Path]:
+    """Folders expanded into their DOCX files (sorted, Word's lock files left out); files kept
+    as given (a missing one fails on its own turn, not the batch)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file()
+                                and p.suffix.lower() == ".docx"
+                                and not p.name.startswith((".", "~$"))))
+        else:
+            files.append(path)
+    return files
+
+
+def ingest_many(registry: Registry, partner: str | None, paths: list[Path], *,
+                state: str = "received", library: Library | None = None, force: bool = False,
+                done: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+    """Ingest many copies in this process (partner None: each copy's provenance names it).
+    A file that fails is reported and the rest go on; each recorded copy is its own
+    transaction, so a batch stopped half-way keeps what it recorded."""
+    ingester = Ingester(registry, state=state, library=library, force=force)
+    outcomes = []
+    for path in paths:
+        try:
+            outcome = IngestOutcome(path, result=ingester.ingest(partner, path))
+        except DsagenError as error:
+            outcome = IngestOutcome(path, error=error)
+        outcomes.append(outcome)
+        if done is not None:
+            done(outcome)
+    return outcomes

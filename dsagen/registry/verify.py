@@ -2,9 +2,10 @@
 from and what differs.
 
 Byte identity is a sha256 look-up. Otherwise the agreement is found by the provenance a dsagen
-DOCX carries (custom properties: partner and parameter digest), else by the agreement reference
-printed in the text, else by word overlap with every stored agreement. Differences come from the
-compare engine for a DOCX; for a PDF, from the extracted text, paragraph by paragraph.
+DOCX carries (custom properties: partner, reference and parameter digest) when dsagen's
+signature on them holds, else by the agreement reference printed in the text, else by word
+overlap with every stored agreement. Differences come from dsagen.review for a DOCX; for a PDF,
+from the extracted text, paragraph by paragraph.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -32,6 +33,9 @@ from .schema import (
 from .store import Registry
 from .textdiff import summarise
 
+if TYPE_CHECKING:
+    from ..provenance import Pointer
+
 RESEMBLES_FROM = 0.5  # word overlap (Jaccard) below which a file derives from no agreement
 _SQUASH = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
 _BLANK = re.compile(r"_{2,}")  # a form blank: its length differs between DOCX and PDF
@@ -47,6 +51,8 @@ class Verification:
     match: dict[str, Any] | None = None  # what it is byte-identical to
     derived_from: dict[str, Any] | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)
+    # A DOCX's own dsagen properties: whether dsagen's signature on them holds, and why.
+    provenance: dict[str, Any] | None = None
 
     @property
     def issued(self) -> bool:
@@ -57,7 +63,8 @@ class Verification:
         return {"schema": "dsagen.verify/1", "file": self.file, "sha256": self.sha256,
                 "format": self.format, "identical": self.identical, "issued": self.issued,
                 "match": self.match,
-                "derived_from": self.derived_from, "differences": self.differences}
+                "derived_from": self.derived_from, "differences": self.differences,
+                "provenance": self.provenance}
 
 
 def verify(registry: Registry, path: Path, library: Library | None = None) -> Verification:
@@ -114,30 +121,66 @@ def _describe(conn: Connection, agreement_id: int, how: str, score: float | None
 
 def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verification,
                  library: Library | None) -> None:
-    from ..compare.engine import compare
-    from ..compare.standard import context_from_properties
+    """The agreement a DOCX derives from, and what differs (through dsagen.review). The copy's
+    properties are followed only when dsagen's signature on them holds; otherwise, and when
+    they point at an agreement the text does not resemble, the text decides."""
+    from ..provenance import check_signature, copy_pointer
     from ..read.docx import read_docx
-    from ..stamp import issued_params_digest
+    from ..review import UnrelatedDocuments
 
     document = read_docx(data, name=str(path))
-    props = document.custom_properties
+    signature = check_signature(document.custom_properties)
+    pointer = copy_pointer(document.custom_properties)
+    result.provenance = {"verified": signature.valid, "detail": signature.reason}
     text = "\n".join(p.text for p in document.accepted)
     with registry.read() as conn:
-        found: tuple[int, str, float | None] | None = None
-        digest = issued_params_digest(props)  # a draft's or a signing version's pointer
-        if digest:
-            query = (select(agreements.c.id)
-                     .join(partners, partners.c.id == agreements.c.partner_id)
-                     .where(agreements.c.params_digest == digest))
-            if props.get("dsagen.partner"):
-                query = query.where(partners.c.slug == props["dsagen.partner"])
-            row = conn.execute(query.order_by(agreements.c.id.desc())).first()
-            if row is not None:
-                found = (row.id, "document properties", None)
-        if found is None:
+        found: tuple[int, str, float | None] | None = (
+            _by_properties(conn, pointer, text) if signature.valid else None)
+        found = found or _by_text(conn, text)
+    if found is None:
+        return
+    try:
+        _differences(registry, found, document, result, library)
+    except UnrelatedDocuments:
+        if found[1] != SIGNED_POINTER:
+            raise
+        with registry.read() as conn:
             found = _by_text(conn, text)
-        if found is None:
-            return
+        result.differences = []
+        if found is not None:
+            _differences(registry, found, document, result, library)
+
+
+SIGNED_POINTER = "document properties"  # followed only when signed
+
+
+def _by_properties(conn: Connection, pointer: Pointer | None,
+                   text: str) -> tuple[int, str, None] | None:
+    """The agreement signed properties point to, unless the text names another agreement's
+    reference and not this one's (properties moved from another file keep their signature)."""
+    if pointer is None or not pointer.params_digest:
+        return None
+    normal = clean(text)
+    named = {row.reference for row in conn.execute(select(agreements.c.reference).distinct())
+             if len(row.reference) >= 4 and row.reference in normal}
+    if named and pointer.reference not in named:
+        return None
+    row = conn.execute(
+        select(agreements.c.id)
+        .join(partners, partners.c.id == agreements.c.partner_id)
+        .where(partners.c.slug == pointer.partner, agreements.c.reference == pointer.reference,
+               agreements.c.params_digest == pointer.params_digest)
+        .order_by(agreements.c.id.desc())).first()
+    return None if row is None else (row.id, SIGNED_POINTER, None)
+
+
+def _differences(registry: Registry, found: tuple[int, str, float | None], document: Any,
+                 result: Verification, library: Library | None) -> None:
+    """What differs between the copy and the agreement it derives from, clause by clause."""
+    from ..provenance import REGISTRY, Provenance
+    from ..review import review, standard_from_issued
+
+    with registry.read() as conn:
         result.derived_from = _describe(conn, found[0], found[1], found[2])
         issued = issued_docx(conn, found[0])
         root = conn.execute(select(agreements.c.library_root)
@@ -146,13 +189,15 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
         return
     if library is None:
         library = load_library(Path(root) if root and Path(root).is_dir() else None)
-    standard = read_docx(bytes(issued), name=f"agreement #{found[0]}")
-    comparison = compare(standard, document, context_from_properties(standard, library))
+    standard = standard_from_issued(bytes(issued), f"agreement #{found[0]}", library, Provenance(
+        REGISTRY, f"the DOCX issued as agreement #{found[0]}, from the registry"))
+    comparison = review(standard, document)
     for clause in comparison.clauses:
         if clause.status == "unchanged":
             continue
         result.differences.append({
             "clause": clause.id or clause.title, "title": clause.title, "status": clause.status,
+            "severity": clause.severity,
             "changes": [{"before": c.standard, "after": c.negotiated} for c in clause.changes],
         })
     if not result.differences:
