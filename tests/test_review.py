@@ -212,3 +212,34 @@ def test_verify_does_not_follow_forged_properties(cli, tmp_path: Path) -> None:
     result = json.loads(stdout)
     assert result["provenance"]["verified"] is False
     assert result["derived_from"]["found_by"] != "document properties"
+
+
+# -- ingest many ---------------------------------------------------------------------------------
+
+def test_ingest_many_records_every_good_copy_and_reports_each_bad_one(
+        cli, tmp_path: Path) -> None:
+    copies = tmp_path / "returned"
+    copies.mkdir()
+    for name in ("first-partner", "second-partner"):
+        partner = _public_hipaa_partner(tmp_path, name)
+        (copies / f"{name}.docx").write_bytes(
+            _hipaa_and_indemnity(_generate(cli, partner, tmp_path / "out")))
+    (copies / "notes.docx").write_text("not a zip")
+    code, stdout, stderr = cli("ingest", "--auto", copies, "--json")
+    assert code == 2
+    report = json.loads(stdout)
+    assert report["summary"] == {"recorded": 2, "duplicate": 0, "failed": 1}
+    by_file = {Path(f["file"]).name: f for f in report["files"]}
+    assert by_file["first-partner.docx"]["partner"] == "first-partner"
+    assert by_file["second-partner.docx"]["worst_severity"] == "walk-away"
+    assert "not a DOCX file" in by_file["notes.docx"]["error"]
+    assert "notes.docx" in stderr and "not a DOCX file" in stderr
+
+    code, stdout, _ = cli("ingest", "first-partner", copies / "first-partner.docx",
+                          copies / "second-partner.docx")
+    assert code == 2  # the second is another partner's copy (already recorded as such)
+    assert "already recorded as version 1" in stdout
+    code, stdout, _ = cli("ingest", "--auto", copies / "first-partner.docx",
+                          copies / "second-partner.docx")
+    assert code == 0 and stdout.count("already recorded") == 2
+    assert "2 of 2 file(s)" in stdout
