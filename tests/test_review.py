@@ -212,12 +212,15 @@ def test_verify_does_not_follow_forged_properties(cli, tmp_path: Path) -> None:
     result = json.loads(stdout)
     assert result["provenance"]["verified"] is False
     assert result["derived_from"]["found_by"] != "document properties"
+    code, stdout, _ = cli("verify", forged)
+    assert "provenance not verified" in stdout and "tampered" in stdout
 
 
 # -- ingest many ---------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_ingest_many_records_every_good_copy_and_reports_each_bad_one(
-        cli, tmp_path: Path) -> None:
+        cli, tmp_path: Path, jobs: int) -> None:
     copies = tmp_path / "returned"
     copies.mkdir()
     for name in ("first-partner", "second-partner"):
@@ -225,10 +228,14 @@ def test_ingest_many_records_every_good_copy_and_reports_each_bad_one(
         (copies / f"{name}.docx").write_bytes(
             _hipaa_and_indemnity(_generate(cli, partner, tmp_path / "out")))
     (copies / "notes.docx").write_text("not a zip")
-    code, stdout, stderr = cli("ingest", "--auto", copies, "--json")
+    if jobs > 1:  # enough files for the workers to start: copies of a copy, recorded once
+        for n in range(3):
+            (copies / f"first-partner-{n}.docx").write_bytes(
+                (copies / "first-partner.docx").read_bytes())
+    code, stdout, stderr = cli("ingest", "--auto", copies, "--json", "--jobs", str(jobs))
     assert code == 2
     report = json.loads(stdout)
-    assert report["summary"] == {"recorded": 2, "duplicate": 0, "failed": 1}
+    assert report["summary"] == {"recorded": 2, "duplicate": 3 if jobs > 1 else 0, "failed": 1}
     by_file = {Path(f["file"]).name: f for f in report["files"]}
     assert by_file["first-partner.docx"]["partner"] == "first-partner"
     assert by_file["second-partner.docx"]["worst_severity"] == "walk-away"

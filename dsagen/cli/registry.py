@@ -72,6 +72,9 @@ def ingest(
     force: Annotated[bool, typer.Option(
         "--force", help="Record a copy whose provenance names another partner, template or "
         "reference anyway (noted in the history).")] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes reading and comparing while this one "
+        "records (default 1: everything in this process).")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
@@ -92,7 +95,7 @@ def ingest(
                 err.print(f"[red]error:[/red] {escape(str(outcome.error))}", highlight=False)
             advance()
 
-        outcomes = ingest_many(reg, partner, paths, state=state, force=force,
+        outcomes = ingest_many(reg, partner, paths, state=state, force=force, jobs=jobs,
                                library=load_library(library) if library else None, done=done)
     failed = [o for o in outcomes if o.error is not None]
     if single and failed:
@@ -393,6 +396,9 @@ def verify(
             for change in item["changes"][:6]:
                 text = change.get("note") or describe(change)
                 out.print(f"    {text}", markup=False)
+    if not as_json and result.provenance and not result.provenance["verified"]:
+        out.print(f"  provenance not verified: {result.provenance['detail']}; its properties "
+                  "were not followed", markup=False)
     if not result.issued:
         raise typer.Exit(DeviationsFound.exit_code)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,17 +93,20 @@ class _Issued:
 
 
 @dataclass
-class _Reviewed:
-    """A copy read, checked and graded, ready to record (nothing written yet)."""
+class Reviewed:
+    """A copy read, checked and graded, its rows ready to insert (nothing written yet): plain
+    data, so a worker process can prepare it and the parent record it."""
 
     partner: str
     path: Path
     data: bytes
     sha: str
-    issued: _Issued
-    comparison: Comparison
-    modified: str | None
+    partner_id: int
+    agreement_id: int
+    version: dict[str, Any]  # negotiated_versions columns known before the write
+    rows: list[dict[str, Any]]  # negotiated_clauses rows
     warnings: list[str]
+    provenance: dict[str, Any] | None
 
 
 def ingest(registry: Registry, partner: str, path: Path, *, state: str = "received",
@@ -133,6 +136,18 @@ class Ingester:
     def ingest(self, partner: str | None, path: Path) -> IngestResult:
         """Record one copy; `partner` None takes it from the copy's provenance, which must then
         point at an agreement the registry issued to that partner."""
+        prepared = self.prepare(partner, path)
+        if isinstance(prepared, IngestResult):
+            return prepared
+        return self.record(prepared)
+
+    def record(self, reviewed: Reviewed) -> IngestResult:
+        """The write transaction for a prepared copy."""
+        return self.registry.write(lambda conn: _record(conn, reviewed, self.state))
+
+    def prepare(self, partner: str | None, path: Path) -> Reviewed | IngestResult:
+        """Everything before the write: read, identity check, review, rows (or the earlier
+        record of this very file)."""
         from ..provenance import copy_pointer
         from ..review import read_returned, review
 
@@ -158,10 +173,9 @@ class Ingester:
         warnings = _identity(pointer, partner, issued, path, self.force)
         comparison = review(_standard(issued, self._library_for(issued.library_root)),
                             negotiated)
-        reviewed = _Reviewed(partner, path, data, sha, issued, comparison,
-                             negotiated.core_properties.get("modified"),
-                             warnings + comparison.warnings)
-        return self.registry.write(lambda conn: _record(conn, reviewed, self.state))
+        return _reviewed(partner, path, data, sha, issued, comparison,
+                         negotiated.core_properties.get("modified"),
+                         warnings + comparison.warnings)
 
     def _known(self, sha: str, partner: str) -> IngestResult | None:
         """The earlier record of this very file; the partner must exist."""
@@ -211,48 +225,56 @@ def _identity(pointer: Pointer | None, partner: str, issued: _Issued, path: Path
     return [f"identity check overridden (--force): {message}"]
 
 
-def _record(conn: Connection, reviewed: _Reviewed, state: str) -> IngestResult:
-    """The write transaction: one negotiated version, its clauses, its file, its state."""
-    comparison, issued, path = reviewed.comparison, reviewed.issued, reviewed.path
-    again = _already(conn, reviewed.sha, reviewed.partner)
-    if again is not None:
-        return again
+def _reviewed(partner: str, path: Path, data: bytes, sha: str, issued: _Issued,
+              comparison: Comparison, modified: str | None, warnings: list[str]) -> Reviewed:
     rows = [_clause_row(result, issued.clauses) for result in comparison.clauses]
     cells, kinds = family_cells((r["family"], r["clause_id"] or r["title"], r["position"],
                                  json.loads(r["reasons"]), r["status"]) for r in rows)
+    version = {
+        "filename": path.name, "size": len(data), "document_modified": modified,
+        "revisions": comparison.revisions, "authors": dumps(comparison.authors),
+        "worst_severity": comparison.worst, "summary": dumps(comparison.summary),
+        "untracked_changes": sum(1 for c in comparison.clauses for ch in c.changes
+                                 if not ch.tracked),
+        "cells": cells, "cell_kinds": kinds}
+    provenance = comparison.provenance.to_json() if comparison.provenance else None
+    return Reviewed(partner, path, data, sha, issued.partner_id, issued.agreement_id, version,
+                    rows, warnings, provenance)
+
+
+def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
+    """The write transaction: one negotiated version, its clauses, its file, its state."""
+    again = _already(conn, reviewed.sha, reviewed.partner)
+    if again is not None:
+        return again
+    agreement_id, partner_id, version = (reviewed.agreement_id, reviewed.partner_id,
+                                         reviewed.version)
     received = now()
     seq = int(conn.execute(select(func.coalesce(func.max(negotiated_versions.c.seq), 0))
-                           .where(negotiated_versions.c.partner_id == issued.partner_id)
+                           .where(negotiated_versions.c.partner_id == partner_id)
                            ).scalar_one()) + 1
     version_id = insert_id(conn, negotiated_versions.insert().values(
-        partner_id=issued.partner_id, agreement_id=issued.agreement_id, seq=seq,
-        sha256=reviewed.sha, filename=path.name, size=len(reviewed.data), state=state,
-        received_at=received, document_modified=reviewed.modified,
-        revisions=comparison.revisions, authors=dumps(comparison.authors),
-        worst_severity=comparison.worst, summary=dumps(comparison.summary),
-        untracked_changes=sum(1 for c in comparison.clauses for ch in c.changes
-                              if not ch.tracked),
-        cells=cells, cell_kinds=kinds,
-    ))
-    _insert_negotiated_clauses(conn, version_id, rows)
+        partner_id=partner_id, agreement_id=agreement_id, seq=seq, sha256=reviewed.sha,
+        state=state, received_at=received, **version))
+    _insert_negotiated_clauses(conn, version_id, reviewed.rows)
     store_document(conn, reviewed.sha, reviewed.data)
     current = conn.execute(select(agreements.c.state).where(
-        agreements.c.id == issued.agreement_id)).scalar_one()
+        agreements.c.id == agreement_id)).scalar_one()
     overridden = [w for w in reviewed.warnings if w.startswith("identity check overridden")]
-    set_state_row(conn, issued.agreement_id, current, state, version_id=version_id,
-                  note="; ".join([f"version {seq} ingested from {path.name}", *overridden]))
+    set_state_row(conn, agreement_id, current, state, version_id=version_id,
+                  note="; ".join([f"version {seq} ingested from {reviewed.path.name}",
+                                  *overridden]))
     if state == "executed":
-        supersede(conn, issued.partner_id, issued.agreement_id, ("executed",),
-                  note=f"agreement #{issued.agreement_id} executed")
-    return IngestResult(reviewed.partner, seq, version_id, issued.agreement_id, False, received,
-                        state, comparison.worst, comparison.summary,
+        supersede(conn, partner_id, agreement_id, ("executed",),
+                  note=f"agreement #{agreement_id} executed")
+    return IngestResult(reviewed.partner, seq, version_id, agreement_id, False, received,
+                        state, version["worst_severity"], json.loads(version["summary"]),
                         [{"clause": r["clause_id"] or r["title"], "title": r["title"],
                           "status": r["status"], "position": r["position"],
                           "reasons": json.loads(r["reasons"])}
-                         for r in rows if r["status"] not in ("unchanged", "cosmetic")
+                         for r in reviewed.rows if r["status"] not in ("unchanged", "cosmetic")
                          or r["position"] != "standard"],
-                        reviewed.warnings,
-                        comparison.provenance.to_json() if comparison.provenance else None)
+                        reviewed.warnings, reviewed.provenance)
 
 
 def _insert_negotiated_clauses(conn: Connection, version_id: int,
@@ -412,18 +434,77 @@ def ingest_targets(paths: list[Path]) -> list[Path]:
 
 def ingest_many(registry: Registry, partner: str | None, paths: list[Path], *,
                 state: str = "received", library: Library | None = None, force: bool = False,
+                jobs: int = 1,
                 done: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
-    """Ingest many copies in this process (partner None: each copy's provenance names it).
-    A file that fails is reported and the rest go on; each recorded copy is its own
-    transaction, so a batch stopped half-way keeps what it recorded."""
+    """Ingest many copies (partner None: each copy's provenance names it). With `jobs` > 1,
+    worker processes read and review while this process writes, one transaction per copy, so
+    a batch stopped half-way keeps what it recorded. A file that fails is reported and the
+    rest go on."""
     ingester = Ingester(registry, state=state, library=library, force=force)
     outcomes = []
-    for path in paths:
+    for path, prepared in _prepare_all(ingester, partner, paths, jobs):
         try:
-            outcome = IngestOutcome(path, result=ingester.ingest(partner, path))
+            if isinstance(prepared, DsagenError):
+                raise prepared
+            result = prepared if isinstance(prepared, IngestResult) else \
+                ingester.record(prepared)
+            outcome = IngestOutcome(path, result=result)
         except DsagenError as error:
             outcome = IngestOutcome(path, error=error)
         outcomes.append(outcome)
         if done is not None:
             done(outcome)
     return outcomes
+
+
+Prepared = Reviewed | IngestResult | DsagenError
+
+
+def _prepare_all(ingester: Ingester, partner: str | None, paths: list[Path],
+                 jobs: int) -> Iterator[tuple[Path, Prepared]]:
+    if jobs <= 1 or len(paths) < 2 * jobs:
+        for path in paths:
+            yield path, _prepare_one(ingester, partner, path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    url = ingester.registry.location.url.render_as_string(hide_password=False)
+    root = str(ingester.library.root) if ingester.library is not None else None
+    with ProcessPoolExecutor(jobs, initializer=_start_worker,
+                             initargs=(url, root, ingester.force)) as pool:
+        chunk = max(1, min(16, len(paths) // (4 * jobs)))
+        for path, prepared in zip(paths, pool.map(_worker_prepare, [(partner, p) for p in paths],
+                                                  chunksize=chunk), strict=True):
+            yield path, _revived(prepared)
+
+
+def _prepare_one(ingester: Ingester, partner: str | None, path: Path) -> Prepared:
+    try:
+        return ingester.prepare(partner, path)
+    except DsagenError as error:
+        return error
+
+
+_WORKER: list[Ingester] = []  # the worker process's own ingester (its own registry connection)
+
+
+def _start_worker(url: str, library_root: str | None, force: bool) -> None:
+    from .store import open_registry
+
+    library = load_library(Path(library_root)) if library_root else None
+    _WORKER.append(Ingester(open_registry(url), library=library, force=force))
+
+
+def _worker_prepare(item: tuple[str | None, Path]) -> Reviewed | IngestResult | tuple[str, int]:
+    """In a worker: the prepared copy, or its error as (message, exit code): exceptions with
+    keyword arguments do not survive pickling."""
+    prepared = _prepare_one(_WORKER[0], *item)
+    return (str(prepared), prepared.exit_code) if isinstance(prepared, DsagenError) else prepared
+
+
+def _revived(prepared: Reviewed | IngestResult | tuple[str, int]) -> Prepared:
+    if not isinstance(prepared, tuple):
+        return prepared
+    error = DsagenError(prepared[0])
+    error.exit_code = prepared[1]
+    return error
