@@ -28,9 +28,9 @@ _API: dict[str, tuple[str, str]] = {
     "validate_paths": ("dsagen.generate", "validate_paths"),
     "prepare": ("dsagen.generate", "prepare"),
     "generate_agreements": ("dsagen.generate", "generate"),
-    "compare_files": ("dsagen.compare.api", "compare_files"),
+    "compare_files": ("dsagen.review", "compare_files"),
     "Comparison": ("dsagen.compare.model", "Comparison"),
-    "lint_paths": ("dsagen.lint", "lint_paths"),
+    "lint_paths": ("dsagen.review", "lint_paths"),
     "open_registry": ("dsagen.registry.store", "open_registry"),
 }
 
@@ -41,7 +41,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .compare.api import compare_files as compare_files
     from .compare.model import Comparison as Comparison
     from .config import find_project as find_project
     from .errors import DsagenError as DsagenError
@@ -50,10 +49,11 @@ if TYPE_CHECKING:
     from .generate import validate_paths as validate_paths
     from .library import Library as Library
     from .library import load_library as load_library
-    from .lint import lint_paths as lint_paths
     from .partners import load_partner as load_partner
     from .project import init_project as init_project
     from .registry.store import open_registry as open_registry
+    from .review import compare_files as compare_files
+    from .review import lint_paths as lint_paths
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from .errors import DsagenError
 
@@ -38,9 +38,6 @@ PARTNER_FILE = "partner-file"  # the partner YAML given on the command line
 SIGNED_PROPERTIES = "signature"  # the copy's own properties, signed with this key
 UNVERIFIED = "unverified"
 STATUSES = (REGISTRY, PARTNER_FILE, SIGNED_PROPERTIES, UNVERIFIED)
-
-T = TypeVar("T")
-
 
 class SigningKeyError(DsagenError):
     """The signing key file exists but cannot be used."""
@@ -231,7 +228,7 @@ class Provenance:
         return {"status": self.status, "verified": self.verified, "detail": self.detail}
 
 
-# -- what the registry issued -------------------------------------------------------------------
+# -- what was issued ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Issued:
@@ -243,62 +240,18 @@ class Issued:
     created_at: str
 
 
-def in_registry(query: Callable[[Any], T]) -> T | None:
-    """Run a read query on the registry dsagen would use (DSAGEN_REGISTRY, else
-    .dsagen/registry.db), or None when there is no registry here."""
-    from .registry.store import open_registry
+@dataclass(frozen=True)
+class IssuedRecords:
+    """How a review asks what was issued: the DOCX issued for a pointer, and whether a file
+    with a given sha256 is one we issued ('agreement #N (partner, reference)'). The registry
+    provides one (dsagen.registry.verify.issued_records); without it nothing is known."""
 
-    try:
-        registry = open_registry(os.environ.get("DSAGEN_REGISTRY") or None)
-    except DsagenError:
-        return None  # no registry here: nothing recorded to compare with
-    try:
-        with registry.read() as conn:
-            return query(conn)
-    except DsagenError:
-        return None
-    finally:
-        registry.close()
+    issued_for: Callable[[Pointer], Issued | None]
+    issued_file: Callable[[str], str | None]
 
 
-def issued_for(pointer: Pointer) -> Issued | None:
-    """The stored DOCX issued under the reference the copy names (the same issue: partner,
-    reference, library version and parameter digest), from the registry; None when none."""
-    from sqlalchemy import select
-
-    from .registry.blobs import load_document
-    from .registry.schema import agreements, issued_files, partners
-
-    def query(conn: Any) -> tuple[bytes, str] | None:
-        row = conn.execute(
-            select(issued_files.c.sha256, agreements.c.created_at)
-            .select_from(agreements.join(partners).join(issued_files))
-            .where(partners.c.slug == pointer.partner,
-                   agreements.c.reference == pointer.reference,
-                   agreements.c.library_version == (pointer.library_version or ""),
-                   agreements.c.params_digest == (pointer.params_digest or ""),
-                   issued_files.c.format == "docx", issued_files.c.stored.is_(True))
-            .order_by(agreements.c.id.desc()).limit(1)).first()
-        docx = load_document(conn, row[0]) if row is not None else None
-        return None if row is None or docx is None else (docx, str(row[1]))
-
-    found = in_registry(query)
-    if found is None:
-        return None
-    return Issued(pointer.reference, pointer.partner, found[0], found[1])
+def _nothing(_key: object) -> None:
+    return None
 
 
-def issued_file(sha256: str) -> str | None:
-    """'agreement #N (partner, reference)' when the registry issued a file with this hash."""
-    from sqlalchemy import select
-
-    from .registry.schema import agreements, issued_files, partners
-
-    def query(conn: Any) -> Any:
-        return conn.execute(
-            select(agreements.c.id, agreements.c.reference, partners.c.slug)
-            .select_from(issued_files.join(agreements).join(partners))
-            .where(issued_files.c.sha256 == sha256).limit(1)).first()
-
-    row = in_registry(query)
-    return None if row is None else f"agreement #{row.id} ({row.slug}, {row.reference})"
+NO_RECORDS = IssuedRecords(_nothing, _nothing)

@@ -25,16 +25,17 @@ from .compare.standard import (
 )
 from .errors import DocumentError, DsagenError
 from .library import Library
+from .lint import LintReport
 from .provenance import (
+    NO_RECORDS,
     PARTNER_FILE,
     REGISTRY,
     SIGNED_PROPERTIES,
     UNVERIFIED,
+    IssuedRecords,
     Provenance,
     check_signature,
     copy_pointer,
-    issued_file,
-    issued_for,
 )
 from .read.docx import ReadDocument, ViewParagraph, read_docx
 from .read.package import read_document_bytes
@@ -85,14 +86,19 @@ def review(standard: Standard, negotiated: ReadDocument) -> Comparison:
     return comparison
 
 
-def review_files(standard_path: Path, negotiated_path: Path, library: Library, *,
-                 template: str | None = None
-                 ) -> tuple[Comparison, Standard, ReadDocument]:
-    """`dsagen diff` and `dsagen lint --standard`: two paths in, the graded comparison out
-    (with the standard, whose DOCX the redline is written over, and the copy as read)."""
+def compare_files(standard_path: Path, negotiated_path: Path, *, library: Library | None = None,
+                  template: str | None = None, records: IssuedRecords = NO_RECORDS
+                  ) -> tuple[Comparison, Standard, ReadDocument]:
+    """`dsagen diff`: a standard (partner YAML or issued DOCX) and a returned DOCX in, the
+    graded comparison out, with the standard (whose DOCX the redline is written over) and the
+    copy as read. `records` (dsagen.registry.verify.issued_records) finds the DOCX issued for
+    the copy's reference."""
+    from .library import load_library
+
+    library = library or load_library()
     negotiated = read_returned(negotiated_path)
     standard = standard_from_file(standard_path, library, template=template,
-                                  negotiated=negotiated)
+                                  negotiated=negotiated, records=records)
     return review(standard, negotiated), standard, negotiated
 
 
@@ -180,8 +186,14 @@ def _provenance_mismatch(standard: Standard, negotiated: ReadDocument) -> list[s
 
 # -- building the standard, in one place -------------------------------------------------------
 
+def load_standard(path: Path, library: Library, template: str | None = None) -> Standard:
+    """The standard a user names, without a copy to look up in the registry."""
+    return standard_from_file(path, library, template=template)
+
+
 def standard_from_file(path: Path, library: Library, *, template: str | None = None,
-                       negotiated: ReadDocument | None = None) -> Standard:
+                       negotiated: ReadDocument | None = None,
+                       records: IssuedRecords = NO_RECORDS) -> Standard:
     """The standard a user names: a partner YAML (rendered in memory; replaced by the DOCX the
     registry kept for the copy's reference, when it has one) or a DOCX we issued."""
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -193,16 +205,16 @@ def standard_from_file(path: Path, library: Library, *, template: str | None = N
                                          f"{path}")
         standard.baseline = (f"{path} rendered with clause library {library.version} (no "
                              "issued DOCX for this copy's reference in the registry)")
-        return _issued_baseline(standard, library, negotiated)
+        return _issued_baseline(standard, library, negotiated, records)
     standard = standard_from_docx(path, library)
     standard.baseline = f"the DOCX {path}"
-    standard.provenance = _docx_provenance(standard, path)
+    standard.provenance = _docx_provenance(standard, path, records)
     return standard
 
 
-def _docx_provenance(standard: Standard, path: Path) -> Provenance:
+def _docx_provenance(standard: Standard, path: Path, records: IssuedRecords) -> Provenance:
     """A DOCX given as the standard is used as given; whether we issued it is said."""
-    issued = issued_file(hashlib.sha256(standard.docx).hexdigest())
+    issued = records.issued_file(hashlib.sha256(standard.docx).hexdigest())
     if issued is not None:
         return Provenance(REGISTRY, f"{path} is the DOCX issued as {issued}")
     signature = check_signature(standard.document.custom_properties)
@@ -212,14 +224,14 @@ def _docx_provenance(standard: Standard, path: Path) -> Provenance:
                       f"{signature.reason}; it is used as the standard as given")
 
 
-def _issued_baseline(standard: Standard, library: Library,
-                     negotiated: ReadDocument | None) -> Standard:
+def _issued_baseline(standard: Standard, library: Library, negotiated: ReadDocument | None,
+                     records: IssuedRecords) -> Standard:
     """The file we issued for the copy's reference, when the registry kept it and it is this
     partner's: what the copy is a copy of, built with the library of its day."""
     pointer = None if negotiated is None else copy_pointer(negotiated.custom_properties)
     if pointer is None or standard.context is None or pointer.partner != standard.context.partner:
         return standard
-    issued = issued_for(pointer)
+    issued = records.issued_for(pointer)
     if issued is None:
         return standard
     described = f"the DOCX issued as {issued.reference} on {issued.created_at[:10]}, from the " \
@@ -240,14 +252,15 @@ def standard_from_issued(docx: bytes, name: str, library: Library,
                     provenance.detail)
 
 
-def standard_for_copy(negotiated: ReadDocument, library: Library) -> Standard:
+def standard_for_copy(negotiated: ReadDocument, library: Library,
+                      records: IssuedRecords = NO_RECORDS) -> Standard:
     """`dsagen lint COPY` without --standard: the copy's properties point to what was issued.
     The standard is, in order: the DOCX the registry kept for that reference; the standard
     rebuilt from the copy's properties when dsagen's signature on them holds; else the
     standard rebuilt with the library's defaults, said to be unverified."""
     path = negotiated.path
     pointer = copy_pointer(negotiated.custom_properties)
-    issued = issued_for(pointer) if pointer is not None else None
+    issued = records.issued_for(pointer) if pointer is not None else None
     if issued is not None:
         described = f"the DOCX issued as {issued.reference} on {issued.created_at[:10]}, " \
                     "from the registry"
@@ -315,3 +328,59 @@ def _rebuilt(context: StandardContext, path: str, library: Library) -> Standard:
     if not chosen:  # the library chose the variants: the context says which
         context.variants = {s.clause_id: s.variant for s in agreement.sections}
     return Standard(document, data, context)
+
+
+# -- lint on documents ------------------------------------------------------------------------
+
+def lint_document(path: Path, library: Library, *, standard: Path | None = None,
+                  template: str | None = None, only: tuple[str, ...] | None = None,
+                  records: IssuedRecords = NO_RECORDS) -> LintReport:
+    """Lint a negotiated DOCX: review it against its standard (the path diff and ingest take
+    too), then evaluate the negotiated side."""
+    from .lint import evaluate_subject, issued_version_notes, rule_only
+    from .lint.evaluate import applicable_profiles
+    from .lint.subject import document_subject
+
+    negotiated = read_returned(path)
+    if standard is not None:
+        issued = standard_from_file(standard, library, template=template, negotiated=negotiated,
+                                    records=records)
+    else:
+        issued = standard_for_copy(negotiated, library, records)
+    comparison = review(issued, negotiated)
+    context = issued.context
+    if context is None:
+        raise DocumentError("the standard carries no dsagen provenance, so its parameters are "
+                            "unknown; pass the partner YAML as --standard", path=standard or path)
+    notes = [w for w in [issued.provenance.warning if issued.provenance else None] if w]
+    notes += issued_version_notes(context, library)
+    subject = document_subject(comparison, context, library)
+    findings = evaluate_subject(subject, library, only)
+    return LintReport(str(path), "document", context.template,
+                      applicable_profiles(subject, library, rule_only(only)), findings, notes,
+                      issued.provenance)
+
+
+def lint_paths(paths: list[Path], *, library: Library | None = None,
+               only: list[str] | tuple[str, ...] | None = None, standard: Path | None = None,
+               template: str | None = None,
+               records: IssuedRecords = NO_RECORDS) -> list[LintReport]:
+    """Lint partner files and negotiated documents; folders are expanded."""
+    from .library import load_library
+    from .lint import check_only, lint_partner, lint_targets
+    from .lint.api import DOCUMENT_SUFFIXES, PARTNER_SUFFIXES
+
+    library = library or load_library()
+    selected = check_only(only, library)
+    reports = []
+    for path in lint_targets(paths):
+        suffix = path.suffix.lower()
+        if suffix in PARTNER_SUFFIXES:
+            reports.append(lint_partner(path, library, template=template, only=selected))
+        elif suffix in DOCUMENT_SUFFIXES:
+            reports.append(lint_document(path, library, standard=standard, template=template,
+                                         only=selected, records=records))
+        else:
+            raise DsagenError(f"{path}: expected a partner YAML (.yaml) or a DOCX, found "
+                              f"'{path.suffix or 'no extension'}'")
+    return reports

@@ -12,10 +12,10 @@ from functools import lru_cache
 import pytest
 from lxml import etree
 
-from dsagen.compare.api import compare_files
 from dsagen.errors import DsagenError
 from dsagen.library import load_library
 from dsagen.report.redline_docx import render_redline
+from dsagen.review import compare_files
 from tests.docx_edits import enrich
 from tests.test_compare_property import _standard
 

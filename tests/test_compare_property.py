@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from dsagen.compare.api import compare_files
 from dsagen.library import load_library
 from dsagen.render.docx import deterministic_zip
+from dsagen.review import compare_files
 from tests.conftest import EXAMPLES, clause_blocks, mark_paragraph, partner_mark
 from tests.docx_edits import run as text_run
 

@@ -458,8 +458,8 @@ def test_partner_text_in_square_brackets_is_shown_as_written(tmp_path, standard)
 
     from rich.console import Console
 
-    from dsagen.compare.api import compare_files
     from dsagen.report.terminal import print_comparison
+    from dsagen.review import compare_files
 
     added = "See [/] and [bold]x[/bold] at USD [to be confirmed]."
 

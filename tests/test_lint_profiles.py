@@ -17,11 +17,11 @@ import yaml
 from lxml import etree
 
 from dsagen.assemble import assemble
-from dsagen.compare.api import compare_files
 from dsagen.library import load_library
-from dsagen.lint import Finding, LintReport, lint_document, lint_partner, load_profiles
+from dsagen.lint import Finding, LintReport, lint_partner, load_profiles
 from dsagen.partners import load_partner
 from dsagen.render.docx import render_docx
+from dsagen.review import compare_files, lint_document
 from tests.conftest import EXAMPLES, edit_body, needs_soffice
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

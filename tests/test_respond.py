@@ -86,8 +86,8 @@ def test_accept_all_of_the_counter_draft_is_our_proposal(answered) -> None:
 
 
 def test_reject_all_of_the_counter_draft_is_the_standard(answered) -> None:
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
 
     standard = load_standard(PARTNER, load_library())
     rejected = [p.text for p in read_docx(answered["docx"]).rejected]
@@ -98,8 +98,8 @@ def test_reject_all_of_the_counter_draft_is_the_standard(answered) -> None:
 
 
 def test_the_proposal_grades_at_worst_fallback_apart_from_escalated_items(answered) -> None:
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
 
     standard = load_standard(PARTNER, load_library())
     proposal = compare(standard.document, read_docx(answered["docx"]), standard.context)
@@ -288,8 +288,8 @@ def test_make_demo_writes_the_counter_draft_and_issues_list(cli, tmp_path: Path)
 @pytest.mark.parametrize("tracked", [True, False])
 def test_a_deleted_clause_the_playbook_needs_is_restored_as_our_insertion(
         cli, tmp_path: Path, tracked: bool) -> None:
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
     from tests.conftest import clause_blocks, edit_body, strike_tracked
 
     standard = load_standard(PARTNER, load_library())
@@ -336,8 +336,8 @@ def test_a_bad_playbook_given_to_respond_is_one_line_naming_file_line_and_field(
 
 
 def test_a_copy_returned_unchanged_needs_no_answer(cli, tmp_path: Path) -> None:
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
 
     unchanged = tmp_path / "unchanged.docx"
     unchanged.write_bytes(load_standard(PARTNER, load_library()).docx)

@@ -51,7 +51,7 @@ def test_the_nearest_acceptable_value_is_standard_or_a_fallback(data: st.DataObj
 @lru_cache(maxsize=1)
 def _layered() -> bytes:
     """The returned example with the partner's silent edits tracked under their name."""
-    from dsagen.compare.api import load_standard
+    from dsagen.review import load_standard
 
     standard = load_standard(EXAMPLES / "gravy-uf.yaml", load_library())
     return render_redline(standard.docx, read_document_bytes(RETURNED), author="Partner",

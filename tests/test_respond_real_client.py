@@ -28,8 +28,8 @@ def counter_draft(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from typer.testing import CliRunner
 
     from dsagen.cli import app
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
 
     folder = tmp_path_factory.mktemp("respond-real-client")
     draft = folder / "v3.docx"
@@ -108,8 +108,8 @@ def test_the_issues_list_opens_in_libreoffice(cli, counter_draft, tmp_path: Path
 
 
 def test_a_restored_clause_reads_back_in_libreoffice(cli, tmp_path: Path) -> None:
-    from dsagen.compare.api import load_standard
     from dsagen.library import load_library
+    from dsagen.review import load_standard
     from tests.conftest import clause_blocks, edit_body
     from tests.lo import client
 

@@ -9,11 +9,11 @@ import json
 import pytest
 from lxml import etree
 
-from dsagen.compare.api import load_standard
 from dsagen.compare.engine import compare
 from dsagen.library import load_library
 from dsagen.positions import rank
 from dsagen.read.docx import read_docx
+from dsagen.review import load_standard
 from tests.conftest import EXAMPLES, ROOT, edit_body, partner_mark
 
 PARTNER = EXAMPLES / "gravy-uf.yaml"

@@ -58,17 +58,18 @@ def diff(
     library: LibraryOption = None,
 ) -> None:
     """Compare a negotiated agreement with the standard, clause by clause."""
-    from ..compare.api import compare_files
     from ..output import check_writable, write_all
+    from ..registry.verify import issued_records
     from ..report.terminal import print_comparison
     from ..respond.plan import approvers
+    from ..review import compare_files
 
     for target in (json_file, html, pdf, redline):
         if target is not None:
             check_writable(target, force=force)
     loaded = load_library(library)
     comparison, standard_doc, negotiated_doc = compare_files(
-        standard, negotiated, library=loaded, template=template)
+        standard, negotiated, library=loaded, template=template, records=issued_records())
     who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
     outputs: list[tuple[Path, bytes]] = []  # all rendered before the first is written

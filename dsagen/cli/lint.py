@@ -54,7 +54,9 @@ def lint(
 ) -> None:
     """Check partner files before generation, and negotiated agreements after, against the law
     that governs the data and the organisation's playbook."""
-    from ..lint import check_only, lint_paths, load_profiles, reports_json
+    from ..lint import check_only, load_profiles, reports_json
+    from ..registry.verify import issued_records
+    from ..review import lint_paths
 
     lib = load_library(library)
     if rules:
@@ -63,7 +65,7 @@ def lint(
     if not paths:
         raise DsagenError("expected PATH... (partner YAML or DOCX files, or folders), or --rules")
     reports = lint_paths(paths, library=lib, only=profile, standard=standard,
-                         template=template)
+                         template=template, records=issued_records())
     if as_json:
         print_json(reports_json(reports))
     else:

@@ -15,8 +15,8 @@ from typing import Any
 from ..assemble import Agreement
 from ..compare.model import ClauseResult, Comparison, RuleFinding
 from ..compare.standard import StandardContext
-from ..errors import DocumentError, DsagenError, PartnerError
-from ..library import Library, load_library
+from ..errors import DsagenError, PartnerError
+from ..library import Library
 from ..params import suggest
 from ..partners import PartnerParams, load_partner
 from ..provenance import Provenance
@@ -97,7 +97,7 @@ def check_only(names: list[str] | tuple[str, ...] | None,
 def evaluate_subject(subject: Subject, library: Library,
                      only: tuple[str, ...] | None = None) -> list[Finding]:
     """Regulatory findings, then playbook findings, most severe first."""
-    findings = evaluate_rules(subject, library, only=_rule_only(only))
+    findings = evaluate_rules(subject, library, only=rule_only(only))
     if not only or PLAYBOOK in only:
         if subject.kind == "partner":
             findings += partner_positions(subject, library)
@@ -132,42 +132,23 @@ def lint_partner(path: Path, library: Library, *, template: str | None = None,
                                field=name)
     notes = [f"not assembled: required value(s) missing: {', '.join(missing)}"] if missing else []
     return LintReport(str(path), "partner", partner.template_id,
-                      applicable_profiles(subject, library, _rule_only(only)), findings, notes)
+                      applicable_profiles(subject, library, rule_only(only)), findings, notes)
 
 
-def _rule_only(only: tuple[str, ...] | None) -> tuple[str, ...] | None:
+def rule_only(only: tuple[str, ...] | None) -> tuple[str, ...] | None:
     """The regulatory part of a --profile selection (None: every profile that applies)."""
     return None if not only else tuple(n for n in only if n != PLAYBOOK)
 
 
-def lint_document(path: Path, library: Library, *, standard: Path | None = None,
-                  template: str | None = None,
-                  only: tuple[str, ...] | None = None) -> LintReport:
-    """Lint a negotiated DOCX: review it against its standard (dsagen.review: the one path
-    diff and ingest take too), then evaluate the negotiated side."""
-    from ..review import read_returned, review, standard_for_copy, standard_from_file
-
-    negotiated = read_returned(path)
-    if standard is not None:
-        issued = standard_from_file(standard, library, template=template, negotiated=negotiated)
-    else:
-        issued = standard_for_copy(negotiated, library)
-    comparison = review(issued, negotiated)
-    context = issued.context
-    if context is None:
-        raise DocumentError("the standard carries no dsagen provenance, so its parameters are "
-                            "unknown; pass the partner YAML as --standard", path=standard or path)
-    notes = [w for w in [issued.provenance.warning if issued.provenance else None] if w]
+def issued_version_notes(context: StandardContext, library: Library) -> list[str]:
+    """A note for each clause issued at another version than the library has now."""
+    notes = []
     for clause_id, version in context.versions.items():
         clause = library.clauses.get(clause_id)
         if clause is not None and version and clause.version != version:
             notes.append(f"clause '{clause_id}' was issued at version {version}; the library "
                          f"now has {clause.version}")
-    subject = document_subject(comparison, context, library)
-    findings = evaluate_subject(subject, library, only)
-    return LintReport(str(path), "document", context.template,
-                      applicable_profiles(subject, library, _rule_only(only)), findings, notes,
-                      issued.provenance)
+    return notes
 
 
 def lint_targets(paths: list[Path]) -> list[Path]:
@@ -187,26 +168,6 @@ def lint_targets(paths: list[Path]) -> list[Path]:
         else:
             raise DsagenError(f"{path}: no such file or folder")
     return files
-
-
-def lint_paths(paths: list[Path], *, library: Library | None = None,
-               only: list[str] | tuple[str, ...] | None = None, standard: Path | None = None,
-               template: str | None = None) -> list[LintReport]:
-    """Lint partner files and negotiated documents; folders are expanded."""
-    library = library or load_library()
-    selected = check_only(only, library)
-    reports = []
-    for path in lint_targets(paths):
-        suffix = path.suffix.lower()
-        if suffix in PARTNER_SUFFIXES:
-            reports.append(lint_partner(path, library, template=template, only=selected))
-        elif suffix in DOCUMENT_SUFFIXES:
-            reports.append(lint_document(path, library, standard=standard, template=template,
-                                         only=selected))
-        else:
-            raise DsagenError(f"{path}: expected a partner YAML (.yaml) or a DOCX, found "
-                              f"'{path.suffix or 'no extension'}'")
-    return reports
 
 
 def mark_rule_breaks(comparison: Comparison, context: StandardContext | None) -> None:

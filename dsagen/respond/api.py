@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..compare.api import compare_files
 from ..compare.engine import compare
 from ..compare.model import Comparison
 from ..compare.normalize import clean
@@ -44,8 +43,12 @@ def respond_files(standard_path: Path, returned_path: Path, *, library: Library 
     """Decide every deviation of the returned copy per the playbook and write the
     counter-draft over the partner's DOCX."""
     library = library or load_library()
+    from ..registry.verify import issued_records
+    from ..review import compare_files
+
     comparison, standard, returned = compare_files(standard_path, returned_path,
-                                                   library=library, template=template)
+                                                   library=library, template=template,
+                                                   records=issued_records())
     org = organisation(library)
     values = standard.context.values if standard.context is not None else {}
     partner = org.partner(values)
