@@ -148,7 +148,7 @@ def test_forget_removes_the_copy_restores_the_state_and_is_recorded(
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", first)
         set_state(registry, "mini-0000", "received")
-        ingest(registry, "mini-0000", wrong, state="executed")
+        ingest(registry, "mini-0000", wrong, state="executed", force=True)  # refused without
         with registry.read() as conn:
             kept = conn.execute(select(func.count()).select_from(blobs)).scalar_one()
         done = forget(registry, "mini-0000", 2, note="belongs to mini-0001", by="Dana Lee")
