@@ -139,7 +139,8 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
     text = "\n".join(p.text for p in document.accepted)
     with registry.read() as conn:
         found: tuple[int, str, float | None] | None = (
-            _by_properties(conn, pointer, text) if signature.valid else None)
+            _by_properties(conn, pointer, text) if signature.valid
+            else _by_signing_version_key(conn, document.custom_properties, text))
         found = found or _by_text(conn, text)
     if found is None:
         return
@@ -164,10 +165,7 @@ def _by_properties(conn: Connection, pointer: Pointer | None,
     reference and not this one's (properties moved from another file keep their signature)."""
     if pointer is None or not pointer.params_digest:
         return None
-    normal = clean(text)
-    named = {row.reference for row in conn.execute(select(agreements.c.reference).distinct())
-             if len(row.reference) >= 4 and row.reference in normal}
-    if named and pointer.reference not in named:
+    if _names_other_reference(conn, text, pointer.reference):
         return None
     row = conn.execute(
         select(agreements.c.id)
@@ -176,6 +174,30 @@ def _by_properties(conn: Connection, pointer: Pointer | None,
                agreements.c.params_digest == pointer.params_digest)
         .order_by(agreements.c.id.desc())).first()
     return None if row is None else (row.id, SIGNED_POINTER, None)
+
+
+def _by_signing_version_key(conn: Connection, properties: dict[str, str],
+                            text: str) -> tuple[int, str, None] | None:
+    """A signing version carries one opaque key (no dsagen values to forge): followed when it
+    resolves, unless the text names another agreement's reference and not that one's."""
+    from ..stamp import is_signing_version, issued_params_digest
+
+    digest = issued_params_digest(properties) if is_signing_version(properties) else None
+    if not digest:
+        return None
+    row = conn.execute(select(agreements.c.id, agreements.c.reference)
+                       .where(agreements.c.params_digest == digest)
+                       .order_by(agreements.c.id.desc())).first()
+    if row is None or _names_other_reference(conn, text, row.reference):
+        return None
+    return (row.id, SIGNED_POINTER, None)
+
+
+def _names_other_reference(conn: Connection, text: str, reference: str) -> bool:
+    normal = clean(text)
+    named = {row.reference for row in conn.execute(select(agreements.c.reference).distinct())
+             if len(row.reference) >= 4 and row.reference in normal}
+    return bool(named) and reference not in named
 
 
 def _differences(registry: Registry, found: tuple[int, str, float | None], document: Any,
