@@ -21,8 +21,8 @@ from tests.test_lint_profiles import (
     replace_text,
 )
 
-FINDING_KEYS = {"rule", "profile", "severity", "citation", "element", "clause", "parameter",
-                "found", "required", "line"}
+FINDING_KEYS = {"rule", "profile", "severity", "citation", "element", "clause", "other_clause",
+                "parameter", "found", "required", "line"}
 
 
 @pytest.fixture

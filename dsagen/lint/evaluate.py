@@ -16,11 +16,15 @@ import jinja2
 from jinja2 import meta
 
 from ..library import Library
+from ..textfilters import american, civil_law, locale_of, localise_source
 from .rules import Check, Profile, Rule, RuleError, Severity, TextTest, load_profiles
 from .subject import Subject, normalise
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 PLAYBOOK = "playbook"
+# The profile of rules that keep clauses from contradicting each other: it applies to every
+# agreement, so reports do not list it among the regulatory profiles that applied.
+COHERENCE = "coherence"
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,13 @@ class Finding:
     required: str
     line: int | None = None  # line of the parameter in a partner file
     element: str = ""  # the requirement in the rule's words
+    other: str | None = None  # coherence: the clause that `clause` contradicts
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "profile": self.profile, "severity": self.severity,
                 "citation": self.citation, "element": self.element, "clause": self.clause,
-                "parameter": self.parameter, "found": self.found, "required": self.required,
-                "line": self.line}
+                "other_clause": self.other, "parameter": self.parameter, "found": self.found,
+                "required": self.required, "line": self.line}
 
 
 class _Skip(Exception):
@@ -50,9 +55,20 @@ class _Skip(Exception):
 
 
 class _Failed(Exception):
-    def __init__(self, found: str, required: str, parameter: str | None = None) -> None:
+    def __init__(self, found: str, required: str, parameter: str | None = None,
+                 line: int | None = None) -> None:
         super().__init__(found)
         self.found, self.required, self.parameter = found, required, parameter
+        self.line = line  # line of the rule's clause text where the failing wording is
+
+
+@dataclass(frozen=True)
+class _Said:
+    """Where `says(clause, wording)` matched: for naming the other side of a contradiction."""
+
+    clause: str
+    line: int
+    passage: str
 
 
 def show(value: Any, width: int = 60) -> str:
@@ -85,10 +101,16 @@ class Evaluator:
         self.subject = subject
         self.context = dict(subject.values)
         self.context["has_clause"] = lambda clause_id: clause_id in subject.clauses
+        self.context["says"] = self._says
+        self.context["civil_law"] = civil_law(subject.values)
+        self._said: list[_Said] = []
         # Facts about the partner (its State, its kind) are what the standard says, even where
         # negotiated wording now says otherwise: rules read them as `issued.<name>`.
         self.context["issued"] = subject.issued if subject.issued is not None else subject.values
         self._regex_env = library.env.overlay(finalize=_regex_finalize)
+        # Rules are written in British English, like the clauses; an agreement in American
+        # English is read through the same spelling change.
+        self.locale = locale_of(subject.values)
 
     # -- expressions -------------------------------------------------------------------------
     def _uses_missing(self, source: str, template: bool) -> bool:
@@ -121,21 +143,59 @@ class Evaluator:
         does not have (missing, or None) is skipped."""
         if self._uses_missing(test.source, template=True):
             raise _Skip
+        source = localise_source(test.source, self.locale)
         try:
             if test.kind == "regex":
-                return self._regex_env.from_string(test.source).render(self.context)
-            return self.library.compiled(test.source).render(self.context)
+                return self._regex_env.from_string(source).render(self.context)
+            return self.library.compiled(source).render(self.context)
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
             used = meta.find_undeclared_variables(self.library.env.parse(test.source))
             if any(self.context.get(name) is None for name in used):
                 raise _Skip from None
             raise RuleError(f"cannot render the wording '{test.source}': {exc}") from None
 
+    def _says(self, clause_id: str, wording: str) -> bool:
+        """True if the clause's text contains the wording (rules' `when`: what the other clause
+        of a possible contradiction says); remembers where, for the finding."""
+        text = self.subject.clauses.get(clause_id)
+        if not text:
+            return False
+        wording = american(wording) if self.locale == "en-US" else wording
+        match = re.search(re.escape(normalise(" ".join(wording.split()))), text, re.IGNORECASE)
+        if match is None:
+            return False
+        self._said.append(_Said(clause_id, text.count("\n", 0, match.start()),
+                                _passage(text, match.start(), match.end())))
+        return True
+
     # -- checks ------------------------------------------------------------------------------
     def evaluate(self, rule: Rule) -> _Failed | None:
-        """None if the rule holds (or does not apply), else the first failed check."""
+        """None if the rule holds (or does not apply), else the first failed check; a
+        coherence rule's failure names both clauses where the document shows them."""
+        self._said = []
+        failure = self._evaluate(rule)
+        if failure is None or rule.other is None or rule.clause is None:
+            return failure
+        said = next((s for s in self._said if s.clause == rule.other), None)
+        here = self.subject.where(rule.clause, failure.line)
+        there = self.subject.where(rule.other, said.line if said else None)
+        other_says = f", while {there} says: '{said.passage}'" if said else ""
+        found = failure.found.replace(f"clause '{rule.clause}' ({self._title(rule.clause)})",
+                                      here)
+        if here not in found:
+            found = f"{here}: {found}"
+        return _Failed(f"{found}{other_says}",
+                       f"{failure.required} ({here} must agree with {there})",
+                       failure.parameter, failure.line)
+
+    def _title(self, clause_id: str) -> str:
+        return self.library.clause(clause_id).title
+
+    def _evaluate(self, rule: Rule) -> _Failed | None:
         try:
             if rule.when is not None and not self.truth(rule.when, rule):
+                return None
+            if rule.other is not None and rule.other not in self.subject.clauses:
                 return None
             if rule.clause is not None and rule.clause not in self.subject.clauses:
                 if rule.check.clause_present:
@@ -180,10 +240,10 @@ class Evaluator:
                 raise _Failed(f"no such wording in clause '{rule.clause}' ({title})",
                               f"{rule.element}; wording: {self._shown(wording)}")
         for wording in check.text_absent:
-            match = self._search(wording, text)
-            if match is not None:
-                raise _Failed(f"clause '{rule.clause}' ({title}) says: '{match}'",
-                              rule.element)
+            located = self._locate(wording, text)
+            if located is not None:
+                raise _Failed(f"clause '{rule.clause}' ({title}) says: '{located[0]}'",
+                              rule.element, line=located[1])
 
     def _attachment(self, rule: Rule, param: str) -> None:
         name = str(self.subject.values.get(param) or "")
@@ -208,17 +268,19 @@ class Evaluator:
     def _contains(self, test: TextTest, text: str) -> bool:
         if test.kind == "any":
             return any(self._contains(option, text) for option in test.options)
-        return self._search(test, text) is not None
+        return self._locate(test, text) is not None
 
-    def _search(self, test: TextTest, text: str) -> str | None:
-        """The matched passage, or None."""
+    def _locate(self, test: TextTest, text: str) -> tuple[str, int] | None:
+        """The matched passage and the line of the clause text it is on, or None."""
         if test.kind == "any":
-            return next((m for o in test.options if (m := self._search(o, text)) is not None),
+            return next((m for o in test.options if (m := self._locate(o, text)) is not None),
                         None)
         rendered = self.render(test)
         pattern = re.escape(normalise(rendered)) if test.kind == "phrase" else rendered
         match = re.search(pattern, text, re.IGNORECASE)
-        return None if match is None else _passage(text, match.start(), match.end())
+        if match is None:
+            return None
+        return _passage(text, match.start(), match.end()), text.count("\n", 0, match.start())
 
 
 def _passage(text: str, start: int, end: int, width: int = 160) -> str:
@@ -284,7 +346,12 @@ def evaluate_rules(subject: Subject, library: Library, *,
             parameter = failure.parameter or (rule.parameters[0] if rule.parameters else None)
             findings.append(Finding(rule.id, profile.id, rule.severity, rule.citation,
                                     rule.clause, parameter, failure.found, failure.required,
-                                    subject.lines.get(parameter or ""), rule.element))
+                                    subject.lines.get(parameter or ""), rule.element,
+                                    rule.other))
+    if subject.partner is not None and subject.complete and (only is None or COHERENCE in only):
+        from .applicable import not_applicable  # it reports Findings: imported when needed
+
+        findings += not_applicable(subject.partner, library, subject.given, subject.lines)
     return findings
 
 
@@ -292,7 +359,8 @@ def applicable_profiles(subject: Subject, library: Library,
                         only: tuple[str, ...] | None = None) -> list[str]:
     evaluator = Evaluator(library, subject)
     return [p.id for p in selected_profiles(library, only)
-            if only is not None or evaluator.applies(p)]
+            if (only is not None or evaluator.applies(p))
+            and (p.id != COHERENCE or (only is not None and COHERENCE in only))]
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

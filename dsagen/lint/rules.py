@@ -28,12 +28,14 @@ RULES_DIR = "rules"
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 PROFILE_KEYS = ("id", "title", "citation", "summary", "applies_when", "rules")
-RULE_KEYS = ("id", "element", "citation", "severity", "clause", "when", "check", "note")
+RULE_KEYS = ("id", "element", "citation", "severity", "clause", "other", "when", "check",
+             "note")
 CHECK_KEYS = ("clause_present", "set", "equals", "in", "not_in", "min", "max", "expr",
               "attachment", "text_present", "text_absent")
 PARAM_CHECKS = ("equals", "in", "not_in", "min", "max")
 # Names an expression may use besides parameters: helpers the evaluator provides.
-HELPERS = frozenset({"has_clause", "issued", "true", "false", "none", "True", "False", "None"})
+HELPERS = frozenset({"has_clause", "says", "issued", "civil_law", "true", "false", "none",
+                     "True", "False", "None"})
 
 
 class RuleError(LibraryError):
@@ -92,6 +94,8 @@ class Rule:
     note: str
     path: str
     line: int | None
+    # coherence rules: the clause that `clause` must not contradict; a finding names both
+    other: str | None = None
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -173,6 +177,15 @@ class _Loader:
             if name not in self.params and name not in HELPERS:
                 raise self.fail(f"unknown parameter '{name}' in '{source}'"
                                 f"{suggest(name, tuple(self.params))}", line, where)
+        for call in ast.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name in ("says", "has_clause"):
+                first = call.args[0] if call.args else None
+                if not isinstance(first, nodes.Const) or first.value not in self.library.clauses:
+                    shown = first.value if isinstance(first, nodes.Const) else "an expression"
+                    raise self.fail(f"{call.node.name}() expects a clause id as its first "
+                                    f"argument, found {found(shown)}"
+                                    f"{suggest(str(shown), tuple(self.library.clauses))}",
+                                    line, where)
         for node in ast.find_all(nodes.Getattr):
             if isinstance(node.node, nodes.Name) and node.node.name == "issued" and (
                     node.attr not in self.params):
@@ -262,18 +275,26 @@ class _Loader:
         if severity not in SEVERITIES:
             raise self.fail(f"expected a severity among {', '.join(SEVERITIES)}, found "
                             f"{found(severity)}", line_of(data, "severity"), where + "severity")
-        clause = data.get("clause")
-        if clause is not None and clause not in self.library.clauses:
-            raise self.fail(f"unknown clause {found(clause)}"
-                            f"{suggest(str(clause), tuple(self.library.clauses))}",
-                            line_of(data, "clause"), where + "clause")
+        clause = self.clause_id(data, "clause", where)
+        other = self.clause_id(data, "other", where)
+        if other is not None and clause is None:
+            raise self.fail("'other' names the second clause of a contradiction and needs the "
+                            "rule's 'clause'", line_of(data, "other"), where + "other")
         when = self.expression(data, "when", where)
         if "check" not in data:
             raise self.fail("missing required key 'check'", line, where + "check")
         check = self.check(data["check"], line_of(data, "check"), where + "check.", clause)
         return Rule(rule_id, profile, self.text(data, "element", where),
                     self.text(data, "citation", where), severity, clause, when, check,
-                    self.text(data, "note", where, required=False), str(self.path), line)
+                    self.text(data, "note", where, required=False), str(self.path), line, other)
+
+    def clause_id(self, data: LineDict, key: str, where: str) -> str | None:
+        clause = data.get(key)
+        if clause is not None and clause not in self.library.clauses:
+            raise self.fail(f"unknown clause {found(clause)}"
+                            f"{suggest(str(clause), tuple(self.library.clauses))}",
+                            line_of(data, key), where + key)
+        return None if clause is None else str(clause)
 
     def profile(self) -> Profile:
         data = load_yaml(self.path, error=RuleError)

@@ -7,6 +7,7 @@ negotiated text of each clause; the issued standard gives the same for "before".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,23 @@ class Subject:
     changed: dict[str, str] = field(default_factory=dict)  # negotiated parameter -> its clause
     chosen: dict[str, str] = field(default_factory=dict)  # variants a partner file names
     issued: dict[str, Any] | None = None  # documents: the values as issued (the standard's)
+    numbers: dict[str, str] = field(default_factory=dict)  # clause id -> "7" as the text shows it
+    # clause id -> one label per line of its text ("7.2", "7.2(a)"), so a finding can point at
+    # the sub-clause that says something, as the reader sees it numbered
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # clause id -> heading as printed
+    partner: PartnerParams | None = None  # partner files: the validated values
+    given: tuple[str, ...] = ()  # partner files: the parameters the file itself sets
+
+    def where(self, clause_id: str, line: int | None = None) -> str:
+        """'clause 7.2 (breach)': the number the document shows, then the id; an unnumbered
+        clause by its heading ('Parties and Background (preamble)')."""
+        labels = self.labels.get(clause_id, ())
+        number = labels[line] if line is not None and line < len(labels) else ""
+        number = number or self.numbers.get(clause_id, "")
+        if number:
+            return f"clause {number} ({clause_id})"
+        return f"{self.titles.get(clause_id) or 'clause'} ({clause_id})"
 
 
 def normalise(text: str) -> str:
@@ -80,19 +98,53 @@ def partner_subject(partner: PartnerParams, library: Library, *,
     variants: dict[str, str] = {}
     clauses: dict[str, str | None] = {}
     attachments: dict[str, int] = {}
+    numbers: dict[str, str] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+    titles: dict[str, str] = {}
     if agreement is None and not missing:
         agreement = assemble(partner, library)
     if agreement is not None:
         for section in agreement.sections:
             clauses[section.clause_id] = "\n".join(normalise(p.text) for p in section.paragraphs)
             variants[section.clause_id] = section.variant
+            numbers[section.clause_id] = "" if section.number is None else str(section.number)
+            titles[section.clause_id] = section.title
+            labels[section.clause_id] = paragraph_labels(
+                numbers[section.clause_id], [p.level for p in section.paragraphs])
         attachments = {schedule.spdx_id: 0 for schedule in agreement.schedules}
     else:
         clauses, variants = _render_each(partner, library)
         attachments = _attached(partner, library)
+    if lines is None:
+        source = Path(partner.path)
+        lines = partner_lines(source) if source.suffix.lower() in (".yaml", ".yml") and \
+            source.is_file() else {}
     return Subject(partner.path, "partner", partner.template_id, values, clauses, variants,
                    attachments, complete=not missing, missing=tuple(missing),
-                   lines=lines or {}, chosen=dict(partner.variants))
+                   lines=lines, chosen=dict(partner.variants), numbers=numbers,
+                   labels=labels, titles=titles, partner=partner, given=tuple(lines))
+
+
+def paragraph_labels(number: str, levels: list[int | None]) -> tuple[str, ...]:
+    """Labels as the reader sees them: level 1 is "7.2", 2 is "7.2(a)", 3 is "7.2(a)(ii)";
+    an unnumbered paragraph (0 or None) carries the label of the paragraph it hangs under."""
+    from ..assemble import ROMAN, letter
+
+    counters = [0, 0, 0]
+    current = number
+    out: list[str] = []
+    for level in levels:
+        if level in (1, 2, 3) and number:
+            counters[level - 1] += 1
+            for deeper in range(level, 3):
+                counters[deeper] = 0
+            current = f"{number}.{max(counters[0], 1)}"
+            if level >= 2:
+                current += f"({letter(max(counters[1], 1))})"
+            if level == 3:
+                current += f"({ROMAN[(counters[2] - 1) % len(ROMAN)]})"
+        out.append(current)
+    return tuple(out)
 
 
 def _render_each(partner: PartnerParams,
@@ -148,6 +200,9 @@ def document_subject(comparison: Comparison, context: StandardContext, library: 
                 changed[param.name] = result.id or ""
     clauses: dict[str, str | None] = {}
     variants: dict[str, str] = {}
+    numbers: dict[str, str] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+    titles: dict[str, str] = {}
     schedule_texts: list[str] = []
     for result in comparison.clauses:
         if result.status == ("removed" if negotiated else "added"):
@@ -157,13 +212,33 @@ def document_subject(comparison: Comparison, context: StandardContext, library: 
             schedule_texts += texts
         elif result.id in library.clauses:
             clauses[result.id] = "\n".join(texts)
+            numbers[result.id] = _number(result, negotiated)
+            titles[result.id] = result.title
+            labels[result.id] = paragraph_labels(numbers[result.id],
+                                                 _levels(result, negotiated))
             variant = (result.variant_negotiated if negotiated else result.variant_standard) \
                 or context.variants.get(result.id) or "standard"
             variants[result.id] = variant
     path = comparison.negotiated if negotiated else comparison.standard
     return Subject(path, "document", context.template, full_values(library, values), clauses,
                    variants, _attachments_in(schedule_texts, library), comparison=comparison,
-                   changed=changed, issued=full_values(library, context.values))
+                   changed=changed, issued=full_values(library, context.values),
+                   numbers=numbers, labels=labels, titles=titles)
+
+
+def _number(result: ClauseResult, negotiated: bool) -> str:
+    """The clause number the document shows (its heading's numbering), else the one recorded."""
+    if result.number:
+        return result.number
+    heading = result.heading_negotiated if negotiated else result.heading_standard
+    match = re.match(r"\s*(\d+)[.\s]", heading.text) if heading is not None else None
+    return match.group(1) if match else ""
+
+
+def _levels(result: ClauseResult, negotiated: bool) -> list[int | None]:
+    """The numbering level of each paragraph _texts keeps (1 sub-clause, 2 item, 3 roman)."""
+    views = [(d.negotiated if negotiated else d.standard) for d in result.paragraphs]
+    return [v.level for v in views if v is not None and v.text.strip()]
 
 
 def _texts(result: ClauseResult, negotiated: bool) -> list[str]:

@@ -1,0 +1,138 @@
+"""Every parameter a partner file sets must show in the agreement (issue 11.2).
+
+A value lint grades but the agreement never prints misleads both sides: `liability_cap:
+USD 10,000` accepted as a fallback while no clause states a cap. A parameter the file gives is
+applicable when some other value of it would change the agreement: which clauses it includes,
+which variant a clause uses, or the text of a clause that refers to it. Lint refuses the others
+as not applicable to the template with these values (`coherence.not_applicable`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from ..assemble import choose_variant
+from ..compare.recover import render_text
+from ..library import Library
+from ..params import Param
+from ..partners import PartnerParams, evaluate
+from .evaluate import Finding, show
+
+RULE = "coherence.not_applicable"
+CITATION = "dsagen: every parameter the partner file sets is used (docs/lint.md)"
+ELEMENT = "every value the partner file sets shows in the agreement"
+# Instructions to lint or to the generator, not terms of the agreement; and the signatories,
+# whom the signature blocks print outside any clause text.
+EXEMPT = frozenset({"regimes", "template", "variants", "signatories"})
+# Parameters whose effect reaches every clause (spelling, liability rules by legal system).
+EVERYWHERE = frozenset({"locale", "governing_law", "recipient_state"})
+MARK = "Zq"  # appended to text values: any clause printing the value prints it differently
+
+
+def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str],
+                   lines: dict[str, int] | None = None) -> list[Finding]:
+    """A finding for each parameter in `given` that no other value would make show."""
+    owners = library.param_owner()
+    findings = []
+    for name in given:
+        if name in EXEMPT or name not in owners or name not in partner.values:
+            continue
+        if _applies(partner, library, name):
+            continue
+        owner = owners[name]
+        value = partner.values[name]
+        findings.append(Finding(
+            RULE, "coherence", "error", CITATION, owner.id, name,
+            f"{name} = {show(value)} changes nothing in this {partner.template_id} agreement "
+            f"(clause '{owner.id}' does not use it with the other values given)",
+            f"{ELEMENT}: leave {name} out of the partner file, or choose the values that make "
+            "it apply", (lines or {}).get(name), ELEMENT))
+    return findings
+
+
+def _applies(partner: PartnerParams, library: Library, name: str) -> bool:
+    param = library.param_owner()[name].params[name]
+    numbers = _numbers(partner.included, library)
+    before = {cid: _text(partner, library, cid, partner.values, numbers)
+              for cid in partner.included}
+    for alternative in alternatives(param, partner.values[name]):
+        values = {**partner.values, name: alternative}
+        try:
+            if _included(partner, library, values) != partner.included:
+                return True
+            for clause_id in partner.included:
+                if not _touches(library, partner, clause_id, name):
+                    continue
+                if _text(partner, library, clause_id, values, numbers) != before[clause_id]:
+                    return True
+        except Exception:  # noqa: BLE001 - a value the text cannot take: it matters
+            return True
+    return False
+
+
+def _touches(library: Library, partner: PartnerParams, clause_id: str, name: str) -> bool:
+    """Could this clause's text or variant choice depend on the parameter?"""
+    if name in EVERYWHERE:
+        return True
+    clause = library.clause(clause_id)
+    return any(name in library.variables(v.text) or (v.when and name in v.when)
+               for v in clause.variants.values())
+
+
+def _text(partner: PartnerParams, library: Library, clause_id: str, values: dict[str, Any],
+          numbers: dict[str, int]) -> tuple[str, str | None]:
+    clause = library.clause(clause_id)
+    variant = choose_variant(clause, PartnerParams(
+        partner.slug, partner.path, partner.template_id, values, partner.variants,
+        partner.included, partner.digest), library)
+    return variant, render_text(library, clause, variant, values, numbers)
+
+
+def _included(partner: PartnerParams, library: Library,
+              values: dict[str, Any]) -> tuple[str, ...]:
+    template = library.template(partner.template_id)
+    return tuple(e.clause_id for e in template.entries
+                 if e.when is None or evaluate(library, e.when, values))
+
+
+def _numbers(included: tuple[str, ...], library: Library) -> dict[str, int]:
+    numbers: dict[str, int] = {}
+    for clause_id in included:
+        if library.clause(clause_id).numbered:
+            numbers[clause_id] = len(numbers) + 1
+    return numbers
+
+
+def alternatives(param: Param, value: Any) -> list[Any]:
+    """Other values of the parameter's type, one of which a clause using it would print or
+    branch on differently."""
+    if param.type == "bool":
+        return [not value]
+    if param.type == "enum":
+        return [c for c in param.choices if c != value]
+    if param.type == "int" and isinstance(value, int):
+        return [value + 1 if param.max is None or value + 1 <= param.max else value - 1]
+    if param.type == "float" and isinstance(value, int | float):
+        return [value / 2 if param.max is not None and value * 2 > param.max else value * 2
+                or 1.0]
+    if param.type == "date" and isinstance(value, dt.date):
+        return [value + dt.timedelta(days=1)]
+    if param.type in ("str", "text"):
+        return [f"{value} {MARK}" if value else MARK]
+    if param.type == "object" and isinstance(value, dict):
+        return [{**value, key: f"{text} {MARK}"} for key, text in value.items()
+                if isinstance(text, str)][:1] or [{}]
+    if param.type == "list" and isinstance(value, list):
+        return [value[:-1]] if value else [_one_item(param)]
+    return []
+
+
+def _one_item(param: Param) -> list[Any]:
+    item = param.items
+    if item is None or item.type in ("str", "text"):
+        return [MARK]
+    if item.type == "enum":
+        return [item.choices[0]]
+    return [{key: MARK for key in item.fields}]
