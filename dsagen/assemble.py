@@ -17,6 +17,7 @@ from .errors import TemplateRenderError
 from .keyterms import KeyTerm, render_key_terms
 from .library import Clause, Library, Template
 from .partners import PartnerParams, evaluate
+from .textfilters import american, civil_law, locale_of, localise_source
 
 REF_OPEN, REF_CLOSE = "\x02", "\x03"
 STAR = "\x05"  # stands for '*' inside partner values so they never become markup
@@ -119,6 +120,7 @@ class Agreement:
     schedules: tuple[Schedule, ...] = ()
     parameters: dict[str, Any] = field(default_factory=dict)
     key_terms: tuple[KeyTerm, ...] = ()  # the key-terms cover page, when the template has one
+    locale: str = "en-GB"  # en-GB | en-US: spelling and date style of the library's words
 
     def section(self, clause_id: str) -> Section:
         return next(s for s in self.sections if s.clause_id == clause_id)
@@ -146,19 +148,46 @@ def _safe_value(value: Any) -> Any:
 
 
 def clause_context(values: dict[str, Any], numbers: dict[str, int],
-                   template: Template | None = None) -> dict[str, Any]:
+                   template: Template | None = None,
+                   library: Library | None = None) -> dict[str, Any]:
     """The names every clause template sees. Shared by assembly and by parameter recovery, so
     a negotiated value is read back through exactly the text the agreement was built from.
     `ref` here answers plain "clause" for a clause the agreement lacks; assembly replaces it
     with one that refuses such a reference."""
     context = {name: _safe_value(v) for name, v in values.items()}
-    context["party"] = {"provider": "the Provider", "recipient": "the Recipient"}
-    context["agreement"] = {"title": template.title if template else "",
+    context["locale"] = locale_of(values)
+    context["civil_law"] = civil_law(values)
+    context["party"] = party_names(numbers)
+    context["agreement"] = {"title": localised_title(template.title, values) if template else "",
                             "template": template.id if template else ""}
     context["has_clause"] = lambda clause_id: clause_id in numbers
+    context["included"] = sorted(numbers)
+    context["titles"] = {cid: localised_title(library.clause(cid).title, values)
+                         for cid in numbers} if library is not None else {}
     context["ref"] = lambda clause_id: (f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
                                         if clause_id in numbers else "clause")
     return context
+
+
+def party_names(numbers: dict[str, int]) -> dict[str, str]:
+    """Short names of the Parties. A mutual NDA, where each Party is in turn a Receiving
+    Party, does not call one of them "the Recipient"."""
+    provider, recipient = (("Data Holder", "Institution") if "nda_obligations" in numbers
+                           else ("Provider", "Recipient"))
+    return {"provider": f"the {provider}", "recipient": f"the {recipient}",
+            "Provider": f"The {provider}", "Recipient": f"The {recipient}",
+            "provider_term": provider, "recipient_term": recipient}
+
+
+def localised_title(title: str, values: dict[str, Any]) -> str:
+    """A template's or clause's title in the agreement's locale."""
+    return american(title) if locale_of(values) == "en-US" else title
+
+
+def clause_source(clause: Clause, variant: str, values: dict[str, Any]) -> str:
+    """The Jinja source of a clause variant in the agreement's locale: what assembly renders
+    and what parameter recovery reads a negotiated copy back through."""
+    return localise_source(clause.variants[variant].text, locale_of(values))
 
 
 def assemble(partner: PartnerParams, library: Library) -> Agreement:
@@ -171,7 +200,7 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
         if clause.numbered:
             counter += 1
             numbers[clause.id] = counter
-    context = clause_context(partner.values, numbers, template)
+    context = clause_context(partner.values, numbers, template, library)
     sections = []
     for clause in clauses:
         variant_name = choose_variant(clause, partner, library)
@@ -185,7 +214,8 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
                     field="ref")
             return f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
 
-        text = _render(library, clause, variant_name, variant.text, variant.line,
+        text = _render(library, clause, variant_name,
+                       clause_source(clause, variant_name, partner.values), variant.line,
                        {**context, "ref": ref})
         paragraphs = split_paragraphs(text, numbers, numbers.get(clause.id))
         used = {name: partner.values.get(name) for name in _used_params(library, variant.text)
@@ -197,7 +227,8 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
                           str(s.get("name", "")), str(s.get("title", "")))
                 for s in partner.values.get("signatories") or [])
         sections.append(Section(
-            clause_id=clause.id, title=clause.title, family=clause.family,
+            clause_id=clause.id, title=localised_title(clause.title, partner.values),
+            family=clause.family,
             version=clause.version, variant=variant_name, variant_label=variant.label,
             position=variant.position, numbered=clause.numbered, number=numbers.get(clause.id),
             kind=clause.kind, anchor=clause.anchor(variant_name), paragraphs=paragraphs,
@@ -206,7 +237,8 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
     schedules = _schedules(template, library, partner)
     values = partner.values
     return Agreement(
-        template_id=template.id, template_version=template.version, title=template.title,
+        template_id=template.id, template_version=template.version,
+        title=localised_title(template.title, values),
         partner=partner.slug, partner_path=partner.path,
         reference=str(values.get("agreement_reference", partner.slug)),
         effective_date=values.get("effective_date"),
@@ -216,6 +248,7 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
         params_digest=partner.digest, generator=f"dsagen {__version__}",
         sections=tuple(sections), schedules=schedules, parameters=dict(values),
         key_terms=_key_terms(library, template, context, numbers),
+        locale=locale_of(values),
     )
 
 
@@ -291,7 +324,7 @@ def split_paragraphs(text: str, numbers: dict[str, int],
         if level == 1:
             label = f"{heading}.{counters[0]}" if heading is not None else ""
         elif level == 2:
-            label = f"({_letter(counters[1])})"
+            label = f"({letter(counters[1])})"
         elif level == 3:
             label = f"({ROMAN[(counters[2] - 1) % len(ROMAN)]})"
         else:
@@ -300,7 +333,7 @@ def split_paragraphs(text: str, numbers: dict[str, int],
     return tuple(out)
 
 
-def _letter(n: int) -> str:
+def letter(n: int) -> str:
     letters = ""
     while n:
         n, rem = divmod(n - 1, 26)

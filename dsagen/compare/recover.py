@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..assemble import clause_context, split_paragraphs
+from ..assemble import clause_context, clause_source, split_paragraphs
 from ..library import Clause, Library
 from ..params import Param
 from ..textfilters import MONTHS, words
@@ -64,8 +64,8 @@ def render_text(library: Library, clause: Clause, variant: str, values: dict[str
     """Plain text of a clause variant (paragraph texts joined by newlines), or None if the
     values do not render (e.g. a sentinel compared with a number)."""
     try:
-        text = library.compiled(clause.variants[variant].text).render(
-            clause_context(values, numbers))
+        text = library.compiled(clause_source(clause, variant, values)).render(
+            clause_context(values, numbers, library=library))
     except Exception:  # any failure means "this candidate does not render"
         return None
     heading = numbers.get(clause.id)

@@ -284,7 +284,7 @@ def _cover_xml(body: _Body, agreement: Agreement, legends: Edition) -> None:
     body.add(_paragraph("DsaCover", _run(agreement.recipient_name, "<w:b/>")))
     details = [f"Reference: {agreement.reference}"]
     if agreement.effective_date:
-        details.append(f"Effective Date: {long_date(agreement.effective_date)}")
+        details.append(f"Effective Date: {long_date(agreement.effective_date, agreement.locale)}")
     for line in details:
         body.add(_paragraph("DsaCover", _run(line), '<w:spacing w:before="240"/>'))
     if legends.provenance:

@@ -84,7 +84,7 @@ def render_markdown(agreement: Agreement, *, final: bool = False) -> str:
         "",
     ]
     if agreement.effective_date:
-        lines += [f"Effective Date: {long_date(agreement.effective_date)}", ""]
+        lines += [f"Effective Date: {long_date(agreement.effective_date, agreement.locale)}", ""]
     if legends.provenance:
         lines += [f"_{legends.provenance}_", ""]
     if agreement.key_terms:
