@@ -29,26 +29,26 @@ def _copy(tmp_path: Path, source: Path = ROOT) -> Path:
 def test_a_text_changed_without_a_version_bump_fails_until_bumped_and_relocked(
         cli, tmp_path: Path) -> None:
     root = _copy(tmp_path)
-    clause = root / "clauses" / "retention.yaml"
-    clause.write_text(clause.read_text().replace("securely destroy all Data",
-                                                 "destroy all Data"))
+    clause = root / "clauses" / "confidentiality.yaml"
+    clause.write_text(clause.read_text().replace("in any event with reasonable care",
+                                                 "in any event with due care"))
     problems = check_lock(load_library(root))
     assert [(p.clause, p.message.split(":")[0]) for p in problems] == [
-        ("retention", "text changed but version is still 1.0.0")]
+        ("confidentiality", "text changed but version is still 1.0.0")]
     code, stdout, _ = cli("clauses", "lock", "--check", "--library", root)
-    assert code == 1 and "retention: text changed but version is still 1.0.0" in stdout
+    assert code == 1 and "confidentiality: text changed but version is still 1.0.0" in stdout
     code, _, stderr = cli("clauses", "lock", "--library", root)
-    assert code == 2 and "bump `version:` in retention.yaml" in stderr
+    assert code == 2 and "bump `version:` in confidentiality.yaml" in stderr
     bumped = tmp_path / "bumped"  # libraries are cached per folder: a new folder, a new load
     shutil.copytree(root, bumped)
     root = bumped
-    clause = root / "clauses" / "retention.yaml"
+    clause = root / "clauses" / "confidentiality.yaml"
     clause.write_text(clause.read_text().replace("version: 1.0.0", "version: 1.1.0", 1))
     code, stdout, _ = cli("clauses", "lock", "--check", "--library", root)
     assert code == 1 and "version 1.1.0 is locked as 1.0.0" in stdout
     code, _, _ = cli("clauses", "lock", "--library", root)
     assert code == 0
-    assert "retention 1.1.0 " in (root / "clauses" / "_library.lock").read_text()
+    assert "confidentiality 1.1.0 " in (root / "clauses" / "_library.lock").read_text()
     assert cli("clauses", "lock", "--check", "--library", root)[0] == 0
 
 

@@ -348,7 +348,8 @@ def evaluate_rules(subject: Subject, library: Library, *,
                                     rule.clause, parameter, failure.found, failure.required,
                                     subject.lines.get(parameter or ""), rule.element,
                                     rule.other))
-    if subject.partner is not None and subject.complete and (only is None or COHERENCE in only):
+    coherence = any(p.id == COHERENCE for p in selected_profiles(library, only))
+    if subject.partner is not None and subject.complete and coherence:
         from .applicable import not_applicable  # it reports Findings: imported when needed
 
         findings += not_applicable(subject.partner, library, subject.given, subject.lines)
