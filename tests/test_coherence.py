@@ -266,3 +266,21 @@ def test_every_coherence_rule_has_a_case() -> None:
     rules = {r.id for p in load_profiles(library()) if p.id == "coherence" for r in p.rules}
     assert rules == {case[0] for case in BROUGHT_BACK}
     assert {name for name, *_ in READERS}  # the reader knows the contradictions it looks for
+
+
+def test_a_negotiated_copy_that_brings_a_contradiction_back_names_both_sub_clauses(
+        tmp_path: Path) -> None:
+    """Counsel puts the old breach-notice sentence back into a GDPR agreement under SCC Module
+    One: lint on the returned DOCX names 7.5 (breach) and 9.6 (gdpr), as the copy numbers them."""
+    from dsagen.lint import lint_document
+    from tests.test_lint_profiles import edited_docx, replace_text
+
+    negotiated = edited_docx(tmp_path, EXAMPLES / "eu-mobility.yaml", "negotiated", replace_text(
+        "Each Party, as a controller, decides on and makes any notification",
+        "The Provider shall decide whether, when and how Individuals, regulators or other "
+        "persons are informed of a Security Incident. Each Party, as a controller, decides on "
+        "and makes any notification"))
+    report = lint_document(negotiated, library())
+    [finding] = [f for f in report.errors if f.rule == "coherence.gdpr_breach_notice"]
+    assert finding.found.startswith("clause 7.5 (breach) says: 'The Provider shall decide")
+    assert "while clause 9.6 (gdpr) says:" in finding.found and "Module One" in finding.found

@@ -237,8 +237,16 @@ def _number(result: ClauseResult, negotiated: bool) -> str:
 
 def _levels(result: ClauseResult, negotiated: bool) -> list[int | None]:
     """The numbering level of each paragraph _texts keeps (1 sub-clause, 2 item, 3 roman)."""
+    from ..render.docx import STYLES  # dsagen's paragraph styles carry the numbering level
+
     views = [(d.negotiated if negotiated else d.standard) for d in result.paragraphs]
-    return [v.level for v in views if v is not None and v.text.strip()]
+    return [v.level if v.level is not None else _style_level(STYLES.get(v.style or ""))
+            for v in views if v is not None and v.text.strip()]
+
+
+def _style_level(style: tuple[Any, ...] | None) -> int | None:
+    level = style[2] if style is not None and len(style) > 2 else None
+    return level if isinstance(level, int) else None
 
 
 def _texts(result: ClauseResult, negotiated: bool) -> list[str]:
