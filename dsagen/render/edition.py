@@ -33,6 +33,7 @@ def edition(agreement: Agreement, *, final: bool = False) -> Edition:
     if final:
         return Edition(True, reference, "", "",
                        f"[Signature page to {agreement.title} {agreement.reference}]")
-    dated = f" {long_date(agreement.effective_date, agreement.locale)}" if agreement.effective_date else ""
+    dated = (f" {long_date(agreement.effective_date, agreement.locale)}"
+             if agreement.effective_date else "")
     legend = f"DRAFT{dated}"
     return Edition(False, f"{legend} · {reference}", legend, provenance_line(agreement), "")
