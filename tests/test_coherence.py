@@ -272,7 +272,7 @@ def test_a_negotiated_copy_that_brings_a_contradiction_back_names_both_sub_claus
         tmp_path: Path) -> None:
     """Counsel puts the old breach-notice sentence back into a GDPR agreement under SCC Module
     One: lint on the returned DOCX names 7.5 (breach) and 9.6 (gdpr), as the copy numbers them."""
-    from dsagen.lint import lint_document
+    from dsagen.review import lint_document
     from tests.test_lint_profiles import edited_docx, replace_text
 
     negotiated = edited_docx(tmp_path, EXAMPLES / "eu-mobility.yaml", "negotiated", replace_text(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..assemble import choose_variant
@@ -18,11 +19,7 @@ from ..compare.recover import render_text
 from ..library import Library
 from ..params import Param
 from ..partners import PartnerParams, evaluate
-from .evaluate import Finding, show
 
-RULE = "coherence.not_applicable"
-CITATION = "dsagen: every parameter the partner file sets is used (docs/lint.md)"
-ELEMENT = "every value the partner file sets shows in the agreement"
 # Instructions to lint or to the generator, not terms of the agreement; and the signatories,
 # whom the signature blocks print outside any clause text.
 EXEMPT = frozenset({"regimes", "template", "variants", "signatories"})
@@ -31,25 +28,22 @@ EVERYWHERE = frozenset({"locale", "governing_law", "recipient_state"})
 MARK = "Zq"  # appended to text values: any clause printing the value prints it differently
 
 
-def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str],
-                   lines: dict[str, int] | None = None) -> list[Finding]:
-    """A finding for each parameter in `given` that no other value would make show."""
+@dataclass(frozen=True)
+class Unused:
+    """A parameter the partner file sets that changes nothing in its agreement."""
+
+    parameter: str
+    clause: str  # the clause that owns the parameter
+    value: Any
+
+
+def not_applicable(partner: PartnerParams, library: Library,
+                   given: Iterable[str]) -> list[Unused]:
+    """Each parameter in `given` that no other value would make show."""
     owners = library.param_owner()
-    findings = []
-    for name in given:
-        if name in EXEMPT or name not in owners or name not in partner.values:
-            continue
-        if _applies(partner, library, name):
-            continue
-        owner = owners[name]
-        value = partner.values[name]
-        findings.append(Finding(
-            RULE, "coherence", "error", CITATION, owner.id, name,
-            f"{name} = {show(value)} changes nothing in this {partner.template_id} agreement "
-            f"(clause '{owner.id}' does not use it with the other values given)",
-            f"{ELEMENT}: leave {name} out of the partner file, or choose the values that make "
-            "it apply", (lines or {}).get(name), ELEMENT))
-    return findings
+    return [Unused(name, owners[name].id, partner.values[name]) for name in given
+            if name not in EXEMPT and name in owners and name in partner.values
+            and not _applies(partner, library, name)]
 
 
 def _applies(partner: PartnerParams, library: Library, name: str) -> bool:

@@ -17,6 +17,7 @@ from jinja2 import meta
 
 from ..library import Library
 from ..textfilters import american, civil_law, locale_of, localise_source
+from .applicable import Unused, not_applicable
 from .rules import Check, Profile, Rule, RuleError, Severity, TextTest, load_profiles
 from .subject import Subject, normalise
 
@@ -350,10 +351,24 @@ def evaluate_rules(subject: Subject, library: Library, *,
                                     rule.other))
     coherence = any(p.id == COHERENCE for p in selected_profiles(library, only))
     if subject.partner is not None and subject.complete and coherence:
-        from .applicable import not_applicable  # it reports Findings: imported when needed
-
-        findings += not_applicable(subject.partner, library, subject.given, subject.lines)
+        findings += [_not_applicable(unused, subject) for unused in
+                     not_applicable(subject.partner, library, subject.given)]
     return findings
+
+
+NOT_APPLICABLE = "coherence.not_applicable"
+EVERY_VALUE_USED = "every value the partner file sets shows in the agreement"
+
+
+def _not_applicable(unused: Unused, subject: Subject) -> Finding:
+    return Finding(
+        NOT_APPLICABLE, COHERENCE, "error",
+        "dsagen: every parameter the partner file sets is used (docs/lint.md)", unused.clause,
+        unused.parameter,
+        f"{unused.parameter} = {show(unused.value)} changes nothing in this {subject.template} "
+        f"agreement (clause '{unused.clause}' does not use it with the other values given)",
+        f"{EVERY_VALUE_USED}: leave {unused.parameter} out of the partner file, or choose the "
+        "values that make it apply", subject.lines.get(unused.parameter), EVERY_VALUE_USED)
 
 
 def applicable_profiles(subject: Subject, library: Library,
