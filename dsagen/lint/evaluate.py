@@ -301,16 +301,16 @@ def _passage(text: str, start: int, end: int, width: int = 160) -> str:
 
 def _param_holds(op: str, value: Any, expected: Any) -> bool:
     if op == "not_in":
-        return value is None or value not in expected
+        return value is None or bool(value not in expected)
     if value is None:
         return False
     if op == "equals":
         return bool(value == expected)
     if op == "in":
-        return value in expected
+        return bool(value in expected)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    return value >= expected if op == "min" else value <= expected
+    return bool(value >= expected if op == "min" else value <= expected)
 
 
 def _describe(op: str, expected: Any) -> str:

@@ -8,6 +8,8 @@ the order of their references in the body (§17.11.13-14), separator notes skipp
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 
 from dsagen.read.model import Revision, Story, ViewParagraph
@@ -78,25 +80,25 @@ def note_stories(kind: str, part: str, root: etree._Element, revisions: list[Rev
     for note, views in _walk_children(part, root, revisions, found):
         if note.get(W_TYPE, "normal") not in _SEPARATOR_NOTES:
             notes.setdefault(note.get(W_ID, ""), views)
-    # note id -> [first anchor, in accepted view, in rejected view, first accepted anchor]
-    references: dict[str, list] = {}
+    # note id -> where it is referenced
+    references: dict[str, _NoteAnchors] = {}
     for ref_kind, note_id, paragraph, in_accept, in_reject in found.note_refs:
         if ref_kind != kind or note_id not in notes or not (in_accept or in_reject):
             continue
-        entry = references.setdefault(note_id, [paragraph, False, False, None])
-        entry[1] |= in_accept
-        entry[2] |= in_reject
-        if in_accept and entry[3] is None:
-            entry[3] = paragraph
-    ordered = [note_id for note_id, entry in references.items() if entry[1]]
-    ordered += [note_id for note_id, entry in references.items() if not entry[1]]
+        entry = references.setdefault(note_id, _NoteAnchors(paragraph))
+        entry.in_accept |= in_accept
+        entry.in_reject |= in_reject
+        if in_accept and entry.accepted_anchor is None:
+            entry.accepted_anchor = paragraph
+    ordered = [note_id for note_id, entry in references.items() if entry.in_accept]
+    ordered += [note_id for note_id, entry in references.items() if not entry.in_accept]
     stories = []
     for number, note_id in enumerate(ordered, start=1):
-        first, in_accept, in_reject, accepted_anchor = references[note_id]
-        anchor = accepted_anchor if accepted_anchor is not None else first
+        entry = references[note_id]
+        anchor = entry.accepted_anchor if entry.accepted_anchor is not None else entry.first
         stories.append(
             _story(kind, f"{kind}:{number}", f"{kind} {number}", notes[note_id], anchor,
-                   present=present_in(in_accept, in_reject))
+                   present=present_in(entry.in_accept, entry.in_reject))
         )
     return stories
 
@@ -161,3 +163,14 @@ def _story(kind: str, key: str, label: str, views: Views, anchor: int | None, *,
     accepted, rejected = views
     return Story(kind, key, label, tuple(accepted), tuple(rejected), anchor, author=author,
                  date=date, anchored_text=anchored_text, present=present)
+
+
+@dataclass
+class _NoteAnchors:
+    """Where a note is referenced: its first anchor, the views it is in, and its first
+    anchor in the accepted view."""
+
+    first: int | None
+    in_accept: bool = False
+    in_reject: bool = False
+    accepted_anchor: int | None = None

@@ -74,7 +74,7 @@ class Package:
         """The internal part a relationship points at, or None for an external target."""
         if rel.get("TargetMode") == "External":
             return None
-        target = rel.get("Target", "")
+        target = str(rel.get("Target", ""))
         if target.startswith("/"):
             return target.lstrip("/")
         return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
@@ -98,7 +98,7 @@ class Package:
             return "missing:" + rid
         target = self.target(part, rel)
         if target is None:
-            return "url:" + rel.get("Target", "")
+            return "url:" + str(rel.get("Target", ""))
         digest = self._digests.get(target)
         if digest is None:
             data = self.bytes_of(target) if self.has(target) else b""
@@ -109,11 +109,11 @@ class Package:
         types = self.xml("[Content_Types].xml")
         for override in types.iter(_CT + "Override"):
             if override.get("PartName", "").lstrip("/") == part:
-                return override.get("ContentType")
+                return _optional_text(override.get("ContentType"))
         extension = part.rsplit(".", 1)[-1].lower()
         for default in types.iter(_CT + "Default"):
             if default.get("Extension", "").lower() == extension:
-                return default.get("ContentType")
+                return _optional_text(default.get("ContentType"))
         return None
 
 
@@ -284,7 +284,8 @@ class OutputPackage(Package):
     def _part_bytes(self, name: str) -> bytes:
         root = self.roots.get(name)
         if root is not None:
-            return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                        standalone=True))
         return self.bytes_of(name)
 
 
@@ -300,3 +301,7 @@ def _comment_texts(package: Package) -> dict[str, str]:
     return {comment.get(W_ID, ""): comment.get(W + "author", "") + "\n" + "".join(
                 comment.itertext())
             for comment in package.xml(parts[0]).iter(W + "comment")}
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -11,6 +11,7 @@ aligned row by row and cell by cell, recursively.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -429,7 +430,7 @@ def _root(story: StoryContext, negotiated: bool) -> etree._Element:
     return out.standard.xml(story.standard_part)
 
 
-def _blocks(container: etree._Element):
+def _blocks(container: etree._Element) -> Iterator[etree._Element]:
     """Paragraphs and tables of a container, through block-level content controls."""
     for child in container:
         if child.tag in (P, TBL):

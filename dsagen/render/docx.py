@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 import docx
@@ -23,7 +24,7 @@ from docx.shared import Pt
 from lxml import etree
 
 from ..assemble import Agreement, Paragraph, Section
-from ..ooxml import W_NS, set_setting
+from ..ooxml import CT_NS, W_NS, set_setting
 from ..output import deterministic_zip, zip_members
 from ..partners import canonical_json
 from ..provenance import SIGNATURE, sign_properties
@@ -513,31 +514,41 @@ def render_docx(agreement: Agreement, *, final: bool = False) -> bytes:
     return package_bytes(build_document(agreement, final=final))
 
 
-class _MemberCollector:
-    """Stands in for python-docx's zip writer: collects (member name, bytes) in order."""
-
-    def __init__(self) -> None:
-        self.members: list[tuple[str, bytes]] = []
-
-    def write(self, pack_uri: object, blob: bytes) -> None:
-        self.members.append((str(pack_uri).lstrip("/"), blob))
-
-    def close(self) -> None:
-        pass
-
-
 def package_bytes(document: docx.document.Document) -> bytes:
     """Serialise a python-docx document straight into a deterministic ZIP (one compression
     pass, fixed timestamps), using python-docx's own part writer for the OPC bookkeeping."""
-    from docx.opc.pkgwriter import PackageWriter
-
     package = document.part.package
-    collector = _MemberCollector()
     parts = list(package.iter_parts())
-    PackageWriter._write_content_types_stream(collector, parts)
-    PackageWriter._write_pkg_rels(collector, package.rels)
-    PackageWriter._write_parts(collector, parts)  # type: ignore[arg-type]
-    return zip_members(collector.members)
+    members = [("[Content_Types].xml", _content_types(parts)), ("_rels/.rels", package.rels.xml)]
+    for part in parts:
+        members.append((str(part.partname).lstrip("/"), part.blob))
+        if len(part.rels):
+            members.append((str(part.partname.rels_uri).lstrip("/"), part.rels.xml))
+    return zip_members(members)
+
+
+def _content_types(parts: list[Any]) -> bytes:
+    """[Content_Types].xml as OPC wants it: a Default per known extension, an Override per
+    other part, each sorted (python-docx's own writer is private API)."""
+    from docx.opc.constants import CONTENT_TYPE
+    from docx.opc.spec import default_content_types
+
+    defaults = {"rels": CONTENT_TYPE.OPC_RELATIONSHIPS, "xml": CONTENT_TYPE.XML}
+    overrides: dict[str, str] = {}
+    for part in parts:
+        extension = part.partname.ext
+        if (extension.lower(), part.content_type) in default_content_types:
+            defaults[extension.lower()] = part.content_type
+        else:
+            overrides[str(part.partname)] = part.content_type
+    root = etree.Element(f"{{{CT_NS}}}Types", nsmap={None: CT_NS})
+    for extension in sorted(defaults):
+        etree.SubElement(root, f"{{{CT_NS}}}Default", Extension=extension,
+                         ContentType=defaults[extension])
+    for name in sorted(overrides):
+        etree.SubElement(root, f"{{{CT_NS}}}Override", PartName=name,
+                         ContentType=overrides[name])
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 __all__ = ["render_docx", "build_document", "document_properties", "manifest",
