@@ -28,7 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.synthetic import (  # noqa: E402
+from bench.synthetic import (
     DSAGEN,
     interleaved,
     load,

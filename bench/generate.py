@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.synthetic import (  # noqa: E402
+from bench.synthetic import (
     DSAGEN,
     ROOT,
     interleaved,

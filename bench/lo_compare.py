@@ -33,7 +33,7 @@ def _connect(pipe: str, office: subprocess.Popen[bytes]) -> object:
     for _ in range(600):
         try:
             return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-        except Exception:  # noqa: BLE001 - not listening yet
+        except Exception:
             if office.poll() is not None:
                 sys.exit("soffice exited before accepting a connection")
             time.sleep(0.05)
@@ -82,7 +82,7 @@ def main() -> None:
         print(count)
         try:
             desktop.terminate()
-        except Exception:  # noqa: BLE001 - the bridge drops as soffice exits
+        except Exception:
             pass
         office.wait(timeout=60)
     finally:

@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.diff import CASES, make_pair  # noqa: E402
-from bench.synthetic import DSAGEN, interleaved, load, ratio_line, run_command, soffice  # noqa: E402
+from bench.diff import CASES, make_pair
+from bench.synthetic import DSAGEN, interleaved, load, ratio_line, run_command, soffice
 
 
 def main() -> None:

@@ -44,8 +44,8 @@ from dsagen.report.redline_docx import make_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate import make_partners  # noqa: E402
-from dsagen.textfilters import num_words  # noqa: E402
+from bench.generate import make_partners
+from dsagen.textfilters import num_words
 
 ROOT = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -197,7 +197,7 @@ class Deadline:
     description: str
 
 
-def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ...]:
+def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ...]:  # noqa: C901
     """The `deadlines:` list of a clause file, checked."""
     if raw is None:
         return ()

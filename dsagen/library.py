@@ -334,7 +334,7 @@ def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...]
     return value
 
 
-def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
+def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # noqa: C901
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of clause keys, found something else", path=path)
@@ -503,7 +503,7 @@ def _load_playbook(raw: Any, path: Path, line: int | None, name: str) -> Playboo
     )
 
 
-def _load_template(path: Path, clauses: dict[str, Clause],
+def _load_template(path: Path, clauses: dict[str, Clause],  # noqa: C901
                    env: ImmutableSandboxedEnvironment) -> Template:
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):

@@ -73,7 +73,7 @@ def partner_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_partner(path: Path, library: Library, *, template_id: str | None = None,
+def load_partner(path: Path, library: Library, *, template_id: str | None = None,  # noqa: C901
                  effective_date: dt.date | None = None,
                  missing: list[str] | None = None) -> PartnerParams:
     """Read and validate one partner file; `template_id` overrides the file's own choice.

@@ -265,7 +265,7 @@ def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(cli,
     for clause_id, expected in (("ethics", "walk-away"), ("fees", "approval")):
         negotiated = tmp_path / f"no-{clause_id}.docx"
         negotiated.write_bytes(edit_body(standard, drop(clause_id)))
-        code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
+        _code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
         [clause] = [c for c in json.loads(stdout)["clauses"] if c["id"] == clause_id]
         assert (clause["status"], clause["severity"]) == ("removed", expected)
     assert any("irb_approval_required" in note for note in

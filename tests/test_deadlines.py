@@ -55,8 +55,8 @@ def test_bad_formulas_say_what_was_expected(text: str, message: str) -> None:
 def test_adding_months_lands_in_the_right_month_on_a_valid_day(day: dt.date, months: int) -> None:
     moved = add_months(day, months)
     assert (moved.year * 12 + moved.month) - (day.year * 12 + day.month) == months
-    assert moved.day == day.day or moved.day < day.day and (
-        moved + dt.timedelta(days=1)).month != moved.month
+    assert moved.day == day.day or (moved.day < day.day and (
+        moved + dt.timedelta(days=1)).month != moved.month)
 
 
 def test_the_shipped_library_declares_term_retention_and_certificate_dates() -> None:

@@ -143,7 +143,7 @@ def test_killing_generate_kills_its_workers_and_leaves_a_resumable_batch(
     assert {_sha(p) for p in written} <= _recorded(registry)[1], "a file on disk not recorded"
     for path in paths[6:]:  # resume a shorter batch: the point is what the kill left
         path.unlink()
-    code, stdout, stderr = cli("generate", folder, "--library", MINILIB, "--format", "docx,pdf",
+    code, _stdout, stderr = cli("generate", folder, "--library", MINILIB, "--format", "docx,pdf",
                                "--out", out, "--registry", registry, "--skip-existing")
     assert code == 0, stderr
     for index in range(6):

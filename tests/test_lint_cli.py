@@ -221,7 +221,7 @@ def test_generate_refuses_an_agreement_with_lint_errors_unless_allowed(
 def test_generate_refuses_in_the_library_too(tmp_path: Path) -> None:
     path = partner_variant(tmp_path, "gravy-uf", "indemnity",
                            {"variants": {"liability": "standard"}})
-    with pytest.raises(LintErrorsFound, match="public_institution.no_indemnity") as caught:
+    with pytest.raises(LintErrorsFound, match=r"public_institution.no_indemnity") as caught:
         generate([path], out_dir=tmp_path / "out", formats=("md",), jobs=1)
     assert caught.value.exit_code == 1
     done = generate([path], out_dir=tmp_path / "out", formats=("md",), jobs=1,
@@ -250,7 +250,7 @@ def test_diff_of_a_change_that_keeps_the_law_adds_no_rule(cli, tmp_path: Path) -
     negotiated = edited_docx(tmp_path, EXAMPLES / "district-aims.yaml", "district-returned",
                              replace_text("within thirty (30) days after the earlier",
                                           "within sixty (60) days after the earlier"))
-    code, stdout, _ = cli("diff", EXAMPLES / "district-aims.yaml", negotiated, "--json")
+    _code, stdout, _ = cli("diff", EXAMPLES / "district-aims.yaml", negotiated, "--json")
     clauses = json.loads(stdout)["clauses"]
     assert all(c["rules"] == [] for c in clauses)
     [ferpa] = [c for c in clauses if c["id"] == "ferpa"]

@@ -131,7 +131,7 @@ def test_a_rule_id_defined_twice_is_refused(tmp_path: Path) -> None:
         "        citation: Mini Act s. 3\n"
         "        check: {max: {retention_months: 60}}\n")
     root = _library_with_rules(tmp_path, twice)
-    with pytest.raises(RuleError, match="rule 'mini_rules.cap' is defined twice"):
+    with pytest.raises(RuleError, match=r"rule 'mini_rules.cap' is defined twice"):
         load_profiles(load_library(root))
 
 

@@ -139,7 +139,7 @@ def test_roundtrip_keeps_text_and_bookmark(sample: Path, tmp_path: Path) -> None
 
 
 def test_errors_are_clear(sample: Path, tmp_path: Path) -> None:
-    with pytest.raises(lo.LibreOfficeError, match="text not found.*no such words"):
+    with pytest.raises(lo.LibreOfficeError, match=r"text not found.*no such words"):
         lo.edit(
             sample,
             tmp_path / "x.docx",

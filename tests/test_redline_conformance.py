@@ -528,8 +528,8 @@ def wc021_wc031() -> dict[str, Doc]:
     def changed(indices: list[int]) -> list[list[str]]:
         out = [list(e) for e in EQUATIONS]
         for i in indices:
-            out[i] = out[i][:-1] + [out[i][-1] + "9"] if "/" not in out[i][-1] else \
-                out[i][:-1] + ["k/l"]
+            out[i] = [*out[i][:-1], out[i][-1] + "9"] if "/" not in out[i][-1] else \
+                [*out[i][:-1], "k/l"]
         return out
     return {
         "before": math_doc(EQUATIONS),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -320,7 +321,7 @@ def _merge_split(package: Package, layer: Layer) -> None:
     """Silently join a paragraph to the next one, then split it again with tracking: the
     partner's inserted mark sits where the standard's mark was."""
     paragraphs = body_paragraphs(package)
-    pairs = [(p, q) for p, q in zip(paragraphs, paragraphs[1:], strict=False)
+    pairs = [(p, q) for p, q in itertools.pairwise(paragraphs)
              if p.getnext() is q]
     first, second = pairs[layer.target % len(pairs)]
     joined = etree.Element(W + "p")
@@ -714,9 +715,8 @@ def _fees_with(silent: str, tracked: str) -> bytes:
     target = text.getparent()
     rpr = target.find(W + "rPr")
     before, _, after = text.text.partition("6,000")
-    for piece in ([run(before, rpr)] + [
-            _tracked(package, "del", run(silent, rpr, deleted=True)),
-            _tracked(package, "ins", run(tracked, rpr))] + [run(after, rpr)]):
+    for piece in (run(before, rpr), _tracked(package, "del", run(silent, rpr, deleted=True)),
+                  _tracked(package, "ins", run(tracked, rpr)), run(after, rpr)):
         target.addprevious(piece)
     target.getparent().remove(target)
     return package.to_bytes()

@@ -125,7 +125,7 @@ def test_ingest_errors_are_one_line_registry_or_document_errors(
     not_docx = tmp_path / "notes.docx"
     not_docx.write_text("not a zip")
     with open_registry(registry_url) as registry:
-        with pytest.raises(RegistryError, match="unknown partner 'mini-0009'.*mini-0000"):
+        with pytest.raises(RegistryError, match=r"unknown partner 'mini-0009'.*mini-0000"):
             ingest(registry, "mini-0009", _docx(tmp_path, "mini-0000"))
         with pytest.raises(DocumentError, match="not a DOCX file"):
             ingest(registry, "mini-0000", not_docx)

@@ -118,7 +118,7 @@ def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> N
     assert code == 0 and "received  version 1 back.docx" in stdout
     assert "“thirty-six” → “sixty”" in stdout
     code, stdout, _ = cli("history", "mini-0000", "--json")
-    assert [e["kind"] for e in json.loads(stdout)["events"]][0] == "issued"
+    assert next(e["kind"] for e in json.loads(stdout)["events"]) == "issued"
 
     code, stdout, _ = cli("outdated", "--library", MINILIB)
     assert code == 0 and "today's clause versions" in stdout

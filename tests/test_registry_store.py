@@ -61,7 +61,7 @@ def test_bad_urls_are_named(url: str, message: str) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "notes.db"
     target.write_text("these are my notes, not a database " * 50)
-    with pytest.raises(RegistryError, match="notes.db: file is not a database"):
+    with pytest.raises(RegistryError, match=r"notes.db: file is not a database"):
         open_registry(str(target))
     folder = tmp_path / "folder.db"
     folder.mkdir()
@@ -82,7 +82,7 @@ def test_a_database_of_something_else_is_not_taken_over(tmp_path: Path) -> None:
 def test_an_unreachable_server_is_one_line(postgres_server: str) -> None:
     with pytest.raises(RegistryError, match="cannot connect to the registry at postgresql"):
         open_registry(f"postgresql://nobody@127.0.0.1:{_free_port()}/registry")
-    with pytest.raises(RegistryError, match="cannot connect.*does not exist"):
+    with pytest.raises(RegistryError, match=r"cannot connect.*does not exist"):
         open_registry(f"{postgres_server}/no_such_database")
 
 

@@ -144,20 +144,20 @@ def _one_day_review(tmp_path: Path) -> Path:
 
 def test_lint_never_trusts_forged_provenance(cli, tmp_path: Path) -> None:
     forged = _one_day_review(tmp_path)
-    code, stdout, _ = cli("lint", forged, "--json")
+    _, stdout, _ = cli("lint", forged, "--json")
     [report] = json.loads(stdout)["files"]
     assert report["provenance"]["status"] == "unverified"
     assert "tampered" in report["provenance"]["detail"]
     assert any("provenance not verified" in note for note in report["notes"])
     [finding] = [f for f in report["findings"] if f["parameter"] == "publication_review_days"]
     assert "walk-away" in finding["found"] and "publication_review_days = 1" in finding["found"]
-    code, stdout, _ = cli("lint", forged)
+    _code, stdout, _ = cli("lint", forged)
     assert "provenance not verified" in stdout
 
 
 def test_diff_says_when_the_standard_docx_is_unverified(cli, tmp_path: Path) -> None:
     forged = _one_day_review(tmp_path)
-    code, stdout, _ = cli("diff", forged, forged, "--json")
+    _code, stdout, _ = cli("diff", forged, forged, "--json")
     report = json.loads(stdout)
     assert report["provenance"]["status"] == "unverified"
     assert any(w.startswith("provenance not verified") for w in report["warnings"])

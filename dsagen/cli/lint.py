@@ -97,7 +97,7 @@ def _print_rules(profiles: Any, only: tuple[str, ...] | None, as_json: bool) -> 
             head = Text(r.id, style="bold")
             head.append(f"\n{r.severity}", style=SEVERITY_STYLE[r.severity])
             head.append(f"\n{r.citation}")
-            where = r.clause and f"clause {r.clause}" or ", ".join(r.parameters)
+            where = (r.clause and f"clause {r.clause}") or ", ".join(r.parameters)
             requires = Text(r.element)
             if where:
                 requires.append(f"\n{where}", style="dim")

@@ -86,7 +86,7 @@ def check_only(names: list[str] | tuple[str, ...] | None,
     """Validate --profile names against the profiles under rules/ (and 'playbook')."""
     if not names:
         return None
-    known = tuple(p.id for p in load_profiles(library)) + (PLAYBOOK,)
+    known = (*tuple(p.id for p in load_profiles(library)), PLAYBOOK)
     for name in names:
         if name not in known:
             raise DsagenError(f"--profile: unknown profile '{name}'{suggest(name, known)}; "

@@ -211,7 +211,7 @@ class Evaluator:
             return failure
         return None
 
-    def _check(self, rule: Rule, check: Check) -> None:
+    def _check(self, rule: Rule, check: Check) -> None:  # noqa: C901
         values = self.subject.values
         for name in check.set:
             value = values.get(name)

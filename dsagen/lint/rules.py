@@ -219,7 +219,7 @@ class _Loader:
         raise self.fail(f"expected a phrase, {{regex: ...}} or {{any: [...]}}, found {found(raw)}",
                         line, where)
 
-    def check(self, raw: Any, line: int | None, where: str, clause: str | None) -> Check:
+    def check(self, raw: Any, line: int | None, where: str, clause: str | None) -> Check:  # noqa: C901
         data = self.keys(raw, CHECK_KEYS, where, line)
         if not data:
             raise self.fail("expected at least one check", line, where.rstrip("."))

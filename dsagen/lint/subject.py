@@ -162,7 +162,7 @@ def _render_each(partner: PartnerParams,
         clause = library.clause(clause_id)
         try:
             variant = choose_variant(clause, partner, library)
-        except Exception:  # noqa: BLE001 - a condition needing a missing value
+        except Exception:
             variant = partner.variants.get(clause_id, "standard")
         variants[clause_id] = variant
         text = render_text(library, clause, variant, partner.values, numbers)
@@ -179,7 +179,7 @@ def _attached(partner: PartnerParams, library: Library) -> dict[str, int]:
             if attachment.when is not None and not evaluate(library, attachment.when,
                                                             partner.values):
                 continue
-        except Exception:  # noqa: BLE001 - a condition needing a missing value
+        except Exception:
             continue
         name = str(partner.values.get(attachment.licence_from, ""))
         if name in library.licences:

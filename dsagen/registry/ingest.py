@@ -363,7 +363,7 @@ def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict
     }
 
 
-def negotiated_position(result: ClauseResult,
+def negotiated_position(result: ClauseResult,  # noqa: C901
                         issued: dict[str, Any] | None) -> tuple[str, list[str]]:
     """Where a negotiated clause stands against the playbook, and why.
 

@@ -67,7 +67,7 @@ class OutdatedAgreement:
                 "clauses": [c.to_json() for c in self.clauses]}
 
 
-def outdated(registry: Registry, library: Library,
+def outdated(registry: Registry, library: Library,  # noqa: C901
              states: tuple[str, ...] | None = None) -> list[OutdatedAgreement]:
     """Agreements (superseded and terminated ones excluded unless asked for) whose clauses
     differ from today's library."""

@@ -36,7 +36,7 @@ def summarise(before: str | None, after: str | None, limit: int = 6) -> list[dic
     changes = [change for pieces in diff_texts(before, after) for change in _fragments(pieces)]
     if len(changes) > limit:
         rest = len(changes) - limit
-        changes = changes[:limit] + [{"before": "", "after": "", "more": rest}]
+        changes = [*changes[:limit], {"before": "", "after": "", "more": rest}]
     return changes
 
 

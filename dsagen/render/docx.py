@@ -439,7 +439,7 @@ def _parse_paragraph(xml: str) -> etree._Element:
 
 
 @lru_cache(maxsize=2)
-def _base_package(final: bool) -> bytes:
+def _base_package(final: bool) -> bytes:  # noqa: C901
     """The agreement-independent part of every DOCX (styles, numbering, settings), built once
     per process and edition; parts LibreOffice and Word do not need (thumbnail,
     stylesWithEffects, webSettings, customXml) are left out."""
@@ -551,5 +551,10 @@ def _content_types(parts: list[Any]) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
-__all__ = ["render_docx", "build_document", "document_properties", "manifest",
-           "deterministic_zip"]
+__all__ = [
+    "build_document",
+    "deterministic_zip",
+    "document_properties",
+    "manifest",
+    "render_docx",
+]

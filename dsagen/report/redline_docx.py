@@ -48,7 +48,7 @@ def _text(run: etree._Element, tag: str, text: str) -> None:
         element.set(XML_SPACE, "preserve")
 
 
-__all__ = ["render_redline", "make_run"]
+__all__ = ["make_run", "render_redline"]
 
 
 DEFAULT_REVISION_DATE = "2000-01-01T00:00:00Z"

@@ -61,7 +61,7 @@ import time
 import traceback
 import zipfile
 
-import uno  # noqa: F401  (sets up the pyuno import hooks for com.sun.star.*)
+import uno
 from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
