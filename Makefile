@@ -46,6 +46,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dsagen tests bench
+	$(BIN)/ruff format --check dsagen tests bench
 	$(BIN)/mypy dsagen
 
 test: $(STAMP) test-deps lint

@@ -53,19 +53,25 @@ class Case:
     target: str
 
 
-CASES = {case.name: case for case in (
-    Case("90k", 200, 8, 56, 80, 1, "< 1 s"),
-    Case("90k-20del", 200, 8, 56, 80, 20, "< 2 s"),
-    Case("1000w-20del", 90, 10, 100, 40, 20, "< 2 s"),
-    Case("800", 800, 8, 56, 80, 1, "< 3 s"),
-)}
+CASES = {
+    case.name: case
+    for case in (
+        Case("90k", 200, 8, 56, 80, 1, "< 1 s"),
+        Case("90k-20del", 200, 8, 56, 80, 20, "< 2 s"),
+        Case("1000w-20del", 90, 10, 100, 40, 20, "< 2 s"),
+        Case("800", 800, 8, 56, 80, 1, "< 3 s"),
+    )
+}
 
 
 def clause_blocks(body: etree._Element) -> list[list[etree._Element]]:
     """The body's paragraphs grouped per clause (each group starts at a DsaHeading)."""
-    headings = [p for p in body.iter(W + "p")
-                if p.find(f"{W}pPr/{W}pStyle") is not None
-                and p.find(f"{W}pPr/{W}pStyle").get(W + "val") == "DsaHeading"]
+    headings = [
+        p
+        for p in body.iter(W + "p")
+        if p.find(f"{W}pPr/{W}pStyle") is not None
+        and p.find(f"{W}pPr/{W}pStyle").get(W + "val") == "DsaHeading"
+    ]
     clauses = []
     for k, heading in enumerate(headings[:-1]):
         block, node = [heading], heading.getnext()
@@ -85,14 +91,16 @@ def _edit_words(rng: random.Random, paragraphs: list[etree._Element], edits: int
         node = rng.choice(texts)
         words = node.text.split(" ")
         words[rng.randrange(1, len(words) - 1)] = rng.choice(
-            ["promptly", "reasonably", "sixty", "material", "not"])
+            ["promptly", "reasonably", "sixty", "material", "not"]
+        )
         node.text = " ".join(words)
         done += 1
     return done
 
 
-def make_negotiated(standard: Path, target: Path, edits: int, seed: int = 3,
-                    deleted: int = 1) -> dict[str, int]:
+def make_negotiated(
+    standard: Path, target: Path, edits: int, seed: int = 3, deleted: int = 1
+) -> dict[str, int]:
     """A silently edited copy: `deleted` clauses removed (spread out), one clause moved
     further on, and about `edits` single-word edits in the later clauses."""
     from dsagen.render.docx import deterministic_zip
@@ -116,11 +124,13 @@ def make_negotiated(standard: Path, target: Path, edits: int, seed: int = 3,
     for element in reversed(clauses[moved_index]):
         body.remove(element)
         anchor.addnext(element)
-    kept = [p for index in range(3 * n // 10, n - 5) if index not in gone
-            for p in clauses[index][1:]]
+    kept = [
+        p for index in range(3 * n // 10, n - 5) if index not in gone for p in clauses[index][1:]
+    ]
     done = _edit_words(rng, kept, edits)
-    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                                standalone=True)
+    parts["word/document.xml"] = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in parts.items():
@@ -131,19 +141,37 @@ def make_negotiated(standard: Path, target: Path, edits: int, seed: int = 3,
 
 def make_pair(case: Case, folder: Path) -> tuple[Path, Path, Path, str]:
     """(library, standard, negotiated, description) for one case."""
-    library = write_library(folder / "lib", clauses=case.clauses, paragraphs=case.paragraphs,
-                            words_per_paragraph=case.words_per_paragraph)
+    library = write_library(
+        folder / "lib",
+        clauses=case.clauses,
+        paragraphs=case.paragraphs,
+        words_per_paragraph=case.words_per_paragraph,
+    )
     partner = write_partner(folder / "bench-partner.yaml", 1, random.Random(1))
-    run_command([*DSAGEN, "generate", str(partner), "--library", str(library), "--out",
-                 str(folder / "out"), "--format", "docx", "--no-record"])
+    run_command(
+        [
+            *DSAGEN,
+            "generate",
+            str(partner),
+            "--library",
+            str(library),
+            "--out",
+            str(folder / "out"),
+            "--format",
+            "docx",
+            "--no-record",
+        ]
+    )
     standard = folder / "out" / "bench-partner" / "bench.docx"
     negotiated = folder / "negotiated.docx"
     made = make_negotiated(standard, negotiated, case.edits, deleted=case.deleted)
     from dsagen.read.docx import read_docx
 
     words = sum(len(p.text.split()) for p in read_docx(standard).accepted)
-    about = (f"{case.name}: standard {words:,} words in {case.clauses} clauses; copy: "
-             f"{made['edits']} word edits, {made['moved']} moved, {made['deleted']} deleted")
+    about = (
+        f"{case.name}: standard {words:,} words in {case.clauses} clauses; copy: "
+        f"{made['edits']} word edits, {made['moved']} moved, {made['deleted']} deleted"
+    )
     return library, standard, negotiated, about
 
 
@@ -151,8 +179,18 @@ def bench_case(case: Case, runs: int, anchor: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         library, standard, negotiated, about = make_pair(case, folder)
-        command = [*DSAGEN, "diff", str(standard), str(negotiated), "--json", "--redline",
-                   str(folder / "redline.docx"), "--force", "--library", str(library)]
+        command = [
+            *DSAGEN,
+            "diff",
+            str(standard),
+            str(negotiated),
+            "--json",
+            "--redline",
+            str(folder / "redline.docx"),
+            "--force",
+            "--library",
+            str(library),
+        ]
         _, result = run_command(command, ok=(0, 1))
         print(about)
         print(f"  found: {json.loads(result.stdout)['summary']}")
@@ -172,13 +210,21 @@ def bench_case(case: Case, runs: int, anchor: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--case", action="append", choices=sorted(CASES),
-                        help="run only this case (repeatable; default: all)")
-    parser.add_argument("--no-anchor", action="store_true",
-                        help="skip the LibreOffice comparison even if it is installed")
+    parser.add_argument(
+        "--case",
+        action="append",
+        choices=sorted(CASES),
+        help="run only this case (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--no-anchor",
+        action="store_true",
+        help="skip the LibreOffice comparison even if it is installed",
+    )
     args = parser.parse_args()
     print(f"load average at start: {load():.2f}")
     for name in args.case or list(CASES):

@@ -26,8 +26,10 @@ def make_template(docx: Path, partner: Path, target: Path) -> None:
     values = yaml.safe_load(partner.read_text())
     source = io.BytesIO(docx.read_bytes())
     out = io.BytesIO()
-    with zipfile.ZipFile(source) as package, zipfile.ZipFile(out, "w",
-                                                             zipfile.ZIP_DEFLATED) as copy:
+    with (
+        zipfile.ZipFile(source) as package,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
         for item in package.infolist():
             data = package.read(item.filename)
             if item.filename == "word/document.xml":

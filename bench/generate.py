@@ -47,14 +47,20 @@ def make_partners(folder: Path, count: int, seed: int = 11) -> None:
         sys.exit("no examples/partners/*.yaml to vary")
     for index in range(count):
         text = examples[index % len(examples)].read_text()
-        text = re.sub(r"(?m)^agreement_reference:.*$",
-                      f"agreement_reference: BEN-2026-{index:04d}", text)
-        text = re.sub(r"(?m)^effective_date:.*$",
-                      f"effective_date: 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                      text)
+        text = re.sub(
+            r"(?m)^agreement_reference:.*$", f"agreement_reference: BEN-2026-{index:04d}", text
+        )
+        text = re.sub(
+            r"(?m)^effective_date:.*$",
+            f"effective_date: 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            text,
+        )
         if re.search(r"(?m)^retention_months:", text):
-            text = re.sub(r"(?m)^retention_months:.*$",
-                          f"retention_months: {rng.choice([24, 36, 48, 60])}", text)
+            text = re.sub(
+                r"(?m)^retention_months:.*$",
+                f"retention_months: {rng.choice([24, 36, 48, 60])}",
+                text,
+            )
         (folder / f"partner-{index:04d}.yaml").write_text(text)
 
 
@@ -68,10 +74,23 @@ class Runs:
         def run() -> None:
             self.count += 1
             out, registry = self.work / f"out-{self.count}", self.work / f"reg-{self.count}.db"
-            run_command([*DSAGEN, "generate", str(partners), "--out", str(out), "--registry",
-                         str(registry), "--format", formats, *extra])
+            run_command(
+                [
+                    *DSAGEN,
+                    "generate",
+                    str(partners),
+                    "--out",
+                    str(out),
+                    "--registry",
+                    str(registry),
+                    "--format",
+                    formats,
+                    *extra,
+                ]
+            )
             shutil.rmtree(out)
             registry.unlink()
+
         return run
 
 
@@ -84,38 +103,82 @@ def docxtpl_anchor(work: Path, partners: Path) -> Callable[[], None] | None:
     from bench.docxtpl_anchor import make_template
 
     first = sorted(partners.glob("*.yaml"))[0]
-    run_command([*DSAGEN, "generate", str(first), "--out", str(work / "sample"), "--format",
-                 "docx", "--no-record"])
+    run_command(
+        [
+            *DSAGEN,
+            "generate",
+            str(first),
+            "--out",
+            str(work / "sample"),
+            "--format",
+            "docx",
+            "--no-record",
+        ]
+    )
     template = work / "docxtpl-template.docx"
     make_template(next((work / "sample").glob("*/*.docx")), first, template)
 
     def run() -> None:
-        run_command([sys.executable, str(ROOT / "bench" / "docxtpl_anchor.py"), str(template),
-                     str(partners), str(work / "docxtpl-out")])
+        run_command(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "docxtpl_anchor.py"),
+                str(template),
+                str(partners),
+                str(work / "docxtpl-out"),
+            ]
+        )
         shutil.rmtree(work / "docxtpl-out")
+
     return run
 
 
-def libreoffice_anchor(work: Path, partners: Path, office: str | None
-                       ) -> Callable[[], None] | None:
+def libreoffice_anchor(work: Path, partners: Path, office: str | None) -> Callable[[], None] | None:
     """LibreOffice converting the 200 DOCX to PDF in one batch, or None if not installed."""
     if office is None:
         return None
-    run_command([*DSAGEN, "generate", str(partners), "--out", str(work / "docx"), "--format",
-                 "docx", "--no-record"])
+    run_command(
+        [
+            *DSAGEN,
+            "generate",
+            str(partners),
+            "--out",
+            str(work / "docx"),
+            "--format",
+            "docx",
+            "--no-record",
+        ]
+    )
     docx = sorted(str(p) for p in (work / "docx").glob("*/*.docx"))
     profile = work / "lo-profile"
 
     def run() -> None:
-        run_command([office, "--headless", "--norestore", f"-env:UserInstallation=file://"
-                     f"{profile}", "--convert-to", "pdf", "--outdir", str(work / "lo-pdf"),
-                     *docx])
+        run_command(
+            [
+                office,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work / "lo-pdf"),
+                *docx,
+            ]
+        )
         shutil.rmtree(work / "lo-pdf")
+
     return run
 
 
-def time_case(name: str, ours: Callable[[], None], anchor: Callable[[], None] | None,
-              anchor_name: str, runs: int, target: str) -> None:
+def time_case(
+    name: str,
+    ours: Callable[[], None],
+    anchor: Callable[[], None] | None,
+    anchor_name: str,
+    runs: int,
+    target: str,
+) -> None:
     commands = {name: ours}
     if anchor is not None:
         commands[anchor_name] = anchor
@@ -152,8 +215,7 @@ def tree_rss(pid: int) -> int:
 def peak_memory(command: list[str]) -> tuple[float, int]:
     """(wall seconds, peak resident bytes of the process tree) of one command."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
@@ -164,8 +226,9 @@ def peak_memory(command: list[str]) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--memory-partners", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
@@ -175,8 +238,10 @@ def main() -> None:
     args = parser.parse_args()
     cases = args.case or ["default", "docx", "memory"]
     extra = ["--pdf-engine", args.pdf_engine] if args.pdf_engine else []
-    print(f"{os.cpu_count()} CPUs; load average at start {load():.2f}; wall time includes "
-          "process start-up; a fresh output folder and registry for every run")
+    print(
+        f"{os.cpu_count()} CPUs; load average at start {load():.2f}; wall time includes "
+        "process start-up; a fresh output folder and registry for every run"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         partners = work / "partners"
@@ -185,29 +250,53 @@ def main() -> None:
         runs = Runs(work)
         n = args.partners
         if "default" in cases:
-            print(f"default: {n} partners, --format docx,pdf, recording on"
-                  + (f", --pdf-engine {args.pdf_engine}" if args.pdf_engine else ""))
+            print(
+                f"default: {n} partners, --format docx,pdf, recording on"
+                + (f", --pdf-engine {args.pdf_engine}" if args.pdf_engine else "")
+            )
             anchor = None if args.no_anchor else libreoffice_anchor(work, partners, soffice())
-            time_case("dsagen generate", runs.generate(partners, "docx,pdf", extra), anchor,
-                      "LibreOffice --convert-to pdf (the DOCX)", args.runs,
-                      "< 60 s" + (" (< 20 s with --pdf-engine libreoffice)" if not extra
-                                  else ""))
+            time_case(
+                "dsagen generate",
+                runs.generate(partners, "docx,pdf", extra),
+                anchor,
+                "LibreOffice --convert-to pdf (the DOCX)",
+                args.runs,
+                "< 60 s" + (" (< 20 s with --pdf-engine libreoffice)" if not extra else ""),
+            )
         if "docx" in cases:
             print(f"docx: {n} partners, --format docx, recording on")
             anchor = None if args.no_anchor else docxtpl_anchor(work, partners)
-            time_case("dsagen generate", runs.generate(partners, "docx", []), anchor,
-                      "docxtpl (same agreement as a template)", args.runs, "< 5 s")
+            time_case(
+                "dsagen generate",
+                runs.generate(partners, "docx", []),
+                anchor,
+                "docxtpl (same agreement as a template)",
+                args.runs,
+                "< 5 s",
+            )
         if "memory" in cases:
             many = work / "many"
             many.mkdir()
             make_partners(many, args.memory_partners)
             before = load()
-            seconds, peak = peak_memory([*DSAGEN, "generate", str(many), "--out",
-                                         str(work / "many-out"), "--registry",
-                                         str(work / "many.db"), "--format", "docx"])
-            print(f"memory: {args.memory_partners} partners, --format docx, recording on: "
-                  f"peak {peak / 2**20:.0f} MB for parent and workers together, "
-                  f"{seconds:.1f} s (load {before:.2f}-{load():.2f})  target: < 300 MB")
+            seconds, peak = peak_memory(
+                [
+                    *DSAGEN,
+                    "generate",
+                    str(many),
+                    "--out",
+                    str(work / "many-out"),
+                    "--registry",
+                    str(work / "many.db"),
+                    "--format",
+                    "docx",
+                ]
+            )
+            print(
+                f"memory: {args.memory_partners} partners, --format docx, recording on: "
+                f"peak {peak / 2**20:.0f} MB for parent and workers together, "
+                f"{seconds:.1f} s (load {before:.2f}-{load():.2f})  target: < 300 MB"
+            )
 
 
 if __name__ == "__main__":

@@ -31,13 +31,23 @@ def measure(args: list[str], cwd: Path) -> dict[str, object]:
     in a process of its own."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "dsagen", *args], capture_output=True,
-                            text=True, cwd=cwd, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "dsagen", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"exit": result.returncode, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "peak_mb": round(after.ru_maxrss / 1024), "stderr": result.stderr.strip()[:200]}
+    return {
+        "exit": result.returncode,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_mb": round(after.ru_maxrss / 1024),
+        "stderr": result.stderr.strip()[:200],
+    }
 
 
 def main() -> None:
@@ -55,10 +65,15 @@ def main() -> None:
         items = work / "gravy-uf.yaml"
         items.write_text(many_list_items(PARTNER.read_text(), count=150_000))
         cases = {
-            f"diff, DOCX of {headers.stat().st_size // 1024} KB with 150 headers of 0.96 MB":
-                ["diff", str(PARTNER), str(headers)],
-            f"validate, partner file of {items.stat().st_size / 1e6:.1f} MB, 150,000 items":
-                ["validate", str(items)],
+            f"diff, DOCX of {headers.stat().st_size // 1024} KB with 150 headers of 0.96 MB": [
+                "diff",
+                str(PARTNER),
+                str(headers),
+            ],
+            f"validate, partner file of {items.stat().st_size / 1e6:.1f} MB, 150,000 items": [
+                "validate",
+                str(items),
+            ],
         }
         for label, args in cases.items():
             print(f"{label}: {measure(args, work)}")

@@ -20,8 +20,14 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 def compare_command(office: str, standard: Path, negotiated: Path, out: Path) -> list[str]:
     """The command that compares `negotiated` with `standard` and saves the redline."""
-    return [SYSTEM_PYTHON, str(Path(__file__).resolve()), office, str(standard),
-            str(negotiated), str(out)]
+    return [
+        SYSTEM_PYTHON,
+        str(Path(__file__).resolve()),
+        office,
+        str(standard),
+        str(negotiated),
+        str(out),
+    ]
 
 
 def _connect(pipe: str, office: subprocess.Popen[bytes]) -> object:
@@ -29,7 +35,8 @@ def _connect(pipe: str, office: subprocess.Popen[bytes]) -> object:
 
     context = uno.getComponentContext()
     resolver = context.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", context)
+        "com.sun.star.bridge.UnoUrlResolver", context
+    )
     for _ in range(600):
         try:
             return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
@@ -55,29 +62,49 @@ def main() -> None:
     profile = tempfile.mkdtemp(prefix="lo-bench-")
     pipe = f"lobench{os.getpid()}"
     office = subprocess.Popen(
-        [office_binary, "--headless", "--invisible", "--norestore", "--nologo",
-         f"-env:UserInstallation=file://{profile}", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            office_binary,
+            "--headless",
+            "--invisible",
+            "--norestore",
+            "--nologo",
+            f"-env:UserInstallation=file://{profile}",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         context = _connect(pipe, office)
         manager = context.ServiceManager  # type: ignore[attr-defined]
         desktop = manager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         document = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(os.path.abspath(negotiated)), "_blank", 0,
-            (_property("Hidden", True),))
-        dispatcher = manager.createInstanceWithContext("com.sun.star.frame.DispatchHelper",
-                                                       context)
+            uno.systemPathToFileUrl(os.path.abspath(negotiated)),
+            "_blank",
+            0,
+            (_property("Hidden", True),),
+        )
+        dispatcher = manager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", context)
         frame = document.getCurrentController().getFrame()
-        dispatcher.executeDispatch(frame, ".uno:CompareDocuments", "", 0, (
-            _property("URL", uno.systemPathToFileUrl(os.path.abspath(standard))),
-            _property("NoAcceptDialog", True)))
+        dispatcher.executeDispatch(
+            frame,
+            ".uno:CompareDocuments",
+            "",
+            0,
+            (
+                _property("URL", uno.systemPathToFileUrl(os.path.abspath(standard))),
+                _property("NoAcceptDialog", True),
+            ),
+        )
         redlines = document.getRedlines().createEnumeration()
         count = 0
         while redlines.hasMoreElements():
             redlines.nextElement()
             count += 1
-        document.storeToURL(uno.systemPathToFileUrl(os.path.abspath(out)),
-                            (_property("FilterName", "MS Word 2007 XML"),))
+        document.storeToURL(
+            uno.systemPathToFileUrl(os.path.abspath(out)),
+            (_property("FilterName", "MS Word 2007 XML"),),
+        )
         document.close(True)
         print(count)
         try:

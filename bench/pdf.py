@@ -54,8 +54,10 @@ def compare_pages(final: bool) -> None:
             def alike(pages: list[list[str]], reference: list[list[str]] = reference) -> int:
                 return sum(1 for a, b in zip(pages, reference, strict=False) if a == b)
 
-            print(f"{path.stem:18} {len(reference):5} {len(engine_pdf):7} {len(weasy_pdf):11}  "
-                  f"{alike(engine_pdf)}/{len(reference)} / {alike(weasy_pdf)}/{len(reference)}")
+            print(
+                f"{path.stem:18} {len(reference):5} {len(engine_pdf):7} {len(weasy_pdf):11}  "
+                f"{alike(engine_pdf)}/{len(reference)} / {alike(weasy_pdf)}/{len(reference)}"
+            )
 
 
 def timed(command: list[str]) -> tuple[float, float]:
@@ -76,14 +78,30 @@ def speed(partners: int, jobs: int) -> None:
         make_partners(folder, partners)
         for engine in ("weasyprint", "libreoffice"):
             registry = f"sqlite:///{tmp}/{engine}.db"
-            command = [sys.executable, "-m", "dsagen", "generate", str(folder), "--out",
-                       str(Path(tmp) / engine), "--format", "docx,pdf", "--jobs", str(jobs),
-                       "--pdf-engine", engine, "--registry", registry]
+            command = [
+                sys.executable,
+                "-m",
+                "dsagen",
+                "generate",
+                str(folder),
+                "--out",
+                str(Path(tmp) / engine),
+                "--format",
+                "docx,pdf",
+                "--jobs",
+                str(jobs),
+                "--pdf-engine",
+                engine,
+                "--registry",
+                registry,
+            ]
             start_load = load()
             wall, cpu = timed(command)
-            print(f"{partners} agreements, docx+pdf, recording on, --pdf-engine {engine:11} "
-                  f"-j{jobs}: {wall:6.1f} s wall, {cpu:6.1f} CPU-s "
-                  f"({partners / wall:.1f}/s; load {start_load:.2f} -> {load():.2f})")
+            print(
+                f"{partners} agreements, docx+pdf, recording on, --pdf-engine {engine:11} "
+                f"-j{jobs}: {wall:6.1f} s wall, {cpu:6.1f} CPU-s "
+                f"({partners / wall:.1f}/s; load {start_load:.2f} -> {load():.2f})"
+            )
 
 
 def main() -> None:

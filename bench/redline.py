@@ -21,8 +21,9 @@ from bench.synthetic import DSAGEN, interleaved, load, ratio_line, run_command, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-anchor", action="store_true")
     args = parser.parse_args()

@@ -51,10 +51,12 @@ ROOT = Path(__file__).resolve().parents[1]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 NUMBER = re.compile(r"\b([a-z]+(?:-[a-z]+)?) \((\d+)\) (months|days|years)")
-CUSTOM = ("The Recipient may share aggregate results with its funders.",
-          "Either party may request a review of this clause once a year.",
-          "Nothing in this clause limits the Recipient's statutory rights.",
-          "The Provider shall answer any request under this clause within ten business days.")
+CUSTOM = (
+    "The Recipient may share aggregate results with its funders.",
+    "Either party may request a review of this clause once a year.",
+    "Nothing in this clause limits the Recipient's statutory rights.",
+    "The Provider shall answer any request under this clause within ten business days.",
+)
 COUNSEL = ("Partner Counsel", "Outside Counsel", "Legal Team")
 
 
@@ -70,8 +72,9 @@ class Negotiator:
         element = etree.Element(W + tag)
         element.set(W + "id", str(self.next_id))
         element.set(W + "author", self.rng.choice(COUNSEL))
-        element.set(W + "date", f"2026-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}"
-                                "T10:00:00Z")
+        element.set(
+            W + "date", f"2026-0{self.rng.randint(1, 9)}-1{self.rng.randint(0, 9)}T10:00:00Z"
+        )
         self.next_id += 1
         return element
 
@@ -79,8 +82,7 @@ class Negotiator:
     def _run(template: etree._Element, text: str, deleted: bool = False) -> etree._Element:
         return make_run(text, template.find(W + "rPr"), deleted)
 
-    def replace(self, node: etree._Element, start: int, end: int, new: str,
-                tracked: bool) -> None:
+    def replace(self, node: etree._Element, start: int, end: int, new: str, tracked: bool) -> None:
         run = node.getparent()
         text = node.text or ""
         pieces = [self._run(run, text[:start])] if start else []
@@ -129,8 +131,9 @@ class Negotiator:
                 done += self._add(clauses, tracked)
             else:
                 done += self._word(clauses, tracked)
-        parts["word/document.xml"] = etree.tostring(root, xml_declaration=True,
-                                                    encoding="UTF-8", standalone=True)
+        parts["word/document.xml"] = etree.tostring(
+            root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
             for name, data in parts.items():
@@ -147,11 +150,12 @@ class Negotiator:
                 match = NUMBER.search(node.text or "")
                 if match:
                     value = int(match.group(2))
-                    new = self.rng.choice([v for v in (12, 24, 36, 48, 60, 84, 90, 120)
-                                           if v != value] if match.group(3) == "months" else
-                                          [v for v in (10, 14, 30, 45, 60, 90) if v != value])
-                    self.replace(node, match.start(1), match.end(2) + 1,
-                                 num_words(new), tracked)
+                    new = self.rng.choice(
+                        [v for v in (12, 24, 36, 48, 60, 84, 90, 120) if v != value]
+                        if match.group(3) == "months"
+                        else [v for v in (10, 14, 30, 45, 60, 90) if v != value]
+                    )
+                    self.replace(node, match.start(1), match.end(2) + 1, num_words(new), tracked)
                     return [f"{clause}: {value} -> {new} {match.group(3)}"]
         return []
 
@@ -186,15 +190,18 @@ class Negotiator:
 
     def _word(self, clauses: dict[str, list[etree._Element]], tracked: bool) -> list[str]:
         clause = self.rng.choice(list(clauses))
-        nodes = [n for p in clauses[clause] for n in p.iter(W + "t")
-                 if n.text and re.search(r"\bshall\b", n.text)]
+        nodes = [
+            n
+            for p in clauses[clause]
+            for n in p.iter(W + "t")
+            if n.text and re.search(r"\bshall\b", n.text)
+        ]
         if not nodes:
             return []
         node = self.rng.choice(nodes)
         match = re.search(r"\bshall\b", node.text or "")
         assert match is not None
-        self.replace(node, match.start(), match.end(), "will use reasonable efforts to",
-                     tracked)
+        self.replace(node, match.start(), match.end(), "will use reasonable efforts to", tracked)
         return [f"{clause}: 'shall' softened"]
 
 
@@ -220,8 +227,9 @@ def load() -> str:
 def dsagen(*args: str, check: bool = True) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     """Run the dsagen CLI as a fresh process; (wall seconds, result)."""
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "dsagen", *args], capture_output=True,
-                          cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "dsagen", *args], capture_output=True, cwd=ROOT, check=False
+    )
     if check and done.returncode != 0:
         sys.exit(f"dsagen {' '.join(args[:2])} failed: {done.stderr.decode()[-2000:]}")
     return time.perf_counter() - start, done
@@ -244,16 +252,26 @@ def partners_from(folder: Path, count: int, start: int, seed: int) -> None:
     make_partners(scratch, count, seed=seed)
     for path in scratch.iterdir():
         index = int(path.stem.split("-")[1]) + start
-        text = path.read_text() if not start else path.read_text().replace("BEN-2026-",
-                                                                           "SCL-2026-")
+        text = path.read_text() if not start else path.read_text().replace("BEN-2026-", "SCL-2026-")
         (folder / f"partner-{index:05d}.yaml").write_text(text)
         path.unlink()
     scratch.rmdir()
 
 
 def generate(folder: Path, out: Path, url: str, jobs: int) -> float:
-    seconds, _ = dsagen("generate", str(folder), "--out", str(out), "--format", "docx",
-                        "--jobs", str(jobs), "--force", "--registry", url)
+    seconds, _ = dsagen(
+        "generate",
+        str(folder),
+        "--out",
+        str(out),
+        "--format",
+        "docx",
+        "--jobs",
+        str(jobs),
+        "--force",
+        "--registry",
+        url,
+    )
     return seconds
 
 
@@ -264,8 +282,9 @@ def storage(path: Path) -> tuple[int, int]:
         pages = connection.execute("PRAGMA page_count").fetchone()[0]
         free = connection.execute("PRAGMA freelist_count").fetchone()[0]
         size = connection.execute("PRAGMA page_size").fetchone()[0]
-        pieces = connection.execute("SELECT coalesce(sum(length(data)), 0) FROM blobs"
-                                    ).fetchone()[0]
+        pieces = connection.execute("SELECT coalesce(sum(length(data)), 0) FROM blobs").fetchone()[
+            0
+        ]
     finally:
         connection.close()
     return (pages - free) * size, int(pieces)
@@ -273,12 +292,15 @@ def storage(path: Path) -> tuple[int, int]:
 
 def queries(url: str, runs: int, count: int) -> None:
     base = ["variants", "--registry", url, "--json"]
-    for label, args in (("dsagen variants --json", base),
-                        ("dsagen variants --clause retention --json",
-                         [*base, "--clause", "retention"])):
+    for label, args in (
+        ("dsagen variants --json", base),
+        ("dsagen variants --clause retention --json", [*base, "--clause", "retention"]),
+    ):
         first, best, size = timed(args, runs)
-        print(f"  {label + ':':43s} {best:.2f} s best of {runs}, {first:.2f} s first "
-              f"({size / 1e6:.1f} MB) at {count:,} agreements  {load()}  target: < 1 s")
+        print(
+            f"  {label + ':':43s} {best:.2f} s best of {runs}, {first:.2f} s first "
+            f"({size / 1e6:.1f} MB) at {count:,} agreements  {load()}  target: < 1 s"
+        )
 
 
 def has_auto_ingest() -> bool:
@@ -290,41 +312,57 @@ def ingest_all(url: str, copies: list[tuple[str, Path]], sample: int, jobs: int)
     n = len(copies)
     if has_auto_ingest():
         seconds, _ = dsagen("ingest", "--auto", *[str(p) for _, p in copies], "--registry", url)
-        print(f"ingest:  {n:,} files with `dsagen ingest --auto` (one process) in {seconds:.1f} s"
-              f" = {n / seconds:.1f} files/s  {load()}  target: 1,000 in < 60 s")
+        print(
+            f"ingest:  {n:,} files with `dsagen ingest --auto` (one process) in {seconds:.1f} s"
+            f" = {n / seconds:.1f} files/s  {load()}  target: 1,000 in < 60 s"
+        )
         return
     sample = min(sample, n)
     start = time.perf_counter()
     for partner, path in copies[:sample]:
         dsagen("ingest", partner, str(path), "--registry", url)
     per_file = (time.perf_counter() - start) / max(sample, 1)
-    print(f"ingest:  `dsagen ingest PARTNER FILE` as a fresh process per file (this dsagen has "
-          f"no --auto yet): {per_file:.2f} s per file over {sample} files -> 1,000 would take "
-          f"{per_file * 1000:.0f} s  {load()}  target: 1,000 in < 60 s")
+    print(
+        f"ingest:  `dsagen ingest PARTNER FILE` as a fresh process per file (this dsagen has "
+        f"no --auto yet): {per_file:.2f} s per file over {sample} files -> 1,000 would take "
+        f"{per_file * 1000:.0f} s  {load()}  target: 1,000 in < 60 s"
+    )
     rest = copies[sample:]
     if not rest:
         return
     start = time.perf_counter()
     workers = max(1, min(jobs, len(rest)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(ingest_slice, [url] * workers,
-                             [rest[i::workers] for i in range(workers)]))
+        done = list(
+            pool.map(ingest_slice, [url] * workers, [rest[i::workers] for i in range(workers)])
+        )
     seconds = time.perf_counter() - start
     cpu = sum(c for _, c in done)
-    print(f"ingest:  the other {len(rest):,} through the library API, {workers} process(es) "
-          f"writing to one registry: {seconds:.1f} s = {len(rest) / seconds:.1f} files/s "
-          f"({1000 * cpu / len(rest):.0f} ms CPU per file; 1,000 would take "
-          f"{1000 * seconds / len(rest):.0f} s)  {load()}")
+    print(
+        f"ingest:  the other {len(rest):,} through the library API, {workers} process(es) "
+        f"writing to one registry: {seconds:.1f} s = {len(rest) / seconds:.1f} files/s "
+        f"({1000 * cpu / len(rest):.0f} ms CPU per file; 1,000 would take "
+        f"{1000 * seconds / len(rest):.0f} s)  {load()}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--partners", type=int, default=1000)
-    parser.add_argument("--scale", type=int, default=10000,
-                        help="total agreements for the second round of queries (0: skip)")
-    parser.add_argument("--sample", type=int, default=20,
-                        help="fresh-process ingests timed when there is no `ingest --auto`")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=10000,
+        help="total agreements for the second round of queries (0: skip)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=20,
+        help="fresh-process ingests timed when there is no `ingest --auto`",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
@@ -339,8 +377,10 @@ def main() -> None:
         partners_from(folder, args.partners, 0, args.seed)
         seconds = generate(folder, work / "out", url, args.jobs)
         n = args.partners
-        print(f"generate + record {n:,} agreements (`dsagen generate --registry`, {args.jobs} "
-              f"process(es)): {seconds:.1f} s  {load()}")
+        print(
+            f"generate + record {n:,} agreements (`dsagen generate --registry`, {args.jobs} "
+            f"process(es)): {seconds:.1f} s  {load()}"
+        )
 
         rng = random.Random(args.seed)
         negotiator = Negotiator(rng)
@@ -356,10 +396,12 @@ def main() -> None:
         ingest_all(url, copies, args.sample, args.jobs)
 
         used, pieces = storage(database)
-        print(f"storage: {used / 1e6 * 1000 / n:.1f} MB per 1,000 agreements (each: the issued "
-              f"DOCX, one negotiated copy, every clause's text as issued and as negotiated); "
-              f"file pieces {pieces / 1e6 * 1000 / n:.1f} MB of it  {load()}  "
-              "target: < 40 MB")
+        print(
+            f"storage: {used / 1e6 * 1000 / n:.1f} MB per 1,000 agreements (each: the issued "
+            f"DOCX, one negotiated copy, every clause's text as issued and as negotiated); "
+            f"file pieces {pieces / 1e6 * 1000 / n:.1f} MB of it  {load()}  "
+            "target: < 40 MB"
+        )
         queries(url, args.runs, n)
 
         if args.scale > n:
@@ -367,11 +409,15 @@ def main() -> None:
             more.mkdir()
             partners_from(more, args.scale - n, n, args.seed + 1)
             seconds = generate(more, work / "more-out", url, args.jobs)
-            print(f"generate + record {args.scale - n:,} more agreements (issued only): "
-                  f"{seconds:.1f} s  {load()}")
+            print(
+                f"generate + record {args.scale - n:,} more agreements (issued only): "
+                f"{seconds:.1f} s  {load()}"
+            )
             used, _ = storage(database)
-            print(f"storage: {used / 1e6:.0f} MB at {args.scale:,} agreements "
-                  f"({n:,} with a negotiated copy)  {load()}")
+            print(
+                f"storage: {used / 1e6:.0f} MB at {args.scale:,} agreements "
+                f"({n:,} with a negotiated copy)  {load()}"
+            )
             queries(url, args.runs, args.scale)
 
 

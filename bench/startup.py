@@ -38,8 +38,10 @@ def run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     result = subprocess.run(args, env=env, cwd=cwd, capture_output=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} exited {result.returncode}:\n"
-                         f"{result.stderr.decode(errors='replace')}")
+        raise SystemExit(
+            f"{' '.join(args)} exited {result.returncode}:\n"
+            f"{result.stderr.decode(errors='replace')}"
+        )
     return elapsed, cpu_of_children() - cpu
 
 
@@ -53,8 +55,22 @@ def best(args: list[str], env: dict[str, str], cwd: Path, runs: int) -> tuple[fl
 
 def small_agreement(folder: Path, env: dict[str, str]) -> Path:
     partner = ROOT / "examples" / "partners" / "acme-nda.yaml"
-    run([sys.executable, "-m", "dsagen", "generate", str(partner), "--out", str(folder),
-         "--format", "docx", "--no-record"], env, folder)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "dsagen",
+            "generate",
+            str(partner),
+            "--out",
+            str(folder),
+            "--format",
+            "docx",
+            "--no-record",
+        ],
+        env,
+        folder,
+    )
     return next(folder.glob("acme-nda/*.docx"))
 
 
@@ -74,8 +90,10 @@ def main() -> None:
             ("import the diff's libraries", [python, "-c", LIBRARIES]),
             ("import dsagen", [python, "-c", "import dsagen"]),
             ("dsagen --version", [python, "-m", "dsagen", "--version"]),
-            ("dsagen diff (small self-diff)", [python, "-m", "dsagen", "diff", str(docx),
-                                               str(docx)]),
+            (
+                "dsagen diff (small self-diff)",
+                [python, "-m", "dsagen", "diff", str(docx), str(docx)],
+            ),
         ]
         results = {name: best(args, env, folder, runs) for name, args in rows}
     width = max(len(name) for name in results)
@@ -87,8 +105,9 @@ def main() -> None:
         diff = results["dsagen diff (small self-diff)"][index]
         ratio = diff / libraries
         verdict = "within" if ratio <= TARGET else "OVER"
-        print(f"self-diff / library imports ({kind}) = {ratio:.2f}x ({verdict} the {TARGET}x "
-              "target)")
+        print(
+            f"self-diff / library imports ({kind}) = {ratio:.2f}x ({verdict} the {TARGET}x target)"
+        )
 
 
 if __name__ == "__main__":

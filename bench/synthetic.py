@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORDS = ("recipient provider data research purpose security retention agreement shall "
-         "within days notice publication review confidential information institution "
-         "researcher dataset access environment approval results erasure certificate "
-         "authorised personnel obligations termination applicable law written consent").split()
+WORDS = (
+    "recipient provider data research purpose security retention agreement shall "
+    "within days notice publication review confidential information institution "
+    "researcher dataset access environment approval results erasure certificate "
+    "authorised personnel obligations termination applicable law written consent"
+).split()
 
 
 def sentence(rng: random.Random, length: int) -> str:
@@ -26,13 +28,15 @@ def sentence(rng: random.Random, length: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def write_library(root: Path, clauses: int, paragraphs: int, words_per_paragraph: int,
-                  seed: int = 7) -> Path:
+def write_library(
+    root: Path, clauses: int, paragraphs: int, words_per_paragraph: int, seed: int = 7
+) -> Path:
     """A library of `clauses` numbered clauses plus preamble and signatures, one template."""
     rng = random.Random(seed)
     (root / "clauses").mkdir(parents=True, exist_ok=True)
     (root / "templates").mkdir(parents=True, exist_ok=True)
-    (root / "clauses" / "preamble.yaml").write_text(textwrap.dedent("""\
+    (root / "clauses" / "preamble.yaml").write_text(
+        textwrap.dedent("""\
         id: preamble
         title: Parties
         family: parties
@@ -55,20 +59,25 @@ def write_library(root: Path, clauses: int, paragraphs: int, words_per_paragraph
             text: |
               This agreement is made on {{ effective_date | long_date }} between {{ provider_name }}
               and {{ recipient_name }}; data is kept for {{ retention_months | num_words }} months.
-        """))
+        """)
+    )
     names = []
     for index in range(clauses):
         clause_id = f"c{index:03d}"
         names.append(clause_id)
         body = "\n\n".join(
-            sentence(rng, words_per_paragraph // 2) + " " + sentence(rng, words_per_paragraph
-                                                                      - words_per_paragraph // 2)
-            for _ in range(paragraphs))
+            sentence(rng, words_per_paragraph // 2)
+            + " "
+            + sentence(rng, words_per_paragraph - words_per_paragraph // 2)
+            for _ in range(paragraphs)
+        )
         text = textwrap.indent(body, "      ")
         (root / "clauses" / f"{clause_id}.yaml").write_text(
             f"id: {clause_id}\ntitle: Clause {index} {rng.choice(WORDS).title()}\n"
-            f"family: general\nversion: 1.0.0\nvariants:\n  standard:\n    text: |\n{text}\n")
-    (root / "clauses" / "signatures.yaml").write_text(textwrap.dedent("""\
+            f"family: general\nversion: 1.0.0\nvariants:\n  standard:\n    text: |\n{text}\n"
+        )
+    (root / "clauses" / "signatures.yaml").write_text(
+        textwrap.dedent("""\
         id: signatures
         title: Signatures
         family: signatures
@@ -88,15 +97,18 @@ def write_library(root: Path, clauses: int, paragraphs: int, words_per_paragraph
         variants:
           standard:
             text: Signed by the parties' authorised representatives.
-        """))
+        """)
+    )
     entries = "\n".join(f"  - {n}" for n in ["preamble", *names, "signatures"])
     (root / "templates" / "bench.yaml").write_text(
-        f"id: bench\ntitle: Benchmark Agreement\nversion: 1.0.0\nclauses:\n{entries}\n")
+        f"id: bench\ntitle: Benchmark Agreement\nversion: 1.0.0\nclauses:\n{entries}\n"
+    )
     return root
 
 
 def write_partner(path: Path, index: int, rng: random.Random) -> Path:
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         template: bench
         agreement_reference: BENCH-{index:04d}
         effective_date: 2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}
@@ -106,7 +118,8 @@ def write_partner(path: Path, index: int, rng: random.Random) -> Path:
         signatories:
           - {{party: provider, organisation: Provider {index} Inc., name: A. Person, title: CEO}}
           - {{party: recipient, organisation: University {index}, name: B. Person, title: Dean}}
-        """))
+        """)
+    )
     return path
 
 
@@ -137,18 +150,23 @@ class Timing:
     def line(self, target: str = "") -> str:
         loads = f"load {min(self.loads):.2f}-{max(self.loads):.2f}"
         best = f"best {min(self.times):.2f} s, " if len(self.times) > 1 else ""
-        return (f"{self.name}: median {self.median:.2f} s wall, "
-                f"{statistics.median(self.cpu):.2f} s CPU ({best}{len(self.times)} run(s), "
-                f"{loads})" + (f"  target: {target}" if target else ""))
+        return (
+            f"{self.name}: median {self.median:.2f} s wall, "
+            f"{statistics.median(self.cpu):.2f} s CPU ({best}{len(self.times)} run(s), "
+            f"{loads})" + (f"  target: {target}" if target else "")
+        )
 
 
-def run_command(command: list[str], *, ok: tuple[int, ...] = (0,), cwd: Path = ROOT,
-                env: dict[str, str] | None = None
-                ) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+def run_command(
+    command: list[str],
+    *,
+    ok: tuple[int, ...] = (0,),
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     """(wall seconds, result) of one fresh process; exits with its stderr if it failed."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+    done = subprocess.run(command, capture_output=True, cwd=cwd, env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - start
     if done.returncode not in ok:
         sys.exit(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr.decode()[-2000:]}")
@@ -178,8 +196,10 @@ def _children_cpu() -> float:
 
 def ratio_line(ours: Timing, anchor: Timing) -> str:
     cpu = statistics.median(ours.cpu) / statistics.median(anchor.cpu)
-    return (f"  ratio {ours.name} / {anchor.name}: {ours.median / anchor.median:.2f}x wall, "
-            f"{cpu:.2f}x CPU (medians of {len(ours.times)} interleaved runs)")
+    return (
+        f"  ratio {ours.name} / {anchor.name}: {ours.median / anchor.median:.2f}x wall, "
+        f"{cpu:.2f}x CPU (medians of {len(ours.times)} interleaved runs)"
+    )
 
 
 def soffice() -> str | None:

@@ -35,9 +35,20 @@ _API: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "Comparison", "DsagenError", "Library", "__version__", "compare_files", "find_project",
-    "generate_agreements", "init_project", "lint_paths", "load_library", "load_partner",
-    "open_registry", "prepare", "validate_paths",
+    "Comparison",
+    "DsagenError",
+    "Library",
+    "__version__",
+    "compare_files",
+    "find_project",
+    "generate_agreements",
+    "init_project",
+    "lint_paths",
+    "load_library",
+    "load_partner",
+    "open_registry",
+    "prepare",
+    "validate_paths",
 ]
 
 if TYPE_CHECKING:

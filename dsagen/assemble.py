@@ -24,8 +24,28 @@ STAR = "\x05"  # stands for '*' inside partner values so they never become marku
 _TOKEN = re.compile(r"\x02([a-z0-9_]+)\x03|\*\*(.+?)\*\*")
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 _SPACE = re.compile(r"\s+")
-ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii",
-         "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx")
+ROMAN = (
+    "i",
+    "ii",
+    "iii",
+    "iv",
+    "v",
+    "vi",
+    "vii",
+    "viii",
+    "ix",
+    "x",
+    "xi",
+    "xii",
+    "xiii",
+    "xiv",
+    "xv",
+    "xvi",
+    "xvii",
+    "xviii",
+    "xix",
+    "xx",
+)
 
 
 @dataclass(frozen=True)
@@ -147,9 +167,12 @@ def _safe_value(value: Any) -> Any:
     return value
 
 
-def clause_context(values: dict[str, Any], numbers: dict[str, int],
-                   template: Template | None = None,
-                   library: Library | None = None) -> dict[str, Any]:
+def clause_context(
+    values: dict[str, Any],
+    numbers: dict[str, int],
+    template: Template | None = None,
+    library: Library | None = None,
+) -> dict[str, Any]:
     """The names every clause template sees. Shared by assembly and by parameter recovery, so
     a negotiated value is read back through exactly the text the agreement was built from.
     `ref` here answers plain "clause" for a clause the agreement lacks; assembly replaces it
@@ -158,25 +181,39 @@ def clause_context(values: dict[str, Any], numbers: dict[str, int],
     context["locale"] = locale_of(values)
     context["civil_law"] = civil_law(values)
     context["party"] = party_names(numbers)
-    context["agreement"] = {"title": localised_title(template.title, values) if template else "",
-                            "template": template.id if template else ""}
+    context["agreement"] = {
+        "title": localised_title(template.title, values) if template else "",
+        "template": template.id if template else "",
+    }
     context["has_clause"] = lambda clause_id: clause_id in numbers
     context["included"] = sorted(numbers)
-    context["titles"] = {cid: localised_title(library.clause(cid).title, values)
-                         for cid in numbers} if library is not None else {}
-    context["ref"] = lambda clause_id: (f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
-                                        if clause_id in numbers else "clause")
+    context["titles"] = (
+        {cid: localised_title(library.clause(cid).title, values) for cid in numbers}
+        if library is not None
+        else {}
+    )
+    context["ref"] = lambda clause_id: (
+        f"clause {REF_OPEN}{clause_id}{REF_CLOSE}" if clause_id in numbers else "clause"
+    )
     return context
 
 
 def party_names(numbers: dict[str, int]) -> dict[str, str]:
     """Short names of the Parties. A mutual NDA, where each Party is in turn a Receiving
     Party, does not call one of them "the Recipient"."""
-    provider, recipient = (("Data Holder", "Institution") if "nda_obligations" in numbers
-                           else ("Provider", "Recipient"))
-    return {"provider": f"the {provider}", "recipient": f"the {recipient}",
-            "Provider": f"The {provider}", "Recipient": f"The {recipient}",
-            "provider_term": provider, "recipient_term": recipient}
+    provider, recipient = (
+        ("Data Holder", "Institution")
+        if "nda_obligations" in numbers
+        else ("Provider", "Recipient")
+    )
+    return {
+        "provider": f"the {provider}",
+        "recipient": f"the {recipient}",
+        "Provider": f"The {provider}",
+        "Recipient": f"The {recipient}",
+        "provider_term": provider,
+        "recipient_term": recipient,
+    }
 
 
 def localised_title(title: str, values: dict[str, Any]) -> str:
@@ -210,76 +247,120 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
             if clause_id not in numbers:
                 raise TemplateRenderError(
                     f"cross-reference to clause '{clause_id}', which this agreement does not "
-                    "include (guard it with has_clause)", path=library.clause(_from).path,
-                    field="ref")
+                    "include (guard it with has_clause)",
+                    path=library.clause(_from).path,
+                    field="ref",
+                )
             return f"clause {REF_OPEN}{clause_id}{REF_CLOSE}"
 
-        text = _render(library, clause, variant_name,
-                       clause_source(clause, variant_name, partner.values), variant.line,
-                       {**context, "ref": ref})
+        text = _render(
+            library,
+            clause,
+            variant_name,
+            clause_source(clause, variant_name, partner.values),
+            variant.line,
+            {**context, "ref": ref},
+        )
         paragraphs = split_paragraphs(text, numbers, numbers.get(clause.id))
-        used = {name: partner.values.get(name) for name in _used_params(library, variant.text)
-                if name in partner.values}
+        used = {
+            name: partner.values.get(name)
+            for name in _used_params(library, variant.text)
+            if name in partner.values
+        }
         signatories: tuple[Signatory, ...] = ()
         if clause.kind == "signatures":
             signatories = tuple(
-                Signatory(str(s.get("party", "")), str(s.get("organisation", "")),
-                          str(s.get("name", "")), str(s.get("title", "")))
-                for s in partner.values.get("signatories") or [])
-        sections.append(Section(
-            clause_id=clause.id, title=localised_title(clause.title, partner.values),
-            family=clause.family,
-            version=clause.version, variant=variant_name, variant_label=variant.label,
-            position=variant.position, numbered=clause.numbered, number=numbers.get(clause.id),
-            kind=clause.kind, anchor=clause.anchor(variant_name), paragraphs=paragraphs,
-            params=used, signatories=signatories,
-        ))
+                Signatory(
+                    str(s.get("party", "")),
+                    str(s.get("organisation", "")),
+                    str(s.get("name", "")),
+                    str(s.get("title", "")),
+                )
+                for s in partner.values.get("signatories") or []
+            )
+        sections.append(
+            Section(
+                clause_id=clause.id,
+                title=localised_title(clause.title, partner.values),
+                family=clause.family,
+                version=clause.version,
+                variant=variant_name,
+                variant_label=variant.label,
+                position=variant.position,
+                numbered=clause.numbered,
+                number=numbers.get(clause.id),
+                kind=clause.kind,
+                anchor=clause.anchor(variant_name),
+                paragraphs=paragraphs,
+                params=used,
+                signatories=signatories,
+            )
+        )
     schedules = _schedules(template, library, partner)
     values = partner.values
     return Agreement(
-        template_id=template.id, template_version=template.version,
+        template_id=template.id,
+        template_version=template.version,
         title=localised_title(template.title, values),
-        partner=partner.slug, partner_path=partner.path,
+        partner=partner.slug,
+        partner_path=partner.path,
         reference=str(values.get("agreement_reference", partner.slug)),
         effective_date=values.get("effective_date"),
         provider_name=str(values.get("provider_name", "")),
         recipient_name=str(values.get("recipient_name", "")),
-        library_version=library.version, library_digest=library.digest,
-        params_digest=partner.digest, generator=f"dsagen {__version__}",
-        sections=tuple(sections), schedules=schedules, parameters=dict(values),
+        library_version=library.version,
+        library_digest=library.digest,
+        params_digest=partner.digest,
+        generator=f"dsagen {__version__}",
+        sections=tuple(sections),
+        schedules=schedules,
+        parameters=dict(values),
         key_terms=_key_terms(library, template, context, numbers),
         locale=locale_of(values),
     )
 
 
-def _key_terms(library: Library, template: Template, context: dict[str, Any],
-               numbers: dict[str, int]) -> tuple[KeyTerm, ...]:
+def _key_terms(
+    library: Library, template: Template, context: dict[str, Any], numbers: dict[str, int]
+) -> tuple[KeyTerm, ...]:
     """The key-terms rows, with partner values as they are (a row prints no markup)."""
     if not template.key_terms:
         return ()
     plain = {**context, "ref": lambda clause_id: f"clause {numbers.get(clause_id, '')}".strip()}
-    return tuple(KeyTerm(row.label, row.text.replace(STAR, "*"), row.clause_id, row.number)
-                 for row in render_key_terms(library, template, plain, numbers))
+    return tuple(
+        KeyTerm(row.label, row.text.replace(STAR, "*"), row.clause_id, row.number)
+        for row in render_key_terms(library, template, plain, numbers)
+    )
 
 
-def _render(library: Library, clause: Clause, variant: str, source: str, line: int,
-            context: dict[str, Any]) -> str:
+def _render(
+    library: Library, clause: Clause, variant: str, source: str, line: int, context: dict[str, Any]
+) -> str:
     try:
         return library.compiled(source).render(context)
     except TemplateRenderError:
         raise
     except jinja2.UndefinedError as exc:
-        raise TemplateRenderError(f"variant '{variant}' uses an undefined value: {exc.message}",
-                                  path=clause.path, line=line, field=f"variants.{variant}.text"
-                                  ) from None
+        raise TemplateRenderError(
+            f"variant '{variant}' uses an undefined value: {exc.message}",
+            path=clause.path,
+            line=line,
+            field=f"variants.{variant}.text",
+        ) from None
     except jinja2.TemplateError as exc:
-        raise TemplateRenderError(f"variant '{variant}' failed to render: {exc}",
-                                  path=clause.path, line=line, field=f"variants.{variant}.text"
-                                  ) from None
+        raise TemplateRenderError(
+            f"variant '{variant}' failed to render: {exc}",
+            path=clause.path,
+            line=line,
+            field=f"variants.{variant}.text",
+        ) from None
     except (TypeError, ValueError, AttributeError) as exc:
-        raise TemplateRenderError(f"variant '{variant}' failed to render: {exc}",
-                                  path=clause.path, line=line, field=f"variants.{variant}.text"
-                                  ) from None
+        raise TemplateRenderError(
+            f"variant '{variant}' failed to render: {exc}",
+            path=clause.path,
+            line=line,
+            field=f"variants.{variant}.text",
+        ) from None
 
 
 def _used_params(library: Library, source: str) -> frozenset[str]:
@@ -291,7 +372,7 @@ def _spans(text: str, numbers: dict[str, int]) -> tuple[Span, ...]:
     position = 0
     for match in _TOKEN.finditer(text):
         if match.start() > position:
-            spans.append(Span("text", text[position:match.start()]))
+            spans.append(Span("text", text[position : match.start()]))
         if match.group(1):
             spans.append(Span("ref", str(numbers[match.group(1)]), match.group(1)))
         else:
@@ -302,8 +383,9 @@ def _spans(text: str, numbers: dict[str, int]) -> tuple[Span, ...]:
     return tuple(Span(s.kind, s.text.replace(STAR, "*"), s.target) for s in spans)
 
 
-def split_paragraphs(text: str, numbers: dict[str, int],
-                     heading: int | None) -> tuple[Paragraph, ...]:
+def split_paragraphs(
+    text: str, numbers: dict[str, int], heading: int | None
+) -> tuple[Paragraph, ...]:
     """Rendered clause text -> numbered paragraphs with their term and cross-reference spans."""
     out: list[Paragraph] = []
     counters = [0, 0, 0]
@@ -314,7 +396,7 @@ def split_paragraphs(text: str, numbers: dict[str, int],
         level = 1
         for prefix, lvl in (("-- ", 3), ("- ", 2), (": ", 0)):
             if block.startswith(prefix):
-                level, block = lvl, block[len(prefix):]
+                level, block = lvl, block[len(prefix) :]
                 break
         body = _SPACE.sub(" ", block).strip()
         if level:
@@ -341,8 +423,9 @@ def letter(n: int) -> str:
     return letters
 
 
-def _schedules(template: Template, library: Library,
-               partner: PartnerParams) -> tuple[Schedule, ...]:
+def _schedules(
+    template: Template, library: Library, partner: PartnerParams
+) -> tuple[Schedule, ...]:
     schedules = []
     for attachment in template.attachments:
         if attachment.when is not None and not evaluate(library, attachment.when, partner.values):
@@ -353,7 +436,12 @@ def _schedules(template: Template, library: Library,
             raise TemplateRenderError(
                 f"expected a licence text for '{name}' in clauses/licenses/, found none "
                 f"(known: {', '.join(sorted(library.licences))})",
-                path=partner.path, field=attachment.licence_from)
-        schedules.append(Schedule(attachment.title or licence.title, licence.spdx_id,
-                                  licence.text, licence.source))
+                path=partner.path,
+                field=attachment.licence_from,
+            )
+        schedules.append(
+            Schedule(
+                attachment.title or licence.title, licence.spdx_id, licence.text, licence.source
+            )
+        )
     return tuple(schedules)

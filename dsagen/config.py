@@ -59,8 +59,11 @@ def _read_project(path: Path, _mtime: int) -> Project:
     data = _parse(path)
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}'; expected one of {', '.join(KEYS)}",
-                          path=path, field=unknown[0])
+        raise ConfigError(
+            f"unknown key '{unknown[0]}'; expected one of {', '.join(KEYS)}",
+            path=path,
+            field=unknown[0],
+        )
     values = {key: _text(data, key, path) for key in KEYS}
     folder = path.parent
 
@@ -70,8 +73,13 @@ def _read_project(path: Path, _mtime: int) -> Project:
     registry = values["registry"]
     if registry is not None and "://" not in registry:
         registry = str(relative(registry))
-    return Project(path, relative(values["library"]), registry, relative(values["output"]),
-                   values["organisation"])
+    return Project(
+        path,
+        relative(values["library"]),
+        registry,
+        relative(values["output"]),
+        values["organisation"],
+    )
 
 
 def _parse(path: Path) -> dict[str, Any]:

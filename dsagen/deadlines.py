@@ -27,8 +27,16 @@ from typing import Any
 from .errors import LibraryError
 
 OWERS = ("provider", "recipient", "both")
-UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months",
-         "months": "months", "year": "years", "years": "years"}
+UNITS = {
+    "day": "days",
+    "days": "days",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+    "year": "years",
+    "years": "years",
+}
 DEADLINE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _TOKEN = re.compile(r"\s*(?:(?P<int>\d{1,4})\b|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+(),]))")
 
@@ -154,8 +162,9 @@ def as_date(value: Any) -> dt.date | None:
     return None
 
 
-def evaluate(formula: Formula, values: Mapping[str, Any],
-             dates: Mapping[str, dt.date]) -> dt.date | None:
+def evaluate(
+    formula: Formula, values: Mapping[str, Any], dates: Mapping[str, dt.date]
+) -> dt.date | None:
     """The date, or None when a value it needs is missing (a clause not in the agreement)."""
     if formula.name is not None:
         base = dates.get(formula.name) or as_date(values.get(formula.name))
@@ -202,44 +211,80 @@ def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ..
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise LibraryError("expected a list of deadlines (id, name, date, owed_by)", path=path,
-                           line=line, field="deadlines")
+        raise LibraryError(
+            "expected a list of deadlines (id, name, date, owed_by)",
+            path=path,
+            line=line,
+            field="deadlines",
+        )
     found: list[Deadline] = []
     for index, item in enumerate(raw):
         field = f"deadlines[{index}]"
-        item_line = getattr(item, "key_lines", {}).get("id", line) if isinstance(
-            item, dict) else line
+        item_line = (
+            getattr(item, "key_lines", {}).get("id", line) if isinstance(item, dict) else line
+        )
         if not isinstance(item, dict):
-            raise LibraryError("expected a mapping with id, name, date and owed_by", path=path,
-                               line=line, field=field)
+            raise LibraryError(
+                "expected a mapping with id, name, date and owed_by",
+                path=path,
+                line=line,
+                field=field,
+            )
         unknown = sorted(set(item) - {"id", "name", "date", "owed_by", "when", "description"})
         if unknown:
-            raise LibraryError(f"unknown key '{unknown[0]}'; expected id, name, date, owed_by, "
-                               "when, description", path=path, line=item_line, field=field)
+            raise LibraryError(
+                f"unknown key '{unknown[0]}'; expected id, name, date, owed_by, when, description",
+                path=path,
+                line=item_line,
+                field=field,
+            )
         values: dict[str, str] = {}
         for key in ("id", "name", "date", "owed_by"):
             value = item.get(key)
             if not isinstance(value, str) or not value.strip():
-                raise LibraryError(f"expected a non-empty text, found {value!r}", path=path,
-                                   line=item_line, field=f"{field}.{key}")
+                raise LibraryError(
+                    f"expected a non-empty text, found {value!r}",
+                    path=path,
+                    line=item_line,
+                    field=f"{field}.{key}",
+                )
             values[key] = value
         if not DEADLINE_ID.fullmatch(values["id"]):
-            raise LibraryError(f"expected an id of lowercase letters, digits and underscores, "
-                               f"found '{values['id']}'", path=path, line=item_line,
-                               field=f"{field}.id")
+            raise LibraryError(
+                f"expected an id of lowercase letters, digits and underscores, "
+                f"found '{values['id']}'",
+                path=path,
+                line=item_line,
+                field=f"{field}.id",
+            )
         if values["owed_by"] not in OWERS:
-            raise LibraryError(f"expected one of {', '.join(OWERS)}, found "
-                               f"'{values['owed_by']}'", path=path, line=item_line,
-                               field=f"{field}.owed_by")
+            raise LibraryError(
+                f"expected one of {', '.join(OWERS)}, found '{values['owed_by']}'",
+                path=path,
+                line=item_line,
+                field=f"{field}.owed_by",
+            )
         try:
             formula = parse_formula(values["date"])
         except FormulaError as error:
-            raise LibraryError(f"formula '{values['date']}': {error}", path=path,
-                               line=item_line, field=f"{field}.date") from None
+            raise LibraryError(
+                f"formula '{values['date']}': {error}",
+                path=path,
+                line=item_line,
+                field=f"{field}.date",
+            ) from None
         when = item.get("when")
-        found.append(Deadline(values["id"], values["name"].strip(), formula, values["date"],
-                              values["owed_by"], str(when) if when is not None else None,
-                              str(item.get("description") or "").strip()))
+        found.append(
+            Deadline(
+                values["id"],
+                values["name"].strip(),
+                formula,
+                values["date"],
+                values["owed_by"],
+                str(when) if when is not None else None,
+                str(item.get("description") or "").strip(),
+            )
+        )
     return tuple(found)
 
 
@@ -252,13 +297,19 @@ def check_references(clauses: Mapping[str, Any]) -> None:
         for deadline in clause.deadlines:
             if deadline.id in owner or deadline.id in params:
                 where = "a parameter" if deadline.id in params else f"in {owner[deadline.id]}"
-                raise LibraryError(f"deadline id '{deadline.id}' is also {where}",
-                                   path=clause.path, field="deadlines")
+                raise LibraryError(
+                    f"deadline id '{deadline.id}' is also {where}",
+                    path=clause.path,
+                    field="deadlines",
+                )
             owner[deadline.id] = clause.path
     for clause in clauses.values():
         for deadline in clause.deadlines:
             missing = sorted(deadline.formula.names() - params - set(owner))
             if missing:
-                raise LibraryError(f"deadline '{deadline.id}': '{missing[0]}' is neither a "
-                                   "parameter nor a deadline of the library",
-                                   path=clause.path, field="deadlines")
+                raise LibraryError(
+                    f"deadline '{deadline.id}': '{missing[0]}' is neither a "
+                    "parameter nor a deadline of the library",
+                    path=clause.path,
+                    field="deadlines",
+                )

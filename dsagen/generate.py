@@ -64,13 +64,15 @@ def parse_formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise DsagenError(f"--format: expected a comma-separated list of {', '.join(FORMATS)}, "
-                          f"found '{text}'")
+        raise DsagenError(
+            f"--format: expected a comma-separated list of {', '.join(FORMATS)}, found '{text}'"
+        )
     return formats
 
 
-def output_paths(out_dir: Path, slug: str, template_id: str,
-                 formats: tuple[str, ...]) -> dict[str, Path]:
+def output_paths(
+    out_dir: Path, slug: str, template_id: str, formats: tuple[str, ...]
+) -> dict[str, Path]:
     return {fmt: inside(out_dir, slug, f"{template_id}.{fmt}") for fmt in formats}
 
 
@@ -101,8 +103,9 @@ def output_clashes(named: Iterable[tuple[Path, str | None]]) -> dict[Path, str]:
         if key is None:
             continue
         if key in first:
-            clashes[path] = (f"{path}: same output name as {first[key]} ({key}); rename one of "
-                             "the files")
+            clashes[path] = (
+                f"{path}: same output name as {first[key]} ({key}); rename one of the files"
+            )
         else:
             first[key] = path
     return clashes
@@ -117,13 +120,17 @@ class Checked:
     errors: tuple[DsagenError, ...] = ()
 
 
-def check_partner(path: Path, library: Library, *, template: str | None = None,
-                  effective_date: dt.date | None = None) -> Checked:
+def check_partner(
+    path: Path,
+    library: Library,
+    *,
+    template: str | None = None,
+    effective_date: dt.date | None = None,
+) -> Checked:
     """Validate and assemble one file, keeping its errors instead of stopping at them, so a
     folder run reports every bad file at once."""
     try:
-        partner = load_partner(path, library, template_id=template,
-                               effective_date=effective_date)
+        partner = load_partner(path, library, template_id=template, effective_date=effective_date)
         return Checked(path, Prepared(partner, assemble(partner, library)))
     except InputErrors as exc:
         return Checked(path, None, tuple(exc.errors))
@@ -131,25 +138,39 @@ def check_partner(path: Path, library: Library, *, template: str | None = None,
         return Checked(path, None, (exc,))
 
 
-def validate_paths(paths: list[Path], *, library: Library | None = None,
-                   template: str | None = None,
-                   effective_date: dt.date | None = None) -> list[Checked]:
+def validate_paths(
+    paths: list[Path],
+    *,
+    library: Library | None = None,
+    template: str | None = None,
+    effective_date: dt.date | None = None,
+) -> list[Checked]:
     """Every partner file checked on its own (for `dsagen validate`)."""
     library = library or load_library()
     library.check()
-    checked = [check_partner(p, library, template=template, effective_date=effective_date)
-               for p in partner_files(paths)]
-    clashes = output_clashes((item.path, _key(item.prepared.partner) if item.prepared else None)
-                             for item in checked)
-    return [Checked(item.path, None, (OutputError(clashes[item.path]),))
-            if item.path in clashes else item for item in checked]
+    checked = [
+        check_partner(p, library, template=template, effective_date=effective_date)
+        for p in partner_files(paths)
+    ]
+    clashes = output_clashes(
+        (item.path, _key(item.prepared.partner) if item.prepared else None) for item in checked
+    )
+    return [
+        Checked(item.path, None, (OutputError(clashes[item.path]),))
+        if item.path in clashes
+        else item
+        for item in checked
+    ]
 
 
 def playbook_warnings(partner: PartnerParams, findings: list[Finding]) -> tuple[str, ...]:
     """Terms outside the playbook (needing approval, or beyond walk-away), one line each:
     generation goes ahead, but nobody should send such an agreement without noticing."""
-    return tuple(f"{partner.path}:{f.line}: {f.found}" if f.line else f"{partner.path}: {f.found}"
-                 for f in findings if f.profile == PLAYBOOK and f.severity == "warning")
+    return tuple(
+        f"{partner.path}:{f.line}: {f.found}" if f.line else f"{partner.path}: {f.found}"
+        for f in findings
+        if f.profile == PLAYBOOK and f.severity == "warning"
+    )
 
 
 def lint_refusals(partner: PartnerParams, findings: list[Finding]) -> list[str]:
@@ -210,13 +231,17 @@ class Plan:
 
     def pending(self) -> list[Verdict]:
         """The partners to render: all, or with --skip-existing those missing an output."""
-        return [v for v in self.verdicts if not self.skip_existing
-                or not all(p.exists() for p in self.paths(v).values())]
+        return [
+            v
+            for v in self.verdicts
+            if not self.skip_existing or not all(p.exists() for p in self.paths(v).values())
+        ]
 
     def paths(self, verdict: Verdict) -> dict[str, Path]:
         assert verdict.slug is not None and verdict.template_id is not None
-        return output_paths(self.settings.out_dir, verdict.slug, verdict.template_id,
-                            self.settings.formats)
+        return output_paths(
+            self.settings.out_dir, verdict.slug, verdict.template_id, self.settings.formats
+        )
 
 
 _state: dict[str, Any] = {}  # per process: the batch's settings and its loaded library
@@ -268,18 +293,27 @@ def _verdict(path: Path) -> Verdict:
     """First pass, in a worker: validate, assemble and lint one file; keep only the verdict."""
     settings: Settings = _state["settings"]
     library = _use(settings)
-    checked = check_partner(path, library, template=settings.template,
-                            effective_date=settings.effective_date)
+    checked = check_partner(
+        path, library, template=settings.template, effective_date=settings.effective_date
+    )
     if checked.prepared is None:
         return Verdict(path, None, None, None, checked.errors)
     partner, agreement = checked.prepared.partner, checked.prepared.agreement
     warnings, refusals = _lint(partner, agreement, library)
-    return Verdict(path, _key(partner), partner.slug, partner.template_id, (),
-                   refusals if settings.refuse_lint_errors else (), warnings)
+    return Verdict(
+        path,
+        _key(partner),
+        partner.slug,
+        partner.template_id,
+        (),
+        refusals if settings.refuse_lint_errors else (),
+        warnings,
+    )
 
 
-def _lint(partner: PartnerParams, agreement: Agreement, library: Library
-          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _lint(
+    partner: PartnerParams, agreement: Agreement, library: Library
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(playbook warnings, legal-requirement refusals) of one assembled agreement."""
     from .lint import lint_partner_params
 
@@ -289,20 +323,29 @@ def _lint(partner: PartnerParams, agreement: Agreement, library: Library
 
 def _refuse(refused: list[str]) -> None:
     if refused:
-        raise LintErrorsFound("refusing to generate agreements that break legal requirements: "
-                              + "; ".join(refused) + ". Run dsagen lint on the file(s) for "
-                              "details, or pass --allow-lint-errors")
+        raise LintErrorsFound(
+            "refusing to generate agreements that break legal requirements: "
+            + "; ".join(refused)
+            + ". Run dsagen lint on the file(s) for "
+            "details, or pass --allow-lint-errors"
+        )
 
 
-def prepare(paths: list[Path], *, library: Library | None = None, template: str | None = None,
-            effective_date: dt.date | None = None,
-            refuse_lint_errors: bool = False) -> list[Prepared]:
+def prepare(
+    paths: list[Path],
+    *,
+    library: Library | None = None,
+    template: str | None = None,
+    effective_date: dt.date | None = None,
+    refuse_lint_errors: bool = False,
+) -> list[Prepared]:
     """Every partner file validated, assembled and linted in this process, kept in memory (for
     library users with a few files; `generate` streams instead); with `refuse_lint_errors`,
     refuse any agreement with error-level lint findings."""
     library = library or load_library()
-    checked = validate_paths(paths, library=library, template=template,
-                             effective_date=effective_date)
+    checked = validate_paths(
+        paths, library=library, template=template, effective_date=effective_date
+    )
     raise_all([error for item in checked for error in item.errors])
     prepared: list[Prepared] = []
     refused: list[str] = []
@@ -320,30 +363,51 @@ def _render(chunk: list[Verdict]) -> list[Rendered]:
     shipping the agreement twice), render every format to memory, prepare the registry rows."""
     settings: Settings = _state["settings"]
     library = _use(settings)
-    partners = [load_partner(verdict.path, library, template_id=settings.template,
-                             effective_date=settings.effective_date) for verdict in chunk]
+    partners = [
+        load_partner(
+            verdict.path,
+            library,
+            template_id=settings.template,
+            effective_date=settings.effective_date,
+        )
+        for verdict in chunk
+    ]
     agreements = [assemble(partner, library) for partner in partners]
     # One call for the chunk: the libreoffice PDF engine converts all its DOCX in one request.
     outputs = render_batch(agreements, settings.formats, settings.options)
-    return [_rendered(settings, library, verdict, partner, agreement, rendered)
-            for verdict, partner, agreement, rendered
-            in zip(chunk, partners, agreements, outputs, strict=True)]
+    return [
+        _rendered(settings, library, verdict, partner, agreement, rendered)
+        for verdict, partner, agreement, rendered in zip(
+            chunk, partners, agreements, outputs, strict=True
+        )
+    ]
 
 
-def _rendered(settings: Settings, library: Library, verdict: Verdict, partner: PartnerParams,
-              agreement: Agreement, outputs: dict[str, bytes]) -> Rendered:
+def _rendered(
+    settings: Settings,
+    library: Library,
+    verdict: Verdict,
+    partner: PartnerParams,
+    agreement: Agreement,
+    outputs: dict[str, bytes],
+) -> Rendered:
     paths = output_paths(settings.out_dir, partner.slug, partner.template_id, settings.formats)
-    files = tuple(GeneratedFile(fmt, str(paths[fmt]), hashlib.sha256(data).hexdigest(), len(data))
-                  for fmt, data in outputs.items())
-    result = GeneratedAgreement(partner.slug, partner.path, partner.template_id, agreement,
-                                files, verdict.warnings)
+    files = tuple(
+        GeneratedFile(fmt, str(paths[fmt]), hashlib.sha256(data).hexdigest(), len(data))
+        for fmt, data in outputs.items()
+    )
+    result = GeneratedAgreement(
+        partner.slug, partner.path, partner.template_id, agreement, files, verdict.warnings
+    )
     issued = None
     if settings.prepare_record is not None:
         from .render.docx import render_docx
 
         issued = settings.prepare_record(
-            result, library,
-            outputs.get("docx") or render_docx(agreement, final=settings.options.final))
+            result,
+            library,
+            outputs.get("docx") or render_docx(agreement, final=settings.options.final),
+        )
     return Rendered(result, outputs, issued)
 
 
@@ -351,7 +415,7 @@ def chunks(items: list[Verdict], jobs: int) -> list[list[Verdict]]:
     """Work for the second pass: up to CHUNK agreements per task (fewer when that would leave
     a worker idle)."""
     size = max(1, min(CHUNK, -(-len(items) // max(jobs, 1))))
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 CHUNK = 8  # agreements per task: enough to batch an office suite's conversions
@@ -361,8 +425,9 @@ In = TypeVar("In")
 Out = TypeVar("Out")
 
 
-def _stream(function: Callable[[In], Out], items: Iterable[In], settings: Settings,
-            jobs: int) -> Iterator[Out]:
+def _stream(
+    function: Callable[[In], Out], items: Iterable[In], settings: Settings, jobs: int
+) -> Iterator[Out]:
     """`function` over `items` in worker processes, results in order, at most a few per worker
     in flight: the parent never holds the whole batch."""
     items = list(items)
@@ -371,8 +436,9 @@ def _stream(function: Callable[[In], Out], items: Iterable[In], settings: Settin
         _use(settings)
         yield from (function(item) for item in items)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                               initargs=(settings, os.getpid()))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_start_worker, initargs=(settings, os.getpid())
+    )
     try:
         window: deque[Future[Out]] = deque()
         feed = iter(items)
@@ -386,8 +452,14 @@ def _stream(function: Callable[[In], Out], items: Iterable[In], settings: Settin
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def check_batch(paths: list[Path], *, settings: Settings, force: bool = False,
-                skip_existing: bool = False, jobs: int | None = None) -> Plan:
+def check_batch(
+    paths: list[Path],
+    *,
+    settings: Settings,
+    force: bool = False,
+    skip_existing: bool = False,
+    jobs: int | None = None,
+) -> Plan:
     """First pass: every partner file checked (in workers), every target checked; raises
     every problem found at once, before anything is written."""
     if force and skip_existing:
@@ -397,8 +469,10 @@ def check_batch(paths: list[Path], *, settings: Settings, force: bool = False,
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     verdicts = list(_stream(_verdict, files, settings, jobs))
     clashes = output_clashes((v.path, v.key) for v in verdicts)
-    raise_all([error for v in verdicts for error in v.errors]
-              + [OutputError(message) for message in clashes.values()])
+    raise_all(
+        [error for v in verdicts for error in v.errors]
+        + [OutputError(message) for message in clashes.values()]
+    )
     _refuse([refusal for v in verdicts for refusal in v.refusals])
     return _checked_targets(Plan(settings, tuple(verdicts), force, skip_existing, jobs))
 
@@ -412,13 +486,26 @@ def _checked_targets(plan: Plan) -> Plan:
     return plan
 
 
-def plan_prepared(prepared: list[Prepared], *, settings: Settings, force: bool = False,
-                  skip_existing: bool = False, jobs: int | None = None) -> Plan:
+def plan_prepared(
+    prepared: list[Prepared],
+    *,
+    settings: Settings,
+    force: bool = False,
+    skip_existing: bool = False,
+    jobs: int | None = None,
+) -> Plan:
     """A plan for agreements already checked by `prepare` (in this process): only the targets
     are checked."""
-    verdicts = tuple(Verdict(Path(item.partner.path), _key(item.partner), item.partner.slug,
-                             item.partner.template_id, warnings=item.warnings)
-                     for item in prepared)
+    verdicts = tuple(
+        Verdict(
+            Path(item.partner.path),
+            _key(item.partner),
+            item.partner.slug,
+            item.partner.template_id,
+            warnings=item.warnings,
+        )
+        for item in prepared
+    )
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     return _checked_targets(Plan(settings, verdicts, force, skip_existing, jobs))
 
@@ -426,9 +513,12 @@ def plan_prepared(prepared: list[Prepared], *, settings: Settings, force: bool =
 RECORD_BATCH = 32  # agreements per registry transaction
 
 
-def write_batch(plan: Plan, *, insert: Insert | None = None,
-                on_record: Callable[[list[RecordedAgreement]], None] | None = None,
-                ) -> Iterator[GeneratedAgreement]:
+def write_batch(
+    plan: Plan,
+    *,
+    insert: Insert | None = None,
+    on_record: Callable[[list[RecordedAgreement]], None] | None = None,
+) -> Iterator[GeneratedAgreement]:
     """Second pass: render in workers (which prepare the registry rows with the plan's
     `prepare_record`); `insert` each batch of rows (one transaction per few dozen agreements),
     then write their files; yield each agreement as it is written. What is on disk is always
@@ -448,9 +538,14 @@ def write_batch(plan: Plan, *, insert: Insert | None = None,
 WRITERS = 8  # files written at once: each write waits for the disk (fsync), not the CPU
 
 
-def _commit(plan: Plan, batch: list[Rendered], *, insert: Insert | None,
-            on_record: Callable[[list[RecordedAgreement]], None] | None,
-            writers: ThreadPoolExecutor) -> Iterator[GeneratedAgreement]:
+def _commit(
+    plan: Plan,
+    batch: list[Rendered],
+    *,
+    insert: Insert | None,
+    on_record: Callable[[list[RecordedAgreement]], None] | None,
+    writers: ThreadPoolExecutor,
+) -> Iterator[GeneratedAgreement]:
     """Record a batch (one transaction), then write its files, several at a time."""
     if insert is not None and batch:
         recorded = insert([item.issued for item in batch if item.issued])
@@ -462,30 +557,53 @@ def _commit(plan: Plan, batch: list[Rendered], *, insert: Insert | None,
 def _write(plan: Plan, item: Rendered) -> GeneratedAgreement:
     """Write one agreement's outputs all or none (with --skip-existing, only the missing
     ones)."""
-    write_all([(Path(file.path), item.outputs[file.format]) for file in item.result.files
-               if not (plan.skip_existing and Path(file.path).exists())], force=plan.force)
+    write_all(
+        [
+            (Path(file.path), item.outputs[file.format])
+            for file in item.result.files
+            if not (plan.skip_existing and Path(file.path).exists())
+        ],
+        force=plan.force,
+    )
     return item.result
 
 
-def generate(paths: list[Path], *, out_dir: Path, formats: tuple[str, ...] = ("docx", "pdf"),
-             template: str | None = None, force: bool = False, skip_existing: bool = False,
-             jobs: int | None = None, effective_date: dt.date | None = None,
-             library_root: Path | None = None,
-             on_done: Callable[[GeneratedAgreement], None] | None = None,
-             allow_lint_errors: bool = False, prepared: list[Prepared] | None = None,
-             options: RenderOptions | None = None,
-             ) -> list[GeneratedAgreement]:
+def generate(
+    paths: list[Path],
+    *,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("docx", "pdf"),
+    template: str | None = None,
+    force: bool = False,
+    skip_existing: bool = False,
+    jobs: int | None = None,
+    effective_date: dt.date | None = None,
+    library_root: Path | None = None,
+    on_done: Callable[[GeneratedAgreement], None] | None = None,
+    allow_lint_errors: bool = False,
+    prepared: list[Prepared] | None = None,
+    options: RenderOptions | None = None,
+) -> list[GeneratedAgreement]:
     """Check every partner file (unless `prepared`, from `prepare`, already did), then render
     and write each agreement; returns them all (the CLI streams, and records in the registry:
     see check_batch and write_batch)."""
-    settings = Settings(out_dir, library_root, template, effective_date, formats,
-                        not allow_lint_errors, options=options or RenderOptions())
+    settings = Settings(
+        out_dir,
+        library_root,
+        template,
+        effective_date,
+        formats,
+        not allow_lint_errors,
+        options=options or RenderOptions(),
+    )
     if prepared is None:
-        plan = check_batch(paths, settings=settings, force=force, skip_existing=skip_existing,
-                           jobs=jobs)
+        plan = check_batch(
+            paths, settings=settings, force=force, skip_existing=skip_existing, jobs=jobs
+        )
     else:
-        plan = plan_prepared(prepared, settings=settings, force=force,
-                             skip_existing=skip_existing, jobs=jobs)
+        plan = plan_prepared(
+            prepared, settings=settings, force=force, skip_existing=skip_existing, jobs=jobs
+        )
     results = []
     for result in write_batch(plan):
         results.append(result)

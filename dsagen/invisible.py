@@ -12,8 +12,7 @@ import unicodedata
 
 #: Bidirectional formatting characters (Unicode's Bidi_Control set) and the invisible
 #: zero-width characters: joiners, spaces, word joiner, invisible operators, byte-order mark.
-INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-                       "\ufeff]")
+INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def first_invisible(text: str) -> tuple[int, str] | None:

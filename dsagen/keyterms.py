@@ -42,15 +42,17 @@ class KeyTerm:
     number: int | None
 
 
-def parse_key_terms(raw: Any, path: str, line: int | None, clauses: set[str],
-                    env: jinja2.Environment) -> tuple[KeyTermSpec, ...]:
+def parse_key_terms(
+    raw: Any, path: str, line: int | None, clauses: set[str], env: jinja2.Environment
+) -> tuple[KeyTermSpec, ...]:
     """The template's `key_terms:` list, checked: labels and texts present, Jinja that compiles,
     clauses that exist."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise LibraryError("expected a list of {label, text} rows", path=path, line=line,
-                           field="key_terms")
+        raise LibraryError(
+            "expected a list of {label, text} rows", path=path, line=line, field="key_terms"
+        )
     rows = []
     lines = getattr(raw, "item_lines", None)
     for index, item in enumerate(raw):
@@ -61,8 +63,9 @@ def parse_key_terms(raw: Any, path: str, line: int | None, clauses: set[str],
 
         if not isinstance(item, dict) or not {"label", "text"} <= set(item) or set(item) - _KEYS:
             found = sorted(item) if isinstance(item, dict) else type(item).__name__
-            raise bad(f"expected a row with label, text and optionally clause and when; "
-                      f"found {found}")
+            raise bad(
+                f"expected a row with label, text and optionally clause and when; found {found}"
+            )
         clause = item.get("clause")
         if clause is not None and clause not in clauses:
             raise bad(f"unknown clause '{clause}'")
@@ -72,15 +75,21 @@ def parse_key_terms(raw: Any, path: str, line: int | None, clauses: set[str],
                     env.parse(str(item[key]) if key == "text" else f"{{{{ {item[key]} }}}}")
                 except jinja2.TemplateSyntaxError as exc:
                     raise bad(f"{key}: {exc.message}") from None
-        rows.append(KeyTermSpec(str(item["label"]), str(item["text"]),
-                                str(clause) if clause is not None else None,
-                                str(item["when"]) if item.get("when") is not None else None,
-                                row_line))
+        rows.append(
+            KeyTermSpec(
+                str(item["label"]),
+                str(item["text"]),
+                str(clause) if clause is not None else None,
+                str(item["when"]) if item.get("when") is not None else None,
+                row_line,
+            )
+        )
     return tuple(rows)
 
 
-def render_key_terms(library: Library, template: Template, context: dict[str, Any],
-                     numbers: dict[str, int]) -> tuple[KeyTerm, ...]:
+def render_key_terms(
+    library: Library, template: Template, context: dict[str, Any], numbers: dict[str, int]
+) -> tuple[KeyTerm, ...]:
     """The rows that apply to this agreement, rendered; a row whose clause the agreement does
     not include is left out (its term does not apply)."""
     rows = []
@@ -93,10 +102,16 @@ def render_key_terms(library: Library, template: Template, context: dict[str, An
             text = " ".join(library.compiled(spec.text).render(context).split())
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
             message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
-            raise TemplateRenderError(f"key term '{spec.label}' failed to render: {message}",
-                                      path=template.path, line=spec.line,
-                                      field=f"key_terms[{index}]") from None
+            raise TemplateRenderError(
+                f"key term '{spec.label}' failed to render: {message}",
+                path=template.path,
+                line=spec.line,
+                field=f"key_terms[{index}]",
+            ) from None
         if text:
-            rows.append(KeyTerm(spec.label, text, spec.clause,
-                                numbers.get(spec.clause) if spec.clause else None))
+            rows.append(
+                KeyTerm(
+                    spec.label, text, spec.clause, numbers.get(spec.clause) if spec.clause else None
+                )
+            )
     return tuple(rows)

@@ -103,8 +103,9 @@ def _read_trusted(path: Path) -> bytes | None:
         return handle.read()
 
 
-def cached_entry(root: Path, playbook: Path | None = None
-                 ) -> tuple[Any, dict[str, CodeType]] | None:
+def cached_entry(
+    root: Path, playbook: Path | None = None
+) -> tuple[Any, dict[str, CodeType]] | None:
     """(the stored library, its compiled Jinja code by source text), or None when the entry
     is missing, stale, untrusted or damaged."""
     entry = _entry(root, playbook)
@@ -118,17 +119,21 @@ def cached_entry(root: Path, playbook: Path | None = None
         if not (isinstance(stored, dict) and stored.get("key") == library_key(root, playbook)):
             return None
         value, codes = _decode(stored["library"]), stored["codes"]
-    except (NotCacheable, ValueError, EOFError, TypeError, KeyError, AttributeError,
-            ImportError):
+    except (NotCacheable, ValueError, EOFError, TypeError, KeyError, AttributeError, ImportError):
         return None
     if not isinstance(codes, dict) or not all(
-            isinstance(k, str) and isinstance(v, CodeType) for k, v in codes.items()):
+        isinstance(k, str) and isinstance(v, CodeType) for k, v in codes.items()
+    ):
         return None
     return value, codes
 
 
-def store_entry(root: Path, playbook: Path | None, library: Any,
-                compile_all: Callable[[], dict[str, CodeType] | None]) -> None:
+def store_entry(
+    root: Path,
+    playbook: Path | None,
+    library: Any,
+    compile_all: Callable[[], dict[str, CodeType] | None],
+) -> None:
     """Write the entry for `library` with the code `compile_all` returns (None: nothing worth
     caching); silently skipped when the cache folder cannot be made private to this user or
     the library holds something the format does not."""
@@ -145,8 +150,7 @@ def store_entry(root: Path, playbook: Path | None, library: Any,
     codes = compile_all()
     if codes is None:
         return
-    blob = marshal.dumps({"key": library_key(root, playbook), "library": encoded,
-                          "codes": codes})
+    blob = marshal.dumps({"key": library_key(root, playbook), "library": encoded, "codes": codes})
     try:
         fd, temp = tempfile.mkstemp(prefix=".library-", dir=entry.parent)
         with os.fdopen(fd, "wb") as handle:
@@ -170,14 +174,18 @@ def _prune(folder: Path) -> None:
 
 # Tagged plain data: {"c": class, "f": fields}, {"t": tuple}, {"d": dict}, ... -------------------
 
+
 def _encode(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, enum.Enum):
         return {"e": _class_name(type(value)), "v": _encode(value.value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: None if f.name in SKIPPED_FIELDS else _encode(getattr(value, f.name))
-                  for f in dataclasses.fields(value) if f.init and not f.name.startswith("_")}
+        fields = {
+            f.name: None if f.name in SKIPPED_FIELDS else _encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.init and not f.name.startswith("_")
+        }
         return {"c": _class_name(type(value)), "f": fields}
     if isinstance(value, list):
         return [_encode(item) for item in value]
@@ -206,8 +214,9 @@ def _dsagen_class(name: str) -> type:
     if not module_name.startswith("dsagen.") or "." in qualname:
         raise NotCacheable(name)
     cls = getattr(importlib.import_module(module_name), qualname, None)
-    if not isinstance(cls, type) or not (dataclasses.is_dataclass(cls)
-                                         or issubclass(cls, enum.Enum)):
+    if not isinstance(cls, type) or not (
+        dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum)
+    ):
         raise NotCacheable(name)
     return cls
 
@@ -242,4 +251,3 @@ def _decode_tagged(value: dict[str, Any]) -> Any:
     if "p" in value:
         return Path(value["p"])
     raise NotCacheable("entry")
-

@@ -27,9 +27,26 @@ if TYPE_CHECKING:
     from .playbook import OrgPlaybook
 
 FAMILIES = (
-    "parties", "definitions", "purpose", "prohibited_uses", "data", "deidentification",
-    "security", "breach", "retention", "publication", "confidentiality", "licence", "ip",
-    "ethics", "compliance", "term", "liability", "governing_law", "fees", "general",
+    "parties",
+    "definitions",
+    "purpose",
+    "prohibited_uses",
+    "data",
+    "deidentification",
+    "security",
+    "breach",
+    "retention",
+    "publication",
+    "confidentiality",
+    "licence",
+    "ip",
+    "ethics",
+    "compliance",
+    "term",
+    "liability",
+    "governing_law",
+    "fees",
+    "general",
     "signatures",
 )
 CLAUSE_ID = re.compile(r"[a-z][a-z0-9_]{0,23}")
@@ -176,7 +193,8 @@ class Library:
             if code is None:  # not in the on-disk cache (dsagen.libcache)
                 code = self.codes[source] = self.env.compile(self._parsed(source))
             template = self._compiled[source] = self.env.template_class.from_code(
-                self.env, code, self.env.make_globals(None), None)
+                self.env, code, self.env.make_globals(None), None
+            )
         return template
 
     def _parsed(self, source: str) -> Any:
@@ -193,9 +211,12 @@ class Library:
                 try:
                     self.compiled(variant.text)
                 except jinja2.TemplateSyntaxError as exc:
-                    raise LibraryError(f"Jinja syntax error: {exc.message}", path=clause.path,
-                                       line=variant.line + (exc.lineno or 1),
-                                       field=f"variants.{variant.name}.text") from None
+                    raise LibraryError(
+                        f"Jinja syntax error: {exc.message}",
+                        path=clause.path,
+                        line=variant.line + (exc.lineno or 1),
+                        field=f"variants.{variant.name}.text",
+                    ) from None
 
     def expression(self, source: str) -> Any:
         """A compiled Jinja expression (template and variant conditions), cached."""
@@ -211,7 +232,8 @@ class Library:
             from jinja2 import meta
 
             found = self._variables[source] = frozenset(
-                meta.find_undeclared_variables(self._parsed(source)))
+                meta.find_undeclared_variables(self._parsed(source))
+            )
         return found
 
 
@@ -302,7 +324,8 @@ def _load(root: Path, playbook: Path | None = None) -> Library:
                 raise LibraryError(
                     f"parameter '{name}' is defined twice: in {owners[name]} and here; "
                     "define each parameter in one clause",
-                    path=path, field=name,
+                    path=path,
+                    field=name,
                 )
             owners[name] = clause.path
         clauses[clause.id] = clause
@@ -318,8 +341,9 @@ def _load(root: Path, playbook: Path | None = None) -> Library:
 
     # the organisation's playbook overrides clause files
     org_playbook = apply_playbook_file(root, clauses, playbook)
-    return Library(root, version, clauses, templates, licences, hasher.hexdigest(), env,
-                   playbook=org_playbook)
+    return Library(
+        root, version, clauses, templates, licences, hasher.hexdigest(), env, playbook=org_playbook
+    )
 
 
 def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...] = str) -> Any:
@@ -329,7 +353,9 @@ def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...]
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise LibraryError(
             f"expected {getattr(kind, '__name__', 'a value')}, found {value!r}",
-            path=path, line=line_of(data, key), field=key,
+            path=path,
+            line=line_of(data, key),
+            field=key,
         )
     return value
 
@@ -338,94 +364,168 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of clause keys, found something else", path=path)
-    allowed = {"id", "title", "family", "version", "summary", "numbered", "kind", "params",
-               "variants", "deadlines"}
+    allowed = {
+        "id",
+        "title",
+        "family",
+        "version",
+        "summary",
+        "numbered",
+        "kind",
+        "params",
+        "variants",
+        "deadlines",
+    }
     for key in data:
         if key not in allowed:
-            raise LibraryError(f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
-                               path=path, line=data.key_lines.get(key), field=key)
+            raise LibraryError(
+                f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
+                path=path,
+                line=data.key_lines.get(key),
+                field=key,
+            )
     clause_id = _require(data, "id", path)
     if not CLAUSE_ID.fullmatch(clause_id) or "__" in clause_id:
-        raise LibraryError(f"expected an id of lowercase letters, digits and single underscores "
-                           f"(at most 24), found '{clause_id}'", path=path,
-                           line=line_of(data, "id"), field="id")
+        raise LibraryError(
+            f"expected an id of lowercase letters, digits and single underscores "
+            f"(at most 24), found '{clause_id}'",
+            path=path,
+            line=line_of(data, "id"),
+            field="id",
+        )
     if path.stem != clause_id:
-        raise LibraryError(f"expected id '{path.stem}' (the file name), found '{clause_id}'",
-                           path=path, line=line_of(data, "id"), field="id")
+        raise LibraryError(
+            f"expected id '{path.stem}' (the file name), found '{clause_id}'",
+            path=path,
+            line=line_of(data, "id"),
+            field="id",
+        )
     family = _require(data, "family", path)
     if family not in FAMILIES:
-        raise LibraryError(f"expected a family among {', '.join(FAMILIES)}, found '{family}'",
-                           path=path, line=line_of(data, "family"), field="family")
+        raise LibraryError(
+            f"expected a family among {', '.join(FAMILIES)}, found '{family}'",
+            path=path,
+            line=line_of(data, "family"),
+            field="family",
+        )
     version = str(_require(data, "version", path, (str, int, float)))
     if not SEMVER.fullmatch(version):
-        raise LibraryError(f"expected a semantic version like 1.2.0, found '{version}'",
-                           path=path, line=line_of(data, "version"), field="version")
+        raise LibraryError(
+            f"expected a semantic version like 1.2.0, found '{version}'",
+            path=path,
+            line=line_of(data, "version"),
+            field="version",
+        )
     params_raw = data.get("params") or LineDict()
     if not isinstance(params_raw, dict):
-        raise LibraryError("expected a mapping of parameters", path=path,
-                           line=line_of(data, "params"), field="params")
+        raise LibraryError(
+            "expected a mapping of parameters",
+            path=path,
+            line=line_of(data, "params"),
+            field="params",
+        )
     params = {
         name: _load_param(name, spec, path, clause_id, line_of(params_raw, name))
         for name, spec in params_raw.items()
     }
     variants_raw = data.get("variants")
     if not isinstance(variants_raw, dict) or "standard" not in variants_raw:
-        raise LibraryError("expected 'variants' with at least a 'standard' variant",
-                           path=path, line=line_of(data, "variants") or line_of(data),
-                           field="variants")
+        raise LibraryError(
+            "expected 'variants' with at least a 'standard' variant",
+            path=path,
+            line=line_of(data, "variants") or line_of(data),
+            field="variants",
+        )
     variants: dict[str, Variant] = {}
     for name, spec in variants_raw.items():
         if not VARIANT_ID.fullmatch(name) or "__" in name:
-            raise LibraryError(f"expected a variant name of lowercase letters, digits and "
-                               f"underscores (at most 20), found '{name}'", path=path,
-                               line=line_of(variants_raw, name), field=f"variants.{name}")
+            raise LibraryError(
+                f"expected a variant name of lowercase letters, digits and "
+                f"underscores (at most 20), found '{name}'",
+                path=path,
+                line=line_of(variants_raw, name),
+                field=f"variants.{name}",
+            )
         variants[name] = _load_variant(name, spec, path, env, line_of(variants_raw, name) or 0)
     kind = str(data.get("kind", "clause"))
     if kind not in ("clause", "signatures"):
-        raise LibraryError(f"expected kind 'clause' or 'signatures', found '{kind}'", path=path,
-                           line=line_of(data, "kind"), field="kind")
+        raise LibraryError(
+            f"expected kind 'clause' or 'signatures', found '{kind}'",
+            path=path,
+            line=line_of(data, "kind"),
+            field="kind",
+        )
     clause = Clause(
-        id=clause_id, title=_require(data, "title", path), family=family, version=version,
-        summary=str(data.get("summary", "")).strip(), numbered=bool(data.get("numbered", True)),
-        kind=kind, params=params, variants=variants, path=str(path),
+        id=clause_id,
+        title=_require(data, "title", path),
+        family=family,
+        version=version,
+        summary=str(data.get("summary", "")).strip(),
+        numbered=bool(data.get("numbered", True)),
+        kind=kind,
+        params=params,
+        variants=variants,
+        path=str(path),
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
         deadlines=load_deadlines(data.get("deadlines"), path, line_of(data, "deadlines")),
     )
     for variant in variants:
         if len(clause.anchor(variant)) > 40:
-            raise LibraryError(f"anchor '{clause.anchor(variant)}' is longer than Word's 40-"
-                               "character bookmark limit; shorten the id or variant name",
-                               path=path, field=f"variants.{variant}")
+            raise LibraryError(
+                f"anchor '{clause.anchor(variant)}' is longer than Word's 40-"
+                "character bookmark limit; shorten the id or variant name",
+                path=path,
+                field=f"variants.{variant}",
+            )
     return clause
 
 
-def _load_variant(name: str, spec: Any, path: Path, env: ImmutableSandboxedEnvironment,
-                  line: int) -> Variant:
+def _load_variant(
+    name: str, spec: Any, path: Path, env: ImmutableSandboxedEnvironment, line: int
+) -> Variant:
     if not isinstance(spec, dict) or not isinstance(spec.get("text"), str):
-        raise LibraryError("expected a mapping with a 'text' string", path=path, line=line,
-                           field=f"variants.{name}")
+        raise LibraryError(
+            "expected a mapping with a 'text' string",
+            path=path,
+            line=line,
+            field=f"variants.{name}",
+        )
     position = spec.get("position", "standard" if name == "standard" else "fallback")
     if position not in ("standard", "fallback", "approval"):
-        raise LibraryError(f"expected position standard, fallback or approval, found "
-                           f"'{position}'", path=path, line=line, field=f"variants.{name}.position")
+        raise LibraryError(
+            f"expected position standard, fallback or approval, found '{position}'",
+            path=path,
+            line=line,
+            field=f"variants.{name}.position",
+        )
     text_line = line_of(spec, "text") or line
     # The Jinja text itself is parsed on first use (Library.compiled) or by Library.check():
     # lexing 200 clauses costs a tenth of a second that `dsagen diff` should not pay.
     when = spec.get("when")
     if when is not None:
         _compile_expression(env, str(when), path, line_of(spec, "when"), f"variants.{name}.when")
-    return Variant(name=name, label=str(spec.get("label", name.replace("_", " ").capitalize())),
-                   text=spec["text"], position=position,
-                   when=str(when) if when is not None else None, line=text_line)
+    return Variant(
+        name=name,
+        label=str(spec.get("label", name.replace("_", " ").capitalize())),
+        text=spec["text"],
+        position=position,
+        when=str(when) if when is not None else None,
+        line=text_line,
+    )
 
 
-def _compile_expression(env: ImmutableSandboxedEnvironment, expr: str, path: Path,
-                        line: int | None, field_name: str) -> None:
+def _compile_expression(
+    env: ImmutableSandboxedEnvironment, expr: str, path: Path, line: int | None, field_name: str
+) -> None:
     try:
         env.compile_expression(expr)
     except jinja2.TemplateSyntaxError as exc:
-        raise LibraryError(f"expected a Jinja expression, found '{expr}' ({exc.message})",
-                           path=path, line=line, field=field_name) from None
+        raise LibraryError(
+            f"expected a Jinja expression, found '{expr}' ({exc.message})",
+            path=path,
+            line=line,
+            field=field_name,
+        ) from None
 
 
 def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | None) -> Param:
@@ -434,8 +534,7 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
         raise LibraryError("expected a mapping with at least 'type'", **where)  # type: ignore[arg-type]
     kind = spec.get("type")
     if kind not in PARAM_TYPES:
-        raise LibraryError(f"expected type among {', '.join(PARAM_TYPES)}, found '{kind}'",
-                           **where)  # type: ignore[arg-type]
+        raise LibraryError(f"expected type among {', '.join(PARAM_TYPES)}, found '{kind}'", **where)  # type: ignore[arg-type]
     items = None
     if kind == "list":
         item_spec = spec.get("items", {"type": "str"})
@@ -444,34 +543,46 @@ def _load_param(name: str, spec: Any, path: Path, clause_id: str, line: int | No
     if kind == "object" or spec.get("fields"):
         raw_fields = spec.get("fields") or {}
         if not isinstance(raw_fields, dict) or not raw_fields:
-            raise LibraryError("expected 'fields' for an object parameter",
-                               **where)  # type: ignore[arg-type]
-        fields = {key: _load_param(key, sub, path, clause_id, line_of(raw_fields, key))
-                  for key, sub in raw_fields.items()}
+            raise LibraryError("expected 'fields' for an object parameter", **where)  # type: ignore[arg-type]
+        fields = {
+            key: _load_param(key, sub, path, clause_id, line_of(raw_fields, key))
+            for key, sub in raw_fields.items()
+        }
     choices = tuple(str(c) for c in spec.get("choices", ()) or ())
     if kind == "enum" and not choices:
-        raise LibraryError("expected 'choices' for an enum parameter",
-                           **where)  # type: ignore[arg-type]
+        raise LibraryError("expected 'choices' for an enum parameter", **where)  # type: ignore[arg-type]
     playbook = _load_playbook(spec.get("playbook"), path, line_of(spec, "playbook"), name)
     required = bool(spec.get("required", False))
     default = plain(spec.get("default"))
     if default is None and not required:
         default = [] if kind == "list" else None
     return Param(
-        name=name, type=kind, help=str(spec.get("help", "")).strip(), required=required,
-        default=default, min=spec.get("min"), max=spec.get("max"), choices=choices,
-        pattern=spec.get("pattern"), pattern_help=str(spec.get("pattern_help", "")).strip(),
-        items=items, fields=fields,
-        min_items=spec.get("min_items"), example=plain(spec.get("example")), playbook=playbook,
-        clause=clause_id, capped_by=_capped_by(spec, where),
+        name=name,
+        type=kind,
+        help=str(spec.get("help", "")).strip(),
+        required=required,
+        default=default,
+        min=spec.get("min"),
+        max=spec.get("max"),
+        choices=choices,
+        pattern=spec.get("pattern"),
+        pattern_help=str(spec.get("pattern_help", "")).strip(),
+        items=items,
+        fields=fields,
+        min_items=spec.get("min_items"),
+        example=plain(spec.get("example")),
+        playbook=playbook,
+        clause=clause_id,
+        capped_by=_capped_by(spec, where),
     )
 
 
 def _capped_by(spec: dict[str, Any], where: dict[str, Any]) -> str | None:
     value = spec.get("capped_by")
     if value is not None and not (isinstance(value, str) and value.isidentifier()):
-        raise LibraryError(f"capped_by: expected the name of another parameter, found {value!r}",
-                           **where)
+        raise LibraryError(
+            f"capped_by: expected the name of another parameter, found {value!r}", **where
+        )
     return value
 
 
@@ -485,16 +596,24 @@ def _bound(raw: Any, path: Path, line: int | None, field_name: str) -> Bound:
         return Bound(values=tuple(raw.get("values", ())), min=raw.get("min"), max=raw.get("max"))
     if isinstance(raw, str | int | float | bool):
         return Bound(values=(raw,))
-    raise LibraryError(f"expected a list of values or {{min, max}}, found {raw!r}", path=path,
-                       line=line, field=field_name)
+    raise LibraryError(
+        f"expected a list of values or {{min, max}}, found {raw!r}",
+        path=path,
+        line=line,
+        field=field_name,
+    )
 
 
 def _load_playbook(raw: Any, path: Path, line: int | None, name: str) -> Playbook | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise LibraryError("expected a mapping with standard/fallback/walk_away", path=path,
-                           line=line, field=f"params.{name}.playbook")
+        raise LibraryError(
+            "expected a mapping with standard/fallback/walk_away",
+            path=path,
+            line=line,
+            field=f"params.{name}.playbook",
+        )
     return Playbook(
         standard=raw.get("standard"),
         fallback=_bound(raw.get("fallback"), path, line, f"params.{name}.playbook.fallback"),
@@ -503,34 +622,56 @@ def _load_playbook(raw: Any, path: Path, line: int | None, name: str) -> Playboo
     )
 
 
-def _load_template(path: Path, clauses: dict[str, Clause],  # noqa: C901
-                   env: ImmutableSandboxedEnvironment) -> Template:
+def _load_template(  # noqa: C901
+    path: Path,
+    clauses: dict[str, Clause],
+    env: ImmutableSandboxedEnvironment,
+) -> Template:
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of template keys", path=path)
     template_id = _require(data, "id", path)
     if path.stem != template_id:
-        raise LibraryError(f"expected id '{path.stem}' (the file name), found '{template_id}'",
-                           path=path, line=line_of(data, "id"), field="id")
+        raise LibraryError(
+            f"expected id '{path.stem}' (the file name), found '{template_id}'",
+            path=path,
+            line=line_of(data, "id"),
+            field="id",
+        )
     raw_entries = data.get("clauses")
     if not isinstance(raw_entries, list) or not raw_entries:
-        raise LibraryError("expected a non-empty list of clauses", path=path,
-                           line=line_of(data, "clauses"), field="clauses")
+        raise LibraryError(
+            "expected a non-empty list of clauses",
+            path=path,
+            line=line_of(data, "clauses"),
+            field="clauses",
+        )
     entries = []
     seen = set()
     for index, raw in enumerate(raw_entries):
         line = raw_entries.item_lines[index] if hasattr(raw_entries, "item_lines") else None
-        clause_id, when = (raw, None) if isinstance(raw, str) else (
-            (raw.get("id"), raw.get("when")) if isinstance(raw, dict) else (None, None))
+        clause_id, when = (
+            (raw, None)
+            if isinstance(raw, str)
+            else ((raw.get("id"), raw.get("when")) if isinstance(raw, dict) else (None, None))
+        )
         if clause_id not in clauses:
             from .params import suggest
 
             hint = suggest(str(clause_id), tuple(clauses))
-            raise LibraryError(f"unknown clause '{clause_id}'{hint}", path=path, line=line,
-                               field=f"clauses[{index}]")
+            raise LibraryError(
+                f"unknown clause '{clause_id}'{hint}",
+                path=path,
+                line=line,
+                field=f"clauses[{index}]",
+            )
         if clause_id in seen:
-            raise LibraryError(f"clause '{clause_id}' listed twice", path=path, line=line,
-                               field=f"clauses[{index}]")
+            raise LibraryError(
+                f"clause '{clause_id}' listed twice",
+                path=path,
+                line=line,
+                field=f"clauses[{index}]",
+            )
         seen.add(clause_id)
         if when is not None:
             _compile_expression(env, str(when), path, line, f"clauses[{index}].when")
@@ -538,21 +679,34 @@ def _load_template(path: Path, clauses: dict[str, Clause],  # noqa: C901
     attachments = []
     for index, raw in enumerate(data.get("attachments") or []):
         if not isinstance(raw, dict) or "licence_from" not in raw:
-            raise LibraryError("expected an attachment with 'licence_from'", path=path,
-                               line=line_of(data, "attachments"), field=f"attachments[{index}]")
+            raise LibraryError(
+                "expected an attachment with 'licence_from'",
+                path=path,
+                line=line_of(data, "attachments"),
+                field=f"attachments[{index}]",
+            )
         if raw.get("when") is not None:
-            _compile_expression(env, str(raw["when"]), path, line_of(raw, "when"),
-                                f"attachments[{index}].when")
-        attachments.append(Attachment(str(raw["licence_from"]),
-                                      str(raw["when"]) if raw.get("when") is not None else None,
-                                      raw.get("title")))
+            _compile_expression(
+                env, str(raw["when"]), path, line_of(raw, "when"), f"attachments[{index}].when"
+            )
+        attachments.append(
+            Attachment(
+                str(raw["licence_from"]),
+                str(raw["when"]) if raw.get("when") is not None else None,
+                raw.get("title"),
+            )
+        )
     return Template(
-        id=template_id, title=_require(data, "title", path),
+        id=template_id,
+        title=_require(data, "title", path),
         version=str(data.get("version", "1.0.0")),
-        description=str(data.get("description", "")).strip(), entries=tuple(entries),
-        attachments=tuple(attachments), path=str(path),
-        key_terms=parse_key_terms(data.get("key_terms"), str(path), line_of(data, "key_terms"),
-                                  set(clauses), env),
+        description=str(data.get("description", "")).strip(),
+        entries=tuple(entries),
+        attachments=tuple(attachments),
+        path=str(path),
+        key_terms=parse_key_terms(
+            data.get("key_terms"), str(path), line_of(data, "key_terms"), set(clauses), env
+        ),
     )
 
 
@@ -564,7 +718,9 @@ def _load_licences(folder: Path) -> dict[str, Licence]:
         text = path.read_text(encoding="utf-8")
         title = text.strip().splitlines()[0].strip()
         licences[path.stem] = Licence(
-            spdx_id=path.stem, title=title, text=text,
+            spdx_id=path.stem,
+            title=title,
+            text=text,
             source=LICENCE_SOURCES.get(path.stem, "clauses/licenses/" + path.name),
         )
     return licences

@@ -143,5 +143,6 @@ def zip_members(members: list[tuple[str, bytes]]) -> bytes:
 def deterministic_zip(data: bytes) -> bytes:
     """Rewrite a ZIP with fixed timestamps and attributes so equal content gives equal bytes."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
-        return zip_members([(item.filename, source.read(item.filename))
-                            for item in source.infolist()])
+        return zip_members(
+            [(item.filename, source.read(item.filename)) for item in source.infolist()]
+        )

@@ -265,8 +265,10 @@ def _check_list(param: Param, value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise _wrong_type(param, value)
     if len(value) > MAX_LIST_ITEMS:
-        raise ValueProblem(f"expected at most {MAX_LIST_ITEMS} items (the limit for one "
-                           f"list), found {len(value):,}")
+        raise ValueProblem(
+            f"expected at most {MAX_LIST_ITEMS} items (the limit for one "
+            f"list), found {len(value):,}"
+        )
     if param.min_items is not None and len(value) < param.min_items:
         raise ValueProblem(f"expected at least {param.min_items} item(s), found {len(value)}")
     assert param.items is not None
@@ -291,7 +293,9 @@ def _check_object(param: Param, value: Any) -> dict[str, Any]:
             hint = _suggest(key, tuple(param.fields))
             raise ValueProblem(
                 f"unknown key '{key}'{hint}; expected one of {', '.join(param.fields)}",
-                key, key_lines.get(key))
+                key,
+                key_lines.get(key),
+            )
     result: dict[str, Any] = {}
     for name, sub in param.fields.items():
         if name in value:
@@ -316,8 +320,14 @@ def _check_field(sub: Param, name: str, mapping: dict[str, Any]) -> Any:
 
 
 _CHECKERS: dict[str, Callable[[Param, Any], Any]] = {
-    "str": _check_text, "text": _check_text, "int": _check_int, "float": _check_float,
-    "bool": _check_bool, "date": _check_date, "enum": _check_enum, "list": _check_list,
+    "str": _check_text,
+    "text": _check_text,
+    "int": _check_int,
+    "float": _check_float,
+    "bool": _check_bool,
+    "date": _check_date,
+    "enum": _check_enum,
+    "list": _check_list,
     "object": _check_object,
 }
 
@@ -336,8 +346,9 @@ def _check_magnitude(value: float, expected: str) -> None:
         raise ValueProblem(f"expected {expected}, found {value}")
     if abs(value) > MAX_INTEGER:
         digits = len(str(MAX_INTEGER))
-        raise ValueProblem(f"expected {expected}, found a number of more than {digits} digits "
-                           f"(the limit)")
+        raise ValueProblem(
+            f"expected {expected}, found a number of more than {digits} digits (the limit)"
+        )
 
 
 # Line breaks and tabs, with the spaces around them; a no-break space is kept, it is chosen.
@@ -353,14 +364,18 @@ def _checked_text(kind: str, value: str) -> str:
         text = _LINE_BREAKS.sub(" ", text)
     limit = MAX_LINE_CHARS if kind == "str" else MAX_TEXT_CHARS
     if len(text) > limit:
-        raise ValueProblem(f"expected text of at most {limit:,} characters (the limit for "
-                           f"{'one-line' if kind == 'str' else 'multi-line'} text), found "
-                           f"{len(text):,}")
+        raise ValueProblem(
+            f"expected text of at most {limit:,} characters (the limit for "
+            f"{'one-line' if kind == 'str' else 'multi-line'} text), found "
+            f"{len(text):,}"
+        )
     hidden = first_invisible(text)
     if hidden is not None:
         position, char = hidden
-        raise ValueProblem(f"expected text without invisible or direction-changing "
-                           f"characters, found {name_char(char)} at character {position + 1}")
+        raise ValueProblem(
+            f"expected text without invisible or direction-changing "
+            f"characters, found {name_char(char)} at character {position + 1}"
+        )
     return text
 
 

@@ -51,8 +51,9 @@ def canonical_json(data: Any) -> str:
             return value.isoformat()
         raise TypeError(type(value).__name__)
 
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=default,
-                      ensure_ascii=False)
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), default=default, ensure_ascii=False
+    )
 
 
 def partner_files(paths: list[Path]) -> list[Path]:
@@ -60,11 +61,13 @@ def partner_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.suffix in (".yaml", ".yml") and p.is_file())
+            found = sorted(
+                p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
             if not found:
-                raise PartnerError("expected partner YAML files in this folder, found none",
-                                   path=path)
+                raise PartnerError(
+                    "expected partner YAML files in this folder, found none", path=path
+                )
             files.extend(found)
         elif path.exists():
             files.append(path)
@@ -73,9 +76,14 @@ def partner_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_partner(path: Path, library: Library, *, template_id: str | None = None,  # noqa: C901
-                 effective_date: dt.date | None = None,
-                 missing: list[str] | None = None) -> PartnerParams:
+def load_partner(  # noqa: C901
+    path: Path,
+    library: Library,
+    *,
+    template_id: str | None = None,
+    effective_date: dt.date | None = None,
+    missing: list[str] | None = None,
+) -> PartnerParams:
     """Read and validate one partner file; `template_id` overrides the file's own choice.
 
     With a `missing` list, required parameters left out are collected there instead of raising
@@ -84,21 +92,28 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
     if data is None:
         raise PartnerError("expected a mapping of parameters, found an empty file", path=path)
     if not isinstance(data, LineDict):
-        raise PartnerError(f"expected a mapping of parameters, found {found(data)}",
-                           path=path, line=1)
+        raise PartnerError(
+            f"expected a mapping of parameters, found {found(data)}", path=path, line=1
+        )
     slug = path.stem
     if not SLUG.fullmatch(slug):
-        raise PartnerError("expected a file name of letters, digits, '.', '-' or '_', "
-                           f"found '{slug}'", path=path)
+        raise PartnerError(
+            f"expected a file name of letters, digits, '.', '-' or '_', found '{slug}'", path=path
+        )
     chosen = template_id or data.get("template") or "research-dsa"
     if not isinstance(chosen, str):
-        raise PartnerError(f"expected a template name, found {chosen!r}", path=path,
-                           line=data.value_lines.get("template"), field="template")
+        raise PartnerError(
+            f"expected a template name, found {chosen!r}",
+            path=path,
+            line=data.value_lines.get("template"),
+            field="template",
+        )
     try:
         template = library.template(chosen)
     except Exception as exc:
-        raise PartnerError(str(exc), path=path, line=data.value_lines.get("template"),
-                           field="template") from None
+        raise PartnerError(
+            str(exc), path=path, line=data.value_lines.get("template"), field="template"
+        ) from None
     schema = library.template_params(template)
     values = _check_keys_and_values(data, schema, library, template, path)
     _check_totals(values, path)
@@ -116,59 +131,91 @@ def load_partner(path: Path, library: Library, *, template_id: str | None = None
                     missing.append(name)
                     continue
                 if name in data:  # the key is there, its value left empty
-                    absent.append(PartnerError(
-                        f"expected {param.describe_type()}, found nothing", path=path,
-                        line=data.value_lines.get(name), field=name))
+                    absent.append(
+                        PartnerError(
+                            f"expected {param.describe_type()}, found nothing",
+                            path=path,
+                            line=data.value_lines.get(name),
+                            field=name,
+                        )
+                    )
                     continue
-                absent.append(PartnerError(
-                    f"missing required parameter '{name}' (expected {param.describe_type()}; "
-                    f"{param.help or 'see dsagen clauses show ' + clause_id})",
-                    path=path, line=1, field=name))
+                absent.append(
+                    PartnerError(
+                        f"missing required parameter '{name}' (expected {param.describe_type()}; "
+                        f"{param.help or 'see dsagen clauses show ' + clause_id})",
+                        path=path,
+                        line=1,
+                        field=name,
+                    )
+                )
     raise_all(absent)
     variants = _check_variants(data, template, library, included, path)
     digest = hashlib.sha256(
-        canonical_json({"template": template.id, "values": values, "variants": variants})
-        .encode()).hexdigest()
+        canonical_json({"template": template.id, "values": values, "variants": variants}).encode()
+    ).hexdigest()
     return PartnerParams(slug, str(path), template.id, values, variants, tuple(included), digest)
 
 
-def _check_keys_and_values(data: LineDict, schema: dict[str, Param], library: Library,
-                           template: Template, path: Path) -> dict[str, Any]:
+def _check_keys_and_values(
+    data: LineDict, schema: dict[str, Param], library: Library, template: Template, path: Path
+) -> dict[str, Any]:
     """Every key known and every value valid; all problems are reported together."""
     values: dict[str, Any] = {}
     errors: list[DsagenError] = []
     owners = library.param_owner()
-    always_required = {name for entry in template.entries if not entry.when
-                       for name, param in library.clause(entry.clause_id).params.items()
-                       if param.required}
+    always_required = {
+        name
+        for entry in template.entries
+        if not entry.when
+        for name, param in library.clause(entry.clause_id).params.items()
+        if param.required
+    }
     for key, raw in data.items():
         line = data.key_lines.get(key)
         if key in RESERVED_KEYS:
             continue
         if key not in schema:
             if key in owners:
-                errors.append(PartnerError(
-                    f"parameter '{key}' belongs to clause '{owners[key].id}', which template "
-                    f"'{template.id}' does not include", path=path, line=line, field=key))
+                errors.append(
+                    PartnerError(
+                        f"parameter '{key}' belongs to clause '{owners[key].id}', which template "
+                        f"'{template.id}' does not include",
+                        path=path,
+                        line=line,
+                        field=key,
+                    )
+                )
                 continue
             hint = suggest(key, tuple(schema) + RESERVED_KEYS)
-            errors.append(PartnerError(f"unknown parameter '{key}'{hint}", path=path,
-                                       line=line, field=key))
+            errors.append(
+                PartnerError(f"unknown parameter '{key}'{hint}", path=path, line=line, field=key)
+            )
             continue
         if raw is None:
             if key in always_required:
-                errors.append(PartnerError(
-                    f"expected {schema[key].describe_type()}, found nothing", path=path,
-                    line=line, field=key))
+                errors.append(
+                    PartnerError(
+                        f"expected {schema[key].describe_type()}, found nothing",
+                        path=path,
+                        line=line,
+                        field=key,
+                    )
+                )
             continue  # otherwise required only if its conditional clause is included
         try:
             values[key] = check_value(schema[key], raw)
         except ValueProblem as problem:
             sub = problem.subfield
             name = key + (sub if sub.startswith("[") else f".{sub}" if sub else "")
-            errors.append(PartnerError(problem.message, path=path,
-                                       line=problem.line or data.value_lines.get(key),
-                                       field=name))
+            errors.append(
+                PartnerError(
+                    problem.message,
+                    path=path,
+                    line=problem.line or data.value_lines.get(key),
+                    field=name,
+                )
+            )
     raise_all(errors)
     return values
 
@@ -178,13 +225,18 @@ def _check_totals(values: dict[str, Any], path: Path) -> None:
     render: bound all lists and all text of the file together."""
     items, chars = _size(values)
     if items > MAX_PARTNER_ITEMS:
-        raise PartnerError(f"expected at most {MAX_PARTNER_ITEMS:,} list items in all lists "
-                           f"together (the limit for one partner file), found {items:,}",
-                           path=path)
+        raise PartnerError(
+            f"expected at most {MAX_PARTNER_ITEMS:,} list items in all lists "
+            f"together (the limit for one partner file), found {items:,}",
+            path=path,
+        )
     if chars > MAX_PARTNER_CHARS:
-        raise PartnerError(f"expected at most {MAX_PARTNER_CHARS:,} characters of text in all "
-                           f"values together (the limit for one partner file), found "
-                           f"{chars:,}", path=path)
+        raise PartnerError(
+            f"expected at most {MAX_PARTNER_CHARS:,} characters of text in all "
+            f"values together (the limit for one partner file), found "
+            f"{chars:,}",
+            path=path,
+        )
 
 
 def _size(value: Any) -> tuple[int, int]:
@@ -207,8 +259,9 @@ def evaluate(library: Library, expr: str, values: dict[str, Any]) -> Any:
     return library.expression(expr)(**values)
 
 
-def _included_clauses(template: Template, library: Library, values: dict[str, Any],
-                      data: LineDict, path: Path) -> list[str]:
+def _included_clauses(
+    template: Template, library: Library, values: dict[str, Any], data: LineDict, path: Path
+) -> list[str]:
     included = []
     for entry in template.entries:
         if entry.when is None:
@@ -218,33 +271,51 @@ def _included_clauses(template: Template, library: Library, values: dict[str, An
             if evaluate(library, entry.when, values):
                 included.append(entry.clause_id)
         except jinja2.UndefinedError as exc:
-            raise PartnerError(f"the template's condition for clause '{entry.clause_id}' needs "
-                               f"a value: {exc.message}", path=path, line=1) from None
+            raise PartnerError(
+                f"the template's condition for clause '{entry.clause_id}' needs "
+                f"a value: {exc.message}",
+                path=path,
+                line=1,
+            ) from None
         except Exception as exc:  # a bad condition is a library bug, named as such
-            raise PartnerError(f"cannot evaluate condition '{entry.when}' of clause "
-                               f"'{entry.clause_id}' in {template.path}: {exc}",
-                               path=path) from None
+            raise PartnerError(
+                f"cannot evaluate condition '{entry.when}' of clause "
+                f"'{entry.clause_id}' in {template.path}: {exc}",
+                path=path,
+            ) from None
     return included
 
 
-def _check_variants(data: LineDict, template: Template, library: Library, included: list[str],
-                    path: Path) -> dict[str, str]:
+def _check_variants(
+    data: LineDict, template: Template, library: Library, included: list[str], path: Path
+) -> dict[str, str]:
     raw = data.get("variants") or {}
     if not isinstance(raw, dict):
-        raise PartnerError("expected a mapping of clause id to variant name", path=path,
-                           line=data.value_lines.get("variants"), field="variants")
+        raise PartnerError(
+            "expected a mapping of clause id to variant name",
+            path=path,
+            line=data.value_lines.get("variants"),
+            field="variants",
+        )
     chosen: dict[str, str] = {}
     for clause_id, variant in raw.items():
         line = getattr(raw, "key_lines", {}).get(clause_id)
         if clause_id not in {e.clause_id for e in template.entries}:
             hint = suggest(clause_id, [e.clause_id for e in template.entries])
-            raise PartnerError(f"template '{template.id}' has no clause '{clause_id}'{hint}",
-                               path=path, line=line, field=f"variants.{clause_id}")
+            raise PartnerError(
+                f"template '{template.id}' has no clause '{clause_id}'{hint}",
+                path=path,
+                line=line,
+                field=f"variants.{clause_id}",
+            )
         clause = library.clause(clause_id)
         if variant not in clause.variants:
             hint = suggest(str(variant), tuple(clause.variants))
-            raise PartnerError(f"expected one of {', '.join(clause.variants)}, "
-                               f"found '{variant}'{hint}", path=path, line=line,
-                               field=f"variants.{clause_id}")
+            raise PartnerError(
+                f"expected one of {', '.join(clause.variants)}, found '{variant}'{hint}",
+                path=path,
+                line=line,
+                field=f"variants.{clause_id}",
+            )
         chosen[clause_id] = str(variant)
     return chosen

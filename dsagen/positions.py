@@ -70,8 +70,11 @@ def explain(position: str, playbook: Playbook | None) -> str:
     if position == Position.APPROVAL:
         allowed = playbook.fallback.describe()
         limit = playbook.walk_away.describe_limit()
-        return ("needs approval" + (f" by {playbook.approver}" if playbook.approver else "")
-                + ": " + (f"outside the fallbacks ({allowed})" if allowed
-                          else "no pre-approved fallback")
-                + (f", within walk-away (refused: {limit})" if limit else ""))
+        return (
+            "needs approval"
+            + (f" by {playbook.approver}" if playbook.approver else "")
+            + ": "
+            + (f"outside the fallbacks ({allowed})" if allowed else "no pre-approved fallback")
+            + (f", within walk-away (refused: {limit})" if limit else "")
+        )
     return "standard"

@@ -41,8 +41,10 @@ class InitResult:
     files: tuple[Path, ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"folder": str(self.folder),
-                "files": [str(path.relative_to(self.folder)) for path in self.files]}
+        return {
+            "folder": str(self.folder),
+            "files": [str(path.relative_to(self.folder)) for path in self.files],
+        }
 
 
 def project_files(source: Path | None = None) -> dict[Path, bytes]:

@@ -28,8 +28,14 @@ KEY_NAME = "signing.key"
 KEY_BYTES = 32
 SIGNATURE = "dsagen.signature"
 #: The custom properties dsagen writes and signs (the signature covers their exact strings).
-SIGNED = ("dsagen.template", "dsagen.partner", "dsagen.library_version",
-          "dsagen.params_sha256", "dsagen.manifest", "dsagen.params")
+SIGNED = (
+    "dsagen.template",
+    "dsagen.partner",
+    "dsagen.library_version",
+    "dsagen.params_sha256",
+    "dsagen.manifest",
+    "dsagen.params",
+)
 SCHEME = "hmac-sha256"
 
 # How a standard's issued values were established.
@@ -39,11 +45,13 @@ SIGNED_PROPERTIES = "signature"  # the copy's own properties, signed with this k
 UNVERIFIED = "unverified"
 STATUSES = (REGISTRY, PARTNER_FILE, SIGNED_PROPERTIES, UNVERIFIED)
 
+
 class SigningKeyError(DsagenError):
     """The signing key file exists but cannot be used."""
 
 
 # -- where the key lives -------------------------------------------------------------------------
+
 
 def key_path() -> Path:
     """DSAGEN_SIGNING_KEY, else beside an SQLite DSAGEN_REGISTRY file, else .dsagen/signing.key
@@ -85,19 +93,23 @@ _KEYS: dict[Path, bytes] = {}  # read once per process (a batch signs thousands 
 
 def _read_key(path: Path) -> bytes:
     if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise SigningKeyError(f"{path}: the signing key is readable by other users (mode "
-                              f"{stat.S_IMODE(path.stat().st_mode):o}); expected 600: "
-                              f"chmod 600 {path}")
+        raise SigningKeyError(
+            f"{path}: the signing key is readable by other users (mode "
+            f"{stat.S_IMODE(path.stat().st_mode):o}); expected 600: "
+            f"chmod 600 {path}"
+        )
     text = path.read_text(encoding="ascii", errors="replace").strip()
     try:
         key = bytes.fromhex(text)
     except ValueError:
         key = b""
     if len(key) < KEY_BYTES:
-        raise SigningKeyError(f"{path}: expected a signing key of {2 * KEY_BYTES} hexadecimal "
-                              f"digits, found {len(text)} character(s); delete the file to "
-                              "make a new key (copies signed with the old one will then read "
-                              "as unverified)")
+        raise SigningKeyError(
+            f"{path}: expected a signing key of {2 * KEY_BYTES} hexadecimal "
+            f"digits, found {len(text)} character(s); delete the file to "
+            "make a new key (copies signed with the old one will then read "
+            "as unverified)"
+        )
     return key
 
 
@@ -110,8 +122,10 @@ def _create_key(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as error:
-        raise SigningKeyError(f"{path}: cannot create the signing key ({error.strerror}); set "
-                              f"{KEY_ENV} to a writable file") from None
+        raise SigningKeyError(
+            f"{path}: cannot create the signing key ({error.strerror}); set "
+            f"{KEY_ENV} to a writable file"
+        ) from None
     with os.fdopen(handle, "w", encoding="ascii") as file:
         file.write(secrets.token_hex(KEY_BYTES) + "\n")
 
@@ -123,10 +137,12 @@ def key_id(key: bytes) -> str:
 
 # -- signing and checking ---------------------------------------------------------------------
 
+
 def _message(properties: Mapping[str, str]) -> bytes:
     signed = {name: properties[name] for name in SIGNED if name in properties}
-    return json.dumps(signed, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
+    return json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def sign_properties(properties: Mapping[str, str]) -> str:
@@ -158,21 +174,26 @@ def check_signature(properties: Mapping[str, str]) -> SignatureCheck:
         return SignatureCheck(False, f"its {SIGNATURE} property is not a dsagen signature")
     found = signing_key(create=False)
     if found is None:
-        return SignatureCheck(False, f"there is no signing key here ({key_path()}) to check "
-                              "its signature with")
+        return SignatureCheck(
+            False, f"there is no signing key here ({key_path()}) to check its signature with"
+        )
     key, path = found
     if named_key != key_id(key):
-        return SignatureCheck(False, f"its properties were signed with another key (not "
-                              f"{path})")
+        return SignatureCheck(False, f"its properties were signed with another key (not {path})")
     expected = hmac.new(key, _message(properties), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, mac):
-        return SignatureCheck(False, "its dsagen properties were changed after dsagen signed "
-                              "them (the signature does not match: tampered)")
-    return SignatureCheck(True, f"its dsagen properties are signed with this registry's key "
-                          f"({path})")
+        return SignatureCheck(
+            False,
+            "its dsagen properties were changed after dsagen signed "
+            "them (the signature does not match: tampered)",
+        )
+    return SignatureCheck(
+        True, f"its dsagen properties are signed with this registry's key ({path})"
+    )
 
 
 # -- what a copy points to ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Pointer:
@@ -186,8 +207,10 @@ class Pointer:
     params_digest: str | None
 
     def describe(self) -> str:
-        return f"partner '{self.partner}', template '{self.template or '?'}', reference " \
-               f"'{self.reference}'"
+        return (
+            f"partner '{self.partner}', template '{self.template or '?'}', reference "
+            f"'{self.reference}'"
+        )
 
 
 def copy_pointer(properties: Mapping[str, str]) -> Pointer | None:
@@ -201,8 +224,13 @@ def copy_pointer(properties: Mapping[str, str]) -> Pointer | None:
     reference = manifest.get("reference")
     if not (isinstance(partner, str) and isinstance(reference, str) and partner and reference):
         return None
-    return Pointer(partner, reference, _text(manifest.get("template")),
-                   _text(manifest.get("library_version")), _text(manifest.get("params_sha256")))
+    return Pointer(
+        partner,
+        reference,
+        _text(manifest.get("template")),
+        _text(manifest.get("library_version")),
+        _text(manifest.get("params_sha256")),
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -229,6 +257,7 @@ class Provenance:
 
 
 # -- what was issued ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Issued:

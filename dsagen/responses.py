@@ -70,8 +70,15 @@ class ResponsePolicy:
         return ""
 
 
-def parse_response(raw: Any, path: Path, line: int | None, field_name: str, *,
-                   clause: Clause | None = None, param: Param | None = None) -> Response:
+def parse_response(
+    raw: Any,
+    path: Path,
+    line: int | None,
+    field_name: str,
+    *,
+    clause: Clause | None = None,
+    param: Param | None = None,
+) -> Response:
     """One `response:` value: an action for every position beyond the fallbacks, or a mapping
     of approval / walk_away / counter / variant / note. `counter` needs a parameter, `variant`
     a clause."""
@@ -79,69 +86,116 @@ def parse_response(raw: Any, path: Path, line: int | None, field_name: str, *,
         action = _action(raw, path, line, field_name)
         return Response({p: action for p in RESPONSE_POSITIONS}, line=line)
     if not isinstance(raw, dict):
-        raise ResponseError(f"expected an action ({', '.join(ACTIONS)}) or a mapping of "
-                            f"{', '.join(RESPONSE_KEYS)}, found {found(raw)}", path=path,
-                            line=line, field=field_name)
+        raise ResponseError(
+            f"expected an action ({', '.join(ACTIONS)}) or a mapping of "
+            f"{', '.join(RESPONSE_KEYS)}, found {found(raw)}",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     for key in raw:
         if key not in RESPONSE_KEYS:
-            raise ResponseError(f"unknown key '{key}'{suggest(str(key), RESPONSE_KEYS)}; "
-                                f"expected one of {', '.join(RESPONSE_KEYS)}", path=path,
-                                line=line_of(raw, key) or line, field=f"{field_name}.{key}")
-    actions = {position: _action(raw[key], path, line_of(raw, key) or line,
-                                 f"{field_name}.{key}")
-               for position, key in (("approval", "approval"), ("walk-away", "walk_away"))
-               if key in raw}
+            raise ResponseError(
+                f"unknown key '{key}'{suggest(str(key), RESPONSE_KEYS)}; "
+                f"expected one of {', '.join(RESPONSE_KEYS)}",
+                path=path,
+                line=line_of(raw, key) or line,
+                field=f"{field_name}.{key}",
+            )
+    actions = {
+        position: _action(raw[key], path, line_of(raw, key) or line, f"{field_name}.{key}")
+        for position, key in (("approval", "approval"), ("walk-away", "walk_away"))
+        if key in raw
+    }
     counter = None
     if "counter" in raw:
-        counter = _counter_value(raw["counter"], param, path, line_of(raw, "counter") or line,
-                                 f"{field_name}.counter")
+        counter = _counter_value(
+            raw["counter"], param, path, line_of(raw, "counter") or line, f"{field_name}.counter"
+        )
     variant = None
     if "variant" in raw:
-        variant = _variant(raw["variant"], clause, param, path,
-                           line_of(raw, "variant") or line, f"{field_name}.variant")
+        variant = _variant(
+            raw["variant"],
+            clause,
+            param,
+            path,
+            line_of(raw, "variant") or line,
+            f"{field_name}.variant",
+        )
     if (counter is not None or variant is not None) and not actions:
         actions = {p: "counter" for p in RESPONSE_POSITIONS}
     note = raw.get("note", "")
     if not isinstance(note, str):
-        raise ResponseError(f"expected text, found {found(note)}", path=path,
-                            line=line_of(raw, "note") or line, field=f"{field_name}.note")
+        raise ResponseError(
+            f"expected text, found {found(note)}",
+            path=path,
+            line=line_of(raw, "note") or line,
+            field=f"{field_name}.note",
+        )
     return Response(actions, counter, variant, " ".join(note.split()), line)
 
 
 def _action(raw: Any, path: Path, line: int | None, field_name: str) -> str:
     if not isinstance(raw, str) or raw not in ACTIONS:
-        raise ResponseError(f"expected one of {', '.join(ACTIONS)}, found {found(raw)}"
-                            f"{suggest(str(raw), ACTIONS)}", path=path, line=line,
-                            field=field_name)
+        raise ResponseError(
+            f"expected one of {', '.join(ACTIONS)}, found {found(raw)}{suggest(str(raw), ACTIONS)}",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     return raw
 
 
-def _counter_value(raw: Any, param: Param | None, path: Path, line: int | None,
-                   field_name: str) -> Any:
+def _counter_value(
+    raw: Any, param: Param | None, path: Path, line: int | None, field_name: str
+) -> Any:
     if param is None:
-        raise ResponseError("'counter' names a value of a parameter; a clause counters with "
-                            "'variant'", path=path, line=line, field=field_name)
+        raise ResponseError(
+            "'counter' names a value of a parameter; a clause counters with 'variant'",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     try:
         value = check_value(param, plain(raw))
     except ValueProblem as problem:
-        raise ResponseError(problem.message, path=path, line=problem.line or line,
-                            field=field_name) from None
+        raise ResponseError(
+            problem.message, path=path, line=problem.line or line, field=field_name
+        ) from None
     playbook = param.playbook
     if playbook is not None and playbook.walk_away.excludes(value):
-        raise ResponseError(f"the counter {found(value)} is itself beyond the walk-away limit "
-                            f"({playbook.walk_away.describe_limit()})", path=path, line=line,
-                            field=field_name)
+        raise ResponseError(
+            f"the counter {found(value)} is itself beyond the walk-away limit "
+            f"({playbook.walk_away.describe_limit()})",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     return value
 
 
-def _variant(raw: Any, clause: Clause | None, param: Param | None, path: Path,
-             line: int | None, field_name: str) -> str:
+def _variant(
+    raw: Any,
+    clause: Clause | None,
+    param: Param | None,
+    path: Path,
+    line: int | None,
+    field_name: str,
+) -> str:
     if clause is None or param is not None:
-        raise ResponseError("'variant' names a variant of the clause; give it in the clause's "
-                            "own response", path=path, line=line, field=field_name)
+        raise ResponseError(
+            "'variant' names a variant of the clause; give it in the clause's own response",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     if not isinstance(raw, str) or raw not in clause.variants:
-        raise ResponseError(f"unknown variant {found(raw)} of clause '{clause.id}'"
-                            f"{suggest(str(raw), tuple(clause.variants))}; expected one of "
-                            f"{', '.join(clause.variants)}", path=path, line=line,
-                            field=field_name)
+        raise ResponseError(
+            f"unknown variant {found(raw)} of clause '{clause.id}'"
+            f"{suggest(str(raw), tuple(clause.variants))}; expected one of "
+            f"{', '.join(clause.variants)}",
+            path=path,
+            line=line,
+            field=field_name,
+        )
     return raw

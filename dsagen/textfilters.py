@@ -9,11 +9,14 @@ from typing import Any
 
 import jinja2
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-MONTHS = ("January February March April May June July August September October November "
-           "December").split()
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 def words(number: int) -> str:
@@ -95,39 +98,86 @@ FILTERS: dict[str, Callable[..., str]] = {
 # given, and the attached licence texts stay verbatim.
 LOCALES = ("en-GB", "en-US")
 _US_SPELLING = {
-    "licence": "license", "licences": "licenses", "authorise": "authorize",
-    "authorised": "authorized", "authorises": "authorizes", "authorising": "authorizing",
-    "authorisation": "authorization", "authorisations": "authorizations",
-    "unauthorised": "unauthorized", "organisation": "organization",
-    "organisations": "organizations", "organisational": "organizational",
-    "recognised": "recognized", "recognise": "recognize", "pseudonymised": "pseudonymized",
-    "pseudonymisation": "pseudonymization", "pseudonymise": "pseudonymize",
-    "anonymised": "anonymized", "anonymisation": "anonymization", "minimisation": "minimization",
-    "minimise": "minimize", "analyse": "analyze", "analysed": "analyzed",
-    "analysing": "analyzing", "programme": "program", "programmes": "programs",
-    "defence": "defense", "behaviour": "behavior", "favour": "favor", "centre": "center",
-    "modelling": "modeling", "judgement": "judgment", "fulfil": "fulfill",
-    "labour": "labor", "generalise": "generalize", "generalised": "generalized",
-    "generalisation": "generalization", "generalisations": "generalizations",
-    "randomised": "randomized", "randomisation": "randomization", "summarise": "summarize",
-    "memorise": "memorize", "utilise": "utilize", "whilst": "while", "memorised": "memorized",
-    "catalogue": "catalog", "honour": "honor", "colour": "color", "cheque": "check",
-    "utilised": "utilized", "trade marks": "trademarks", "trade mark": "trademark",
-    "per cent": "percent", "characterise": "characterize", "prioritise": "prioritize",
-    "categorise": "categorize", "categorised": "categorized", "emphasise": "emphasize",
-    "practise": "practice", "enrol": "enroll", "enrolment": "enrollment",
+    "licence": "license",
+    "licences": "licenses",
+    "authorise": "authorize",
+    "authorised": "authorized",
+    "authorises": "authorizes",
+    "authorising": "authorizing",
+    "authorisation": "authorization",
+    "authorisations": "authorizations",
+    "unauthorised": "unauthorized",
+    "organisation": "organization",
+    "organisations": "organizations",
+    "organisational": "organizational",
+    "recognised": "recognized",
+    "recognise": "recognize",
+    "pseudonymised": "pseudonymized",
+    "pseudonymisation": "pseudonymization",
+    "pseudonymise": "pseudonymize",
+    "anonymised": "anonymized",
+    "anonymisation": "anonymization",
+    "minimisation": "minimization",
+    "minimise": "minimize",
+    "analyse": "analyze",
+    "analysed": "analyzed",
+    "analysing": "analyzing",
+    "programme": "program",
+    "programmes": "programs",
+    "defence": "defense",
+    "behaviour": "behavior",
+    "favour": "favor",
+    "centre": "center",
+    "modelling": "modeling",
+    "judgement": "judgment",
+    "fulfil": "fulfill",
+    "labour": "labor",
+    "generalise": "generalize",
+    "generalised": "generalized",
+    "generalisation": "generalization",
+    "generalisations": "generalizations",
+    "randomised": "randomized",
+    "randomisation": "randomization",
+    "summarise": "summarize",
+    "memorise": "memorize",
+    "utilise": "utilize",
+    "whilst": "while",
+    "memorised": "memorized",
+    "catalogue": "catalog",
+    "honour": "honor",
+    "colour": "color",
+    "cheque": "check",
+    "utilised": "utilized",
+    "trade marks": "trademarks",
+    "trade mark": "trademark",
+    "per cent": "percent",
+    "characterise": "characterize",
+    "prioritise": "prioritize",
+    "categorise": "categorize",
+    "categorised": "categorized",
+    "emphasise": "emphasize",
+    "practise": "practice",
+    "enrol": "enroll",
+    "enrolment": "enrollment",
 }
-_US_WORDS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _US_SPELLING), key=len,
-                                                reverse=True)) + r")\b", re.IGNORECASE)
+_US_WORDS = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _US_SPELLING), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
 _JINJA_TAG = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.DOTALL)
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_US_LAW = re.compile(r"\b(State of|United States|U\.S\.|Commonwealth of|District of Columbia)"
-                     r"\b", re.IGNORECASE)
+_US_LAW = re.compile(
+    r"\b(State of|United States|U\.S\.|Commonwealth of|District of Columbia)"
+    r"\b",
+    re.IGNORECASE,
+)
 _CIVIL_LAW = re.compile(
     r"\b(German|Germany|Austria|Switzerland|Swiss|France|French|Netherlands|Dutch|Belgium|"
     r"Luxembourg|Italy|Italian|Spain|Spanish|Portugal|Denmark|Sweden|Finland|Norway|Poland|"
     r"Czech|Slovak|Hungary|Greece|Estonia|Latvia|Lithuania|Slovenia|Croatia|Romania|Bulgaria|"
-    r"Japan|Korea|Brazil|Mexico)\b", re.IGNORECASE)
+    r"Japan|Korea|Brazil|Mexico)\b",
+    re.IGNORECASE,
+)
 
 
 def _us_word(match: re.Match[str]) -> str:

@@ -80,8 +80,13 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> Any:
     """Whole numbers, refusing before conversion any written with more characters than a
     limit: Python refuses beyond 4,300 digits, and converting ``1:2:3:...`` is quadratic."""
     if len(str(node.value)) > MAX_NUMBER_CHARS:
-        raise _TooLarge(None, None, f"expected a number of at most {MAX_NUMBER_CHARS} "
-                        f"characters, found one of {len(str(node.value)):,}", node.start_mark)
+        raise _TooLarge(
+            None,
+            None,
+            f"expected a number of at most {MAX_NUMBER_CHARS} "
+            f"characters, found one of {len(str(node.value)):,}",
+            node.start_mark,
+        )
     return loader.construct_yaml_int(node)
 
 
@@ -89,6 +94,7 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
 
 def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
     """Parse one YAML file (safe loader, size-limited) into LineDict/LineList values."""
@@ -101,8 +107,9 @@ def load_yaml(path: Path, *, error: type[InputError] = InputError) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"expected UTF-8 text, found an invalid byte at offset {exc.start}",
-                    path=path) from None
+        raise error(
+            f"expected UTF-8 text, found an invalid byte at offset {exc.start}", path=path
+        ) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", path=path) from None
     loader = _Loader(text)
@@ -136,8 +143,11 @@ def _check_size(root: yaml.Node, path: Path, error: type[InputError]) -> None:
         node = stack.pop()
         count += 1
         if count > MAX_YAML_NODES:
-            raise error(f"too many values: more than {MAX_YAML_NODES:,} in one file (the limit)",
-                        path=path, line=node.start_mark.line + 1)
+            raise error(
+                f"too many values: more than {MAX_YAML_NODES:,} in one file (the limit)",
+                path=path,
+                line=node.start_mark.line + 1,
+            )
         if isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):

@@ -30,45 +30,77 @@ PARTIES: dict[str, Any] = {
     "recipient_entity": "a Michigan non-profit corporation",
     "recipient_address": "2 College Road, Ann Arbor, Michigan 48109, United States",
     "institution_type": "private_university",
-    "principal_investigator": {"name": "Dr. Ada Quinn", "title": "Associate Professor",
-                               "department": "School of Public Health",
-                               "email": "aquinn@lakeside.example.edu"},
+    "principal_investigator": {
+        "name": "Dr. Ada Quinn",
+        "title": "Associate Professor",
+        "department": "School of Public Health",
+        "email": "aquinn@lakeside.example.edu",
+    },
     "notice_email_provider": "legal@northwind.example.org",
     "notice_email_recipient": "contracts@lakeside.example.edu",
     "signatories": [
-        {"party": "provider", "organisation": "Northwind Data Cooperative", "name": "Sam Reyes",
-         "title": "General Counsel"},
-        {"party": "recipient", "organisation": "Lakeside University", "name": "Lee Park",
-         "title": "Director, Research Contracts"},
-        {"party": "co_signatory", "organisation": "Hillcrest College", "name": "Jo Marsh",
-         "title": "Vice President for Research"},
+        {
+            "party": "provider",
+            "organisation": "Northwind Data Cooperative",
+            "name": "Sam Reyes",
+            "title": "General Counsel",
+        },
+        {
+            "party": "recipient",
+            "organisation": "Lakeside University",
+            "name": "Lee Park",
+            "title": "Director, Research Contracts",
+        },
+        {
+            "party": "co_signatory",
+            "organisation": "Hillcrest College",
+            "name": "Jo Marsh",
+            "title": "Vice President for Research",
+        },
     ],
 }
-CO_SIGNATORY = {"name": "Hillcrest College", "entity": "an Ohio non-profit corporation",
-                "address": "3 Hill Road, Oberlin, Ohio 44074, United States",
-                "notice_email": "research@hillcrest.example.edu"}
+CO_SIGNATORY = {
+    "name": "Hillcrest College",
+    "entity": "an Ohio non-profit corporation",
+    "address": "3 Hill Road, Oberlin, Ohio 44074, United States",
+    "notice_email": "research@hillcrest.example.edu",
+}
 CLEAN_FIELDS = ["study code", "visit date", "age band", "outcome, coded as in the dictionary"]
 IDENTIFYING_FIELDS = ["study code", "patient name", "medical record number", "visit date"]
 RESEARCH: dict[str, Any] = {
     "research_purpose": "To measure how access to clinics changed between 2023 and 2025.",
     "research_questions": ["whether travel times to clinics changed, by county and year"],
-    "datasets": [{"name": "Visits file", "description": "one record per clinic visit",
-                  "fields": CLEAN_FIELDS, "period": "1 January 2023 to 31 December 2025"}],
+    "datasets": [
+        {
+            "name": "Visits file",
+            "description": "one record per clinic visit",
+            "fields": CLEAN_FIELDS,
+            "period": "1 January 2023 to 31 December 2025",
+        }
+    ],
     "data_categories": ["platform_data"],
     "ferpa_destruction_days": 30,
     "hipaa_covered_entity": "Northwind Health System, Inc.",
     "gdpr_supervisory_authority": "the Hessian Commissioner for Data Protection and Freedom of "
-                                  "Information",
+    "Information",
     "gdpr_member_state": "Germany",
     "fee": "USD 5,000",
-    "additional_researchers": [{"name": "Dr. Max Hale", "title": "Research Fellow",
-                                "email": "mhale@hillcrest.example.edu",
-                                "institution": "Hillcrest College"}],
+    "additional_researchers": [
+        {
+            "name": "Dr. Max Hale",
+            "title": "Research Fellow",
+            "email": "mhale@hillcrest.example.edu",
+            "institution": "Hillcrest College",
+        }
+    ],
 }
 OPEN_DATA: dict[str, Any] = {
-    "open_dataset": {"name": "Rainfall Grid", "version": "1.0.0",
-                     "description": "daily rainfall on a 4-kilometre grid",
-                     "location": "https://data.northwind.example.org/rainfall/1.0.0"},
+    "open_dataset": {
+        "name": "Rainfall Grid",
+        "version": "1.0.0",
+        "description": "daily rainfall on a 4-kilometre grid",
+        "location": "https://data.northwind.example.org/rainfall/1.0.0",
+    },
     "licence": "CDLA-Permissive-2.0",
     "liability_cap": "USD 10,000",
 }
@@ -82,11 +114,18 @@ BASE: dict[str, dict[str, Any]] = {
 # data the agreement carries, which law governs it, what the fields list, who co-signs.
 EXTRA: dict[str, dict[str, list[Any]]] = {
     "research-dsa": {
-        "data_categories": [["platform_data"], ["education_records"],
-                            ["health_limited_data_set"], ["eu_personal_data", "location_data"],
-                            ["aggregated_statistics", "public_data"]],
-        "governing_law": ["the State of Delaware", "the Federal Republic of Germany",
-                          "England and Wales"],
+        "data_categories": [
+            ["platform_data"],
+            ["education_records"],
+            ["health_limited_data_set"],
+            ["eu_personal_data", "location_data"],
+            ["aggregated_statistics", "public_data"],
+        ],
+        "governing_law": [
+            "the State of Delaware",
+            "the Federal Republic of Germany",
+            "England and Wales",
+        ],
         "fields": ["clean", "identifying"],
         "co_signatory_named": [True, False],
     },
@@ -119,8 +158,12 @@ def pairwise(dims: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """A covering array of strength 2, built greedily: every value of every dimension meets
     every value of every other dimension in at least one row. Deterministic."""
     names = list(dims)
-    uncovered = {(a, va, b, vb) for a, b in itertools.combinations(names, 2)
-                 for va in range(len(dims[a])) for vb in range(len(dims[b]))}
+    uncovered = {
+        (a, va, b, vb)
+        for a, b in itertools.combinations(names, 2)
+        for va in range(len(dims[a]))
+        for vb in range(len(dims[b]))
+    }
     rows: list[dict[str, Any]] = []
     while uncovered:
         row: dict[str, int] = {}
@@ -129,9 +172,12 @@ def pairwise(dims: dict[str, list[Any]]) -> list[dict[str, Any]]:
         for name in names:
             if name in row:
                 continue
-            row[name] = max(range(len(dims[name])), key=lambda v, n=name: sum(
-                1 for other, ov in row.items()
-                if (_pair(names, n, v, other, ov)) in uncovered))
+            row[name] = max(
+                range(len(dims[name])),
+                key=lambda v, n=name: sum(
+                    1 for other, ov in row.items() if (_pair(names, n, v, other, ov)) in uncovered
+                ),
+            )
         for a, b in itertools.combinations(names, 2):
             uncovered.discard((a, row[a], b, row[b]))
         rows.append({name: dims[name][index] for name, index in row.items()})
@@ -187,6 +233,7 @@ def reader(name: str, clause: str, other: str) -> Callable[[Reader], Reader]:
     def register(function: Reader) -> Reader:
         READERS.append((name, clause, other, function))
         return function
+
     return register
 
 
@@ -216,37 +263,48 @@ def _enclave_term(t: dict[str, str], _: Agreement) -> bool:
 
 @reader("enclave records destroyed on withdrawal", "ethics", "security")
 def _enclave_consent(t: dict[str, str], _: Agreement) -> bool:
-    return _enclave(t) and bool(re.search(r"Recipient shall stop using [^.]{0,60} and shall "
-                                          r"destroy them", t.get("ethics", "")))
+    return _enclave(t) and bool(
+        re.search(
+            r"Recipient shall stop using [^.]{0,60} and shall "
+            r"destroy them",
+            t.get("ethics", ""),
+        )
+    )
 
 
 @reader("no other field, yet additional fields", "data_description", "data_description")
 def _additional_fields(t: dict[str, str], _: Agreement) -> bool:
-    return _has(t, "data_description", "may request additional fields") and bool(re.search(
-        r"shall not request or accept, any other field or record\.", t["data_description"]))
+    return _has(t, "data_description", "may request additional fields") and bool(
+        re.search(
+            r"shall not request or accept, any other field or record\.", t["data_description"]
+        )
+    )
 
 
-@reader("key never disclosed, yet the Recipient identifies students", "ethics",
-        "data_description")
+@reader("key never disclosed, yet the Recipient identifies students", "ethics", "data_description")
 def _pseudonym_key(t: dict[str, str], _: Agreement) -> bool:
     return _has(t, "data_description", "shall never be disclosed to the Recipient") and _has(
-        t, "ethics", "list of the participating students' study codes",
-        "Recipient shall keep a record of every consent")
+        t,
+        "ethics",
+        "list of the participating students' study codes",
+        "Recipient shall keep a record of every consent",
+    )
 
 
-@reader("central IT administers, yet only researchers may have the Data", "prohibited_uses",
-        "security")
+@reader(
+    "central IT administers, yet only researchers may have the Data", "prohibited_uses", "security"
+)
 def _administrators(t: dict[str, str], _: Agreement) -> bool:
     run_by_others = _has(t, "security", "central research computing", "owns or controls")
     return run_by_others and not _has(t, "prohibited_uses", "System Administrator")
 
 
-@reader("the limited data set only for researchers, yet administrators run it", "hipaa_lds",
-        "security")
+@reader(
+    "the limited data set only for researchers, yet administrators run it", "hipaa_lds", "security"
+)
 def _administrators_hipaa(t: dict[str, str], _: Agreement) -> bool:
     run_by_others = _has(t, "security", "central research computing", "owns or controls")
-    return run_by_others and "hipaa_lds" in t and not _has(t, "hipaa_lds",
-                                                           "System Administrators")
+    return run_by_others and "hipaa_lds" in t and not _has(t, "hipaa_lds", "System Administrators")
 
 
 @reader("SCC Module One, yet the Provider decides on breach notices", "breach", "gdpr")
@@ -256,29 +314,35 @@ def _gdpr_breach(t: dict[str, str], _: Agreement) -> bool:
 
 @reader("a single extract, yet a continuous transfer", "gdpr", "data_description")
 def _transfer(t: dict[str, str], _: Agreement) -> bool:
-    return _has(t, "data_description", "single extract") and _has(t, "gdpr",
-                                                                  "transfer is continuous")
+    return _has(t, "data_description", "single extract") and _has(
+        t, "gdpr", "transfer is continuous"
+    )
 
 
 @reader("civil law, yet common-law liability exclusions", "liability", "governing_law")
 def _civil_law(t: dict[str, str], _: Agreement) -> bool:
     german = _has(t, "governing_law", "Germany")
-    return german and (_has(t, "liability", "indirect or consequential loss")
-                       or not _has(t, "liability", "gross negligence"))
+    return german and (
+        _has(t, "liability", "indirect or consequential loss")
+        or not _has(t, "liability", "gross negligence")
+    )
 
 
-@reader("a one-off fee, yet invoiced in advance or refunded per period", "fees",
-        "data_description")
+@reader("a one-off fee, yet invoiced in advance or refunded per period", "fees", "data_description")
 def _fee_timing(t: dict[str, str], _: Agreement) -> bool:
     return _has(t, "data_description", "single extract") and _has(
-        t, "fees", "in advance", "in respect of any period after termination")
+        t, "fees", "in advance", "in respect of any period after termination"
+    )
 
 
 @reader("open-data representations without a remedy", "liability", "open_data")
 def _representations(t: dict[str, str], _: Agreement) -> bool:
     return _has(t, "open_data", "The Provider represents") and not _has(
-        t, "liability", "does not limit the Provider's liability to the Recipient for breach of "
-        "the representations")
+        t,
+        "liability",
+        "does not limit the Provider's liability to the Recipient for breach of "
+        "the representations",
+    )
 
 
 @reader("the agreed cap missing", "liability", "open_data")
@@ -290,38 +354,50 @@ def _cap(t: dict[str, str], agreement: Agreement) -> bool:
 @reader("CDLA-Permissive said to require attribution", "ip", "licence")
 def _attribution(t: dict[str, str], _: Agreement) -> bool:
     return _has(t, "licence", "Permissive - Version 2.0") and _has(
-        t, "ip", "Licence itself requires attribution", "License itself requires attribution")
+        t, "ip", "Licence itself requires attribution", "License itself requires attribution"
+    )
 
 
-@reader("aggregation by the Provider, yet record-level data (or the reverse)",
-        "deidentification", "data_description")
+@reader(
+    "aggregation by the Provider, yet record-level data (or the reverse)",
+    "deidentification",
+    "data_description",
+)
 def _aggregation(t: dict[str, str], _: Agreement) -> bool:
     aggregated = _has(t, "data_description", "aggregate statistics only")
     technique_aggregates = _has(t, "deidentification", "The Data shall consist only of aggregate")
-    record_level = _has(t, "deidentification", "every combination of their values is shared",
-                        "synthetic records generated by the Provider")
+    record_level = _has(
+        t,
+        "deidentification",
+        "every combination of their values is shared",
+        "synthetic records generated by the Provider",
+    )
     return (technique_aggregates and not aggregated) or (aggregated and record_level)
 
 
-@reader("a limited data set listing excluded identifiers", "data_description",
-        "deidentification")
+@reader("a limited data set listing excluded identifiers", "data_description", "deidentification")
 def _lds_fields(t: dict[str, str], _: Agreement) -> bool:
     lds = _has(t, "data_description", "as a limited data set within the meaning")
-    return lds and bool(re.search(r"fields:[^.]*\b(patient name|medical record number)",
-                                  t["data_description"]))
+    return lds and bool(
+        re.search(r"fields:[^.]*\b(patient name|medical record number)", t["data_description"])
+    )
 
 
 @reader("a co-signatory that the agreement does not name", "signatures", "preamble")
 def _co_signatory(t: dict[str, str], agreement: Agreement) -> bool:
-    signing = {s["organisation"] for s in agreement.parameters.get("signatories") or []
-               if s.get("party") == "co_signatory"}
+    signing = {
+        s["organisation"]
+        for s in agreement.parameters.get("signatories") or []
+        if s.get("party") == "co_signatory"
+    }
     return any(name not in t.get("preamble", "") for name in signing)
 
 
 @reader("each a Receiving Party, yet one is the Recipient", "preamble", "nda_obligations")
 def _nda_names(t: dict[str, str], _: Agreement) -> bool:
     return _has(t, "nda_obligations", "Receiving Party") and '(the "Recipient")' in t.get(
-        "preamble", "")
+        "preamble", ""
+    )
 
 
 def contradictions(agreement: Agreement) -> Iterator[Contradiction]:

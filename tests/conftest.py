@@ -34,8 +34,11 @@ settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true",
-                     help="Rewrite tests/golden/ from the current output (review the diff!).")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output (review the diff!).",
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,8 +50,9 @@ def _private_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_registry(tmp_path_factory: pytest.TempPathFactory,
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_registry(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`dsagen generate` records into a registry by default; tests never touch the checkout's."""
     if "DSAGEN_REGISTRY" not in os.environ:
         path = tmp_path_factory.mktemp("registry") / "registry.db"
@@ -81,7 +85,8 @@ def golden(update_golden: bool) -> Callable[[str, str], None]:
             return
         assert path.exists(), f"missing golden file {path}; run `make golden` and review it"
         assert text == path.read_text(encoding="utf-8"), (
-            f"output differs from {path}; if intended, run `make golden` and review the diff")
+            f"output differs from {path}; if intended, run `make golden` and review the diff"
+        )
 
     return check
 
@@ -136,9 +141,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if skip_lo is None:
             from tests.lo.client import soffice_available
 
-            skip_lo = pytest.mark.skipif(not soffice_available(), reason="LibreOffice "
-                                         "(soffice + python3-uno) not installed; `make test` "
-                                         "installs it on Debian")
+            skip_lo = pytest.mark.skipif(
+                not soffice_available(),
+                reason="LibreOffice "
+                "(soffice + python3-uno) not installed; `make test` "
+                "installs it on Debian",
+            )
         item.add_marker(skip_lo)
 
 

@@ -40,9 +40,21 @@ PARTNER_DATE = "2026-02-02T10:00:00Z"
 DOCUMENT = "word/document.xml"
 
 EDIT_KINDS = (
-    "replace_word", "insert_word", "delete_word", "bold_word", "insert_paragraph",
-    "delete_paragraph", "move_paragraph", "cell_text", "insert_row", "delete_row",
-    "header_text", "footnote_text", "new_footnote", "delete_footnote_ref", "add_image",
+    "replace_word",
+    "insert_word",
+    "delete_word",
+    "bold_word",
+    "insert_paragraph",
+    "delete_paragraph",
+    "move_paragraph",
+    "cell_text",
+    "insert_row",
+    "delete_row",
+    "header_text",
+    "footnote_text",
+    "new_footnote",
+    "delete_footnote_ref",
+    "add_image",
     "add_hyperlink",
 )
 
@@ -79,11 +91,19 @@ class Package:
 
     def related(self, kind: str) -> list[str]:
         rels = self.xml("word/_rels/document.xml.rels")
-        return sorted("word/" + r.get("Target").lstrip("/").removeprefix("word/")
-                      for r in rels.iter(REL) if r.get("Type", "").endswith("/" + kind))
+        return sorted(
+            "word/" + r.get("Target").lstrip("/").removeprefix("word/")
+            for r in rels.iter(REL)
+            if r.get("Type", "").endswith("/" + kind)
+        )
 
-    def add_relationship(self, rel_type: str, target: str, external: bool = False,
-                         source: str = "word/_rels/document.xml.rels") -> str:
+    def add_relationship(
+        self,
+        rel_type: str,
+        target: str,
+        external: bool = False,
+        source: str = "word/_rels/document.xml.rels",
+    ) -> str:
         rels = self.xml(source)
         rid = f"rIdTest{len(rels) + 1}"
         rel = etree.SubElement(rels, REL, Id=rid, Type=RELS + rel_type, Target=target)
@@ -91,18 +111,19 @@ class Package:
             rel.set("TargetMode", "External")
         return rid
 
-    def add_part(self, name: str, data: bytes, content_type: str | None = None,
-                 extension: str | None = None) -> None:
+    def add_part(
+        self, name: str, data: bytes, content_type: str | None = None, extension: str | None = None
+    ) -> None:
         self.parts[name] = data
         types = self.xml("[Content_Types].xml")
         if extension is not None:
             if not any(d.get("Extension") == extension for d in types.iter(CT + "Default")):
-                default = etree.Element(CT + "Default", Extension=extension,
-                                        ContentType=content_type or "")
+                default = etree.Element(
+                    CT + "Default", Extension=extension, ContentType=content_type or ""
+                )
                 types.insert(0, default)
         elif content_type is not None:
-            etree.SubElement(types, CT + "Override", PartName="/" + name,
-                             ContentType=content_type)
+            etree.SubElement(types, CT + "Override", PartName="/" + name, ContentType=content_type)
 
     def new_id(self) -> str:
         self.next_id += 1
@@ -117,8 +138,9 @@ class Package:
 
     def to_bytes(self) -> bytes:
         for name, root in self.roots.items():
-            self.parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                              standalone=True)
+            self.parts[name] = etree.tostring(
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in self.parts.items():
@@ -137,6 +159,7 @@ def max_id(package: Package) -> int:
 
 
 # -- building blocks --------------------------------------------------------------------------
+
 
 def run(text: str, rpr: etree._Element | None = None, deleted: bool = False) -> etree._Element:
     element = etree.Element(W + "r")
@@ -203,8 +226,11 @@ def plain_runs(container: etree._Element) -> list[etree._Element]:
         if element.getparent().tag != W + "p":
             continue
         content = [c for c in element if c.tag != W + "rPr"]
-        if len(content) == 1 and content[0].tag == W + "t" and len(
-                (content[0].text or "").split()) >= 2:
+        if (
+            len(content) == 1
+            and content[0].tag == W + "t"
+            and len((content[0].text or "").split()) >= 2
+        ):
             found.append(element)
     return found
 
@@ -213,13 +239,17 @@ def body_paragraphs(package: Package) -> list[etree._Element]:
     """Top-level body paragraphs with text (never the last one, which holds the section)."""
     body = package.body()
     children = [p for p in body if p.tag == W + "p"]
-    return [p for p in children[:-1] if text_of(p).strip()
-            and p.find(f"{W}pPr/{W}sectPr") is None
-            and not any(t.tag in (W + "ins", W + "del", W + "moveFrom", W + "moveTo")
-                        for t in p.iter())]
+    return [
+        p
+        for p in children[:-1]
+        if text_of(p).strip()
+        and p.find(f"{W}pPr/{W}sectPr") is None
+        and not any(t.tag in (W + "ins", W + "del", W + "moveFrom", W + "moveTo") for t in p.iter())
+    ]
 
 
 # -- the edits ---------------------------------------------------------------------------------
+
 
 def edit_word(package: Package, runs: list[etree._Element], edit: Edit, mode: str) -> None:
     """Replace, insert before or delete one word of one of `runs`, or make it bold."""
@@ -230,27 +260,32 @@ def edit_word(package: Package, runs: list[etree._Element], edit: Edit, mode: st
     tokens = re.split(r"(\s+)", text)
     words = [i for i, token in enumerate(tokens) if token.strip()]
     index = words[edit.word % len(words)]
-    before, word, after = "".join(tokens[:index]), tokens[index], "".join(tokens[index + 1:])
+    before, word, after = "".join(tokens[:index]), tokens[index], "".join(tokens[index + 1 :])
     rpr = target.find(W + "rPr")
     if mode == "bold":
         pieces = _bold(package, word, rpr, edit.tracked)
     else:
-        old, new = {"replace": (word, edit.text), "insert": ("", edit.text + " "),
-                    "delete": (word + (" " if after.startswith(" ") else ""), "")}[mode]
+        old, new = {
+            "replace": (word, edit.text),
+            "insert": ("", edit.text + " "),
+            "delete": (word + (" " if after.startswith(" ") else ""), ""),
+        }[mode]
         if mode == "insert":
             after = word + after
         elif mode == "delete" and after.startswith(" "):
             after = after[1:]
         pieces = _changed(package, old, new, rpr, edit.tracked)
-    replacement = ([run(before, rpr)] if before else []) + pieces + (
-        [run(after, rpr)] if after else [])
+    replacement = (
+        ([run(before, rpr)] if before else []) + pieces + ([run(after, rpr)] if after else [])
+    )
     for piece in replacement:
         target.addprevious(piece)
     target.getparent().remove(target)
 
 
-def _changed(package: Package, old: str, new: str, rpr: etree._Element | None,
-             tracked: bool) -> list[etree._Element]:
+def _changed(
+    package: Package, old: str, new: str, rpr: etree._Element | None, tracked: bool
+) -> list[etree._Element]:
     if not tracked:
         return [run(new, rpr)] if new else []
     pieces = []
@@ -265,8 +300,9 @@ def _changed(package: Package, old: str, new: str, rpr: etree._Element | None,
     return pieces
 
 
-def _bold(package: Package, word: str, rpr: etree._Element | None,
-          tracked: bool) -> list[etree._Element]:
+def _bold(
+    package: Package, word: str, rpr: etree._Element | None, tracked: bool
+) -> list[etree._Element]:
     bold = run(word, rpr)
     properties = bold.find(W + "rPr")
     if properties is None:
@@ -287,8 +323,10 @@ def insert_paragraph(package: Package, edit: Edit) -> None:
     paragraphs = body_paragraphs(package)
     anchor = paragraphs[edit.target % len(paragraphs)]
     style = anchor.find(f"{W}pPr/{W}pStyle")
-    new = paragraph(f"The Recipient shall also {edit.text} the partner's new obligation.",
-                    style.get(W + "val") if style is not None else None)
+    new = paragraph(
+        f"The Recipient shall also {edit.text} the partner's new obligation.",
+        style.get(W + "val") if style is not None else None,
+    )
     if edit.tracked:
         wrap_content(package, new, "ins")
         mark_paragraph(package, new, "ins")
@@ -317,8 +355,15 @@ def move_paragraph(package: Package, edit: Edit) -> None:
         destination.addnext(source)
         return
     moved = copy.deepcopy(source)
-    for anchor in list(moved.iter(W + "bookmarkStart", W + "bookmarkEnd", W + "commentRangeStart",
-                                  W + "commentRangeEnd", W + "commentReference")):
+    for anchor in list(
+        moved.iter(
+            W + "bookmarkStart",
+            W + "bookmarkEnd",
+            W + "commentRangeStart",
+            W + "commentRangeEnd",
+            W + "commentReference",
+        )
+    ):
         anchor.getparent().remove(anchor)
     name = f"partnerMove{package.new_id()}"
     for element, kind in ((source, "moveFrom"), (moved, "moveTo")):
@@ -332,8 +377,11 @@ def move_paragraph(package: Package, edit: Edit) -> None:
 
 
 def _rows(package: Package) -> list[etree._Element]:
-    return [row for row in package.body().iter(W + "tr")
-            if row.find(f"{W}trPr/{W}ins") is None and row.find(f"{W}trPr/{W}del") is None]
+    return [
+        row
+        for row in package.body().iter(W + "tr")
+        if row.find(f"{W}trPr/{W}ins") is None and row.find(f"{W}trPr/{W}del") is None
+    ]
 
 
 def insert_row(package: Package, edit: Edit) -> None:
@@ -409,8 +457,11 @@ def new_footnote(package: Package, edit: Edit) -> None:
 
 
 def delete_footnote_reference(package: Package, edit: Edit) -> None:
-    references = [r for r in package.body().iter(W + "footnoteReference")
-                  if not any(a.tag in (W + "ins", W + "del") for a in r.iterancestors())]
+    references = [
+        r
+        for r in package.body().iter(W + "footnoteReference")
+        if not any(a.tag in (W + "ins", W + "del") for a in r.iterancestors())
+    ]
     if not references:
         return
     reference = references[edit.target % len(references)]
@@ -467,31 +518,51 @@ def apply_edit(package: Package, edit: Edit) -> None:
         edit_word(package, runs, edit, kind.removesuffix("_word"))
     elif kind == "cell_text":
         runs = [r for row in _rows(package) for r in plain_runs(row)] or [
-            r for row in _rows(package) for r in row.iter(W + "r")
-            if r.find(W + "t") is not None and len(r) <= 2 and (r.find(W + "t").text or "")]
+            r
+            for row in _rows(package)
+            for r in row.iter(W + "r")
+            if r.find(W + "t") is not None and len(r) <= 2 and (r.find(W + "t").text or "")
+        ]
         edit_word(package, runs, edit, "replace")
     elif kind in ("header_text", "footnote_text"):
         parts = package.related("header" if kind == "header_text" else "footnotes")
         runs = [r for part in parts for r in plain_runs(package.xml(part))]
         edit_word(package, runs, edit, "replace")
     else:
-        {"insert_paragraph": insert_paragraph, "delete_paragraph": delete_paragraph,
-         "move_paragraph": move_paragraph, "insert_row": insert_row, "delete_row": delete_row,
-         "new_footnote": new_footnote, "delete_footnote_ref": delete_footnote_reference,
-         "add_image": add_image, "add_hyperlink": add_hyperlink}[kind](package, edit)
+        {
+            "insert_paragraph": insert_paragraph,
+            "delete_paragraph": delete_paragraph,
+            "move_paragraph": move_paragraph,
+            "insert_row": insert_row,
+            "delete_row": delete_row,
+            "new_footnote": new_footnote,
+            "delete_footnote_ref": delete_footnote_reference,
+            "add_image": add_image,
+            "add_hyperlink": add_hyperlink,
+        }[kind](package, edit)
 
 
 # -- objects -------------------------------------------------------------------------------------
 
+
 def tiny_png(colour: tuple[int, int, int]) -> bytes:
     """A 2x2 PNG of one colour, built by hand (zlib + CRCs)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + bytes(colour) * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def drawing_run(rid: str, shape_id: int) -> etree._Element:
@@ -504,7 +575,8 @@ def drawing_run(rid: str, shape_id: int) -> etree._Element:
         f'<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch>'
         f'</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="190500" '
         f'cy="190500"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
-        f'</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+        f"</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
     return etree.fromstring(xml)
 
 
@@ -525,7 +597,8 @@ def footnote(note_id: str, text: str) -> etree._Element:
     note_paragraph = etree.SubElement(note, W + "p")
     mark = etree.SubElement(note_paragraph, W + "r")
     etree.SubElement(etree.SubElement(mark, W + "rPr"), W + "vertAlign").set(
-        W + "val", "superscript")
+        W + "val", "superscript"
+    )
     etree.SubElement(mark, W + "footnoteRef")
     note_paragraph.append(run(" " + text))
     return note
@@ -534,17 +607,20 @@ def footnote(note_id: str, text: str) -> etree._Element:
 def footnote_reference(note_id: str) -> etree._Element:
     reference = etree.Element(W + "r")
     etree.SubElement(etree.SubElement(reference, W + "rPr"), W + "vertAlign").set(
-        W + "val", "superscript")
+        W + "val", "superscript"
+    )
     etree.SubElement(reference, W + "footnoteReference").set(W + "id", note_id)
     return reference
 
 
 def _separators() -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes '
-            f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:footnote w:type="separator" w:id="-1">'
-            '<w:p><w:r><w:separator/></w:r></w:p></w:footnote><w:footnote '
-            'w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
-            '</w:r></w:p></w:footnote></w:footnotes>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes '
+        f'xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:footnote w:type="separator" w:id="-1">'
+        "<w:p><w:r><w:separator/></w:r></w:p></w:footnote><w:footnote "
+        'w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+        "</w:r></w:p></w:footnote></w:footnotes>"
+    ).encode()
 
 
 def enrich(docx: bytes) -> bytes:
@@ -561,8 +637,7 @@ def enrich(docx: bytes) -> bytes:
     rid = package.add_relationship("hyperlink", "https://dsagen.example.org/guide", True)
     paragraphs[14].append(hyperlink(rid, "the data handling guide"))
     package.add_part("word/media/image1.png", tiny_png((20, 60, 200)), "image/png", "png")
-    paragraphs[16].append(drawing_run(package.add_relationship("image", "media/image1.png"),
-                                      4242))
+    paragraphs[16].append(drawing_run(package.add_relationship("image", "media/image1.png"), 4242))
     paragraphs[18].addnext(_table(package))
     _comment(package, paragraphs[20])
     header = package.related("header")[0]
@@ -579,9 +654,11 @@ def _table(package: Package) -> etree._Element:
     grid = etree.SubElement(table, W + "tblGrid")
     for _ in range(2):
         etree.SubElement(grid, W + "gridCol").set(W + "w", "4000")
-    labels = [("Data field", "Retention period for the field"),
-              ("Device identifier", "Deleted within thirty days of receipt"),
-              ("Visit location", "Kept for the whole term of the agreement")]
+    labels = [
+        ("Data field", "Retention period for the field"),
+        ("Device identifier", "Deleted within thirty days of receipt"),
+        ("Visit location", "Kept for the whole term of the agreement"),
+    ]
     for left, right in labels:
         row = etree.SubElement(table, W + "tr")
         for text in (left, right):
@@ -597,10 +674,12 @@ def _table(package: Package) -> etree._Element:
 
 
 def _comment(package: Package, target: etree._Element) -> None:
-    comments = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments '
-                f'xmlns:w="{W_NS}"><w:comment w:id="900" w:author="Standard Author" '
-                'w:date="2026-01-01T00:00:00Z" w:initials="SA"><w:p><w:r><w:t>Check this '
-                'clause.</w:t></w:r></w:p></w:comment></w:comments>').encode()
+    comments = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments '
+        f'xmlns:w="{W_NS}"><w:comment w:id="900" w:author="Standard Author" '
+        'w:date="2026-01-01T00:00:00Z" w:initials="SA"><w:p><w:r><w:t>Check this '
+        "clause.</w:t></w:r></w:p></w:comment></w:comments>"
+    ).encode()
     package.add_part("word/comments.xml", comments, TYPES + "comments+xml")
     package.add_relationship("comments", "comments.xml")
     start = etree.Element(W + "commentRangeStart")
@@ -615,12 +694,14 @@ def _comment(package: Package, target: etree._Element) -> None:
 
 # -- XML-level accept-all / reject-all -------------------------------------------------------------
 
+
 def resolve(docx: bytes, *, accept: bool) -> dict[str, etree._Element]:
     """Every story part with all revisions accepted (or rejected): revised content removed or
     unwrapped, property changes applied, rows and paragraph marks resolved (comparison.md §4)."""
     package = Package(docx)
-    names = [DOCUMENT] + [p for kind in ("header", "footer", "footnotes", "endnotes")
-                          for p in package.related(kind)]
+    names = [DOCUMENT] + [
+        p for kind in ("header", "footer", "footnotes", "endnotes") for p in package.related(kind)
+    ]
     return {name: _resolve_root(copy.deepcopy(package.xml(name)), accept) for name in names}
 
 
@@ -676,9 +757,11 @@ def paragraph_texts(root: etree._Element) -> list[str]:
     """Text of each paragraph with text (field instructions excluded), document order."""
     texts = []
     for element in root.iter(W + "p"):
-        text = "".join(t.text or "" for t in element.iter(W + "t")
-                       if not any(a.tag == W + "p" for a in t.iterancestors()
-                                  if a is not element))
+        text = "".join(
+            t.text or ""
+            for t in element.iter(W + "t")
+            if not any(a.tag == W + "p" for a in t.iterancestors() if a is not element)
+        )
         if text.strip():
             texts.append(" ".join(text.split()))
     return texts
@@ -686,8 +769,11 @@ def paragraph_texts(root: etree._Element) -> list[str]:
 
 def object_counts(root: etree._Element) -> dict[str, int]:
     """Objects a redline must not lose, counted in a resolved story."""
-    hyperlinks = sum(1 for link in root.iter(W + "hyperlink")
-                     if any((t.text or "").strip() for t in link.iter(W + "t")))
+    hyperlinks = sum(
+        1
+        for link in root.iter(W + "hyperlink")
+        if any((t.text or "").strip() for t in link.iter(W + "t"))
+    )
     return {
         "footnote references": sum(1 for _ in root.iter(W + "footnoteReference")),
         "hyperlinks": hyperlinks,
@@ -700,10 +786,10 @@ def object_counts(root: etree._Element) -> dict[str, int]:
 
 def note_texts(resolved: dict[str, etree._Element]) -> list[str]:
     """Texts of the footnotes the resolved body refers to, in reference order."""
-    notes = next((root for name, root in resolved.items() if name.endswith("footnotes.xml")),
-                 None)
+    notes = next((root for name, root in resolved.items() if name.endswith("footnotes.xml")), None)
     if notes is None:
         return []
     by_id = {n.get(W + "id"): " ".join(paragraph_texts(n)) for n in notes.iter(W + "footnote")}
-    return [by_id.get(r.get(W + "id"), "?") for r in resolved[DOCUMENT].iter(
-        W + "footnoteReference")]
+    return [
+        by_id.get(r.get(W + "id"), "?") for r in resolved[DOCUMENT].iter(W + "footnoteReference")
+    ]

@@ -18,17 +18,23 @@ def many_headers(docx: bytes, *, count: int = 150, part_bytes: int = 960_000) ->
     under the per-member compression-ratio check (1 MB), the file stays under 1 MB."""
     paragraph = "<w:p><w:r><w:t>Confidential draft</w:t></w:r></w:p>"
     body = paragraph * (part_bytes // len(paragraph))
-    header = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-              f'<w:hdr xmlns:w="{W_NS}">{body}</w:hdr>').encode()
+    header = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<w:hdr xmlns:w="{W_NS}">{body}</w:hdr>'
+    ).encode()
     with zipfile.ZipFile(io.BytesIO(docx)) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     rels = parts["word/_rels/document.xml.rels"].decode()
     types = parts["[Content_Types].xml"].decode()
-    added = "".join(f'<Relationship Id="rIdHostile{n}" Type="{HEADER_TYPE}" '
-                    f'Target="hostile{n}.xml"/>' for n in range(count))
+    added = "".join(
+        f'<Relationship Id="rIdHostile{n}" Type="{HEADER_TYPE}" Target="hostile{n}.xml"/>'
+        for n in range(count)
+    )
     rels = rels.replace("</Relationships>", added + "</Relationships>")
-    overrides = "".join(f'<Override PartName="/word/hostile{n}.xml" ContentType="{HEADER_CT}"/>'
-                        for n in range(count))
+    overrides = "".join(
+        f'<Override PartName="/word/hostile{n}.xml" ContentType="{HEADER_CT}"/>'
+        for n in range(count)
+    )
     types = types.replace("</Types>", overrides + "</Types>")
     parts["word/_rels/document.xml.rels"] = rels.encode()
     parts["[Content_Types].xml"] = types.encode()
@@ -41,10 +47,11 @@ def many_headers(docx: bytes, *, count: int = 150, part_bytes: int = 960_000) ->
     return buffer.getvalue()
 
 
-def many_list_items(partner_yaml: str, *, key: str = "research_questions",
-                    count: int = 150_000) -> str:
+def many_list_items(
+    partner_yaml: str, *, key: str = "research_questions", count: int = 150_000
+) -> str:
     """The partner file with `count` short items added to the list under `key`."""
     match = re.search(rf"^{re.escape(key)}:\n", partner_yaml, flags=re.M)
     assert match is not None, key
     items = "".join(f"  - q{n}\n" for n in range(count))
-    return partner_yaml[:match.end()] + items + partner_yaml[match.end():]
+    return partner_yaml[: match.end()] + items + partner_yaml[match.end() :]

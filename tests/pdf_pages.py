@@ -16,8 +16,13 @@ def page_texts(pdf: bytes) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="dsagen-pages-") as scratch:
         source = Path(scratch) / "a.pdf"
         source.write_bytes(pdf)
-        text = subprocess.run(["pdftotext", "-layout", str(source), "-"], capture_output=True,
-                              text=True, check=True, timeout=120).stdout
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(source), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 

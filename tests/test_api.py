@@ -19,11 +19,19 @@ def test_every_documented_name_is_exported_and_every_export_documented() -> None
 
 
 def test_importing_dsagen_loads_none_of_the_heavy_libraries() -> None:
-    code = ("import sys, dsagen; heavy = [m for m in ('weasyprint', 'sqlalchemy', 'rich', "
-            "'typer', 'lxml', 'jinja2', 'docx', 'dsagen.library') if m in sys.modules]; "
-            "print(heavy)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, dsagen; heavy = [m for m in ('weasyprint', 'sqlalchemy', 'rich', "
+        "'typer', 'lxml', 'jinja2', 'docx', 'dsagen.library') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -32,8 +40,13 @@ def test_generate_then_compare_through_the_api(tmp_path: Path) -> None:
     partner.write_text((DATA / "partners" / "mini-partner.yaml").read_text())
     library = dsagen.load_library(MINILIB)
     prepared = dsagen.prepare([partner], library=library)
-    results = dsagen.generate_agreements([partner], out_dir=tmp_path / "out", formats=("docx",),
-                                         library_root=MINILIB, prepared=prepared)
+    results = dsagen.generate_agreements(
+        [partner],
+        out_dir=tmp_path / "out",
+        formats=("docx",),
+        library_root=MINILIB,
+        prepared=prepared,
+    )
     docx = Path(results[0].files[0].path)
     comparison, _, _ = dsagen.compare_files(docx, docx, library=library)
     assert not comparison.fails("any")

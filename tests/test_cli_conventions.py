@@ -36,8 +36,11 @@ COMMANDS = dict(commands())
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_option_and_argument_says_what_it_is_for(name: str) -> None:
-    missing = [param.name for param in COMMANDS[name].params
-               if param.name != "help" and not getattr(param, "help", None)]
+    missing = [
+        param.name
+        for param in COMMANDS[name].params
+        if param.name != "help" and not getattr(param, "help", None)
+    ]
     assert not missing, f"dsagen {name}: no help text for {missing}"
 
 
@@ -53,13 +56,16 @@ def test_version_is_printed() -> None:
     assert result.stdout.strip() == f"dsagen {__version__}"
 
 
-@pytest.mark.parametrize("args, phrase", [
-    (["diff", "a.yaml", "b.docx", "--fail-on", "walkaway"], "'walkaway' is not one of"),
-    (["lint", "--fail-on", "info"], "'info' is not one of"),
-    (["diff"], "Missing argument"),
-    (["generate", "--no-such-option", "x"], "No such option: --no-such-option"),
-    (["no-such-command"], "No such command 'no-such-command'"),
-])
+@pytest.mark.parametrize(
+    "args, phrase",
+    [
+        (["diff", "a.yaml", "b.docx", "--fail-on", "walkaway"], "'walkaway' is not one of"),
+        (["lint", "--fail-on", "info"], "'info' is not one of"),
+        (["diff"], "Missing argument"),
+        (["generate", "--no-such-option", "x"], "No such option: --no-such-option"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
 def test_usage_errors_are_one_line_and_exit_2(cli, args: list[str], phrase: str) -> None:
     code, stdout, stderr = cli(*args)
     assert code == 2
@@ -110,9 +116,13 @@ def test_the_installed_entry_point_runs_a_command() -> None:
 
     from tests.conftest import ROOT
 
-    result = subprocess.run([sys.executable, "-m", "dsagen", "diff", "--fail-on", "x", "a", "b"],
-                            capture_output=True, text=True, cwd=ROOT,
-                            env={"PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "dsagen", "diff", "--fail-on", "x", "a", "b"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: Invalid value for '--fail-on'")
     assert len(result.stderr.splitlines()) == 1

@@ -48,6 +48,7 @@ CORE_XXE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 # -- small DOCX builders -------------------------------------------------------------------------
 
+
 def docx_bytes(*paragraphs: str, headings: tuple[str, ...] = ()) -> bytes:
     """A real (python-docx) DOCX: optional Heading 1 titles, each followed by its paragraph."""
     document = docx.Document()
@@ -60,13 +61,18 @@ def docx_bytes(*paragraphs: str, headings: tuple[str, ...] = ()) -> bytes:
     return buffer.getvalue()
 
 
-def with_parts(base: bytes, replace: dict[str, bytes | str] | None = None,
-               extra: list[tuple[str, bytes]] | None = None) -> bytes:
+def with_parts(
+    base: bytes,
+    replace: dict[str, bytes | str] | None = None,
+    extra: list[tuple[str, bytes]] | None = None,
+) -> bytes:
     """`base` with some members replaced, and raw extra members appended (duplicates allowed)."""
     replace = replace or {}
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(
-            buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(base)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             data = replace.get(item.filename, source.read(item.filename))
             target.writestr(item.filename, data.encode() if isinstance(data, str) else data)
@@ -94,6 +100,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 # -- running the command -------------------------------------------------------------------------
+
 
 def diff(cli, standard: Path, negotiated: Path, *args: str) -> tuple[int, str, str]:
     return cli("diff", standard, negotiated, "--library", MINILIB, *args)
@@ -150,18 +157,30 @@ def test_zip_bomb_is_refused_without_inflating_it(cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["external-entity", "billion-laughs", "utf16-external-entity"])
 def test_document_xml_with_a_doctype_is_refused(cli, tmp_path: Path, kind: str) -> None:
-    xml = {"external-entity": XXE.encode(), "billion-laughs": BILLION_LAUGHS.encode(),
-           "utf16-external-entity": XXE.replace('encoding="UTF-8"', 'encoding="UTF-16"')
-           .encode("utf-16")}[kind]
-    negotiated = write(tmp_path, "agreement.docx", with_parts(
-        docx_bytes("The Recipient shall delete the data."), {"word/document.xml": xml}))
+    xml = {
+        "external-entity": XXE.encode(),
+        "billion-laughs": BILLION_LAUGHS.encode(),
+        "utf16-external-entity": XXE.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode(
+            "utf-16"
+        ),
+    }[kind]
+    negotiated = write(
+        tmp_path,
+        "agreement.docx",
+        with_parts(docx_bytes("The Recipient shall delete the data."), {"word/document.xml": xml}),
+    )
     line = assert_refused(diff(cli, PARTNER, negotiated), "unsafe XML", "word/document.xml")
     assert "root:" not in line
 
 
 def test_doctype_in_the_core_properties_is_refused(cli, tmp_path: Path) -> None:
-    negotiated = write(tmp_path, "agreement.docx", with_parts(
-        docx_bytes("The Recipient shall delete the data."), {"docProps/core.xml": CORE_XXE}))
+    negotiated = write(
+        tmp_path,
+        "agreement.docx",
+        with_parts(
+            docx_bytes("The Recipient shall delete the data."), {"docProps/core.xml": CORE_XXE}
+        ),
+    )
     assert_refused(diff(cli, PARTNER, negotiated), "unsafe XML", "docProps/core.xml")
 
 
@@ -175,13 +194,19 @@ def test_zip_without_a_word_document_is_refused(cli, tmp_path: Path) -> None:
 
 
 def test_malformed_document_xml_is_refused(cli, tmp_path: Path) -> None:
-    negotiated = write(tmp_path, "agreement.docx", with_parts(
-        docx_bytes("The Recipient shall delete the data."),
-        {"word/document.xml": f'<w:document xmlns:w="{W_NS}"><w:body><w:p>'}))
+    negotiated = write(
+        tmp_path,
+        "agreement.docx",
+        with_parts(
+            docx_bytes("The Recipient shall delete the data."),
+            {"word/document.xml": f'<w:document xmlns:w="{W_NS}"><w:body><w:p>'},
+        ),
+    )
     assert_refused(diff(cli, PARTNER, negotiated), "malformed XML in word/document.xml")
 
 
 # -- a DOCX with nothing to compare --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("paragraphs", [(), ("", "   ")], ids=["no-paragraphs", "blank"])
 def test_document_without_text_is_refused(cli, tmp_path: Path, paragraphs: tuple[str, ...]) -> None:
@@ -189,18 +214,25 @@ def test_document_without_text_is_refused(cli, tmp_path: Path, paragraphs: tuple
     assert_refused(diff(cli, PARTNER, negotiated), "empty document")
 
 
-RECIPE = ("Mix the flour, eggs and milk into a smooth batter and rest it for an hour.",
-          "Fry thin pancakes in butter until golden and serve them warm with maple syrup.")
+RECIPE = (
+    "Mix the flour, eggs and milk into a smooth batter and rest it for an hour.",
+    "Fry thin pancakes in butter until golden and serve them warm with maple syrup.",
+)
 
 
-@pytest.mark.parametrize("standard, headings", [
-    (PARTNER, ("Batter", "Cooking")),
-    (OXPT / "WC" / "WC004-Large.docx", ("Batter", "Cooking")),
-    (PARTNER, ()),
-    (WC027_BEFORE, ()),
-], ids=["generated-vs-headed", "fixture-vs-headed", "generated-vs-plain", "fixture-vs-plain"])
-def test_unrelated_documents_are_refused(cli, tmp_path: Path, standard: Path,
-                                         headings: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "standard, headings",
+    [
+        (PARTNER, ("Batter", "Cooking")),
+        (OXPT / "WC" / "WC004-Large.docx", ("Batter", "Cooking")),
+        (PARTNER, ()),
+        (WC027_BEFORE, ()),
+    ],
+    ids=["generated-vs-headed", "fixture-vs-headed", "generated-vs-plain", "fixture-vs-plain"],
+)
+def test_unrelated_documents_are_refused(
+    cli, tmp_path: Path, standard: Path, headings: tuple[str, ...]
+) -> None:
     """A recipe is not a negotiated version of the standard, whether or not it has headings:
     comparing them would report every word as a deviation and write a meaningless redline."""
     negotiated = write(tmp_path, "recipe.docx", docx_bytes(*RECIPE, headings=headings))
@@ -223,6 +255,7 @@ def test_folder_given_as_the_negotiated_file_is_refused(cli, tmp_path: Path) -> 
 
 # -- what the message itself contains -----------------------------------------------------------
 
+
 def test_file_name_with_brackets_is_reported_verbatim(cli, tmp_path: Path) -> None:
     """Square brackets are common in file names ("Contract [final].docx"); the error line must
     name the file the user gave, not a version with "[final]" eaten as console markup."""
@@ -233,13 +266,17 @@ def test_file_name_with_brackets_is_reported_verbatim(cli, tmp_path: Path) -> No
 def test_hostile_member_name_cannot_break_the_error_message(cli, tmp_path: Path) -> None:
     """A member name is chosen by whoever made the file; echoed in the error, a name like
     "[/x]" must not crash the error printer (rich MarkupError -> traceback, exit 1)."""
-    negotiated = write(tmp_path, "agreement.docx", with_parts(
-        docx_bytes("The Recipient shall delete the data."), extra=[("../[/x]", b"x")]))
+    negotiated = write(
+        tmp_path,
+        "agreement.docx",
+        with_parts(docx_bytes("The Recipient shall delete the data."), extra=[("../[/x]", b"x")]),
+    )
     assert_refused(diff(cli, PARTNER, negotiated), "unsafe member name", "[/x]")
 
 
 def test_unparsable_modified_date_in_the_negotiated_file_does_not_block_the_redline(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     """The redline's revision date defaults to the negotiated file's dcterms:modified. That
     value comes from the partner's file: if it is garbage, the redline should still be written
     (falling back to a fixed date) instead of failing with an error about --date, a flag the
@@ -249,8 +286,13 @@ def test_unparsable_modified_date_in_the_negotiated_file_does_not_block_the_redl
     start = core.index("<dcterms:modified")
     start = core.index(">", start) + 1
     end = core.index("</dcterms:modified>")
-    negotiated = write(tmp_path, "agreement.docx", with_parts(
-        source.read_bytes(), {"docProps/core.xml": core[:start] + "last Tuesday" + core[end:]}))
+    negotiated = write(
+        tmp_path,
+        "agreement.docx",
+        with_parts(
+            source.read_bytes(), {"docProps/core.xml": core[:start] + "last Tuesday" + core[end:]}
+        ),
+    )
     redline = tmp_path / "redline.docx"
     code, _, stderr = diff(cli, needs(WC027_BEFORE), negotiated, "--redline", str(redline))
     assert "--date" not in stderr
@@ -259,20 +301,24 @@ def test_unparsable_modified_date_in_the_negotiated_file_does_not_block_the_redl
 
 # -- outputs and --fail-on -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("option", ["--redline", "--json-file", "--html"])
-def test_existing_output_is_left_untouched_without_force(cli, tmp_path: Path,
-                                                         option: str) -> None:
+def test_existing_output_is_left_untouched_without_force(cli, tmp_path: Path, option: str) -> None:
     target = write(tmp_path, "report.out", b"counsel's notes")
-    line = assert_refused(diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), option, str(target)),
-                          "already exists", "--force")
+    line = assert_refused(
+        diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), option, str(target)),
+        "already exists",
+        "--force",
+    )
     assert str(target) in line
     assert target.read_bytes() == b"counsel's notes"
 
 
 def test_existing_output_is_replaced_with_force(cli, tmp_path: Path) -> None:
     target = write(tmp_path, "redline.docx", b"counsel's notes")
-    code, _, stderr = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), "--redline",
-                              str(target), "--force")
+    code, _, stderr = diff(
+        cli, needs(WC027_BEFORE), needs(WC027_AFTER), "--redline", str(target), "--force"
+    )
     assert code == 1, stderr
     assert zipfile.is_zipfile(target)
 
@@ -280,15 +326,26 @@ def test_existing_output_is_replaced_with_force(cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("value", ["walkaway", "high", ""])
 def test_unknown_fail_on_value_is_refused(cli, tmp_path: Path, value: str) -> None:
     redline = tmp_path / "redline.docx"
-    assert_refused(diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), "--fail-on", value,
-                        "--redline", str(redline)), "--fail-on", "walk-away")
+    assert_refused(
+        diff(
+            cli,
+            needs(WC027_BEFORE),
+            needs(WC027_AFTER),
+            "--fail-on",
+            value,
+            "--redline",
+            str(redline),
+        ),
+        "--fail-on",
+        "walk-away",
+    )
     assert not redline.exists(), "nothing is written before the arguments are checked"
 
 
-@pytest.mark.parametrize("fail_on, expected", [
-    (None, 1), ("any", 1), ("fallback", 1), ("approval", 1), ("walk-away", 0)])
-def test_fail_on_threshold_decides_the_exit_code(cli, fail_on: str | None,
-                                                  expected: int) -> None:
+@pytest.mark.parametrize(
+    "fail_on, expected", [(None, 1), ("any", 1), ("fallback", 1), ("approval", 1), ("walk-away", 0)]
+)
+def test_fail_on_threshold_decides_the_exit_code(cli, fail_on: str | None, expected: int) -> None:
     """WC027 After-1 has only an approval-level deviation (text changed, no library clause)."""
     args = ("--json",) + (("--fail-on", fail_on) if fail_on else ())
     code, stdout, stderr = diff(cli, needs(WC027_BEFORE), needs(WC027_AFTER), *args)

@@ -59,14 +59,16 @@ CLAUSES, DELETED = 42, 20
 def long_clauses(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A standard of 42 clauses of 1,000 words each."""
     folder = tmp_path_factory.mktemp("long")
-    library = load_library(write_library(folder / "lib", clauses=CLAUSES, paragraphs=10,
-                                         words_per_paragraph=100))
+    library = load_library(
+        write_library(folder / "lib", clauses=CLAUSES, paragraphs=10, words_per_paragraph=100)
+    )
     partner = load_partner(write_partner(folder / "p.yaml", 1, random.Random(1)), library)
     return render_docx(assemble(partner, library))
 
 
 def _negotiated(deleted: int) -> Callable[[Any], None]:
     """One word changed in every clause, and every other clause from c001 on deleted."""
+
     def change(body: Any) -> None:
         blocks = clause_blocks(body)
         for block in blocks.values():
@@ -76,6 +78,7 @@ def _negotiated(deleted: int) -> Callable[[Any], None]:
         for index in range(1, 1 + 2 * deleted, 2):
             for element in blocks[f"c{index:03d}"]:
                 body.remove(element)
+
     return change
 
 
@@ -87,10 +90,10 @@ def _work(standard: bytes, negotiated: bytes, counted: list[int]) -> tuple[int, 
 
 
 def test_twenty_deleted_long_clauses_cost_at_most_twice_the_plain_diff(
-        long_clauses: bytes, counted: list[int]) -> None:
+    long_clauses: bytes, counted: list[int]
+) -> None:
     plain, removed_none = _work(long_clauses, edit_body(long_clauses, _negotiated(0)), counted)
-    deleted, removed = _work(long_clauses, edit_body(long_clauses, _negotiated(DELETED)),
-                             counted)
+    deleted, removed = _work(long_clauses, edit_body(long_clauses, _negotiated(DELETED)), counted)
     assert (removed_none, removed) == (0, DELETED)
     assert plain > 0
     assert deleted <= 2 * plain, f"deleting clauses cost {deleted / plain:.1f}x the plain diff"
@@ -98,8 +101,9 @@ def test_twenty_deleted_long_clauses_cost_at_most_twice_the_plain_diff(
 
 def test_a_part_is_found_at_either_end_of_the_whole_despite_edits() -> None:
     rng = random.Random(5)
-    words = [rng.choice(["data", "shall", "recipient", "within", "days", "notice"])
-             for _ in range(300)]
+    words = [
+        rng.choice(["data", "shall", "recipient", "within", "days", "notice"]) for _ in range(300)
+    ]
     part, other = words[:120], words[120:]
     edited = ["must" if word == "shall" else word for word in part[:40]] + part[40:]
     assert edited != part

@@ -42,11 +42,29 @@ ALL_FIXTURE_DOCX = sorted(FIXTURES.rglob("*.docx"))
 
 # Elements that take a w:id from the document's single annotation counter (comparison.md §4.1);
 # range/bookmark *ends* repeat their start's id and are not counted.
-ID_ELEMENTS = {"ins", "del", "moveFrom", "moveTo", "moveFromRangeStart", "moveToRangeStart",
-               "bookmarkStart", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange",
-               "tblPrExChange", "trPrChange", "tcPrChange", "cellIns", "cellDel", "cellMerge",
-               "numberingChange", "commentRangeStart", "customXmlInsRangeStart",
-               "customXmlDelRangeStart"}
+ID_ELEMENTS = {
+    "ins",
+    "del",
+    "moveFrom",
+    "moveTo",
+    "moveFromRangeStart",
+    "moveToRangeStart",
+    "bookmarkStart",
+    "rPrChange",
+    "pPrChange",
+    "sectPrChange",
+    "tblPrChange",
+    "tblPrExChange",
+    "trPrChange",
+    "tcPrChange",
+    "cellIns",
+    "cellDel",
+    "cellMerge",
+    "numberingChange",
+    "commentRangeStart",
+    "customXmlInsRangeStart",
+    "customXmlDelRangeStart",
+}
 REVISION_ELEMENTS = {"ins", "del", "moveFrom", "moveTo"}
 MARK_REVISIONS = {W + tag for tag in REVISION_ELEMENTS}
 
@@ -77,6 +95,7 @@ def all_changes(report: dict) -> list[dict]:
 
 # -- one CLI run per pair, shared by every test of the module --------------------------------
 
+
 @dataclass
 class DiffRun:
     exit_code: int
@@ -97,11 +116,20 @@ def diff_pair(tmp_path_factory: pytest.TempPathFactory):
         if pair not in runs:
             standard, negotiated = (fixture(name) for name in PAIRS[pair])
             redline = tmp_path_factory.mktemp(pair) / "redline.docx"
-            result = runner.invoke(app, ["diff", str(standard), str(negotiated), "--json",
-                                         "--redline", str(redline)], catch_exceptions=False)
+            result = runner.invoke(
+                app,
+                ["diff", str(standard), str(negotiated), "--json", "--redline", str(redline)],
+                catch_exceptions=False,
+            )
             assert result.exit_code in (0, 1), result.stderr
-            runs[pair] = DiffRun(result.exit_code, json.loads(result.stdout), result.stderr,
-                                 redline, standard, negotiated)
+            runs[pair] = DiffRun(
+                result.exit_code,
+                json.loads(result.stdout),
+                result.stderr,
+                redline,
+                standard,
+                negotiated,
+            )
         return runs[pair]
 
     return run
@@ -109,8 +137,10 @@ def diff_pair(tmp_path_factory: pytest.TempPathFactory):
 
 # -- reading ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ALL_FIXTURE_DOCX,
-                         ids=[p.relative_to(FIXTURES).as_posix() for p in ALL_FIXTURE_DOCX])
+
+@pytest.mark.parametrize(
+    "path", ALL_FIXTURE_DOCX, ids=[p.relative_to(FIXTURES).as_posix() for p in ALL_FIXTURE_DOCX]
+)
 def test_every_fixture_docx_is_readable(path: Path) -> None:
     document = read_docx(path)
     assert view_texts(document, "accepted"), "no text read from a fixture with text"
@@ -126,6 +156,7 @@ def test_fixture_set_is_complete() -> None:
 
 # -- the JSON report ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pair", PAIRS)
 def test_json_report_has_the_documented_shape(diff_pair, pair: str) -> None:
     run = diff_pair(pair)
@@ -136,7 +167,8 @@ def test_json_report_has_the_documented_shape(diff_pair, pair: str) -> None:
     assert all(isinstance(n, int) and n >= 0 for n in report["summary"].values())
     assert sum(report["summary"].values()) == len(report["clauses"]) > 0
     assert Counter(c["status"] for c in report["clauses"]) == {
-        k: v for k, v in report["summary"].items() if v}
+        k: v for k, v in report["summary"].items() if v
+    }
     for clause in report["clauses"]:
         assert {"id", "title", "status", "severity", "changes", "parameters"} <= set(clause)
         assert clause["status"] in STATUSES
@@ -155,8 +187,9 @@ def test_json_report_has_the_documented_shape(diff_pair, pair: str) -> None:
 @pytest.mark.parametrize("pair", PAIRS)
 def test_exit_code_says_whether_a_substantive_deviation_was_found(diff_pair, pair: str) -> None:
     run = diff_pair(pair)
-    substantive = [c for c in run.report["clauses"]
-                   if c["status"] in ("modified", "added", "removed", "moved")]
+    substantive = [
+        c for c in run.report["clauses"] if c["status"] in ("modified", "added", "removed", "moved")
+    ]
     assert run.exit_code == (1 if substantive else 0)
     assert run.stderr == ""
 
@@ -177,8 +210,10 @@ def test_case_only_edits_are_deviations(diff_pair) -> None:
     run = diff_pair("WC027-after-2")
     (clause,) = run.report["clauses"]
     assert clause["status"] == "modified"
-    assert sorted(change_ops(clause)) == [("replace", "Nineteen", "NIneteen"),
-                                          ("replace", "Three", "THree")]
+    assert sorted(change_ops(clause)) == [
+        ("replace", "Nineteen", "NIneteen"),
+        ("replace", "Three", "THree"),
+    ]
     assert run.exit_code == 1
 
 
@@ -188,7 +223,8 @@ def test_one_word_changed_in_repeated_boilerplate_is_the_only_change(diff_pair) 
     report = diff_pair("WC004-large-mod").report
     assert report["summary"]["moved"] == 0
     assert [(c["op"], c["standard"], c["negotiated"]) for c in all_changes(report)] == [
-        ("replace", "Describe", "Show")]
+        ("replace", "Describe", "Show")
+    ]
     changed = [c for c in report["clauses"] if c["status"] != "unchanged"]
     assert [c["status"] for c in changed] == ["modified"]
 
@@ -196,13 +232,17 @@ def test_one_word_changed_in_repeated_boilerplate_is_the_only_change(diff_pair) 
 def test_deleted_table_row_is_reported_as_deleted_cell_texts(diff_pair) -> None:
     report = diff_pair("WC006-delete-row").report
     assert [(c["op"], c["standard"], c["negotiated"]) for c in all_changes(report)] == [
-        ("delete", "333", ""), ("delete", "444", "")]
+        ("delete", "333", ""),
+        ("delete", "444", ""),
+    ]
 
 
 def test_inserted_table_row_is_reported_as_inserted_cell_texts(diff_pair) -> None:
     report = diff_pair("WC006-insert-row").report
     assert [(c["op"], c["standard"], c["negotiated"]) for c in all_changes(report)] == [
-        ("insert", "", "333"), ("insert", "", "444")]
+        ("insert", "", "333"),
+        ("insert", "", "444"),
+    ]
 
 
 def test_partner_tracked_insertions_carry_their_author(diff_pair) -> None:
@@ -229,20 +269,30 @@ def test_partner_tracked_paragraph_merges_are_reported_as_tracked(diff_pair) -> 
 
 # -- the redline DOCX: OOXML hygiene ---------------------------------------------------------
 
+
 def _story_parts(path: Path) -> dict[str, etree._Element]:
     with zipfile.ZipFile(path) as package:
-        return {name: etree.fromstring(package.read(name)) for name in package.namelist()
-                if name.startswith("word/") and name.endswith(".xml")
-                and re.search(r"(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$",
-                              name)}
+        return {
+            name: etree.fromstring(package.read(name))
+            for name in package.namelist()
+            if name.startswith("word/")
+            and name.endswith(".xml")
+            and re.search(r"(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml$", name)
+        }
 
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_redline_ids_are_unique_across_revisions_and_bookmarks(diff_pair, pair: str) -> None:
     parts = _story_parts(diff_pair(pair).redline)
-    ids = [element.get(W + "id") for root in parts.values() for element in root.iter()
-           if isinstance(element.tag, str) and element.tag.startswith(W)
-           and element.tag[len(W):] in ID_ELEMENTS and element.get(W + "id") is not None]
+    ids = [
+        element.get(W + "id")
+        for root in parts.values()
+        for element in root.iter()
+        if isinstance(element.tag, str)
+        and element.tag.startswith(W)
+        and element.tag[len(W) :] in ID_ELEMENTS
+        and element.get(W + "id") is not None
+    ]
     assert ids, "a redline of a changed document has revisions"
     assert all(i.isdigit() for i in ids)
     duplicates = [i for i, n in Counter(ids).items() if n > 1]
@@ -260,7 +310,7 @@ def test_redline_revisions_follow_the_schema(diff_pair, pair: str) -> None:
     for rpr in root.iterfind(f".//{W}pPr/{W}rPr"):
         marks = [i for i, child in enumerate(rpr) if child.tag in MARK_REVISIONS]
         assert marks in ([], [0]), etree.tostring(rpr).decode()
-        followers = [c.tag for c in rpr.getparent()[rpr.getparent().index(rpr) + 1:]]
+        followers = [c.tag for c in rpr.getparent()[rpr.getparent().index(rpr) + 1 :]]
         assert set(followers) <= {W + "sectPr", W + "pPrChange"}
     # Deleted text is w:delText (§17.3.3.7), never w:t under a w:del.
     for text in root.iter(W + "t"):
@@ -296,18 +346,20 @@ def test_partner_revisions_keep_author_and_date_in_the_redline(diff_pair) -> Non
 
 # -- the redline in a real client ---------------------------------------------------------------
 
+
 @needs_soffice()
 @pytest.mark.parametrize("pair", PAIRS)
-def test_redline_accepts_to_the_negotiated_and_rejects_to_the_standard(diff_pair,
-                                                                       pair: str) -> None:
+def test_redline_accepts_to_the_negotiated_and_rejects_to_the_standard(
+    diff_pair, pair: str
+) -> None:
     from tests.lo import client
 
     run = diff_pair(pair)
     assert normalised(client.accept_all(run.redline)) == normalised(
-        client.accept_all(run.negotiated))
+        client.accept_all(run.negotiated)
+    )
     # The standard side has no revisions: its raw paragraphs are its text.
-    assert normalised(client.reject_all(run.redline)) == normalised(
-        client.paragraphs(run.standard))
+    assert normalised(client.reject_all(run.redline)) == normalised(client.paragraphs(run.standard))
 
 
 def _table_rows(docx_path: Path) -> list[int]:
@@ -318,8 +370,9 @@ def _table_rows(docx_path: Path) -> list[int]:
 
 @needs_soffice()
 @pytest.mark.parametrize("pair", TABLE_PAIRS)
-def test_redline_table_rows_accept_and_reject_like_the_inputs(diff_pair, pair: str,
-                                                              tmp_path: Path) -> None:
+def test_redline_table_rows_accept_and_reject_like_the_inputs(
+    diff_pair, pair: str, tmp_path: Path
+) -> None:
     """Text equality ignores empty paragraphs, so a deleted row left behind empty would pass
     it; the row count must round-trip too (comparison.md §4.6: w:trPr/w:del)."""
     from tests.lo import client

@@ -21,13 +21,54 @@ from tests.test_compare_property import _standard
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-VALUES = ["", "\u00b2", "9" * 5000, "-1", "FFFFFF", "background1", "0", "REF", "x" * 300,
-          " REF _dsa_fees__1_1_0__standard \\h ", " PAGEREF nowhere ", "1", "\u202e"]
-ATTRIBUTES = [W + "val", W + "id", W + "name", W + "author", W + "fldCharType",
-              W + "themeColor", W + "char", R_ID]
-TAGS = ["vanish", "color", "sz", "w", "rStyle", "instrText", "fldChar", "hyperlink",
-        "footnoteReference", "bookmarkStart", "del", "ins", "moveFrom", "moveTo", "rPrChange",
-        "t", "drawing", "commentRangeStart", "sym", "numPr", "ilvl"]
+VALUES = [
+    "",
+    "\u00b2",
+    "9" * 5000,
+    "-1",
+    "FFFFFF",
+    "background1",
+    "0",
+    "REF",
+    "x" * 300,
+    " REF _dsa_fees__1_1_0__standard \\h ",
+    " PAGEREF nowhere ",
+    "1",
+    "\u202e",
+]
+ATTRIBUTES = [
+    W + "val",
+    W + "id",
+    W + "name",
+    W + "author",
+    W + "fldCharType",
+    W + "themeColor",
+    W + "char",
+    R_ID,
+]
+TAGS = [
+    "vanish",
+    "color",
+    "sz",
+    "w",
+    "rStyle",
+    "instrText",
+    "fldChar",
+    "hyperlink",
+    "footnoteReference",
+    "bookmarkStart",
+    "del",
+    "ins",
+    "moveFrom",
+    "moveTo",
+    "rPrChange",
+    "t",
+    "drawing",
+    "commentRangeStart",
+    "sym",
+    "numPr",
+    "ilvl",
+]
 
 
 @lru_cache(maxsize=1)

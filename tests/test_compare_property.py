@@ -40,10 +40,15 @@ def _text(paragraph: etree._Element) -> str:
 
 def _body_paragraphs(body: etree._Element) -> list[tuple[str, etree._Element]]:
     """(clause id, paragraph) for every plain body paragraph of a numbered clause with text."""
-    return [(clause, element) for clause, elements in clause_blocks(body).items()
-            if clause not in ("preamble", "signatures") for element in elements[1:]
-            if element.tag == W + "p" and len(_text(element).split()) >= 4
-            and not any(True for _ in element.iter(W + "fldChar"))]
+    return [
+        (clause, element)
+        for clause, elements in clause_blocks(body).items()
+        if clause not in ("preamble", "signatures")
+        for element in elements[1:]
+        if element.tag == W + "p"
+        and len(_text(element).split()) >= 4
+        and not any(True for _ in element.iter(W + "fldChar"))
+    ]
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ def _insert_after(anchor: etree._Element, text: str, tracked: bool) -> etree._El
 
 def _replace_first_word(paragraph: etree._Element, word: str, tracked: bool) -> str:
     """Replace the first word of the paragraph's first text; returns the word replaced."""
-    text = next(t for t in paragraph.iter(W + "t")
-                if t.text and any(w.isalpha() for w in t.text.split()))
+    text = next(
+        t for t in paragraph.iter(W + "t") if t.text and any(w.isalpha() for w in t.text.split())
+    )
     old = next(w for w in text.text.split() if w.isalpha())
     if not tracked:
         text.text = text.text.replace(old, word, 1)
@@ -158,8 +164,11 @@ def edit_scripts(draw: st.DrawFn) -> list[Edit]:
     edits = []
     for index in indices:
         kind = draw(st.sampled_from(["word", "insert", "delete", "move"]))
-        other = draw(st.integers(0, count - 1).filter(
-            lambda i, index=index: clauses[i] != clauses[index] and i not in indices))
+        other = draw(
+            st.integers(0, count - 1).filter(
+                lambda i, index=index: clauses[i] != clauses[index] and i not in indices
+            )
+        )
         tracked = kind != "move" and draw(st.booleans())
         edits.append(Edit(kind, index, other, tracked))
     return edits
@@ -181,11 +190,18 @@ def test_every_edit_is_reported_in_its_clause(tmp_path_factory, edits: list[Edit
     for clause, side, words in expected:
         entry = by_id.get(clause)
         assert entry is not None and entry["status"] not in ("unchanged", "cosmetic"), (
-            clause, edits)
+            clause,
+            edits,
+        )
         if entry["status"] == "removed":
             continue
-        assert " ".join(words.split()) in _words(entry, side), (clause, side, words, edits,
-                                                                 entry["changes"])
+        assert " ".join(words.split()) in _words(entry, side), (
+            clause,
+            side,
+            words,
+            edits,
+            entry["changes"],
+        )
     for clause in report["clauses"]:
         if clause["status"] not in ("unchanged", "cosmetic"):
             assert clause["id"] in {c for c, _, _ in expected}, (clause["id"], edits)
@@ -198,9 +214,20 @@ def _library():  # type: ignore[no-untyped-def]
 
 # -- every story: tables, headers, footnotes, objects -------------------------------------------
 
-STORY_KINDS = ("header_text", "footnote_text", "new_footnote", "delete_footnote_ref",
-               "cell_text", "insert_row", "delete_row", "add_image", "add_hyperlink",
-               "bold_word", "replace_word", "delete_word")
+STORY_KINDS = (
+    "header_text",
+    "footnote_text",
+    "new_footnote",
+    "delete_footnote_ref",
+    "cell_text",
+    "insert_row",
+    "delete_row",
+    "add_image",
+    "add_hyperlink",
+    "bold_word",
+    "replace_word",
+    "delete_word",
+)
 
 
 @lru_cache(maxsize=1)
@@ -218,8 +245,10 @@ def _views(path) -> list[tuple[str, tuple]]:  # type: ignore[no-untyped-def]
     from dsagen.read.docx import read_docx
 
     document = read_docx(path)
-    paragraphs = [*document.accepted, *(p for s in document.stories
-                                        if s.present != "rejected" for p in s.accepted)]
+    paragraphs = [
+        *document.accepted,
+        *(p for s in document.stories if s.present != "rejected" for p in s.accepted),
+    ]
     return [(p.text, p.formats) for p in paragraphs]
 
 
@@ -233,7 +262,8 @@ def _accounted(edit, report: dict) -> bool:  # type: ignore[no-untyped-def]
         return any(c["story"] == story and words in change["negotiated"] for c, change in changes)
     if edit.kind == "new_footnote":
         return any(c["story"] == "footnote" and c["status"] == "added" for c in entries) and any(
-            "[footnote]" in change["negotiated"] for _, change in changes)
+            "[footnote]" in change["negotiated"] for _, change in changes
+        )
     if edit.kind == "delete_footnote_ref":
         return any(c["story"] == "footnote" and c["status"] == "removed" for c in entries)
     if edit.kind in ("cell_text", "insert_row", "replace_word"):
@@ -245,17 +275,22 @@ def _accounted(edit, report: dict) -> bool:  # type: ignore[no-untyped-def]
     if edit.kind == "add_hyperlink":
         return any(f"partner {words} terms" in change["negotiated"] for _, change in changes)
     if edit.kind == "bold_word":
-        return any(change["op"] == "format" and "bold" in change.get("detail", "")
-                   for _, change in changes)
+        return any(
+            change["op"] == "format" and "bold" in change.get("detail", "") for _, change in changes
+        )
     return any(change["op"] in ("delete", "replace") for _, change in changes)  # delete_word
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(STORY_KINDS), target=st.integers(0, 40), word=st.integers(0, 8),
-       tracked=st.booleans())
-def test_an_edit_in_any_story_is_reported_where_it_was_made(tmp_path_factory, kind: str,
-                                                            target: int, word: int,
-                                                            tracked: bool) -> None:
+@given(
+    kind=st.sampled_from(STORY_KINDS),
+    target=st.integers(0, 40),
+    word=st.integers(0, 8),
+    tracked=st.booleans(),
+)
+def test_an_edit_in_any_story_is_reported_where_it_was_made(
+    tmp_path_factory, kind: str, target: int, word: int, tracked: bool
+) -> None:
     from tests.docx_edits import Edit, apply_edits
 
     edit = Edit(kind, target=target, word=word, tracked=tracked, text="Zebra")
@@ -263,14 +298,21 @@ def test_an_edit_in_any_story_is_reported_where_it_was_made(tmp_path_factory, ki
     standard, returned = folder / "standard.docx", folder / "returned.docx"
     standard.write_bytes(_enriched())
     returned.write_bytes(apply_edits(_enriched(), [edit]))
-    changed = [new for old, new in zip(_views(standard), _views(returned), strict=False)
-               if old != new]
+    changed = [
+        new for old, new in zip(_views(standard), _views(returned), strict=False) if old != new
+    ]
     if not changed or all(text.startswith("Generated by dsagen") for text, _ in changed):
         return  # nothing to act on (a word already bold), or dsagen's own stamp (provenance)
     comparison, _, _ = compare_files(standard, returned, library=_library())
     report = comparison.to_json()
-    assert _accounted(edit, report), (edit, [(c["story"], c["title"], c["changes"])
-                                             for c in _entries(report)])
+    assert _accounted(edit, report), (
+        edit,
+        [(c["story"], c["title"], c["changes"]) for c in _entries(report)],
+    )
     if tracked and kind not in ("bold_word",):
-        assert all(change["tracked"] for c in _entries(report) for change in c["changes"]
-                   if change["op"] != "format"), (edit, _entries(report))
+        assert all(
+            change["tracked"]
+            for c in _entries(report)
+            for change in c["changes"]
+            if change["op"] != "format"
+        ), (edit, _entries(report))

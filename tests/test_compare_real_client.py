@@ -34,19 +34,43 @@ def negotiated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     standard = folder / "standard.docx"
     standard.write_bytes(render_docx(assemble(load_partner(PARTNER, library), library)))
     tracked = folder / "tracked.docx"
-    client.edit(standard, tracked, [
-        {"op": "replace", "find": "thirty-six (36) months after the Effective Date",
-         "replace": "sixty (60) months after the Effective Date"},
-        {"op": "replace", "find": "within forty-eight (48) hours after the Recipient",
-         "replace": "within ninety-six (96) hours after the Recipient"},
-    ], track_changes=True, author="Partner Counsel")
+    client.edit(
+        standard,
+        tracked,
+        [
+            {
+                "op": "replace",
+                "find": "thirty-six (36) months after the Effective Date",
+                "replace": "sixty (60) months after the Effective Date",
+            },
+            {
+                "op": "replace",
+                "find": "within forty-eight (48) hours after the Recipient",
+                "replace": "within ninety-six (96) hours after the Recipient",
+            },
+        ],
+        track_changes=True,
+        author="Partner Counsel",
+    )
     both = folder / "negotiated.docx"
-    client.edit(tracked, both, [
-        {"op": "replace", "find": "At least thirty (30) days before submitting",
-         "replace": "At least ten (10) days before submitting"},
-        {"op": "insert_after", "find": "it does not renew automatically.",
-         "text": "The Provider shall indemnify the Recipient against all third-party claims."},
-    ], track_changes=False)
+    client.edit(
+        tracked,
+        both,
+        [
+            {
+                "op": "replace",
+                "find": "At least thirty (30) days before submitting",
+                "replace": "At least ten (10) days before submitting",
+            },
+            {
+                "op": "insert_after",
+                "find": "it does not renew automatically.",
+                "text": "The Provider shall indemnify the Recipient against all "
+                "third-party claims.",
+            },
+        ],
+        track_changes=False,
+    )
     return {"standard": standard, "tracked": tracked, "negotiated": both, "folder": folder}
 
 
@@ -58,16 +82,19 @@ def test_diff_finds_exactly_the_edited_clauses_and_parameters(cli, negotiated) -
     assert set(deviating) == {"retention", "breach", "publication", "term"}
     params = {p["name"]: p for c in report["clauses"] for p in c["parameters"]}
     assert set(params) == {"retention_months", "breach_notice_hours", "publication_review_days"}
-    assert (params["retention_months"]["standard"], params["retention_months"]["negotiated"]) \
-        == (36, 60)
+    assert (params["retention_months"]["standard"], params["retention_months"]["negotiated"]) == (
+        36,
+        60,
+    )
     assert params["retention_months"]["position"] == "fallback"
     assert params["breach_notice_hours"]["negotiated"] == 96
     assert params["publication_review_days"]["negotiated"] == 10
     assert deviating["term"]["severity"] == "approval"  # a new sentence, no parameter behind it
     # Tracked edits keep the partner's authorship; silent ones are flagged untracked.
     retention_changes = deviating["retention"]["changes"]
-    assert retention_changes and all(c["tracked"] and c["author"] == "Partner Counsel"
-                                     for c in retention_changes)
+    assert retention_changes and all(
+        c["tracked"] and c["author"] == "Partner Counsel" for c in retention_changes
+    )
     assert deviating["publication"]["untracked"] and deviating["term"]["untracked"]
     assert not deviating["retention"]["untracked"]
 
@@ -84,8 +111,18 @@ def test_redline_accepts_to_negotiated_and_rejects_to_standard(cli, negotiated) 
     from tests.lo import client
 
     redline = negotiated["folder"] / "redline.docx"
-    code, _, _ = cli("diff", PARTNER, negotiated["negotiated"], "--redline", redline,
-                     "--author", "Contracts Team", "--date", "2026-05-01", "--force")
+    code, _, _ = cli(
+        "diff",
+        PARTNER,
+        negotiated["negotiated"],
+        "--redline",
+        redline,
+        "--author",
+        "Contracts Team",
+        "--date",
+        "2026-05-01",
+        "--force",
+    )
     assert code == 1
     assert client.redline_count(redline) > 0
     assert _norm(client.accept_all(redline)) == _norm(client.accept_all(negotiated["negotiated"]))

@@ -26,8 +26,10 @@ PARTNER = EXAMPLES / "gravy-uf.yaml"
 AUTHOR = "Partner Counsel"
 
 ETHICS = "Research Ethics and Consent"  # irb_approval_required: deleting it is walk-away
-MOVED_PARAGRAPH = ("Results are not subject to this clause and may be retained indefinitely, "
-                   "but only if they contain no Data.")  # retention -> ip
+MOVED_PARAGRAPH = (
+    "Results are not subject to this clause and may be retained indefinitely, "
+    "but only if they contain no Data."
+)  # retention -> ip
 BOLDED = "no right to approve, delay beyond the review period"  # publication
 HEADER_NEW = "DSA-2026-014 (Partner draft 2)"
 HEADER_ADDED = "(Partner draft 2)"  # the words the edit adds
@@ -41,23 +43,37 @@ EDITS: dict[str, list[dict[str, Any]]] = {
     # Far enough that "ethics moved" is the one reading (next to its neighbour, a swap could as
     # well be read as the neighbour moving).
     "move_clause": [{"op": "move_clause", "heading": ETHICS, "before": "Prohibited Uses"}],
-    "move_paragraph": [{"op": "move_paragraph", "find": MOVED_PARAGRAPH[:60],
-                        "after": "The Recipient owns all rights in the Results"}],
-    "comment": [{"op": "add_comment", "find": "forty-five (45) days", "text": COMMENT,
-                 "author": AUTHOR, "date": "2026-04-02T09:30:00"}],
+    "move_paragraph": [
+        {
+            "op": "move_paragraph",
+            "find": MOVED_PARAGRAPH[:60],
+            "after": "The Recipient owns all rights in the Results",
+        }
+    ],
+    "comment": [
+        {
+            "op": "add_comment",
+            "find": "forty-five (45) days",
+            "text": COMMENT,
+            "author": AUTHOR,
+            "date": "2026-04-02T09:30:00",
+        }
+    ],
     "bold": [{"op": "set_bold", "find": BOLDED}],
     "header": [{"op": "edit_header", "find": "DSA-2026-014", "replace": HEADER_NEW}],
     "footnote": [{"op": "add_footnote", "find": "a certificate of destruction", "text": FOOTNOTE}],
     "lowercase": [{"op": "replace", "find": TERM_FIND, "replace": TERM_LOWER}],
     # Two neighbours swapped: either may be read as the one that moved.
-    "swap_clause": [{"op": "move_clause", "heading": "Confidentiality",
-                     "before": "Publication of Results"}],
+    "swap_clause": [
+        {"op": "move_clause", "heading": "Confidentiality", "before": "Publication of Results"}
+    ],
 }
 #: (scenario, tracked): a bold without tracking leaves nothing a reader of text could see.
 # A swap with tracking on is left out of the redline round trip: LibreOffice's own reject-all
 # of such a copy refreshes cross-references into numbers the standard never had.
 VARIANTS = [(name, True) for name in EDITS if name != "swap_clause"] + [
-    (name, False) for name in EDITS if name != "bold"]
+    (name, False) for name in EDITS if name != "bold"
+]
 STORIES = {"body", "header", "footer", "footnote", "endnote", "textbox", "comment"}
 STATUSES = {"unchanged", "cosmetic", "modified", "added", "removed", "moved"}
 SEVERITIES = {"standard", "fallback", "approval", "walk-away", None}
@@ -103,8 +119,9 @@ class Copies:
         key = (scenario, tracked)
         if key not in self._made:
             target = self.folder / f"{_variant_id(key)}.docx"
-            client.edit(self.standard, target, EDITS[scenario], track_changes=tracked,
-                        author=AUTHOR)
+            client.edit(
+                self.standard, target, EDITS[scenario], track_changes=tracked, author=AUTHOR
+            )
             self._made[key] = target
         return self._made[key]
 
@@ -196,21 +213,21 @@ def test_add_comment_op_anchors_a_comment(copies) -> None:
 
     stories = client.stories(copies.get("comment", True))
     assert stories["comments"] == [
-        {"author": AUTHOR, "content": COMMENT, "anchor": "forty-five (45) days"}]
-    assert "w:author=\"Partner Counsel\"" in _document_xml(copies.get("comment"),
-                                                           "word/comments.xml")
+        {"author": AUTHOR, "content": COMMENT, "anchor": "forty-five (45) days"}
+    ]
+    assert 'w:author="Partner Counsel"' in _document_xml(copies.get("comment"), "word/comments.xml")
 
 
 def test_set_bold_op_records_a_format_change(copies) -> None:
     from tests.lo import client
 
     edited = copies.get("bold", True)
-    assert [(r["RedlineType"], r["text"]) for r in client.redlines(edited)] == [
-        ("Format", BOLDED)]
+    assert [(r["RedlineType"], r["text"]) for r in client.redlines(edited)] == [("Format", BOLDED)]
     xml = _document_xml(edited)
     assert "<w:rPrChange " in xml
-    assert re.search(r"<w:b/><w:rPrChange [^>]*>.*?</w:rPrChange></w:rPr><w:t>"
-                     + re.escape(BOLDED), xml)
+    assert re.search(
+        r"<w:b/><w:rPrChange [^>]*>.*?</w:rPrChange></w:rPr><w:t>" + re.escape(BOLDED), xml
+    )
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
@@ -220,8 +237,11 @@ def test_edit_header_op_changes_the_page_header(copies, tracked) -> None:
     edited = copies.get("header", tracked)
     headers = [t for texts in client.stories(edited)["headers"].values() for t in texts]
     assert any(HEADER_NEW in t for t in headers)
-    header_xml = "".join(_document_xml(edited, name) for name in zipfile.ZipFile(edited).namelist()
-                         if name.startswith("word/header"))
+    header_xml = "".join(
+        _document_xml(edited, name)
+        for name in zipfile.ZipFile(edited).namelist()
+        if name.startswith("word/header")
+    )
     assert (f"<w:t>{HEADER_NEW}</w:t></w:r></w:ins>" in header_xml) is tracked
 
 
@@ -232,15 +252,25 @@ def test_add_footnote_op_adds_a_footnote(copies, tracked) -> None:
     edited = copies.get("footnote", tracked)
     assert client.stories(edited)["footnotes"] == [FOOTNOTE]
     xml = _document_xml(edited)
-    assert bool(re.search(r"<w:ins [^>]*><w:r><w:rPr><w:rStyle [^>]*/></w:rPr>"
-                          r"<w:footnoteReference ", xml)) is tracked
+    assert (
+        bool(
+            re.search(
+                r"<w:ins [^>]*><w:r><w:rPr><w:rStyle [^>]*/></w:rPr>"
+                r"<w:footnoteReference ",
+                xml,
+            )
+        )
+        is tracked
+    )
 
 
 def test_defined_term_lower_cased_once(copies) -> None:
     from tests.lo import client
 
-    assert any(p.startswith('"Authorised Researcher" means')
-               for p in _norm(client.paragraphs(copies.standard)))
+    assert any(
+        p.startswith('"Authorised Researcher" means')
+        for p in _norm(client.paragraphs(copies.standard))
+    )
     standard = " ".join(_norm(client.paragraphs(copies.standard)))
     for tracked in (True, False):
         accepted = " ".join(copies.accepted(copies.get("lowercase", tracked)))
@@ -270,8 +300,10 @@ def test_struck_ethics_clause_is_removed_and_walk_away(cli, copies, tracked) -> 
 def test_tracked_strike_reads_as_the_silent_one(cli, copies) -> None:
     def verdict(tracked: bool) -> list[tuple[Any, ...]]:
         _, report = _diff(cli, copies.get("strike", tracked))
-        return [(c["id"], c["status"], c["severity"], tuple(p["name"] for p in c["parameters"]))
-                for c in report["clauses"]]
+        return [
+            (c["id"], c["status"], c["severity"], tuple(p["name"] for p in c["parameters"]))
+            for c in report["clauses"]
+        ]
 
     assert verdict(True) == verdict(False)
 
@@ -312,8 +344,9 @@ def test_paragraph_moved_between_clauses_shows_in_both(cli, copies, tracked) -> 
     moved = _squash(MOVED_PARAGRAPH)
     for clause_id in ("retention", "ip"):
         changes = _entry(report, clause_id)["changes"]
-        assert any(moved in _squash(c["standard"]) or moved in _squash(c["negotiated"])
-                   for c in changes), (clause_id, changes)
+        assert any(
+            moved in _squash(c["standard"]) or moved in _squash(c["negotiated"]) for c in changes
+        ), (clause_id, changes)
     assert any(moved in _squash(c["standard"]) for c in _entry(report, "retention")["changes"])
     assert any(moved in _squash(c["negotiated"]) for c in _entry(report, "ip")["changes"])
     _no_parameter_changes(report)
@@ -356,8 +389,9 @@ def test_tracked_bold_is_a_format_change(cli, copies) -> None:
     assert code == 1
     assert _deviating(report) == {"publication": "modified"}
     changes = _entry(report, "publication")["changes"]
-    assert any(c["op"] == "format" and BOLDED in _squash(c["negotiated"] or c["standard"])
-               for c in changes), changes
+    assert any(
+        c["op"] == "format" and BOLDED in _squash(c["negotiated"] or c["standard"]) for c in changes
+    ), changes
     _no_parameter_changes(report)
 
 
@@ -371,9 +405,11 @@ def test_header_edit_is_reported(cli, copies, tracked) -> None:
     code, report = _diff(cli, copies.get("header", tracked))
     assert code == 1
     headers = [c for c in report["clauses"] if c["story"] == "header"]
-    assert any(c["status"] == "modified"
-               and any(HEADER_ADDED in _squash(ch["negotiated"]) for ch in c["changes"])
-               for c in headers), headers
+    assert any(
+        c["status"] == "modified"
+        and any(HEADER_ADDED in _squash(ch["negotiated"]) for ch in c["changes"])
+        for c in headers
+    ), headers
 
 
 # ------------------------------------------------------------------------------------------------
@@ -391,12 +427,16 @@ def test_added_footnote_is_reported_where_it_was_added(cli, copies, tracked) -> 
     assert code == 1
     footnote = _squash(FOOTNOTE)
     as_footnote = any(
-        c["story"] == "footnote" and c["status"] == "added" and _names_retention(c["location"])
+        c["story"] == "footnote"
+        and c["status"] == "added"
+        and _names_retention(c["location"])
         and any(footnote in _squash(ch["negotiated"]) for ch in c["changes"])
-        for c in report["clauses"])
+        for c in report["clauses"]
+    )
     retention = _entry(report, "retention")
     in_clause = retention["status"] != "unchanged" and any(
-        footnote in _squash(ch["negotiated"]) for ch in retention["changes"])
+        footnote in _squash(ch["negotiated"]) for ch in retention["changes"]
+    )
     assert as_footnote or in_clause, [c for c in report["clauses"] if c["status"] != "unchanged"]
 
 
@@ -427,8 +467,9 @@ def test_neighbours_swapped_are_one_move_and_nothing_else(cli, copies, tracked) 
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("variant", [("header", True), ("comment", True), ("footnote", True)],
-                         ids=_variant_id)
+@pytest.mark.parametrize(
+    "variant", [("header", True), ("comment", True), ("footnote", True)], ids=_variant_id
+)
 def test_report_names_story_and_location_of_every_entry(cli, copies, variant) -> None:
     _, report = _diff(cli, copies.get(*variant))
     assert isinstance(report["clauses"], list) and isinstance(report["comments"], list)
@@ -454,8 +495,18 @@ def test_redline_accepts_to_the_copy_and_rejects_to_the_standard(cli, copies, va
 
     edited = copies.get(*variant)
     redline = copies.folder / f"redline-{_variant_id(variant)}.docx"
-    code, _, stderr = cli("diff", PARTNER, edited, "--redline", redline, "--author",
-                          "Contracts Team", "--date", "2026-05-01", "--force")
+    code, _, stderr = cli(
+        "diff",
+        PARTNER,
+        edited,
+        "--redline",
+        redline,
+        "--author",
+        "Contracts Team",
+        "--date",
+        "2026-05-01",
+        "--force",
+    )
     assert code in (0, 1), stderr
     assert _norm(client.accept_all(redline)) == copies.accepted(edited)
     assert _norm(client.reject_all(redline)) == _norm(client.paragraphs(copies.standard))

@@ -59,8 +59,7 @@ def _move_and_delete(body: etree._Element) -> None:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("structure")
     standard = _standard()
-    paths = {"folder": folder, "standard": folder / "standard.docx",
-             "moved": folder / "moved.docx"}
+    paths = {"folder": folder, "standard": folder / "standard.docx", "moved": folder / "moved.docx"}
     paths["standard"].write_bytes(standard)
     paths["moved"].write_bytes(edit_body(standard, _move_and_delete))
     return paths
@@ -83,16 +82,18 @@ def test_redline_of_a_move_uses_move_markup_and_round_trips(cli, files) -> None:
     from tests.lo import client
 
     redline = files["folder"] / "moved-redline.docx"
-    assert cli("diff", files["standard"], files["moved"], "--redline", redline,
-               "--force")[0] == 1
+    assert cli("diff", files["standard"], files["moved"], "--redline", redline, "--force")[0] == 1
     with zipfile.ZipFile(redline) as package:
         xml = package.read("word/document.xml").decode()
     assert "w:moveFrom " in xml and "w:moveTo " in xml
     names_from = re.findall(r'moveFromRangeStart[^>]*w:name="([^"]+)"', xml)
     names_to = re.findall(r'moveToRangeStart[^>]*w:name="([^"]+)"', xml)
     assert names_from and names_from == names_to
-    ids = re.findall(r'<w:(?:ins|del|moveFrom|moveTo|bookmarkStart|moveFromRangeStart|'
-                     r'moveToRangeStart) [^>]*w:id="(\d+)"', xml)
+    ids = re.findall(
+        r"<w:(?:ins|del|moveFrom|moveTo|bookmarkStart|moveFromRangeStart|"
+        r'moveToRangeStart) [^>]*w:id="(\d+)"',
+        xml,
+    )
     assert len(ids) == len(set(ids)), "revision and bookmark ids must be unique"
 
     def norm(paragraphs: list[str]) -> list[str]:
@@ -117,14 +118,19 @@ def _third_party_copy(standard: bytes) -> bytes:
             number += 1
             if text == "Fees":
                 paper.add_heading("7A. Audit Rights", level=1)
-                paper.add_paragraph("The Provider may audit the Recipient's compliance once a "
-                                    "year on reasonable notice.")
+                paper.add_paragraph(
+                    "The Provider may audit the Recipient's compliance once a "
+                    "year on reasonable notice."
+                )
             paper.add_heading(f"{number}. {text}", level=1)
         elif style == "DsaUnnumberedHeading":
             paper.add_heading(text, level=1)
         else:
-            paper.add_paragraph(text.replace("thirty (30) days before submitting",
-                                             "sixty (60) days before submitting"))
+            paper.add_paragraph(
+                text.replace(
+                    "thirty (30) days before submitting", "sixty (60) days before submitting"
+                )
+            )
     buffer = io.BytesIO()
     paper.save(buffer)
     return buffer.getvalue()
@@ -139,14 +145,22 @@ def test_document_without_anchors_is_aligned_by_headings(cli, files) -> None:
     # The copy leaves the signature table out, so the signature block differs too; its text was
     # retyped without the bold of the defined terms and without our header and footer, which
     # are reported as such (format changes; header and footer removed).
-    changed = {c["title"]: c for c in report["clauses"]
-               if c["status"] not in ("unchanged", "cosmetic") and c["title"] != "Signatures"
-               and c["story"] == "body" and any(ch["op"] != "format" for ch in c["changes"])}
+    changed = {
+        c["title"]: c
+        for c in report["clauses"]
+        if c["status"] not in ("unchanged", "cosmetic")
+        and c["title"] != "Signatures"
+        and c["story"] == "body"
+        and any(ch["op"] != "format" for ch in c["changes"])
+    }
     assert set(changed) == {"Publication of Results", "Audit Rights"}, changed.keys()
     stories = {c["story"]: c["status"] for c in report["clauses"] if c["story"] != "body"}
     assert stories == {"header": "removed", "footer": "removed"}
-    assert any(ch["op"] == "format" and ch["detail"] == "bold removed"
-               for c in report["clauses"] for ch in c["changes"])
+    assert any(
+        ch["op"] == "format" and ch["detail"] == "bold removed"
+        for c in report["clauses"]
+        for ch in c["changes"]
+    )
     assert changed["Audit Rights"]["status"] == "added"
     publication = changed["Publication of Results"]
     assert publication["parameters"][0]["name"] == "publication_review_days"
@@ -168,8 +182,7 @@ def test_repeated_boilerplate_does_not_create_phantom_moves(cli, files, tmp_path
     report = json.loads(cli("diff", files["standard"], edited, "--json")[1])
     moved = [c for c in report["clauses"] if c["status"] == "moved"]
     assert not moved
-    assert {c["id"] for c in report["clauses"] if c["status"] == "modified"} == {"fees",
-                                                                                "general"}
+    assert {c["id"] for c in report["clauses"] if c["status"] == "modified"} == {"fees", "general"}
 
 
 def _merge_and_split(body: etree._Element) -> None:
@@ -196,7 +209,9 @@ def test_merged_and_split_clauses_are_compared_as_one_unit(cli, files, tmp_path)
     assert "split out of 'Publication of Results'" in by_title["Review Procedure"]["notes"][0]
     changes = [ch for c in report["clauses"] for ch in c["changes"] if ch["op"] != "move"]
     assert sorted((ch["op"], ch["standard"] or ch["negotiated"]) for ch in changes) == [
-        ("delete", "Fees"), ("insert", "Review Procedure")]
+        ("delete", "Fees"),
+        ("insert", "Review Procedure"),
+    ]
     assert code == 1
 
 
@@ -228,8 +243,11 @@ def test_an_amount_with_separators_is_diffed_as_one_number(cli, files, tmp_path)
     negotiated.write_bytes(edit_body(files["standard"].read_bytes(), cut_cap))
     code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
     assert code == 1
-    changes = [(c["standard"], c["negotiated"]) for clause in json.loads(stdout)["clauses"]
-               for c in clause["changes"]]
+    changes = [
+        (c["standard"], c["negotiated"])
+        for clause in json.loads(stdout)["clauses"]
+        for c in clause["changes"]
+    ]
     assert ("50,000", "5,000") in changes and ("50", "5") not in changes
 
 
@@ -237,8 +255,7 @@ def test_a_copy_issued_to_another_partner_is_flagged(cli, tmp_path) -> None:
     other = EXAMPLES / "meta-social.yaml"
     code, _, _ = cli("generate", other, "--out", tmp_path, "--format", "docx", "--no-record")
     assert code == 0
-    code, stdout, _ = cli("diff", PARTNER, tmp_path / "meta-social" / "research-dsa.docx",
-                          "--json")
+    code, stdout, _ = cli("diff", PARTNER, tmp_path / "meta-social" / "research-dsa.docx", "--json")
     warnings = json.loads(stdout)["warnings"]
     assert len(warnings) == 1 and "issued for partner 'meta-social'" in warnings[0]
     code, stdout, _ = cli("diff", PARTNER, tmp_path / "meta-social" / "research-dsa.docx")
@@ -253,12 +270,14 @@ def _write_standard(folder: Path) -> Path:
     return path
 
 
-def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(cli, files,
-                                                                             tmp_path) -> None:
+def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(
+    cli, files, tmp_path
+) -> None:
     def drop(clause_id: str):
         def change(body: etree._Element) -> None:
             for element in _clauses(body)[clause_id]:
                 body.remove(element)
+
         return change
 
     standard = files["standard"].read_bytes()
@@ -268,7 +287,13 @@ def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(cli,
         _code, stdout, _ = cli("diff", PARTNER, negotiated, "--json")
         [clause] = [c for c in json.loads(stdout)["clauses"] if c["id"] == clause_id]
         assert (clause["status"], clause["severity"]) == ("removed", expected)
-    assert any("irb_approval_required" in note for note in
-               next(c for c in json.loads(cli("diff", PARTNER, tmp_path / "no-ethics.docx",
-                                              "--json")[1])["clauses"]
-                    if c["id"] == "ethics")["notes"])
+    assert any(
+        "irb_approval_required" in note
+        for note in next(
+            c
+            for c in json.loads(cli("diff", PARTNER, tmp_path / "no-ethics.docx", "--json")[1])[
+                "clauses"
+            ]
+            if c["id"] == "ethics"
+        )["notes"]
+    )

@@ -38,8 +38,9 @@ def standard() -> bytes:
     return render_docx(assemble(load_partner(PARTNER, library), library))
 
 
-def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = False,
-                  count: int = 1) -> None:
+def _replace_text(
+    body: etree._Element, old: str, new: str, *, tracked: bool = False, count: int = 1
+) -> None:
     """Replace `old` inside one w:t (silently, or as the partner's w:del + w:ins)."""
     done = 0
     for text in list(body.iter(W + "t")):
@@ -76,8 +77,11 @@ def _replace_text(body: etree._Element, old: str, new: str, *, tracked: bool = F
 
 def _set_retention(body: etree._Element, months_in_words: str) -> None:
     """The retention period of clause 9 ('thirty-six (36)' as issued) rewritten silently."""
-    _replace_text(body, "thirty-six (36) months after the Effective Date and",
-                  f"{months_in_words} months after the Effective Date and")
+    _replace_text(
+        body,
+        "thirty-six (36) months after the Effective Date and",
+        f"{months_in_words} months after the Effective Date and",
+    )
 
 
 def _report(cli, tmp_path: Path, data: bytes, *extra: str) -> tuple[int, dict]:
@@ -89,8 +93,11 @@ def _report(cli, tmp_path: Path, data: bytes, *extra: str) -> tuple[int, dict]:
 
 
 def _deviating(report: dict) -> dict[str | None, dict]:
-    return {c["id"] if c["story"] == "body" else c["story"]: c for c in report["clauses"]
-            if c["status"] not in ("unchanged",)}
+    return {
+        c["id"] if c["story"] == "body" else c["story"]: c
+        for c in report["clauses"]
+        if c["status"] not in ("unchanged",)
+    }
 
 
 def _edited(standard: bytes, change: Callable[[etree._Element], None]) -> bytes:
@@ -99,9 +106,11 @@ def _edited(standard: bytes, change: Callable[[etree._Element], None]) -> bytes:
 
 # -- a struck clause keeps its own identity ----------------------------------------------------
 
+
 @pytest.mark.parametrize("tracked", [True, False])
-def test_a_struck_clause_is_removed_and_nothing_else_moves(cli, tmp_path, standard,
-                                                          tracked) -> None:
+def test_a_struck_clause_is_removed_and_nothing_else_moves(
+    cli, tmp_path, standard, tracked
+) -> None:
     def strike(body: etree._Element) -> None:
         for element in clause_blocks(body)["ethics"]:
             if tracked:
@@ -118,14 +127,13 @@ def test_a_struck_clause_is_removed_and_nothing_else_moves(cli, tmp_path, standa
     assert all(change["tracked"] is tracked for change in ethics["changes"])
     if tracked:
         assert ethics["changes"][0]["author"] == AUTHOR
-    walk_away_code, _ = _report(cli, tmp_path, _edited(standard, strike), "--fail-on",
-                                "walk-away")
+    walk_away_code, _ = _report(cli, tmp_path, _edited(standard, strike), "--fail-on", "walk-away")
     assert code == walk_away_code == 1
 
 
-def test_cross_references_the_client_refreshed_are_not_deviations(cli, tmp_path,
-                                                                  standard) -> None:
+def test_cross_references_the_client_refreshed_are_not_deviations(cli, tmp_path, standard) -> None:
     """Deleting clause 8 makes a client renumber every REF field after it (18 -> 17)."""
+
     def strike_and_refresh(body: etree._Element) -> None:
         for element in clause_blocks(body)["ethics"]:
             body.remove(element)
@@ -144,12 +152,15 @@ def test_cross_references_the_client_refreshed_are_not_deviations(cli, tmp_path,
 
 # -- what is cosmetic, narrowly -----------------------------------------------------------------
 
-@pytest.mark.parametrize("old,new", [
-    ("Authorised Researcher", "authorised researcher"),
-    ("without undue delay and in any event", "without undue delay, and in any event"),
-])
-def test_case_and_punctuation_changes_are_modifications(cli, tmp_path, standard, old,
-                                                        new) -> None:
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("Authorised Researcher", "authorised researcher"),
+        ("without undue delay and in any event", "without undue delay, and in any event"),
+    ],
+)
+def test_case_and_punctuation_changes_are_modifications(cli, tmp_path, standard, old, new) -> None:
     data = render = _edited(standard, lambda body: _replace_text(body, old, new))
     code, report = _report(cli, tmp_path, data)
     deviating = _deviating(report)
@@ -162,7 +173,7 @@ def test_case_and_punctuation_changes_are_modifications(cli, tmp_path, standard,
 
 def test_quote_style_and_white_space_stay_cosmetic(cli, tmp_path, standard) -> None:
     def restyle(body: etree._Element) -> None:
-        _replace_text(body, "months (the \"", "months (the \u201c")
+        _replace_text(body, 'months (the "', "months (the \u201c")
         _replace_text(body, "continues for", "continues  for")
 
     code, report = _report(cli, tmp_path, _edited(standard, restyle))
@@ -173,12 +184,13 @@ def test_quote_style_and_white_space_stay_cosmetic(cli, tmp_path, standard) -> N
 
 # -- parameters read across clauses -------------------------------------------------------------
 
-def test_a_value_changed_in_one_clause_only_is_an_inconsistency(cli, tmp_path,
-                                                                standard) -> None:
+
+def test_a_value_changed_in_one_clause_only_is_an_inconsistency(cli, tmp_path, standard) -> None:
     def notice(body: etree._Element) -> None:
         for text in body.iter(W + "t"):
             if text.text and "Security Incident without undue delay" in "".join(
-                    t.text or "" for t in text.getparent().getparent().iter(W + "t")):
+                t.text or "" for t in text.getparent().getparent().iter(W + "t")
+            ):
                 text.text = text.text.replace("forty-eight (48)", "seventy-two (72)")
 
     _, report = _report(cli, tmp_path, _edited(standard, notice))
@@ -204,6 +216,7 @@ def test_a_concession_the_term_caps_is_noted(cli, tmp_path, standard) -> None:
 
 # -- refusals only for what is really unrelated ---------------------------------------------------
 
+
 def test_unrelated_documents_are_refused_with_what_was_measured(cli, tmp_path) -> None:
     from docx import Document
 
@@ -214,8 +227,9 @@ def test_unrelated_documents_are_refused_with_what_was_measured(cli, tmp_path) -
     document.save(str(path))
     code, _, stderr = cli("diff", PARTNER, path)
     assert code == 2
-    assert re.search(r"0 of \d+ standard clauses .* vocabulary, and no table shape or heading",
-                     stderr)
+    assert re.search(
+        r"0 of \d+ standard clauses .* vocabulary, and no table shape or heading", stderr
+    )
 
 
 def test_a_copy_sharing_the_headings_but_little_text_is_compared(cli, tmp_path) -> None:
@@ -234,8 +248,7 @@ def test_a_copy_sharing_the_headings_but_little_text_is_compared(cli, tmp_path) 
     assert json.loads(stdout)["summary"]["modified"] > 5
 
 
-def test_baseline_warning_names_the_clauses_changed_since_issue(cli, tmp_path,
-                                                                standard) -> None:
+def test_baseline_warning_names_the_clauses_changed_since_issue(cli, tmp_path, standard) -> None:
     import io
     import zipfile
 
@@ -254,6 +267,7 @@ def test_baseline_warning_names_the_clauses_changed_since_issue(cli, tmp_path,
 
 
 # -- every story, objects and emphasis, edited without a client ---------------------------------
+
 
 def _edit_parts(docx: bytes, change: Callable[[dict[str, bytes]], None]) -> bytes:
     import io
@@ -283,15 +297,17 @@ def test_a_silent_header_edit_is_reported_as_the_header(cli, tmp_path, standard)
     assert code == 1
 
 
-def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path,
-                                                              standard) -> None:
+def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path, standard) -> None:
     drawing = (
         '<w:r xmlns:w="{w}" xmlns:wp="{wp}" xmlns:a="{a}"><w:drawing><wp:inline>'
         '<wp:extent cx="10" cy="10"/><wp:docPr id="77" name="Picture 1" descr="signed map"/>'
         '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/'
-        'picture"/></a:graphic></wp:inline></w:drawing></w:r>').format(
-        w=W_NS, wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
-        a="http://schemas.openxmlformats.org/drawingml/2006/main")
+        'picture"/></a:graphic></wp:inline></w:drawing></w:r>'
+    ).format(
+        w=W_NS,
+        wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+        a="http://schemas.openxmlformats.org/drawingml/2006/main",
+    )
 
     def add_image(body: etree._Element) -> None:
         paragraph = clause_blocks(body)["security"][1]
@@ -301,7 +317,8 @@ def test_an_image_added_to_a_clause_is_a_change_of_that_clause(cli, tmp_path,
     deviating = _deviating(report)
     assert set(deviating) == {"security"}
     assert [(c["op"], c["negotiated"]) for c in deviating["security"]["changes"]] == [
-        ("insert", "[image: signed map]")]
+        ("insert", "[image: signed map]")
+    ]
     assert code == 1
 
 
@@ -326,11 +343,15 @@ def test_silent_bold_is_a_format_change_needing_approval(cli, tmp_path, standard
 
 @pytest.mark.parametrize("rename", ["drop", "copy"])
 def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
-        cli, tmp_path, standard, rename) -> None:
+    cli, tmp_path, standard, rename
+) -> None:
     def touch(body: etree._Element) -> None:
         heading = clause_blocks(body)["retention"][0]
-        start = next(b for b in heading.iter(W + "bookmarkStart")
-                     if b.get(W + "name", "").startswith("_dsa_retention"))
+        start = next(
+            b
+            for b in heading.iter(W + "bookmarkStart")
+            if b.get(W + "name", "").startswith("_dsa_retention")
+        )
         if rename == "drop":
             start.getparent().remove(start)
         else:
@@ -346,8 +367,7 @@ def test_a_clause_whose_anchor_a_client_renamed_or_dropped_is_still_itself(
     assert retention["parameters"][0]["negotiated"] == 60
 
 
-def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
-                                                                standard) -> None:
+def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path, standard) -> None:
     def move_and_edit(body: etree._Element) -> None:
         blocks = clause_blocks(body)
         target = blocks["fees"][-1]
@@ -369,8 +389,10 @@ def test_an_edit_inside_a_moved_clause_is_reported_with_the_move(cli, tmp_path,
 
 # -- the baseline is the file we issued, when the registry kept it -------------------------------
 
-def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(cli, tmp_path,
-                                                                   monkeypatch) -> None:
+
+def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(
+    cli, tmp_path, monkeypatch
+) -> None:
     code, _, stderr = cli("generate", PARTNER, "--out", tmp_path / "out", "--format", "docx")
     assert code == 0, stderr
     (issued,) = (tmp_path / "out").rglob("*.docx")
@@ -381,8 +403,7 @@ def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(cli, tmp_path
     assert "retention_months: 36" in text
     partner.write_text(text.replace("retention_months: 36", "retention_months: 48"))
     # A later issue under the same reference is not the file this copy came from.
-    code, _, stderr = cli("generate", partner, "--out", tmp_path / "reissued", "--format",
-                          "docx")
+    code, _, stderr = cli("generate", partner, "--out", tmp_path / "reissued", "--format", "docx")
     assert code == 0, stderr
     code, stdout, _ = cli("diff", partner, issued, "--json")
     report = json.loads(stdout)
@@ -399,29 +420,42 @@ def _linked_document(url: str) -> bytes:
     import io
     import zipfile
 
-    rels = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships")
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     document = (
         f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}" xmlns:r="{rels}">'
         "<w:body><w:p><w:r><w:t>Privacy Policy</w:t></w:r></w:p>"
-        "<w:p><w:r><w:t xml:space=\"preserve\">The Recipient shall follow </w:t></w:r>"
+        '<w:p><w:r><w:t xml:space="preserve">The Recipient shall follow </w:t></w:r>'
         '<w:hyperlink r:id="rIdLink"><w:r><w:t>the published policy</w:t></w:r></w:hyperlink>'
-        "<w:r><w:t xml:space=\"preserve\"> at all times.</w:t></w:r></w:p></w:body></w:document>")
+        '<w:r><w:t xml:space="preserve"> at all times.</w:t></w:r></w:p></w:body></w:document>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("[Content_Types].xml", (
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxml'
-            'formats-officedocument.wordprocessingml.document.main+xml"/></Types>'))
-        package.writestr("_rels/.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rels}/officeDocument" Target="word/document.xml"/>'
-            "</Relationships>"))
-        package.writestr("word/_rels/document.xml.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            f'<Relationship Id="rIdLink" Type="{rels}/hyperlink" Target="{url}" '
-            'TargetMode="External"/></Relationships>'))
+        package.writestr(
+            "[Content_Types].xml",
+            (
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/word/document.xml" ContentType="application/vnd.openxml'
+                'formats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+            ),
+        )
+        package.writestr(
+            "_rels/.rels",
+            (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{rels}/officeDocument" Target="word/document.xml"/>'
+                "</Relationships>"
+            ),
+        )
+        package.writestr(
+            "word/_rels/document.xml.rels",
+            (
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rIdLink" Type="{rels}/hyperlink" Target="{url}" '
+                'TargetMode="External"/></Relationships>'
+            ),
+        )
         package.writestr("word/document.xml", document)
     return buffer.getvalue()
 
@@ -434,14 +468,17 @@ def test_a_link_pointed_elsewhere_is_a_change(cli, tmp_path) -> None:
     report = json.loads(stdout)
     (change,) = [c for clause in report["clauses"] for c in clause["changes"]]
     assert change["op"] == "format" and change["negotiated"] == "the published policy"
-    assert change["detail"] == ("link to https://elsewhere.example/terms added; "
-                                "link to https://provider.example/privacy removed")
+    assert change["detail"] == (
+        "link to https://elsewhere.example/terms added; "
+        "link to https://provider.example/privacy removed"
+    )
     assert code == 1
 
 
 def test_a_deleted_signature_block_needs_approval(cli, tmp_path, standard) -> None:
     """The signature table is laid out outside the clause's text: its deletion can never be
     explained by parameters."""
+
     def drop_table(body: etree._Element) -> None:
         for element in clause_blocks(body)["signatures"]:
             if element.tag == W + "tbl":
@@ -485,8 +522,9 @@ def test_a_switch_that_renders_nothing_in_this_template_is_never_recovered(cli, 
     issued = render_docx(assemble(load_partner(nda, library), library))
 
     def rename(body: etree._Element) -> None:
-        text = next(t for t in body.iter(W + "t")
-                    if t.text and "Prairie Lakes University, an" in t.text)
+        text = next(
+            t for t in body.iter(W + "t") if t.text and "Prairie Lakes University, an" in t.text
+        )
         text.text = text.text.replace("Prairie Lakes University, an", "Prairie Lakes College, an")
 
     path = tmp_path / "returned.docx"
@@ -498,14 +536,17 @@ def test_a_switch_that_renders_nothing_in_this_template_is_never_recovered(cli, 
     assert report["worst_severity"] == "approval" and code == 1
 
 
-@pytest.mark.parametrize("hiding,detail", [
-    ('<w:vanish/>', "hidden text (neither shown nor printed) added"),
-    ('<w:color w:val="FFFFFF"/>', "white text (invisible on the page) added"),
-    ('<w:sz w:val="2"/>', "text too small to read added"),
-])
-def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hiding,
-                                                  detail) -> None:
+@pytest.mark.parametrize(
+    "hiding,detail",
+    [
+        ("<w:vanish/>", "hidden text (neither shown nor printed) added"),
+        ('<w:color w:val="FFFFFF"/>', "white text (invisible on the page) added"),
+        ('<w:sz w:val="2"/>', "text too small to read added"),
+    ],
+)
+def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hiding, detail) -> None:
     """'shall not use' with 'not' hidden reads 'shall use': the words are there, unseen."""
+
     def hide_not(body: etree._Element) -> None:
         text = next(t for t in body.iter(W + "t") if t.text and " shall not use " in t.text)
         before, after = text.text.split(" not", 1)
@@ -513,7 +554,8 @@ def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hidi
         text.text = before
         hidden = etree.fromstring(
             f'<w:r xmlns:w="{W_NS}"><w:rPr>{hiding}</w:rPr><w:t xml:space="preserve"> not</w:t>'
-            f'</w:r>')
+            f"</w:r>"
+        )
         rest = copy.deepcopy(run)
         rest.find(W + "t").text = after
         run.addnext(hidden)
@@ -523,16 +565,22 @@ def test_words_hidden_from_the_reader_are_reported(cli, tmp_path, standard, hidi
     (clause,) = _deviating(report).values()
     assert clause["status"] == "modified" and clause["severity"] == "approval"
     assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
-        ("format", "not", detail)]
+        ("format", "not", detail)
+    ]
     assert code == 1
 
 
 def test_emphasis_lost_inside_a_tracked_insertion_is_the_partners_tracked_change(
-        cli, tmp_path, standard) -> None:
+    cli, tmp_path, standard
+) -> None:
     def retype_term(body: etree._Element) -> None:
         paragraph = clause_blocks(body)["term"][1]
-        bold = next(r for r in paragraph.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None
-                    and "".join(t.text or "" for t in r.iter(W + "t")) == "Term")
+        bold = next(
+            r
+            for r in paragraph.iter(W + "r")
+            if r.find(f"{W}rPr/{W}b") is not None
+            and "".join(t.text or "" for t in r.iter(W + "t")) == "Term"
+        )
         deleted, inserted = partner_mark("del"), partner_mark("ins")
         bold.addprevious(deleted)
         deleted.addnext(inserted)
@@ -544,7 +592,8 @@ def test_emphasis_lost_inside_a_tracked_insertion_is_the_partners_tracked_change
     _, report = _report(cli, tmp_path, _edited(standard, retype_term))
     term = _deviating(report)["term"]
     assert [(c["op"], c["detail"], c["tracked"], c["author"]) for c in term["changes"]] == [
-        ("format", "bold removed", True, AUTHOR)]
+        ("format", "bold removed", True, AUTHOR)
+    ]
     assert not term["untracked"]
 
 
@@ -561,6 +610,7 @@ def _reference_fields(body: etree._Element) -> list[tuple[etree._Element, etree.
 def test_a_stale_cross_reference_result_is_no_deviation(cli, tmp_path, standard) -> None:
     """A client recomputes a field's result whenever it likes (LibreOffice leaves some stale
     after a move): what counts is the bookmark it refers to."""
+
     def scramble(body: etree._Element) -> None:
         for _, result in _reference_fields(body):
             result.text = str(int(result.text) + 5)
@@ -569,35 +619,43 @@ def test_a_stale_cross_reference_result_is_no_deviation(cli, tmp_path, standard)
     assert _deviating(report) == {} and code == 0
 
 
-def test_a_cross_reference_pointed_at_another_clause_is_reported(cli, tmp_path,
-                                                                 standard) -> None:
+def test_a_cross_reference_pointed_at_another_clause_is_reported(cli, tmp_path, standard) -> None:
     def retarget(body: etree._Element) -> None:
-        instruction, _ = next((i, r) for i, r in _reference_fields(body)
-                              if "_dsa_general" in i.text)
-        fees = next(b.get(W + "name") for b in body.iter(W + "bookmarkStart")
-                    if b.get(W + "name", "").startswith("_dsa_fees"))
+        instruction, _ = next(
+            (i, r) for i, r in _reference_fields(body) if "_dsa_general" in i.text
+        )
+        fees = next(
+            b.get(W + "name")
+            for b in body.iter(W + "bookmarkStart")
+            if b.get(W + "name", "").startswith("_dsa_fees")
+        )
         instruction.text = re.sub(r"_dsa_general\S*", fees, instruction.text)
 
     code, report = _report(cli, tmp_path, _edited(standard, retarget))
     (clause,) = _deviating(report).values()
     # The cached result still reads general's number (a client would show fees' number on its
     # next update).
-    general = str(assemble(load_partner(PARTNER, load_library()), load_library())
-                  .section("general").number)
+    general = str(
+        assemble(load_partner(PARTNER, load_library()), load_library()).section("general").number
+    )
     assert [(c["op"], c["negotiated"], c["detail"]) for c in clause["changes"]] == [
-        ("format", general, "cross-reference to fees added; cross-reference to general removed")]
+        ("format", general, "cross-reference to fees added; cross-reference to general removed")
+    ]
     assert clause["severity"] == "approval" and code == 1
 
 
 @pytest.mark.parametrize("swap", [False, True])
-def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(cli, tmp_path, standard,
-                                                               swap) -> None:
+def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(
+    cli, tmp_path, standard, swap
+) -> None:
     """Bookmarks are the partner's to move: a clause is still known by its heading and text."""
+
     def edit(body: etree._Element) -> None:
         _set_retention(body, "seventy-two (72)")
         if swap:
-            starts = {b.get(W + "name", "").split("__")[0]: b
-                      for b in body.iter(W + "bookmarkStart")}
+            starts = {
+                b.get(W + "name", "").split("__")[0]: b for b in body.iter(W + "bookmarkStart")
+            }
             retention, publication = starts["_dsa_retention"], starts["_dsa_publication"]
             names = retention.get(W + "name"), publication.get(W + "name")
             retention.set(W + "name", names[1])
@@ -611,10 +669,12 @@ def test_bookmarks_swapped_between_clauses_cannot_hide_a_change(cli, tmp_path, s
     assert any("bookmarks stand on other clauses" in w for w in report["warnings"]) is swap
 
 
-@pytest.mark.parametrize("how", ["character style", "paragraph style", "near-white",
-                                 "background colour", "squeezed"])
-def test_words_hidden_through_a_style_or_a_colour_are_reported(cli, tmp_path, standard,
-                                                               how) -> None:
+@pytest.mark.parametrize(
+    "how", ["character style", "paragraph style", "near-white", "background colour", "squeezed"]
+)
+def test_words_hidden_through_a_style_or_a_colour_are_reported(
+    cli, tmp_path, standard, how
+) -> None:
     """Hiding a sentence by a style (or in the page's colour) removes it from the printed
     agreement as surely as w:vanish on the run."""
     sentence = "Results are not subject to this clause"
@@ -623,24 +683,33 @@ def test_words_hidden_through_a_style_or_a_colour_are_reported(cli, tmp_path, st
         styles = etree.fromstring(parts["word/styles.xml"])
         quiet = etree.fromstring(
             f'<w:style xmlns:w="{W_NS}" w:type="character" w:styleId="Quiet"><w:name '
-            'w:val="Quiet"/><w:rPr><w:vanish/></w:rPr></w:style>')
+            'w:val="Quiet"/><w:rPr><w:vanish/></w:rPr></w:style>'
+        )
         styles.append(quiet)
         parts["word/styles.xml"] = etree.tostring(styles)
         root = etree.fromstring(parts["word/document.xml"])
-        paragraph = next(p for p in root.iter(W + "p")
-                         if sentence in "".join(t.text or "" for t in p.iter(W + "t")))
+        paragraph = next(
+            p
+            for p in root.iter(W + "p")
+            if sentence in "".join(t.text or "" for t in p.iter(W + "t"))
+        )
         if how == "paragraph style":
-            styles.append(etree.fromstring(
-                f'<w:style xmlns:w="{W_NS}" w:type="paragraph" w:styleId="Unseen"><w:name '
-                'w:val="Unseen"/><w:basedOn w:val="Normal"/><w:rPr><w:vanish/></w:rPr>'
-                '</w:style>'))
+            styles.append(
+                etree.fromstring(
+                    f'<w:style xmlns:w="{W_NS}" w:type="paragraph" w:styleId="Unseen"><w:name '
+                    'w:val="Unseen"/><w:basedOn w:val="Normal"/><w:rPr><w:vanish/></w:rPr>'
+                    "</w:style>"
+                )
+            )
             parts["word/styles.xml"] = etree.tostring(styles)
             paragraph.find(f"{W}pPr/{W}pStyle").set(W + "val", "Unseen")
         else:
-            setting = {"character style": '<w:rStyle w:val="Quiet"/>',
-                       "near-white": '<w:color w:val="FEFEFE"/>',
-                       "background colour": '<w:color w:val="000000" w:themeColor="background1"/>',
-                       "squeezed": '<w:w w:val="1"/>'}[how]
+            setting = {
+                "character style": '<w:rStyle w:val="Quiet"/>',
+                "near-white": '<w:color w:val="FEFEFE"/>',
+                "background colour": '<w:color w:val="000000" w:themeColor="background1"/>',
+                "squeezed": '<w:w w:val="1"/>',
+            }[how]
             for run in paragraph.iter(W + "r"):
                 rpr = run.find(W + "rPr")
                 if rpr is None:
@@ -653,17 +722,21 @@ def test_words_hidden_through_a_style_or_a_colour_are_reported(cli, tmp_path, st
     (clause,) = _deviating(report).values()
     assert clause["id"] == "retention" and clause["severity"] == "approval"
     details = {c["detail"] for c in clause["changes"] if c["op"] == "format"}
-    assert details and all(("hidden" in d) or ("white" in d) or ("too small" in d)
-                           for d in details), details
+    assert details and all(
+        ("hidden" in d) or ("white" in d) or ("too small" in d) for d in details
+    ), details
     assert code == 1
 
 
 def test_a_sentence_inserted_as_hidden_text_says_so(cli, tmp_path, standard) -> None:
     def insert_hidden(body: etree._Element) -> None:
         paragraph = clause_blocks(body)["retention"][1]
-        paragraph.append(etree.fromstring(
-            f'<w:r xmlns:w="{W_NS}"><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> The '
-            'Recipient may keep one copy of the Data indefinitely.</w:t></w:r>'))
+        paragraph.append(
+            etree.fromstring(
+                f'<w:r xmlns:w="{W_NS}"><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> The '
+                "Recipient may keep one copy of the Data indefinitely.</w:t></w:r>"
+            )
+        )
 
     code, report = _report(cli, tmp_path, _edited(standard, insert_hidden))
     retention = _deviating(report)["retention"]
@@ -679,8 +752,7 @@ def test_a_footnote_marker_is_no_part_of_a_value(cli, tmp_path, standard) -> Non
         run = text.getparent()
         before, after = text.text.split("in advance", 1)
         text.text = before + "in advance"
-        reference = etree.fromstring(f'<w:r xmlns:w="{W_NS}"><w:footnoteReference w:id="7"/>'
-                                     "</w:r>")
+        reference = etree.fromstring(f'<w:r xmlns:w="{W_NS}"><w:footnoteReference w:id="7"/></w:r>')
         run.addnext(reference)
         rest = copy.deepcopy(run)
         rest.find(W + "t").text = after
@@ -692,8 +764,9 @@ def test_a_footnote_marker_is_no_part_of_a_value(cli, tmp_path, standard) -> Non
     assert [(c["op"], c["negotiated"]) for c in clause["changes"]] == [("insert", "[footnote]")]
 
 
-def test_a_second_copy_of_a_clause_with_another_value_is_an_inconsistency(cli, tmp_path,
-                                                                         standard) -> None:
+def test_a_second_copy_of_a_clause_with_another_value_is_an_inconsistency(
+    cli, tmp_path, standard
+) -> None:
     def duplicate_fees(body: etree._Element) -> None:
         block = clause_blocks(body)["fees"]
         copies = [copy.deepcopy(element) for element in block]
@@ -715,13 +788,15 @@ def test_a_second_copy_of_a_clause_with_another_value_is_an_inconsistency(cli, t
 
 
 @pytest.mark.parametrize("tracked", [True, False])
-def test_a_clause_split_in_two_is_tracked_when_the_new_heading_was(cli, tmp_path, standard,
-                                                                   tracked) -> None:
+def test_a_clause_split_in_two_is_tracked_when_the_new_heading_was(
+    cli, tmp_path, standard, tracked
+) -> None:
     def split_fees(body: etree._Element) -> None:
         block = clause_blocks(body)["fees"]
         heading = copy.deepcopy(block[0])
         for start in list(heading.iter(W + "bookmarkStart")) + list(
-                heading.iter(W + "bookmarkEnd")):
+            heading.iter(W + "bookmarkEnd")
+        ):
             start.getparent().remove(start)
         runs = [r for r in heading if r.tag == W + "r"]
         runs[0].find(W + "t").text = "Invoicing and Payment"
@@ -744,8 +819,11 @@ def test_a_clause_split_in_two_is_tracked_when_the_new_heading_was(cli, tmp_path
 
 def test_words_and_figures_that_disagree_are_named(cli, tmp_path, standard) -> None:
     def half_edit(body: etree._Element) -> None:
-        _replace_text(body, "forty-eight (48) hours after the Recipient",
-                      "forty-eight (72) hours after the Recipient")
+        _replace_text(
+            body,
+            "forty-eight (48) hours after the Recipient",
+            "forty-eight (72) hours after the Recipient",
+        )
 
     _, report = _report(cli, tmp_path, _edited(standard, half_edit))
     breach = _deviating(report)["breach"]
@@ -754,10 +832,12 @@ def test_words_and_figures_that_disagree_are_named(cli, tmp_path, standard) -> N
 
 
 @pytest.mark.parametrize("change_retention", [False, True])
-def test_a_clause_merged_into_its_neighbour_keeps_its_own_terms(cli, tmp_path, standard,
-                                                                change_retention) -> None:
+def test_a_clause_merged_into_its_neighbour_keeps_its_own_terms(
+    cli, tmp_path, standard, change_retention
+) -> None:
     """Removing the Retention heading merges it into Ethics: Ethics' terms are not re-read
     from Retention's words, and a change to Retention's own terms is still reported."""
+
     def merge(body: etree._Element) -> None:
         body.remove(clause_blocks(body)["retention"][0])
         if change_retention:

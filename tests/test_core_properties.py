@@ -14,11 +14,30 @@ from dsagen.compare.recover import words_and_figures_disagree
 from dsagen.textfilters import num_words, words
 
 #: Clause-like text: a small vocabulary (so edits overlap), figures, punctuation, odd spaces.
-WORDS = st.sampled_from(["the", "Recipient", "shall", "delete", "data", "within", "36",
-                         "months", "(36)", "USD", "100,000", "“Data”", "§", "—", "é", "a"])
+WORDS = st.sampled_from(
+    [
+        "the",
+        "Recipient",
+        "shall",
+        "delete",
+        "data",
+        "within",
+        "36",
+        "months",
+        "(36)",
+        "USD",
+        "100,000",
+        "“Data”",
+        "§",
+        "—",
+        "é",
+        "a",
+    ]
+)
 SEPARATORS = st.sampled_from([" ", " ", ", ", ". ", "\u00a0", "  ", "\t", "\n"])
 TEXTS = st.lists(st.tuples(WORDS, SEPARATORS), max_size=40).map(
-    lambda pairs: "".join(word + gap for word, gap in pairs))
+    lambda pairs: "".join(word + gap for word, gap in pairs)
+)
 
 
 @given(TEXTS, TEXTS)

@@ -94,14 +94,20 @@ def test_rendered_text_matches_golden(path: Path, golden) -> None:
 
 
 def _pdftotext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True, timeout=60).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
-def test_pdf_has_every_title_the_partner_values_and_page_numbers(path: Path,
-                                                                 tmp_path: Path) -> None:
+def test_pdf_has_every_title_the_partner_values_and_page_numbers(
+    path: Path, tmp_path: Path
+) -> None:
     agreement = _agreement(path)
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(render_pdf(agreement))
@@ -131,15 +137,19 @@ def test_libreoffice_converts_every_example_to_pdf(tmp_path: Path) -> None:
         assert agreement.recipient_name.split()[0] in text
         numbered = [s for s in agreement.sections if s.number is not None]
         # LibreOffice computes the numbers from numbering.xml: "3. TITLE" appears.
-        assert re.search(rf"{numbered[-1].number}\.\s+{re.escape(numbered[-1].title.upper()[:12])}",
-                         text.upper()), path.stem
+        assert re.search(
+            rf"{numbered[-1].number}\.\s+{re.escape(numbered[-1].title.upper()[:12])}", text.upper()
+        ), path.stem
 
 
 def test_switches_change_every_sentence_that_depends_on_them(tmp_path: Path) -> None:
     """Commercial use, a provider veto and no IRB: no sentence elsewhere may still say otherwise."""
     text = (EXAMPLES / "gravy-uf.yaml").read_text()
-    for name, value in (("commercial_use", "true"), ("provider_veto", "true"),
-                        ("irb_approval_required", "false")):
+    for name, value in (
+        ("commercial_use", "true"),
+        ("provider_veto", "true"),
+        ("irb_approval_required", "false"),
+    ):
         text, count = re.subn(rf"(?m)^{name}:.*$", f"{name}: {value}", text)
         assert count == 1, name
     partner = tmp_path / "switched.yaml"

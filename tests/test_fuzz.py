@@ -38,56 +38,164 @@ COMMAND_SECONDS = 30
 MEMORY_GROWTH_KB = 1024 * 1024
 RUNNER = CliRunner()
 
-HOSTILE_VALUES = ["", "\u00b2", "9" * 5000, "-1", "0", "FFFFFFFF", "D800", "DFFF", "0000", "001B",
-                  "110000", "\u202e", "\u200b", "x" * 300, "[1, 2]", "[" * 300, "null", "NaN",
-                  '{"clauses": 5, "template": ["x"]}', '{"dsagen": ' + "9" * 400 + "}",
-                  " REF _x \\h ", "../../../etc/passwd", "background1", "auto"]
-ATTRIBUTES = [W + "val", W + "id", W + "char", W + "ilvl", W + "numId", W + "author",
-              W + "name", W + "fldCharType", "name", "Target", "TargetMode", "Type", "pid"]
-TAGS = ["ins", "del", "moveFrom", "moveTo", "rPrChange", "sym", "numPr", "ilvl", "numId",
-        "footnoteReference", "commentReference", "bookmarkStart", "fldChar", "instrText",
-        "hyperlink", "vanish", "t", "tab", "br", "tbl", "tr", "tc", "p", "r", "sectPr",
-        "headerReference", "pPrChange", "trPr", "cellIns"]
-PARTS = ["word/document.xml", "docProps/custom.xml", "docProps/core.xml", "word/styles.xml",
-         "word/numbering.xml", "word/_rels/document.xml.rels", "[Content_Types].xml",
-         "word/settings.xml"]
-YAML_VALUES = ['"Evil\\n# Heading\\n- item [x](http://x.example)"', '"USD \\u202e000,01"',
-               '"A\\u200bB"', "9" * 60, "9" * 5000, ".inf", ".nan", "-0", "[1, 2, 3]",
-               "{a: 1}", "&a [*a]", "!!python/object/apply:os.system [echo]", "null", "~",
-               "2026-02-30", '"{{ 7*7 }}"', '"{% raw %}"', "x" * 600, "[" + "[" * 200,
-               "true", '"\\ud800"', '"\\x00\\x1b"', "|\n  multi\n  # line\n  - item",
-               "[" + ", ".join(["q"] * 300) + "]", "*undefined"]
+HOSTILE_VALUES = [
+    "",
+    "\u00b2",
+    "9" * 5000,
+    "-1",
+    "0",
+    "FFFFFFFF",
+    "D800",
+    "DFFF",
+    "0000",
+    "001B",
+    "110000",
+    "\u202e",
+    "\u200b",
+    "x" * 300,
+    "[1, 2]",
+    "[" * 300,
+    "null",
+    "NaN",
+    '{"clauses": 5, "template": ["x"]}',
+    '{"dsagen": ' + "9" * 400 + "}",
+    " REF _x \\h ",
+    "../../../etc/passwd",
+    "background1",
+    "auto",
+]
+ATTRIBUTES = [
+    W + "val",
+    W + "id",
+    W + "char",
+    W + "ilvl",
+    W + "numId",
+    W + "author",
+    W + "name",
+    W + "fldCharType",
+    "name",
+    "Target",
+    "TargetMode",
+    "Type",
+    "pid",
+]
+TAGS = [
+    "ins",
+    "del",
+    "moveFrom",
+    "moveTo",
+    "rPrChange",
+    "sym",
+    "numPr",
+    "ilvl",
+    "numId",
+    "footnoteReference",
+    "commentReference",
+    "bookmarkStart",
+    "fldChar",
+    "instrText",
+    "hyperlink",
+    "vanish",
+    "t",
+    "tab",
+    "br",
+    "tbl",
+    "tr",
+    "tc",
+    "p",
+    "r",
+    "sectPr",
+    "headerReference",
+    "pPrChange",
+    "trPr",
+    "cellIns",
+]
+PARTS = [
+    "word/document.xml",
+    "docProps/custom.xml",
+    "docProps/core.xml",
+    "word/styles.xml",
+    "word/numbering.xml",
+    "word/_rels/document.xml.rels",
+    "[Content_Types].xml",
+    "word/settings.xml",
+]
+YAML_VALUES = [
+    '"Evil\\n# Heading\\n- item [x](http://x.example)"',
+    '"USD \\u202e000,01"',
+    '"A\\u200bB"',
+    "9" * 60,
+    "9" * 5000,
+    ".inf",
+    ".nan",
+    "-0",
+    "[1, 2, 3]",
+    "{a: 1}",
+    "&a [*a]",
+    "!!python/object/apply:os.system [echo]",
+    "null",
+    "~",
+    "2026-02-30",
+    '"{{ 7*7 }}"',
+    '"{% raw %}"',
+    "x" * 600,
+    "[" + "[" * 200,
+    "true",
+    '"\\ud800"',
+    '"\\x00\\x1b"',
+    "|\n  multi\n  # line\n  - item",
+    "[" + ", ".join(["q"] * 300) + "]",
+    "*undefined",
+]
 
 xml_edit = st.one_of(
-    st.tuples(st.just("attribute"), st.integers(0, 10**6), st.sampled_from(ATTRIBUTES),
-              st.sampled_from(HOSTILE_VALUES)),
-    st.tuples(st.just("child"), st.integers(0, 10**6), st.sampled_from(TAGS),
-              st.sampled_from(ATTRIBUTES), st.sampled_from(HOSTILE_VALUES)),
+    st.tuples(
+        st.just("attribute"),
+        st.integers(0, 10**6),
+        st.sampled_from(ATTRIBUTES),
+        st.sampled_from(HOSTILE_VALUES),
+    ),
+    st.tuples(
+        st.just("child"),
+        st.integers(0, 10**6),
+        st.sampled_from(TAGS),
+        st.sampled_from(ATTRIBUTES),
+        st.sampled_from(HOSTILE_VALUES),
+    ),
     st.tuples(st.just("text"), st.integers(0, 10**6), st.sampled_from(HOSTILE_VALUES)),
     st.tuples(st.just("remove"), st.integers(0, 10**6)),
     st.tuples(st.just("duplicate"), st.integers(0, 10**6)),
 )
-byte_edit = st.tuples(st.sampled_from(["flip", "truncate", "insert"]), st.integers(0, 10**7),
-                      st.binary(min_size=1, max_size=8))
+byte_edit = st.tuples(
+    st.sampled_from(["flip", "truncate", "insert"]),
+    st.integers(0, 10**7),
+    st.binary(min_size=1, max_size=8),
+)
 docx_mutation = st.one_of(
-    st.tuples(st.just("xml"), st.lists(st.tuples(st.sampled_from(PARTS), xml_edit),
-                                       min_size=1, max_size=6)),
+    st.tuples(
+        st.just("xml"),
+        st.lists(st.tuples(st.sampled_from(PARTS), xml_edit), min_size=1, max_size=6),
+    ),
     st.tuples(st.just("part-bytes"), st.sampled_from(PARTS), byte_edit),
     st.tuples(st.just("package-bytes"), byte_edit),
 )
-yaml_mutation = st.lists(st.one_of(
-    st.tuples(st.just("value"), st.integers(0, 1000), st.sampled_from(YAML_VALUES)),
-    st.tuples(st.just("remove"), st.integers(0, 1000)),
-    st.tuples(st.just("duplicate"), st.integers(0, 1000)),
-    st.tuples(st.just("bytes"), byte_edit),
-), min_size=1, max_size=4)
+yaml_mutation = st.lists(
+    st.one_of(
+        st.tuples(st.just("value"), st.integers(0, 1000), st.sampled_from(YAML_VALUES)),
+        st.tuples(st.just("remove"), st.integers(0, 1000)),
+        st.tuples(st.just("duplicate"), st.integers(0, 1000)),
+        st.tuples(st.just("bytes"), byte_edit),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _edit_bytes(data: bytes, edit: tuple[str, int, bytes]) -> bytes:
     kind, where, payload = edit
     at = where % max(len(data), 1)
     if kind == "flip":
-        return data[:at] + bytes(b ^ 0xFF for b in payload[:1]) + data[at + 1:]
+        return data[:at] + bytes(b ^ 0xFF for b in payload[:1]) + data[at + 1 :]
     if kind == "truncate":
         return data[:at]
     return data[:at] + payload + data[at:]
@@ -195,28 +303,56 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path, str]:
     partner = folder / "mini-partner.yaml"
     partner.write_text(PARTNER_TEXT)
     registry = f"sqlite:///{folder / 'registry.db'}"
-    result = RUNNER.invoke(app, ["generate", str(partner), "--library", str(MINILIB), "--format",
-                                 "docx", "--out", str(folder / "out"), "--registry", registry])
+    result = RUNNER.invoke(
+        app,
+        [
+            "generate",
+            str(partner),
+            "--library",
+            str(MINILIB),
+            "--format",
+            "docx",
+            "--out",
+            str(folder / "out"),
+            "--registry",
+            registry,
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     return (folder / "out" / "mini-partner" / "mini.docx").read_bytes(), partner, registry
 
 
-FUZZ = settings(max_examples=100, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FUZZ
 @given(mutation=docx_mutation)
 def test_a_mutated_returned_copy_never_crashes_a_command(
-        issued: tuple[bytes, Path, str], mutation: tuple[Any, ...]) -> None:
+    issued: tuple[bytes, Path, str], mutation: tuple[Any, ...]
+) -> None:
     docx, partner, registry = issued
     with tempfile.TemporaryDirectory() as folder, _memory_bound():
         work = Path(folder)
         returned = work / "returned.docx"
         returned.write_bytes(_mutate_docx(docx, mutation))
         outputs = [work / "report.json", work / "report.html", work / "redline.docx"]
-        code, stderr = _run("diff", partner, returned, "--library", MINILIB, "--json-file",
-                            outputs[0], "--html", outputs[1], "--redline", outputs[2])
+        code, stderr = _run(
+            "diff",
+            partner,
+            returned,
+            "--library",
+            MINILIB,
+            "--json-file",
+            outputs[0],
+            "--html",
+            outputs[1],
+            "--redline",
+            outputs[2],
+        )
         written = [path.exists() for path in outputs]
         assert all(written) if code in (0, 1) else not any(written), (code, written, stderr)
         if code in (0, 1):
@@ -228,15 +364,25 @@ def test_a_mutated_returned_copy_never_crashes_a_command(
 @FUZZ
 @given(mutation=yaml_mutation)
 def test_a_mutated_partner_file_never_crashes_a_command(
-        issued: tuple[bytes, Path, str], mutation: list[tuple[Any, ...]]) -> None:
+    issued: tuple[bytes, Path, str], mutation: list[tuple[Any, ...]]
+) -> None:
     with tempfile.TemporaryDirectory() as folder, _memory_bound():
         work = Path(folder)
         partner = work / "mini-partner.yaml"
         partner.write_bytes(_mutate_yaml(PARTNER_TEXT, mutation))
         valid, _ = _run("validate", partner, "--library", MINILIB)
         out = work / "out"
-        code, stderr = _run("generate", partner, "--library", MINILIB, "--format", "docx,md,html",
-                            "--out", out, "--no-record")
+        code, stderr = _run(
+            "generate",
+            partner,
+            "--library",
+            MINILIB,
+            "--format",
+            "docx,md,html",
+            "--out",
+            out,
+            "--no-record",
+        )
         # validate checks everything generate needs: they agree (generate may still refuse a
         # valid file for a legal requirement it breaks, exit 1, writing nothing)
         assert (code in (0, 1)) if valid == 0 else code == 2, (valid, code, stderr)

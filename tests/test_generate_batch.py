@@ -30,16 +30,30 @@ def test_recorded_clause_text_is_what_the_reader_finds_in_the_docx(example: str)
     """Recording takes each clause's text from memory; it must be what ingest will read."""
     library = load_library()
     agreement = assemble(load_partner(EXAMPLES / example, library), library)
-    read = {seg.key: "\n".join(seg.texts)
-            for seg in segment(read_docx(render_docx(agreement)).accepted)
-            if seg.anchor is not None}
+    read = {
+        seg.key: "\n".join(seg.texts)
+        for seg in segment(read_docx(render_docx(agreement)).accepted)
+        if seg.anchor is not None
+    }
     assert {s.clause_id: issued_text(s) for s in agreement.sections} == {
-        s.clause_id: read.get(s.clause_id) for s in agreement.sections}
+        s.clause_id: read.get(s.clause_id) for s in agreement.sections
+    }
 
 
 def _generate(cli, folder: Path, *args):
-    return cli("generate", folder, "--library", MINILIB, "--format", "docx,md", "--out",
-               folder.parent / "out", "--registry", folder.parent / "reg.db", *args)
+    return cli(
+        "generate",
+        folder,
+        "--library",
+        MINILIB,
+        "--format",
+        "docx,md",
+        "--out",
+        folder.parent / "out",
+        "--registry",
+        folder.parent / "reg.db",
+        *args,
+    )
 
 
 def _recorded(registry: Path) -> tuple[int, set[str]]:
@@ -59,8 +73,9 @@ def _sha(path: Path) -> str:
 def test_a_bad_file_in_a_parallel_batch_writes_and_records_nothing(cli, tmp_path: Path) -> None:
     folder = tmp_path / "partners"
     paths = write_partners(folder, 6)
-    paths[4].write_text(re.sub(r"retention_months: \d+", "retention_months: lots",
-                               paths[4].read_text()))
+    paths[4].write_text(
+        re.sub(r"retention_months: \d+", "retention_months: lots", paths[4].read_text())
+    )
     code, _, stderr = _generate(cli, folder, "--jobs", "2")
     assert code == 2 and "mini-0004.yaml" in stderr and "retention_months" in stderr, stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "reg.db").exists()
@@ -80,8 +95,11 @@ def test_skip_existing_resumes_a_partial_batch(cli, tmp_path: Path) -> None:
     code, stdout, stderr = _generate(cli, folder, "--skip-existing")
     assert code == 0, stderr
     assert "1 partner(s) skipped" in stdout and "2 agreement(s)" in stdout
-    assert all((out / f"mini-000{i}" / name).exists() for i in range(3)
-               for name in ("mini.docx", "mini.md"))
+    assert all(
+        (out / f"mini-000{i}" / name).exists()
+        for i in range(3)
+        for name in ("mini.docx", "mini.md")
+    )
     assert _sha(out / "mini-0000" / "mini.docx") == kept
     assert _recorded(tmp_path / "reg.db")[0] == 3
     code, _, stderr = _generate(cli, folder, "--skip-existing", "--force")
@@ -120,16 +138,35 @@ def _wait(condition, seconds: float) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_killing_generate_kills_its_workers_and_leaves_a_resumable_batch(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     folder = tmp_path / "partners"
     paths = write_partners(folder, 80)
     out, registry = tmp_path / "out", tmp_path / "reg.db"
-    command = [sys.executable, "-m", "dsagen", "generate", str(folder), "--library",
-               str(MINILIB), "--format", "docx,pdf", "--out", str(out), "--registry",
-               str(registry), "--jobs", "2"]
-    parent = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    command = [
+        sys.executable,
+        "-m",
+        "dsagen",
+        "generate",
+        str(folder),
+        "--library",
+        str(MINILIB),
+        "--format",
+        "docx,pdf",
+        "--out",
+        str(out),
+        "--registry",
+        str(registry),
+        "--jobs",
+        "2",
+    ]
+    parent = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert _wait(lambda: any(out.glob("*/mini.pdf")), 120), "no agreement written"
         workers = _children(parent.pid)
@@ -143,11 +180,23 @@ def test_killing_generate_kills_its_workers_and_leaves_a_resumable_batch(
     assert {_sha(p) for p in written} <= _recorded(registry)[1], "a file on disk not recorded"
     for path in paths[6:]:  # resume a shorter batch: the point is what the kill left
         path.unlink()
-    code, _stdout, stderr = cli("generate", folder, "--library", MINILIB, "--format", "docx,pdf",
-                               "--out", out, "--registry", registry, "--skip-existing")
+    code, _stdout, stderr = cli(
+        "generate",
+        folder,
+        "--library",
+        MINILIB,
+        "--format",
+        "docx,pdf",
+        "--out",
+        out,
+        "--registry",
+        registry,
+        "--skip-existing",
+    )
     assert code == 0, stderr
     for index in range(6):
-        assert all((out / f"mini-{index:04d}" / name).exists() for name in ("mini.docx",
-                                                                            "mini.pdf"))
+        assert all(
+            (out / f"mini-{index:04d}" / name).exists() for name in ("mini.docx", "mini.pdf")
+        )
     recorded = _recorded(registry)[1]
     assert {_sha(p) for p in out.glob("*/mini.*")} <= recorded

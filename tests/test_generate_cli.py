@@ -24,8 +24,9 @@ def test_generate_writes_docx_and_pdf(cli, mini_partner: Path, tmp_path: Path) -
     assert (tmp_path / "out/mini-partner/mini.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_existing_output_is_not_overwritten_without_force(cli, mini_partner: Path,
-                                                          tmp_path: Path) -> None:
+def test_existing_output_is_not_overwritten_without_force(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     assert _generate(cli, mini_partner, "--out", out, "--format", "md")[0] == 0
     target = out / "mini-partner/mini.md"
@@ -57,8 +58,7 @@ def test_unwritable_output_folder_is_reported(cli, mini_partner: Path, tmp_path:
     assert code == 2 and "not writable" in stderr
 
 
-def test_output_folder_that_is_a_file_is_reported(cli, mini_partner: Path,
-                                                  tmp_path: Path) -> None:
+def test_output_folder_that_is_a_file_is_reported(cli, mini_partner: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "out"
     blocker.write_text("not a folder")
     code, _, stderr = _generate(cli, mini_partner, "--out", blocker, "--format", "md")
@@ -83,17 +83,22 @@ def test_generating_twice_gives_identical_docx(cli, mini_partner: Path, tmp_path
     assert first == (tmp_path / "b/mini-partner/mini.docx").read_bytes()
 
 
-def test_template_code_in_partner_values_stays_literal(cli, mini_partner: Path,
-                                                       tmp_path: Path) -> None:
+def test_template_code_in_partner_values_stays_literal(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
     assert _generate(cli, mini_partner, "--out", tmp_path, "--format", "md")[0] == 0
     text = (tmp_path / "mini-partner/mini.md").read_text()
     assert "Data & Co {{ 7\\*7 }}" in text and "49" not in text
 
 
-def test_markdown_shows_markup_in_partner_values_literally(cli, mini_partner: Path,
-                                                            tmp_path: Path) -> None:
-    mini_partner.write_text(mini_partner.read_text().replace(
-        "Data & Co {{ 7*7 }}", "<script>alert(1)</script> [site](javascript:alert(1)) _x_"))
+def test_markdown_shows_markup_in_partner_values_literally(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
+    mini_partner.write_text(
+        mini_partner.read_text().replace(
+            "Data & Co {{ 7*7 }}", "<script>alert(1)</script> [site](javascript:alert(1)) _x_"
+        )
+    )
     assert _generate(cli, mini_partner, "--out", tmp_path, "--format", "md")[0] == 0
     text = (tmp_path / "mini-partner/mini.md").read_text()
     assert "<script>" not in text and "[site](" not in text and " _x_" not in text
@@ -120,8 +125,9 @@ def test_validate_writes_nothing(cli, mini_partner: Path, tmp_path: Path) -> Non
 
 
 def test_new_partner_scaffold_lists_every_parameter(cli, tmp_path: Path) -> None:
-    code, _, _ = cli("new-partner", "acme", "--template", "mini", "--out", tmp_path,
-                     "--library", MINILIB)
+    code, _, _ = cli(
+        "new-partner", "acme", "--template", "mini", "--out", tmp_path, "--library", MINILIB
+    )
     assert code == 0
     text = (tmp_path / "acme.yaml").read_text()
     for name in ("agreement_reference", "retention_months", "signatories"):
@@ -136,21 +142,24 @@ def test_new_partner_scaffold_lists_every_parameter(cli, tmp_path: Path) -> None
         assert any(f"field '{name}': expected text, found nothing" in e for e in errors)
 
 
-def test_validate_reports_every_bad_file_and_every_bad_field(cli, mini_partner: Path,
-                                                               tmp_path: Path) -> None:
+def test_validate_reports_every_bad_file_and_every_bad_field(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
     good = mini_partner.read_text()
     folder = tmp_path / "partners"
     folder.mkdir()
     (folder / "a-good.yaml").write_text(good)
-    (folder / "b-bad.yaml").write_text(good.replace("retention_months: 48", "retention_months: "
-                                                    "lots\nretention_monts: 48"))
+    (folder / "b-bad.yaml").write_text(
+        good.replace("retention_months: 48", "retention_months: lots\nretention_monts: 48")
+    )
     (folder / "c-bad.yaml").write_text(good.replace("2026-03-01", "2026-02-30"))
     code, stdout, stderr = cli("validate", folder, "--library", MINILIB)
     assert code == 2
     assert "a-good.yaml: valid for mini" in stdout
     errors = [line for line in stderr.splitlines() if line.startswith("error:")]
-    assert any("b-bad.yaml:6, field 'retention_months'" in e and "found 'lots'" in e
-               for e in errors)
+    assert any(
+        "b-bad.yaml:6, field 'retention_months'" in e and "found 'lots'" in e for e in errors
+    )
     assert any("b-bad.yaml:7, field 'retention_monts'" in e for e in errors)
     assert any("c-bad.yaml:3, field 'effective_date'" in e for e in errors)
     assert "3 error(s) in 2 of 3 file(s)" in stderr
@@ -170,23 +179,28 @@ def test_unknown_clause_is_reported(cli) -> None:
     assert code == 2 and "did you mean 'retention'" in stderr
 
 
-def test_jinja_syntax_error_in_a_clause_names_file_and_line(cli, mini_partner: Path,
-                                                            tmp_path: Path) -> None:
+def test_jinja_syntax_error_in_a_clause_names_file_and_line(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
     import shutil
 
     library = tmp_path / "lib"
     shutil.copytree(MINILIB, library)
     clause = library / "clauses" / "retention.yaml"
-    clause.write_text(clause.read_text().replace("{{ retention_months | num_words }}",
-                                                 "{{ retention_months | num_words }"))
+    clause.write_text(
+        clause.read_text().replace(
+            "{{ retention_months | num_words }}", "{{ retention_months | num_words }"
+        )
+    )
     code, _, stderr = cli("validate", mini_partner, "--library", library)
     assert code == 2
     assert "retention.yaml:" in stderr and "Jinja syntax error" in stderr
     assert "variants.standard.text" in stderr
 
 
-def test_validate_refuses_two_files_with_the_same_output_name(cli, mini_partner: Path,
-                                                               tmp_path: Path) -> None:
+def test_validate_refuses_two_files_with_the_same_output_name(
+    cli, mini_partner: Path, tmp_path: Path
+) -> None:
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "twin.yaml").write_text(mini_partner.read_text())

@@ -49,10 +49,16 @@ def test_lint_json_of_the_shipped_negotiated_copy(cli, golden) -> None:
 
 
 @pytest.mark.usefixtures("in_checkout")
-def test_issues_json_of_the_response_to_the_shipped_negotiated_copy(cli, golden,
-                                                                    tmp_path) -> None:
-    code, stdout, stderr = cli("respond", "examples/partners/gravy-uf.yaml", NEGOTIATED,
-                               "--out", tmp_path / "counter.docx", "--json",
-                               "--date", "2026-11-20")
+def test_issues_json_of_the_response_to_the_shipped_negotiated_copy(cli, golden, tmp_path) -> None:
+    code, stdout, stderr = cli(
+        "respond",
+        "examples/partners/gravy-uf.yaml",
+        NEGOTIATED,
+        "--out",
+        tmp_path / "counter.docx",
+        "--json",
+        "--date",
+        "2026-11-20",
+    )
     assert code in (0, 1), stderr
     golden("issues-gravy-uf-v2.json", stable(stdout.replace(str(tmp_path), "{out}")))

@@ -39,13 +39,16 @@ def _around_a_run(xml: str, before: str, after: str) -> str:
 
 def _numbered(xml: str, level: str, number: str) -> str:
     start = xml.index("<w:pPr>", xml.index("<w:body>") + 2000) + len("<w:pPr>")
-    return (xml[:start] + f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{number}"/>'
-            "</w:numPr>" + xml[start:])
+    return (
+        xml[:start] + f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{number}"/>'
+        "</w:numPr>" + xml[start:]
+    )
 
 
 def _document(edit: Callable[[str], str]) -> Mutation:
     def mutate(parts: dict[str, str]) -> None:
         parts["word/document.xml"] = edit(parts["word/document.xml"])
+
     return mutate
 
 
@@ -54,29 +57,44 @@ def _property(name: str, value: str) -> Mutation:
 
     def mutate(parts: dict[str, str]) -> None:
         pattern = rf'(name="{re.escape(name)}"><vt:lpwstr>).*?(</vt:lpwstr>)'
-        parts["docProps/custom.xml"] = re.sub(pattern, lambda m: m[1] + escaped + m[2],
-                                              parts["docProps/custom.xml"], flags=re.S)
+        parts["docProps/custom.xml"] = re.sub(
+            pattern, lambda m: m[1] + escaped + m[2], parts["docProps/custom.xml"], flags=re.S
+        )
+
     return mutate
 
 
 ODD_NUMBERS = {"superscript-two": "\u00b2", "5000-digits": "9" * 5000, "arabic-indic": "\u0661"}
 CASES: dict[str, Mutation] = {}
 for label, number in ODD_NUMBERS.items():
-    CASES[f"revision-id-{label}"] = _document(lambda xml, n=number: _around_a_run(
-        xml, f'<w:ins w:id="{n}" w:author="P" w:date="2026-01-01T00:00:00Z">', "</w:ins>"))
+    CASES[f"revision-id-{label}"] = _document(
+        lambda xml, n=number: _around_a_run(
+            xml, f'<w:ins w:id="{n}" w:author="P" w:date="2026-01-01T00:00:00Z">', "</w:ins>"
+        )
+    )
     CASES[f"ilvl-{label}"] = _document(lambda xml, n=number: _numbered(xml, n, "1"))
     CASES[f"numid-{label}"] = _document(lambda xml, n=number: _numbered(xml, "0", n))
     CASES[f"comment-id-{label}"] = _document(
-        lambda xml, n=number: _in_first_run(xml, f'<w:commentReference w:id="{n}"/>'))
+        lambda xml, n=number: _in_first_run(xml, f'<w:commentReference w:id="{n}"/>')
+    )
     CASES[f"footnote-id-{label}"] = _document(
-        lambda xml, n=number: _in_first_run(xml, f'<w:footnoteReference w:id="{n}"/>'))
+        lambda xml, n=number: _in_first_run(xml, f'<w:footnoteReference w:id="{n}"/>')
+    )
 for char in ("110000", "FFFFFFFF", "D800", "DFFF", "0000", "001B", "zz", "\u00b2"):
-    CASES[f"sym-{char}"] = _document(lambda xml, c=char: _in_first_run(
-        xml, f'<w:sym w:font="Symbol" w:char="{c}"/>'))
-SHAPES = {"list": "[1, 2, 3]", "text": '"x"', "null": "null", "number": "NaN",
-          "deep": "[" * 50_000 + "]" * 50_000, "400-digits": '{"dsagen": ' + "9" * 400 + "}",
-          "5000-digits": "9" * 5000, "wrong-members": '{"clauses": 5, "template": {"a": [1]}}',
-          "not-json": "{"}
+    CASES[f"sym-{char}"] = _document(
+        lambda xml, c=char: _in_first_run(xml, f'<w:sym w:font="Symbol" w:char="{c}"/>')
+    )
+SHAPES = {
+    "list": "[1, 2, 3]",
+    "text": '"x"',
+    "null": "null",
+    "number": "NaN",
+    "deep": "[" * 50_000 + "]" * 50_000,
+    "400-digits": '{"dsagen": ' + "9" * 400 + "}",
+    "5000-digits": "9" * 5000,
+    "wrong-members": '{"clauses": 5, "template": {"a": [1]}}',
+    "not-json": "{",
+}
 for name in ("dsagen.manifest", "dsagen.params"):
     for label, value in SHAPES.items():
         CASES[f"{name}-{label}"] = _property(name, value)
@@ -87,8 +105,19 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The gravy-uf agreement, generated and recorded in a registry of its own."""
     folder = tmp_path_factory.mktemp("issued")
     registry = f"sqlite:///{folder / 'registry.db'}"
-    result = CliRunner().invoke(app, ["generate", str(PARTNER), "--format", "docx", "--out",
-                                      str(folder), "--registry", registry])
+    result = CliRunner().invoke(
+        app,
+        [
+            "generate",
+            str(PARTNER),
+            "--format",
+            "docx",
+            "--out",
+            str(folder),
+            "--registry",
+            registry,
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     return folder / "gravy-uf" / "research-dsa.docx", registry
 
@@ -114,13 +143,23 @@ def _assert_handled(code: int, stderr: str) -> None:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_crafted_copy_gets_a_result_or_one_error_line_from_every_command(
-        cli, tmp_path: Path, issued: tuple[Path, str], case: str) -> None:
+    cli, tmp_path: Path, issued: tuple[Path, str], case: str
+) -> None:
     standard, registry = issued
     returned = tmp_path / "returned.docx"
     returned.write_bytes(_mutated(standard, CASES[case]))
     outputs = [tmp_path / "report.json", tmp_path / "report.html", tmp_path / "redline.docx"]
-    code, _, stderr = cli("diff", PARTNER, returned, "--json-file", outputs[0], "--html",
-                          outputs[1], "--redline", outputs[2])
+    code, _, stderr = cli(
+        "diff",
+        PARTNER,
+        returned,
+        "--json-file",
+        outputs[0],
+        "--html",
+        outputs[1],
+        "--redline",
+        outputs[2],
+    )
     _assert_handled(code, stderr)
     written = [path.exists() for path in outputs]
     assert all(written) if code in (0, 1) else not any(written), (code, written)
@@ -133,7 +172,8 @@ def test_a_crafted_copy_gets_a_result_or_one_error_line_from_every_command(
 
 
 def test_a_diff_whose_last_output_fails_writes_none_of_them(
-        cli, tmp_path: Path, issued: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, tmp_path: Path, issued: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dsagen.report.redline_docx as redline_docx
 
     def refuse(*_args: object, **_kwargs: object) -> bytes:
@@ -142,15 +182,17 @@ def test_a_diff_whose_last_output_fails_writes_none_of_them(
     monkeypatch.setattr(redline_docx, "render_redline", refuse)
     standard, _ = issued
     json_file, html, redline = (tmp_path / name for name in ("r.json", "r.html", "r.docx"))
-    code, _, stderr = cli("diff", PARTNER, standard, "--json-file", json_file, "--html", html,
-                          "--redline", redline)
+    code, _, stderr = cli(
+        "diff", PARTNER, standard, "--json-file", json_file, "--html", html, "--redline", redline
+    )
     assert code == 2 and "cannot write this redline" in stderr
     assert not json_file.exists() and not html.exists() and not redline.exists()
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind either
 
 
 def test_a_failed_rename_puts_back_what_was_already_replaced(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.html"
     first.write_bytes(b"old a")
     real_replace = __import__("os").replace
@@ -177,20 +219,27 @@ def test_an_existing_output_stops_the_run_before_anything_is_written(tmp_path: P
     assert not first.exists() and second.read_bytes() == b"keep"
 
 
-@pytest.mark.parametrize("value", [v for k, v in SHAPES.items() if k != "wrong-members"],
-                         ids=[k for k in SHAPES if k != "wrong-members"])
+@pytest.mark.parametrize(
+    "value",
+    [v for k, v in SHAPES.items() if k != "wrong-members"],
+    ids=[k for k in SHAPES if k != "wrong-members"],
+)
 def test_provenance_json_that_is_no_mapping_reads_as_absent(value: str) -> None:
     assert json_property({"dsagen.manifest": value}, "dsagen.manifest") is None
 
 
 def test_provenance_json_as_dsagen_writes_it_reads_as_a_mapping() -> None:
     text = '{"clauses": ["a@1.0.0#standard"], "dsagen": 1, "template": "research-dsa"}'
-    assert json_property({"m": text}, "m") == {"clauses": ["a@1.0.0#standard"], "dsagen": 1,
-                                                "template": "research-dsa"}
+    assert json_property({"m": text}, "m") == {
+        "clauses": ["a@1.0.0#standard"],
+        "dsagen": 1,
+        "template": "research-dsa",
+    }
 
 
 def test_150_amplifying_headers_are_refused_naming_the_limit(
-        tmp_path: Path, issued: tuple[Path, str]) -> None:
+    tmp_path: Path, issued: tuple[Path, str]
+) -> None:
     """486 KB on disk, 144 MB of header XML: refused before any header is parsed. Run as a
     user would, in a process of its own, under a memory and CPU bound far above what the
     refusal needs (about 1 s, 60 MB; bench/hostile.py measures it) and far below what reading
@@ -207,47 +256,77 @@ def test_150_amplifying_headers_are_refused_naming_the_limit(
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
         resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
 
-    result = subprocess.run([sys.executable, "-m", "dsagen", "diff", str(PARTNER), str(attack),
-                             "--json-file", str(tmp_path / "report.json")],
-                            capture_output=True, text=True, preexec_fn=bounded, timeout=600,
-                            cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dsagen",
+            "diff",
+            str(PARTNER),
+            str(attack),
+            "--json-file",
+            str(tmp_path / "report.json"),
+        ],
+        capture_output=True,
+        text=True,
+        preexec_fn=bounded,
+        timeout=600,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith(f"error: {attack}: too much XML: the parts to read add up "
-                                    "to 13"), result.stderr
+    assert result.stderr.startswith(
+        f"error: {attack}: too much XML: the parts to read add up to 13"
+    ), result.stderr
     assert "(limit: 10 MB for all parts together)" in result.stderr
     assert not (tmp_path / "report.json").exists()
 
 
 def test_a_document_with_more_text_than_the_limit_is_refused(
-        issued: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    issued: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import dsagen.read.docx as reader
 
     monkeypatch.setattr(reader, "MAX_DOCUMENT_CHARS", 1_000)
-    with pytest.raises(DocumentError, match=r"too much text: [0-9,]+ characters in all parts "
-                       r"together \(limit: 1,000\)"):
+    with pytest.raises(
+        DocumentError,
+        match=r"too much text: [0-9,]+ characters in all parts "
+        r"together \(limit: 1,000\)",
+    ):
         reader.read_docx(issued[0])
 
 
-@pytest.mark.parametrize(("inserted", "shown", "named"), [
-    ("\u202e{word}\u202c", "<U+202E>{word}<U+202C>",
-     "U+202C (POP DIRECTIONAL FORMATTING), U+202E (RIGHT-TO-LEFT OVERRIDE)"),
-    ("{word}\u200b", "{word}<U+200B>", "U+200B (ZERO WIDTH SPACE)"),
-])
+@pytest.mark.parametrize(
+    ("inserted", "shown", "named"),
+    [
+        (
+            "\u202e{word}\u202c",
+            "<U+202E>{word}<U+202C>",
+            "U+202C (POP DIRECTIONAL FORMATTING), U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        ("{word}\u200b", "{word}<U+200B>", "U+200B (ZERO WIDTH SPACE)"),
+    ],
+)
 def test_invisible_characters_in_a_returned_copy_are_a_deviation(
-        cli, tmp_path: Path, issued: tuple[Path, str], inserted: str, shown: str,
-        named: str) -> None:
+    cli, tmp_path: Path, issued: tuple[Path, str], inserted: str, shown: str, named: str
+) -> None:
     word = "described"  # in "Data" means the data described in clause 3
 
     def hide(xml: str) -> str:
         start = xml.index(f" {word} ", xml.index("<w:body>")) + 1
-        return xml[:start] + inserted.format(word=word) + xml[start + len(word):]
+        return xml[:start] + inserted.format(word=word) + xml[start + len(word) :]
 
     returned = tmp_path / "returned.docx"
     returned.write_bytes(_mutated(issued[0], _document(hide)))
     code, stdout, stderr = cli("diff", PARTNER, returned, "--json")
     assert code == 1, stderr
-    changes = [(clause["severity"], change) for clause in json.loads(stdout)["clauses"]
-               for change in clause["changes"] if change["op"] == "format"]
-    assert [(severity, change["negotiated"], change["detail"].split(":")[0])
-            for severity, change in changes] == [
-        ("approval", shown.format(word=word), f"inserted with {named}")]
+    changes = [
+        (clause["severity"], change)
+        for clause in json.loads(stdout)["clauses"]
+        for change in clause["changes"]
+        if change["op"] == "format"
+    ]
+    assert [
+        (severity, change["negotiated"], change["detail"].split(":")[0])
+        for severity, change in changes
+    ] == [("approval", shown.format(word=word), f"inserted with {named}")]

@@ -49,8 +49,11 @@ def _imports(name: str) -> Iterator[tuple[str, str | None, int]]:
         if id(node) in skipped:
             continue
         if isinstance(node, ast.Import):
-            yield from ((alias.name, None, node.lineno) for alias in node.names
-                        if alias.name.split(".")[0] == "dsagen")
+            yield from (
+                (alias.name, None, node.lineno)
+                for alias in node.names
+                if alias.name.split(".")[0] == "dsagen"
+            )
         elif isinstance(node, ast.ImportFrom):
             yield from _from_import(node, package)
 
@@ -105,8 +108,8 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
             elif target in stack:
                 low[node] = min(low[node], index[target])
         if low[node] == index[node]:
-            component = stack[stack.index(node):]
-            del stack[stack.index(node):]
+            component = stack[stack.index(node) :]
+            del stack[stack.index(node) :]
             if len(component) > 1:
                 found.append(sorted(component))
 
@@ -127,8 +130,10 @@ def test_the_graph_is_read() -> None:
 def test_no_import_circle_between_modules() -> None:
     # the package __init__ modules are left out: importing dsagen.x.y runs dsagen.x first
     # whatever dsagen.x imports, so an __init__ re-exporting its modules is no circle
-    graph = {name: {t for t in targets if not MODULES[t].name == "__init__.py"}
-             for name, targets in edges().items()}
+    graph = {
+        name: {t for t in targets if not MODULES[t].name == "__init__.py"}
+        for name, targets in edges().items()
+    }
     assert circles(graph) == []
 
 
@@ -149,10 +154,12 @@ def test_no_import_circle_between_packages() -> None:
 
 
 def test_no_private_name_is_imported_from_another_module() -> None:
-    crossings = [f"{name}:{line} imports "
-                 f"{imported} from {target}"
-                 for name in MODULES for target, imported, line in imports(name)
-                 if imported and imported.startswith("_") and not imported.startswith("__")]
+    crossings = [
+        f"{name}:{line} imports {imported} from {target}"
+        for name in MODULES
+        for target, imported, line in imports(name)
+        if imported and imported.startswith("_") and not imported.startswith("__")
+    ]
     assert crossings == []
 
 

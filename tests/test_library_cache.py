@@ -39,8 +39,9 @@ def _fresh(root: Path) -> library.Library:
 def _real_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     loads: list[Path] = []
     real = library._load
-    monkeypatch.setattr(library, "_load",
-                        lambda root, playbook=None: loads.append(root) or real(root, playbook))
+    monkeypatch.setattr(
+        library, "_load", lambda root, playbook=None: loads.append(root) or real(root, playbook)
+    )
     return loads
 
 
@@ -49,14 +50,19 @@ def _agreement_bytes(lib: library.Library) -> bytes:
 
 
 def test_a_second_load_comes_from_the_cache_and_renders_the_same_bytes(
-        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = _fresh(project)
     loads = _real_loads(monkeypatch)
     second = _fresh(project)
     assert loads == [] and second.codes
-    assert (second.clauses, second.templates, second.licences, second.digest,
-            second.playbook) == (first.clauses, first.templates, first.licences, first.digest,
-                                 first.playbook)
+    assert (second.clauses, second.templates, second.licences, second.digest, second.playbook) == (
+        first.clauses,
+        first.templates,
+        first.licences,
+        first.digest,
+        first.playbook,
+    )
     assert second.playbook is not None
     assert _agreement_bytes(second) == _agreement_bytes(first)
 
@@ -64,8 +70,9 @@ def test_a_second_load_comes_from_the_cache_and_renders_the_same_bytes(
 def test_an_edited_clause_is_a_miss(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _fresh(project)
     clause = project / "clauses" / "retention.yaml"
-    clause.write_text(clause.read_text().replace("The Recipient may retain",
-                                                 "Zebra Recipient may retain"))
+    clause.write_text(
+        clause.read_text().replace("The Recipient may retain", "Zebra Recipient may retain")
+    )
     loads = _real_loads(monkeypatch)
     edited = _fresh(project)
     assert loads == [project.resolve()]
@@ -80,8 +87,9 @@ def _entry(tmp: Path) -> Path:
     return entry
 
 
-def test_an_entry_others_could_write_is_ignored(project: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_others_could_write_is_ignored(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fresh(project)
     entry = _entry(tmp_path)
     os.chmod(entry, 0o666)
@@ -95,8 +103,9 @@ def test_an_entry_others_could_write_is_ignored(project: Path, tmp_path: Path,
     assert oct(entry.stat().st_mode & 0o777) == oct(0o600)
 
 
-def test_an_entry_owned_by_someone_else_is_ignored(project: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_entry_owned_by_someone_else_is_ignored(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fresh(project)
     monkeypatch.setattr(libcache.os, "getuid", lambda: os.geteuid() + 1)
     loads = _real_loads(monkeypatch)
@@ -104,28 +113,36 @@ def test_an_entry_owned_by_someone_else_is_ignored(project: Path,
     assert loads == [project.resolve()]
 
 
-@pytest.mark.parametrize("content", [
-    b"not marshal data",
-    marshal.dumps({"key": "stale", "library": None, "codes": {}}),
-    None,  # the right key, but a class from outside dsagen
-])
-def test_a_damaged_or_foreign_entry_is_a_miss(project: Path, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              content: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"not marshal data",
+        marshal.dumps({"key": "stale", "library": None, "codes": {}}),
+        None,  # the right key, but a class from outside dsagen
+    ],
+)
+def test_a_damaged_or_foreign_entry_is_a_miss(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None
+) -> None:
     _fresh(project)
     entry = _entry(tmp_path)
     if content is None:
-        content = marshal.dumps({"key": libcache.library_key(project.resolve()),
-                                 "library": {"c": "subprocess:Popen", "f": {"args": "true"}},
-                                 "codes": {}})
+        content = marshal.dumps(
+            {
+                "key": libcache.library_key(project.resolve()),
+                "library": {"c": "subprocess:Popen", "f": {"args": "true"}},
+                "codes": {},
+            }
+        )
     entry.write_bytes(content)
     loads = _real_loads(monkeypatch)
     lib = _fresh(project)
     assert loads == [project.resolve()] and lib.clauses
 
 
-def test_caching_can_be_switched_off(project: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_caching_can_be_switched_off(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DSAGEN_CACHE_DIR", "")
     _fresh(project)
     loads = _real_loads(monkeypatch)

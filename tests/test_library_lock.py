@@ -27,14 +27,19 @@ def _copy(tmp_path: Path, source: Path = ROOT) -> Path:
 
 
 def test_a_text_changed_without_a_version_bump_fails_until_bumped_and_relocked(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     root = _copy(tmp_path)
     clause = root / "clauses" / "confidentiality.yaml"
-    clause.write_text(clause.read_text().replace("in any event with reasonable care",
-                                                 "in any event with due care"))
+    clause.write_text(
+        clause.read_text().replace(
+            "in any event with reasonable care", "in any event with due care"
+        )
+    )
     problems = check_lock(load_library(root))
     assert [(p.clause, p.message.split(":")[0]) for p in problems] == [
-        ("confidentiality", "text changed but version is still 1.0.0")]
+        ("confidentiality", "text changed but version is still 1.0.0")
+    ]
     code, stdout, _ = cli("clauses", "lock", "--check", "--library", root)
     assert code == 1 and "confidentiality: text changed but version is still 1.0.0" in stdout
     code, _, stderr = cli("clauses", "lock", "--library", root)
@@ -66,8 +71,9 @@ def test_outdated_finds_a_rewording_without_a_version_bump(tmp_path: Path) -> No
     then = _copy(tmp_path / "then", MINILIB)
     now = _copy(tmp_path / "now", MINILIB)
     clause = now / "clauses" / "retention.yaml"
-    clause.write_text(clause.read_text().replace("shall then destroy it",
-                                                 "shall then securely erase it"))
+    clause.write_text(
+        clause.read_text().replace("shall then destroy it", "shall then securely erase it")
+    )
     write_partners(tmp_path / "partners", 2)
     generate_and_record(url, tmp_path / "partners", tmp_path / "out", library=then)
     with open_registry(url) as registry:

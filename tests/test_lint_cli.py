@@ -21,15 +21,30 @@ from tests.test_lint_profiles import (
     replace_text,
 )
 
-FINDING_KEYS = {"rule", "profile", "severity", "citation", "element", "clause", "other_clause",
-                "parameter", "found", "required", "line"}
+FINDING_KEYS = {
+    "rule",
+    "profile",
+    "severity",
+    "citation",
+    "element",
+    "clause",
+    "other_clause",
+    "parameter",
+    "found",
+    "required",
+    "line",
+}
 
 
 @pytest.fixture
 def no_reidentification(tmp_path: Path) -> Path:
     """The HIPAA example's issued DOCX with the no-re-identification sentence deleted."""
-    return edited_docx(tmp_path, EXAMPLES / "yoda-clinical.yaml", "yoda-returned",
-                       delete_paragraph("not identify the information or contact"))
+    return edited_docx(
+        tmp_path,
+        EXAMPLES / "yoda-clinical.yaml",
+        "yoda-returned",
+        delete_paragraph("not identify the information or contact"),
+    )
 
 
 def test_the_example_partners_lint_clean(cli) -> None:
@@ -41,17 +56,16 @@ def test_the_example_partners_lint_clean(cli) -> None:
 
 
 def test_json_findings_name_rule_citation_clause_parameter_found_required_severity(
-        cli, tmp_path: Path) -> None:
-    path = partner_variant(tmp_path, "district-aims", "no-period",
-                           drop=("ferpa_destruction_days",))
+    cli, tmp_path: Path
+) -> None:
+    path = partner_variant(tmp_path, "district-aims", "no-period", drop=("ferpa_destruction_days",))
     code, stdout, _ = cli("lint", path, "--json")
     assert code == 1
     report = json.loads(stdout)
     assert report["schema"] == "dsagen.lint/1"
     assert report["summary"]["error"] == 1
     [file] = report["files"]
-    assert (file["path"], file["kind"], file["template"]) == (str(path), "partner",
-                                                              "research-dsa")
+    assert (file["path"], file["kind"], file["template"]) == (str(path), "partner", "research-dsa")
     assert file["profiles"] == ["ferpa", "public_institution"]
     [error] = [f for f in file["findings"] if f["severity"] == "error"]
     assert set(error) == FINDING_KEYS
@@ -66,8 +80,14 @@ def test_terminal_table_shows_rule_citation_found_and_required(cli, tmp_path: Pa
     path = partner_variant(tmp_path, "district-aims", "follow-up", {"follow_up_studies": True})
     code, stdout, _ = cli("lint", path)
     assert code == 1
-    for text in ("ferpa.use_limited", "34 CFR 99.31(a)(6)(iii)(C)(2)", "parameter",
-                 "follow_up_studies = true", "required:", "1 error(s)"):
+    for text in (
+        "ferpa.use_limited",
+        "34 CFR 99.31(a)(6)(iii)(C)(2)",
+        "parameter",
+        "follow_up_studies = true",
+        "required:",
+        "1 error(s)",
+    ):
         assert text in stdout
 
 
@@ -80,8 +100,9 @@ def test_negotiated_docx_is_linted_through_its_provenance(cli, no_reidentificati
     assert file["findings"][0]["citation"] == "45 CFR 164.514(e)(4)(ii)(C)(5)"
 
 
-def test_a_folder_mixes_partner_files_and_documents(cli, tmp_path: Path,
-                                                    no_reidentification) -> None:
+def test_a_folder_mixes_partner_files_and_documents(
+    cli, tmp_path: Path, no_reidentification
+) -> None:
     (tmp_path / "yoda-clinical.yaml").write_bytes((EXAMPLES / "yoda-clinical.yaml").read_bytes())
     code, stdout, _ = cli("lint", tmp_path, "--json")
     assert code == 1
@@ -89,8 +110,9 @@ def test_a_folder_mixes_partner_files_and_documents(cli, tmp_path: Path,
     assert kinds == {"yoda-clinical.yaml": "partner", "yoda-returned.docx": "document"}
 
 
-def test_a_docx_without_provenance_needs_the_standard(cli, tmp_path: Path,
-                                                      no_reidentification) -> None:
+def test_a_docx_without_provenance_needs_the_standard(
+    cli, tmp_path: Path, no_reidentification
+) -> None:
     stripped = tmp_path / "third-party.docx"
     with zipfile.ZipFile(no_reidentification) as source, zipfile.ZipFile(stripped, "w") as out:
         for item in source.infolist():
@@ -98,18 +120,24 @@ def test_a_docx_without_provenance_needs_the_standard(cli, tmp_path: Path,
                 out.writestr(item, source.read(item.filename))
     code, _, stderr = cli("lint", stripped)
     assert code == 2 and "--standard" in stderr and str(stripped) in stderr
-    code, stdout, _ = cli("lint", stripped, "--standard", EXAMPLES / "yoda-clinical.yaml",
-                          "--json")
+    code, stdout, _ = cli("lint", stripped, "--standard", EXAMPLES / "yoda-clinical.yaml", "--json")
     assert code == 1
     [file] = json.loads(stdout)["files"]
     assert {f["rule"] for f in file["findings"] if f["severity"] == "error"} == {
-        "hipaa_lds.no_reidentification"}
+        "hipaa_lds.no_reidentification"
+    }
 
 
 def test_negotiated_values_are_placed_on_the_playbook(cli, tmp_path: Path) -> None:
-    negotiated = edited_docx(tmp_path, EXAMPLES / "gravy-uf.yaml", "gravy-returned", replace_text(
-        "thirty-six (36) months after the Effective Date",
-        "eighty-four (84) months after the Effective Date"))
+    negotiated = edited_docx(
+        tmp_path,
+        EXAMPLES / "gravy-uf.yaml",
+        "gravy-returned",
+        replace_text(
+            "thirty-six (36) months after the Effective Date",
+            "eighty-four (84) months after the Effective Date",
+        ),
+    )
     code, stdout, _ = cli("lint", negotiated, "--json")
     assert code == 0  # outside the playbook is a warning, not an error
     [file] = json.loads(stdout)["files"]
@@ -132,8 +160,9 @@ def test_playbook_warnings_name_the_approver(cli, tmp_path: Path) -> None:
 
 
 def test_fail_on_warning_makes_terms_outside_the_playbook_fail(cli, tmp_path: Path) -> None:
-    path = partner_variant(tmp_path, "gravy-uf", "vetoed", {"provider_veto": True},
-                           drop=("acknowledgement_text",))  # not used under a veto
+    path = partner_variant(
+        tmp_path, "gravy-uf", "vetoed", {"provider_veto": True}, drop=("acknowledgement_text",)
+    )  # not used under a veto
     assert cli("lint", path)[0] == 0
     assert cli("lint", path, "--fail-on", "warning")[0] == 1
     assert cli("lint", EXAMPLES / "gravy-uf.yaml", "--fail-on", "warning")[0] == 0
@@ -142,44 +171,63 @@ def test_fail_on_warning_makes_terms_outside_the_playbook_fail(cli, tmp_path: Pa
 
 
 def test_generate_names_terms_beyond_walk_away(cli, tmp_path: Path) -> None:
-    path = partner_variant(tmp_path, "gravy-uf", "vetoed", {"provider_veto": True},
-                           drop=("acknowledgement_text",))  # not used under a veto
-    code, stdout, stderr = cli("generate", path, "--out", tmp_path / "out", "--format", "md",
-                               "--no-record")
+    path = partner_variant(
+        tmp_path, "gravy-uf", "vetoed", {"provider_veto": True}, drop=("acknowledgement_text",)
+    )  # not used under a veto
+    code, stdout, stderr = cli(
+        "generate", path, "--out", tmp_path / "out", "--format", "md", "--no-record"
+    )
     assert code == 0 and (tmp_path / "out" / "vetoed" / "research-dsa.md").exists()
     assert "provider_veto = true: beyond the walk-away limit" in " ".join(stderr.split())
     assert "outside the playbook" in stdout
-    code, stdout, _ = cli("generate", path, "--out", tmp_path / "out", "--format", "md",
-                          "--no-record", "--force", "--json")
+    code, stdout, _ = cli(
+        "generate",
+        path,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "md",
+        "--no-record",
+        "--force",
+        "--json",
+    )
     [result] = json.loads(stdout)
     assert any("provider_veto" in w for w in result["warnings"])
-    _, stdout, stderr = cli("generate", EXAMPLES / "gravy-uf.yaml", "--out", tmp_path / "std",
-                            "--format", "md", "--no-record")
+    _, stdout, stderr = cli(
+        "generate",
+        EXAMPLES / "gravy-uf.yaml",
+        "--out",
+        tmp_path / "std",
+        "--format",
+        "md",
+        "--no-record",
+    )
     assert "warning" not in stderr and "outside the playbook" not in stdout
 
 
 def test_profile_option_applies_a_profile_the_parameters_do_not_call_for(cli) -> None:
-    code, stdout, _ = cli("lint", EXAMPLES / "linkedin-econ.yaml", "--profile", "ferpa",
-                          "--json")
+    code, stdout, _ = cli("lint", EXAMPLES / "linkedin-econ.yaml", "--profile", "ferpa", "--json")
     assert code == 1
     [file] = json.loads(stdout)["files"]
     assert file["profiles"] == ["ferpa"]
     assert [f["rule"] for f in file["findings"]] == ["ferpa.agreement"]
 
 
-@pytest.mark.parametrize("args,message", [
-    (("lint",), "expected PATH"),
-    (("lint", EXAMPLES, "--profile", "fepra"), "did you mean 'ferpa'"),
-    (("lint", ROOT / "README.md"), "expected a partner YAML"),
-    (("lint", ROOT / "no-such-folder"), "no such file or folder"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("lint",), "expected PATH"),
+        (("lint", EXAMPLES, "--profile", "fepra"), "did you mean 'ferpa'"),
+        (("lint", ROOT / "README.md"), "expected a partner YAML"),
+        (("lint", ROOT / "no-such-folder"), "no such file or folder"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(cli, args, message) -> None:
     code, stdout, stderr = cli(*args)
     assert code == 2 and message in stderr and "Traceback" not in stderr + stdout
 
 
-def test_a_missing_value_no_rule_requires_is_bad_input_as_for_validate(cli,
-                                                                      tmp_path: Path) -> None:
+def test_a_missing_value_no_rule_requires_is_bad_input_as_for_validate(cli, tmp_path: Path) -> None:
     path = partner_variant(tmp_path, "district-aims", "anonymous", drop=("provider_name",))
     code, _, stderr = cli("lint", path)
     assert code == 2 and "missing required parameter 'provider_name'" in stderr
@@ -203,7 +251,8 @@ def test_rules_lists_every_rule_with_its_citation(cli) -> None:
 
 
 def test_generate_refuses_an_agreement_with_lint_errors_unless_allowed(
-        cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # any registry the command opens stays here
     path = partner_variant(tmp_path, "district-aims", "commercial", {"commercial_use": True})
     out = tmp_path / "out"
@@ -212,27 +261,28 @@ def test_generate_refuses_an_agreement_with_lint_errors_unless_allowed(
     assert "ferpa.use_limited (34 CFR 99.31(a)(6)(iii)(C)(2))" in stderr
     assert "--allow-lint-errors" in stderr and str(path) in stderr
     assert not out.exists()
-    code, _, stderr = cli("generate", path, "--format", "md", "--out", out,
-                          "--allow-lint-errors")
+    code, _, stderr = cli("generate", path, "--format", "md", "--out", out, "--allow-lint-errors")
     assert code == 0, stderr
     assert (out / "commercial" / "research-dsa.md").exists()
 
 
 def test_generate_refuses_in_the_library_too(tmp_path: Path) -> None:
-    path = partner_variant(tmp_path, "gravy-uf", "indemnity",
-                           {"variants": {"liability": "standard"}})
+    path = partner_variant(
+        tmp_path, "gravy-uf", "indemnity", {"variants": {"liability": "standard"}}
+    )
     with pytest.raises(LintErrorsFound, match=r"public_institution.no_indemnity") as caught:
         generate([path], out_dir=tmp_path / "out", formats=("md",), jobs=1)
     assert caught.value.exit_code == 1
-    done = generate([path], out_dir=tmp_path / "out", formats=("md",), jobs=1,
-                    allow_lint_errors=True)
+    done = generate(
+        [path], out_dir=tmp_path / "out", formats=("md",), jobs=1, allow_lint_errors=True
+    )
     assert [r.partner for r in done] == ["indemnity"]
 
 
 def test_diff_marks_the_rule_breaking_change_walk_away_and_names_the_rule(
-        cli, no_reidentification) -> None:
-    code, stdout, _ = cli("diff", EXAMPLES / "yoda-clinical.yaml", no_reidentification,
-                          "--json")
+    cli, no_reidentification
+) -> None:
+    code, stdout, _ = cli("diff", EXAMPLES / "yoda-clinical.yaml", no_reidentification, "--json")
     assert code == 1
     report = json.loads(stdout)
     assert report["worst_severity"] == "walk-away"
@@ -241,15 +291,21 @@ def test_diff_marks_the_rule_breaking_change_walk_away_and_names_the_rule(
     [rule] = changed["rules"]
     assert rule["rule"] == "hipaa_lds.no_reidentification"
     assert rule["citation"] == "45 CFR 164.514(e)(4)(ii)(C)(5)"
-    code, stdout, _ = cli("diff", EXAMPLES / "yoda-clinical.yaml", no_reidentification,
-                          "--fail-on", "walk-away")
+    code, stdout, _ = cli(
+        "diff", EXAMPLES / "yoda-clinical.yaml", no_reidentification, "--fail-on", "walk-away"
+    )
     assert code == 1 and "breaks" in stdout and "Worst position: walk-away" in stdout
 
 
 def test_diff_of_a_change_that_keeps_the_law_adds_no_rule(cli, tmp_path: Path) -> None:
-    negotiated = edited_docx(tmp_path, EXAMPLES / "district-aims.yaml", "district-returned",
-                             replace_text("within thirty (30) days after the earlier",
-                                          "within sixty (60) days after the earlier"))
+    negotiated = edited_docx(
+        tmp_path,
+        EXAMPLES / "district-aims.yaml",
+        "district-returned",
+        replace_text(
+            "within thirty (30) days after the earlier", "within sixty (60) days after the earlier"
+        ),
+    )
     _code, stdout, _ = cli("diff", EXAMPLES / "district-aims.yaml", negotiated, "--json")
     clauses = json.loads(stdout)["clauses"]
     assert all(c["rules"] == [] for c in clauses)

@@ -41,16 +41,20 @@ def test_text_positions_by_pattern() -> None:
     assert _position("governing_law", "governing_law", "the laws of England") == "approval"
     assert _position("liability", "liability_cap", "EUR 250,000") == "fallback"
     assert _position("liability", "liability_cap", "Unlimited liability") == "walk-away"
-    assert _position("purpose", "permitted_uses", ["replication", "methods_development"]) \
-        == "fallback"
-    assert _position("purpose", "permitted_uses", ["replication", "machine_learning"]) \
-        == "approval"
+    assert (
+        _position("purpose", "permitted_uses", ["replication", "methods_development"]) == "fallback"
+    )
+    assert _position("purpose", "permitted_uses", ["replication", "machine_learning"]) == "approval"
 
 
 def test_every_position_names_who_approves_beyond_the_fallbacks() -> None:
     library = load_library()
-    approvers = {p.name: p.playbook.approver for c in library.clauses.values()
-                 for p in c.params.values() if p.playbook is not None}
+    approvers = {
+        p.name: p.playbook.approver
+        for c in library.clauses.values()
+        for p in c.params.values()
+        if p.playbook is not None
+    }
     assert approvers["breach_notice_hours"] == "Chief Privacy Officer"
     assert approvers["publication_review_days"] == "Vice President for Research"
     assert approvers["term_months"] == "Deputy General Counsel (Research Agreements)"  # default
@@ -94,49 +98,102 @@ GOOD = """
 
 
 def test_fields_not_given_keep_the_clause_file_defaults(tmp_path: Path) -> None:
-    playbook = load_library(_library_with_playbook(tmp_path, GOOD)).clause(
-        "retention").params["retention_months"].playbook
+    playbook = (
+        load_library(_library_with_playbook(tmp_path, GOOD))
+        .clause("retention")
+        .params["retention_months"]
+        .playbook
+    )
     assert playbook is not None
     assert playbook.standard == 36 and playbook.fallback.values == (48, 60)  # clause file
     assert playbook.walk_away.max == 72 and playbook.approver == "Privacy Officer"
     assert playbook.position(66) == "approval"
 
 
-@pytest.mark.parametrize("old,new,message,line,field", [
-    ("      retention:", "      retension:", "unknown clause 'retension' (did you mean "
-     "'retention'?)", 7, "clauses.retension"),
-    ("        retention_months:", "        retention_month:",
-     "has no parameter 'retention_month' (did you mean 'retention_months'?)", 8,
-     "clauses.retention.retention_month"),
-    ("        retention_months:", "        agreement_reference:",
-     "it belongs to clause 'preamble'", 8, "clauses.retention.agreement_reference"),
-    ("approver: privacy", "approver: privcy", "expected an approver key (counsel, privacy)", 9,
-     "clauses.retention.retention_months.approver"),
-    ("walk_away: {max: 72}", "walk_away: {max: 72}\n          standard: forty",
-     "expected a whole number from 1 to 120, found 'forty'", 11,
-     "clauses.retention.retention_months.standard"),
-    ("walk_away: {max: 72}", "walk_away: {max: 40}",
-     "the fallback 48 is beyond the walk-away limit (above 40)", 8,
-     "clauses.retention.retention_months.fallback"),
-    ("walk_away: {max: 72}", "walk_away: {max: 72}\n          fallback: {pattern: '4.'}",
-     "'pattern' needs a text or choice parameter", 11,
-     "clauses.retention.retention_months.fallback.pattern"),
-    ("walk_away: {max: 72}", "walk_away: {maximum: 72}", "unknown key 'maximum' (did you mean "
-     "'max'?)", 10, "clauses.retention.retention_months.walk_away.maximum"),
-    ("walk_away: {max: 72}", "walk-away: {max: 72}", "unknown key 'walk-away' (did you mean "
-     "'walk_away'?)", 10, "clauses.retention.retention_months.walk-away"),
-    ("title: Mini playbook", "titel: Mini playbook", "unknown key 'titel' (did you mean "
-     "'title'?)", 1, "titel"),
-])
+@pytest.mark.parametrize(
+    "old,new,message,line,field",
+    [
+        (
+            "      retention:",
+            "      retension:",
+            "unknown clause 'retension' (did you mean 'retention'?)",
+            7,
+            "clauses.retension",
+        ),
+        (
+            "        retention_months:",
+            "        retention_month:",
+            "has no parameter 'retention_month' (did you mean 'retention_months'?)",
+            8,
+            "clauses.retention.retention_month",
+        ),
+        (
+            "        retention_months:",
+            "        agreement_reference:",
+            "it belongs to clause 'preamble'",
+            8,
+            "clauses.retention.agreement_reference",
+        ),
+        (
+            "approver: privacy",
+            "approver: privcy",
+            "expected an approver key (counsel, privacy)",
+            9,
+            "clauses.retention.retention_months.approver",
+        ),
+        (
+            "walk_away: {max: 72}",
+            "walk_away: {max: 72}\n          standard: forty",
+            "expected a whole number from 1 to 120, found 'forty'",
+            11,
+            "clauses.retention.retention_months.standard",
+        ),
+        (
+            "walk_away: {max: 72}",
+            "walk_away: {max: 40}",
+            "the fallback 48 is beyond the walk-away limit (above 40)",
+            8,
+            "clauses.retention.retention_months.fallback",
+        ),
+        (
+            "walk_away: {max: 72}",
+            "walk_away: {max: 72}\n          fallback: {pattern: '4.'}",
+            "'pattern' needs a text or choice parameter",
+            11,
+            "clauses.retention.retention_months.fallback.pattern",
+        ),
+        (
+            "walk_away: {max: 72}",
+            "walk_away: {maximum: 72}",
+            "unknown key 'maximum' (did you mean 'max'?)",
+            10,
+            "clauses.retention.retention_months.walk_away.maximum",
+        ),
+        (
+            "walk_away: {max: 72}",
+            "walk-away: {max: 72}",
+            "unknown key 'walk-away' (did you mean 'walk_away'?)",
+            10,
+            "clauses.retention.retention_months.walk-away",
+        ),
+        (
+            "title: Mini playbook",
+            "titel: Mini playbook",
+            "unknown key 'titel' (did you mean 'title'?)",
+            1,
+            "titel",
+        ),
+    ],
+)
 def test_a_mistake_in_the_playbook_names_file_line_and_field(
-        tmp_path: Path, cli, old: str, new: str, message: str, line: int, field: str) -> None:
+    tmp_path: Path, cli, old: str, new: str, message: str, line: int, field: str
+) -> None:
     assert old in GOOD
     root = _library_with_playbook(tmp_path, GOOD.replace(old, new))
     with pytest.raises(PlaybookError) as caught:
         load_library(root)
     text = str(caught.value)
-    assert message in text and f"playbook.yaml:{line}" in text and f"field '{field}'" in text, \
-        text
+    assert message in text and f"playbook.yaml:{line}" in text and f"field '{field}'" in text, text
     code, _, stderr = cli("clauses", "list", "--library", root)
     assert code == 2 and message in stderr
 
@@ -158,7 +215,11 @@ def test_the_project_playbook_covers_every_parameter_with_a_position() -> None:
 
     library = load_library()
     playbook = load_playbook(ROOT / "playbook.yaml", library.clauses)
-    with_positions = {p.name for c in library.clauses.values() for p in c.params.values()
-                      if p.playbook is not None and p.playbook.standard is not None}
+    with_positions = {
+        p.name
+        for c in library.clauses.values()
+        for p in c.params.values()
+        if p.playbook is not None and p.playbook.standard is not None
+    }
     assert with_positions <= set(playbook.entries)
     assert playbook.source("retention_months").startswith("playbook.yaml:")

@@ -80,40 +80,82 @@ def test_a_new_profile_is_a_yaml_file(tmp_path: Path) -> None:
     [profile] = load_profiles(library)
     assert [r.id for r in profile.rules] == ["mini_rules.cap"]
     partner = tmp_path / "mini-partner.yaml"
-    partner.write_text((DATA / "partners" / "mini-partner.yaml").read_text()
-                       .replace("retention_months: 48", "retention_months: 60"))
+    partner.write_text(
+        (DATA / "partners" / "mini-partner.yaml")
+        .read_text()
+        .replace("retention_months: 48", "retention_months: 60")
+    )
     report = lint_partner(partner, library)
     [finding] = report.errors
     assert (finding.rule, finding.citation, finding.parameter) == (
-        "mini_rules.cap", "Mini Act s. 2", "retention_months")
+        "mini_rules.cap",
+        "Mini Act s. 2",
+        "retention_months",
+    )
     assert finding.found == "retention_months = 60"
     assert "must be at most 48" in finding.required
 
 
-@pytest.mark.parametrize("old,new,message,line", [
-    ("clause: retention", "clause: retension", "unknown clause 'retension' (did you mean "
-     "'retention'?)", 9),
-    ("max: {retention_months: 48}", "max: {retention_month: 48}",
-     "unknown parameter 'retention_month'", 11),
-    ('applies_when: "retention_months > 0"', 'applies_when: "retention_mnths > 0"',
-     "unknown parameter 'retention_mnths'", 4),
-    ('applies_when: "retention_months > 0"', 'applies_when: "issued.retentionmonths > 0"',
-     "unknown parameter 'issued.retentionmonths'", 4),
-    ('regex: "keep an archive"', 'regex: "keep an (archive"', "expected a regular expression",
-     15),
-    ("citation: Mini Act s. 2", "citation: ''", "expected text for 'citation'", 8),
-    ("        clause: retention\n", "", "need the rule's 'clause'", 10),
-    ("id: mini_rules.cap", "id: other.cap", "expected an id 'mini_rules.<name>'", 6),
-    ("element: data", "severity: fatal\n        element: data", "expected a severity", 7),
-    ("max: {retention_months: 48}", "maximum: {retention_months: 48}",
-     "unknown key 'maximum' (did you mean 'max'?)", 11),
-    ("{{ retention_months | num_words }}", "{{ retention_months | num_words }",
-     "expected a Jinja text", 13),
-    ("{{ retention_months | num_words }}", "{{ retention_months | num_word }}",
-     "No filter named 'num_word'", 13),
-])
-def test_a_mistake_in_a_rule_file_names_file_line_and_field(tmp_path: Path, old: str, new: str,
-                                                            message: str, line: int) -> None:
+@pytest.mark.parametrize(
+    "old,new,message,line",
+    [
+        (
+            "clause: retention",
+            "clause: retension",
+            "unknown clause 'retension' (did you mean 'retention'?)",
+            9,
+        ),
+        (
+            "max: {retention_months: 48}",
+            "max: {retention_month: 48}",
+            "unknown parameter 'retention_month'",
+            11,
+        ),
+        (
+            'applies_when: "retention_months > 0"',
+            'applies_when: "retention_mnths > 0"',
+            "unknown parameter 'retention_mnths'",
+            4,
+        ),
+        (
+            'applies_when: "retention_months > 0"',
+            'applies_when: "issued.retentionmonths > 0"',
+            "unknown parameter 'issued.retentionmonths'",
+            4,
+        ),
+        (
+            'regex: "keep an archive"',
+            'regex: "keep an (archive"',
+            "expected a regular expression",
+            15,
+        ),
+        ("citation: Mini Act s. 2", "citation: ''", "expected text for 'citation'", 8),
+        ("        clause: retention\n", "", "need the rule's 'clause'", 10),
+        ("id: mini_rules.cap", "id: other.cap", "expected an id 'mini_rules.<name>'", 6),
+        ("element: data", "severity: fatal\n        element: data", "expected a severity", 7),
+        (
+            "max: {retention_months: 48}",
+            "maximum: {retention_months: 48}",
+            "unknown key 'maximum' (did you mean 'max'?)",
+            11,
+        ),
+        (
+            "{{ retention_months | num_words }}",
+            "{{ retention_months | num_words }",
+            "expected a Jinja text",
+            13,
+        ),
+        (
+            "{{ retention_months | num_words }}",
+            "{{ retention_months | num_word }}",
+            "No filter named 'num_word'",
+            13,
+        ),
+    ],
+)
+def test_a_mistake_in_a_rule_file_names_file_line_and_field(
+    tmp_path: Path, old: str, new: str, message: str, line: int
+) -> None:
     assert old in GOOD
     root = _library_with_rules(tmp_path, GOOD.replace(old, new))
     with pytest.raises(RuleError) as caught:
@@ -129,7 +171,8 @@ def test_a_rule_id_defined_twice_is_refused(tmp_path: Path) -> None:
         "      - id: mini_rules.cap\n"
         "        element: again\n"
         "        citation: Mini Act s. 3\n"
-        "        check: {max: {retention_months: 60}}\n")
+        "        check: {max: {retention_months: 60}}\n"
+    )
     root = _library_with_rules(tmp_path, twice)
     with pytest.raises(RuleError, match=r"rule 'mini_rules.cap' is defined twice"):
         load_profiles(load_library(root))
@@ -137,7 +180,13 @@ def test_a_rule_id_defined_twice_is_refused(tmp_path: Path) -> None:
 
 def test_rule_files_of_the_project_are_listed_with_their_citations() -> None:
     files = sorted(p.name for p in (ROOT / "rules").glob("*.yaml"))
-    assert files == ["cdla_open_data.yaml", "coherence.yaml", "ferpa.yaml", "gdpr.yaml",
-                     "hipaa_lds.yaml", "public_institution.yaml"]
+    assert files == [
+        "cdla_open_data.yaml",
+        "coherence.yaml",
+        "ferpa.yaml",
+        "gdpr.yaml",
+        "hipaa_lds.yaml",
+        "public_institution.yaml",
+    ]
     for path in (ROOT / "rules").glob("*.yaml"):
         assert path.read_text().count("citation:") == 1 + path.read_text().count("  - id:")

@@ -34,10 +34,14 @@ def test_the_redline_turns_tracking_on_in_schema_order() -> None:
     assert settings_in_order(settings)
 
 
-@given(present=st.lists(st.sampled_from(SETTINGS_ORDER), unique=True),
-       added=st.sampled_from(SETTINGS_ORDER), unknown_at=st.integers(min_value=0))
-def test_set_setting_keeps_any_settings_part_in_order(present: list[str], added: str,
-                                                      unknown_at: int) -> None:
+@given(
+    present=st.lists(st.sampled_from(SETTINGS_ORDER), unique=True),
+    added=st.sampled_from(SETTINGS_ORDER),
+    unknown_at=st.integers(min_value=0),
+)
+def test_set_setting_keeps_any_settings_part_in_order(
+    present: list[str], added: str, unknown_at: int
+) -> None:
     settings = etree.Element(W + "settings")
     for tag in sorted(present, key=SETTINGS_ORDER.index):
         etree.SubElement(settings, tag)

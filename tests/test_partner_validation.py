@@ -86,12 +86,18 @@ def test_bad_date_is_reported(tmp_path: Path) -> None:
     assert "expected a date (YYYY-MM-DD)" in message and "effective_date" in message
 
 
-@pytest.mark.parametrize(("day", "reason"), [("2026-02-30", "February 2026 has 28 days"),
-                                            ("2028-02-30", "February 2028 has 29 days"),
-                                            ("2026-13-01", "there is no month 13"),
-                                            ("2026-12-00", "December 2026 has 31 days")])
-def test_impossible_calendar_date_is_a_field_error_not_a_crash(tmp_path: Path, day: str,
-                                                                reason: str) -> None:
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("2026-02-30", "February 2026 has 28 days"),
+        ("2028-02-30", "February 2028 has 29 days"),
+        ("2026-13-01", "there is no month 13"),
+        ("2026-12-00", "December 2026 has 31 days"),
+    ],
+)
+def test_impossible_calendar_date_is_a_field_error_not_a_crash(
+    tmp_path: Path, day: str, reason: str
+) -> None:
     message = _error(tmp_path, BASE.replace("2026-03-01", day))
     assert "p.yaml:3" in message and "field 'effective_date'" in message
     assert f"found '{day}' ({reason})" in message
@@ -119,8 +125,9 @@ def test_a_pattern_is_explained_in_words_not_as_a_regex(tmp_path: Path) -> None:
     from tests.conftest import EXAMPLES
 
     text = (EXAMPLES / "gravy-uf.yaml").read_text()
-    text = re.sub(r"(?m)^notice_email_provider:.*$", "notice_email_provider: legal at waypoint",
-                  text)
+    text = re.sub(
+        r"(?m)^notice_email_provider:.*$", "notice_email_provider: legal at waypoint", text
+    )
     with pytest.raises(PartnerError) as info:
         load_partner(_write(tmp_path, text), load_library())
     message = str(info.value)

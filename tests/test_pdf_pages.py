@@ -20,9 +20,10 @@ from tests.conftest import EXAMPLES, needs_soffice
 from tests.pdf_pages import clauses_by_page, page_texts
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
-pytestmark = [needs_soffice(),
-              pytest.mark.skipif(shutil.which("pdftotext") is None,
-                                 reason="poppler-utils not installed")]
+pytestmark = [
+    needs_soffice(),
+    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed"),
+]
 
 
 def _agreements() -> list[Agreement]:
@@ -40,8 +41,7 @@ def _docx_pages(docx: bytes, scratch: Path) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("final", [False, True], ids=["draft", "final"])
-def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool,
-                                                              tmp_path: Path) -> None:
+def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool, tmp_path: Path) -> None:
     options = RenderOptions(final=final, pdf_engine="libreoffice")
     rendered = render_batch(_agreements(), ("docx", "pdf"), options)  # one batch, one office
     for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
@@ -66,7 +66,8 @@ def test_weasyprint_pdf_has_the_docx_page_count_for_every_example(tmp_path: Path
     rendered = render_batch(_agreements(), ("docx", "pdf"), RenderOptions())
     for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
         assert len(clauses_by_page(outputs["pdf"])) == len(
-            _docx_pages(outputs["docx"], tmp_path)), path.stem
+            _docx_pages(outputs["docx"], tmp_path)
+        ), path.stem
         _assert_signature_block_on_one_page(outputs["pdf"], path.stem)
 
 

@@ -12,8 +12,10 @@ from dsagen.library import load_library
 from dsagen.playbook import PlaybookError, organisation
 from tests.conftest import MINILIB
 
-PARAMS = {"provider_name": "Waypoint Mobility Analytics, Inc.",
-          "recipient_name": "The Board of Trustees of Gulf Coast State University"}
+PARAMS = {
+    "provider_name": "Waypoint Mobility Analytics, Inc.",
+    "recipient_name": "The Board of Trustees of Gulf Coast State University",
+}
 
 
 def _library(tmp_path: Path, text: str) -> Path:
@@ -31,14 +33,20 @@ def test_the_project_playbook_makes_us_the_provider_and_names_the_recipient_as_p
 
 
 def test_a_recipient_names_the_provider_as_partner(tmp_path: Path) -> None:
-    root = _library(tmp_path, """
+    root = _library(
+        tmp_path,
+        """
         organisation: {name: Office of Research Contracts, side: recipient}
-    """)
+    """,
+    )
     library = load_library(root)
     assert library.playbook is not None
     org = library.playbook.organisation
     assert (org.name, org.side, org.partner_side) == (
-        "Office of Research Contracts", "recipient", "provider")
+        "Office of Research Contracts",
+        "recipient",
+        "provider",
+    )
     assert org.partner(PARAMS) == PARAMS["provider_name"]
     assert org.partner({}) == "the partner"
 
@@ -49,19 +57,38 @@ def test_without_organisation_we_are_the_provider_named_by_the_owner(tmp_path: P
     assert (org.name, org.side) == ("Legal Department", "provider")
 
 
-@pytest.mark.parametrize("text,message,line,field", [
-    ("organisation: {name: Us, side: licensee}\n",
-     "expected one of provider, recipient, found 'licensee'", 1, "organisation.side"),
-    ("organisation:\n  name: Us\n  sde: provider\n", "unknown key 'sde' (did you mean 'side'?)",
-     3, "organisation.sde"),
-    ("organisation:\n  name: ''\n  side: provider\n", "expected our organisation's name as text",
-     2, "organisation.name"),
-    ("organisation: provider\n", "expected a mapping with name and side, found 'provider'", 1,
-     "organisation"),
-])
-def test_a_bad_organisation_names_file_line_and_field(tmp_path: Path, cli, text: str,
-                                                      message: str, line: int,
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    "text,message,line,field",
+    [
+        (
+            "organisation: {name: Us, side: licensee}\n",
+            "expected one of provider, recipient, found 'licensee'",
+            1,
+            "organisation.side",
+        ),
+        (
+            "organisation:\n  name: Us\n  sde: provider\n",
+            "unknown key 'sde' (did you mean 'side'?)",
+            3,
+            "organisation.sde",
+        ),
+        (
+            "organisation:\n  name: ''\n  side: provider\n",
+            "expected our organisation's name as text",
+            2,
+            "organisation.name",
+        ),
+        (
+            "organisation: provider\n",
+            "expected a mapping with name and side, found 'provider'",
+            1,
+            "organisation",
+        ),
+    ],
+)
+def test_a_bad_organisation_names_file_line_and_field(
+    tmp_path: Path, cli, text: str, message: str, line: int, field: str
+) -> None:
     root = _library(tmp_path, text)
     with pytest.raises(PlaybookError) as caught:
         load_library(root)

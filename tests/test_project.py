@@ -20,15 +20,23 @@ def project(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_init_writes_a_project_ready_for_git(project: Path) -> None:
-    for name in ("dsagen.toml", ".gitignore", "playbook.yaml", "clauses/_library.yaml",
-                 "templates/research-dsa.yaml", "rules/gdpr.yaml", "partners/gravy-uf.yaml"):
+    for name in (
+        "dsagen.toml",
+        ".gitignore",
+        "playbook.yaml",
+        "clauses/_library.yaml",
+        "templates/research-dsa.yaml",
+        "rules/gdpr.yaml",
+        "partners/gravy-uf.yaml",
+    ):
         assert (project / name).is_file(), name
     ignored = (project / ".gitignore").read_text().split()
     assert "/out/" in ignored and "/.dsagen/" in ignored
 
 
 def test_generate_in_a_new_project_uses_its_output_folder_and_registry(
-        cli, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DSAGEN_REGISTRY")
     monkeypatch.chdir(project)
     code, _, stderr = cli("generate", "partners/", "--format", "docx")
@@ -37,8 +45,9 @@ def test_generate_in_a_new_project_uses_its_output_folder_and_registry(
     assert (project / ".dsagen" / "registry.db").is_file()
 
 
-def test_commands_find_dsagen_toml_in_a_parent_folder(cli, project: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_find_dsagen_toml_in_a_parent_folder(
+    cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clause = project / "clauses" / "ethics.yaml"
     clause.write_text(clause.read_text().replace("\ntitle: ", "\ntitle: Our own ", 1))
     (project / "partners" / "deep").mkdir()
@@ -48,8 +57,9 @@ def test_commands_find_dsagen_toml_in_a_parent_folder(cli, project: Path,
     assert json.loads(stdout)["title"].startswith("Our own ")
 
 
-def test_environment_overrides_dsagen_toml(cli, project: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_overrides_dsagen_toml(
+    cli, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.conftest import MINILIB
 
     monkeypatch.chdir(project)
@@ -70,14 +80,17 @@ def test_init_never_overwrites_without_force(cli, project: Path) -> None:
     assert playbook.read_text() != "# ours\n"
 
 
-@pytest.mark.parametrize("text, phrase", [
-    ("library = [1]\n", "field 'library'"),
-    ("libary = '.'\n", "unknown key 'libary'"),
-    ("library = \n", "expected TOML"),
-])
-def test_a_bad_dsagen_toml_is_one_line_naming_the_file(cli, tmp_path: Path, text: str,
-                                                       phrase: str,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("library = [1]\n", "field 'library'"),
+        ("libary = '.'\n", "unknown key 'libary'"),
+        ("library = \n", "expected TOML"),
+    ],
+)
+def test_a_bad_dsagen_toml_is_one_line_naming_the_file(
+    cli, tmp_path: Path, text: str, phrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "dsagen.toml").write_text(text)
     monkeypatch.chdir(tmp_path)
     code, stdout, stderr = cli("templates", "list")
@@ -87,8 +100,9 @@ def test_a_bad_dsagen_toml_is_one_line_naming_the_file(cli, tmp_path: Path, text
 
 
 def test_paths_in_dsagen_toml_are_relative_to_its_folder(tmp_path: Path) -> None:
-    (tmp_path / "dsagen.toml").write_text('library = "lib"\nregistry = "db/r.db"\n'
-                                          'output = "build"\norganisation = "Acme"\n')
+    (tmp_path / "dsagen.toml").write_text(
+        'library = "lib"\nregistry = "db/r.db"\noutput = "build"\norganisation = "Acme"\n'
+    )
     (tmp_path / "sub").mkdir()
     found = find_project(tmp_path / "sub")
     assert found is not None
@@ -98,8 +112,9 @@ def test_paths_in_dsagen_toml_are_relative_to_its_folder(tmp_path: Path) -> None
     assert found.organisation == "Acme"
 
 
-def test_the_organisation_in_dsagen_toml_names_us(project: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_organisation_in_dsagen_toml_names_us(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dsagen.library import load_library
     from dsagen.playbook import organisation
 

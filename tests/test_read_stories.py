@@ -240,9 +240,7 @@ def test_footnotes_are_numbered_by_reference_order_and_know_their_view() -> None
         )
     }
     document = read(body, parts=parts)
-    assert [
-        (s.key, s.label, texts(s.accepted), s.anchor, s.present) for s in document.stories
-    ] == [
+    assert [(s.key, s.label, texts(s.accepted), s.anchor, s.present) for s in document.stories] == [
         ("footnote:1", "footnote 1", [" Added by the partner."], 0, "accepted"),
         ("footnote:2", "footnote 2", [" Existing."], 1, "both"),
         ("footnote:3", "footnote 3", [" Removed."], 2, "rejected"),
@@ -397,8 +395,9 @@ def test_an_image_token_carries_a_fingerprint_of_its_picture() -> None:
     """An image swapped for another under the same generated name is a change of text."""
 
     def token(png: str) -> str:
-        document = read(para(picture("r_image1", name="Picture 1")),
-                        parts={"media/image1.png": png})
+        document = read(
+            para(picture("r_image1", name="Picture 1")), parts={"media/image1.png": png}
+        )
         (text,) = texts(document.accepted)
         return text
 
@@ -447,7 +446,9 @@ def test_hyperlinks_content_controls_smart_tags_and_field_results_are_read() -> 
             + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
             + run(" website")
             + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-            + '<w:fldSimple w:instr=" NUMPAGES ">' + run(" 12") + "</w:fldSimple>"
+            + '<w:fldSimple w:instr=" NUMPAGES ">'
+            + run(" 12")
+            + "</w:fldSimple>"
         )
     )
     document = read(body)
@@ -488,7 +489,7 @@ def test_silent_emphasis_is_the_same_in_both_views_and_adjacent_runs_merge() -> 
         + run("Defined", '<w:u w:val="single"/><w:b/><w:highlight w:val="yellow"/>')
         + run(" Term", '<w:b w:val="1"/><w:u w:val="single"/><w:highlight w:val="yellow"/>')
         + run(" off", '<w:b w:val="0"/><w:i w:val="false"/><w:u w:val="none"/>')
-        + run(" caps", '<w:smallCaps/><w:strike/><w:caps/><w:dstrike/><w:bCs/>')
+        + run(" caps", "<w:smallCaps/><w:strike/><w:caps/><w:dstrike/><w:bCs/>")
     )
     document = read(body)
     expected = ((6, 18, "b+u+highlight"), (22, 27, "strike+dstrike+caps+smallCaps"))
@@ -497,7 +498,7 @@ def test_silent_emphasis_is_the_same_in_both_views_and_adjacent_runs_merge() -> 
 
 def test_emphasis_of_tracked_text_follows_the_view_it_stands_in() -> None:
     body = para(
-        deleted('<w:r><w:rPr><w:b/></w:rPr><w:delText>old</w:delText></w:r>', 1)
+        deleted("<w:r><w:rPr><w:b/></w:rPr><w:delText>old</w:delText></w:r>", 1)
         + inserted(run("new", "<w:i/>"), 2)
     )
     document = read(body)

@@ -58,19 +58,71 @@ AUTHOR, DATE = "Open-Xml-PowerTools", "2026-03-03T00:00:00Z"
 
 # -- GetRevisions, re-implemented -----------------------------------------------------------
 
-_RUN_OBJECTS = {W + t for t in (
-    "br", "drawing", "cr", "dayLong", "dayShort", "footnoteReference", "endnoteReference",
-    "monthLong", "monthShort", "noBreakHyphen", "pgNum", "ptab", "softHyphen", "sym", "tab",
-    "yearLong", "yearShort", "fldChar", "instrText", "object")} | {M + "oMathPara", M + "oMath"}
-_THROWN_AWAY = {W + t for t in (
-    "bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd",
-    "lastRenderedPageBreak", "proofErr", "tblPr", "sectPr", "permEnd", "permStart",
-    "footnoteRef", "endnoteRef", "separator", "continuationSeparator")}
-_PROPERTIES = {W + t for t in (
-    "rPr", "tblPr", "tblGrid", "tblPrEx", "trPr", "tcPr", "sdtPr", "sdtEndPr", "smartTagPr",
-    "rubyPr")} | {"{urn:schemas-microsoft-com:vml}shapetype"}
-_REVISIONS = {W + "ins": "Inserted", W + "del": "Deleted",
-              W + "moveTo": "Inserted", W + "moveFrom": "Deleted"}
+_RUN_OBJECTS = {
+    W + t
+    for t in (
+        "br",
+        "drawing",
+        "cr",
+        "dayLong",
+        "dayShort",
+        "footnoteReference",
+        "endnoteReference",
+        "monthLong",
+        "monthShort",
+        "noBreakHyphen",
+        "pgNum",
+        "ptab",
+        "softHyphen",
+        "sym",
+        "tab",
+        "yearLong",
+        "yearShort",
+        "fldChar",
+        "instrText",
+        "object",
+    )
+} | {M + "oMathPara", M + "oMath"}
+_THROWN_AWAY = {
+    W + t
+    for t in (
+        "bookmarkStart",
+        "bookmarkEnd",
+        "commentRangeStart",
+        "commentRangeEnd",
+        "lastRenderedPageBreak",
+        "proofErr",
+        "tblPr",
+        "sectPr",
+        "permEnd",
+        "permStart",
+        "footnoteRef",
+        "endnoteRef",
+        "separator",
+        "continuationSeparator",
+    )
+}
+_PROPERTIES = {
+    W + t
+    for t in (
+        "rPr",
+        "tblPr",
+        "tblGrid",
+        "tblPrEx",
+        "trPr",
+        "tcPr",
+        "sdtPr",
+        "sdtEndPr",
+        "smartTagPr",
+        "rubyPr",
+    )
+} | {"{urn:schemas-microsoft-com:vml}shapetype"}
+_REVISIONS = {
+    W + "ins": "Inserted",
+    W + "del": "Deleted",
+    W + "moveTo": "Inserted",
+    W + "moveFrom": "Deleted",
+}
 _INVALID = {W + t for t in ("altChunk", "subDoc", "customXml", "contentPart")}
 
 
@@ -91,8 +143,9 @@ def _key(revision: etree._Element | None) -> str:
     return _REVISIONS[revision.tag] + repr(attributes)
 
 
-def _atoms(element: etree._Element, revision: etree._Element | None,
-           out: list[tuple[str, str]]) -> None:
+def _atoms(
+    element: etree._Element, revision: etree._Element | None, out: list[tuple[str, str]]
+) -> None:
     tag = element.tag
     if not isinstance(tag, str) or tag in _THROWN_AWAY or tag in _PROPERTIES:
         return
@@ -104,15 +157,20 @@ def _atoms(element: etree._Element, revision: etree._Element | None,
         for child in element:
             if child.tag != W + "pPr":
                 _atoms(child, revision, out)
-        mark = next((c for c in element.findall(f"{W}pPr/{W}rPr/*") if c.tag in _REVISIONS),
-                    None)
+        mark = next((c for c in element.findall(f"{W}pPr/{W}rPr/*") if c.tag in _REVISIONS), None)
         out.append((_key(mark), "\n"))
     elif tag in (W + "t", W + "delText"):
         key = _key(revision)
         out.extend((key, ch) for ch in element.text or "")
     elif tag in _RUN_OBJECTS:
-        out.append((_key(revision), "" if tag in (M + "oMath", M + "oMathPara", W + "drawing")
-                    else "".join(element.itertext())))
+        out.append(
+            (
+                _key(revision),
+                ""
+                if tag in (M + "oMath", M + "oMathPara", W + "drawing")
+                else "".join(element.itertext()),
+            )
+        )
     else:
         for child in element:
             _atoms(child, revision, out)
@@ -153,11 +211,14 @@ def powertools_revisions(docx: bytes) -> list[PtRevision]:
 # -- building equivalent pairs ---------------------------------------------------------------
 
 NAMESPACES = {
-    "w": W_NS, "m": M_NS, "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "w": W_NS,
+    "m": M_NS,
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
     "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
     "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
-    "v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
     "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
     "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
 }
@@ -198,8 +259,9 @@ class Doc:
         types = etree.fromstring(parts["[Content_Types].xml"])
 
         def relate(rid: str, kind: str, target: str, external: bool = False) -> None:
-            rel = etree.SubElement(rels, f"{{{REL_NS}}}Relationship", Id=rid,
-                                   Type=RELS + kind, Target=target)
+            rel = etree.SubElement(
+                rels, f"{{{REL_NS}}}Relationship", Id=rid, Type=RELS + kind, Target=target
+            )
             if external:
                 rel.set("TargetMode", "External")
 
@@ -207,8 +269,7 @@ class Doc:
             parts[f"word/media/image{number}.png"] = tiny_png(COLOURS[colour])
             relate(f"rIdImg{number}", "image", f"media/image{number}.png")
         if self.images:
-            etree.SubElement(types, f"{{{CT_NS}}}Default", Extension="png",
-                             ContentType="image/png")
+            etree.SubElement(types, f"{{{CT_NS}}}Default", Extension="png", ContentType="image/png")
         for number, url in self.links.items():
             relate(f"rIdLink{number}", "hyperlink", url, external=True)
         for kind, notes in (("footnote", self.footnotes), ("endnote", self.endnotes)):
@@ -216,21 +277,31 @@ class Doc:
                 continue
             separators = "".join(
                 f'<w:{kind} w:type="{t}" w:id="{i}"><w:p><w:r><w:{t}/></w:r></w:p></w:{kind}>'
-                for i, t in ((-1, "separator"), (0, "continuationSeparator")))
-            bodies = "".join(f'<w:{kind} w:id="{i}">{p}</w:{kind}>'
-                             for i, p in enumerate(notes, start=1))
+                for i, t in ((-1, "separator"), (0, "continuationSeparator"))
+            )
+            bodies = "".join(
+                f'<w:{kind} w:id="{i}">{p}</w:{kind}>' for i, p in enumerate(notes, start=1)
+            )
             parts[f"word/{kind}s.xml"] = (
-                f'<w:{kind}s {_DECLARATIONS}>{separators}{bodies}</w:{kind}s>').encode()
+                f"<w:{kind}s {_DECLARATIONS}>{separators}{bodies}</w:{kind}s>"
+            ).encode()
             relate(f"rId{kind}s", f"{kind}s", f"{kind}s.xml")
-            etree.SubElement(types, f"{{{CT_NS}}}Override", PartName=f"/word/{kind}s.xml",
-                             ContentType=f"{TYPES}{kind}s+xml")
+            etree.SubElement(
+                types,
+                f"{{{CT_NS}}}Override",
+                PartName=f"/word/{kind}s.xml",
+                ContentType=f"{TYPES}{kind}s+xml",
+            )
         if self.char_styles:
             styles = etree.fromstring(parts["word/styles.xml"])
             for name in self.char_styles:
-                styles.append(etree.fromstring(
-                    f'<w:style {_DECLARATIONS} w:type="character" w:customStyle="1" '
-                    f'w:styleId="{name}"><w:name w:val="{name}"/><w:rPr><w:b/><w:color '
-                    f'w:val="C00000"/></w:rPr></w:style>'))
+                styles.append(
+                    etree.fromstring(
+                        f'<w:style {_DECLARATIONS} w:type="character" w:customStyle="1" '
+                        f'w:styleId="{name}"><w:name w:val="{name}"/><w:rPr><w:b/><w:color '
+                        f'w:val="C00000"/></w:rPr></w:style>'
+                    )
+                )
             parts["word/styles.xml"] = etree.tostring(styles)
         parts["word/document.xml"] = etree.tostring(document)
         parts["word/_rels/document.xml.rels"] = etree.tostring(rels)
@@ -254,7 +325,7 @@ def r(text: str, rpr: str = "") -> str:
 def p(*content: str, ppr: str = "") -> str:
     """A paragraph; plain strings become runs, strings starting with '<' are XML."""
     inner = "".join(c if c.startswith("<") else r(c) for c in content)
-    return f'<w:p>{f"<w:pPr>{ppr}</w:pPr>" if ppr else ""}{inner}</w:p>'
+    return f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}{inner}</w:p>"
 
 
 def ps(*texts: str) -> str:
@@ -263,20 +334,28 @@ def ps(*texts: str) -> str:
 
 def cell(content: str | list[str], tcpr: str = "") -> str:
     paragraphs = [content] if isinstance(content, str) else content
-    inner = "".join(c if c.startswith("<w:p") or c.startswith("<w:tbl") else p(c)
-                    for c in paragraphs) or p()
+    inner = (
+        "".join(c if c.startswith("<w:p") or c.startswith("<w:tbl") else p(c) for c in paragraphs)
+        or p()
+    )
     if inner.startswith("<w:tbl") or inner.endswith("</w:tbl>"):
         inner += p()
-    return f"<w:tc><w:tcPr><w:tcW w:w=\"2000\" w:type=\"dxa\"/>{tcpr}</w:tcPr>{inner}</w:tc>"
+    return f'<w:tc><w:tcPr><w:tcW w:w="2000" w:type="dxa"/>{tcpr}</w:tcPr>{inner}</w:tc>'
 
 
 def tbl(rows: list[list[str | list[str]]], *, raw_cells: bool = False) -> str:
     width = max(len(row) for row in rows)
     grid = "".join('<w:gridCol w:w="2000"/>' for _ in range(width))
-    body = "".join("<w:tr>" + "".join(c if raw_cells and c.startswith("<w:tc") else cell(c)
-                                      for c in row) + "</w:tr>" for row in rows)
-    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-            f'</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>')
+    body = "".join(
+        "<w:tr>"
+        + "".join(c if raw_cells and c.startswith("<w:tc") else cell(c) for c in row)
+        + "</w:tr>"
+        for row in rows
+    )
+    return (
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>"
+    )
 
 
 def img(number: int, shape: int | None = None) -> str:
@@ -289,7 +368,8 @@ def img(number: int, shape: int | None = None) -> str:
         f'<pic:blipFill><a:blip r:embed="rIdImg{number}"/><a:stretch><a:fillRect/></a:stretch>'
         f'</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="190500" '
         f'cy="190500"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
-        f'</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>')
+        f"</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
 
 
 def math(*pieces: str) -> str:
@@ -298,33 +378,42 @@ def math(*pieces: str) -> str:
     for piece in pieces:
         if "/" in piece:
             num, den = piece.split("/")
-            inner += (f"<m:f><m:num><m:r><m:t>{esc(num)}</m:t></m:r></m:num><m:den><m:r>"
-                      f"<m:t>{esc(den)}</m:t></m:r></m:den></m:f>")
+            inner += (
+                f"<m:f><m:num><m:r><m:t>{esc(num)}</m:t></m:r></m:num><m:den><m:r>"
+                f"<m:t>{esc(den)}</m:t></m:r></m:den></m:f>"
+            )
         else:
             inner += f"<m:r><m:t>{esc(piece)}</m:t></m:r>"
     return f"<m:oMath>{inner}</m:oMath>"
 
 
 def link(number: int, text: str) -> str:
-    return (f'<w:hyperlink r:id="rIdLink{number}"><w:r><w:rPr><w:u w:val="single"/></w:rPr>'
-            f'<w:t xml:space="preserve">{esc(text)}</w:t></w:r></w:hyperlink>')
+    return (
+        f'<w:hyperlink r:id="rIdLink{number}"><w:r><w:rPr><w:u w:val="single"/></w:rPr>'
+        f'<w:t xml:space="preserve">{esc(text)}</w:t></w:r></w:hyperlink>'
+    )
 
 
 def field_simple(instruction: str, result: str) -> str:
-    return (f'<w:fldSimple w:instr=" {instruction} "><w:r><w:t>{esc(result)}</w:t></w:r>'
-            '</w:fldSimple>')
+    return (
+        f'<w:fldSimple w:instr=" {instruction} "><w:r><w:t>{esc(result)}</w:t></w:r></w:fldSimple>'
+    )
 
 
 def field_complex(instruction: str, result: str) -> str:
-    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space='
-            f'"preserve"> {instruction} </w:instrText></w:r><w:r><w:fldChar '
-            f'w:fldCharType="separate"/></w:r>{r(result)}<w:r><w:fldChar w:fldCharType="end"/>'
-            f'</w:r>')
+    return (
+        f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space='
+        f'"preserve"> {instruction} </w:instrText></w:r><w:r><w:fldChar '
+        f'w:fldCharType="separate"/></w:r>{r(result)}<w:r><w:fldChar w:fldCharType="end"/>'
+        f"</w:r>"
+    )
 
 
 def note_ref(kind: str, number: int) -> str:
-    return (f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
-            f'<w:{kind}Reference w:id="{number}"/></w:r>')
+    return (
+        f'<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+        f'<w:{kind}Reference w:id="{number}"/></w:r>'
+    )
 
 
 def note_body(kind: str, *paragraphs: str) -> str:
@@ -334,16 +423,18 @@ def note_body(kind: str, *paragraphs: str) -> str:
     for index, text in enumerate(paragraphs):
         body = text if text.startswith("<w:p") or text.startswith("<w:tbl") else p(text)
         if index == 0 and body.startswith("<w:p>"):
-            body = "<w:p>" + mark + body[len("<w:p>"):]
+            body = "<w:p>" + mark + body[len("<w:p>") :]
         out += body
     return out
 
 
 def textbox(text: str) -> str:
     """A VML text box (what WmlComparer walks into), in its own run."""
-    return (f'<w:r><w:pict><v:shape id="tb1" type="#_x0000_t202" style="width:120pt;'
-            f'height:40pt"><v:textbox><w:txbxContent>{ps(*text.split("|"))}</w:txbxContent>'
-            f'</v:textbox></v:shape></w:pict></w:r>')
+    return (
+        f'<w:r><w:pict><v:shape id="tb1" type="#_x0000_t202" style="width:120pt;'
+        f'height:40pt"><v:textbox><w:txbxContent>{ps(*text.split("|"))}</w:txbxContent>'
+        f"</v:textbox></v:shape></w:pict></w:r>"
+    )
 
 
 def drawing_textbox(text: str, shape: int = 1) -> str:
@@ -361,34 +452,70 @@ def drawing_textbox(text: str, shape: int = 1) -> str:
         f'<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
         f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext '
         f'cx="1524000" cy="508000"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
-        f'</wps:spPr><wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>'
-        f'</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape '
+        f"</wps:spPr><wps:txbx>{content}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData>"
+        f"</a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape "
         f'id="Text Box {shape}" type="#_x0000_t202" style="width:120pt;height:40pt">'
-        f'<v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback>'
-        f'</mc:AlternateContent></w:r>')
+        f"<v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback>"
+        f"</mc:AlternateContent></w:r>"
+    )
 
 
-def tracked(tag: str, content: str, author: str = "Partner", date: str = "2025-01-01T00:00:00Z",
-            rid: int = 900) -> str:
+def tracked(
+    tag: str,
+    content: str,
+    author: str = "Partner",
+    date: str = "2025-01-01T00:00:00Z",
+    rid: int = 900,
+) -> str:
     if tag == "del":
-        content = content.replace("<w:t ", "<w:delText ").replace("<w:t>", "<w:delText>").replace(
-            "</w:t>", "</w:delText>")
+        content = (
+            content.replace("<w:t ", "<w:delText ")
+            .replace("<w:t>", "<w:delText>")
+            .replace("</w:t>", "</w:delText>")
+        )
     return f'<w:{tag} w:id="{rid}" w:author="{author}" w:date="{date}">{content}</w:{tag}>'
 
 
 # -- the cases -----------------------------------------------------------------------------------
 
-LOREM = ("Video provides a powerful way to help you prove your point. When you click Online "
-         "Video, you can paste in the embed code for the video you want to add.")
-SECOND = ("You can also type a keyword to search online for the video that best fits your "
-          "document. To make your document look professionally produced, Word provides "
-          "header, footer, cover page, and text box designs that complement each other.")
+LOREM = (
+    "Video provides a powerful way to help you prove your point. When you click Online "
+    "Video, you can paste in the embed code for the video you want to add."
+)
+SECOND = (
+    "You can also type a keyword to search online for the video that best fits your "
+    "document. To make your document look professionally produced, Word provides "
+    "header, footer, cover page, and text box designs that complement each other."
+)
 THIRD = "Themes and styles also help keep your document coordinated."
-DIGITS = ["1 2 3 4 5 6 7 8 9 10", "11 12 13 14 15 16 17 18 19 20",
-          "21 22 23 24 25 26 27 28 29 30", "31 32 33 34 35 36 37 38 39 40"]
-TWENTY = ["One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-          "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen",
-          "Eighteen", "Nineteen", "Twenty"]
+DIGITS = [
+    "1 2 3 4 5 6 7 8 9 10",
+    "11 12 13 14 15 16 17 18 19 20",
+    "21 22 23 24 25 26 27 28 29 30",
+    "31 32 33 34 35 36 37 38 39 40",
+]
+TWENTY = [
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
+    "Nineteen",
+    "Twenty",
+]
 CELLS = [["111", "222"], ["333", "444"], ["555", "666"]]
 
 
@@ -401,13 +528,17 @@ def wc001() -> dict[str, Doc]:
     mod = list(DIGITS)
     mod[1] = swap(mod[1], "14", "41")
     mod[3] = swap(mod[3], "37", "73")
-    return {"digits": Doc(ps(*DIGITS)), "mod": Doc(ps(*mod)),
-            "deleted": Doc(ps(*DIGITS[:2], *DIGITS[3:]))}
+    return {
+        "digits": Doc(ps(*DIGITS)),
+        "mod": Doc(ps(*mod)),
+        "deleted": Doc(ps(*DIGITS[:2], *DIGITS[3:])),
+    }
 
 
 def wc002() -> dict[str, Doc]:
     def doc(text: str) -> Doc:
         return Doc(ps(LOREM, text, THIRD))
+
     return {
         "unmodified": doc(SECOND),
         "diff-middle": doc(swap(SECOND, "search online", "look online")),
@@ -422,81 +553,121 @@ def wc002() -> dict[str, Doc]:
 
 
 def wc006() -> dict[str, Doc]:
-    return {"table": Doc(p("Before the table.") + tbl(CELLS) + p("After the table.")),
-            "delete-row": Doc(p("Before the table.") + tbl([CELLS[0], CELLS[2]])
-                              + p("After the table.")),
-            "delete-contents": Doc(p("Before the table.") + tbl([CELLS[0], ["", ""], CELLS[2]])
-                                   + p("After the table."))}
+    return {
+        "table": Doc(p("Before the table.") + tbl(CELLS) + p("After the table.")),
+        "delete-row": Doc(
+            p("Before the table.") + tbl([CELLS[0], CELLS[2]]) + p("After the table.")
+        ),
+        "delete-contents": Doc(
+            p("Before the table.") + tbl([CELLS[0], ["", ""], CELLS[2]]) + p("After the table.")
+        ),
+    }
 
 
 def wc007() -> dict[str, Doc]:
     first, second, third = LOREM, SECOND, THIRD
     return {
         "unmodified": Doc(ps(first, second, third) + tbl([["Alpha", "Beta"]]) + p("End.")),
-        "longest-at-end": Doc(ps(first, swap(second, "You can also type", "Type"), third)
-                              + tbl([["Alpha", "Beta"]]) + p("End.")),
-        "deleted-at-beginning": Doc(ps(first, swap(second, "You can also ", ""), third)
-                                    + tbl([["Alpha", "Beta"]]) + p("End.")),
-        "moved-into-table": Doc(ps(first, third) + tbl([[[ "Alpha", second], "Beta"]])
-                                + p("End.")),
+        "longest-at-end": Doc(
+            ps(first, swap(second, "You can also type", "Type"), third)
+            + tbl([["Alpha", "Beta"]])
+            + p("End.")
+        ),
+        "deleted-at-beginning": Doc(
+            ps(first, swap(second, "You can also ", ""), third)
+            + tbl([["Alpha", "Beta"]])
+            + p("End.")
+        ),
+        "moved-into-table": Doc(ps(first, third) + tbl([[["Alpha", second], "Beta"]]) + p("End.")),
     }
 
 
 def wc009() -> dict[str, Doc]:
-    return {"unmodified": Doc(p("Intro.") + tbl(CELLS) + p("Outro.")),
-            "cell-mod": Doc(p("Intro.") + tbl([["111 and more", "222"], *CELLS[1:]])
-                            + p("Outro."))}
+    return {
+        "unmodified": Doc(p("Intro.") + tbl(CELLS) + p("Outro.")),
+        "cell-mod": Doc(p("Intro.") + tbl([["111 and more", "222"], *CELLS[1:]]) + p("Outro.")),
+    }
 
 
 def wc010() -> dict[str, Doc]:
-    return {"unmodified": Doc(p(LOREM) + tbl(CELLS) + p("After.")),
-            "mod": Doc(p(swap(swap(LOREM, "powerful", "strong"), "you want", "you really want"))
-                       + tbl(CELLS) + p("After."))}
+    return {
+        "unmodified": Doc(p(LOREM) + tbl(CELLS) + p("After.")),
+        "mod": Doc(
+            p(swap(swap(LOREM, "powerful", "strong"), "you want", "you really want"))
+            + tbl(CELLS)
+            + p("After.")
+        ),
+    }
 
 
 def wc013() -> dict[str, Doc]:
-    return {"before": Doc(p("Here is an image:", img(1)) + p(THIRD), images={1: 1}),
-            "before2": Doc(p("Here is an image:", img(1, 5)) + p(THIRD), images={1: 1}),
-            "after": Doc(p("Here is an image:", img(1)) + p(THIRD), images={1: 2}),
-            "after2": Doc(p("Here is an image:", img(2, 7)) + p(THIRD), images={2: 3})}
+    return {
+        "before": Doc(p("Here is an image:", img(1)) + p(THIRD), images={1: 1}),
+        "before2": Doc(p("Here is an image:", img(1, 5)) + p(THIRD), images={1: 1}),
+        "after": Doc(p("Here is an image:", img(1)) + p(THIRD), images={1: 2}),
+        "after2": Doc(p("Here is an image:", img(2, 7)) + p(THIRD), images={2: 3}),
+    }
 
 
 def wc016() -> dict[str, Doc]:
-    return {"para-image-para": Doc(p(LOREM) + p(img(1)) + p(THIRD), images={1: 1}),
-            "deleted-image": Doc(p(LOREM) + p() + p(THIRD), images={})}
+    return {
+        "para-image-para": Doc(p(LOREM) + p(img(1)) + p(THIRD), images={1: 1}),
+        "deleted-image": Doc(p(LOREM) + p() + p(THIRD), images={}),
+    }
 
 
 def wc017() -> dict[str, Doc]:
-    return {"image": Doc(p("Logo:", img(1)) + p(SECOND), images={1: 1}),
-            "after": Doc(p("Logo:", img(1)) + p(swap(SECOND, "a keyword", "a short keyword")),
-                         images={1: 2})}
+    return {
+        "image": Doc(p("Logo:", img(1)) + p(SECOND), images={1: 1}),
+        "after": Doc(
+            p("Logo:", img(1)) + p(swap(SECOND, "a keyword", "a short keyword")), images={1: 2}
+        ),
+    }
 
 
 def wc018() -> dict[str, Doc]:
     def doc(field_xml: str, tail: str = "and the rest of the text.") -> Doc:
         return Doc(p("Page ", field_xml, " of the document ", tail) + p(THIRD))
-    return {"before": doc(field_simple("PAGE", "1")),
-            "after-1": doc(field_simple("NUMPAGES", "3")),
-            "after-2": doc(field_simple("NUMPAGES", "3"), "and the rest of the whole text.")}
+
+    return {
+        "before": doc(field_simple("PAGE", "1")),
+        "after-1": doc(field_simple("NUMPAGES", "3")),
+        "after-2": doc(field_simple("NUMPAGES", "3"), "and the rest of the whole text."),
+    }
 
 
 def wc019() -> dict[str, Doc]:
     links = {1: "https://example.com/one", 2: "https://example.com/two"}
-    before = Doc(p("See ", link(1, "the first site"), " and ", link(2, "the second site"),
-                   " for more.") + p(THIRD), links=links)
-    after1 = Doc(p("See ", link(1, "the first site"), " and ", link(2, "the second site"),
-                   " for more details.") + p(THIRD),
-                 links={1: "https://example.org/changed", 2: links[2]})
-    after2 = Doc(p("See ", link(1, "the first web site"), " and ", link(2, "the other site"),
-                   " for more.") + p(swap(THIRD, "styles", "fonts")),
-                 links={1: links[1], 2: "https://example.org/changed"})
+    before = Doc(
+        p("See ", link(1, "the first site"), " and ", link(2, "the second site"), " for more.")
+        + p(THIRD),
+        links=links,
+    )
+    after1 = Doc(
+        p(
+            "See ",
+            link(1, "the first site"),
+            " and ",
+            link(2, "the second site"),
+            " for more details.",
+        )
+        + p(THIRD),
+        links={1: "https://example.org/changed", 2: links[2]},
+    )
+    after2 = Doc(
+        p("See ", link(1, "the first web site"), " and ", link(2, "the other site"), " for more.")
+        + p(swap(THIRD, "styles", "fonts")),
+        links={1: links[1], 2: "https://example.org/changed"},
+    )
     return {"before": before, "after-1": after1, "after-2": after2}
 
 
 def notes_doc(kind: str, body_texts: list[str], notes: list[list[str]]) -> Doc:
     """Body paragraphs, paragraph i carrying note i+1 when there is one."""
-    body = "".join(p(text, note_ref(kind, i + 1)) if i < len(notes) else p(text)
-                   for i, text in enumerate(body_texts))
+    body = "".join(
+        p(text, note_ref(kind, i + 1)) if i < len(notes) else p(text)
+        for i, text in enumerate(body_texts)
+    )
     bodies = [note_body(kind, *note) for note in notes]
     return Doc(body, **{f"{kind}s": bodies})
 
@@ -506,11 +677,14 @@ def wc020() -> dict[str, Doc]:
     notes = [["This is the first footnote."], ["This is the second footnote."]]
     return {
         "before": notes_doc("footnote", texts, notes),
-        "after-1": notes_doc("footnote", [LOREM, SECOND, THIRD + " Indeed."],
-                             [["This is the first note."], notes[1]]),
-        "after-2": notes_doc("footnote", [swap(LOREM, "powerful", "strong"), SECOND,
-                                          swap(THIRD, "also ", "")],
-                             [["This is the first note."], notes[1]]),
+        "after-1": notes_doc(
+            "footnote", [LOREM, SECOND, THIRD + " Indeed."], [["This is the first note."], notes[1]]
+        ),
+        "after-2": notes_doc(
+            "footnote",
+            [swap(LOREM, "powerful", "strong"), SECOND, swap(THIRD, "also ", "")],
+            [["This is the first note."], notes[1]],
+        ),
     }
 
 
@@ -528,9 +702,11 @@ def wc021_wc031() -> dict[str, Doc]:
     def changed(indices: list[int]) -> list[list[str]]:
         out = [list(e) for e in EQUATIONS]
         for i in indices:
-            out[i] = [*out[i][:-1], out[i][-1] + "9"] if "/" not in out[i][-1] else \
-                [*out[i][:-1], "k/l"]
+            out[i] = (
+                [*out[i][:-1], out[i][-1] + "9"] if "/" not in out[i][-1] else [*out[i][:-1], "k/l"]
+            )
         return out
+
     return {
         "before": math_doc(EQUATIONS),
         "after-1": math_doc(changed([0, 1, 3, 4]), THIRD + " Indeed."),  # 4 equations + 1 = 9
@@ -540,8 +716,12 @@ def wc021_wc031() -> dict[str, Doc]:
         "two-before": math_doc(EQUATIONS[:2]),
         "two-after": math_doc(changed([0, 1])[:2]),
         "one-after": math_doc(changed([1])[:2]),
-        "mixed-after": Doc(p("Figure:", img(1)) + "".join(p(math(*e)) for e in changed([0, 2, 4]))
-                           + p(swap(THIRD, "styles", "fonts")), images={1: 2}),
+        "mixed-after": Doc(
+            p("Figure:", img(1))
+            + "".join(p(math(*e)) for e in changed([0, 2, 4]))
+            + p(swap(THIRD, "styles", "fonts")),
+            images={1: 2},
+        ),
     }
 
 
@@ -558,8 +738,9 @@ def wc024_wc026() -> dict[str, Doc]:
     long_mod[25][1] = "Value 999"
     return {
         "wc024-before": Doc(p("Table:") + tbl(big) + p("End.")),
-        "wc024-after": Doc(p("Table:") + tbl([*big[:3], [big[3][0] + " extra", *big[3][1:]],
-                                              *big[4:]]) + p("End.")),
+        "wc024-after": Doc(
+            p("Table:") + tbl([*big[:3], [big[3][0] + " extra", *big[3][1:]], *big[4:]]) + p("End.")
+        ),
         "wc024-after2": Doc(p("Table:") + tbl(big2) + p("End.")),
         "wc025-before": Doc(tbl(small) + p()),
         "wc025-after": Doc(tbl([["X", "B"], ["C", "Y"]]) + p()),
@@ -572,26 +753,36 @@ def wc027() -> dict[str, Doc]:
     after1 = [t for t in TWENTY if t != "Three"]
     after1.insert(after1.index("Twenty"), "19.5")
     after2 = ["THree" if t == "Three" else "NIneteen" if t == "Nineteen" else t for t in TWENTY]
-    return {"before": Doc(ps(*TWENTY)), "after-1": Doc(ps(*after1)),
-            "after-2": Doc(ps(*after2))}
+    return {"before": Doc(ps(*TWENTY)), "after-1": Doc(ps(*after1)), "after-2": Doc(ps(*after2))}
 
 
 def wc032() -> dict[str, Doc]:
     props = '<w:spacing w:before="240" w:after="240"/><w:ind w:left="720"/><w:jc w:val="both"/>'
-    return {"before": Doc(p(LOREM, ppr=props) + p(SECOND, ppr=props) + p(THIRD)),
-            "after": Doc(p(swap(LOREM, "powerful", "strong"), ppr=props)
-                         + p(swap(SECOND, "best ", ""), ppr='<w:jc w:val="center"/>')
-                         + p(THIRD))}
+    return {
+        "before": Doc(p(LOREM, ppr=props) + p(SECOND, ppr=props) + p(THIRD)),
+        "after": Doc(
+            p(swap(LOREM, "powerful", "strong"), ppr=props)
+            + p(swap(SECOND, "best ", ""), ppr='<w:jc w:val="center"/>')
+            + p(THIRD)
+        ),
+    }
 
 
 def merged(rows: list[list[str]]) -> str:
     """3 columns; row 0: cell 0 spans two columns; column 2 of rows 1-2 is merged
     vertically."""
+
     def tc(text: str, tcpr: str = "") -> str:
         return cell(text, tcpr)
-    return tbl([[tc(rows[0][0], '<w:gridSpan w:val="2"/>'), tc(rows[0][1])],
-                [tc(rows[1][0]), tc(rows[1][1]), tc(rows[1][2], '<w:vMerge w:val="restart"/>')],
-                [tc(rows[2][0]), tc(rows[2][1]), tc("", "<w:vMerge/>")]], raw_cells=True)
+
+    return tbl(
+        [
+            [tc(rows[0][0], '<w:gridSpan w:val="2"/>'), tc(rows[0][1])],
+            [tc(rows[1][0]), tc(rows[1][1]), tc(rows[1][2], '<w:vMerge w:val="restart"/>')],
+            [tc(rows[2][0]), tc(rows[2][1]), tc("", "<w:vMerge/>")],
+        ],
+        raw_cells=True,
+    )
 
 
 def wc033() -> dict[str, Doc]:
@@ -601,62 +792,85 @@ def wc033() -> dict[str, Doc]:
     two = [list(row) for row in base]
     two[1][2] = "Merged vertically"
     two[2][0] = "Bottom"
-    return {"before": Doc(merged(base) + p()), "after1": Doc(merged(one) + p()),
-            "after2": Doc(merged(two) + p())}
+    return {
+        "before": Doc(merged(base) + p()),
+        "after1": Doc(merged(one) + p()),
+        "after2": Doc(merged(two) + p()),
+    }
 
 
 def wc034(kind: str) -> dict[str, Doc]:
     texts = [LOREM, SECOND, THIRD, "A fourth paragraph closes the document."]
-    notes = [[f"The first {kind} text."], [f"The second {kind} says more."],
-             [f"The third {kind} is here."]]
+    notes = [
+        [f"The first {kind} text."],
+        [f"The second {kind} says more."],
+        [f"The third {kind} is here."],
+    ]
     # a fourth note on the last paragraph and a word in the first (footnotes: 1 + 1 + 1);
     # endnotes also reword the first two notes (+ 2 + 2)
-    changed = notes if kind == "footnote" else [
-        [f"The first {kind} wording."], [f"The second {kind} says less."], notes[2]]
-    added = notes_doc(kind, [swap(LOREM, "your point", "your main point"), *texts[1:3],
-                             texts[3] + "<note>"], changed)
+    changed = (
+        notes
+        if kind == "footnote"
+        else [[f"The first {kind} wording."], [f"The second {kind} says less."], notes[2]]
+    )
+    added = notes_doc(
+        kind,
+        [swap(LOREM, "your point", "your main point"), *texts[1:3], texts[3] + "<note>"],
+        changed,
+    )
     added.body = added.body.replace("&lt;note&gt;</w:t></w:r>", "</w:t></w:r>" + note_ref(kind, 4))
     added_notes = added.footnotes if kind == "footnote" else added.endnotes
     added_notes.append(note_body(kind, f"A new {kind} added by the other side."))
     return {
         "before": notes_doc(kind, texts, notes),
-        "after1": notes_doc(kind, texts, [notes[0], [f"The second {kind} says much more."],
-                                          notes[2]]),
-        "after2": notes_doc(kind, texts, [[f"The first {kind} wording."], notes[1],
-                                          [f"The third {kind} is there."]]),
+        "after1": notes_doc(
+            kind, texts, [notes[0], [f"The second {kind} says much more."], notes[2]]
+        ),
+        "after2": notes_doc(
+            kind, texts, [[f"The first {kind} wording."], notes[1], [f"The third {kind} is there."]]
+        ),
         "after3": added,
     }
 
 
 def wc035(kind: str) -> dict[str, Doc]:
     texts = [LOREM, SECOND]
-    return {"before": notes_doc(kind, texts, [[f"Only {kind} text."]]),
-            "after": notes_doc(kind, texts, [[f"Only {kind} wording."]])}
+    return {
+        "before": notes_doc(kind, texts, [[f"Only {kind} text."]]),
+        "after": notes_doc(kind, texts, [[f"Only {kind} wording."]]),
+    }
 
 
 def wc036(kind: str) -> dict[str, Doc]:
     def doc(rows: list[list[str]], tail: str) -> Doc:
         note = note_body(kind, f"A {kind} with a table{tail}", tbl(rows), p("After the table."))
         return Doc(p(LOREM, note_ref(kind, 1)) + p(SECOND), **{f"{kind}s": [note]})
+
     if kind == "footnote":  # two cells and a word: 2 + 2 + 1
-        return {"before": doc(CELLS, "."),
-                "after": doc([["111", "two"], ["333", "444"], ["five", "666"]], " inside.")}
-    return {"before": doc(CELLS, "."),  # three cells: 2 + 2 + 2
-            "after": doc([["111", "two"], ["three", "444"], ["five", "666"]], ".")}
+        return {
+            "before": doc(CELLS, "."),
+            "after": doc([["111", "two"], ["333", "444"], ["five", "666"]], " inside."),
+        }
+    return {
+        "before": doc(CELLS, "."),  # three cells: 2 + 2 + 2
+        "after": doc([["111", "two"], ["three", "444"], ["five", "666"]], "."),
+    }
 
 
 def wc038() -> dict[str, Doc]:
     br = "<w:r><w:br/></w:r>"
-    return {"before": Doc(p("First line", br, "Second line of text", br, "Third line")
-                          + p(THIRD)),
-            "after": Doc(p("First line", br, "Second row of text", br, "Third line")
-                         + p(THIRD))}
+    return {
+        "before": Doc(p("First line", br, "Second line of text", br, "Third line") + p(THIRD)),
+        "after": Doc(p("First line", br, "Second row of text", br, "Third line") + p(THIRD)),
+    }
 
 
 def wc039() -> dict[str, Doc]:
     br = "<w:r><w:br/></w:r>"
+
     def doc(tail: str) -> Doc:
         return Doc(tbl([[p("Top", br, "bottom" + tail), "Other"], ["Next", "Row"]]) + p())
+
     return {"before": doc(""), "after1": doc(" half")}
 
 
@@ -664,14 +878,15 @@ def wc043() -> dict[str, Doc]:
     def doc(inner_text: str) -> Doc:
         inner = tbl([["Inner one", inner_text]])
         return Doc(tbl([["Outer one", [inner]], ["Outer three", "Outer four"]]) + p())
+
     return {"before": doc("Inner two"), "mod": doc("Inner 2")}
 
 
 def wc044() -> dict[str, Doc]:
-    return {"before": Doc(p("Text box follows:", textbox("Inside the box|Second line"))
-                          + p(THIRD)),
-            "mod": Doc(p("Text box follows:", textbox("Inside the frame|Second line"))
-                       + p(THIRD))}
+    return {
+        "before": Doc(p("Text box follows:", textbox("Inside the box|Second line")) + p(THIRD)),
+        "mod": Doc(p("Text box follows:", textbox("Inside the frame|Second line")) + p(THIRD)),
+    }
 
 
 def textboxes() -> dict[str, Doc]:
@@ -680,35 +895,69 @@ def textboxes() -> dict[str, Doc]:
     return {
         "one": Doc(p("Text box follows:", drawing_textbox(box)) + p(THIRD)),
         "one-mod": Doc(p("Text box follows:", drawing_textbox(changed)) + p(THIRD)),
-        "two": Doc(p("Boxes:", textbox(box)) + p("More:", textbox(other).replace(
-            'id="tb1"', 'id="tb2"')) + p(THIRD)),
-        "two-mod": Doc(p("Boxes:", textbox(box)) + p("More:", textbox("Another shape").replace(
-            'id="tb1"', 'id="tb2"')) + p(THIRD)),
+        "two": Doc(
+            p("Boxes:", textbox(box))
+            + p("More:", textbox(other).replace('id="tb1"', 'id="tb2"'))
+            + p(THIRD)
+        ),
+        "two-mod": Doc(
+            p("Boxes:", textbox(box))
+            + p("More:", textbox("Another shape").replace('id="tb1"', 'id="tb2"'))
+            + p(THIRD)
+        ),
         "before-ins": Doc(p("Text box follows:", drawing_textbox(box)) + p(THIRD)),
         "before-ins-mod": Doc(p("Text box now follows:", drawing_textbox(box)) + p(THIRD)),
-        "in-cell": Doc(tbl([[p("Cell box:", textbox(box)), "Right cell"],
-                            ["Lower left", "Lower right"]]) + p()),
-        "in-cell-mod": Doc(tbl([[p("Cell box:", textbox(changed)), "Right part"],
-                                ["Lower side", "Lower right"]]) + p()),
+        "in-cell": Doc(
+            tbl([[p("Cell box:", textbox(box)), "Right cell"], ["Lower left", "Lower right"]]) + p()
+        ),
+        "in-cell-mod": Doc(
+            tbl([[p("Cell box:", textbox(changed)), "Right part"], ["Lower side", "Lower right"]])
+            + p()
+        ),
     }
 
 
 def wc053_wc054() -> dict[str, Doc]:
     def doc(text: str) -> Doc:
         return Doc(p("Table:") + tbl([[text, "Other"], ["More", "Cells"]]) + p())
-    partner = p("Table:") + tbl([[p(tracked("del", r("Text in cell")),
-                                    tracked("ins", r("Text in cell"), rid=901)), "Other"],
-                                  ["More", "Cells"]]) + p()
-    return {"before": doc("Text in cell"), "wc053-mod": doc("Text for cell"),
-            "wc054-mod": Doc(partner)}
+
+    partner = (
+        p("Table:")
+        + tbl(
+            [
+                [
+                    p(
+                        tracked("del", r("Text in cell")),
+                        tracked("ins", r("Text in cell"), rid=901),
+                    ),
+                    "Other",
+                ],
+                ["More", "Cells"],
+            ]
+        )
+        + p()
+    )
+    return {
+        "before": doc("Text in cell"),
+        "wc053-mod": doc("Text for cell"),
+        "wc054-mod": Doc(partner),
+    }
 
 
 def wc055() -> dict[str, Doc]:
-    french = ("Le contrôleur répond à la demande dans un délai d'un mois à compter de la "
-              "réception de celle-ci.")
-    return {"before": Doc(ps(french, THIRD)),
-            "mod": Doc(ps(swap(french, "d'un mois", "de deux mois")
-                          .replace("de deux mois", "d'une semaine"), THIRD))}
+    french = (
+        "Le contrôleur répond à la demande dans un délai d'un mois à compter de la "
+        "réception de celle-ci."
+    )
+    return {
+        "before": Doc(ps(french, THIRD)),
+        "mod": Doc(
+            ps(
+                swap(french, "d'un mois", "de deux mois").replace("de deux mois", "d'une semaine"),
+                THIRD,
+            )
+        ),
+    }
 
 
 def more() -> dict[str, Doc]:
@@ -717,8 +966,11 @@ def more() -> dict[str, Doc]:
     five_mod[2][1] = "R3C2 words"
     french = "La société conserve les données pendant la durée du contrat et trois ans après."
     base = [["Merged across", "Right"], ["Left", "Middle", "Merged down"], ["Low", "Mid", ""]]
-    merged_mod = [["Merged across", "Side"], ["Left", "Centre", "Merged down"],
-                  ["Bottom", "Mid", ""]]
+    merged_mod = [
+        ["Merged across", "Side"],
+        ["Left", "Centre", "Merged down"],
+        ["Bottom", "Mid", ""],
+    ]
     return {
         "table-5": Doc(p("Five rows:") + tbl(five) + p("End.")),
         "table-5-mod": Doc(p("Five rows:") + tbl(five_mod) + p("End.")),
@@ -726,13 +978,20 @@ def more() -> dict[str, Doc]:
         "french-mod": Doc(ps(swap(french, "trois ans", "cinq ans"), THIRD)),
         "merged": Doc(merged(base) + p()),
         "merged-mod": Doc(merged(merged_mod) + p()),
-        "fn059": notes_doc("footnote", [LOREM, SECOND],
-                           [["First note text."], ["Second note text here."]]),
-        "fn059-mod": notes_doc("footnote", [LOREM, SECOND + " Indeed."],
-                               [["First note wording."], ["Second note words here."]]),
+        "fn059": notes_doc(
+            "footnote", [LOREM, SECOND], [["First note text."], ["Second note text here."]]
+        ),
+        "fn059-mod": notes_doc(
+            "footnote",
+            [LOREM, SECOND + " Indeed."],
+            [["First note wording."], ["Second note words here."]],
+        ),
         "en060": notes_doc("endnote", [LOREM, SECOND], [["Endnote text."]]),
-        "en060-mod": notes_doc("endnote", [swap(LOREM, "a powerful", "a very powerful"),
-                                           SECOND], [["Endnote wording."]]),
+        "en060-mod": notes_doc(
+            "endnote",
+            [swap(LOREM, "a powerful", "a very powerful"), SECOND],
+            [["Endnote wording."]],
+        ),
     }
 
 
@@ -754,56 +1013,109 @@ def wc061_wc062() -> dict[str, Doc]:
     styled = r("vital", '<w:rStyle w:val="Emphatic"/>')
     return {
         "before": Doc(ps(LOREM, THIRD)),
-        "style-added": Doc(p(LOREM) + p("A heading in a new style",
-                                        ppr='<w:pStyle w:val="Heading1"/>') + p(THIRD)),
-        "char-style": Doc(p(LOREM) + p("Themes and styles also help keep your ", styled,
-                                       " document coordinated.")
-                          .replace("your </w:t>", "your </w:t>"), char_styles=("Emphatic",)),
-        "char-style-before": Doc(p(LOREM) + p("Themes and styles also help keep your "
-                                              "important document coordinated.")),
+        "style-added": Doc(
+            p(LOREM) + p("A heading in a new style", ppr='<w:pStyle w:val="Heading1"/>') + p(THIRD)
+        ),
+        "char-style": Doc(
+            p(LOREM)
+            + p("Themes and styles also help keep your ", styled, " document coordinated.").replace(
+                "your </w:t>", "your </w:t>"
+            ),
+            char_styles=("Emphatic",),
+        ),
+        "char-style-before": Doc(
+            p(LOREM) + p("Themes and styles also help keep your important document coordinated.")
+        ),
     }
 
 
 def wc063_wc064() -> dict[str, Doc]:
     base = notes_doc("footnote", [LOREM, SECOND], [["Footnote text here."]])
-    renumbered = Doc(p(LOREM, note_ref("footnote", 5)) + p(SECOND),
-                     footnotes=[note_body("footnote", "Unused."), note_body("footnote", "x"),
-                                note_body("footnote", "y"), note_body("footnote", "z"),
-                                note_body("footnote", "Footnote text here.")])
-    return {"before": base,
-            "mod": notes_doc("footnote", [LOREM, SECOND], [["Footnote text here, amended."]]),
-            "renumbered": renumbered}
+    renumbered = Doc(
+        p(LOREM, note_ref("footnote", 5)) + p(SECOND),
+        footnotes=[
+            note_body("footnote", "Unused."),
+            note_body("footnote", "x"),
+            note_body("footnote", "y"),
+            note_body("footnote", "z"),
+            note_body("footnote", "Footnote text here."),
+        ],
+    )
+    return {
+        "before": base,
+        "mod": notes_doc("footnote", [LOREM, SECOND], [["Footnote text here, amended."]]),
+        "renumbered": renumbered,
+    }
 
 
 def wc015() -> dict[str, Doc]:
-    return {"three": Doc(ps(LOREM, SECOND, THIRD)),
-            "after": Doc(ps(swap(LOREM, "a powerful", "a very powerful"),
-                            swap(SECOND, "the video", "the one video"), THIRD + " Really."))}
+    return {
+        "three": Doc(ps(LOREM, SECOND, THIRD)),
+        "after": Doc(
+            ps(
+                swap(LOREM, "a powerful", "a very powerful"),
+                swap(SECOND, "the video", "the one video"),
+                THIRD + " Really.",
+            )
+        ),
+    }
 
 
 def ca001() -> dict[str, Doc]:
-    return {"plain": Doc(ps(LOREM, SECOND)),
-            "mod": Doc(ps(swap(LOREM, "your point", "your main point"), SECOND))}
+    return {
+        "plain": Doc(ps(LOREM, SECOND)),
+        "mod": Doc(ps(swap(LOREM, "your point", "your main point"), SECOND)),
+    }
 
 
 def rc() -> dict[str, Doc]:
-    return {"rc001-before": Doc(ps(LOREM, SECOND, THIRD)),
-            "rc001-after1": Doc(ps(LOREM, swap(SECOND, "keyword", "phrase"), THIRD)),
-            "rc002-image": Doc(p(LOREM) + p(THIRD)),
-            "rc002-after1": Doc(p(LOREM) + p(THIRD, img(1)), images={1: 1})}
+    return {
+        "rc001-before": Doc(ps(LOREM, SECOND, THIRD)),
+        "rc001-after1": Doc(ps(LOREM, swap(SECOND, "keyword", "phrase"), THIRD)),
+        "rc002-image": Doc(p(LOREM) + p(THIRD)),
+        "rc002-after1": Doc(p(LOREM) + p(THIRD, img(1)), images={1: 1}),
+    }
 
 
 _FAMILIES = {
-    "wc001": wc001, "wc002": wc002, "wc006": wc006, "wc007": wc007, "wc009": wc009,
-    "wc010": wc010, "wc013": wc013, "wc016": wc016, "wc017": wc017, "wc018": wc018,
-    "wc019": wc019, "wc020": wc020, "math": wc021_wc031, "tables": wc024_wc026,
-    "wc027": wc027, "wc032": wc032, "wc033": wc033, "fn034": lambda: wc034("footnote"),
-    "en034": lambda: wc034("endnote"), "fn035": lambda: wc035("footnote"),
-    "en035": lambda: wc035("endnote"), "fn036": lambda: wc036("footnote"),
-    "en036": lambda: wc036("endnote"), "wc038": wc038, "wc015": wc015, "wc039": wc039,
-    "wc043": wc043, "boxes": textboxes, "more": more, "tracked": wc055_tracked,
-    "wc044": wc044, "wc053": wc053_wc054, "wc055": wc055, "wc057": wc057,
-    "styles": wc061_wc062, "wc063": wc063_wc064, "ca001": ca001, "rc": rc,
+    "wc001": wc001,
+    "wc002": wc002,
+    "wc006": wc006,
+    "wc007": wc007,
+    "wc009": wc009,
+    "wc010": wc010,
+    "wc013": wc013,
+    "wc016": wc016,
+    "wc017": wc017,
+    "wc018": wc018,
+    "wc019": wc019,
+    "wc020": wc020,
+    "math": wc021_wc031,
+    "tables": wc024_wc026,
+    "wc027": wc027,
+    "wc032": wc032,
+    "wc033": wc033,
+    "fn034": lambda: wc034("footnote"),
+    "en034": lambda: wc034("endnote"),
+    "fn035": lambda: wc035("footnote"),
+    "en035": lambda: wc035("endnote"),
+    "fn036": lambda: wc036("footnote"),
+    "en036": lambda: wc036("endnote"),
+    "wc038": wc038,
+    "wc015": wc015,
+    "wc039": wc039,
+    "wc043": wc043,
+    "boxes": textboxes,
+    "more": more,
+    "tracked": wc055_tracked,
+    "wc044": wc044,
+    "wc053": wc053_wc054,
+    "wc055": wc055,
+    "wc057": wc057,
+    "styles": wc061_wc062,
+    "wc063": wc063_wc064,
+    "ca001": ca001,
+    "rc": rc,
 }
 
 
@@ -826,11 +1138,15 @@ class Case:
         return built(*self.before.split("/")), built(*self.after.split("/"))
 
 
-PARTNERS_OWN = ("the revised file already holds tracked changes; dsagen keeps the partner's "
-                "own revisions verbatim (author, date) and adds its own only for silent "
-                "edits, where WmlComparer accepts them first and re-attributes the difference")
-MATH_INSIDE = ("dsagen marks a changed equation inside m:oMath (m:r-level w:ins/w:del), "
-               "which GetRevisions cannot see (an m:oMath is one atom for it)")
+PARTNERS_OWN = (
+    "the revised file already holds tracked changes; dsagen keeps the partner's "
+    "own revisions verbatim (author, date) and adds its own only for silent "
+    "edits, where WmlComparer accepts them first and re-attributes the difference"
+)
+MATH_INSIDE = (
+    "dsagen marks a changed equation inside m:oMath (m:r-level w:ins/w:del), "
+    "which GetRevisions cannot see (an m:oMath is one atom for it)"
+)
 
 CASES = [
     Case("WC-1000", "ca001/plain", "ca001/mod", 1, "CA001-Plain -> Mod"),
@@ -850,8 +1166,13 @@ CASES = [
     Case("WC-1150", "wc006/delete-row", "wc006/table", 1, "WC006 Delete-Row -> Table"),
     Case("WC-1160", "wc006/table", "wc006/delete-contents", 2, "WC006 Delete-Contents-of-Row"),
     Case("WC-1170", "wc007/unmodified", "wc007/longest-at-end", 2, "WC007 Longest-At-End"),
-    Case("WC-1180", "wc007/unmodified", "wc007/deleted-at-beginning", 1,
-         "WC007 Deleted-at-Beginning-of-Para"),
+    Case(
+        "WC-1180",
+        "wc007/unmodified",
+        "wc007/deleted-at-beginning",
+        1,
+        "WC007 Deleted-at-Beginning-of-Para",
+    ),
     Case("WC-1190", "wc007/unmodified", "wc007/moved-into-table", 2, "WC007 Moved-into-Table"),
     Case("WC-1200", "wc009/unmodified", "wc009/cell-mod", 1, "WC009 Table-Cell-1-1-Mod"),
     Case("WC-1210", "wc010/unmodified", "wc010/mod", 3, "WC010 Para-Before-Table-Mod"),
@@ -861,8 +1182,13 @@ CASES = [
     Case("WC-1250", "wc013/before", "wc013/after2", 2, "WC013 Image -> After2"),
     Case("WC-1260", "wc013/before2", "wc013/after2", 2, "WC013 Image-Before2 -> After2"),
     Case("WC-1330", "wc015/three", "wc015/after", 3, "WC015 Three-Paragraphs"),
-    Case("WC-1340", "wc016/para-image-para", "wc016/deleted-image", 1,
-         "WC016 Para-Image-Para-w-Deleted-Image"),
+    Case(
+        "WC-1340",
+        "wc016/para-image-para",
+        "wc016/deleted-image",
+        1,
+        "WC016 Para-Image-Para-w-Deleted-Image",
+    ),
     Case("WC-1350", "wc017/image", "wc017/after", 3, "WC017 Image -> After (image + word)"),
     Case("WC-1360", "wc018/before", "wc018/after-1", 2, "WC018 Field-Simple After-1"),
     Case("WC-1370", "wc018/before", "wc018/after-2", 3, "WC018 Field-Simple After-2"),
@@ -915,26 +1241,43 @@ CASES = [
     Case("WC-1890", "boxes/two-mod", "boxes/two", 2, "WC047 Two-Text-Box"),
     Case("WC-1900", "boxes/in-cell", "boxes/in-cell-mod", 6, "WC048 Text-Box-in-Cell"),
     Case("WC-1950", "wc053/before", "wc053/wc053-mod", 2, "WC053 Text-in-Cell"),
-    Case("WC-1960", "wc053/before", "wc053/wc054-mod", 0, "WC054 Text-in-Cell (tracked)",
-         skip=PARTNERS_OWN),
+    Case(
+        "WC-1960",
+        "wc053/before",
+        "wc053/wc054-mod",
+        0,
+        "WC054 Text-in-Cell (tracked)",
+        skip=PARTNERS_OWN,
+    ),
     Case("WC-1970", "wc055/before", "wc055/mod", 2, "WC055 French"),
-    Case("WC-1970t", "tracked/before", "tracked/mod", 2,
-         "WC055 French, the revised holding the partner's tracked replacement (kept as theirs)"),
+    Case(
+        "WC-1970t",
+        "tracked/before",
+        "tracked/mod",
+        2,
+        "WC055 French, the revised holding the partner's tracked replacement (kept as theirs)",
+    ),
     Case("WC-1980", "more/french", "more/french-mod", 2, "WC056 French"),
     Case("WC-1990", "wc057/before", "wc057/mod", 4, "WC057 Table-Merged-Cell"),
     Case("WC-2000", "more/merged", "more/merged-mod", 6, "WC058 Table-Merged-Cell"),
     Case("WC-2010", "more/fn059", "more/fn059-mod", 5, "WC059 Footnote"),
     Case("WC-2020", "more/en060", "more/en060-mod", 3, "WC060 Endnote"),
     Case("WC-2030", "styles/before", "styles/style-added", 1, "WC061 Style-Added"),
-    Case("WC-2040", "styles/char-style-before", "styles/char-style", 2,
-         "WC062 New-Char-Style-Added"),
+    Case(
+        "WC-2040", "styles/char-style-before", "styles/char-style", 2, "WC062 New-Char-Style-Added"
+    ),
     Case("WC-2050", "wc063/before", "wc063/mod", 1, "WC063 Footnote"),
     Case("WC-2060", "wc063/mod", "wc063/before", 1, "WC063 Footnote (reverse)"),
     Case("WC-2070", "wc063/before", "wc063/renumbered", 0, "WC064 Footnote (ids only)"),
     Case("WC-2080", "boxes/one", "boxes/one-mod", 2, "WC065 Textbox"),
     Case("WC-2090", "boxes/before-ins", "boxes/before-ins-mod", 1, "WC066 Textbox-Before-Ins"),
-    Case("WC-2092", "boxes/before-ins-mod", "boxes/before-ins", 1,
-         "WC066 Textbox-Before-Ins (reverse)"),
+    Case(
+        "WC-2092",
+        "boxes/before-ins-mod",
+        "boxes/before-ins",
+        1,
+        "WC066 Textbox-Before-Ins (reverse)",
+    ),
 ]
 
 
@@ -949,9 +1292,13 @@ def _texts(views) -> list[str]:
 def _story_texts(document, view: str) -> list[str]:
     """Texts of the notes and text boxes present in this view of the body."""
     present = ("both", view)
-    return [" ".join(p.text.split()) for s in document.stories
-            if s.kind in ("footnote", "endnote", "textbox") and s.present in present
-            for p in getattr(s, view) if p.text.strip()]
+    return [
+        " ".join(p.text.split())
+        for s in document.stories
+        if s.kind in ("footnote", "endnote", "textbox") and s.present in present
+        for p in getattr(s, view)
+        if p.text.strip()
+    ]
 
 
 def assert_round_trip(before: bytes, after: bytes, red: bytes) -> None:
@@ -999,8 +1346,15 @@ def test_wmlcomparer_fixture_pair(test_id: str) -> None:
 
 def test_a_paragraph_moved_away_and_another_written_in_its_place_stays_a_move() -> None:
     before = Doc(ps(LOREM, SECOND, THIRD, "Closing words of the document."))
-    after = Doc(ps(LOREM, "A new paragraph written in place.", THIRD,
-                   "Closing words of the document.", SECOND))
+    after = Doc(
+        ps(
+            LOREM,
+            "A new paragraph written in place.",
+            THIRD,
+            "Closing words of the document.",
+            SECOND,
+        )
+    )
     red = redline(before.build(), after.build())
     assert_round_trip(before.build(), after.build(), red)
     document = zipfile.ZipFile(io.BytesIO(red)).read("word/document.xml")
@@ -1009,40 +1363,61 @@ def test_a_paragraph_moved_away_and_another_written_in_its_place_stays_a_move() 
 
 # -- the counter itself ------------------------------------------------------------------------
 
+
 def test_counter_groups_adjacent_changes_of_one_kind_and_author() -> None:
     ins = '<w:ins w:id="{}" w:author="A" w:date="2020-01-01T00:00:00Z">{}</w:ins>'
     dele = '<w:del w:id="{}" w:author="A" w:date="2020-01-01T00:00:00Z">{}</w:del>'
-    deleted = '<w:r><w:delText>old</w:delText></w:r>'
-    mark = ('<w:pPr><w:rPr><w:del w:id="9" w:author="A" w:date="2020-01-01T00:00:00Z"/>'
-            '</w:rPr></w:pPr>')
-    body = (p("Keep ", dele.format(1, deleted), ins.format(2, r("new")), " end.")
-            + f"<w:p>{mark}{dele.format(3, deleted)}</w:p>"  # a deleted paragraph...
-            + f"<w:p>{mark.replace('9', '10')}{dele.format(4, deleted)}</w:p>"  # ...and the next
-            + p("Other ", ins.format(5, r("x")), ins.format(6, r("y")).replace('"A"', '"B"')))
+    deleted = "<w:r><w:delText>old</w:delText></w:r>"
+    mark = (
+        '<w:pPr><w:rPr><w:del w:id="9" w:author="A" w:date="2020-01-01T00:00:00Z"/></w:rPr></w:pPr>'
+    )
+    body = (
+        p("Keep ", dele.format(1, deleted), ins.format(2, r("new")), " end.")
+        + f"<w:p>{mark}{dele.format(3, deleted)}</w:p>"  # a deleted paragraph...
+        + f"<w:p>{mark.replace('9', '10')}{dele.format(4, deleted)}</w:p>"  # ...and the next
+        + p("Other ", ins.format(5, r("x")), ins.format(6, r("y")).replace('"A"', '"B"'))
+    )
     found = powertools_revisions(Doc(body).build())
     assert [(f.kind, f.text) for f in found] == [
-        ("Deleted", "old"), ("Inserted", "new"), ("Deleted", "old\nold\n"),
-        ("Inserted", "x"), ("Inserted", "y")]
+        ("Deleted", "old"),
+        ("Inserted", "new"),
+        ("Deleted", "old\nold\n"),
+        ("Inserted", "x"),
+        ("Inserted", "y"),
+    ]
 
 
 def test_counter_ignores_formatting_changes_row_marks_and_headers() -> None:
-    rpr_change = ('<w:rPr><w:b/><w:rPrChange w:id="1" w:author="A"><w:rPr/></w:rPrChange>'
-                  '</w:rPr>')
-    body = p(f'<w:r>{rpr_change}<w:t>bold</w:t></w:r>') + tbl(CELLS).replace(
-        "<w:tr>", '<w:tr><w:trPr><w:del w:id="2" w:author="A"/></w:trPr>', 1)
+    rpr_change = '<w:rPr><w:b/><w:rPrChange w:id="1" w:author="A"><w:rPr/></w:rPrChange></w:rPr>'
+    body = p(f"<w:r>{rpr_change}<w:t>bold</w:t></w:r>") + tbl(CELLS).replace(
+        "<w:tr>", '<w:tr><w:trPr><w:del w:id="2" w:author="A"/></w:trPr>', 1
+    )
     assert powertools_revisions(Doc(body).build()) == []
 
 
 # -- LibreOffice, for a handful ----------------------------------------------------------------
 
-LIBREOFFICE_CASES = ["WC-1040", "WC-1140", "WC-1190", "WC-1200", "WC-1250", "WC-1380", "WC-1400",
-                     "WC-1510", "WC-1620", "WC-1630", "WC-1770", "WC-1990"]
+LIBREOFFICE_CASES = [
+    "WC-1040",
+    "WC-1140",
+    "WC-1190",
+    "WC-1200",
+    "WC-1250",
+    "WC-1380",
+    "WC-1400",
+    "WC-1510",
+    "WC-1620",
+    "WC-1630",
+    "WC-1770",
+    "WC-1990",
+]
 
 
 @needs_soffice()
 @pytest.mark.parametrize("test_id", LIBREOFFICE_CASES)
 def test_libreoffice_accepts_to_the_revised_and_rejects_to_the_original(
-        test_id: str, tmp_path: Path) -> None:
+    test_id: str, tmp_path: Path
+) -> None:
     from tests.lo import client
 
     case = next(c for c in CASES if c.test_id == test_id)
@@ -1056,6 +1431,8 @@ def test_libreoffice_accepts_to_the_revised_and_rejects_to_the_original(
         return [" ".join(line.split()) for line in lines if line.strip()]
 
     assert normalised(client.accept_all(paths["redline"])) == normalised(
-        client.paragraphs(paths["after"]))
+        client.paragraphs(paths["after"])
+    )
     assert normalised(client.reject_all(paths["redline"])) == normalised(
-        client.paragraphs(paths["before"]))
+        client.paragraphs(paths["before"])
+    )

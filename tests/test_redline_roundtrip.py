@@ -57,9 +57,23 @@ from tests.docx_edits import (
 OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
 OURS = "Redline Bot"
 OUR_DATE = "2026-03-03T00:00:00Z"
-ID_ELEMENTS = {W + t for t in ("ins", "del", "moveFrom", "moveTo", "moveFromRangeStart",
-                               "moveToRangeStart", "bookmarkStart", "rPrChange", "pPrChange",
-                               "trPrChange", "tcPrChange", "commentRangeStart")}
+ID_ELEMENTS = {
+    W + t
+    for t in (
+        "ins",
+        "del",
+        "moveFrom",
+        "moveTo",
+        "moveFromRangeStart",
+        "moveToRangeStart",
+        "bookmarkStart",
+        "rPrChange",
+        "pPrChange",
+        "trPrChange",
+        "tcPrChange",
+        "commentRangeStart",
+    )
+}
 
 
 @lru_cache(maxsize=1)
@@ -108,13 +122,20 @@ def assert_round_trip(std: bytes, negotiated: bytes) -> bytes:
 
 def parts(docx: bytes) -> dict[str, etree._Element]:
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-        return {name: etree.fromstring(archive.read(name)) for name in archive.namelist()
-                if name.endswith(".xml") or name.endswith(".rels")}
+        return {
+            name: etree.fromstring(archive.read(name))
+            for name in archive.namelist()
+            if name.endswith(".xml") or name.endswith(".rels")
+        }
 
 
 def revisions(root: etree._Element, author: str | None = None) -> list[etree._Element]:
-    found = [e for e in root.iter(W + "ins", W + "del", W + "moveFrom", W + "moveTo",
-                                  W + "rPrChange", W + "pPrChange")]
+    found = [
+        e
+        for e in root.iter(
+            W + "ins", W + "del", W + "moveFrom", W + "moveTo", W + "rPrChange", W + "pPrChange"
+        )
+    ]
     return [e for e in found if author is None or e.get(W + "author") == author]
 
 
@@ -127,10 +148,22 @@ def revisions(root: etree._Element, author: str | None = None) -> list[etree._El
 
 #: silent edit _ tracked edit, on one word (or paragraph) of the partner's copy.
 LAYER_KINDS = (
-    "replace_replace", "replace_delete", "replace_delete_wider", "insert_delete",
-    "delete_insert", "replace_append", "replace_bold", "bold_delete", "replace_move",
-    "move_delete", "replace_paragraph_delete", "paragraph_insert_delete",
-    "paragraph_insert_move", "move_paragraph_delete", "split_merge", "merge_split",
+    "replace_replace",
+    "replace_delete",
+    "replace_delete_wider",
+    "insert_delete",
+    "delete_insert",
+    "replace_append",
+    "replace_bold",
+    "bold_delete",
+    "replace_move",
+    "move_delete",
+    "replace_paragraph_delete",
+    "paragraph_insert_delete",
+    "paragraph_insert_move",
+    "move_paragraph_delete",
+    "split_merge",
+    "merge_split",
     "row_insert_delete",
 )
 
@@ -177,9 +210,10 @@ def _word_layer(package: Package, layer: Layer) -> None:
     tokens = re.split(r"(\s+)", target.find(W + "t").text or "")
     words = [i for i, token in enumerate(tokens) if token.strip()]
     index = words[layer.word % len(words)]
-    before, word, after = "".join(tokens[:index]), tokens[index], "".join(tokens[index + 1:])
+    before, word, after = "".join(tokens[:index]), tokens[index], "".join(tokens[index + 1 :])
     deleted = lambda text, properties=rpr: _tracked(  # noqa: E731
-        package, "del", run(text, properties, deleted=True))
+        package, "del", run(text, properties, deleted=True)
+    )
     inserted = lambda text: _tracked(package, "ins", run(text, rpr))  # noqa: E731
     wider = re.match(r"(\s+\S+)(.*)", after, re.DOTALL)
     if layer.kind == "replace_delete_wider" and wider:  # their deletion: NINE and the next word
@@ -195,8 +229,7 @@ def _word_layer(package: Package, layer: Layer) -> None:
         "replace_bold": lambda: [_tracked_bold(package, "NINE", rpr)],
         "bold_delete": lambda: [deleted(word, _bold_rpr(rpr))],
     }[layer.kind]()
-    pieces = ([run(before, rpr)] if before else []) + middle + (
-        [run(after, rpr)] if after else [])
+    pieces = ([run(before, rpr)] if before else []) + middle + ([run(after, rpr)] if after else [])
     for piece in pieces:
         target.addprevious(piece)
     target.getparent().remove(target)
@@ -213,18 +246,24 @@ def _tracked_bold(package: Package, text: str, rpr: etree._Element | None) -> et
 
 def _plain_paragraph(package: Package, index: int) -> etree._Element:
     """A body paragraph with an editable run of at least four words."""
-    candidates = [p for p in body_paragraphs(package)
-                  if any(len(r.find(W + "t").text.split()) >= 4 for r in plain_runs(p))]
+    candidates = [
+        p
+        for p in body_paragraphs(package)
+        if any(len(r.find(W + "t").text.split()) >= 4 for r in plain_runs(p))
+    ]
     return candidates[index % len(candidates)]
 
 
 def _replace_move(package: Package, layer: Layer) -> None:
     paragraphs = body_paragraphs(package)
     target = paragraphs[layer.target % len(paragraphs)]
-    edit_word(package, plain_runs(target) or [], Edit("replace_word", 0, layer.word,
-                                                      text="NINE"), "replace")
-    move_paragraph(package, Edit("move_paragraph", layer.target, tracked=True,
-                                 other=layer.other))
+    edit_word(
+        package,
+        plain_runs(target) or [],
+        Edit("replace_word", 0, layer.word, text="NINE"),
+        "replace",
+    )
+    move_paragraph(package, Edit("move_paragraph", layer.target, tracked=True, other=layer.other))
 
 
 def _moved_silently(package: Package, layer: Layer) -> etree._Element | None:
@@ -242,14 +281,16 @@ def _move_delete(package: Package, layer: Layer) -> None:
     target = _moved_silently(package, layer)
     if target is None:
         return
-    edit_word(package, plain_runs(target), Edit("delete_word", 0, layer.word, tracked=True),
-              "delete")
+    edit_word(
+        package, plain_runs(target), Edit("delete_word", 0, layer.word, tracked=True), "delete"
+    )
 
 
 def _replace_paragraph_delete(package: Package, layer: Layer) -> None:
     target = _plain_paragraph(package, layer.target)
-    edit_word(package, plain_runs(target), Edit("replace_word", 0, layer.word, text="NINE"),
-              "replace")
+    edit_word(
+        package, plain_runs(target), Edit("replace_word", 0, layer.word, text="NINE"), "replace"
+    )
     wrap_content(package, target, "del")
     mark_paragraph(package, target, "del")
 
@@ -281,9 +322,12 @@ def _move_paragraph_delete(package: Package, layer: Layer) -> None:
 
 
 def _row_insert_delete(package: Package, layer: Layer) -> None:
-    rows = [row for row in package.body().iter(W + "tr") if row.find(W + "trPr") is None
-            or not [c for c in row.find(W + "trPr") if etree.QName(c).localname in (
-                "ins", "del")]]
+    rows = [
+        row
+        for row in package.body().iter(W + "tr")
+        if row.find(W + "trPr") is None
+        or not [c for c in row.find(W + "trPr") if etree.QName(c).localname in ("ins", "del")]
+    ]
     if not rows:
         return
     source = rows[layer.target % len(rows)]
@@ -321,8 +365,7 @@ def _merge_split(package: Package, layer: Layer) -> None:
     """Silently join a paragraph to the next one, then split it again with tracking: the
     partner's inserted mark sits where the standard's mark was."""
     paragraphs = body_paragraphs(package)
-    pairs = [(p, q) for p, q in itertools.pairwise(paragraphs)
-             if p.getnext() is q]
+    pairs = [(p, q) for p, q in itertools.pairwise(paragraphs) if p.getnext() is q]
     first, second = pairs[layer.target % len(pairs)]
     joined = etree.Element(W + "p")
     properties = first.find(W + "pPr")
@@ -337,28 +380,44 @@ def _merge_split(package: Package, layer: Layer) -> None:
 
 
 _PARAGRAPH_LAYERS = {
-    "replace_move": _replace_move, "move_delete": _move_delete,
+    "replace_move": _replace_move,
+    "move_delete": _move_delete,
     "replace_paragraph_delete": _replace_paragraph_delete,
-    "paragraph_insert_delete": _paragraph_insert_delete, "split_merge": _split_merge,
-    "merge_split": _merge_split, "paragraph_insert_move": _paragraph_insert_move,
-    "move_paragraph_delete": _move_paragraph_delete, "row_insert_delete": _row_insert_delete,
+    "paragraph_insert_delete": _paragraph_insert_delete,
+    "split_merge": _split_merge,
+    "merge_split": _merge_split,
+    "paragraph_insert_move": _paragraph_insert_move,
+    "move_paragraph_delete": _move_paragraph_delete,
+    "row_insert_delete": _row_insert_delete,
 }
 
 
 # -- (a) round trip over random edit scripts ------------------------------------------------------
 
-edits = st.builds(Edit, kind=st.sampled_from(EDIT_KINDS), target=st.integers(0, 300),
-                  word=st.integers(0, 40), tracked=st.booleans(), other=st.integers(0, 300),
-                  text=st.sampled_from(["amended", "promptly", "sixty", "not"]))
+edits = st.builds(
+    Edit,
+    kind=st.sampled_from(EDIT_KINDS),
+    target=st.integers(0, 300),
+    word=st.integers(0, 40),
+    tracked=st.booleans(),
+    other=st.integers(0, 300),
+    text=st.sampled_from(["amended", "promptly", "sixty", "not"]),
+)
 #: A silent edit with a tracked edit on top of it, on the same words or paragraph marks.
-layered = st.builds(Layer, kind=st.sampled_from(LAYER_KINDS), target=st.integers(0, 300),
-                    word=st.integers(0, 40), other=st.integers(0, 300))
+layered = st.builds(
+    Layer,
+    kind=st.sampled_from(LAYER_KINDS),
+    target=st.integers(0, 300),
+    word=st.integers(0, 40),
+    other=st.integers(0, 300),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=st.lists(edits, min_size=1, max_size=5), layers=st.lists(layered, max_size=2))
-def test_accept_gives_the_negotiated_and_reject_the_standard(script: list[Edit],
-                                                             layers: list[Layer]) -> None:
+def test_accept_gives_the_negotiated_and_reject_the_standard(
+    script: list[Edit], layers: list[Layer]
+) -> None:
     assert_round_trip(standard(), apply_layers(apply_edits(standard(), script), layers))
 
 
@@ -370,6 +429,7 @@ def test_every_edit_kind_round_trips(kind: str, tracked: bool) -> None:
 
 
 # -- (b) targeted ---------------------------------------------------------------------
+
 
 def _relationship(std: bytes, suffix: str) -> str:
     rels = Package(std).xml("word/_rels/document.xml.rels")
@@ -387,8 +447,13 @@ def _object_paragraph(std: bytes) -> etree._Element:
     etree.SubElement(element, W + "bookmarkEnd").set(W + "id", "777")
     element.append(footnote_reference("1"))
     element.append(hyperlink(_relationship(std, "hyperlink"), "the guide"))
-    for kind, instruction in (("begin", None), (None, " REF keep_secure \\h "),
-                              ("separate", None), (None, None), ("end", None)):
+    for kind, instruction in (
+        ("begin", None),
+        (None, " REF keep_secure \\h "),
+        ("separate", None),
+        (None, None),
+        ("end", None),
+    ):
         field_run = etree.SubElement(element, W + "r")
         if kind:
             etree.SubElement(field_run, W + "fldChar").set(W + "fldCharType", kind)
@@ -420,24 +485,37 @@ def _edit_text(docx: bytes, old: str, new: str) -> bytes:
 
 def test_objects_in_a_rewritten_paragraph_survive_in_both_views() -> None:
     std = _with_paragraph(standard(), _object_paragraph(standard()))
-    negotiated = _edit_text(_edit_text(std, "data secure", "data safe"), "report every",
-                            "promptly report each")
+    negotiated = _edit_text(
+        _edit_text(std, "data secure", "data safe"), "report every", "promptly report each"
+    )
     red = assert_round_trip(std, negotiated)
     body = parts(red)[DOCUMENT]
-    rewritten = next(p for p in body.iter(W + "p") if any(
-        (t.text or "").startswith("The Recipient shall keep") for t in p.iter(W + "t")))
+    rewritten = next(
+        p
+        for p in body.iter(W + "p")
+        if any((t.text or "").startswith("The Recipient shall keep") for t in p.iter(W + "t"))
+    )
     assert [t.text for t in rewritten.iter(W + "delText")] == ["secure", "every"]
     inserted = ["".join(t.text for t in i.iter(W + "t")) for i in rewritten.iter(W + "ins")]
     assert inserted == ["safe", "promptly ", "each"]
     for accept in (True, False):
         view = resolve(red, accept=accept)[DOCUMENT]
-        paragraph_view = next(p for p in view.iter(W + "p") if "keep the data" in "".join(
-            t.text or "" for t in p.iter(W + "t")))
+        paragraph_view = next(
+            p
+            for p in view.iter(W + "p")
+            if "keep the data" in "".join(t.text or "" for t in p.iter(W + "t"))
+        )
         counts = object_counts(paragraph_view)
-        assert counts == {"footnote references": 1, "hyperlinks": 1, "fields": 1,
-                          "images": 1, "comments": 0}
+        assert counts == {
+            "footnote references": 1,
+            "hyperlinks": 1,
+            "fields": 1,
+            "images": 1,
+            "comments": 0,
+        }
         assert [b.get(W + "name") for b in paragraph_view.iter(W + "bookmarkStart")] == [
-            "keep_secure"]
+            "keep_secure"
+        ]
         bold = [r for r in paragraph_view.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None]
         assert ["".join(t.text for t in r.iter(W + "t")) for r in bold] == ["Strictly"]
         assert [i.text for i in paragraph_view.iter(W + "instrText")] == [" REF keep_secure \\h "]
@@ -446,8 +524,11 @@ def test_objects_in_a_rewritten_paragraph_survive_in_both_views() -> None:
 def test_a_paragraph_deleted_with_its_objects_keeps_them_in_the_rejected_view() -> None:
     std = _with_paragraph(standard(), _object_paragraph(standard()))
     package = Package(std)
-    victim = next(p for p in package.body().iter(W + "p") if "keep the data" in "".join(
-        t.text or "" for t in p.iter(W + "t")))
+    victim = next(
+        p
+        for p in package.body().iter(W + "p")
+        if "keep the data" in "".join(t.text or "" for t in p.iter(W + "t"))
+    )
     victim.getparent().remove(victim)
     red = assert_round_trip(std, package.to_bytes())
     rejected = resolve(red, accept=False)[DOCUMENT]
@@ -490,22 +571,32 @@ def test_a_silent_move_is_written_as_a_move_and_an_edit_inside_it_is_marked() ->
     assert "".join(t.text or "" for t in source.iter(W + "t")) == moved_text
     destination = starts["moveTo"][0].getparent()
     assert ["".join(t.text for t in i.iter(W + "t")) for i in destination.iter(W + "ins")] == [
-        "PROMPTLY"]
+        "PROMPTLY"
+    ]
     assert len(list(destination.iter(W + "delText"))) == 1
 
 
 def test_partner_tracked_changes_keep_their_author_and_date() -> None:
-    script = [Edit("replace_word", 3, 2, True), Edit("insert_paragraph", 10, tracked=True),
-              Edit("delete_paragraph", 30, tracked=True), Edit("bold_word", 8, 1, True),
-              Edit("move_paragraph", 12, tracked=True, other=50),
-              Edit("delete_row", 1, tracked=True), Edit("replace_word", 20, 3, False)]
+    script = [
+        Edit("replace_word", 3, 2, True),
+        Edit("insert_paragraph", 10, tracked=True),
+        Edit("delete_paragraph", 30, tracked=True),
+        Edit("bold_word", 8, 1, True),
+        Edit("move_paragraph", 12, tracked=True, other=50),
+        Edit("delete_row", 1, tracked=True),
+        Edit("replace_word", 20, 3, False),
+    ]
     negotiated = apply_edits(standard(), script)
-    theirs = {(e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
-              for e in revisions(parts(negotiated)[DOCUMENT])}
+    theirs = {
+        (e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
+        for e in revisions(parts(negotiated)[DOCUMENT])
+    }
     red = assert_round_trip(standard(), negotiated)
     body = parts(red)[DOCUMENT]
-    kept = {(e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
-            for e in revisions(body, PARTNER)}
+    kept = {
+        (e.tag, e.get(W + "id"), e.get(W + "author"), e.get(W + "date"))
+        for e in revisions(body, PARTNER)
+    }
     assert theirs <= kept and {a for _, _, a, _ in theirs} == {PARTNER}
     assert {e.get(W + "date") for e in revisions(body, PARTNER)} == {PARTNER_DATE}
     assert revisions(body, OURS), "the silent word edit is ours"
@@ -538,18 +629,22 @@ def test_ids_are_unique_across_revisions_bookmarks_and_comments() -> None:
     red = assert_round_trip(standard(), apply_edits(standard(), script))
     ids: list[str] = []
     for name, root in parts(red).items():
-        ids += [e.get(W + "id") for e in root.iter(*ID_ELEMENTS)
-                if not name.endswith("comments.xml")]
+        ids += [
+            e.get(W + "id") for e in root.iter(*ID_ELEMENTS) if not name.endswith("comments.xml")
+        ]
         ids += [e.get(W + "id") for e in root.iter(W + "comment")]
-    commented = {e.get(W + "id") for root in parts(red).values()
-                 for e in root.iter(W + "commentRangeStart")}
+    commented = {
+        e.get(W + "id") for root in parts(red).values() for e in root.iter(W + "commentRangeStart")
+    }
     ids = [i for i in ids if i not in commented] + sorted(commented)
     assert len(ids) == len(set(ids))
 
 
 def test_two_runs_give_identical_bytes() -> None:
-    negotiated = apply_edits(standard(), [Edit("delete_footnote_ref", 1), Edit("add_image", 9),
-                                          Edit("move_paragraph", 4, other=70)])
+    negotiated = apply_edits(
+        standard(),
+        [Edit("delete_footnote_ref", 1), Edit("add_image", 9), Edit("move_paragraph", 4, other=70)],
+    )
     assert redline(standard(), negotiated) == redline(standard(), negotiated)
 
 
@@ -558,8 +653,11 @@ def test_trackrevisions_is_switched_on_in_schema_order() -> None:
     settings_root = parts(red)["word/settings.xml"]
     tags = [etree.QName(c).localname for c in settings_root]
     assert "trackRevisions" in tags
-    assert tags.index("trackRevisions") < tags.index("defaultTabStop") if (
-        "defaultTabStop" in tags) else True
+    assert (
+        tags.index("trackRevisions") < tags.index("defaultTabStop")
+        if ("defaultTabStop" in tags)
+        else True
+    )
 
 
 def test_a_deleted_image_brings_its_media_part_relationship_and_content_type() -> None:
@@ -574,8 +672,11 @@ def test_a_deleted_image_brings_its_media_part_relationship_and_content_type() -
     red = assert_round_trip(standard(), package.to_bytes())
     everything = parts(red)
     blip = next(e for e in everything[DOCUMENT].iter() if e.get(R + "embed"))
-    rel = next(r for r in everything["word/_rels/document.xml.rels"]
-               if r.get("Id") == blip.get(R + "embed"))
+    rel = next(
+        r
+        for r in everything["word/_rels/document.xml.rels"]
+        if r.get("Id") == blip.get(R + "embed")
+    )
     media = "word/" + rel.get("Target")
     assert media in zipfile.ZipFile(io.BytesIO(red)).namelist()
     types = everything["[Content_Types].xml"]
@@ -587,17 +688,24 @@ def test_nested_table_cell_edits_round_trip() -> None:
     red = assert_round_trip(standard(), negotiated)
     inner = [t for t in parts(red)[DOCUMENT].iter(W + "tbl") if t.getparent().tag == W + "tc"]
     assert [i.text for i in inner[0].iter(W + "delText")] == [] and any(
-        "amended" in (t.text or "") for i in inner[0].iter(W + "ins") for t in i.iter(W + "t"))
+        "amended" in (t.text or "") for i in inner[0].iter(W + "ins") for t in i.iter(W + "t")
+    )
 
 
 def test_a_whole_table_deleted_is_every_row_deleted() -> None:
     package = Package(standard())
-    table = next(t for t in package.body().iter(W + "tbl") if "Data field" in "".join(
-        x.text or "" for x in t.iter(W + "t")))
+    table = next(
+        t
+        for t in package.body().iter(W + "tbl")
+        if "Data field" in "".join(x.text or "" for x in t.iter(W + "t"))
+    )
     table.getparent().remove(table)
     red = assert_round_trip(standard(), package.to_bytes())
-    restored = next(t for t in parts(red)[DOCUMENT].iter(W + "tbl") if "Data field" in "".join(
-        x.text or "" for x in t.iter(W + "delText")))
+    restored = next(
+        t
+        for t in parts(red)[DOCUMENT].iter(W + "tbl")
+        if "Data field" in "".join(x.text or "" for x in t.iter(W + "delText"))
+    )
     assert all(r.find(f"{W}trPr/{W}del") is not None for r in restored.iter(W + "tr"))
 
 
@@ -633,43 +741,63 @@ def test_fixture_pairs_round_trip(pair: str) -> None:
 
 # -- (c) a real client ---------------------------------------------------------------------
 
+
 def _normalised(paragraphs: list[str]) -> list[str]:
     return [" ".join(p.split()) for p in paragraphs if p.strip()]
 
 
 LIBREOFFICE_SCRIPTS = {
-    "silent": [Edit("replace_word", 3, 2), Edit("delete_paragraph", 22),
-               Edit("insert_paragraph", 40), Edit("move_paragraph", 10, other=60),
-               Edit("bold_word", 30, 1), Edit("delete_row", 1), Edit("add_image", 12),
-               Edit("add_hyperlink", 14), Edit("delete_footnote_ref", 0)],
-    "mixed": [Edit("replace_word", 3, 2, True), Edit("delete_paragraph", 22, tracked=True),
-              Edit("insert_paragraph", 40), Edit("move_paragraph", 10, tracked=True, other=60),
-              Edit("cell_text", 2, 1), Edit("new_footnote", 5, tracked=True),
-              Edit("delete_word", 50, 3)],
+    "silent": [
+        Edit("replace_word", 3, 2),
+        Edit("delete_paragraph", 22),
+        Edit("insert_paragraph", 40),
+        Edit("move_paragraph", 10, other=60),
+        Edit("bold_word", 30, 1),
+        Edit("delete_row", 1),
+        Edit("add_image", 12),
+        Edit("add_hyperlink", 14),
+        Edit("delete_footnote_ref", 0),
+    ],
+    "mixed": [
+        Edit("replace_word", 3, 2, True),
+        Edit("delete_paragraph", 22, tracked=True),
+        Edit("insert_paragraph", 40),
+        Edit("move_paragraph", 10, tracked=True, other=60),
+        Edit("cell_text", 2, 1),
+        Edit("new_footnote", 5, tracked=True),
+        Edit("delete_word", 50, 3),
+    ],
 }
 
 
 @needs_soffice()
 @pytest.mark.parametrize("script", LIBREOFFICE_SCRIPTS)
 def test_libreoffice_accepts_to_the_negotiated_and_rejects_to_the_standard(
-        script: str, tmp_path: Path) -> None:
+    script: str, tmp_path: Path
+) -> None:
     from tests.lo import client
 
-    std_path, negotiated_path, red_path = (tmp_path / n for n in (
-        "standard.docx", "negotiated.docx", "redline.docx"))
+    std_path, negotiated_path, red_path = (
+        tmp_path / n for n in ("standard.docx", "negotiated.docx", "redline.docx")
+    )
     std_path.write_bytes(standard())
     negotiated_path.write_bytes(apply_edits(standard(), LIBREOFFICE_SCRIPTS[script]))
     red_path.write_bytes(redline(standard(), negotiated_path.read_bytes()))
     assert _normalised(client.accept_all(red_path)) == _normalised(
-        client.accept_all(negotiated_path))
+        client.accept_all(negotiated_path)
+    )
     assert _normalised(client.reject_all(red_path)) == _normalised(client.paragraphs(std_path))
 
 
 def test_a_silent_edit_inside_the_partners_own_move_is_marked_inside_the_move() -> None:
     moved = apply_edits(standard(), [Edit("move_paragraph", 12, tracked=True, other=50)])
     package = Package(moved)
-    text = next(t for m in package.body().iter(W + "moveTo") for t in m.iter(W + "t")
-                if len((t.text or "").split()) > 3)
+    text = next(
+        t
+        for m in package.body().iter(W + "moveTo")
+        for t in m.iter(W + "t")
+        if len((t.text or "").split()) > 3
+    )
     words = text.text.split(" ")
     words[1] = "SILENTLY"
     text.text = " ".join(words)
@@ -679,26 +807,40 @@ def test_a_silent_edit_inside_the_partners_own_move_is_marked_inside_the_move() 
     assert sorted(etree.QName(e).localname for e in ours) == ["del", "ins"]
     assert all(e.getparent().tag == W + "moveTo" for e in ours), "nested in the partner's move"
     assert ["".join(t.text for t in e.iter(W + "t")) for e in ours if e.tag == W + "ins"] == [
-        "SILENTLY"]
+        "SILENTLY"
+    ]
     partner_moves = [e for e in revisions(body, PARTNER) if e.tag == W + "moveTo"]
     assert partner_moves and all(e.get(W + "date") == PARTNER_DATE for e in partner_moves)
 
 
-@pytest.mark.parametrize("old,new,deleted,inserted", [
-    ("thirty-six (36) months after", "thirteen (13) months after",
-     ["thirty-six", "36"], ["thirteen", "13"]),
-    ("thirty-six (36) months after the", "thirty-six (36) months following the",
-     ["after"], ["following"]),
-])
-def test_a_word_changed_in_a_long_paragraph_is_marked_as_whole_words(old, new, deleted,
-                                                                     inserted) -> None:
+@pytest.mark.parametrize(
+    "old,new,deleted,inserted",
+    [
+        (
+            "thirty-six (36) months after",
+            "thirteen (13) months after",
+            ["thirty-six", "36"],
+            ["thirteen", "13"],
+        ),
+        (
+            "thirty-six (36) months after the",
+            "thirty-six (36) months following the",
+            ["after"],
+            ["following"],
+        ),
+    ],
+)
+def test_a_word_changed_in_a_long_paragraph_is_marked_as_whole_words(
+    old, new, deleted, inserted
+) -> None:
     """The text two paragraphs share is set aside first; what is left is still diffed word by
     word ('thirty-six' -> 'thirteen', never 'y-six' -> 'een')."""
     std = plain_standard()
     red = assert_round_trip(std, _edit_text(std, old, new))
     body = parts(red)[DOCUMENT]
     assert ["".join(t.text for t in d.iter(W + "delText")) for d in body.iter(W + "del")] == (
-        deleted)
+        deleted
+    )
     assert ["".join(t.text for t in i.iter(W + "t")) for i in body.iter(W + "ins")] == inserted
 
 
@@ -715,15 +857,18 @@ def _fees_with(silent: str, tracked: str) -> bytes:
     target = text.getparent()
     rpr = target.find(W + "rPr")
     before, _, after = text.text.partition("6,000")
-    for piece in (run(before, rpr), _tracked(package, "del", run(silent, rpr, deleted=True)),
-                  _tracked(package, "ins", run(tracked, rpr)), run(after, rpr)):
+    for piece in (
+        run(before, rpr),
+        _tracked(package, "del", run(silent, rpr, deleted=True)),
+        _tracked(package, "ins", run(tracked, rpr)),
+        run(after, rpr),
+    ):
         target.addprevious(piece)
     target.getparent().remove(target)
     return package.to_bytes()
 
 
-def test_words_we_insert_that_the_partner_deleted_are_our_insertion_around_their_deletion(
-        ) -> None:
+def test_words_we_insert_that_the_partner_deleted_are_our_insertion_around_their_deletion() -> None:
     red = assert_round_trip(plain_standard(), _fees_with("9,000", "7,000"))
     body = parts(red)[DOCUMENT]
     (theirs,) = [d for d in revisions(body, PARTNER) if d.tag == W + "del"]
@@ -749,15 +894,15 @@ def _libreoffice_standard() -> tuple[str, ...]:
 
 @needs_soffice()
 @pytest.mark.parametrize("kind", LAYER_KINDS)
-def test_libreoffice_resolves_a_tracked_edit_over_a_silent_edit(kind: str,
-                                                                 tmp_path: Path) -> None:
+def test_libreoffice_resolves_a_tracked_edit_over_a_silent_edit(kind: str, tmp_path: Path) -> None:
     from tests.lo import client
 
     negotiated_path, red_path = tmp_path / "negotiated.docx", tmp_path / "redline.docx"
     negotiated_path.write_bytes(apply_layers(standard(), [Layer(kind, 7, 2)]))
     red_path.write_bytes(redline(standard(), negotiated_path.read_bytes()))
     assert _normalised(client.accept_all(red_path)) == _normalised(
-        client.accept_all(negotiated_path))
+        client.accept_all(negotiated_path)
+    )
     assert tuple(_normalised(client.reject_all(red_path))) == _libreoffice_standard()
 
 
@@ -766,8 +911,9 @@ def test_a_commented_paragraph_deleted_silently_comes_back_with_its_comment() ->
     comment stays in their comments part, anchored nowhere): reject-all shows it again."""
     std = standard()
     package = Package(std)
-    commented = next(p for p in package.body().iter(W + "p")
-                     if p.find(f".//{W}commentReference") is not None)
+    commented = next(
+        p for p in package.body().iter(W + "p") if p.find(f".//{W}commentReference") is not None
+    )
     commented.getparent().remove(commented)
     negotiated = package.to_bytes()
     red = assert_round_trip(std, negotiated)

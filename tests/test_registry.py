@@ -59,12 +59,15 @@ def _count(url: str, table) -> int:
 
 
 def test_generation_records_each_clause_with_version_variant_and_position(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 3, retention=[36, 48, 84])
     with open_registry(registry_url) as registry, registry.read() as conn:
-        rows = conn.execute(select(agreement_clauses).where(
-            agreement_clauses.c.clause_id == "retention").order_by(
-            agreement_clauses.c.agreement_id)).all()
+        rows = conn.execute(
+            select(agreement_clauses)
+            .where(agreement_clauses.c.clause_id == "retention")
+            .order_by(agreement_clauses.c.agreement_id)
+        ).all()
         stored = conn.execute(select(func.count()).select_from(documents)).scalar_one()
     assert [(r.version, r.variant) for r in rows] == [("1.2.0", "standard")] * 3
     assert [r.position for r in rows] == ["standard", "fallback", "walk-away"]
@@ -73,11 +76,18 @@ def test_generation_records_each_clause_with_version_variant_and_position(
     assert stored == 3  # the issued DOCX bytes, which later ingests compare with
 
 
-def test_recording_the_same_generation_twice_adds_nothing(tmp_path: Path,
-                                                          registry_url: str) -> None:
+def test_recording_the_same_generation_twice_adds_nothing(
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 2)
-    results = generate([tmp_path / "partners"], out_dir=tmp_path / "out", formats=("docx",),
-                       force=True, jobs=1, library_root=MINILIB)
+    results = generate(
+        [tmp_path / "partners"],
+        out_dir=tmp_path / "out",
+        formats=("docx",),
+        force=True,
+        jobs=1,
+        library_root=MINILIB,
+    )
     with open_registry(registry_url) as registry:
         recorded = record_generation(registry, results, library_root=MINILIB)
     assert [r.new for r in recorded] == [False, False]
@@ -85,15 +95,21 @@ def test_recording_the_same_generation_twice_adds_nothing(tmp_path: Path,
 
 
 def test_ingest_stores_text_status_severity_parameters_and_tracked_authors(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 1)
-    copy = negotiate(_docx(tmp_path, "mini-0000"), tmp_path / "back.docx",
-                     replace=((THIRTY_SIX, "sixty (60)"),), track=COUNSEL)
+    copy = negotiate(
+        _docx(tmp_path, "mini-0000"),
+        tmp_path / "back.docx",
+        replace=((THIRTY_SIX, "sixty (60)"),),
+        track=COUNSEL,
+    )
     with open_registry(registry_url) as registry:
         result = ingest(registry, "mini-0000", copy)
         with registry.read() as conn:
-            row = conn.execute(select(negotiated_clauses).where(
-                negotiated_clauses.c.clause_id == "retention")).one()
+            row = conn.execute(
+                select(negotiated_clauses).where(negotiated_clauses.c.clause_id == "retention")
+            ).one()
             version = conn.execute(select(negotiated_versions)).one()
     assert (result.version, result.duplicate, result.worst_severity) == (1, False, "fallback")
     assert (row.status, row.severity, row.position) == ("modified", "fallback", "fallback")
@@ -104,14 +120,19 @@ def test_ingest_stores_text_status_severity_parameters_and_tracked_authors(
     assert "sixty (60) months" in row.text and THIRTY_SIX in row.standard_text
     assert not row.untracked
     assert (version.state, version.revisions, json.loads(version.authors)) == (
-        "received", 2, ["Jane Counsel"])
+        "received",
+        2,
+        ["Jane Counsel"],
+    )
 
 
 def test_ingesting_the_same_file_twice_is_detected_not_duplicated(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 1)
-    copy = negotiate(_docx(tmp_path, "mini-0000"), tmp_path / "back.docx",
-                     replace=((THIRTY_SIX, "sixty (60)"),))
+    copy = negotiate(
+        _docx(tmp_path, "mini-0000"), tmp_path / "back.docx", replace=((THIRTY_SIX, "sixty (60)"),)
+    )
     with open_registry(registry_url) as registry:
         first = ingest(registry, "mini-0000", copy)
         second = ingest(registry, "mini-0000", copy)
@@ -120,7 +141,8 @@ def test_ingesting_the_same_file_twice_is_detected_not_duplicated(
 
 
 def test_ingest_errors_are_one_line_registry_or_document_errors(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 2)
     not_docx = tmp_path / "notes.docx"
     not_docx.write_text("not a zip")
@@ -139,10 +161,12 @@ def test_ingest_errors_are_one_line_registry_or_document_errors(
 
 
 def test_crash_mid_ingest_leaves_the_registry_as_before(
-        tmp_path: Path, registry_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, registry_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _setup(tmp_path, registry_url, 1)
-    copy = negotiate(_docx(tmp_path, "mini-0000"), tmp_path / "back.docx",
-                     replace=((THIRTY_SIX, "sixty (60)"),))
+    copy = negotiate(
+        _docx(tmp_path, "mini-0000"), tmp_path / "back.docx", replace=((THIRTY_SIX, "sixty (60)"),)
+    )
     real = ingest_module._insert_negotiated_clauses
 
     def crash(conn, version_id, rows):
@@ -150,12 +174,16 @@ def test_crash_mid_ingest_leaves_the_registry_as_before(
         raise OSError("disk unplugged")
 
     monkeypatch.setattr(ingest_module, "_insert_negotiated_clauses", crash)
-    before = {t.name: _count(registry_url, t) for t in
-              (negotiated_versions, negotiated_clauses, documents, state_changes)}
+    before = {
+        t.name: _count(registry_url, t)
+        for t in (negotiated_versions, negotiated_clauses, documents, state_changes)
+    }
     with open_registry(registry_url) as registry, pytest.raises(OSError):
         ingest(registry, "mini-0000", copy)
-    after = {t.name: _count(registry_url, t) for t in
-             (negotiated_versions, negotiated_clauses, documents, state_changes)}
+    after = {
+        t.name: _count(registry_url, t)
+        for t in (negotiated_versions, negotiated_clauses, documents, state_changes)
+    }
     assert after == before
     with open_registry(registry_url) as registry, registry.read() as conn:
         assert conn.execute(select(agreements.c.state)).scalar_one() == "draft"
@@ -171,9 +199,13 @@ def _four_partners(tmp_path: Path, url: str) -> None:
     edits = {
         "mini-0001": {"replace": ((THIRTY_SIX, "sixty (60)"),), "track": COUNSEL},
         "mini-0002": {"delete_clause": "retention"},
-        "mini-0003": {"replace": ((THIRTY_SIX, "eighty-four (84)"),),
-                      "add_after": ("The Recipient wishes", "The Recipient may audit the "
-                                    "Provider once a year.")},
+        "mini-0003": {
+            "replace": ((THIRTY_SIX, "eighty-four (84)"),),
+            "add_after": (
+                "The Recipient wishes",
+                "The Recipient may audit the Provider once a year.",
+            ),
+        },
     }
     with open_registry(url) as registry:
         for partner, edit in edits.items():
@@ -182,14 +214,14 @@ def _four_partners(tmp_path: Path, url: str) -> None:
 
 
 def test_variants_matrix_shows_standard_fallback_deviation_and_missing(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _four_partners(tmp_path, registry_url)
     with open_registry(registry_url) as registry:
         matrix = queries.variants_matrix(registry)
     data = matrix.to_json()
     assert data["families"] == ["parties", "retention", "signatures"]
-    cells = {p["partner"]: {f: c["kind"] for f, c in p["cells"].items()}
-             for p in data["partners"]}
+    cells = {p["partner"]: {f: c["kind"] for f, c in p["cells"].items()} for p in data["partners"]}
     assert cells == {
         "mini-0000": {"parties": "standard", "retention": "standard", "signatures": "standard"},
         "mini-0001": {"parties": "standard", "retention": "fallback", "signatures": "standard"},
@@ -198,38 +230,63 @@ def test_variants_matrix_shows_standard_fallback_deviation_and_missing(
     }
     row = next(p for p in data["partners"] if p["partner"] == "mini-0001")
     assert row["cells"]["retention"]["label"] == "fallback: retention_months: 36 → 60"
-    assert [p["source"] for p in data["partners"]] == ["issued", "negotiated", "negotiated",
-                                                       "negotiated"]
-    assert data["counts"]["retention"] == {"standard": 1, "fallback": 1, "missing": 1,
-                                           "walk-away": 1}
+    assert [p["source"] for p in data["partners"]] == [
+        "issued",
+        "negotiated",
+        "negotiated",
+        "negotiated",
+    ]
+    assert data["counts"]["retention"] == {
+        "standard": 1,
+        "fallback": 1,
+        "missing": 1,
+        "walk-away": 1,
+    }
     assert json.loads(matrix.json_text()) == data  # the fast path writes the same document
 
 
 def test_clause_variants_group_near_identical_wordings_and_count_parameter_values(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 7)
     edits = {
         "mini-0001": ((THIRTY_SIX, "sixty (60)"),),
         "mini-0002": ((THIRTY_SIX, "sixty (60)"),),
         "mini-0003": ((THIRTY_SIX, "eighty-four (84)"),),
-        "mini-0004": (("The Recipient shall keep the Data for no longer than thirty-six (36) "
-                       "months and shall then destroy it", "The Recipient may keep the Data "
-                       "for as long as its research programme continues and will afterwards "
-                       "consider whether to return it"),),
+        "mini-0004": (
+            (
+                "The Recipient shall keep the Data for no longer than thirty-six (36) "
+                "months and shall then destroy it",
+                "The Recipient may keep the Data "
+                "for as long as its research programme continues and will afterwards "
+                "consider whether to return it",
+            ),
+        ),
     }
     with open_registry(registry_url) as registry:
         for partner, replace in edits.items():
-            ingest(registry, partner, negotiate(_docx(tmp_path, partner),
-                                                tmp_path / f"{partner}.docx", replace=replace))
-        ingest(registry, "mini-0005", negotiate(_docx(tmp_path, "mini-0005"),
-                                                tmp_path / "m5.docx", delete_clause="retention"))
+            ingest(
+                registry,
+                partner,
+                negotiate(_docx(tmp_path, partner), tmp_path / f"{partner}.docx", replace=replace),
+            )
+        ingest(
+            registry,
+            "mini-0005",
+            negotiate(
+                _docx(tmp_path, "mini-0005"), tmp_path / "m5.docx", delete_clause="retention"
+            ),
+        )
         found = queries.clause_variants(registry, "retention").to_json()
     assert found["partners"] == 7
     assert [g["count"] for g in found["groups"]] == [5, 1]
     main, custom = found["groups"]
     assert len(main["wordings"]) == 3  # 36, 60 and 84 months: near-identical, one group
     assert [w["partners"] for w in main["wordings"]] == [
-        ["mini-0001", "mini-0002"], ["mini-0000", "mini-0006"], ["mini-0003"]]
+        ["mini-0001", "mini-0002"],
+        ["mini-0000", "mini-0006"],
+        ["mini-0003"],
+    ]
     assert custom["partners"] == ["mini-0004"]
     assert found["missing"] == ["mini-0005"]
     values = {v["value"]: v["count"] for v in found["parameters"][0]["values"]}
@@ -240,12 +297,20 @@ def test_clause_variants_group_near_identical_wordings_and_count_parameter_value
 
 
 def test_history_lists_versions_and_what_changed_between_them(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 1)
-    first = negotiate(_docx(tmp_path, "mini-0000"), tmp_path / "v1.docx",
-                      replace=((THIRTY_SIX, "sixty (60)"),), track=COUNSEL)
-    second = negotiate(_docx(tmp_path, "mini-0000"), tmp_path / "v2.docx",
-                       replace=((THIRTY_SIX, "forty-eight (48)"),))
+    first = negotiate(
+        _docx(tmp_path, "mini-0000"),
+        tmp_path / "v1.docx",
+        replace=((THIRTY_SIX, "sixty (60)"),),
+        track=COUNSEL,
+    )
+    second = negotiate(
+        _docx(tmp_path, "mini-0000"),
+        tmp_path / "v2.docx",
+        replace=((THIRTY_SIX, "forty-eight (48)"),),
+    )
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", first)
         ingest(registry, "mini-0000", second, state="executed")
@@ -255,19 +320,29 @@ def test_history_lists_versions_and_what_changed_between_them(
     kinds = [e["kind"] for e in data["events"]]
     assert kinds == ["issued", "state", "received", "state", "received", "state"]
     v1, v2 = [e for e in data["events"] if e["kind"] == "received"]
-    assert v1["changes"] == [{"clause": "retention", "change": "modified",
-                              "position": ["standard", "fallback"],
-                              "text": [{"before": "thirty-six", "after": "sixty"},
-                                       {"before": "36", "after": "60"}]}]
-    assert v2["changes"][0]["text"] == [{"before": "sixty", "after": "forty-eight"},
-                                        {"before": "60", "after": "48"}]
+    assert v1["changes"] == [
+        {
+            "clause": "retention",
+            "change": "modified",
+            "position": ["standard", "fallback"],
+            "text": [{"before": "thirty-six", "after": "sixty"}, {"before": "36", "after": "60"}],
+        }
+    ]
+    assert v2["changes"][0]["text"] == [
+        {"before": "sixty", "after": "forty-eight"},
+        {"before": "60", "after": "48"},
+    ]
     assert (v2["version"], v2["state"], v1["authors"]) == (2, "executed", ["Jane Counsel"])
     assert [e["to"] for e in data["events"] if e["kind"] == "state"] == [
-        "draft", "received", "executed"]
+        "draft",
+        "received",
+        "executed",
+    ]
 
 
-def _library_copy(tmp_path: Path, name: str, edit: tuple[str, str] | None = None,
-                  version: str | None = None) -> Path:
+def _library_copy(
+    tmp_path: Path, name: str, edit: tuple[str, str] | None = None, version: str | None = None
+) -> Path:
     root = tmp_path / name
     shutil.copytree(MINILIB, root)
     clause = root / "clauses" / "retention.yaml"
@@ -281,10 +356,12 @@ def _library_copy(tmp_path: Path, name: str, edit: tuple[str, str] | None = None
 
 
 def test_outdated_lists_agreements_on_older_clause_versions_with_what_changed(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     old = _library_copy(tmp_path, "lib-then")
-    new = _library_copy(tmp_path, "lib-now", ("shall then destroy it", "shall then securely "
-                                              "erase it"), "1.3.0")
+    new = _library_copy(
+        tmp_path, "lib-now", ("shall then destroy it", "shall then securely erase it"), "1.3.0"
+    )
     write_partners(tmp_path / "partners", 2, retention=[36, 60])
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out", library=old)
     with open_registry(registry_url) as registry:
@@ -292,8 +369,10 @@ def test_outdated_lists_agreements_on_older_clause_versions_with_what_changed(
         assert outdated(registry, load_library(old)) == []
         found = outdated(registry, load_library(new))
         executed_only = outdated(registry, load_library(new), ("executed",))
-    assert [(a.partner, a.state) for a in found] == [("mini-0000", "executed"),
-                                                     ("mini-0001", "draft")]
+    assert [(a.partner, a.state) for a in found] == [
+        ("mini-0000", "executed"),
+        ("mini-0001", "draft"),
+    ]
     clause = found[0].clauses[0]
     assert (clause.clause, clause.issued, clause.current) == ("retention", "1.2.0", "1.3.0")
     assert clause.changes == [{"before": "destroy", "after": "securely erase"}]
@@ -302,24 +381,38 @@ def test_outdated_lists_agreements_on_older_clause_versions_with_what_changed(
 
 
 def test_verify_finds_identical_files_and_what_a_changed_copy_derives_from(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     write_partners(tmp_path / "partners", 2)
-    results = generate([tmp_path / "partners"], out_dir=tmp_path / "out",
-                       formats=("docx", "pdf"), force=True, jobs=1, library_root=MINILIB)
+    results = generate(
+        [tmp_path / "partners"],
+        out_dir=tmp_path / "out",
+        formats=("docx", "pdf"),
+        force=True,
+        jobs=1,
+        library_root=MINILIB,
+    )
     with open_registry(registry_url, create=True) as registry:
         record_generation(registry, results, library_root=MINILIB)
-    changed = negotiate(_docx(tmp_path, "mini-0001"), tmp_path / "changed.docx",
-                        replace=((THIRTY_SIX, "sixty (60)"),))
-    retitled = negotiate(_docx(tmp_path, "mini-0001"), tmp_path / "retitled.docx",
-                         title="Final version")
+    changed = negotiate(
+        _docx(tmp_path, "mini-0001"),
+        tmp_path / "changed.docx",
+        replace=((THIRTY_SIX, "sixty (60)"),),
+    )
+    retitled = negotiate(
+        _docx(tmp_path, "mini-0001"), tmp_path / "retitled.docx", title="Final version"
+    )
     # A PDF made from the same partner file with one value changed, never recorded.
     forged = tmp_path / "forged"
     forged.mkdir()
     (forged / "mini-0001.yaml").write_text(
-        (tmp_path / "partners" / "mini-0001.yaml").read_text().replace(
-            "retention_months: 36", "retention_months: 60"))
-    generate([forged], out_dir=tmp_path / "forged-out", formats=("pdf",), jobs=1,
-             library_root=MINILIB)
+        (tmp_path / "partners" / "mini-0001.yaml")
+        .read_text()
+        .replace("retention_months: 36", "retention_months: 60")
+    )
+    generate(
+        [forged], out_dir=tmp_path / "forged-out", formats=("pdf",), jobs=1, library_root=MINILIB
+    )
     with open_registry(registry_url) as registry:
         same_pdf = verify(registry, tmp_path / "out" / "mini-0000" / "mini.pdf")
         same_docx = verify(registry, _docx(tmp_path, "mini-0001"))
@@ -354,14 +447,17 @@ def test_lifecycle_states_and_superseding(tmp_path: Path, registry_url: str) -> 
             set_state(registry, "#99", "sent")
     # An amendment: the same partner with new terms; executing it supersedes the first.
     (tmp_path / "partners" / "mini-0000.yaml").write_text(
-        (tmp_path / "partners" / "mini-0000.yaml").read_text().replace(
-            "retention_months: 36", "retention_months: 48"))
+        (tmp_path / "partners" / "mini-0000.yaml")
+        .read_text()
+        .replace("retention_months: 36", "retention_months: 48")
+    )
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
     with open_registry(registry_url) as registry:
         set_state(registry, "mini-0000", "executed")
         with registry.read() as conn:
-            states = conn.execute(select(agreements.c.id, agreements.c.state)
-                                  .order_by(agreements.c.id)).all()
+            states = conn.execute(
+                select(agreements.c.id, agreements.c.state).order_by(agreements.c.id)
+            ).all()
     assert [tuple(s) for s in states] == [(1, "superseded"), (2, "executed")]
 
 
@@ -381,13 +477,16 @@ def test_export_holds_the_whole_registry(tmp_path: Path, registry_url: str) -> N
 
 
 def test_a_copy_of_an_earlier_agreement_is_compared_with_that_agreement(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 1)
     sent = tmp_path / "sent.docx"
     sent.write_bytes(_docx(tmp_path, "mini-0000").read_bytes())
     (tmp_path / "partners" / "mini-0000.yaml").write_text(
-        (tmp_path / "partners" / "mini-0000.yaml").read_text().replace(
-            "retention_months: 36", "retention_months: 48"))
+        (tmp_path / "partners" / "mini-0000.yaml")
+        .read_text()
+        .replace("retention_months: 36", "retention_months: 48")
+    )
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")  # a new draft
     back = negotiate(sent, tmp_path / "back.docx", replace=((THIRTY_SIX, "sixty (60)"),))
     with open_registry(registry_url) as registry:
@@ -396,11 +495,17 @@ def test_a_copy_of_an_earlier_agreement_is_compared_with_that_agreement(
     assert [d["clause"] for d in result.deviations] == ["retention"]
 
 
-def test_a_pdf_only_generation_still_keeps_the_standard_docx(tmp_path: Path,
-                                                              registry_url: str) -> None:
+def test_a_pdf_only_generation_still_keeps_the_standard_docx(
+    tmp_path: Path, registry_url: str
+) -> None:
     write_partners(tmp_path / "partners", 1)
-    results = generate([tmp_path / "partners"], out_dir=tmp_path / "out", formats=("pdf",),
-                       jobs=1, library_root=MINILIB)
+    results = generate(
+        [tmp_path / "partners"],
+        out_dir=tmp_path / "out",
+        formats=("pdf",),
+        jobs=1,
+        library_root=MINILIB,
+    )
     with open_registry(registry_url, create=True) as registry:
         record_generation(registry, results, library_root=MINILIB)
         docx = tmp_path / "rendered.docx"

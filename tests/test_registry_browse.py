@@ -42,13 +42,27 @@ def demo_registry(tmp_path: Path) -> Path:
 
 
 def _serve(database: Path, port: int) -> subprocess.Popen[bytes]:
-    pytest.importorskip("datasette", reason="Datasette is not installed (pip install "
-                        "'dsagen[browse]')")
+    pytest.importorskip(
+        "datasette", reason="Datasette is not installed (pip install 'dsagen[browse]')"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "dsagen", "browse", "--registry",
-                               str(database), "--port", str(port), "--no-open"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dsagen",
+            "browse",
+            "--registry",
+            str(database),
+            "--port",
+            str(port),
+            "--no-open",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -64,7 +78,9 @@ def _serve(database: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def test_browse_leads_from_the_canned_query_to_the_walk_away_item_and_the_heat_map(
-        browser, demo_registry: Path) -> None:  # noqa: F811
+    browser,  # noqa: F811  (the fixture imported above)
+    demo_registry: Path,
+) -> None:
     port = _free_port()
     server = _serve(demo_registry, port)
     try:
@@ -97,8 +113,7 @@ def test_browse_leads_from_the_canned_query_to_the_walk_away_item_and_the_heat_m
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
 
 
-def test_export_sqlite_copies_a_registry_whole(cli, tmp_path: Path,
-                                               registry_url: str) -> None:
+def test_export_sqlite_copies_a_registry_whole(cli, tmp_path: Path, registry_url: str) -> None:
     write_partners(tmp_path / "partners", 3)
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
     copy = tmp_path / "copy.db"
@@ -106,12 +121,14 @@ def test_export_sqlite_copies_a_registry_whole(cli, tmp_path: Path,
     assert code == 0, stderr
     assert "browse it with dsagen browse --registry" in stderr
     with open_registry(registry_url) as source, open_registry(str(copy)) as target:
-        assert queries.variants_matrix(target).to_json() == \
-            queries.variants_matrix(source).to_json()
+        assert (
+            queries.variants_matrix(target).to_json() == queries.variants_matrix(source).to_json()
+        )
         with source.read() as a, target.read() as b:
             shas = [row[0] for row in a.execute(documents.select())]
-            assert [load_document(b, sha) for sha in shas] == [load_document(a, sha)
-                                                                for sha in shas]
+            assert [load_document(b, sha) for sha in shas] == [
+                load_document(a, sha) for sha in shas
+            ]
     code, _, stderr = cli("export", "--sqlite", copy, "--registry", registry_url)
     assert code == 2 and "already exists" in stderr
     if "postgresql" in registry_url:

@@ -28,8 +28,19 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _generate(cli, *args):
-    return cli("generate", "partners", "--library", MINILIB, "--format", "docx", "--out", "out",
-               "--jobs", "1", *args)
+    return cli(
+        "generate",
+        "partners",
+        "--library",
+        MINILIB,
+        "--format",
+        "docx",
+        "--out",
+        "out",
+        "--jobs",
+        "1",
+        *args,
+    )
 
 
 def _one_line_error(code: int, stderr: str, expected: str) -> None:
@@ -72,8 +83,9 @@ def test_a_failed_generation_creates_no_registry(cli, workspace: Path) -> None:
     _one_line_error(code, stderr, "folder does not exist")
 
 
-def test_registry_from_the_environment(cli, workspace: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_registry_from_the_environment(
+    cli, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DSAGEN_REGISTRY", str(workspace / "team.db"))
     assert _generate(cli)[0] == 0
     assert (workspace / "team.db").exists() and not (workspace / ".dsagen").exists()
@@ -83,9 +95,12 @@ def test_registry_from_the_environment(cli, workspace: Path,
 
 def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> None:
     assert _generate(cli)[0] == 0
-    back = negotiate(workspace / "out/mini-0000/mini.docx", workspace / "back.docx",
-                     replace=((THIRTY_SIX, "sixty (60)"),),
-                     track=("Counsel", "2026-04-01T00:00:00Z"))
+    back = negotiate(
+        workspace / "out/mini-0000/mini.docx",
+        workspace / "back.docx",
+        replace=((THIRTY_SIX, "sixty (60)"),),
+        track=("Counsel", "2026-04-01T00:00:00Z"),
+    )
     code, stdout, stderr = cli("ingest", "mini-0000", back, "--library", MINILIB)
     assert code == 0, stderr
     assert "version 1 recorded (received), compared with agreement #1" in stdout
@@ -128,9 +143,14 @@ def test_ingest_and_every_query_from_the_command_line(cli, workspace: Path) -> N
     code, stdout, _ = cli("state", "mini-0000", "executed")
     assert code == 0 and "received → executed" in stdout
     code, stdout, _ = cli("state", "2", "sent", "--json")
-    assert json.loads(stdout) == {"agreement": 2, "partner": "mini-0001",
-                                  "reference": "MINI-0001", "from": "draft", "to": "sent",
-                                  "overridden": []}
+    assert json.loads(stdout) == {
+        "agreement": 2,
+        "partner": "mini-0001",
+        "reference": "MINI-0001",
+        "from": "draft",
+        "to": "sent",
+        "overridden": [],
+    }
 
     code, stdout, _ = cli("export")
     assert code == 0 and json.loads(stdout)["partners"][0]["agreements"][0]["state"] == "executed"
@@ -146,12 +166,16 @@ def test_verify_exits_0_for_our_file_and_1_for_a_changed_copy(cli, workspace: Pa
     assert _generate(cli)[0] == 0
     code, stdout, _ = cli("verify", "out/mini-0001/mini.docx")
     assert code == 0 and "byte-identical to the DOCX issued as agreement #2" in stdout
-    changed = negotiate(workspace / "out/mini-0001/mini.docx", workspace / "changed.docx",
-                        replace=(("forty-eight (48)", "ninety (90)"),))
+    changed = negotiate(
+        workspace / "out/mini-0001/mini.docx",
+        workspace / "changed.docx",
+        replace=(("forty-eight (48)", "ninety (90)"),),
+    )
     code, stdout, _ = cli("verify", changed)
     assert code == 1
-    assert "derives from agreement #2 (mini-0001, MINI-0001; found by document properties)" in \
-        stdout
+    assert (
+        "derives from agreement #2 (mini-0001, MINI-0001; found by document properties)" in stdout
+    )
     assert "retention: modified" in stdout
     code, stdout, _ = cli("verify", changed, "--json")
     assert code == 1 and json.loads(stdout)["derived_from"]["agreement"] == 2
@@ -182,14 +206,20 @@ def test_variants_html_writes_the_heat_map_and_redlines(cli, workspace: Path) ->
 
 
 def test_read_only_commands_leave_an_empty_postgresql_database_empty(
-        cli, postgres_server: str) -> None:
+    cli, postgres_server: str
+) -> None:
     from sqlalchemy import create_engine, inspect
 
     from tests.test_registry_fixtures import new_postgres_database
 
     url = new_postgres_database(postgres_server)
-    for args in (("history", "mini-0000"), ("variants", "--json"), ("outdated",),
-                 ("export",), ("due",)):
+    for args in (
+        ("history", "mini-0000"),
+        ("variants", "--json"),
+        ("outdated",),
+        ("export",),
+        ("due",),
+    ):
         code, _, stderr = cli(*args, "--registry", url)
         _one_line_error(code, stderr, "is empty (no dsagen tables yet)")
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -216,8 +246,10 @@ def test_errors_are_one_line(cli, workspace: Path) -> None:
         (("verify", "partners/mini-0000.yaml"), "expected a DOCX or PDF"),
         (("export", "--format", "xml"), "'--format': 'xml' is not one of 'json', 'csv'"),
         (("variants", "--registry", "sqlite:///nowhere/registry.db"), "no registry at"),
-        (("variants", "--registry", f"postgresql://me@127.0.0.1:{_free_port()}/registry"),
-         "cannot connect to the registry at postgresql"),
+        (
+            ("variants", "--registry", f"postgresql://me@127.0.0.1:{_free_port()}/registry"),
+            "cannot connect to the registry at postgresql",
+        ),
     ]
     for args, expected in cases:
         code, _, stderr = cli(*args)

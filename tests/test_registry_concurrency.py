@@ -60,12 +60,15 @@ def _env() -> dict[str, str]:
 
 def _counts(url: str) -> tuple[int, int]:
     with open_registry(url) as registry, registry.read() as conn:
-        return (conn.execute(select(func.count()).select_from(negotiated_versions)).scalar_one(),
-                conn.execute(select(func.count()).select_from(negotiated_clauses)).scalar_one())
+        return (
+            conn.execute(select(func.count()).select_from(negotiated_versions)).scalar_one(),
+            conn.execute(select(func.count()).select_from(negotiated_clauses)).scalar_one(),
+        )
 
 
 def test_two_processes_ingesting_50_agreements_each_record_100_versions(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     partners = 50
     write_partners(tmp_path / "partners", partners)
     results = generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
@@ -75,14 +78,30 @@ def test_two_processes_ingesting_50_agreements_each_record_100_versions(
     for result in results:
         issued = Path(result.files[0].path)
         for side, words in (("a", "sixty (60)"), ("b", "forty-eight (48)")):
-            copy = negotiate(issued, tmp_path / f"{result.partner}-{side}.docx",
-                             replace=(("thirty-six (36)", words),))
+            copy = negotiate(
+                issued,
+                tmp_path / f"{result.partner}-{side}.docx",
+                replace=(("thirty-six (36)", words),),
+            )
             jobs[side].append((result.partner, str(copy)))
     go = tmp_path / "go"
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, registry_url,
-                                 json.dumps(jobs[side]), str(go), str(MINILIB)],
-                                env=_env(), stderr=subprocess.PIPE, text=True)
-               for side in ("a", "b")]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                registry_url,
+                json.dumps(jobs[side]),
+                str(go),
+                str(MINILIB),
+            ],
+            env=_env(),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for side in ("a", "b")
+    ]
     time.sleep(1.0)  # both are connected and waiting
     go.touch()
     for worker in workers:
@@ -90,22 +109,35 @@ def test_two_processes_ingesting_50_agreements_each_record_100_versions(
         assert worker.returncode == 0, stderr
     assert _counts(registry_url) == (100, 100 * 4)
     with open_registry(registry_url) as registry, registry.read() as conn:
-        seqs = conn.execute(select(negotiated_versions.c.partner_id,
-                                   func.count(), func.min(negotiated_versions.c.seq),
-                                   func.max(negotiated_versions.c.seq))
-                            .group_by(negotiated_versions.c.partner_id)).all()
+        seqs = conn.execute(
+            select(
+                negotiated_versions.c.partner_id,
+                func.count(),
+                func.min(negotiated_versions.c.seq),
+                func.max(negotiated_versions.c.seq),
+            ).group_by(negotiated_versions.c.partner_id)
+        ).all()
     assert len(seqs) == partners
     assert {tuple(row[1:]) for row in seqs} == {(2, 1, 2)}
 
 
 def test_a_process_killed_mid_ingest_leaves_the_registry_as_before(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     write_partners(tmp_path / "partners", 1)
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
-    copy = negotiate(tmp_path / "out/mini-0000/mini.docx", tmp_path / "back.docx",
-                     replace=(("thirty-six (36)", "sixty (60)"),))
-    crashed = subprocess.run([sys.executable, "-c", CRASHER, registry_url, "mini-0000",
-                              str(copy)], env=_env(), capture_output=True, text=True, timeout=120)
+    copy = negotiate(
+        tmp_path / "out/mini-0000/mini.docx",
+        tmp_path / "back.docx",
+        replace=(("thirty-six (36)", "sixty (60)"),),
+    )
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASHER, registry_url, "mini-0000", str(copy)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert crashed.returncode == 9, crashed.stderr
     assert _counts(registry_url) == (0, 0)
     with open_registry(registry_url) as registry:  # not left locked: the next write succeeds

@@ -30,8 +30,10 @@ from tests.conftest import DATA, MINILIB
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-PG_MISSING = ("PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's "
-              "'postgresql' package (`make test` does, via scripts/system-deps.sh test)")
+PG_MISSING = (
+    "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's "
+    "'postgresql' package (`make test` does, via scripts/system-deps.sh test)"
+)
 
 
 # ------------------------------------------------------------------------------- PostgreSQL
@@ -81,14 +83,48 @@ def _start_postgres() -> _Server:
     port = _free_port()
     stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
     try:
-        subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                        "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"],
-                       check=True, capture_output=True, timeout=120)
-        options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
-        started = subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l",
-                                  str(log), "-w", "-t", "60", "-o", options, "start"],
-                                 capture_output=True, text=True, timeout=90)
+        subprocess.run(
+            [
+                *prefix,
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = (
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+        )
+        started = subprocess.run(
+            [
+                *prefix,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         if started.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else started.stderr
             pytest.fail(f"PostgreSQL did not start on 127.0.0.1:{port}:\n{tail}")
@@ -139,27 +175,32 @@ def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 # ---------------------------------------------------------------------------- mini partners
 
 
-def write_partners(folder: Path, count: int, *, retention: list[int] | None = None,
-                   start: int = 0) -> list[Path]:
+def write_partners(
+    folder: Path, count: int, *, retention: list[int] | None = None, start: int = 0
+) -> list[Path]:
     """`count` copies of the mini partner (mini-0000.yaml ...), retention months cycling."""
     folder.mkdir(parents=True, exist_ok=True)
     source = (DATA / "partners" / "mini-partner.yaml").read_text()
     months = retention or [36]
     paths = []
     for index in range(start, start + count):
-        text = source.replace("MINI-001", f"MINI-{index:04d}").replace(
-            "State University", f"University {index}").replace(
-            "retention_months: 48", f"retention_months: {months[index % len(months)]}")
+        text = (
+            source.replace("MINI-001", f"MINI-{index:04d}")
+            .replace("State University", f"University {index}")
+            .replace("retention_months: 48", f"retention_months: {months[index % len(months)]}")
+        )
         path = folder / f"mini-{index:04d}.yaml"
         path.write_text(text)
         paths.append(path)
     return paths
 
 
-def generate_and_record(url: str, folder: Path, out: Path,
-                        library: Path = MINILIB) -> list[GeneratedAgreement]:
-    results = generate([folder], out_dir=out, formats=("docx",), force=True, jobs=1,
-                       library_root=library)
+def generate_and_record(
+    url: str, folder: Path, out: Path, library: Path = MINILIB
+) -> list[GeneratedAgreement]:
+    results = generate(
+        [folder], out_dir=out, formats=("docx",), force=True, jobs=1, library_root=library
+    )
     with open_registry(url, create=True) as registry:
         record_generation(registry, results, library_root=library)
     return results
@@ -187,8 +228,7 @@ def _revision(tag: str, author: str, date: str) -> etree._Element:
     return element
 
 
-def _replace(root: etree._Element, old: str, new: str,
-             track: tuple[str, str] | None) -> None:
+def _replace(root: etree._Element, old: str, new: str, track: tuple[str, str] | None) -> None:
     for node in root.iter(W + "t"):
         if node.text and old in node.text:
             run = node.getparent()
@@ -228,9 +268,16 @@ def _clause_paragraphs(body: etree._Element, clause_id: str) -> list[etree._Elem
     return found
 
 
-def negotiate(source: Path, target: Path, *, replace: tuple[tuple[str, str], ...] = (),
-              delete_clause: str | None = None, add_after: tuple[str, str] | None = None,
-              track: tuple[str, str] | None = None, title: str | None = None) -> Path:
+def negotiate(
+    source: Path,
+    target: Path,
+    *,
+    replace: tuple[tuple[str, str], ...] = (),
+    delete_clause: str | None = None,
+    add_after: tuple[str, str] | None = None,
+    track: tuple[str, str] | None = None,
+    title: str | None = None,
+) -> Path:
     """A negotiated copy of `source`: words replaced (tracked when `track` = (author, date)),
     a clause deleted, a paragraph added after one containing some text, or a new core title
     (which changes the bytes and nothing else)."""
@@ -258,14 +305,16 @@ def negotiate(source: Path, target: Path, *, replace: tuple[tuple[str, str], ...
         else:
             paragraph.append(run)
         anchor.addnext(paragraph)
-    parts["word/document.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                                standalone=True)
+    parts["word/document.xml"] = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     if title is not None:
         core = etree.fromstring(parts["docProps/core.xml"])
         for node in core.iter("{http://purl.org/dc/elements/1.1/}title"):
             node.text = title
-        parts["docProps/core.xml"] = etree.tostring(core, xml_declaration=True,
-                                                    encoding="UTF-8", standalone=True)
+        parts["docProps/core.xml"] = etree.tostring(
+            core, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in parts.items():

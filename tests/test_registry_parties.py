@@ -22,8 +22,10 @@ def _names(url: str) -> list[str]:
 def test_a_receiving_office_sees_its_providers_names(tmp_path: Path) -> None:
     library = tmp_path / "lib"
     shutil.copytree(MINILIB, library)
-    (library / "playbook.yaml").write_text("title: Receiving office\nversion: '1'\n"
-                                           "organisation: {name: University 0, side: recipient}\n")
+    (library / "playbook.yaml").write_text(
+        "title: Receiving office\nversion: '1'\n"
+        "organisation: {name: University 0, side: recipient}\n"
+    )
     write_partners(tmp_path / "partners", 2)
     url = str(tmp_path / "registry.db")
     generate_and_record(url, tmp_path / "partners", tmp_path / "out", library=library)

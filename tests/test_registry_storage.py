@@ -25,26 +25,34 @@ pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server, registry_u
 
 def _shas(url: str) -> dict[str, bytes]:
     with open_registry(url) as registry, registry.read() as conn:
-        return {sha: load_document(conn, sha) or b""
-                for sha in conn.execute(select(documents.c.sha256)).scalars()}
+        return {
+            sha: load_document(conn, sha) or b""
+            for sha in conn.execute(select(documents.c.sha256)).scalars()
+        }
 
 
-def test_documents_rebuild_byte_for_byte_and_share_their_pieces(tmp_path: Path,
-                                                                registry_url: str) -> None:
+def test_documents_rebuild_byte_for_byte_and_share_their_pieces(
+    tmp_path: Path, registry_url: str
+) -> None:
     write_partners(tmp_path / "partners", 3)
     results = generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
-    back = negotiate(tmp_path / "out/mini-0000/mini.docx", tmp_path / "back.docx",
-                     replace=(("thirty-six (36)", "sixty (60)"),))
+    back = negotiate(
+        tmp_path / "out/mini-0000/mini.docx",
+        tmp_path / "back.docx",
+        replace=(("thirty-six (36)", "sixty (60)"),),
+    )
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", back)
     kept = _shas(registry_url)
     issued = {r.files[0].sha256: Path(r.files[0].path).read_bytes() for r in results}
     assert {**issued, hashlib.sha256(back.read_bytes()).hexdigest(): back.read_bytes()} == kept
     with open_registry(registry_url) as registry, registry.read() as conn:
-        styles = conn.execute(select(func.count()).select_from(blobs)
-                              .where(blobs.c.name == "word/styles.xml")).scalar_one()
-        against = conn.execute(select(func.count()).select_from(blobs)
-                               .where(blobs.c.codec == "zstd-base")).scalar_one()
+        styles = conn.execute(
+            select(func.count()).select_from(blobs).where(blobs.c.name == "word/styles.xml")
+        ).scalar_one()
+        against = conn.execute(
+            select(func.count()).select_from(blobs).where(blobs.c.codec == "zstd-base")
+        ).scalar_one()
     assert styles == 1  # four documents, one copy of their styles
     assert against >= 3  # the later document.xml files are kept as differences
 
@@ -60,12 +68,19 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["word/document.xml", "a.xml", "media/x.bin"]),
-                          st.binary(max_size=3000),
-                          st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
-                          st.integers(min_value=0, max_value=9)), max_size=4,
-                unique_by=lambda member: member[0]),
-       st.binary(max_size=64))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["word/document.xml", "a.xml", "media/x.bin"]),
+            st.binary(max_size=3000),
+            st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]),
+            st.integers(min_value=0, max_value=9),
+        ),
+        max_size=4,
+        unique_by=lambda member: member[0],
+    ),
+    st.binary(max_size=64),
+)
 def test_any_zip_or_other_bytes_split_into_pieces_that_rebuild_it(members, junk) -> None:
     data = _zip(members) + junk
     for candidate in (data, junk):
@@ -101,14 +116,19 @@ def _back_to_version_1(url: str) -> None:
     """Rebuild the version-1 shape: whole files in documents.content, no clause digests, no
     blobs, approvals or audit tables, stamped 1."""
     with open_registry(url) as registry:
+
         def work(conn) -> None:
-            files = {sha: load_document(conn, sha)
-                     for sha in conn.execute(select(documents.c.sha256)).scalars()}
+            files = {
+                sha: load_document(conn, sha)
+                for sha in conn.execute(select(documents.c.sha256)).scalars()
+            }
             binary = conn.dialect.type_compiler_instance.process(LargeBinary())
             conn.execute(text(f"ALTER TABLE documents ADD COLUMN content {binary}"))
             for sha, data in files.items():
-                conn.execute(text("UPDATE documents SET content = :data WHERE sha256 = :sha"),
-                             {"data": data, "sha": sha})
+                conn.execute(
+                    text("UPDATE documents SET content = :data WHERE sha256 = :sha"),
+                    {"data": data, "sha": sha},
+                )
             conn.execute(text("ALTER TABLE documents DROP COLUMN parts"))
             conn.execute(text("ALTER TABLE agreement_clauses DROP COLUMN text_digest"))
             _unpack_texts(conn)
@@ -121,33 +141,54 @@ def _back_to_version_1(url: str) -> None:
 
 def _unpack_texts(conn) -> None:
     """Clause texts back to plain text columns, as version 1 had them."""
-    for table, columns in ((agreement_clauses, ("text",)),
-                           (negotiated_clauses, ("text", "standard_text"))):
+    for table, columns in (
+        (agreement_clauses, ("text",)),
+        (negotiated_clauses, ("text", "standard_text")),
+    ):
         rows = conn.execute(select(table.c.id, *(table.c[c] for c in columns))).all()
         for column in columns:
             if conn.dialect.name == "postgresql":
-                conn.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE text "
-                                  "USING ''"))
+                conn.execute(
+                    text(f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE text USING ''")
+                )
         for row in rows:
-            conn.execute(text(f"UPDATE {table.name} SET "
-                              + ", ".join(f"{c} = :{c}" for c in columns) + " WHERE id = :id"),
-                         {"id": row.id, **{c: getattr(row, c) for c in columns}})
+            conn.execute(
+                text(
+                    f"UPDATE {table.name} SET "
+                    + ", ".join(f"{c} = :{c}" for c in columns)
+                    + " WHERE id = :id"
+                ),
+                {"id": row.id, **{c: getattr(row, c) for c in columns}},
+            )
 
 
 def _texts(url: str) -> list[tuple[str, ...]]:
     with open_registry(url) as registry, registry.read() as conn:
-        return [tuple(row) for row in conn.execute(
-            select(negotiated_clauses.c.text, negotiated_clauses.c.standard_text)
-            .order_by(negotiated_clauses.c.id))] + [tuple(row) for row in conn.execute(
-                select(agreement_clauses.c.text).order_by(agreement_clauses.c.id))]
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(negotiated_clauses.c.text, negotiated_clauses.c.standard_text).order_by(
+                    negotiated_clauses.c.id
+                )
+            )
+        ] + [
+            tuple(row)
+            for row in conn.execute(
+                select(agreement_clauses.c.text).order_by(agreement_clauses.c.id)
+            )
+        ]
 
 
 def test_a_version_1_registry_is_migrated_with_every_file_intact(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     write_partners(tmp_path / "partners", 2)
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")
-    back = negotiate(tmp_path / "out/mini-0001/mini.docx", tmp_path / "back.docx",
-                     replace=(("thirty-six (36)", "sixty (60)"),))
+    back = negotiate(
+        tmp_path / "out/mini-0001/mini.docx",
+        tmp_path / "back.docx",
+        replace=(("thirty-six (36)", "sixty (60)"),),
+    )
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0001", back)
     before, texts = _shas(registry_url), _texts(registry_url)
@@ -159,7 +200,10 @@ def test_a_version_1_registry_is_migrated_with_every_file_intact(
         assert {"approvals", "audit_events", "blobs"} <= set(inspect(conn).get_table_names())
     assert _shas(registry_url) == before
     assert _texts(registry_url) == texts
-    again = negotiate(tmp_path / "out/mini-0000/mini.docx", tmp_path / "again.docx",
-                      replace=(("thirty-six (36)", "forty-eight (48)"),))
+    again = negotiate(
+        tmp_path / "out/mini-0000/mini.docx",
+        tmp_path / "again.docx",
+        replace=(("thirty-six (36)", "forty-eight (48)"),),
+    )
     with open_registry(registry_url) as registry:  # the migrated standard compares as before
         assert ingest(registry, "mini-0000", again).deviations[0]["position"] == "fallback"

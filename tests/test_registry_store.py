@@ -31,8 +31,11 @@ def test_default_registry_is_dsagen_folder_in_the_working_folder(tmp_path: Path)
 
 
 def test_reading_without_a_registry_creates_nothing(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match=r"no registry at .*\.dsagen/registry\.db; "
-                       "`dsagen generate` creates it"):
+    with pytest.raises(
+        RegistryError,
+        match=r"no registry at .*\.dsagen/registry\.db; "
+        "`dsagen generate` creates it",
+    ):
         open_registry(None, cwd=tmp_path)
     assert not (tmp_path / ".dsagen").exists()
     with pytest.raises(RegistryError, match="no registry at"):
@@ -46,13 +49,16 @@ def test_an_explicit_path_in_a_missing_folder_is_refused(tmp_path: Path) -> None
     assert not (tmp_path / "nope").exists()
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("mysql://me@db/registry", "unsupported database 'mysql'"),
-    ("postgresql://", "expected a database name"),
-    ("sqlite://", "in-memory"),
-    ("://registry", "expected sqlite:///PATH"),
-    ("postgresql://me@db:port/registry", "expected sqlite:///PATH"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://me@db/registry", "unsupported database 'mysql'"),
+        ("postgresql://", "expected a database name"),
+        ("sqlite://", "in-memory"),
+        ("://registry", "expected sqlite:///PATH"),
+        ("postgresql://me@db:port/registry", "expected sqlite:///PATH"),
+    ],
+)
 def test_bad_urls_are_named(url: str, message: str) -> None:
     with pytest.raises(RegistryError, match=message):
         open_registry(url, create=True)
@@ -98,11 +104,14 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_an_older_registry_is_migrated_once(tmp_path: Path, backend: str,
-                                            request: pytest.FixtureRequest,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    url = (str(tmp_path / "registry.db") if backend == "sqlite" else
-           new_postgres_database(request.getfixturevalue("postgres_server")))
+def test_an_older_registry_is_migrated_once(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = (
+        str(tmp_path / "registry.db")
+        if backend == "sqlite"
+        else new_postgres_database(request.getfixturevalue("postgres_server"))
+    )
     open_registry(url, create=True).close()
     calls = []
 
@@ -120,8 +129,9 @@ def test_an_older_registry_is_migrated_once(tmp_path: Path, backend: str,
     assert calls == [1]
 
 
-def test_a_failed_migration_changes_nothing(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_migration_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = str(tmp_path / "registry.db")
     open_registry(url, create=True).close()
 

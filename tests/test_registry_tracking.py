@@ -27,9 +27,10 @@ from tests.test_registry_fixtures import generate_and_record, negotiate, write_p
 pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server, registry_url
 
 THIRTY_SIX = "thirty-six (36)"
-WALK_AWAY = {"replace": ((THIRTY_SIX, "eighty-four (84)"),),
-             "add_after": ("The Recipient wishes", "The Recipient may audit the Provider "
-                           "once a year.")}
+WALK_AWAY = {
+    "replace": ((THIRTY_SIX, "eighty-four (84)"),),
+    "add_after": ("The Recipient wishes", "The Recipient may audit the Provider once a year."),
+}
 
 
 def _setup(tmp_path: Path, url: str, count: int = 1) -> None:
@@ -42,15 +43,20 @@ def _copy(tmp_path: Path, name: str, partner: str = "mini-0000", **edit) -> Path
 
 
 def test_executed_is_refused_until_every_deviation_above_fallback_is_approved(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url)
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", _copy(tmp_path, "back.docx", **WALK_AWAY))
-        with pytest.raises(RegistryError, match=r"cannot be executed: 2 deviation\(s\) above "
-                           r"fallback have no approval: .*retention \(walk-away\)"):
+        with pytest.raises(
+            RegistryError,
+            match=r"cannot be executed: 2 deviation\(s\) above "
+            r"fallback have no approval: .*retention \(walk-away\)",
+        ):
             set_state(registry, "mini-0000", "executed")
-        current, approved = approve(registry, "mini-0000", clause="retention", by="Dana Lee",
-                                    note="board waiver 2026-11")
+        current, approved = approve(
+            registry, "mini-0000", clause="retention", by="Dana Lee", note="board waiver 2026-11"
+        )
         assert [d.clause for d in approved] == ["retention"]
         assert len(current.pending) == 1
         with pytest.raises(RegistryError, match="1 deviation"):
@@ -63,7 +69,9 @@ def test_executed_is_refused_until_every_deviation_above_fallback_is_approved(
         events = history(registry, "mini-0000")["events"]
     approvals = [e for e in events if e["kind"] == "approval"]
     assert [(e["clause"], e["position"], e["by"], e["version"]) for e in approvals] == [
-        ("retention", "walk-away", "Dana Lee", 1), ("preamble", "approval", "Sam Ortiz", 1)]
+        ("retention", "walk-away", "Dana Lee", 1),
+        ("preamble", "approval", "Sam Ortiz", 1),
+    ]
     assert approvals[0]["note"] == "board waiver 2026-11"
 
 
@@ -73,8 +81,11 @@ def test_an_approval_belongs_to_the_copy_it_was_given_for(tmp_path: Path) -> Non
     with open_registry(url) as registry:
         ingest(registry, "mini-0000", _copy(tmp_path, "v1.docx", **WALK_AWAY))
         approve(registry, "mini-0000", by="Dana Lee")
-        ingest(registry, "mini-0000", _copy(tmp_path, "v2.docx",
-                                            replace=((THIRTY_SIX, "ninety (90)"),)))
+        ingest(
+            registry,
+            "mini-0000",
+            _copy(tmp_path, "v2.docx", replace=((THIRTY_SIX, "ninety (90)"),)),
+        )
         with pytest.raises(RegistryError, match=r"retention \(walk-away\)"):
             set_state(registry, "mini-0000", "executed")
 
@@ -88,9 +99,18 @@ def test_force_executes_with_a_reason_recorded_as_an_override(cli, tmp_path: Pat
     assert code == 2 and "dsagen approve mini-0000 --clause ID --by NAME" in stderr
     code, _, stderr = cli("state", "mini-0000", "executed", "--force", "--registry", url)
     assert code == 2 and "--force: give the reason with --note" in stderr
-    code, stdout, stderr = cli("state", "mini-0000", "executed", "--force", "--by", "Dana Lee",
-                               "--note", "signed by the provost before review", "--registry",
-                               url)
+    code, stdout, stderr = cli(
+        "state",
+        "mini-0000",
+        "executed",
+        "--force",
+        "--by",
+        "Dana Lee",
+        "--note",
+        "signed by the provost before review",
+        "--registry",
+        url,
+    )
     assert code == 0, stderr
     assert "received → executed" in stdout and "executed without approval of" in stderr
     code, stdout, _ = cli("history", "mini-0000", "--registry", url)
@@ -101,17 +121,20 @@ def test_force_executes_with_a_reason_recorded_as_an_override(cli, tmp_path: Pat
 def test_approve_from_the_command_line(cli, tmp_path: Path) -> None:
     url = str(tmp_path / "registry.db")
     _setup(tmp_path, url)
-    assert cli("ingest", "mini-0000", _copy(tmp_path, "b.docx", **WALK_AWAY), "--registry",
-               url)[0] == 0
-    code, _, stderr = cli("approve", "mini-0000", "--clause", "retentoin", "--by", "Dana",
-                          "--registry", url)
+    assert (
+        cli("ingest", "mini-0000", _copy(tmp_path, "b.docx", **WALK_AWAY), "--registry", url)[0]
+        == 0
+    )
+    code, _, stderr = cli(
+        "approve", "mini-0000", "--clause", "retentoin", "--by", "Dana", "--registry", url
+    )
     assert code == 2 and "those are: preamble (approval), retention (walk-away)" in stderr
-    code, stdout, _ = cli("approve", "mini-0000", "--clause", "retention", "--by", "Dana Lee",
-                          "--registry", url)
+    code, stdout, _ = cli(
+        "approve", "mini-0000", "--clause", "retention", "--by", "Dana Lee", "--registry", url
+    )
     assert code == 0 and "retention (walk-away) approved by Dana Lee" in stdout
     assert "1 deviation(s) still await approval: preamble" in stdout
-    code, stdout, _ = cli("approve", "mini-0000", "--by", "Dana Lee", "--json", "--registry",
-                          url)
+    code, stdout, _ = cli("approve", "mini-0000", "--by", "Dana Lee", "--json", "--registry", url)
     assert [d["clause"] for d in json.loads(stdout)["approved"]] == ["preamble"]
     code, _, stderr = cli("approve", "mini-0000", "--by", "Dana Lee", "--registry", url)
     assert code == 2 and "nothing awaits approval" in stderr
@@ -119,14 +142,18 @@ def test_approve_from_the_command_line(cli, tmp_path: Path) -> None:
     assert "approved  retention (walk-away) of agreement #1, version 1 by Dana Lee" in stdout
 
 
-@pytest.mark.parametrize(("moves", "message"), [
-    (("sent", "draft"), "sent → draft goes back in the lifecycle"),
-    (("terminated",), "only an executed agreement can be terminated"),
-    (("superseded", "sent"), "the agreement is superseded"),
-    (("sent", "executed", "terminated", "executed"), "the agreement is terminated"),
-])
-def test_the_lifecycle_goes_forward_unless_reopened(tmp_path: Path, moves: tuple[str, ...],
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("moves", "message"),
+    [
+        (("sent", "draft"), "sent → draft goes back in the lifecycle"),
+        (("terminated",), "only an executed agreement can be terminated"),
+        (("superseded", "sent"), "the agreement is superseded"),
+        (("sent", "executed", "terminated", "executed"), "the agreement is terminated"),
+    ],
+)
+def test_the_lifecycle_goes_forward_unless_reopened(
+    tmp_path: Path, moves: tuple[str, ...], message: str
+) -> None:
     url = str(tmp_path / "registry.db")
     _setup(tmp_path, url)
     with open_registry(url) as registry:
@@ -141,7 +168,8 @@ def test_the_lifecycle_goes_forward_unless_reopened(tmp_path: Path, moves: tuple
 
 
 def test_forget_removes_the_copy_restores_the_state_and_is_recorded(
-        tmp_path: Path, registry_url: str) -> None:
+    tmp_path: Path, registry_url: str
+) -> None:
     _setup(tmp_path, registry_url, 2)
     first = _copy(tmp_path, "v1.docx", replace=((THIRTY_SIX, "sixty (60)"),))
     wrong = _copy(tmp_path, "wrong.docx", partner="mini-0001", **WALK_AWAY)
@@ -173,18 +201,20 @@ def test_forget_removes_the_copy_restores_the_state_and_is_recorded(
     assert (again.version, again.duplicate) == (1, False)
 
 
-def test_the_audit_trail_cannot_be_edited_even_with_sql(tmp_path: Path,
-                                                        registry_url: str) -> None:
+def test_the_audit_trail_cannot_be_edited_even_with_sql(tmp_path: Path, registry_url: str) -> None:
     _setup(tmp_path, registry_url)
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", _copy(tmp_path, "back.docx", **WALK_AWAY))
         approve(registry, "mini-0000", by="Dana Lee")
-        for statement in ("UPDATE approvals SET approved_by = 'someone else'",
-                          "DELETE FROM approvals"):
+        for statement in (
+            "UPDATE approvals SET approved_by = 'someone else'",
+            "DELETE FROM approvals",
+        ):
             with pytest.raises(RegistryError, match="append-only"):
                 registry.write(lambda conn, sql=statement: conn.execute(text(sql)))
-        assert [e["by"] for e in history(registry, "mini-0000")["events"]
-                if e["kind"] == "approval"] == ["Dana Lee", "Dana Lee"]
+        assert [
+            e["by"] for e in history(registry, "mini-0000")["events"] if e["kind"] == "approval"
+        ] == ["Dana Lee", "Dana Lee"]
 
 
 # ---------------------------------------------------------------------------------- due
@@ -194,7 +224,10 @@ def _library_with_deadlines(tmp_path: Path) -> Path:
     root = tmp_path / "lib"
     shutil.copytree(MINILIB, root)
     clause = root / "clauses" / "retention.yaml"
-    clause.write_text(clause.read_text().replace("\nvariants:\n", """
+    clause.write_text(
+        clause.read_text().replace(
+            "\nvariants:\n",
+            """
 deadlines:
   - id: retention_end
     name: Retention End Date
@@ -206,12 +239,16 @@ deadlines:
     owed_by: recipient
     description: Signed by an officer.
 variants:
-""", 1))
+""",
+            1,
+        )
+    )
     return root
 
 
 def test_due_lists_each_executed_agreements_dates_and_writes_a_calendar(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     from icalendar import Calendar
 
     url = str(tmp_path / "registry.db")
@@ -220,9 +257,14 @@ def test_due_lists_each_executed_agreements_dates_and_writes_a_calendar(
     generate_and_record(url, tmp_path / "partners", tmp_path / "out")
     with open_registry(url) as registry:
         # partner 1 renegotiated retention to 48 months in the copy it signed
-        ingest(registry, "mini-0001", _copy(tmp_path, "b.docx", partner="mini-0001",
-                                            replace=((THIRTY_SIX, "forty-eight (48)"),)),
-               state="executed")
+        ingest(
+            registry,
+            "mini-0001",
+            _copy(
+                tmp_path, "b.docx", partner="mini-0001", replace=((THIRTY_SIX, "forty-eight (48)"),)
+            ),
+            state="executed",
+        )
         set_state(registry, "mini-0000", "sent")
         set_state(registry, "mini-0000", "executed")
         found = due(registry, load_library(library), today=dt.date(2026, 1, 1))
@@ -230,14 +272,26 @@ def test_due_lists_each_executed_agreements_dates_and_writes_a_calendar(
         ("mini-0000", "retention_end", dt.date(2029, 3, 1)),
         ("mini-0000", "certificate_due", dt.date(2029, 3, 31)),
         ("mini-0001", "retention_end", dt.date(2030, 3, 1)),
-        ("mini-0001", "certificate_due", dt.date(2030, 3, 31))]  # mini-0002: not executed
+        ("mini-0001", "certificate_due", dt.date(2030, 3, 31)),
+    ]  # mini-0002: not executed
 
-    code, stdout, _ = cli("due", "--within", "90d", "--today", "2029-01-15", "--json",
-                          "--library", library, "--registry", url)
+    code, stdout, _ = cli(
+        "due",
+        "--within",
+        "90d",
+        "--today",
+        "2029-01-15",
+        "--json",
+        "--library",
+        library,
+        "--registry",
+        url,
+    )
     assert code == 0
     assert [d["date"] for d in json.loads(stdout)["dates"]] == ["2029-03-01", "2029-03-31"]
-    code, stdout, _ = cli("due", "--within", "1m", "--today", "2029-02-01", "--library",
-                          library, "--registry", url)
+    code, stdout, _ = cli(
+        "due", "--within", "1m", "--today", "2029-02-01", "--library", library, "--registry", url
+    )
     assert "Retention End Date" in stdout and "Certificate" not in stdout
     code, stdout, _ = cli("due", "--csv", "--library", library, "--registry", url)
     assert stdout.splitlines()[0].startswith("date,partner,partner_name,agreement")
@@ -246,21 +300,36 @@ def test_due_lists_each_executed_agreements_dates_and_writes_a_calendar(
     assert code == 2 and "expected a number of days" in stderr
 
     target = tmp_path / "due.ics"
-    code, _, stderr = cli("due", "--ics", target, "--today", "2026-01-01", "--library",
-                          library, "--registry", url)
+    code, _, stderr = cli(
+        "due", "--ics", target, "--today", "2026-01-01", "--library", library, "--registry", url
+    )
     assert code == 0 and "wrote" in stderr
     calendar = Calendar.from_ical(target.read_bytes())
-    events = sorted((e.decoded("dtstart"), str(e["summary"]), str(e["uid"]))
-                    for e in calendar.walk("VEVENT"))
+    events = sorted(
+        (e.decoded("dtstart"), str(e["summary"]), str(e["uid"])) for e in calendar.walk("VEVENT")
+    )
     assert events == [
-        (dt.date(2029, 3, 1), "Retention End Date: University 0",
-         "mini-0000-1-retention_end@dsagen"),
-        (dt.date(2029, 3, 31), "Certificate of destruction due: University 0",
-         "mini-0000-1-certificate_due@dsagen"),
-        (dt.date(2030, 3, 1), "Retention End Date: University 1",
-         "mini-0001-2-retention_end@dsagen"),
-        (dt.date(2030, 3, 31), "Certificate of destruction due: University 1",
-         "mini-0001-2-certificate_due@dsagen")]
+        (
+            dt.date(2029, 3, 1),
+            "Retention End Date: University 0",
+            "mini-0000-1-retention_end@dsagen",
+        ),
+        (
+            dt.date(2029, 3, 31),
+            "Certificate of destruction due: University 0",
+            "mini-0000-1-certificate_due@dsagen",
+        ),
+        (
+            dt.date(2030, 3, 1),
+            "Retention End Date: University 1",
+            "mini-0001-2-retention_end@dsagen",
+        ),
+        (
+            dt.date(2030, 3, 31),
+            "Certificate of destruction due: University 1",
+            "mini-0001-2-certificate_due@dsagen",
+        ),
+    ]
     code, _, stderr = cli("due", "--ics", target, "--library", library, "--registry", url)
     assert code == 2 and "already exists" in stderr
 
@@ -269,13 +338,22 @@ def test_the_shipped_library_gives_term_retention_and_certificate_dates() -> Non
     from dsagen.registry.due import agreement_dates
 
     library = load_library()
-    values = {"effective_date": "2026-03-01", "term_months": 36, "retention_months": 48,
-              "erasure_days": 30, "certificate_of_destruction": True,
-              "termination_notice_days": 60, "reproducibility_archive": False,
-              "archive_years": 5}
+    values = {
+        "effective_date": "2026-03-01",
+        "term_months": 36,
+        "retention_months": 48,
+        "erasure_days": 30,
+        "certificate_of_destruction": True,
+        "termination_notice_days": 60,
+        "reproducibility_archive": False,
+        "archive_years": 5,
+    }
     dates = {d.id: day for _, d, day in agreement_dates(library, ["term", "retention"], values)}
-    assert dates == {"term_end": dt.date(2029, 3, 1), "extension_notice": dt.date(2028, 12, 31),
-                     "retention_end": dt.date(2029, 3, 1),  # the earlier of 48 months and Term
-                     "destruction_due": dt.date(2029, 3, 31),
-                     "destruction_certificate_due": dt.date(2029, 3, 31),
-                     "backups_overwritten": dt.date(2029, 5, 30)}
+    assert dates == {
+        "term_end": dt.date(2029, 3, 1),
+        "extension_notice": dt.date(2028, 12, 31),
+        "retention_end": dt.date(2029, 3, 1),  # the earlier of 48 months and Term
+        "destruction_due": dt.date(2029, 3, 31),
+        "destruction_certificate_due": dt.date(2029, 3, 31),
+        "backups_overwritten": dt.date(2029, 5, 30),
+    }

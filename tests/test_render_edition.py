@@ -44,9 +44,11 @@ def _parameter_names(agreement: Agreement) -> list[str]:
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_final_version_has_no_dsagen_text_or_parameters_in_any_part(
-        path: Path, tmp_path: Path, cli) -> None:
-    code, _, err = cli("generate", path, "--final", "-f", "docx,html,md", "-o", tmp_path,
-                       "--no-record")
+    path: Path, tmp_path: Path, cli
+) -> None:
+    code, _, err = cli(
+        "generate", path, "--final", "-f", "docx,html,md", "-o", tmp_path, "--no-record"
+    )
     assert code == 0, err
     agreement = _agreement(path)
     out = tmp_path / agreement.partner
@@ -69,7 +71,8 @@ def test_final_version_has_no_dsagen_text_or_parameters_in_any_part(
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES[:2], ids=lambda p: p.stem)
 def test_draft_says_draft_and_its_date_in_the_header_and_names_its_build(
-        path: Path, tmp_path: Path) -> None:
+    path: Path, tmp_path: Path
+) -> None:
     agreement = _agreement(path)
     docx = tmp_path / "a.docx"
     docx.write_bytes(render_docx(agreement))
@@ -91,7 +94,8 @@ def test_final_and_draft_differ_only_where_the_edition_says(tmp_path: Path) -> N
     final_text = [p.text for p in final.accepted]
     assert [t for t in draft_text if t not in final_text] == [provenance_line(agreement)]
     assert [t for t in final_text if t not in draft_text] == [
-        "[Signature page to Research Data Sharing Agreement DSA-2026-014]"]
+        "[Signature page to Research Data Sharing Agreement DSA-2026-014]"
+    ]
 
 
 def test_the_signing_version_is_byte_identical_when_generated_twice() -> None:
@@ -100,17 +104,21 @@ def test_the_signing_version_is_byte_identical_when_generated_twice() -> None:
 
 
 _NUMBER = st.integers(min_value=0, max_value=2100)
-_VERSION = st.builds(lambda major, minor, tail: f"{major}.{minor}{tail}", _NUMBER, _NUMBER,
-                     st.sampled_from(["", ".1", "+local", "-rc1", ".dev3"]))
-_TEMPLATE = st.builds("-".join, st.lists(st.sampled_from(["research", "dsa", "nda", "x2"]),
-                                         min_size=1, max_size=3))
+_VERSION = st.builds(
+    lambda major, minor, tail: f"{major}.{minor}{tail}",
+    _NUMBER,
+    _NUMBER,
+    st.sampled_from(["", ".1", "+local", "-rc1", ".dev3"]),
+)
+_TEMPLATE = st.builds(
+    "-".join, st.lists(st.sampled_from(["research", "dsa", "nda", "x2"]), min_size=1, max_size=3)
+)
 
 
-@given(generator=_VERSION, template=_TEMPLATE, template_version=_VERSION,
-       library_version=_VERSION)
-def test_provenance_line_reads_back_what_it_says(generator: str, template: str,
-                                                 template_version: str,
-                                                 library_version: str) -> None:
+@given(generator=_VERSION, template=_TEMPLATE, template_version=_VERSION, library_version=_VERSION)
+def test_provenance_line_reads_back_what_it_says(
+    generator: str, template: str, template_version: str, library_version: str
+) -> None:
     stamp = Stamp(f"dsagen {generator}", template, template_version, library_version)
     line = provenance_line(stamp)
     assert parse_provenance_line(f"cover text. {line} more") == stamp
@@ -118,24 +126,32 @@ def test_provenance_line_reads_back_what_it_says(generator: str, template: str,
 
 
 def test_unknown_pdf_engine_is_one_line_exit_2(cli, tmp_path: Path) -> None:
-    code, _, err = cli("generate", EXAMPLES / "gravy-uf.yaml", "--pdf-engine", "word", "-o",
-                       tmp_path, "--no-record")
+    code, _, err = cli(
+        "generate",
+        EXAMPLES / "gravy-uf.yaml",
+        "--pdf-engine",
+        "word",
+        "-o",
+        tmp_path,
+        "--no-record",
+    )
     assert code == 2
     assert "--pdf-engine: expected one of weasyprint, libreoffice, found 'word'" in err
     assert "Traceback" not in err and not any(tmp_path.iterdir())
 
 
-def test_a_changed_signing_version_is_traced_to_the_agreement_issued(
-        tmp_path: Path, cli) -> None:
+def test_a_changed_signing_version_is_traced_to_the_agreement_issued(tmp_path: Path, cli) -> None:
     """The signing version's one property is enough for the registry to find what it issued."""
     from tests.test_registry_fixtures import negotiate
 
-    code, _, err = cli("generate", EXAMPLES / "gravy-uf.yaml", "--final", "-f", "docx",
-                       "-o", tmp_path)
+    code, _, err = cli(
+        "generate", EXAMPLES / "gravy-uf.yaml", "--final", "-f", "docx", "-o", tmp_path
+    )
     assert code == 0, err
     issued = tmp_path / "gravy-uf" / "research-dsa.docx"
-    changed = negotiate(issued, tmp_path / "changed.docx",
-                        replace=(("thirty-six (36)", "sixty (60)"),))
+    changed = negotiate(
+        issued, tmp_path / "changed.docx", replace=(("thirty-six (36)", "sixty (60)"),)
+    )
     code, stdout, err = cli("verify", changed, "--json")
     assert code == 1, err
     derived = json.loads(stdout)["derived_from"]
@@ -143,12 +159,22 @@ def test_a_changed_signing_version_is_traced_to_the_agreement_issued(
 
 
 def test_the_signing_version_compared_with_its_draft_differs_only_cosmetically(
-        tmp_path: Path, cli) -> None:
-    code, _, err = cli("generate", EXAMPLES / "gravy-uf.yaml", "--final", "-f", "docx",
-                       "-o", tmp_path, "--no-record")
+    tmp_path: Path, cli
+) -> None:
+    code, _, err = cli(
+        "generate",
+        EXAMPLES / "gravy-uf.yaml",
+        "--final",
+        "-f",
+        "docx",
+        "-o",
+        tmp_path,
+        "--no-record",
+    )
     assert code == 0, err
-    code, stdout, err = cli("diff", EXAMPLES / "gravy-uf.yaml",
-                            tmp_path / "gravy-uf" / "research-dsa.docx", "--json")
+    code, stdout, err = cli(
+        "diff", EXAMPLES / "gravy-uf.yaml", tmp_path / "gravy-uf" / "research-dsa.docx", "--json"
+    )
     report = json.loads(stdout)
     statuses = {c["status"] for c in report["clauses"]}
     assert code == 0 and statuses <= {"unchanged", "cosmetic"}, (err, statuses)
@@ -159,14 +185,17 @@ def test_word_paginates_with_widow_control_headings_kept_and_signatures_together
     with zipfile.ZipFile(io.BytesIO(render_docx(agreement))) as package:
         styles = package.read("word/styles.xml").decode()
         document = package.read("word/document.xml").decode()
-    normal = styles[styles.index('w:styleId="Normal"'):]
-    assert "<w:widowControl/>" in normal[:normal.index("</w:style>")]
+    normal = styles[styles.index('w:styleId="Normal"') :]
+    assert "<w:widowControl/>" in normal[: normal.index("</w:style>")]
     for heading in ("DsaHeading", "DsaUnnumberedHeading"):
-        style = styles[styles.index(f'w:styleId="{heading}"'):]
-        assert "<w:keepNext/>" in style[:style.index("</w:style>")]
-    block = document[document.rindex('<w:pStyle w:val="DsaUnnumberedHeading"/>', 0,
-                                     document.index("Signature: ")):]
-    block = block[:block.index("</w:tbl>")]
+        style = styles[styles.index(f'w:styleId="{heading}"') :]
+        assert "<w:keepNext/>" in style[: style.index("</w:style>")]
+    block = document[
+        document.rindex(
+            '<w:pStyle w:val="DsaUnnumberedHeading"/>', 0, document.index("Signature: ")
+        ) :
+    ]
+    block = block[: block.index("</w:tbl>")]
     paragraphs = block.split("<w:p>")[1:]
     assert paragraphs and all("<w:keepNext/>" in p for p in paragraphs)
     assert block.count("<w:cantSplit/>") == block.count("<w:tr>")

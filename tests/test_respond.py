@@ -35,17 +35,41 @@ def answered(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     folder = tmp_path_factory.mktemp("respond")
     runner = CliRunner()
-    result = runner.invoke(app, ["respond", str(PARTNER), str(RETURNED), "--out",
-                                 str(folder / "v3.docx"), "--issues", str(folder / "issues.docx"),
-                                 "--json"], catch_exceptions=False)
+    result = runner.invoke(
+        app,
+        [
+            "respond",
+            str(PARTNER),
+            str(RETURNED),
+            "--out",
+            str(folder / "v3.docx"),
+            "--issues",
+            str(folder / "issues.docx"),
+            "--json",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
     for suffix in ("md", "html", "json"):
-        again = runner.invoke(app, ["respond", str(PARTNER), str(RETURNED), "--out",
-                                    str(folder / f"v3-{suffix}.docx"), "--issues",
-                                    str(folder / f"issues.{suffix}")], catch_exceptions=False)
+        again = runner.invoke(
+            app,
+            [
+                "respond",
+                str(PARTNER),
+                str(RETURNED),
+                "--out",
+                str(folder / f"v3-{suffix}.docx"),
+                "--issues",
+                str(folder / f"issues.{suffix}"),
+            ],
+            catch_exceptions=False,
+        )
         assert again.exit_code == 0, again.stderr
-    return {"folder": folder, "data": json.loads(result.stdout),
-            "docx": (folder / "v3.docx").read_bytes()}
+    return {
+        "folder": folder,
+        "data": json.loads(result.stdout),
+        "docx": (folder / "v3.docx").read_bytes(),
+    }
 
 
 def _accepted(docx: bytes) -> list[str]:
@@ -53,8 +77,10 @@ def _accepted(docx: bytes) -> list[str]:
 
 
 def _by_subject(data: dict) -> dict[str, dict]:
-    return {issue["subject"] if issue["subject"] != "wording" else issue["clause_id"]: issue
-            for issue in data["issues"]}
+    return {
+        issue["subject"] if issue["subject"] != "wording" else issue["clause_id"]: issue
+        for issue in data["issues"]
+    }
 
 
 def test_each_deviation_gets_the_playbook_response(answered) -> None:
@@ -63,7 +89,10 @@ def test_each_deviation_gets_the_playbook_response(answered) -> None:
     assert issues["breach_notice_hours"]["response"] == "accept"
     review = issues["publication_review_days"]
     assert (review["response"], review["proposed_value"], review["position"]) == (
-        "counter", 15, "walk-away")
+        "counter",
+        15,
+        "walk-away",
+    )
     assert review["tracked"] is False and review["approver"] == "Vice President for Research"
     assert issues["liability"]["response"] == "escalate"
     assert issues["fees"]["response"] == "escalate"
@@ -73,8 +102,7 @@ def test_rows_name_the_clause_as_numbered_in_the_document(answered) -> None:
     issues = _by_subject(answered["data"])
     assert issues["publication_review_days"]["clause"] == "10.2"
     assert issues["retention_months"]["clause"] == "9.1"
-    assert all(not re.fullmatch(r"[a-z_]+", i["clause"] or "") for i in
-               answered["data"]["issues"])
+    assert all(not re.fullmatch(r"[a-z_]+", i["clause"] or "") for i in answered["data"]["issues"])
 
 
 def test_accept_all_of_the_counter_draft_is_our_proposal(answered) -> None:
@@ -103,16 +131,17 @@ def test_the_proposal_grades_at_worst_fallback_apart_from_escalated_items(answer
 
     standard = load_standard(PARTNER, load_library())
     proposal = compare(standard.document, read_docx(answered["docx"]), standard.context)
-    escalated = {i["clause_id"] for i in answered["data"]["issues"]
-                 if i["response"] == "escalate"}
+    escalated = {i["clause_id"] for i in answered["data"]["issues"] if i["response"] == "escalate"}
     for clause in proposal.clauses:
         if clause.substantive and clause.story == "body" and clause.id not in escalated:
             assert SEVERITIES.index(clause.severity) <= SEVERITIES.index("fallback"), (
-                clause.id, clause.severity, clause.notes)
+                clause.id,
+                clause.severity,
+                clause.notes,
+            )
 
 
-def test_silent_edits_are_tracked_under_the_partners_name_and_ours_under_our_name(
-        answered) -> None:
+def test_silent_edits_are_tracked_under_the_partners_name_and_ours_under_our_name(answered) -> None:
     document = read_docx(answered["docx"])
     by_author: dict[str, set[str]] = {}
     for revision in document.revisions:
@@ -146,8 +175,14 @@ def test_the_issues_list_in_every_format_says_the_same(answered) -> None:
     folder = answered["folder"]
     data = json.loads((folder / "issues.json").read_text())
     assert data["schema"] == "dsagen.issues/1" and data == answered["data"]
-    assert data["summary"] == {"accept": 2, "counter": 1, "reject": 0, "escalate": 3,
-                               "issues": 6, "untracked": 3}
+    assert data["summary"] == {
+        "accept": 2,
+        "counter": 1,
+        "reject": 0,
+        "escalate": 3,
+        "issues": 6,
+        "untracked": 3,
+    }
     markdown = (folder / "issues.md").read_text()
     html = (folder / "issues.html").read_text()
     for text in (markdown, html):
@@ -161,44 +196,72 @@ def test_the_issues_list_in_every_format_says_the_same(answered) -> None:
 
 def test_the_same_inputs_give_the_same_bytes(cli, tmp_path: Path, answered) -> None:
     for name in ("a", "b"):
-        code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / f"{name}.docx",
-                              "--issues", tmp_path / f"{name}.docx.issues.docx")
+        code, _, stderr = cli(
+            "respond",
+            PARTNER,
+            RETURNED,
+            "--out",
+            tmp_path / f"{name}.docx",
+            "--issues",
+            tmp_path / f"{name}.docx.issues.docx",
+        )
         assert code == 0, stderr
     assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
     assert (tmp_path / "a.docx").read_bytes() == answered["docx"]
     assert (tmp_path / "a.docx.issues.docx").read_bytes() == (
-        tmp_path / "b.docx.issues.docx").read_bytes()
+        tmp_path / "b.docx.issues.docx"
+    ).read_bytes()
 
 
 def test_author_and_date_come_from_the_flags(cli, tmp_path: Path) -> None:
     target = tmp_path / "v3.docx"
-    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--author", "A. Lawyer",
-                          "--date", "2026-12-01")
+    code, _, stderr = cli(
+        "respond",
+        PARTNER,
+        RETURNED,
+        "--out",
+        target,
+        "--author",
+        "A. Lawyer",
+        "--date",
+        "2026-12-01",
+    )
     assert code == 0, stderr
     document = read_docx(target.read_bytes())
     comments = [s for s in document.stories if s.kind == "comment"]
     assert {(c.author, (c.date or "")[:10]) for c in comments} == {("A. Lawyer", "2026-12-01")}
-    assert any(r.author == "A. Lawyer" and r.date == "2026-12-01T00:00:00Z"
-               for r in document.revisions)
+    assert any(
+        r.author == "A. Lawyer" and r.date == "2026-12-01T00:00:00Z" for r in document.revisions
+    )
 
 
 def test_a_reject_response_restores_the_standard_wording(cli, tmp_path: Path) -> None:
     playbook = tmp_path / "playbook.yaml"
-    text = (ROOT / "playbook.yaml").read_text().replace(
-        "  liability:\n", "  liability:\n    response: {approval: reject, note: We give no "
-        "indemnity.}\n", 1)
+    text = (
+        (ROOT / "playbook.yaml")
+        .read_text()
+        .replace(
+            "  liability:\n",
+            "  liability:\n    response: {approval: reject, note: We give no indemnity.}\n",
+            1,
+        )
+    )
     playbook.write_text(text)
     target = tmp_path / "v3.docx"
-    code, stdout, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--playbook",
-                               playbook, "--json")
+    code, stdout, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", target, "--playbook", playbook, "--json"
+    )
     assert code == 0, stderr
     liability = _by_subject(json.loads(stdout))["liability"]
     assert liability["response"] == "reject" and liability["note"] == "We give no indemnity."
     accepted = "\n".join(_accepted(target.read_bytes()))
     assert "The Provider shall indemnify the Recipient" not in accepted
     assert "No Party gives any indemnity under this Agreement." in accepted
-    struck = [r for r in read_docx(target.read_bytes()).revisions
-              if r.kind == "delete" and "indemnify the Recipient" in r.text]
+    struck = [
+        r
+        for r in read_docx(target.read_bytes()).revisions
+        if r.kind == "delete" and "indemnify the Recipient" in r.text
+    ]
     assert struck and struck[0].author == "Office of General Counsel"
 
 
@@ -211,12 +274,19 @@ def test_outputs_are_never_overwritten_without_force(cli, tmp_path: Path) -> Non
     assert code == 0, stderr
 
 
-@pytest.mark.parametrize("args,message", [
-    (("--issues", "issues.txt"), "--issues: expected a file ending in .docx, .md, .html, .json"),
-    (("--date", "yesterday"), "--date: expected YYYY-MM-DD or an ISO time, found 'yesterday'"),
-])
-def test_bad_options_are_one_line_errors(cli, tmp_path: Path, args: tuple[str, ...],
-                                         message: str) -> None:
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ("--issues", "issues.txt"),
+            "--issues: expected a file ending in .docx, .md, .html, .json",
+        ),
+        (("--date", "yesterday"), "--date: expected YYYY-MM-DD or an ISO time, found 'yesterday'"),
+    ],
+)
+def test_bad_options_are_one_line_errors(
+    cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     fixed = [str(tmp_path / a) if a.endswith(".txt") else a for a in args]
     code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx", *fixed)
     assert code == 2 and message in stderr and "Traceback" not in stderr
@@ -238,8 +308,11 @@ def test_diff_redline_comments_each_deviation_unless_told_not_to(cli, tmp_path: 
     assert code == 1, stderr
     comments = [s for s in read_docx(commented.read_bytes()).stories if s.kind == "comment"]
     texts = ["\n".join(p.text for p in c.accepted) for c in comments]
-    assert any("Beyond walk-away: publication_review_days" in t and
-               "Approver: Vice President for Research" in t for t in texts)
+    assert any(
+        "Beyond walk-away: publication_review_days" in t
+        and "Approver: Vice President for Research" in t
+        for t in texts
+    )
     assert any("Playbook: Any shorter retention is acceptable." in t for t in texts)
     assert not any("We propose" in t for t in texts)
     assert not [s for s in read_docx(plain.read_bytes()).stories if s.kind == "comment"]
@@ -270,24 +343,32 @@ def test_the_issues_schema_is_documented_field_by_field(answered) -> None:
 
 def test_make_demo_writes_the_counter_draft_and_issues_list(cli, tmp_path: Path) -> None:
     makefile = (ROOT / "Makefile").read_text()
-    recipe = re.search(r"\$\(BIN\)/dsagen (respond .*?--force)\n", makefile.replace(
-        "\\\n", " "))
+    recipe = re.search(r"\$\(BIN\)/dsagen (respond .*?--force)\n", makefile.replace("\\\n", " "))
     assert recipe is not None
     args = recipe.group(1).split()
     assert "out/gravy-uf/counter-draft.docx" in args and "out/gravy-uf/issues.docx" in args
-    moved = [str(tmp_path / a) if a.startswith("out/") else str(ROOT / a) if a.startswith(
-        "examples/") else a for a in args[1:]]
+    moved = [
+        str(tmp_path / a)
+        if a.startswith("out/")
+        else str(ROOT / a)
+        if a.startswith("examples/")
+        else a
+        for a in args[1:]
+    ]
     code, _, stderr = cli("respond", *moved)
     assert code == 0, stderr
     written = tmp_path / "out" / "gravy-uf"
     assert read_docx((written / "counter-draft.docx").read_bytes()).revisions
-    assert any("counter with 15" in p.text
-               for p in read_docx((written / "issues.docx").read_bytes()).accepted)
+    assert any(
+        "counter with 15" in p.text
+        for p in read_docx((written / "issues.docx").read_bytes()).accepted
+    )
 
 
 @pytest.mark.parametrize("tracked", [True, False])
 def test_a_deleted_clause_the_playbook_needs_is_restored_as_our_insertion(
-        cli, tmp_path: Path, tracked: bool) -> None:
+    cli, tmp_path: Path, tracked: bool
+) -> None:
     from dsagen.library import load_library
     from dsagen.review import load_standard
     from tests.conftest import clause_blocks, edit_body, strike_tracked
@@ -319,18 +400,25 @@ def test_a_deleted_clause_the_playbook_needs_is_restored_as_our_insertion(
 
 
 def test_a_bad_playbook_given_to_respond_is_one_line_naming_file_line_and_field(
-        cli, tmp_path: Path) -> None:
+    cli, tmp_path: Path
+) -> None:
     playbook = tmp_path / "ours.yaml"
-    playbook.write_text("organisation: {name: Us, side: recipient}\nclauses:\n  liability:\n"
-                        "    response: {variant: capped}\n")
-    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx",
-                          "--playbook", playbook)
+    playbook.write_text(
+        "organisation: {name: Us, side: recipient}\nclauses:\n  liability:\n"
+        "    response: {variant: capped}\n"
+    )
+    code, _, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx", "--playbook", playbook
+    )
     assert code == 2 and "Traceback" not in stderr
-    assert (f"{playbook}:4, field 'clauses.liability.response.variant': unknown variant "
-            "'capped' of clause 'liability'") in " ".join(stderr.split())
+    assert (
+        f"{playbook}:4, field 'clauses.liability.response.variant': unknown variant "
+        "'capped' of clause 'liability'"
+    ) in " ".join(stderr.split())
     missing = tmp_path / "missing.yaml"
-    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx",
-                          "--playbook", missing)
+    code, _, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx", "--playbook", missing
+    )
     assert code == 2 and "expected a playbook file, found nothing there" in stderr
     assert not (tmp_path / "v3.docx").exists()
 
@@ -348,15 +436,21 @@ def test_a_copy_returned_unchanged_needs_no_answer(cli, tmp_path: Path) -> None:
     assert not document.revisions and not [s for s in document.stories if s.kind == "comment"]
 
 
-def test_a_clause_countered_with_a_named_variant_reads_as_that_variant(
-        cli, tmp_path: Path) -> None:
+def test_a_clause_countered_with_a_named_variant_reads_as_that_variant(cli, tmp_path: Path) -> None:
     playbook = tmp_path / "playbook.yaml"
-    playbook.write_text((ROOT / "playbook.yaml").read_text().replace(
-        "  liability:\n", "  liability:\n    response: {approval: counter, variant: standard}\n",
-        1))
+    playbook.write_text(
+        (ROOT / "playbook.yaml")
+        .read_text()
+        .replace(
+            "  liability:\n",
+            "  liability:\n    response: {approval: counter, variant: standard}\n",
+            1,
+        )
+    )
     target = tmp_path / "v3.docx"
-    code, stdout, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--playbook",
-                               playbook, "--json")
+    code, stdout, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", target, "--playbook", playbook, "--json"
+    )
     assert code == 0, stderr
     liability = _by_subject(json.loads(stdout))["liability"]
     assert (liability["response"], liability["proposed_value"]) == ("counter", "standard")
@@ -372,11 +466,13 @@ def test_a_counter_value_named_by_the_playbook_is_proposed(cli, tmp_path: Path) 
     assert anchor in text
     playbook.write_text(text.replace(anchor, anchor + "      response: {counter: 20}\n", 1))
     target = tmp_path / "v3.docx"
-    code, stdout, stderr = cli("respond", PARTNER, RETURNED, "--out", target, "--playbook",
-                               playbook, "--json")
+    code, stdout, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", target, "--playbook", playbook, "--json"
+    )
     assert code == 0, stderr
     review = _by_subject(json.loads(stdout))["publication_review_days"]
     assert (review["response"], review["proposed_value"]) == ("counter", 20)
     assert review["proposal"] == "counter with 20"
     assert "At least twenty (20) days before submitting" in "\n".join(
-        _accepted(target.read_bytes()))
+        _accepted(target.read_bytes())
+    )

@@ -37,7 +37,8 @@ def _root(tmp_path: Path, text: str) -> Path:
 
 
 def test_a_parameter_response_overrides_its_clause_which_overrides_the_default(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     library = load_library(_root(tmp_path, GOOD))
     assert library.playbook is not None
     policy = library.playbook.responses
@@ -59,30 +60,71 @@ def test_without_a_response_approval_is_escalated_and_walk_away_countered() -> N
     assert policy.action("walk-away", "breach", "breach_notice_hours") == "counter"
 
 
-@pytest.mark.parametrize("old,new,message,line,field", [
-    ("variant: archive", "variant: archiv", "unknown variant 'archiv' of clause 'retention' "
-     "(did you mean 'archive'?); expected one of standard, archive", 8,
-     "clauses.retention.response.variant"),
-    ("counter: 60,", "counter: sixty,", "expected a whole number from 1 to 120, found 'sixty'",
-     12, "clauses.retention.retention_months.response.counter"),
-    ("counter: 60,", "counter: 90,", "the counter 90 is itself beyond the walk-away limit "
-     "(above 72)", 12, "clauses.retention.retention_months.response.counter"),
-    ("approval: reject", "approval: refuse", "expected one of accept, counter, reject, "
-     "escalate, found 'refuse'", 7, "clauses.retention.response.approval"),
-    ("response: {approval: escalate, walk_away: counter}",
-     "response: {approval: escalate, walk-away: counter}", "unknown key 'walk-away' (did you "
-     "mean 'walk_away'?)", 3, "response.walk-away"),
-    ("response: {approval: escalate, walk_away: counter}", "response: {counter: 5}",
-     "'counter' names a value of a parameter", 3, "response.counter"),
-    ("{walk_away: counter, counter: 60, note: Five years at most.}", "{variant: archive}",
-     "'variant' names a variant of the clause", 12,
-     "clauses.retention.retention_months.response.variant"),
-    ("response: {approval: escalate, walk_away: counter}", "response: [escalate]",
-     "expected an action (accept, counter, reject, escalate) or a mapping", 3, "response"),
-])
-def test_a_bad_response_names_file_line_and_field(tmp_path: Path, cli, old: str, new: str,
-                                                  message: str, line: int,
-                                                  field: str) -> None:
+@pytest.mark.parametrize(
+    "old,new,message,line,field",
+    [
+        (
+            "variant: archive",
+            "variant: archiv",
+            "unknown variant 'archiv' of clause 'retention' "
+            "(did you mean 'archive'?); expected one of standard, archive",
+            8,
+            "clauses.retention.response.variant",
+        ),
+        (
+            "counter: 60,",
+            "counter: sixty,",
+            "expected a whole number from 1 to 120, found 'sixty'",
+            12,
+            "clauses.retention.retention_months.response.counter",
+        ),
+        (
+            "counter: 60,",
+            "counter: 90,",
+            "the counter 90 is itself beyond the walk-away limit (above 72)",
+            12,
+            "clauses.retention.retention_months.response.counter",
+        ),
+        (
+            "approval: reject",
+            "approval: refuse",
+            "expected one of accept, counter, reject, escalate, found 'refuse'",
+            7,
+            "clauses.retention.response.approval",
+        ),
+        (
+            "response: {approval: escalate, walk_away: counter}",
+            "response: {approval: escalate, walk-away: counter}",
+            "unknown key 'walk-away' (did you mean 'walk_away'?)",
+            3,
+            "response.walk-away",
+        ),
+        (
+            "response: {approval: escalate, walk_away: counter}",
+            "response: {counter: 5}",
+            "'counter' names a value of a parameter",
+            3,
+            "response.counter",
+        ),
+        (
+            "{walk_away: counter, counter: 60, note: Five years at most.}",
+            "{variant: archive}",
+            "'variant' names a variant of the clause",
+            12,
+            "clauses.retention.retention_months.response.variant",
+        ),
+        (
+            "response: {approval: escalate, walk_away: counter}",
+            "response: [escalate]",
+            "expected an action (accept, counter, reject, escalate) or a mapping",
+            3,
+            "response",
+        ),
+    ],
+)
+def test_a_bad_response_names_file_line_and_field(
+    tmp_path: Path, cli, old: str, new: str, message: str, line: int, field: str
+) -> None:
     assert old in GOOD
     root = _root(tmp_path, GOOD.replace(old, new))
     with pytest.raises(ResponseError) as caught:

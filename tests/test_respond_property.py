@@ -23,9 +23,14 @@ PHRASE = "days before submitting any Publication"
 
 
 def _countered_params() -> list[Param]:
-    return [p for clause in load_library().clauses.values() for p in clause.params.values()
-            if p.playbook is not None and p.playbook.standard is not None
-            and p.type in ("int", "float", "enum", "bool")]
+    return [
+        p
+        for clause in load_library().clauses.values()
+        for p in clause.params.values()
+        if p.playbook is not None
+        and p.playbook.standard is not None
+        and p.type in ("int", "float", "enum", "bool")
+    ]
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -42,8 +47,11 @@ def test_the_nearest_acceptable_value_is_standard_or_a_fallback(data: st.DataObj
         value = data.draw(st.booleans())
     assert param.playbook is not None
     countered = nearest_acceptable(param, value)
-    assert rank(param.playbook.position(countered)) <= rank("fallback"), (param.name, value,
-                                                                           countered)
+    assert rank(param.playbook.position(countered)) <= rank("fallback"), (
+        param.name,
+        value,
+        countered,
+    )
     if rank(param.playbook.position(value)) <= rank("fallback") and param.type != "float":
         assert param.playbook.position(countered) != "walk-away"
 
@@ -54,19 +62,39 @@ def _layered() -> bytes:
     from dsagen.review import load_standard
 
     standard = load_standard(EXAMPLES / "gravy-uf.yaml", load_library())
-    return render_redline(standard.docx, read_document_bytes(RETURNED), author="Partner",
-                          date="2026-01-01T00:00:00Z")
+    return render_redline(
+        standard.docx, read_document_bytes(RETURNED), author="Partner", date="2026-01-01T00:00:00Z"
+    )
 
 
-_WORDS = st.sampled_from(["fifteen", "(15)", "calendar", "business", "days", "the", "Provider",
-                          "shall", "not", "ten", ","])
+_WORDS = st.sampled_from(
+    [
+        "fifteen",
+        "(15)",
+        "calendar",
+        "business",
+        "days",
+        "the",
+        "Provider",
+        "shall",
+        "not",
+        "ten",
+        ",",
+    ]
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(edits=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3), st.lists(
-    _WORDS, max_size=3)), min_size=1, max_size=4))
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, 60), st.integers(0, 3), st.lists(_WORDS, max_size=3)),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_our_answer_reads_as_proposed_and_rejects_to_the_original(
-        edits: list[tuple[int, int, list[str]]]) -> None:
+    edits: list[tuple[int, int, list[str]]],
+) -> None:
     layered = _layered()
     before = read_docx(layered)
     index, paragraph = next((i, p) for i, p in enumerate(before.accepted) if PHRASE in p.text)
@@ -74,7 +102,7 @@ def test_our_answer_reads_as_proposed_and_rejects_to_the_original(
     words = paragraph.text.split(" ")
     for position, removed, added in edits:  # a random rewording of the partner's text
         at = position % (len(words) + 1)
-        words[at:at + removed] = added
+        words[at : at + removed] = added
     target = " ".join(w for w in words if w)
     overlay = Overlay(layered, Stamp("Us", "2026-02-01T00:00:00Z"))
     group = [overlay.paragraphs[i] for i in paragraph.sources]
@@ -82,5 +110,8 @@ def test_our_answer_reads_as_proposed_and_rejects_to_the_original(
     after = read_docx(overlay.write())
     assert after.accepted[index].text == target
     assert [p.text for p in after.rejected] == rejected_before
-    assert {r.author for r in after.revisions} <= {"Partner", "Us",
-                                                   "Counsel, Gulf Coast State University"}
+    assert {r.author for r in after.revisions} <= {
+        "Partner",
+        "Us",
+        "Counsel, Gulf Coast State University",
+    }

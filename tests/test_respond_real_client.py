@@ -33,13 +33,20 @@ def counter_draft(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     folder = tmp_path_factory.mktemp("respond-real-client")
     draft = folder / "v3.docx"
-    result = CliRunner().invoke(app, ["respond", str(PARTNER), str(RETURNED), "--out",
-                                      str(draft), "--json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        ["respond", str(PARTNER), str(RETURNED), "--out", str(draft), "--json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
     standard = folder / "standard.docx"
     standard.write_bytes(load_standard(PARTNER, load_library()).docx)
-    return {"draft": draft, "standard": standard, "folder": folder,
-            "issues": json.loads(result.stdout)["issues"]}
+    return {
+        "draft": draft,
+        "standard": standard,
+        "folder": folder,
+        "issues": json.loads(result.stdout)["issues"],
+    }
 
 
 def test_libreoffice_opens_the_counter_draft_with_both_sides_changes(counter_draft) -> None:
@@ -47,15 +54,19 @@ def test_libreoffice_opens_the_counter_draft_with_both_sides_changes(counter_dra
 
     redlines = client.redlines(counter_draft["draft"])
     authors = {r["RedlineAuthor"] for r in redlines}
-    assert {"Office of General Counsel", "Counsel, Gulf Coast State University",
-            "The Board of Trustees of Gulf Coast State University"} <= authors
+    assert {
+        "Office of General Counsel",
+        "Counsel, Gulf Coast State University",
+        "The Board of Trustees of Gulf Coast State University",
+    } <= authors
 
 
 def test_accept_all_in_libreoffice_gives_the_proposal(counter_draft) -> None:
     from tests.lo import client
 
-    accepted = _norm(client.accept_all(counter_draft["draft"],
-                                       counter_draft["folder"] / "accepted.docx"))
+    accepted = _norm(
+        client.accept_all(counter_draft["draft"], counter_draft["folder"] / "accepted.docx")
+    )
     ours = _norm([p.text for p in read_docx(counter_draft["draft"].read_bytes()).accepted])
     assert accepted == ours
     text = "\n".join(accepted)
@@ -67,7 +78,8 @@ def test_reject_all_in_libreoffice_gives_the_standard(counter_draft) -> None:
     from tests.lo import client
 
     assert _norm(client.reject_all(counter_draft["draft"])) == _norm(
-        client.paragraphs(counter_draft["standard"]))
+        client.paragraphs(counter_draft["standard"])
+    )
 
 
 def test_the_comments_are_there_with_their_authors(counter_draft) -> None:
@@ -89,9 +101,13 @@ def test_the_proposal_libreoffice_accepted_grades_at_worst_fallback(cli, counter
     code, stdout, stderr = cli("diff", PARTNER, accepted, "--json")
     assert code in (0, 1), stderr
     escalated = {i["clause_id"] for i in counter_draft["issues"] if i["response"] == "escalate"}
-    graded = {c["id"]: c["severity"] for c in json.loads(stdout)["clauses"]
-              if c["status"] not in ("unchanged", "cosmetic") and c["story"] == "body"
-              and c["id"] not in escalated}
+    graded = {
+        c["id"]: c["severity"]
+        for c in json.loads(stdout)["clauses"]
+        if c["status"] not in ("unchanged", "cosmetic")
+        and c["story"] == "body"
+        and c["id"] not in escalated
+    }
     assert graded and all(rank(s) <= rank("fallback") for s in graded.values()), graded
     assert graded.get("publication") == "fallback"
 
@@ -100,8 +116,9 @@ def test_the_issues_list_opens_in_libreoffice(cli, counter_draft, tmp_path: Path
     from tests.lo import client
 
     issues = tmp_path / "issues.docx"
-    code, _, stderr = cli("respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx",
-                          "--issues", issues)
+    code, _, stderr = cli(
+        "respond", PARTNER, RETURNED, "--out", tmp_path / "v3.docx", "--issues", issues
+    )
     assert code == 0, stderr
     text = "\n".join(client.paragraphs(issues))
     assert "Publication of Results" in text and "counter with 15" in text

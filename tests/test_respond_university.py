@@ -60,30 +60,57 @@ def reply(tmp_path_factory: pytest.TempPathFactory) -> dict:
     standard = load_standard(PARTNER, library)
 
     def provider_edits(body: etree._Element) -> None:
-        _replace(body, "At least thirty (30) days before submitting",
-                 "At least ninety (90) days before submitting")  # silent, beyond our limit
-        _replace(body, "thirty-six (36) months after the Effective Date",
-                 "twenty-four (24) months after the Effective Date", tracked=True)
-        _replace(body, "for the consequences of its own breach of this Agreement.",
-                 "for the consequences of its own breach of this Agreement. The Recipient "
-                 "shall indemnify the Provider against any claim arising from the Recipient's "
-                 "use of the Data.")
+        _replace(
+            body,
+            "At least thirty (30) days before submitting",
+            "At least ninety (90) days before submitting",
+        )  # silent, beyond our limit
+        _replace(
+            body,
+            "thirty-six (36) months after the Effective Date",
+            "twenty-four (24) months after the Effective Date",
+            tracked=True,
+        )
+        _replace(
+            body,
+            "for the consequences of its own breach of this Agreement.",
+            "for the consequences of its own breach of this Agreement. The Recipient "
+            "shall indemnify the Provider against any claim arising from the Recipient's "
+            "use of the Data.",
+        )
 
     folder = tmp_path_factory.mktemp("university")
     returned = folder / "provider-draft.docx"
     returned.write_bytes(edit_body(standard.docx, provider_edits))
-    result = CliRunner().invoke(app, [
-        "respond", str(PARTNER), str(returned), "--out", str(folder / "reply.docx"),
-        "--issues", str(folder / "issues.md"), "--playbook", str(UNIVERSITY), "--json"],
-        catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "respond",
+            str(PARTNER),
+            str(returned),
+            "--out",
+            str(folder / "reply.docx"),
+            "--issues",
+            str(folder / "issues.md"),
+            "--playbook",
+            str(UNIVERSITY),
+            "--json",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
-    return {"data": json.loads(result.stdout), "docx": (folder / "reply.docx").read_bytes(),
-            "issues": (folder / "issues.md").read_text()}
+    return {
+        "data": json.loads(result.stdout),
+        "docx": (folder / "reply.docx").read_bytes(),
+        "issues": (folder / "issues.md").read_text(),
+    }
 
 
 def _issues(reply: dict) -> dict[str, dict]:
-    return {i["subject"] if i["subject"] != "wording" else i["clause_id"]: i
-            for i in reply["data"]["issues"]}
+    return {
+        i["subject"] if i["subject"] != "wording" else i["clause_id"]: i
+        for i in reply["data"]["issues"]
+    }
 
 
 def test_the_university_answers_as_the_recipient_naming_the_provider(reply) -> None:
@@ -97,7 +124,10 @@ def test_the_university_positions_decide_the_responses(reply) -> None:
     issues = _issues(reply)
     review = issues["publication_review_days"]
     assert (review["position"], review["response"], review["proposed_value"]) == (
-        "walk-away", "counter", 45)
+        "walk-away",
+        "counter",
+        45,
+    )
     assert review["approver"] == "Associate Vice President for Research"
     assert issues["retention_months"]["position"] == "fallback"
     assert issues["retention_months"]["response"] == "accept"
@@ -122,6 +152,9 @@ def test_the_proposal_is_within_the_university_fallbacks_apart_from_escalations(
     standard = load_standard(PARTNER, library)
     proposal = compare(standard.document, read_docx(reply["docx"]), standard.context)
     escalated = {i["clause_id"] for i in reply["data"]["issues"] if i["response"] == "escalate"}
-    graded = {c.id: c.severity for c in proposal.clauses
-              if c.substantive and c.story == "body" and c.id not in escalated}
+    graded = {
+        c.id: c.severity
+        for c in proposal.clauses
+        if c.substantive and c.story == "body" and c.id not in escalated
+    }
     assert all(rank(s) <= rank("fallback") for s in graded.values()), graded

@@ -24,16 +24,25 @@ from tests.test_lint_profiles import (
 
 NO_CONTACT = "not identify the information or contact"
 NO_INDEMNITY = "No Party gives any indemnity under this Agreement."
-INDEMNITY = ("The Recipient shall indemnify the Provider against all claims arising from the "
-             "Recipient's use of the Data.")
+INDEMNITY = (
+    "The Recipient shall indemnify the Provider against all claims arising from the "
+    "Recipient's use of the Data."
+)
 BROKEN = {"hipaa_lds.no_reidentification", "public_institution.no_indemnity"}
 
 
 def _public_hipaa_partner(folder: Path, name: str = "bayou-health") -> Path:
     """A public university receiving a HIPAA limited data set."""
-    return partner_variant(folder, "yoda-clinical", name, {
-        "institution_type": "public_university", "recipient_state": "Louisiana",
-        "recipient_entity": "a public university of the State of Louisiana"})
+    return partner_variant(
+        folder,
+        "yoda-clinical",
+        name,
+        {
+            "institution_type": "public_university",
+            "recipient_state": "Louisiana",
+            "recipient_entity": "a public university of the State of Louisiana",
+        },
+    )
 
 
 def _generate(cli, partner: Path, out: Path) -> bytes:
@@ -47,6 +56,7 @@ def _generate(cli, partner: Path, out: Path) -> bytes:
 def _hipaa_and_indemnity(issued: bytes) -> bytes:
     """The copy of the brief: the no-re-identification item deleted, an indemnity given by the
     public university added (a partner editing without tracking)."""
+
     def change(body: etree._Element) -> None:
         delete_paragraph(NO_CONTACT)(body)
         insert_paragraph_after(NO_INDEMNITY, INDEMNITY)(body)
@@ -63,7 +73,8 @@ def returned(cli, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_diff_lint_and_ingest_grade_the_rule_breaking_copy_walk_away_alike(
-        cli, returned: tuple[Path, Path]) -> None:
+    cli, returned: tuple[Path, Path]
+) -> None:
     partner, copy = returned
     code, stdout, _ = cli("diff", partner, copy, "--json")
     assert code == 1
@@ -84,13 +95,15 @@ def test_diff_lint_and_ingest_grade_the_rule_breaking_copy_walk_away_alike(
     assert code == 0, stderr
     ingested = json.loads(stdout)
     assert ingested["worst_severity"] == "walk-away"
-    assert {d["clause"] for d in ingested["deviations"] if d["position"] == "walk-away"} \
-        == walk_away
+    assert {
+        d["clause"] for d in ingested["deviations"] if d["position"] == "walk-away"
+    } == walk_away
     assert ingested["provenance"]["status"] == "registry"
 
 
 def test_a_copy_ingested_under_another_partner_is_refused_naming_both(
-        cli, tmp_path: Path, returned: tuple[Path, Path]) -> None:
+    cli, tmp_path: Path, returned: tuple[Path, Path]
+) -> None:
     _, copy = returned
     other = _public_hipaa_partner(tmp_path, "gravy-health")
     _generate(cli, other, tmp_path / "out")
@@ -105,11 +118,15 @@ def test_a_copy_ingested_under_another_partner_is_refused_naming_both(
     assert code == 0, stderr
     assert any("identity check overridden" in w for w in json.loads(stdout)["warnings"])
     events = json.loads(cli("history", "gravy-health", "--json")[1])["events"]
-    assert any("identity check overridden (--force)" in (e.get("note") or "")
-               and "bayou-health" in e["note"] for e in events)
+    assert any(
+        "identity check overridden (--force)" in (e.get("note") or "")
+        and "bayou-health" in e["note"]
+        for e in events
+    )
 
 
 # -- the copy's own properties only point ---------------------------------------------------------
+
 
 def _forge(docx: bytes, change: dict[str, tuple[str, str]]) -> bytes:
     """The DOCX with text replaced in its custom properties (name -> (old, new))."""
@@ -120,8 +137,9 @@ def _forge(docx: bytes, change: dict[str, tuple[str, str]]) -> bytes:
         pattern = re.compile(rf'(name="{re.escape(name)}"><vt:lpwstr>)([^<]*)')
         value = pattern.search(custom)
         assert value is not None and old in value.group(2), name
-        custom = custom.replace(value.group(0),
-                                value.group(1) + value.group(2).replace(old, new), 1)
+        custom = custom.replace(
+            value.group(0), value.group(1) + value.group(2).replace(old, new), 1
+        )
     parts["docProps/custom.xml"] = custom.encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
@@ -134,11 +152,19 @@ def _one_day_review(tmp_path: Path) -> Path:
     """The brief's forged copy: publication_review_days set to 1 in the text and in the
     dsagen.params property that claims what was issued."""
     partner = Path(__file__).resolve().parents[1] / "examples" / "partners" / "gravy-uf.yaml"
-    edited = edit_body(issued_docx(partner), replace_text(
-        "At least thirty (30) days before submitting", "At least one (1) days before submitting"))
+    edited = edit_body(
+        issued_docx(partner),
+        replace_text(
+            "At least thirty (30) days before submitting", "At least one (1) days before submitting"
+        ),
+    )
     forged = tmp_path / "forged.docx"
-    forged.write_bytes(_forge(edited, {"dsagen.params": ('"publication_review_days":30',
-                                                          '"publication_review_days":1')}))
+    forged.write_bytes(
+        _forge(
+            edited,
+            {"dsagen.params": ('"publication_review_days":30', '"publication_review_days":1')},
+        )
+    )
     return forged
 
 
@@ -180,7 +206,8 @@ def test_signed_untouched_properties_are_trusted_edited_ones_are_not(tmp_path: P
 
 
 def test_the_signing_key_is_made_once_private_and_beside_the_registry(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dsagen import provenance
 
     monkeypatch.delenv("DSAGEN_SIGNING_KEY")
@@ -204,9 +231,15 @@ def test_verify_does_not_follow_forged_properties(cli, tmp_path: Path) -> None:
     _generate(cli, second, tmp_path / "out")
     [docx] = (tmp_path / "out" / "first-partner").glob("*.docx")
     forged = tmp_path / "forged.docx"
-    forged.write_bytes(_forge(edit_body(docx.read_bytes(), replace_text(
-        NO_CONTACT, "not try to identify the information or contact")),
-        {"dsagen.partner": ("first-partner", "second-partner")}))
+    forged.write_bytes(
+        _forge(
+            edit_body(
+                docx.read_bytes(),
+                replace_text(NO_CONTACT, "not try to identify the information or contact"),
+            ),
+            {"dsagen.partner": ("first-partner", "second-partner")},
+        )
+    )
     code, stdout, _ = cli("verify", forged, "--json")
     assert code == 1
     result = json.loads(stdout)
@@ -218,20 +251,24 @@ def test_verify_does_not_follow_forged_properties(cli, tmp_path: Path) -> None:
 
 # -- ingest many ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_ingest_many_records_every_good_copy_and_reports_each_bad_one(
-        cli, tmp_path: Path, jobs: int) -> None:
+    cli, tmp_path: Path, jobs: int
+) -> None:
     copies = tmp_path / "returned"
     copies.mkdir()
     for name in ("first-partner", "second-partner"):
         partner = _public_hipaa_partner(tmp_path, name)
         (copies / f"{name}.docx").write_bytes(
-            _hipaa_and_indemnity(_generate(cli, partner, tmp_path / "out")))
+            _hipaa_and_indemnity(_generate(cli, partner, tmp_path / "out"))
+        )
     (copies / "notes.docx").write_text("not a zip")
     if jobs > 1:  # enough files for the workers to start: copies of a copy, recorded once
         for n in range(3):
             (copies / f"first-partner-{n}.docx").write_bytes(
-                (copies / "first-partner.docx").read_bytes())
+                (copies / "first-partner.docx").read_bytes()
+            )
     code, stdout, stderr = cli("ingest", "--auto", copies, "--json", "--jobs", str(jobs))
     assert code == 2
     report = json.loads(stdout)
@@ -242,11 +279,13 @@ def test_ingest_many_records_every_good_copy_and_reports_each_bad_one(
     assert "not a DOCX file" in by_file["notes.docx"]["error"]
     assert "notes.docx" in stderr and "not a DOCX file" in stderr
 
-    code, stdout, _ = cli("ingest", "first-partner", copies / "first-partner.docx",
-                          copies / "second-partner.docx")
+    code, stdout, _ = cli(
+        "ingest", "first-partner", copies / "first-partner.docx", copies / "second-partner.docx"
+    )
     assert code == 2  # the second is another partner's copy (already recorded as such)
     assert "already recorded as version 1" in stdout
-    code, stdout, _ = cli("ingest", "--auto", copies / "first-partner.docx",
-                          copies / "second-partner.docx")
+    code, stdout, _ = cli(
+        "ingest", "--auto", copies / "first-partner.docx", copies / "second-partner.docx"
+    )
     assert code == 0 and stdout.count("already recorded") == 2
     assert "2 of 2 file(s)" in stdout

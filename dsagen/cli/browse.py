@@ -23,11 +23,18 @@ from .registry import open_registry
 @handled
 def browse(
     port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8001,
-    host: Annotated[str, typer.Option("--host", help="Address to serve on (loopback by "
-                                      "default: the registry is confidential).")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to serve on (loopback by default: the registry is confidential).",
+        ),
+    ] = "127.0.0.1",
     no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
-    today: Annotated[str | None, typer.Option(
-        "--today", help="Count dates due from this day (YYYY-MM-DD; default: today).")] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="Count dates due from this day (YYYY-MM-DD; default: today)."),
+    ] = None,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
@@ -45,19 +52,23 @@ def browse(
     try:
         with open_registry(registry) as reg:
             if reg.location.path is None:
-                raise DsagenError("dsagen browse opens an SQLite registry; for PostgreSQL run "
-                                  "`dsagen export --sqlite registry.db` and browse that file")
+                raise DsagenError(
+                    "dsagen browse opens an SQLite registry; for PostgreSQL run "
+                    "`dsagen export --sqlite registry.db` and browse that file"
+                )
             database = reg.location.path
             views = prepare(reg, lib, folder, base_url, today=start)
         meta = folder / "metadata.json"
         meta.write_text(json.dumps(metadata(base_url, database.stem), indent=1))
         err.print(f"browsing {database} at {base_url}/ (Ctrl-C to stop)", markup=False)
-        command = serve_command(database, views, folder, meta, host=host, port=port,
-                                open_browser=not no_open)
+        command = serve_command(
+            database, views, folder, meta, host=host, port=port, open_browser=not no_open
+        )
         code = _serve(command)
         if code not in (0, -2, -15, 130):
-            raise DsagenError(f"Datasette stopped with exit code {code} (is port {port} in "
-                              "use? try --port)")
+            raise DsagenError(
+                f"Datasette stopped with exit code {code} (is port {port} in use? try --port)"
+            )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -39,14 +39,26 @@ class DsagenGroup(TyperGroup):
     """The top-level command group: a usage error (unknown option, bad choice, missing
     argument) is one red `error:` line and exit 2, like every other error, not typer's box."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             windows_expand_args: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False,
-                                  windows_expand_args=windows_expand_args, **extra)
+            result = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
         except NoArgsIsHelpError:  # the help has been printed: nothing to add
             if not standalone_mode:
                 raise
@@ -79,7 +91,9 @@ def _print_version(value: bool) -> None:
 
 
 APP_SETTINGS: dict[str, Any] = {
-    "name": "dsagen", "cls": DsagenGroup, "no_args_is_help": True,
+    "name": "dsagen",
+    "cls": DsagenGroup,
+    "no_args_is_help": True,
     "help": "Generate, compare and track research data sharing agreements.",
     "pretty_exceptions_enable": False,
 }
@@ -88,16 +102,24 @@ app = typer.Typer(**APP_SETTINGS)
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_print_version, is_eager=True,
-        help="Print the dsagen version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the dsagen version and exit.",
+        ),
+    ] = False,
 ) -> None:
     """Generate, compare and track research data sharing agreements."""
+
 
 clauses_app = typer.Typer(help="Browse the clause library.", no_args_is_help=True)
 templates_app = typer.Typer(help="Browse the agreement templates.", no_args_is_help=True)
 app.add_typer(clauses_app, name="clauses")
 app.add_typer(templates_app, name="templates")
+
 
 def print_error(exc: DsagenError) -> None:
     """One red 'error:' line per problem (several when a run collected them all)."""
@@ -120,8 +142,10 @@ def handled(func: F) -> F:
         except Exception as exc:  # a bug in dsagen: say so plainly, traceback on request
             if os.environ.get("DSAGEN_DEBUG"):
                 raise
-            err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
-                      "(a bug in dsagen; set DSAGEN_DEBUG=1 for the traceback)")
+            err.print(
+                f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
+                "(a bug in dsagen; set DSAGEN_DEBUG=1 for the traceback)"
+            )
             raise typer.Exit(3) from None
 
     return wrapper  # type: ignore[return-value]
@@ -153,15 +177,21 @@ def load_library(root: Path | None) -> Library:
 
 LibraryOption = Annotated[
     Path | None,
-    typer.Option("--library", help="Folder holding clauses/ and templates/ (default: the "
-                 "library dsagen.toml names, else the one shipped with dsagen).",
-                 envvar="DSAGEN_LIBRARY"),
+    typer.Option(
+        "--library",
+        help="Folder holding clauses/ and templates/ (default: the "
+        "library dsagen.toml names, else the one shipped with dsagen).",
+        envvar="DSAGEN_LIBRARY",
+    ),
 ]
-REGISTRY_HELP = ("Registry database: a file path, sqlite:///PATH or postgresql://USER@HOST/DB "
-                 "(default: dsagen.toml's registry, else .dsagen/registry.db in the working "
-                 "folder).")
-RegistryOption = Annotated[str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY",
-                                                    help=REGISTRY_HELP)]
+REGISTRY_HELP = (
+    "Registry database: a file path, sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: dsagen.toml's registry, else .dsagen/registry.db in the working "
+    "folder)."
+)
+RegistryOption = Annotated[
+    str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY", help=REGISTRY_HELP)
+]
 
 
 def print_json(data: Any) -> None:
@@ -185,12 +215,17 @@ def print_json_text(text: str) -> None:
     sys.stdout.flush()
 
 
-def write_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str],
-              target: Path | None = None, force: bool = False) -> None:
+def write_csv(
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...] | list[str],
+    target: Path | None = None,
+    force: bool = False,
+) -> None:
     """Rows as CSV on stdout, or atomically into TARGET."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore",
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(rows)
     if target is None:

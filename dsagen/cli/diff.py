@@ -30,30 +30,56 @@ class FailOn(str, Enum):
 @app.command()
 @handled
 def diff(
-    standard: Annotated[Path, typer.Argument(help="The standard: a partner YAML (generated in "
-                                             "memory) or the DOCX we issued.")],
+    standard: Annotated[
+        Path,
+        typer.Argument(
+            help="The standard: a partner YAML (generated in memory) or the DOCX we issued."
+        ),
+    ],
     negotiated: Annotated[Path, typer.Argument(help="The DOCX that came back.")],
-    template: Annotated[str | None, typer.Option(
-        "--template", "-t", help="Template id, when the standard is a partner YAML (overrides "
-        "the file's).")] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            "-t",
+            help="Template id, when the standard is a partner YAML (overrides the file's).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
-    json_file: Annotated[Path | None, typer.Option("--json-file",
-                                                   help="Write the JSON report here.")] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json-file", help="Write the JSON report here.")
+    ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write a PDF report.")] = None,
-    redline: Annotated[Path | None, typer.Option(
-        "--redline", help="Write a DOCX with native tracked changes.")] = None,
-    author: Annotated[str, typer.Option("--author",
-                                        help="Author of the redline's own revisions.")] = "dsagen",
-    date: Annotated[str | None, typer.Option(
-        "--date", help="Date of the redline's own revisions (YYYY-MM-DD or ISO time; default: "
-        "the negotiated file's modified date).")] = None,
-    no_comments: Annotated[bool, typer.Option(
-        "--no-comments", help="Leave out the redline's comments (one per deviation: position, "
-        "approver, playbook note).")] = False,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Exit 1 when a deviation reaches this position (any: every "
-        "substantive change).")] = FailOn.any,
+    redline: Annotated[
+        Path | None, typer.Option("--redline", help="Write a DOCX with native tracked changes.")
+    ] = None,
+    author: Annotated[
+        str, typer.Option("--author", help="Author of the redline's own revisions.")
+    ] = "dsagen",
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date of the redline's own revisions (YYYY-MM-DD or ISO time; default: "
+            "the negotiated file's modified date).",
+        ),
+    ] = None,
+    no_comments: Annotated[
+        bool,
+        typer.Option(
+            "--no-comments",
+            help="Leave out the redline's comments (one per deviation: position, "
+            "approver, playbook note).",
+        ),
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a deviation reaches this position (any: every substantive change).",
+        ),
+    ] = FailOn.any,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     library: LibraryOption = None,
 ) -> None:
@@ -69,7 +95,8 @@ def diff(
             check_writable(target, force=force)
     loaded = load_library(library)
     comparison, standard_doc, negotiated_doc = compare_files(
-        standard, negotiated, library=loaded, template=template, records=issued_records())
+        standard, negotiated, library=loaded, template=template, records=issued_records()
+    )
     who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
     outputs: list[tuple[Path, bytes]] = []  # all rendered before the first is written
@@ -84,9 +111,21 @@ def diff(
 
         outputs.append((pdf, render_report_pdf(comparison, who)))
     if redline is not None:
-        outputs.append((redline, _redline(standard_doc, negotiated_doc, negotiated, comparison,
-                                          loaded, author=author, date=date,
-                                          comments=not no_comments)))
+        outputs.append(
+            (
+                redline,
+                _redline(
+                    standard_doc,
+                    negotiated_doc,
+                    negotiated,
+                    comparison,
+                    loaded,
+                    author=author,
+                    date=date,
+                    comments=not no_comments,
+                ),
+            )
+        )
     write_all(outputs, force=force)
     if as_json:
         print_json(data)
@@ -96,16 +135,25 @@ def diff(
         raise typer.Exit(1)
 
 
-def _redline(standard: Standard, negotiated_doc: ReadDocument, negotiated: Path,
-             comparison: Comparison, library: Library, *, author: str, date: str | None,
-             comments: bool) -> bytes:
+def _redline(
+    standard: Standard,
+    negotiated_doc: ReadDocument,
+    negotiated: Path,
+    comparison: Comparison,
+    library: Library,
+    *,
+    author: str,
+    date: str | None,
+    comments: bool,
+) -> bytes:
     """The redline DOCX: native tracked changes, and the response comments unless declined."""
     from ..read.package import read_document_bytes
     from ..report.redline_docx import render_redline, revision_date
 
     stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
-    document = render_redline(standard.docx, read_document_bytes(negotiated), author=author,
-                              date=stamp)
+    document = render_redline(
+        standard.docx, read_document_bytes(negotiated), author=author, date=stamp
+    )
     if not comments:
         return document
     from ..respond.api import commented_redline

@@ -35,34 +35,65 @@ if TYPE_CHECKING:
 @handled
 def generate(
     paths: Annotated[list[Path], typer.Argument(help="Partner YAML files or folders of them.")],
-    template: Annotated[str | None, typer.Option(
-        "--template", "-t", help="Template id (overrides the file's).")] = None,
-    formats: Annotated[str, typer.Option("--format", "-f",
-                                         help="Comma-separated: docx,pdf,html,md.")] = "docx,pdf",
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Output folder (default: dsagen.toml's output, else out/).")] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", "-t", help="Template id (overrides the file's).")
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--format", "-f", help="Comma-separated: docx,pdf,html,md.")
+    ] = "docx,pdf",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Output folder (default: dsagen.toml's output, else out/)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
-    skip_existing: Annotated[bool, typer.Option(
-        "--skip-existing", help="Leave partners whose outputs all exist alone (resume a batch "
-        "that was stopped); write only the missing outputs of the others.")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="Worker processes (default: CPU count).")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Effective date (YYYY-MM-DD) "
-                                             "overriding the partner files'.")] = None,
+    skip_existing: Annotated[
+        bool,
+        typer.Option(
+            "--skip-existing",
+            help="Leave partners whose outputs all exist alone (resume a batch "
+            "that was stopped); write only the missing outputs of the others.",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPU count)."),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Effective date (YYYY-MM-DD) overriding the partner files'."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
-    allow_lint_errors: Annotated[bool, typer.Option(
-        "--allow-lint-errors", help="Generate even if dsagen lint finds a legally required "
-        "element missing or contradicted.")] = False,
+    allow_lint_errors: Annotated[
+        bool,
+        typer.Option(
+            "--allow-lint-errors",
+            help="Generate even if dsagen lint finds a legally required "
+            "element missing or contradicted.",
+        ),
+    ] = False,
     library: LibraryOption = None,
-    no_record: Annotated[bool, typer.Option(
-        "--no-record", help="Do not record the agreements in the registry.")] = False,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the agreements in the registry.")
+    ] = False,
     registry: RegistryOption = None,
-    final: Annotated[bool, typer.Option(
-        "--final", help="The signing version: no DRAFT legend, no dsagen stamp or parameters "
-        "in the document, a signature page legend.")] = False,
-    pdf_engine: Annotated[str, typer.Option(
-        "--pdf-engine", help="weasyprint (no office suite needed) or libreoffice (the PDF "
-        "converted from the DOCX, so both have the same pages).")] = "weasyprint",
+    final: Annotated[
+        bool,
+        typer.Option(
+            "--final",
+            help="The signing version: no DRAFT legend, no dsagen stamp or parameters "
+            "in the document, a signature page legend.",
+        ),
+    ] = False,
+    pdf_engine: Annotated[
+        str,
+        typer.Option(
+            "--pdf-engine",
+            help="weasyprint (no office suite needed) or libreoffice (the PDF "
+            "converted from the DOCX, so both have the same pages).",
+        ),
+    ] = "weasyprint",
 ) -> None:
     """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown.
 
@@ -72,17 +103,24 @@ def generate(
     from ..render import RenderOptions, parse_pdf_engine
 
     out_dir = out_dir or default_output()
-    settings = Settings(out_dir, library, template, parse_date(date), parse_formats(formats),
-                        not allow_lint_errors,
-                        options=RenderOptions(final=final, pdf_engine=parse_pdf_engine(pdf_engine)))
+    settings = Settings(
+        out_dir,
+        library,
+        template,
+        parse_date(date),
+        parse_formats(formats),
+        not allow_lint_errors,
+        options=RenderOptions(final=final, pdf_engine=parse_pdf_engine(pdf_engine)),
+    )
     if not no_record:  # a bad --registry fails before anything is written (or created)
         from ..registry.record import issued_record
         from ..registry.store import check_registry
 
         check_registry(registry)
         settings = replace(settings, prepare_record=issued_record)
-    plan = check_batch(paths, settings=settings, force=force, skip_existing=skip_existing,
-                       jobs=jobs)
+    plan = check_batch(
+        paths, settings=settings, force=force, skip_existing=skip_existing, jobs=jobs
+    )
     if no_record:
         results = _write_all(plan, None, as_json)
     else:
@@ -91,17 +129,22 @@ def generate(
 
         with open_registry(registry, create=True) as opened:
             recorded: list[RecordedAgreement] = []
-            results = _write_all(plan, partial(record_issued, opened), as_json,
-                                 recorded.extend)
+            results = _write_all(plan, partial(record_issued, opened), as_json, recorded.extend)
         new = sum(1 for r in recorded if r.new)
-        err.print(f"recorded {new} new agreement(s) ({len(recorded) - new} already known) in "
-                  f"registry {opened.label}", markup=False)
+        err.print(
+            f"recorded {new} new agreement(s) ({len(recorded) - new} already known) in "
+            f"registry {opened.label}",
+            markup=False,
+        )
     _report(results, len(plan.verdicts), out_dir, as_json)
 
 
-def _write_all(plan: Plan, insert: Insert | None, quiet: bool,
-               on_record: Callable[[list[RecordedAgreement]], None] | None = None,
-               ) -> list[dict[str, Any]]:
+def _write_all(
+    plan: Plan,
+    insert: Insert | None,
+    quiet: bool,
+    on_record: Callable[[list[RecordedAgreement]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Render, record and write the batch with a progress bar; keep only what is printed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -109,15 +152,28 @@ def _write_all(plan: Plan, insert: Insert | None, quiet: bool,
 
     pending = len(plan.pending())
     results = []
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-                  disable=pending < 2 or quiet, transient=False) as progress:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=pending < 2 or quiet,
+        transient=False,
+    ) as progress:
         task = progress.add_task("Generating", total=pending)
         for result in write_batch(plan, insert=insert, on_record=on_record):
-            results.append({"partner": result.partner, "template": result.template,
-                            "warnings": list(result.warnings),
-                            "files": [{"format": f.format, "path": f.path, "sha256": f.sha256}
-                                      for f in result.files]})
+            results.append(
+                {
+                    "partner": result.partner,
+                    "template": result.template,
+                    "warnings": list(result.warnings),
+                    "files": [
+                        {"format": f.format, "path": f.path, "sha256": f.sha256}
+                        for f in result.files
+                    ],
+                }
+            )
             progress.advance(task)
     return results
 
@@ -134,23 +190,28 @@ def _report(results: list[dict[str, Any]], partners: int, out_dir: Path, as_json
             err.print(f"  [yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     if partners > len(results):
         out.print(f"{partners - len(results)} partner(s) skipped: their outputs exist")
-    out.print(f"{len(results)} agreement(s), {sum(len(r['files']) for r in results)} file(s) "
-              f"in {out_dir}")
+    out.print(
+        f"{len(results)} agreement(s), {sum(len(r['files']) for r in results)} file(s) in {out_dir}"
+    )
     flagged = sum(1 for r in results if r["warnings"])
     if flagged:
-        out.print(f"[yellow]{flagged} agreement(s) have terms outside the playbook (needing "
-                  "approval or beyond walk-away): review them with dsagen lint before sending"
-                  "[/yellow]")
+        out.print(
+            f"[yellow]{flagged} agreement(s) have terms outside the playbook (needing "
+            "approval or beyond walk-away): review them with dsagen lint before sending"
+            "[/yellow]"
+        )
 
 
 @app.command()
 @handled
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Partner YAML files or folders.")],
-    template: Annotated[str | None, typer.Option(
-        "--template", "-t", help="Template id (overrides the files').")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one result per file as "
-                                          "JSON.")] = False,
+    template: Annotated[
+        str | None, typer.Option("--template", "-t", help="Template id (overrides the files').")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one result per file as JSON.")
+    ] = False,
     library: LibraryOption = None,
 ) -> None:
     """Check partner files against their template's schema without writing anything."""
@@ -158,9 +219,17 @@ def validate(
 
     checked = validate_paths(paths, library=load_library(library), template=template)
     if as_json:
-        print_json([{"path": str(item.path), "valid": not item.errors,
-                     "template": item.prepared.partner.template_id if item.prepared else None,
-                     "errors": [error.message for error in item.errors]} for item in checked])
+        print_json(
+            [
+                {
+                    "path": str(item.path),
+                    "valid": not item.errors,
+                    "template": item.prepared.partner.template_id if item.prepared else None,
+                    "errors": [error.message for error in item.errors],
+                }
+                for item in checked
+            ]
+        )
         if any(item.errors for item in checked):
             raise typer.Exit(2)
         return
@@ -168,8 +237,10 @@ def validate(
     for item in checked:
         if item.prepared is not None:
             partner = item.prepared.partner
-            out.print(f"[green]✓[/green] {partner.path}: valid for {partner.template_id} "
-                      f"({len(partner.included)} clauses)")
+            out.print(
+                f"[green]✓[/green] {partner.path}: valid for {partner.template_id} "
+                f"({len(partner.included)} clauses)"
+            )
         for error in item.errors:
             print_error(error)
         errors += len(item.errors)
@@ -183,8 +254,9 @@ def validate(
 @handled
 def new_partner(
     name: Annotated[str, typer.Argument(help="Partner slug, e.g. gravy-uf.")],
-    template: Annotated[str, typer.Option(
-        "--template", "-t", help="Template whose parameters the file lists.")] = "research-dsa",
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="Template whose parameters the file lists.")
+    ] = "research-dsa",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for NAME.yaml.")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite NAME.yaml.")] = False,
     library: LibraryOption = None,
@@ -199,7 +271,7 @@ def new_partner(
     text = partner_scaffold(load_library(library), template, name)
     target = inside(out_dir, f"{name}.yaml")
     write_atomic(target, text.encode("utf-8"), force=force)
-    out.print(f"[green]✓[/green] wrote {target}; fill in the values marked 'required', then run "
-              f"dsagen validate {target}")
-
-
+    out.print(
+        f"[green]✓[/green] wrote {target}; fill in the values marked 'required', then run "
+        f"dsagen validate {target}"
+    )

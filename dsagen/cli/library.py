@@ -26,16 +26,25 @@ def clauses_list(
 ) -> None:
     """List every clause with family, version and variants."""
     lib = load_library(library)
-    rows = [{"id": c.id, "title": c.title, "family": c.family, "version": c.version,
-             "variants": list(c.variants), "params": list(c.params)}
-            for c in lib.clauses.values()]
+    rows = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "family": c.family,
+            "version": c.version,
+            "variants": list(c.variants),
+            "params": list(c.params),
+        }
+        for c in lib.clauses.values()
+    ]
     if as_json:
         print_json(rows)
         return
     table = Table("id", "family", "version", "title", "variants", "parameters")
     for c in lib.clauses.values():
-        table.add_row(c.id, c.family, c.version, c.title, ", ".join(c.variants),
-                      ", ".join(c.params))
+        table.add_row(
+            c.id, c.family, c.version, c.title, ", ".join(c.variants), ", ".join(c.params)
+        )
     out.print(table)
 
 
@@ -53,20 +62,29 @@ def clauses_show(
     if as_json:
         print_json(data)
         return
-    out.print(f"[bold]{data['title']}[/bold]  ({data['id']} {data['version']}, "
-              f"family {data['family']})")
+    out.print(
+        f"[bold]{data['title']}[/bold]  ({data['id']} {data['version']}, family {data['family']})"
+    )
     if data["summary"]:
         out.print(data["summary"])
     if data["params"]:
         table = Table("parameter", "type", "default", "standard", "fallback", "walk-away", "help")
         for p in data["params"]:
-            table.add_row(p["name"], p["type"], "required" if p["required"] else str(p["default"]),
-                          str(p.get("standard", "")), p.get("fallback", ""),
-                          p.get("walk_away", ""), p["help"])
+            table.add_row(
+                p["name"],
+                p["type"],
+                "required" if p["required"] else str(p["default"]),
+                str(p.get("standard", "")),
+                p.get("fallback", ""),
+                p.get("walk_away", ""),
+                p["help"],
+            )
         out.print(table)
     for variant in data["variants"]:
-        out.print(f"\n[bold]variant {variant['name']}[/bold] ({variant['position']}): "
-                  f"{variant['label']}" + (f"  when: {variant['when']}" if variant["when"] else ""))
+        out.print(
+            f"\n[bold]variant {variant['name']}[/bold] ({variant['position']}): "
+            f"{variant['label']}" + (f"  when: {variant['when']}" if variant["when"] else "")
+        )
         out.print(variant["text"].rstrip(), markup=False)
 
 
@@ -78,8 +96,16 @@ def templates_list(
 ) -> None:
     """List the agreement templates."""
     lib = load_library(library)
-    rows = [{"id": t.id, "title": t.title, "version": t.version, "description": t.description,
-             "clauses": [e.clause_id for e in t.entries]} for t in lib.templates.values()]
+    rows = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "version": t.version,
+            "description": t.description,
+            "clauses": [e.clause_id for e in t.entries],
+        }
+        for t in lib.templates.values()
+    ]
     if as_json:
         print_json(rows)
         return
@@ -99,33 +125,46 @@ def templates_show(
     """Show a template's clauses (with conditions) and attachments."""
     lib = load_library(library)
     template = lib.template(template_id)
-    data: dict[str, Any] = {"id": template.id, "title": template.title, "version": template.version,
-            "description": template.description,
-            "clauses": [{"id": e.clause_id, "when": e.when,
-                         "version": lib.clause(e.clause_id).version} for e in template.entries],
-            "attachments": [{"licence_from": a.licence_from, "when": a.when}
-                            for a in template.attachments]}
+    data: dict[str, Any] = {
+        "id": template.id,
+        "title": template.title,
+        "version": template.version,
+        "description": template.description,
+        "clauses": [
+            {"id": e.clause_id, "when": e.when, "version": lib.clause(e.clause_id).version}
+            for e in template.entries
+        ],
+        "attachments": [
+            {"licence_from": a.licence_from, "when": a.when} for a in template.attachments
+        ],
+    }
     if as_json:
         print_json(data)
         return
     out.print(f"[bold]{template.title}[/bold] ({template.id} {template.version})")
     table = Table("#", "clause", "version", "included when")
     for index, entry in enumerate(template.entries, start=1):
-        table.add_row(str(index), entry.clause_id, lib.clause(entry.clause_id).version,
-                      entry.when or "always")
+        table.add_row(
+            str(index), entry.clause_id, lib.clause(entry.clause_id).version, entry.when or "always"
+        )
     out.print(table)
     for attachment in template.attachments:
-        out.print(f"attachment: licence named by '{attachment.licence_from}'"
-                  + (f" when {attachment.when}" if attachment.when else ""))
-
-
+        out.print(
+            f"attachment: licence named by '{attachment.licence_from}'"
+            + (f" when {attachment.when}" if attachment.when else "")
+        )
 
 
 @clauses_app.command("lock")
 @handled
 def clauses_lock(
-    check: Annotated[bool, typer.Option("--check", help="Only check: exit 1 when the lock "
-                                        "file is out of date, naming each clause.")] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check: exit 1 when the lock file is out of date, naming each clause.",
+        ),
+    ] = False,
     library: LibraryOption = None,
 ) -> None:
     """Regenerate clauses/_library.lock (id, version, digest of each clause's text); refused

@@ -15,8 +15,9 @@ from .common import app, handled, out, print_json
 def init(
     folder: Annotated[Path, typer.Argument(help="The project folder to create (or fill).")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the files written as "
-                                          "JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the files written as JSON.")
+    ] = False,
 ) -> None:
     """Write a project folder: dsagen.toml, the clause library, templates, rules, playbook and
     an example partner, ready for git."""

@@ -18,26 +18,51 @@ ISSUES_FORMATS = (".docx", ".md", ".html", ".json")
 @app.command()
 @handled
 def respond(
-    standard: Annotated[Path, typer.Argument(help="The partner's YAML (the standard, generated "
-                                             "in memory) or the DOCX we issued.")],
+    standard: Annotated[
+        Path,
+        typer.Argument(
+            help="The partner's YAML (the standard, generated in memory) or the DOCX we issued."
+        ),
+    ],
     returned: Annotated[Path, typer.Argument(help="The DOCX the partner returned.")],
     out_path: Annotated[Path, typer.Option("--out", help="Write the counter-draft DOCX here.")],
-    issues: Annotated[Path | None, typer.Option(
-        "--issues", help="Write the issues list here: .docx, .md, .html or .json.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the issues list as JSON "
-                                          "(schema dsagen.issues/1).")] = False,
-    author: Annotated[str | None, typer.Option(
-        "--author", help="Author of our comments and tracked changes (default: the "
-        "playbook's organisation name).")] = None,
-    date: Annotated[str | None, typer.Option(
-        "--date", help="Date of our comments and changes (YYYY-MM-DD or ISO time; default: "
-        "the returned file's modified date).")] = None,
-    playbook: Annotated[Path | None, typer.Option(
-        "--playbook", help="Answer with this playbook instead of the library's playbook.yaml "
-        "(e.g. a recipient's own).")] = None,
-    template: Annotated[str | None, typer.Option(
-        "--template", "-t", help="Template of the standard, when the partner file names none."
-    )] = None,
+    issues: Annotated[
+        Path | None,
+        typer.Option("--issues", help="Write the issues list here: .docx, .md, .html or .json."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the issues list as JSON (schema dsagen.issues/1).")
+    ] = False,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            help="Author of our comments and tracked changes (default: the "
+            "playbook's organisation name).",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date of our comments and changes (YYYY-MM-DD or ISO time; default: "
+            "the returned file's modified date).",
+        ),
+    ] = None,
+    playbook: Annotated[
+        Path | None,
+        typer.Option(
+            "--playbook",
+            help="Answer with this playbook instead of the library's playbook.yaml "
+            "(e.g. a recipient's own).",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", "-t", help="Template of the standard, when the partner file names none."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     library: LibraryOption = None,
 ) -> None:
@@ -49,13 +74,21 @@ def respond(
     from ..respond.api import respond_files
 
     if issues is not None and issues.suffix.lower() not in ISSUES_FORMATS:
-        raise DsagenError(f"--issues: expected a file ending in {', '.join(ISSUES_FORMATS)}, "
-                          f"found '{issues.name}'")
+        raise DsagenError(
+            f"--issues: expected a file ending in {', '.join(ISSUES_FORMATS)}, "
+            f"found '{issues.name}'"
+        )
     for target in (out_path, issues):
         if target is not None:
             check_writable(target, force=force)
-    answer = respond_files(standard, returned, library=load_library(library, playbook),
-                           author=author, date=date, template=template)
+    answer = respond_files(
+        standard,
+        returned,
+        library=load_library(library, playbook),
+        author=author,
+        date=date,
+        template=template,
+    )
     data = issues_data(answer)
     outputs = [(out_path, answer.docx)]  # both rendered before either is written
     if issues is not None:
@@ -96,8 +129,13 @@ def _print_summary(data: dict[str, Any], out_path: Path, issues: Path | None) ->
             table.add_column(label, ratio=3 if key in ("change", "proposal") else 1)
     for issue in ordered_issues(data["issues"]):
         row = cells(issue)
-        table.add_row(*(Text(row[key], style=SEVERITY_STYLE.get(row[key], "") if key ==
-                             "position" else "") for key, _ in COLUMNS if key in shown))
+        table.add_row(
+            *(
+                Text(row[key], style=SEVERITY_STYLE.get(row[key], "") if key == "position" else "")
+                for key, _ in COLUMNS
+                if key in shown
+            )
+        )
     if data["issues"]:
         out.print(table)
     out.print(Text(f"wrote {out_path}" + (f" and {issues}" if issues else "")))

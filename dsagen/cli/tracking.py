@@ -31,8 +31,18 @@ from .registry import open_registry
 if TYPE_CHECKING:
     from ..registry.due import Due
 
-DUE_COLUMNS = ("date", "partner", "partner_name", "agreement", "reference", "clause", "deadline",
-               "name", "owed_by", "description")
+DUE_COLUMNS = (
+    "date",
+    "partner",
+    "partner_name",
+    "agreement",
+    "reference",
+    "clause",
+    "deadline",
+    "name",
+    "owed_by",
+    "description",
+)
 
 
 @app.command()
@@ -40,9 +50,14 @@ DUE_COLUMNS = ("date", "partner", "partner_name", "agreement", "reference", "cla
 def approve(
     partner: Annotated[str, typer.Argument(help="Partner slug.")],
     by: Annotated[str, typer.Option("--by", help="Who approves (a name, kept in the history).")],
-    clause: Annotated[str | None, typer.Option(
-        "--clause", help="The clause id (or added clause's title) approved; default: every "
-        "deviation above fallback still awaiting approval.")] = None,
+    clause: Annotated[
+        str | None,
+        typer.Option(
+            "--clause",
+            help="The clause id (or added clause's title) approved; default: every "
+            "deviation above fallback still awaiting approval.",
+        ),
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="Why, or on what condition.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     registry: RegistryOption = None,
@@ -53,18 +68,30 @@ def approve(
     with open_registry(registry) as reg:
         current, approved = run_approve(reg, partner, by=by, clause=clause, note=note)
     if as_json:
-        print_json({"schema": "dsagen.approval/1", "partner": partner,
-                    "agreement": current.agreement_id, "version": current.version_seq,
-                    "approved": [d.to_json() for d in approved],
-                    "pending": [d.to_json() for d in current.pending]})
+        print_json(
+            {
+                "schema": "dsagen.approval/1",
+                "partner": partner,
+                "agreement": current.agreement_id,
+                "version": current.version_seq,
+                "approved": [d.to_json() for d in approved],
+                "pending": [d.to_json() for d in current.pending],
+            }
+        )
         return
     for item in approved:
-        out.print(f"[green]✓[/green] {escape(partner)}: {escape(item.clause)} "
-                  f"({item.position}) approved by {escape(item.approved_by or '')} in agreement "
-                  f"#{current.agreement_id}, {current.source}", highlight=False)
+        out.print(
+            f"[green]✓[/green] {escape(partner)}: {escape(item.clause)} "
+            f"({item.position}) approved by {escape(item.approved_by or '')} in agreement "
+            f"#{current.agreement_id}, {current.source}",
+            highlight=False,
+        )
     pending = current.pending
-    out.print(f"{len(pending)} deviation(s) still await approval"
-              + (f": {', '.join(d.clause for d in pending)}" if pending else ""), markup=False)
+    out.print(
+        f"{len(pending)} deviation(s) still await approval"
+        + (f": {', '.join(d.clause for d in pending)}" if pending else ""),
+        markup=False,
+    )
 
 
 @app.command()
@@ -87,22 +114,31 @@ def forget(
         print_json(done.to_json())
         return
     restored = f"; agreement back to {done.state[1]}" if done.state else ""
-    out.print(f"[green]✓[/green] {escape(partner)}: version {done.version} "
-              f"({escape(done.filename)}) forgotten{restored}; recorded in dsagen history "
-              f"{escape(partner)}", highlight=False)
+    out.print(
+        f"[green]✓[/green] {escape(partner)}: version {done.version} "
+        f"({escape(done.filename)}) forgotten{restored}; recorded in dsagen history "
+        f"{escape(partner)}",
+        highlight=False,
+    )
 
 
 @app.command()
 @handled
 def due(
-    within: Annotated[str | None, typer.Option(
-        "--within", help="Only dates from today to this far ahead: 90d, 12w, 6m, 1y.")] = None,
-    today: Annotated[str | None, typer.Option(
-        "--today", help="The date to count from (YYYY-MM-DD; default: today).")] = None,
+    within: Annotated[
+        str | None,
+        typer.Option("--within", help="Only dates from today to this far ahead: 90d, 12w, 6m, 1y."),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="The date to count from (YYYY-MM-DD; default: today)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
-    ics: Annotated[Path | None, typer.Option(
-        "--ics", help="Write an iCalendar file (Outlook, Google Calendar).")] = None,
+    ics: Annotated[
+        Path | None,
+        typer.Option("--ics", help="Write an iCalendar file (Outlook, Google Calendar)."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the --ics file.")] = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
@@ -127,9 +163,14 @@ def due(
         write_atomic(ics, to_ics(found, stamp=stamp), force=force)
         err.print(f"wrote {ics} ({len(found)} date(s))", markup=False)
     if as_json:
-        print_json({"schema": "dsagen.due/1", "today": start.isoformat(),
-                    "until": until.isoformat() if until else None,
-                    "dates": [d.to_json() for d in found]})
+        print_json(
+            {
+                "schema": "dsagen.due/1",
+                "today": start.isoformat(),
+                "until": until.isoformat() if until else None,
+                "dates": [d.to_json() for d in found],
+            }
+        )
     elif as_csv:
         write_csv([d.to_json() for d in found], DUE_COLUMNS)
     elif ics is None:
@@ -141,12 +182,22 @@ def _print_due(found: list[Due], start: dt.date, until: dt.date | None) -> None:
         window = f" between {start} and {until}" if until else ""
         out.print(f"nothing comes due{window} under executed agreements", markup=False)
         return
-    table = Table("date", "partner", "agreement", "what", "owed by", title=(
-        f"{len(found)} date(s)" + (f" from {start} to {until}" if until else "")),
-        title_justify="left")
+    table = Table(
+        "date",
+        "partner",
+        "agreement",
+        "what",
+        "owed by",
+        title=(f"{len(found)} date(s)" + (f" from {start} to {until}" if until else "")),
+        title_justify="left",
+    )
     for item in found:
         style = "bold red" if item.date < start else ""
-        table.add_row(f"[{style}]{item.date}[/]" if style else str(item.date),
-                      escape(item.partner), f"#{item.agreement}", escape(item.name),
-                      item.owed_by)
+        table.add_row(
+            f"[{style}]{item.date}[/]" if style else str(item.date),
+            escape(item.partner),
+            f"#{item.agreement}",
+            escape(item.name),
+            item.owed_by,
+        )
     out.print(table)

@@ -54,8 +54,14 @@ def _heading_elsewhere(seg: Segment, negotiated: list[Segment], anchored: int) -
     believed (the index of that other heading is returned)."""
     if len(matching_key(seg.title)) < 4 or _title_ratio(seg, negotiated[anchored]) >= 0.6:
         return None
-    return next((j for j, other in enumerate(negotiated)
-                 if j != anchored and _title_ratio(seg, other) >= 0.9), None)
+    return next(
+        (
+            j
+            for j, other in enumerate(negotiated)
+            if j != anchored and _title_ratio(seg, other) >= 0.9
+        ),
+        None,
+    )
 
 
 def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[ClausePair]:
@@ -63,9 +69,14 @@ def align_clauses(standard: list[Segment], negotiated: list[Segment]) -> list[Cl
     matching = _Matching()
     _match_anchors(matching, standard, negotiated)
     # Front matter pairs with front matter.
-    if (standard and negotiated and standard[0].key == "_front"
-            and negotiated[0].key == "_front" and 0 not in matching.matched
-            and 0 not in matching.used):
+    if (
+        standard
+        and negotiated
+        and standard[0].key == "_front"
+        and negotiated[0].key == "_front"
+        and 0 not in matching.matched
+        and 0 not in matching.used
+    ):
         matching.add(0, 0, "position", 1.0)
     _match_similar(matching, standard, negotiated)
     pairs = _negotiated_order(matching, standard, negotiated)
@@ -86,8 +97,7 @@ class _Matching:
         self.used.add(j)
 
 
-def _match_anchors(matching: _Matching, standard: list[Segment],
-                   negotiated: list[Segment]) -> None:
+def _match_anchors(matching: _Matching, standard: list[Segment], negotiated: list[Segment]) -> None:
     by_key: dict[str, int] = {}
     for j, seg in enumerate(negotiated):
         if seg.anchor is not None and seg.key not in by_key:
@@ -103,8 +113,7 @@ def _match_anchors(matching: _Matching, standard: list[Segment],
         matching.add(i, j, "anchor", 1.0)
 
 
-def _match_similar(matching: _Matching, standard: list[Segment],
-                   negotiated: list[Segment]) -> None:
+def _match_similar(matching: _Matching, standard: list[Segment], negotiated: list[Segment]) -> None:
     """Unmatched clauses by text similarity, best first; nearby positions win ties
     (repeated boilerplate). Two anchored clauses pair only through their anchors, unless the
     negotiated bookmark was distrusted."""
@@ -113,8 +122,9 @@ def _match_similar(matching: _Matching, standard: list[Segment],
         if i in matching.matched:
             continue
         for j, b in enumerate(negotiated):
-            if j in matching.used or (a.anchor is not None and b.anchor is not None
-                                      and j not in matching.distrusted):
+            if j in matching.used or (
+                a.anchor is not None and b.anchor is not None and j not in matching.distrusted
+            ):
                 continue
             score = _score(a, b)
             if score >= MATCH_THRESHOLD:
@@ -124,15 +134,18 @@ def _match_similar(matching: _Matching, standard: list[Segment],
             matching.add(i, j, "similarity", score)
 
 
-def _negotiated_order(matching: _Matching, standard: list[Segment],
-                      negotiated: list[Segment]) -> list[ClausePair]:
+def _negotiated_order(
+    matching: _Matching, standard: list[Segment], negotiated: list[Segment]
+) -> list[ClausePair]:
     """One pair per negotiated clause; matched clauses off the longest in-order run moved."""
     matched = matching.matched
     order = sorted(matched)
     weights = [0.5 if _moved_by_partner(negotiated[matched[i][0]]) else 1.0 for i in order]
-    in_order = (_heaviest_increasing([matched[i][0] for i in order], weights)
-                if min(weights, default=1.0) < 1.0
-                else _longest_increasing([matched[i][0] for i in order]))
+    in_order = (
+        _heaviest_increasing([matched[i][0] for i in order], weights)
+        if min(weights, default=1.0) < 1.0
+        else _longest_increasing([matched[i][0] for i in order])
+    )
     std_of_neg = {j: i for i, (j, _, _) in matched.items()}
     pairs: list[ClausePair] = []
     for j, seg in enumerate(negotiated):
@@ -141,13 +154,15 @@ def _negotiated_order(matching: _Matching, standard: list[Segment],
             continue
         i = std_of_neg[j]
         _, method, score = matched[i]
-        pairs.append(ClausePair(standard[i], seg, moved=j not in in_order, method=method,
-                                score=score))
+        pairs.append(
+            ClausePair(standard[i], seg, moved=j not in in_order, method=method, score=score)
+        )
     return pairs
 
 
-def _place_removed(pairs: list[ClausePair], standard: list[Segment],
-                   matched: dict[int, tuple[int, str, float]]) -> None:
+def _place_removed(
+    pairs: list[ClausePair], standard: list[Segment], matched: dict[int, tuple[int, str, float]]
+) -> None:
     """Insert removed clauses after the pair holding their standard predecessor."""
     for i, seg in enumerate(standard):
         if i in matched:

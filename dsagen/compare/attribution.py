@@ -52,18 +52,29 @@ class _Tracked:
                 best = (len(part), rev)
         if best is not None:
             return best
-        return next(((len(part), rev) for chunk, rev in self.slices
-                     if (part := _squash(chunk)) and part in squashed), None)
+        return next(
+            (
+                (len(part), rev)
+                for chunk, rev in self.slices
+                if (part := _squash(chunk)) and part in squashed
+            ),
+            None,
+        )
 
 
 class Attribution:
     """Decides whether a change was tracked by the partner, and by whom and when."""
 
-    def __init__(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
-                 rejected: list[ViewParagraph]) -> None:
+    def __init__(
+        self,
+        revisions: tuple[Revision, ...],
+        accepted: list[ViewParagraph],
+        rejected: list[ViewParagraph],
+    ) -> None:
         self.by_id = {r.id: r for r in revisions}
-        self.formats = [(r, _squash(r.text)) for r in revisions
-                        if r.kind == "format" and r.text.strip()]
+        self.formats = [
+            (r, _squash(r.text)) for r in revisions if r.kind == "format" and r.text.strip()
+        ]
         self.inserted = _Tracked.of(accepted)
         self.deleted = _Tracked.of(rejected)
         self._paragraph_marks(revisions, accepted, rejected)
@@ -71,17 +82,30 @@ class Attribution:
         # a moved clause's w:moveTo is in neither view's text, yet it is the partner's.
         here = {(p.part, source) for p in (*accepted, *rejected) for source in p.sources}
         self.standing = {
-            kind: [(r, _squash(r.text)) for r in revisions if r.kind in kinds
-                   and (r.part, r.paragraph) in here and r.text.strip()]
-            for kind, kinds in (("delete", ("delete", "move_from")),
-                                ("insert", ("insert", "move_to")))}
+            kind: [
+                (r, _squash(r.text))
+                for r in revisions
+                if r.kind in kinds and (r.part, r.paragraph) in here and r.text.strip()
+            ]
+            for kind, kinds in (
+                ("delete", ("delete", "move_from")),
+                ("insert", ("insert", "move_to")),
+            )
+        }
 
-    def _paragraph_marks(self, revisions: tuple[Revision, ...], accepted: list[ViewParagraph],
-                         rejected: list[ViewParagraph]) -> None:
+    def _paragraph_marks(
+        self,
+        revisions: tuple[Revision, ...],
+        accepted: list[ViewParagraph],
+        rejected: list[ViewParagraph],
+    ) -> None:
         """A tracked paragraph-mark deletion merges paragraphs (and an inserted mark splits
         one): the text that moved across the mark was moved by that revision, not silently."""
-        marks = {(r.part, r.paragraph): r.id for r in revisions
-                 if r.kind in ("paragraph_delete", "paragraph_insert", "move_from", "move_to")}
+        marks = {
+            (r.part, r.paragraph): r.id
+            for r in revisions
+            if r.kind in ("paragraph_delete", "paragraph_insert", "move_from", "move_to")
+        }
         if not marks:
             return
         joined: dict[int, str] = {}  # source paragraph index -> revision joining it
@@ -115,8 +139,10 @@ class Attribution:
 
     def judge(self, deleted: str, inserted: str) -> tuple[bool, str | None, str | None]:
         found: list[tuple[int, Revision]] = []
-        for text, tracked, kind in ((inserted, self.inserted, "insert"),
-                                    (deleted, self.deleted, "delete")):
+        for text, tracked, kind in (
+            (inserted, self.inserted, "insert"),
+            (deleted, self.deleted, "delete"),
+        ):
             if not text.strip():
                 continue
             standing = self._standing(kind, text)
@@ -148,7 +174,7 @@ def _glued(deleted: str, inserted: str) -> tuple[str, str]:
     end = _shared_words(old[start:][::-1], new[start:][::-1])
     if not start and not end:
         return deleted, inserted
-    rest_old, rest_new = old[start:len(old) - end], new[start:len(new) - end]
+    rest_old, rest_new = old[start : len(old) - end], new[start : len(new) - end]
     if (rest_old + rest_new).isalnum():  # 'Recipient' -> 'Recipients' reads as a new word
         return deleted, inserted
     return rest_old, rest_new
@@ -179,10 +205,10 @@ def changes_from_pieces(pieces: list[Piece], attribution: Attribution | None) ->
         nonlocal deleted, inserted
         deleted, inserted = _glued(deleted, inserted)
         if deleted or inserted:
-            op: ChangeOp = ("replace" if deleted and inserted else
-                            "delete" if deleted else "insert")
-            tracked, author, date = attribution.judge(deleted, inserted) if attribution else (
-                False, None, None)
+            op: ChangeOp = "replace" if deleted and inserted else "delete" if deleted else "insert"
+            tracked, author, date = (
+                attribution.judge(deleted, inserted) if attribution else (False, None, None)
+            )
             changes.append(Change(op, deleted.strip(), inserted.strip(), tracked, author, date))
         deleted, inserted = "", ""
 
@@ -202,9 +228,11 @@ def attribute_pieces(diffs: list[ParagraphDiff], attribution: Attribution | None
     for diff in diffs:
         if diff.kind == "equal" or attribution is None:
             continue
-        verdicts = [attribution.judge(p.text, "") if p.op == DELETE else
-                    attribution.judge("", p.text) for p in diff.pieces
-                    if p.op != EQUAL and p.text.strip()]
+        verdicts = [
+            attribution.judge(p.text, "") if p.op == DELETE else attribution.judge("", p.text)
+            for p in diff.pieces
+            if p.op != EQUAL and p.text.strip()
+        ]
         if verdicts and all(tracked for tracked, _, _ in verdicts):
             diff.tracked = True
             diff.author, diff.date = next(((a, d) for _, a, d in verdicts if a), (None, None))
@@ -214,15 +242,13 @@ def body_of(seg: Segment | None) -> list[ViewParagraph]:
     return seg.body if seg is not None else []
 
 
-def struck_with_tracking(std: Segment, rejected: dict[str, Segment],
-                          revisions: tuple[Revision, ...], struck: str
-                          ) -> tuple[bool, str | None, str | None]:
+def struck_with_tracking(
+    std: Segment, rejected: dict[str, Segment], revisions: tuple[Revision, ...], struck: str
+) -> tuple[bool, str | None, str | None]:
     """A clause missing from the accepted view was struck with tracking on when it is still in
     the rejected view as the partner's deleted text."""
     rej = rejected.get(std.key)
     if rej is None or not revisions:
         return False, None, None
-    attribution = Attribution(revisions, [], ([rej.heading] if rej.heading else [])
-                               + body_of(rej))
+    attribution = Attribution(revisions, [], ([rej.heading] if rej.heading else []) + body_of(rej))
     return attribution.judge(struck, "")
-

@@ -22,19 +22,27 @@ def baseline_warnings(standard: Standard, negotiated: ReadDocument) -> list[str]
         return []
     manifest = json_property(props, "dsagen.manifest")
     if manifest is None:
-        return [f"{negotiated.path}: its dsagen.manifest property is not a readable JSON "
-                "mapping, so the library it was issued with is unknown"]
+        return [
+            f"{negotiated.path}: its dsagen.manifest property is not a readable JSON "
+            "mapping, so the library it was issued with is unknown"
+        ]
     issued = {clause_id: version for clause_id, version, _ in manifest_clauses(manifest)}
     ours = standard.context.versions
-    changed = sorted(f"{c} {issued[c]} -> {ours[c]}" for c in issued.keys() & ours.keys()
-                     if issued[c] != ours[c])
+    changed = sorted(
+        f"{c} {issued[c]} -> {ours[c]}" for c in issued.keys() & ours.keys() if issued[c] != ours[c]
+    )
     library = manifest.get("library_version")
     today = standard.context.library.version
     if not changed and (not isinstance(library, str) or library == today):
         return []
     where = f"clause library {library}" if isinstance(library, str) else "an earlier library"
-    detail = (f"; clause versions changed since issue: {', '.join(changed)}" if changed
-              else "; no clause version changed")
-    return [f"{negotiated.path} was issued with {where}, the standard is built with "
-            f"clause library {today}{detail}. Compare with the DOCX actually issued "
-            "(dsagen diff ISSUED.docx RETURNED.docx) to see only the partner's changes"]
+    detail = (
+        f"; clause versions changed since issue: {', '.join(changed)}"
+        if changed
+        else "; no clause version changed"
+    )
+    return [
+        f"{negotiated.path} was issued with {where}, the standard is built with "
+        f"clause library {today}{detail}. Compare with the DOCX actually issued "
+        "(dsagen diff ISSUED.docx RETURNED.docx) to see only the partner's changes"
+    ]

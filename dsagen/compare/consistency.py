@@ -27,8 +27,10 @@ class Inconsistency:
     other_value: Any
 
     def describe(self) -> str:
-        return (f"{self.parameter} is {self.value} in {self.clause} but still "
-                f"{self.other_value} in {self.other_clause}")
+        return (
+            f"{self.parameter} is {self.value} in {self.clause} but still "
+            f"{self.other_value} in {self.other_clause}"
+        )
 
 
 def check_consistency(comparison: Comparison, context: StandardContext | None) -> None:
@@ -46,8 +48,9 @@ def check_consistency(comparison: Comparison, context: StandardContext | None) -
             if id(other) in changed_in or not _prints(other, name, hits[0][1], context):
                 continue
             for result, value in hits:
-                found = Inconsistency(name, _label(result), value, _label(other),
-                                      context.values.get(name))
+                found = Inconsistency(
+                    name, _label(result), value, _label(other), context.values.get(name)
+                )
                 result.severity = worse(result.severity, "approval")
                 result.notes.append(f"inconsistent: {found.describe()}")
                 comparison.inconsistencies.append(found)
@@ -69,16 +72,19 @@ def _prints(result: ClauseResult, name: str, value: Any, context: StandardContex
         return False
     variant = result.variant_negotiated or context.variants.get(clause.id, "standard")
     if variant not in clause.variants or name not in library.variables(
-            clause.variants[variant].text):
+        clause.variants[variant].text
+    ):
         return False
     before = render_text(library, clause, variant, context.values, context.numbers)
-    after = render_text(library, clause, variant, {**context.values, name: value},
-                        context.numbers)
+    after = render_text(library, clause, variant, {**context.values, name: value}, context.numbers)
     return before is not None and after is not None and before != after
 
 
-def _capped_concessions(comparison: Comparison, context: StandardContext,
-                        changed: dict[str, list[tuple[ClauseResult, Any]]]) -> None:
+def _capped_concessions(
+    comparison: Comparison,
+    context: StandardContext,
+    changed: dict[str, list[tuple[ClauseResult, Any]]],
+) -> None:
     owners = context.library.param_owner()
     for name, hits in changed.items():
         param = owners[name].params[name] if name in owners else None
@@ -90,4 +96,5 @@ def _capped_concessions(comparison: Comparison, context: StandardContext,
             if isinstance(value, int | float) and isinstance(cap, int | float) and value > cap:
                 result.notes.append(
                     f"{name} {value} has no effect beyond {cap_name} {cap}: the Agreement "
-                    f"ends first, so the concession only matters if {cap_name} is raised too")
+                    f"ends first, so the concession only matters if {cap_name} is raised too"
+                )

@@ -104,12 +104,14 @@ def _same_ends(a: str, b: str) -> bool:
     words_a, words_b = a.split(), b.split()
     if not words_a or not words_b:
         return False
-    return any(x == y and len(x) >= 4 for x, y in ((words_a[0], words_b[0]),
-                                                   (words_a[-1], words_b[-1])))
+    return any(
+        x == y and len(x) >= 4 for x, y in ((words_a[0], words_b[0]), (words_a[-1], words_b[-1]))
+    )
 
 
-def align_paragraphs(standard: list[str], negotiated: list[str],
-                     pair_threshold: float = 0.5) -> list[ParagraphPair]:
+def align_paragraphs(
+    standard: list[str], negotiated: list[str], pair_threshold: float = 0.5
+) -> list[ParagraphPair]:
     """Map paragraphs of one clause: equal, modified (similar enough), inserted, deleted."""
     left = [comparable(t) for t in standard]
     right = [comparable(t) for t in negotiated]
@@ -117,8 +119,10 @@ def align_paragraphs(standard: list[str], negotiated: list[str],
     pairs: list[ParagraphPair] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            pairs += [ParagraphPair("equal", i, j) for i, j in zip(range(i1, i2), range(j1, j2),
-                                                                   strict=True)]
+            pairs += [
+                ParagraphPair("equal", i, j)
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
         elif tag == "delete":
             pairs += [ParagraphPair("delete", i, None) for i in range(i1, i2)]
         elif tag == "insert":
@@ -128,12 +132,14 @@ def align_paragraphs(standard: list[str], negotiated: list[str],
     return pairs
 
 
-def _pair_block(left: list[str], right: list[str], i1: int, i2: int, j1: int, j2: int,
-                threshold: float) -> list[ParagraphPair]:
+def _pair_block(
+    left: list[str], right: list[str], i1: int, i2: int, j1: int, j2: int, threshold: float
+) -> list[ParagraphPair]:
     """Inside a replaced block, pair paragraphs in order by similarity (monotone DP)."""
     n, m = i2 - i1, j2 - j1
-    if n == m == 1 and (similarity(left[i1], right[j1]) >= threshold
-                        or _same_ends(left[i1], right[j1])):
+    if n == m == 1 and (
+        similarity(left[i1], right[j1]) >= threshold or _same_ends(left[i1], right[j1])
+    ):
         return [ParagraphPair("modify", i1, j1)]  # one paragraph edited: nothing to weigh
     score = [[_pair_score(left[i1 + a], right[j1 + b]) for b in range(m)] for a in range(n)]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]

@@ -51,13 +51,17 @@ from .standard import StandardContext
 from .stories import compare_stories, partner_comments
 
 #: A pair's status from how alike its two sides are.
-SAMENESS_STATUS: dict[str, Status] = {"same": "unchanged", "cosmetic": "cosmetic",
-                                      "formatted": "modified", "different": "modified"}
+SAMENESS_STATUS: dict[str, Status] = {
+    "same": "unchanged",
+    "cosmetic": "cosmetic",
+    "formatted": "modified",
+    "different": "modified",
+}
 
 
-def _diff_clause(std: Segment, neg: Segment, attribution: Attribution | None,
-                 renumber: Renumber = NO_RENUMBER
-                 ) -> tuple[list[ParagraphDiff], list[Change], list[str]]:
+def _diff_clause(
+    std: Segment, neg: Segment, attribution: Attribution | None, renumber: Renumber = NO_RENUMBER
+) -> tuple[list[ParagraphDiff], list[Change], list[str]]:
     """Paragraph and word changes of one clause pair, formatting changes included, and the
     negotiated texts as compared (refreshed cross-reference numbers read as the standard's)."""
     std_body, neg_body = std.body, neg.body
@@ -91,12 +95,16 @@ def _diff_clause(std: Segment, neg: Segment, attribution: Attribution | None,
     return diffs, changes, neg_texts
 
 
-def _format_changes(standard: ViewParagraph | None, negotiated: ViewParagraph,
-                    attribution: Attribution | None) -> list[Change]:
+def _format_changes(
+    standard: ViewParagraph | None, negotiated: ViewParagraph, attribution: Attribution | None
+) -> list[Change]:
     changes = []
     differences = format_differences(standard, negotiated) if standard is not None else []
-    for text, detail in (differences + hidden_insertions(standard, negotiated)
-                         + invisible_insertions(standard, negotiated)):
+    for text, detail in (
+        differences
+        + hidden_insertions(standard, negotiated)
+        + invisible_insertions(standard, negotiated)
+    ):
         revision = attribution.format_revision(text) if attribution else None
         if revision is not None:
             tracked, author, date = True, revision.author, revision.date
@@ -110,8 +118,7 @@ def _format_changes(standard: ViewParagraph | None, negotiated: ViewParagraph,
     return changes
 
 
-def _title_changes(std: Segment, neg: Segment,
-                   attribution: Attribution | None) -> list[Change]:
+def _title_changes(std: Segment, neg: Segment, attribution: Attribution | None) -> list[Change]:
     """The heading's own word changes, tracked or not like any other text."""
     before, after = clean(std.title), clean(neg.title)
     if before == after:
@@ -126,13 +133,15 @@ def _sameness(std: Segment, neg: Segment, neg_texts: list[str]) -> str:
     if clean(std.title) == clean(neg.title) and [clean(t) for t in std.texts] == neg_texts:
         return "same"
     if cosmetic_form(std.title) == cosmetic_form(neg.title) and [
-            cosmetic_form(t) for t in std.texts] == [cosmetic_form(t) for t in neg_texts]:
+        cosmetic_form(t) for t in std.texts
+    ] == [cosmetic_form(t) for t in neg_texts]:
         return "cosmetic"
     return "different"
 
 
-def _rendering_matches(context: StandardContext, clause: Clause, variant: str,
-                       std: Segment) -> bool:
+def _rendering_matches(
+    context: StandardContext, clause: Clause, variant: str, std: Segment
+) -> bool:
     """Whether the clause's template, with the issued values, gives the standard's text: only
     then can parameter recovery explain a change (a signature block's table, say, is laid out
     outside the clause text, so a deleted table is never 'explained')."""
@@ -141,8 +150,13 @@ def _rendering_matches(context: StandardContext, clause: Clause, variant: str,
     return flat == comparable("\n".join(std.texts)).replace("\n", " ")
 
 
-def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
-              context: StandardContext | None, cosmetic_only: bool) -> None:
+def _classify(
+    result: ClauseResult,
+    std: Segment,
+    neg_texts: list[str],
+    context: StandardContext | None,
+    cosmetic_only: bool,
+) -> None:
     """Severity from the playbook: parameters recovered through the clause's template."""
     if cosmetic_only:
         result.severity = "standard"
@@ -154,34 +168,40 @@ def _classify(result: ClauseResult, std: Segment, neg_texts: list[str],
         result.notes.append("text changed; no library clause to recover parameters from")
         return
     issued = context.variants.get(clause.id) or (std.anchor.variant if std.anchor else "standard")
-    recovered = recover(context.library, clause, issued, context.values,
-                        "\n".join(neg_texts), context.numbers)
+    recovered = recover(
+        context.library, clause, issued, context.values, "\n".join(neg_texts), context.numbers
+    )
     severity: str | None = None
     owners = context.library.param_owner()
     for name, value in recovered.values.items():
         param = owners[name].params[name]
         position = param.playbook.position(value) if param.playbook else "approval"
-        note = "" if position == "standard" and param.playbook else explain(position,
-                                                                            param.playbook)
-        result.parameters.append(ParameterChange(name, context.values.get(name), value,
-                                                 position, note))
+        note = (
+            "" if position == "standard" and param.playbook else explain(position, param.playbook)
+        )
+        result.parameters.append(
+            ParameterChange(name, context.values.get(name), value, position, note)
+        )
         severity = worse(severity, position)
     result.variant_negotiated = recovered.variant
     if recovered.variant != issued:
         variant = clause.variants[recovered.variant]
         severity = worse(severity, variant.position)
-        result.notes.append(f"wording matches variant '{recovered.variant}' ({variant.label}), "
-                            f"a pre-approved {variant.position}"
-                            if variant.position == "fallback" else
-                            f"wording matches variant '{recovered.variant}' ({variant.label})")
+        result.notes.append(
+            f"wording matches variant '{recovered.variant}' ({variant.label}), "
+            f"a pre-approved {variant.position}"
+            if variant.position == "fallback"
+            else f"wording matches variant '{recovered.variant}' ({variant.label})"
+        )
     if not recovered.explained or not _rendering_matches(context, clause, issued, std):
         severity = worse(severity, "approval")
         result.notes.append("text changes beyond the clause's parameters need approval")
     result.severity = severity or "standard"
 
 
-def compare(standard: ReadDocument, negotiated: ReadDocument,
-            context: StandardContext | None = None) -> Comparison:
+def compare(
+    standard: ReadDocument, negotiated: ReadDocument, context: StandardContext | None = None
+) -> Comparison:
     """Compare two read documents clause by clause, then every other story."""
     std_segments = segment(standard.accepted)
     neg_segments = segment(negotiated.accepted)
@@ -190,14 +210,23 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
     pairs = align_clauses(std_segments, neg_segments)
     std_numbers = clause_numbers(std_segments, standard.accepted)
     neg_numbers = clause_numbers(neg_segments, negotiated.accepted)
-    renumber = Renumber(reference_results(standard.accepted), renumberings(
-        pairs, std_numbers, neg_numbers,
-        clause_numbers(neg_segments, negotiated.accepted, negotiated.rejected)))
+    renumber = Renumber(
+        reference_results(standard.accepted),
+        renumberings(
+            pairs,
+            std_numbers,
+            neg_numbers,
+            clause_numbers(neg_segments, negotiated.accepted, negotiated.rejected),
+        ),
+    )
     revisions = negotiated.revisions
     units = fold_merges_and_splits(pairs, revisions)
-    results = [folded if folded is not None else
-               _result(pair, context, rejected, revisions, renumber, std_numbers)
-               for pair, folded in units]
+    results = [
+        folded
+        if folded is not None
+        else _result(pair, context, rejected, revisions, renumber, std_numbers)
+        for pair, folded in units
+    ]
     _second_copies(units, results, std_segments, std_numbers, context)
     locate_std = locator(std_segments, std_numbers)
     locate_neg = locator(neg_segments, neg_numbers)
@@ -221,17 +250,28 @@ def compare(standard: ReadDocument, negotiated: ReadDocument,
         if comment.clause in by_id:
             by_id[comment.clause].comments.append(comment)
     authors = sorted({r.author for r in revisions if r.author})
-    comparison = Comparison(standard.path, negotiated.path, results, len(revisions),
-                            authors, "anchors" if anchored else "headings",
-                            list(standard.accepted), comments=comments)
+    comparison = Comparison(
+        standard.path,
+        negotiated.path,
+        results,
+        len(revisions),
+        authors,
+        "anchors" if anchored else "headings",
+        list(standard.accepted),
+        comments=comments,
+    )
     comparison.warnings += misplaced_anchors(pairs)
     check_consistency(comparison, context)
     return comparison
 
 
-def _second_copies(units: list[tuple[ClausePair, ClauseResult | None]],
-                   results: list[ClauseResult], std_segments: list[Segment],
-                   std_numbers: dict[int, int], context: StandardContext | None) -> None:
+def _second_copies(
+    units: list[tuple[ClausePair, ClauseResult | None]],
+    results: list[ClauseResult],
+    std_segments: list[Segment],
+    std_numbers: dict[int, int],
+    context: StandardContext | None,
+) -> None:
     """A clause added under the bookmark or heading of one the standard has is a second copy
     of it: its terms are read through that clause (a second Fees clause with another fee makes
     the agreement state two fees, which the consistency check then names)."""
@@ -242,7 +282,8 @@ def _second_copies(units: list[tuple[ClausePair, ClauseResult | None]],
         if folded is not None or pair.standard is not None or neg is None:
             continue
         original = (by_key.get(neg.key) if neg.anchor is not None else None) or by_title.get(
-            matching_key(neg.title))
+            matching_key(neg.title)
+        )
         if original is None:
             continue
         result.notes.append(f"a second copy of {where(original, std_numbers)}")
@@ -256,31 +297,49 @@ def _removal(clause_id: str | None, context: StandardContext | None) -> tuple[st
     the IRB approval requirement)."""
     if context is None or (clause := context.library.clauses.get(clause_id or "")) is None:
         return "approval", []
-    dropped = [param.name for param in clause.params.values()
-               if param.type == "bool" and param.playbook is not None
-               and param.playbook.standard is True and context.values.get(param.name) is True
-               and param.playbook.position(False) == "walk-away"]
+    dropped = [
+        param.name
+        for param in clause.params.values()
+        if param.type == "bool"
+        and param.playbook is not None
+        and param.playbook.standard is True
+        and context.values.get(param.name) is True
+        and param.playbook.position(False) == "walk-away"
+    ]
     if not dropped:
         return "approval", []
-    return "walk-away", [f"deleting it drops {', '.join(dropped)}, which the playbook does not "
-                         "give up (false is beyond walk-away)"]
+    return "walk-away", [
+        f"deleting it drops {', '.join(dropped)}, which the playbook does not "
+        "give up (false is beyond walk-away)"
+    ]
 
 
-def _own_texts(std: Segment, neg: Segment, diffs: list[ParagraphDiff],
-               neg_texts: list[str]) -> list[str]:
+def _own_texts(
+    std: Segment, neg: Segment, diffs: list[ParagraphDiff], neg_texts: list[str]
+) -> list[str]:
     """The negotiated texts that stand for the clause's own paragraphs: a neighbour merged
     into it is no evidence of its parameters."""
     if std.own_paragraphs is None:
         return neg_texts
-    own = {id(p) for p in std.paragraphs[:std.own_paragraphs]}
+    own = {id(p) for p in std.paragraphs[: std.own_paragraphs]}
     text_of = {id(p): text for p, text in zip(neg.body, neg_texts, strict=True)}
-    return [text_of[id(d.negotiated)] for d in diffs if d.negotiated is not None
-            and id(d.negotiated) in text_of and (d.standard is None or id(d.standard) in own)]
+    return [
+        text_of[id(d.negotiated)]
+        for d in diffs
+        if d.negotiated is not None
+        and id(d.negotiated) in text_of
+        and (d.standard is None or id(d.standard) in own)
+    ]
 
 
-def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
-                     diffs: list[ParagraphDiff], neg_texts: list[str],
-                     context: StandardContext | None) -> None:
+def _classify_merged(
+    result: ClauseResult,
+    std: Segment,
+    neg: Segment,
+    diffs: list[ParagraphDiff],
+    neg_texts: list[str],
+    context: StandardContext | None,
+) -> None:
     """A neighbour merged into this clause keeps its own terms: they are read through its own
     template from the paragraphs that stand for it, and reported on this clause."""
     if not std.merged or context is None:
@@ -288,9 +347,14 @@ def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
     text_of = {id(p): text for p, text in zip(neg.body, neg_texts, strict=True)}
     for absorbed, start, end in std.merged:
         span = {id(p) for p in std.paragraphs[start:end]}
-        texts = [text_of[id(d.negotiated)] for d in diffs if d.negotiated is not None
-                 and d.standard is not None and id(d.standard) in span
-                 and id(d.negotiated) in text_of]
+        texts = [
+            text_of[id(d.negotiated)]
+            for d in diffs
+            if d.negotiated is not None
+            and d.standard is not None
+            and id(d.standard) in span
+            and id(d.negotiated) in text_of
+        ]
         part = ClauseResult(absorbed.key, absorbed.title, "modified", None)
         _classify(part, absorbed, texts, context, cosmetic_only=False)
         for parameter in part.parameters:
@@ -299,9 +363,14 @@ def _classify_merged(result: ClauseResult, std: Segment, neg: Segment,
             result.severity = worse(result.severity, parameter.position)
 
 
-def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[str, Segment],
-            revisions: tuple[Revision, ...], renumber: Renumber = NO_RENUMBER,
-            std_numbers: dict[int, int] | None = None) -> ClauseResult:
+def _result(
+    pair: ClausePair,
+    context: StandardContext | None,
+    rejected: dict[str, Segment],
+    revisions: tuple[Revision, ...],
+    renumber: Renumber = NO_RENUMBER,
+    std_numbers: dict[int, int] | None = None,
+) -> ClauseResult:
     std, neg = pair.standard, pair.negotiated
     seg = std or neg
     assert seg is not None
@@ -312,15 +381,18 @@ def _result(pair: ClausePair, context: StandardContext | None, rejected: dict[st
         return _added(neg, clause_id, attribution)
     if neg is None:
         return _removed(std, clause_id, context, rejected, revisions)
-    result = _paired(pair, std, neg, clause_id, context, attribution, renumber,
-                     std_numbers or {})
+    result = _paired(pair, std, neg, clause_id, context, attribution, renumber, std_numbers or {})
     if clause_id is None and std.key == "_front":
         result.id = None
     return result
 
 
-def _attribution(std: Segment | None, neg: Segment | None, rejected: dict[str, Segment],
-                 revisions: tuple[Revision, ...]) -> Attribution | None:
+def _attribution(
+    std: Segment | None,
+    neg: Segment | None,
+    rejected: dict[str, Segment],
+    revisions: tuple[Revision, ...],
+) -> Attribution | None:
     """Who made the changes in the negotiated clause, from the partner's own revisions.
 
     A clause merged with (or split from) its neighbour reads, before the partner's changes,
@@ -334,22 +406,32 @@ def _attribution(std: Segment | None, neg: Segment | None, rejected: dict[str, S
     return Attribution(revisions, ([neg.heading] if neg.heading else []) + neg.body, before)
 
 
-def _added(neg: Segment, clause_id: str | None,
-           attribution: Attribution | None) -> ClauseResult:
+def _added(neg: Segment, clause_id: str | None, attribution: Attribution | None) -> ClauseResult:
     diffs = [ParagraphDiff("insert", None, p, [Piece(INSERT, clean(p.text))]) for p in neg.body]
     attribute_pieces(diffs, attribution)
     text = "\n".join(neg.texts)
     tracked, author, date = attribution.judge("", text) if attribution else (False, None, None)
     hidden = [c for p in neg.body for c in _format_changes(None, p, attribution)]
-    return ClauseResult(clause_id, neg.title, "added", "approval",
-                        [Change("insert", "", f"{neg.title}\n{text}".strip(), tracked, author,
-                                date), *hidden],
-                        alignment="", paragraphs=diffs, heading_negotiated=neg.heading,
-                        notes=["clause not in the standard"])
+    return ClauseResult(
+        clause_id,
+        neg.title,
+        "added",
+        "approval",
+        [Change("insert", "", f"{neg.title}\n{text}".strip(), tracked, author, date), *hidden],
+        alignment="",
+        paragraphs=diffs,
+        heading_negotiated=neg.heading,
+        notes=["clause not in the standard"],
+    )
 
 
-def _removed(std: Segment, clause_id: str | None, context: StandardContext | None,
-             rejected: dict[str, Segment], revisions: tuple[Revision, ...]) -> ClauseResult:
+def _removed(
+    std: Segment,
+    clause_id: str | None,
+    context: StandardContext | None,
+    rejected: dict[str, Segment],
+    revisions: tuple[Revision, ...],
+) -> ClauseResult:
     diffs = [ParagraphDiff("delete", p, None, [Piece(DELETE, clean(p.text))]) for p in std.body]
     severity, notes = _removal(clause_id, context)
     struck = f"{std.title}\n{chr(10).join(std.texts)}".strip()
@@ -357,16 +439,30 @@ def _removed(std: Segment, clause_id: str | None, context: StandardContext | Non
     for diff in diffs:
         diff.tracked, diff.author, diff.date = tracked, author, date
     anchor = std.anchor
-    return ClauseResult(clause_id, std.title, "removed", severity,
-                        [Change("delete", struck, "", tracked, author, date)],
-                        version=anchor.version if anchor else None,
-                        variant_standard=anchor.variant if anchor else None, paragraphs=diffs,
-                        heading_standard=std.heading, notes=["clause deleted", *notes])
+    return ClauseResult(
+        clause_id,
+        std.title,
+        "removed",
+        severity,
+        [Change("delete", struck, "", tracked, author, date)],
+        version=anchor.version if anchor else None,
+        variant_standard=anchor.variant if anchor else None,
+        paragraphs=diffs,
+        heading_standard=std.heading,
+        notes=["clause deleted", *notes],
+    )
 
 
-def _paired(pair: ClausePair, std: Segment, neg: Segment, clause_id: str | None,
-            context: StandardContext | None, attribution: Attribution | None,
-            renumber: Renumber, std_numbers: dict[int, int]) -> ClauseResult:
+def _paired(
+    pair: ClausePair,
+    std: Segment,
+    neg: Segment,
+    clause_id: str | None,
+    context: StandardContext | None,
+    attribution: Attribution | None,
+    renumber: Renumber,
+    std_numbers: dict[int, int],
+) -> ClauseResult:
     """A clause on both sides: its changes, whether it moved, and its grade."""
     diffs, changes, neg_texts = _diff_clause(std, neg, attribution, renumber)
     changes[:0] = _title_changes(std, neg, attribution)
@@ -376,31 +472,48 @@ def _paired(pair: ClausePair, std: Segment, neg: Segment, clause_id: str | None,
         sameness = "formatted"
     status: Status = "moved" if pair.moved else SAMENESS_STATUS[sameness]
     variant = std.anchor.variant if std.anchor else None
-    result = ClauseResult(clause_id, std.title, status, None, changes,
-                          version=std.anchor.version if std.anchor else None,
-                          variant_standard=variant, variant_negotiated=variant,
-                          alignment=pair.method, paragraphs=diffs, heading_standard=std.heading,
-                          heading_negotiated=neg.heading)
+    result = ClauseResult(
+        clause_id,
+        std.title,
+        status,
+        None,
+        changes,
+        version=std.anchor.version if std.anchor else None,
+        variant_standard=variant,
+        variant_negotiated=variant,
+        alignment=pair.method,
+        paragraphs=diffs,
+        heading_standard=std.heading,
+        heading_negotiated=neg.heading,
+    )
     if neg.anchor is not None and std.anchor is not None and neg.anchor.clause_id != std.key:
-        result.notes.append(f"the copy's bookmark on this heading names clause "
-                            f"'{neg.anchor.clause_id}': paired by heading and text instead")
+        result.notes.append(
+            f"the copy's bookmark on this heading names clause "
+            f"'{neg.anchor.clause_id}': paired by heading and text instead"
+        )
     if pair.moved:
         result.moved_from = std.index
         moved = f"{neg.title}\n{chr(10).join(neg.texts)}".strip()
-        tracked, author, date = attribution.judge("", moved) if attribution else (
-            False, None, None)
+        tracked, author, date = attribution.judge("", moved) if attribution else (False, None, None)
         result.changes.insert(0, Change("move", std.title, neg.title, tracked, author, date))
         result.notes.append(f"moved from {where(std, std_numbers)} in the standard")
     _grade_paired(result, std, neg, diffs, neg_texts, context, sameness, formatted)
     return result
 
 
-def _grade_paired(result: ClauseResult, std: Segment, neg: Segment,
-                  diffs: list[ParagraphDiff], neg_texts: list[str],
-                  context: StandardContext | None, sameness: str,
-                  formatted: list[Change]) -> None:
-    formatting = "formatting changed: " + "; ".join(f"'{c.negotiated}' {c.detail}"
-                                                     for c in formatted)
+def _grade_paired(
+    result: ClauseResult,
+    std: Segment,
+    neg: Segment,
+    diffs: list[ParagraphDiff],
+    neg_texts: list[str],
+    context: StandardContext | None,
+    sameness: str,
+    formatted: list[Change],
+) -> None:
+    formatting = "formatting changed: " + "; ".join(
+        f"'{c.negotiated}' {c.detail}" for c in formatted
+    )
     if result.status == "unchanged":
         result.changes = []
     elif sameness == "same":  # moved, words untouched
@@ -409,16 +522,29 @@ def _grade_paired(result: ClauseResult, std: Segment, neg: Segment,
         result.severity = "approval"
         result.notes.append(formatting)
     else:
-        _classify(result, std, _own_texts(std, neg, diffs, neg_texts), context,
-                  cosmetic_only=sameness == "cosmetic")
+        _classify(
+            result,
+            std,
+            _own_texts(std, neg, diffs, neg_texts),
+            context,
+            cosmetic_only=sameness == "cosmetic",
+        )
         _classify_merged(result, std, neg, diffs, neg_texts, context)
         if formatted:
             result.severity = worse(result.severity, "approval")
             result.notes.append(formatting)
     standard_text = " ".join(std.texts)
-    conflicts = [] if result.status == "unchanged" else [
-        c for text in neg_texts if text not in standard_text
-        for c in words_and_figures_disagree(text) if c not in standard_text]
+    conflicts = (
+        []
+        if result.status == "unchanged"
+        else [
+            c
+            for text in neg_texts
+            if text not in standard_text
+            for c in words_and_figures_disagree(text)
+            if c not in standard_text
+        ]
+    )
     if conflicts:
         result.severity = worse(result.severity, "approval")
         result.notes.append("words and figures disagree: " + "; ".join(conflicts))

@@ -22,9 +22,17 @@ def combined(first: Segment, second: Segment) -> Segment:
     own = first.own_paragraphs if first.own_paragraphs is not None else len(first.paragraphs)
     start = len(first.paragraphs) + len(extra)
     span = (second, start, start + len(second.paragraphs))
-    return Segment(first.key, first.title, first.anchor,
-                   first.paragraphs + extra + second.paragraphs, first.heading, first.index,
-                   (*first.absorbed, second.key), own, (*first.merged, span))
+    return Segment(
+        first.key,
+        first.title,
+        first.anchor,
+        first.paragraphs + extra + second.paragraphs,
+        first.heading,
+        first.index,
+        (*first.absorbed, second.key),
+        own,
+        (*first.merged, span),
+    )
 
 
 def _contained(part: Segment, whole: Segment) -> bool:
@@ -57,16 +65,22 @@ def end_similarity(part: list[str], whole: list[str]) -> float:
     return found / len(part)
 
 
-def _gain(std: Segment, neg: Segment, combined_std: Segment | None = None,
-          combined_neg: Segment | None = None) -> float:
+def _gain(
+    std: Segment,
+    neg: Segment,
+    combined_std: Segment | None = None,
+    combined_neg: Segment | None = None,
+) -> float:
     before = similarity(comparable(std.full_text), comparable(neg.full_text))
-    after = similarity(comparable((combined_std or std).full_text),
-                       comparable((combined_neg or neg).full_text))
+    after = similarity(
+        comparable((combined_std or std).full_text), comparable((combined_neg or neg).full_text)
+    )
     return after - before
 
 
-def fold_merges_and_splits(pairs: list[ClausePair], revisions: tuple[Revision, ...] = ()
-                            ) -> list[tuple[ClausePair, ClauseResult | None]]:
+def fold_merges_and_splits(
+    pairs: list[ClausePair], revisions: tuple[Revision, ...] = ()
+) -> list[tuple[ClausePair, ClauseResult | None]]:
     """Two standard clauses merged into one negotiated clause, or one standard clause split in
     two, are compared as one unit; the absorbed clause is reported as moved into its partner."""
     out: list[tuple[ClausePair, ClauseResult | None]] = []
@@ -76,28 +90,53 @@ def fold_merges_and_splits(pairs: list[ClausePair], revisions: tuple[Revision, .
         after = pairs[index + 1] if index + 1 < len(pairs) else None
         if pair.standard is not None and pair.negotiated is not None and after is not None:
             std, neg = pair.standard, pair.negotiated
-            if (after.negotiated is None and after.standard is not None
-                    and after.standard.index == std.index + 1
-                    and _contained(after.standard, neg)
-                    and _gain(std, neg, combined_std=combined(std, after.standard)) > 0.05):
-                merged = ClausePair(combined(std, after.standard), neg, pair.moved,
-                                    pair.method, pair.score)
+            if (
+                after.negotiated is None
+                and after.standard is not None
+                and after.standard.index == std.index + 1
+                and _contained(after.standard, neg)
+                and _gain(std, neg, combined_std=combined(std, after.standard)) > 0.05
+            ):
+                merged = ClausePair(
+                    combined(std, after.standard), neg, pair.moved, pair.method, pair.score
+                )
                 absorbed = after.standard
                 out.append((merged, None))
-                out.append((after, _folded(absorbed, f"merged into '{neg.title}'", revisions,
-                                           ("delete", "paragraph_delete", "move_from"))))
+                out.append(
+                    (
+                        after,
+                        _folded(
+                            absorbed,
+                            f"merged into '{neg.title}'",
+                            revisions,
+                            ("delete", "paragraph_delete", "move_from"),
+                        ),
+                    )
+                )
                 index += 2
                 continue
-            if (after.standard is None and after.negotiated is not None
-                    and after.negotiated.index == neg.index + 1
-                    and _contained(after.negotiated, std)
-                    and _gain(std, neg, combined_neg=combined(neg, after.negotiated)) > 0.05):
-                split = ClausePair(std, combined(neg, after.negotiated), pair.moved,
-                                   pair.method, pair.score)
+            if (
+                after.standard is None
+                and after.negotiated is not None
+                and after.negotiated.index == neg.index + 1
+                and _contained(after.negotiated, std)
+                and _gain(std, neg, combined_neg=combined(neg, after.negotiated)) > 0.05
+            ):
+                split = ClausePair(
+                    std, combined(neg, after.negotiated), pair.moved, pair.method, pair.score
+                )
                 out.append((split, None))
-                out.append((after, _folded(after.negotiated, f"split out of '{std.title}'",
-                                           revisions, ("insert", "paragraph_insert",
-                                                       "move_to"))))
+                out.append(
+                    (
+                        after,
+                        _folded(
+                            after.negotiated,
+                            f"split out of '{std.title}'",
+                            revisions,
+                            ("insert", "paragraph_insert", "move_to"),
+                        ),
+                    )
+                )
                 index += 2
                 continue
         out.append((pair, None))
@@ -105,19 +144,39 @@ def fold_merges_and_splits(pairs: list[ClausePair], revisions: tuple[Revision, .
     return out
 
 
-def _folded(segment: Segment, note: str, revisions: tuple[Revision, ...] = (),
-            kinds: tuple[str, ...] = ()) -> ClauseResult:
+def _folded(
+    segment: Segment, note: str, revisions: tuple[Revision, ...] = (), kinds: tuple[str, ...] = ()
+) -> ClauseResult:
     """The clause merged into (or split out of) a neighbour; tracked when the partner removed
     (or inserted) its heading with tracking on."""
     clause_id = segment.key if segment.anchor is not None else None
     heading = " ".join(segment.title.split())
-    revision = next((r for r in revisions if r.kind in kinds and heading
-                     and heading in " ".join(r.text.split())), None)
+    revision = next(
+        (
+            r
+            for r in revisions
+            if r.kind in kinds and heading and heading in " ".join(r.text.split())
+        ),
+        None,
+    )
     tracked = revision is not None
-    return ClauseResult(clause_id, segment.title, "moved", "standard",
-                        [Change("move", segment.title, note, tracked,
-                                revision.author if revision else None,
-                                revision.date if revision else None)],
-                        version=segment.anchor.version if segment.anchor else None,
-                        alignment="folded", notes=[note], folded=True)
-
+    return ClauseResult(
+        clause_id,
+        segment.title,
+        "moved",
+        "standard",
+        [
+            Change(
+                "move",
+                segment.title,
+                note,
+                tracked,
+                revision.author if revision else None,
+                revision.date if revision else None,
+            )
+        ],
+        version=segment.anchor.version if segment.anchor else None,
+        alignment="folded",
+        notes=[note],
+        folded=True,
+    )

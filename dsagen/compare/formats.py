@@ -15,12 +15,19 @@ from ..read.docx import ViewParagraph
 from .diff import EQUAL, INSERT, Piece, word_diff
 from .segments import parse_anchor
 
-EMPHASIS_NAMES = {"b": "bold", "i": "italic", "u": "underline", "strike": "strikethrough",
-                  "dstrike": "double strikethrough", "caps": "capitals",
-                  "smallCaps": "small capitals", "highlight": "highlight",
-                  "hidden": "hidden text (neither shown nor printed)",
-                  "white": "white text (invisible on the page)",
-                  "tiny": "text too small to read"}
+EMPHASIS_NAMES = {
+    "b": "bold",
+    "i": "italic",
+    "u": "underline",
+    "strike": "strikethrough",
+    "dstrike": "double strikethrough",
+    "caps": "capitals",
+    "smallCaps": "small capitals",
+    "highlight": "highlight",
+    "hidden": "hidden text (neither shown nor printed)",
+    "white": "white text (invisible on the page)",
+    "tiny": "text too small to read",
+}
 
 
 def reference_target(signature: str) -> str | None:
@@ -87,11 +94,11 @@ def describe(before: str, after: str) -> str:
     return "; ".join(words)
 
 
-def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
-                       ) -> list[tuple[str, str]]:
+def format_differences(standard: ViewParagraph, negotiated: ViewParagraph) -> list[tuple[str, str]]:
     """(negotiated text, what changed) for each stretch of shared text whose emphasis differs."""
     if not (standard.formats or negotiated.formats) or (
-            (standard.formats, standard.text) == (negotiated.formats, negotiated.text)):
+        (standard.formats, standard.text) == (negotiated.formats, negotiated.text)
+    ):
         return []
     old, new = _signatures(standard), _signatures(negotiated)
     found: list[tuple[str, str]] = []
@@ -104,8 +111,11 @@ def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
         run_text, run_detail = "", ""
 
     position_old = position_new = 0
-    pieces = (word_diff(standard.text, negotiated.text) if standard.text != negotiated.text
-              else [Piece(EQUAL, standard.text)])
+    pieces = (
+        word_diff(standard.text, negotiated.text)
+        if standard.text != negotiated.text
+        else [Piece(EQUAL, standard.text)]
+    )
     for piece in pieces:
         length = len(piece.text)
         if piece.op != EQUAL:
@@ -135,8 +145,9 @@ def format_differences(standard: ViewParagraph, negotiated: ViewParagraph
 _HIDING = ("hidden", "white", "tiny")
 
 
-def hidden_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
-                      ) -> list[tuple[str, str]]:
+def hidden_insertions(
+    standard: ViewParagraph | None, negotiated: ViewParagraph
+) -> list[tuple[str, str]]:
     """(text, what hides it) for words the negotiated paragraph adds in a form no reader
     sees: an insertion is listed like any other, and this says it cannot be read."""
     found = []
@@ -144,13 +155,15 @@ def hidden_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
         hiding = [flag for flag in _flags(signature) if flag in _HIDING]
         text = negotiated.text[start:end].strip()
         if hiding and text and (standard is None or text not in standard.text):
-            found.append((text, "inserted as " + ", ".join(
-                EMPHASIS_NAMES[flag] for flag in sorted(hiding))))
+            found.append(
+                (text, "inserted as " + ", ".join(EMPHASIS_NAMES[flag] for flag in sorted(hiding)))
+            )
     return found
 
 
-def invisible_insertions(standard: ViewParagraph | None, negotiated: ViewParagraph
-                         ) -> list[tuple[str, str]]:
+def invisible_insertions(
+    standard: ViewParagraph | None, negotiated: ViewParagraph
+) -> list[tuple[str, str]]:
     """(words, what they hide) for each stretch of the negotiated paragraph holding a
     direction-changing or zero-width character the standard does not: "USD ‮000,01‬" reads
     "USD 10,000" on the page while every program reads 000,01."""
@@ -161,8 +174,11 @@ def invisible_insertions(standard: ViewParagraph | None, negotiated: ViewParagra
         if words in before or words in found:
             continue
         chars = sorted({char for char in INVISIBLE.findall(words)})
-        found[words] = ("inserted with " + ", ".join(name_char(char) for char in chars)
-                        + ": the text displays differently from what it says")
+        found[words] = (
+            "inserted with "
+            + ", ".join(name_char(char) for char in chars)
+            + ": the text displays differently from what it says"
+        )
     return [(show_invisible(words), detail) for words, detail in found.items()]
 
 

@@ -146,8 +146,9 @@ class Comparison:
         if threshold == "any":
             return bool(substantive)
         if threshold not in SEVERITIES:
-            raise ValueError(f"expected 'any' or one of {', '.join(SEVERITIES)}, found "
-                             f"'{threshold}'")
+            raise ValueError(
+                f"expected 'any' or one of {', '.join(SEVERITIES)}, found '{threshold}'"
+            )
         return any(reaches(c.severity, threshold) for c in substantive)
 
     def to_json(self) -> dict[str, Any]:
@@ -163,20 +164,31 @@ class Comparison:
             "warnings": self.warnings,
             "summary": self.summary,
             "worst_severity": self.worst,
-            "untracked_changes": sum(1 for c in self.clauses for ch in c.changes
-                                     if not ch.tracked),
+            "untracked_changes": sum(1 for c in self.clauses for ch in c.changes if not ch.tracked),
             "comments": [_comment_json(c) for c in self.comments],
-            "inconsistencies": [{"parameter": i.parameter, "clause": i.clause,
-                                 "value": json_value(i.value), "other_clause": i.other_clause,
-                                 "other_value": json_value(i.other_value)}
-                                for i in self.inconsistencies],
+            "inconsistencies": [
+                {
+                    "parameter": i.parameter,
+                    "clause": i.clause,
+                    "value": json_value(i.value),
+                    "other_clause": i.other_clause,
+                    "other_value": json_value(i.other_value),
+                }
+                for i in self.inconsistencies
+            ],
             "clauses": [_clause_json(c) for c in self.clauses],
         }
 
 
 def _comment_json(comment: CommentNote) -> dict[str, Any]:
-    return {"author": comment.author, "date": comment.date, "text": comment.text,
-            "anchor": comment.anchor, "clause": comment.clause, "location": comment.location}
+    return {
+        "author": comment.author,
+        "date": comment.date,
+        "text": comment.text,
+        "anchor": comment.anchor,
+        "clause": comment.clause,
+        "location": comment.location,
+    }
 
 
 def json_value(value: Any) -> Any:
@@ -199,19 +211,34 @@ def _clause_json(clause: ClauseResult) -> dict[str, Any]:
         "location": clause.location,
         "number": clause.number,
         "version": clause.version,
-        "variant": {"standard": clause.variant_standard,
-                    "negotiated": clause.variant_negotiated},
+        "variant": {"standard": clause.variant_standard, "negotiated": clause.variant_negotiated},
         "alignment": clause.alignment,
         "untracked": clause.untracked,
-        "changes": [{"op": c.op, "standard": c.standard, "negotiated": c.negotiated,
-                     "tracked": c.tracked, "author": c.author, "date": c.date,
-                     **({"detail": c.detail} if c.detail else {})}
-                    for c in clause.changes],
-        "parameters": [{"name": p.name, "standard": json_value(p.standard),
-                        "negotiated": json_value(p.negotiated), "position": p.position,
-                        "note": p.note} for p in clause.parameters],
-        "rules": [{"rule": r.rule, "citation": r.citation, "message": r.message}
-                  for r in clause.rules],
+        "changes": [
+            {
+                "op": c.op,
+                "standard": c.standard,
+                "negotiated": c.negotiated,
+                "tracked": c.tracked,
+                "author": c.author,
+                "date": c.date,
+                **({"detail": c.detail} if c.detail else {}),
+            }
+            for c in clause.changes
+        ],
+        "parameters": [
+            {
+                "name": p.name,
+                "standard": json_value(p.standard),
+                "negotiated": json_value(p.negotiated),
+                "position": p.position,
+                "note": p.note,
+            }
+            for p in clause.parameters
+        ],
+        "rules": [
+            {"rule": r.rule, "citation": r.citation, "message": r.message} for r in clause.rules
+        ],
         "notes": clause.notes,
         "comments": [_comment_json(c) for c in clause.comments],
     }

@@ -18,24 +18,59 @@ from functools import lru_cache
 from ..stamp import EDITION_MARKS
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                         "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
-                         "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-                         "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
-                         "\u2010": "-", "\u2011": "-"})
-_QUOTE_STYLE = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-                              "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
-                              "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"'})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+_QUOTE_STYLE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?)\]])|(?<=[(\[])\s+")
 # A cross-reference as dsagen writes it ("clause 18", "clauses 3 and 4", "Clause 9.2"): the
 # client recomputes the number when clauses are inserted, deleted or moved.
-_REFERENCE = re.compile(r"\b((?:clause|section)s?\s+)(\d+)((?:\.\d+)*)"
-                        r"((?:(?:\s*,\s*|\s+(?:and|or|to)\s+)\d+(?:\.\d+)*)*)", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\b((?:clause|section)s?\s+)(\d+)((?:\.\d+)*)"
+    r"((?:(?:\s*,\s*|\s+(?:and|or|to)\s+)\d+(?:\.\d+)*)*)",
+    re.IGNORECASE,
+)
 _LISTED = re.compile(r"(\d+)((?:\.\d+)*)")
-_LABEL = re.compile(r"^\s*(?:(?:clause|section|article)\s+)?"
-                    r"(?:\d+[A-Z]?(?:\.\d+)*\.?|\(?[a-z]{1,4}\)|\(?[ivxlc]{1,6}\))\s+",
-                    re.IGNORECASE)
+_LABEL = re.compile(
+    r"^\s*(?:(?:clause|section|article)\s+)?"
+    r"(?:\d+[A-Z]?(?:\.\d+)*\.?|\(?[a-z]{1,4}\)|\(?[ivxlc]{1,6}\))\s+",
+    re.IGNORECASE,
+)
 _PUNCT = re.compile(r"[^\w\s]")
 
 

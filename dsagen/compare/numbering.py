@@ -55,13 +55,14 @@ def with_standard_results(paragraph: ViewParagraph, results: dict[str, str]) -> 
     for start, end, signature in paragraph.formats:
         target = reference_target(signature)
         if target is not None and target in results:
-            text = text[:start + shift] + results[target] + text[end + shift:]
+            text = text[: start + shift] + results[target] + text[end + shift :]
             shift += len(results[target]) - (end - start)
     return text
 
 
-def reconciled(std_body: list[ViewParagraph], neg_body: list[ViewParagraph],
-                renumber: Renumber) -> tuple[list[ParagraphPair], list[str]]:
+def reconciled(
+    std_body: list[ViewParagraph], neg_body: list[ViewParagraph], renumber: Renumber
+) -> tuple[list[ParagraphPair], list[str]]:
     """Paragraph pairs, and the negotiated texts with cross-reference numbers read as the
     standard's wherever the client refreshed them (a paragraph keeps its own numbers when they
     already match the standard: a copy edited without a client has stale field results)."""
@@ -89,39 +90,54 @@ def is_numbered(seg: Segment) -> bool:
     if heading is None:
         return False
     return _style_key(heading.style) in NUMBERED_HEADING_STYLES or (
-        heading.num_id is not None and heading.level == 0)
+        heading.num_id is not None and heading.level == 0
+    )
 
 
-def clause_numbers(segments: list[Segment],
-                    *views: tuple[ViewParagraph, ...]) -> dict[int, int]:
+def clause_numbers(segments: list[Segment], *views: tuple[ViewParagraph, ...]) -> dict[int, int]:
     """Segment index -> the number its heading shows: numbered headings of the given views
     counted in document order, an empty one too (a client numbers it all the same). Given the
     rejected view as well, this is the numbering with tracked changes shown, which LibreOffice
     and Word use when they refresh cross-references: a heading struck or moved with tracking
     on still takes a number there."""
-    heads = {seg.heading.sources[-1]: seg.index for seg in segments
-             if seg.heading is not None and is_numbered(seg)}
-    positions = set(heads) | {p.sources[-1] for view in views for p in view
-                              if p.table is None and _style_key(p.style)
-                              in NUMBERED_HEADING_STYLES}
-    return {heads[source]: number for number, source in enumerate(sorted(positions), 1)
-            if source in heads}
+    heads = {
+        seg.heading.sources[-1]: seg.index
+        for seg in segments
+        if seg.heading is not None and is_numbered(seg)
+    }
+    positions = set(heads) | {
+        p.sources[-1]
+        for view in views
+        for p in view
+        if p.table is None and _style_key(p.style) in NUMBERED_HEADING_STYLES
+    }
+    return {
+        heads[source]: number
+        for number, source in enumerate(sorted(positions), 1)
+        if source in heads
+    }
 
 
 def _style_key(style: str | None) -> str:
     return (style or "").replace(" ", "").casefold()
 
 
-def renumberings(pairs: list[ClausePair], std_numbers: dict[int, int],
-                  *neg_numberings: dict[int, int]) -> tuple[Callable[[str], str], ...]:
+def renumberings(
+    pairs: list[ClausePair], std_numbers: dict[int, int], *neg_numberings: dict[int, int]
+) -> tuple[Callable[[str], str], ...]:
     """Translations of cross-reference numbers back to the standard's, one per way the client
     may have numbered the negotiated clauses (a clause inserted, deleted or moved before
     them): as accepted, and with tracked changes shown."""
     translations = []
     for neg_numbers in neg_numberings:
-        mapping = {neg_numbers[p.negotiated.index]: std_numbers[p.standard.index]
-                   for p in pairs if p.standard is not None and p.negotiated is not None
-                   and p.negotiated.index in neg_numbers and p.standard.index in std_numbers}
+        mapping = {
+            neg_numbers[p.negotiated.index]: std_numbers[p.standard.index]
+            for p in pairs
+            if p.standard is not None
+            and p.negotiated is not None
+            and p.negotiated.index in neg_numbers
+            and p.standard.index in std_numbers
+        }
         if any(new != old for new, old in mapping.items()):
             translations.append(mapping)
     unique = [m for k, m in enumerate(translations) if m not in translations[:k]]
@@ -135,8 +151,9 @@ def where(seg: Segment, numbers: dict[int, int]) -> str:
     return f"clause {number} ({seg.title})" if number is not None else seg.title
 
 
-def locator(segments: list[Segment], numbers: dict[int, int]
-             ) -> Callable[[int | None], tuple[str | None, str]]:
+def locator(
+    segments: list[Segment], numbers: dict[int, int]
+) -> Callable[[int | None], tuple[str | None, str]]:
     """Body paragraph index -> (clause id, 'clause 9 (Ethics)') of the clause holding it."""
     owner: dict[int, Segment] = {}
     for seg in segments:
@@ -159,12 +176,19 @@ def locator(segments: list[Segment], numbers: dict[int, int]
 
 def misplaced_anchors(pairs: list[ClausePair]) -> list[str]:
     """Clause bookmarks standing on other clauses' headings: aligned by text, and said."""
-    found = sorted(f"'{p.negotiated.anchor.clause_id}' on the heading of '{p.standard.key}'"
-                   for p in pairs if p.standard is not None and p.negotiated is not None
-                   and p.standard.anchor is not None and p.negotiated.anchor is not None
-                   and p.negotiated.anchor.clause_id != p.standard.key)
+    found = sorted(
+        f"'{p.negotiated.anchor.clause_id}' on the heading of '{p.standard.key}'"
+        for p in pairs
+        if p.standard is not None
+        and p.negotiated is not None
+        and p.standard.anchor is not None
+        and p.negotiated.anchor is not None
+        and p.negotiated.anchor.clause_id != p.standard.key
+    )
     if not found:
         return []
-    return ["clause bookmarks stand on other clauses' headings (" + ", ".join(found)
-            + "): those clauses were paired by heading and text, not by bookmark"]
-
+    return [
+        "clause bookmarks stand on other clauses' headings ("
+        + ", ".join(found)
+        + "): those clauses were paired by heading and text, not by bookmark"
+    ]

@@ -44,7 +44,7 @@ def words_and_figures_disagree(text: str) -> list[str]:
     hours'): a court may read either, so counsel must see it."""
     found = []
     for match in _FIGURE.finditer(text):
-        before = text[max(0, match.start() - 60):match.start()]
+        before = text[max(0, match.start() - 60) : match.start()]
         if not before.endswith(" "):
             continue
         words = before.split()[-5:]
@@ -59,13 +59,15 @@ def words_and_figures_disagree(text: str) -> list[str]:
     return found
 
 
-def render_text(library: Library, clause: Clause, variant: str, values: dict[str, Any],
-                numbers: dict[str, int]) -> str | None:
+def render_text(
+    library: Library, clause: Clause, variant: str, values: dict[str, Any], numbers: dict[str, int]
+) -> str | None:
     """Plain text of a clause variant (paragraph texts joined by newlines), or None if the
     values do not render (e.g. a sentinel compared with a number)."""
     try:
         text = library.compiled(clause_source(clause, variant, values)).render(
-            clause_context(values, numbers, library=library))
+            clause_context(values, numbers, library=library)
+        )
     except Exception:  # any failure means "this candidate does not render"
         return None
     heading = numbers.get(clause.id)
@@ -75,8 +77,7 @@ def render_text(library: Library, clause: Clause, variant: str, values: dict[str
 def _parse(param: Param, raw: str) -> Any:
     raw = raw.strip().strip(",;").strip()
     if param.type in ("int", "float"):
-        inner = re.search(r"\((\d[\d,]*(?:\.\d+)?)\)", raw) or re.search(r"\d[\d,]*(?:\.\d+)?",
-                                                                        raw)
+        inner = re.search(r"\((\d[\d,]*(?:\.\d+)?)\)", raw) or re.search(r"\d[\d,]*(?:\.\d+)?", raw)
         if inner:
             number = inner.group(1) if inner.re.groups else inner.group(0)
             number = number.replace(",", "")
@@ -88,8 +89,9 @@ def _parse(param: Param, raw: str) -> Any:
     if param.type == "date":
         match = _DATE.search(raw)
         if match:
-            return dt.date(int(match.group(3)), MONTHS.index(match.group(2)) + 1,
-                           int(match.group(1)))
+            return dt.date(
+                int(match.group(3)), MONTHS.index(match.group(2)) + 1, int(match.group(1))
+            )
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
@@ -109,8 +111,8 @@ def _same(param: Param, a: Any, b: Any) -> bool:
 
 
 def _pattern(text: str, start: int, end: int, width: int) -> re.Pattern[str] | None:
-    left = text[max(0, start - width):start]
-    right = text[end:end + width]
+    left = text[max(0, start - width) : start]
+    right = text[end : end + width]
     left = _SENTINEL_RE.split(left)[-1]  # never reach past another sentinel
     right = _SENTINEL_RE.split(right)[0]
     if not left.strip() and not right.strip():
@@ -124,9 +126,15 @@ def _pattern(text: str, start: int, end: int, width: int) -> re.Pattern[str] | N
     return re.compile(left_re + r"(.{1,120}?)" + right_re, re.DOTALL)
 
 
-def _scalar_value(library: Library, clause: Clause, variant: str, param: Param,
-                  values: dict[str, Any], negotiated: str,
-                  numbers: dict[str, int]) -> tuple[bool, Any]:
+def _scalar_value(
+    library: Library,
+    clause: Clause,
+    variant: str,
+    param: Param,
+    values: dict[str, Any],
+    negotiated: str,
+    numbers: dict[str, int],
+) -> tuple[bool, Any]:
     """(found, value) for a parameter printed in the text."""
     probe = dict(values)
     probe[param.name] = SENTINEL.format(0)
@@ -155,8 +163,15 @@ def _scalar_value(library: Library, clause: Clause, variant: str, param: Param,
     return True, (changed[0] if changed else seen[0])
 
 
-def _choice_value(library: Library, clause: Clause, variant: str, param: Param,
-                  values: dict[str, Any], negotiated: str, numbers: dict[str, int]) -> Any:
+def _choice_value(
+    library: Library,
+    clause: Clause,
+    variant: str,
+    param: Param,
+    values: dict[str, Any],
+    negotiated: str,
+    numbers: dict[str, int],
+) -> Any:
     """The candidate value of a bool/enum switch whose rendering is closest to the text."""
     candidates: list[Any] = [True, False] if param.type == "bool" else list(param.choices)
     if param.type not in ("bool", "enum") or len(candidates) > 12:
@@ -182,8 +197,14 @@ def _choice_value(library: Library, clause: Clause, variant: str, param: Param,
 _OBJECT_TOKEN = re.compile(r"\[(?:footnote|endnote|text box|object|image|chart)(?: [^\]]*)?\]")
 
 
-def _closest_variant(library: Library, clause: Clause, issued_variant: str,
-                     values: dict[str, Any], negotiated: str, numbers: dict[str, int]) -> str:
+def _closest_variant(
+    library: Library,
+    clause: Clause,
+    issued_variant: str,
+    values: dict[str, Any],
+    negotiated: str,
+    numbers: dict[str, int],
+) -> str:
     """The issued variant, unless another one renders clearly closer to the negotiated text."""
     variant = issued_variant if issued_variant in clause.variants else "standard"
     scores = {}
@@ -198,8 +219,14 @@ def _closest_variant(library: Library, clause: Clause, issued_variant: str,
     return variant
 
 
-def recover(library: Library, clause: Clause, issued_variant: str, values: dict[str, Any],
-            negotiated_text: str, numbers: dict[str, int]) -> Recovered:
+def recover(
+    library: Library,
+    clause: Clause,
+    issued_variant: str,
+    values: dict[str, Any],
+    negotiated_text: str,
+    numbers: dict[str, int],
+) -> Recovered:
     """Which variant and parameter values best explain `negotiated_text` for this clause."""
     full = comparable(negotiated_text)
     negotiated = _OBJECT_TOKEN.sub("", full)  # a footnote marker is no part of a fee
@@ -211,8 +238,9 @@ def recover(library: Library, clause: Clause, issued_variant: str, values: dict[
     changed: dict[str, Any] = {}
     for param in params:
         if param.type in ("int", "float", "str", "text", "date", "enum"):
-            printed, value = _scalar_value(library, clause, variant, param, current, negotiated,
-                                           numbers)
+            printed, value = _scalar_value(
+                library, clause, variant, param, current, negotiated, numbers
+            )
             if printed:
                 if value is not None and not _same(param, value, values.get(param.name)):
                     changed[param.name] = value
@@ -225,5 +253,6 @@ def recover(library: Library, clause: Clause, issued_variant: str, values: dict[
                 current[param.name] = value
     final = render_text(library, clause, variant, current, numbers)
     explained = final is not None and comparable(final).replace("\n", " ") == full.replace(
-        "\n", " ")
+        "\n", " "
+    )
     return Recovered(variant, changed, explained)

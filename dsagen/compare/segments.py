@@ -16,15 +16,23 @@ ANCHOR_PREFIX = "_dsa_"
 # LibreOffice renames a bookmark it pastes beside its original ("_Copy_1"; Word drops it): the
 # renamed bookmark still names the clause.
 _RENAMED = r"(?:_Copy_\d+)?"
-_ANCHOR = re.compile(r"_dsa_([a-z][a-z0-9_]*?)__(\d+)_(\d+)_(\d+)__([a-z][a-z0-9_]*?)"
-                     + _RENAMED + "$")
+_ANCHOR = re.compile(
+    r"_dsa_([a-z][a-z0-9_]*?)__(\d+)_(\d+)_(\d+)__([a-z][a-z0-9_]*?)" + _RENAMED + "$"
+)
 _SCHEDULE = re.compile(r"_dsa_schedule_(\d+)" + _RENAMED + "$")
 # Style ids as dsagen writes them and as LibreOffice renames them on save ("DSA Clause Heading").
-HEADING_STYLES = {"dsaheading", "dsaclauseheading", "dsaunnumberedheading", "heading1",
-                  "heading2", "title"}
+HEADING_STYLES = {
+    "dsaheading",
+    "dsaclauseheading",
+    "dsaunnumberedheading",
+    "heading1",
+    "heading2",
+    "title",
+}
 NUMBERED_HEADING_STYLES = {"dsaheading", "dsaclauseheading"}
-_NUMBERED_HEADING = re.compile(r"^(?:\d+\.?|[A-Z]\.|article\s+\w+|section\s+\d+)\s+\S",
-                               re.IGNORECASE)
+_NUMBERED_HEADING = re.compile(
+    r"^(?:\d+\.?|[A-Z]\.|article\s+\w+|section\s+\d+)\s+\S", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,7 @@ def _anchor_of(paragraph: ViewParagraph) -> Anchor | None:
 def _styled_heading(paragraph: ViewParagraph) -> bool:
     """A heading by its style: the only evidence trusted inside an anchored document."""
     style = (paragraph.style or "").replace(" ", "").casefold()
-    return (style in HEADING_STYLES and bool(clean(paragraph.text))
-            and paragraph.table is None)
+    return style in HEADING_STYLES and bool(clean(paragraph.text)) and paragraph.table is None
 
 
 def _looks_like_heading(paragraph: ViewParagraph) -> bool:
@@ -101,8 +108,9 @@ def _looks_like_heading(paragraph: ViewParagraph) -> bool:
     if style in HEADING_STYLES:
         return True
     words = text.split()
-    if len(words) > 10 or (text.endswith((".", ";", ",", ":"))
-                           and not _NUMBERED_HEADING.match(text)):
+    if len(words) > 10 or (
+        text.endswith((".", ";", ",", ":")) and not _NUMBERED_HEADING.match(text)
+    ):
         return False
     if _NUMBERED_HEADING.match(text) and len(words) <= 8 and not text.rstrip().endswith(";"):
         body = strip_label(text)
@@ -110,16 +118,18 @@ def _looks_like_heading(paragraph: ViewParagraph) -> bool:
     return text.isupper() and len(words) <= 8
 
 
-def segment(paragraphs: tuple[ViewParagraph, ...] | list[ViewParagraph],
-            *, use_anchors: bool = True) -> list[Segment]:
+def segment(
+    paragraphs: tuple[ViewParagraph, ...] | list[ViewParagraph], *, use_anchors: bool = True
+) -> list[Segment]:
     """Split paragraphs at anchored headings (or, with no anchors at all, at headings)."""
     anchored = use_anchors and any(_anchor_of(p) for p in paragraphs)
     segments: list[Segment] = [Segment("_front", "Front matter", None)]
     for paragraph in paragraphs:
         anchor = _anchor_of(paragraph) if anchored else None
         if anchor is not None:
-            segments.append(Segment(anchor.clause_id, strip_label(paragraph.text), anchor,
-                                    heading=paragraph))
+            segments.append(
+                Segment(anchor.clause_id, strip_label(paragraph.text), anchor, heading=paragraph)
+            )
             continue
         if _styled_heading(paragraph) if anchored else _looks_like_heading(paragraph):
             title = strip_label(paragraph.text)

@@ -41,8 +41,9 @@ class Standard:
     baseline: str = ""
 
 
-def standard_from_yaml(path: Path, library: Library, template: str | None = None, *,
-                       final: bool = False) -> Standard:
+def standard_from_yaml(
+    path: Path, library: Library, template: str | None = None, *, final: bool = False
+) -> Standard:
     from ..assemble import assemble
     from ..partners import load_partner
     from ..render.docx import render_docx
@@ -51,11 +52,14 @@ def standard_from_yaml(path: Path, library: Library, template: str | None = None
     agreement = assemble(partner, library)
     data = render_docx(agreement, final=final)
     context = StandardContext(
-        library=library, values=dict(partner.values),
+        library=library,
+        values=dict(partner.values),
         variants={s.clause_id: s.variant for s in agreement.sections},
         versions={s.clause_id: s.version for s in agreement.sections},
         numbers={s.clause_id: s.number for s in agreement.sections if s.number is not None},
-        template=agreement.template_id, partner=agreement.partner)
+        template=agreement.template_id,
+        partner=agreement.partner,
+    )
     return Standard(read_docx(data, name=str(path)), data, context)
 
 
@@ -104,6 +108,12 @@ def context_from_properties(document: ReadDocument, library: Library) -> Standar
             counter += 1
             numbers[clause_id] = counter
     template, partner = manifest.get("template"), manifest.get("partner")
-    return StandardContext(library, values, variants, versions, numbers,
-                           template if isinstance(template, str) else None,
-                           partner if isinstance(partner, str) else None)
+    return StandardContext(
+        library,
+        values,
+        variants,
+        versions,
+        numbers,
+        template if isinstance(template, str) else None,
+        partner if isinstance(partner, str) else None,
+    )

@@ -46,9 +46,12 @@ def _paper(text: str) -> str:
 
 def _segment(story: Story, *, page_neutral: bool = False) -> Segment:
     """The story as a clause-like segment; page numbers as '#' when they must not count."""
-    paragraphs = [dataclasses.replace(p, text=_paper(p.text), tracked=())
-                  if page_neutral and _PAGE_NUMBERS.search(p.text) else p
-                  for p in story.accepted]
+    paragraphs = [
+        dataclasses.replace(p, text=_paper(p.text), tracked=())
+        if page_neutral and _PAGE_NUMBERS.search(p.text)
+        else p
+        for p in story.accepted
+    ]
     return Segment(story.key, story.label, None, paragraphs)
 
 
@@ -57,12 +60,14 @@ def _rejected(story: Story) -> Segment:
     return Segment(story.key, story.label, None, list(story.rejected))
 
 
-def _pairs(standard: list[Story], negotiated: list[Story], kind: str
-           ) -> list[tuple[Story | None, Story | None]]:
+def _pairs(
+    standard: list[Story], negotiated: list[Story], kind: str
+) -> list[tuple[Story | None, Story | None]]:
     if kind in _PAIRED_BY_KEY:
         theirs = {s.key: s for s in negotiated}
-        pairs: list[tuple[Story | None, Story | None]] = [(s, theirs.pop(s.key, None))
-                                                      for s in standard]
+        pairs: list[tuple[Story | None, Story | None]] = [
+            (s, theirs.pop(s.key, None)) for s in standard
+        ]
         return pairs + [(None, s) for s in theirs.values()]
     left = [comparable(_text(s)) for s in standard]
     right = [comparable(_text(s)) for s in negotiated]
@@ -81,8 +86,13 @@ def _pairs(standard: list[Story], negotiated: list[Story], kind: str
     return pairs
 
 
-def compare_stories(standard: ReadDocument, negotiated: ReadDocument, diff: DiffStory,
-                    locate_standard: Locate, locate_negotiated: Locate) -> list[ClauseResult]:
+def compare_stories(
+    standard: ReadDocument,
+    negotiated: ReadDocument,
+    diff: DiffStory,
+    locate_standard: Locate,
+    locate_negotiated: Locate,
+) -> list[ClauseResult]:
     """One result per header, footer, note or text box that differs between the documents."""
     results: list[ClauseResult] = []
     for kind in (*_PAIRED_BY_KEY, *_PAIRED_BY_TEXT):
@@ -95,57 +105,83 @@ def compare_stories(standard: ReadDocument, negotiated: ReadDocument, diff: Diff
     return results
 
 
-def _tracked_with_reference(result: ClauseResult, ours: Story | None, theirs: Story | None,
-                            negotiated: ReadDocument) -> None:
+def _tracked_with_reference(
+    result: ClauseResult, ours: Story | None, theirs: Story | None, negotiated: ReadDocument
+) -> None:
     """A note added or removed through a reference the partner inserted or deleted with
     tracking on is their tracked change, whether or not its own text is marked."""
     if result.status not in ("added", "removed"):
         return
     story = theirs
     if story is None and ours is not None:  # still in the copy, behind a deleted reference
-        story = next((s for s in negotiated.stories if s.kind == ours.kind
-                      and s.present == "rejected"
-                      and _text(s) == _text(ours)), None)
+        story = next(
+            (
+                s
+                for s in negotiated.stories
+                if s.kind == ours.kind and s.present == "rejected" and _text(s) == _text(ours)
+            ),
+            None,
+        )
     if story is None or story.anchor is None:
         return
     kinds = ("insert", "move_to") if result.status == "added" else ("delete", "move_from")
     token = f"[{story.kind}]"
-    reference = next((r for r in negotiated.revisions if r.kind in kinds
-                      and r.paragraph == story.anchor and token in r.text
-                      and r.part == "word/document.xml"), None)
+    reference = next(
+        (
+            r
+            for r in negotiated.revisions
+            if r.kind in kinds
+            and r.paragraph == story.anchor
+            and token in r.text
+            and r.part == "word/document.xml"
+        ),
+        None,
+    )
     if reference is None:
         return
     for change in result.changes:
         change.tracked, change.author, change.date = True, reference.author, reference.date
     for paragraph in result.paragraphs:
-        paragraph.tracked, paragraph.author, paragraph.date = (True, reference.author,
-                                                               reference.date)
+        paragraph.tracked, paragraph.author, paragraph.date = (
+            True,
+            reference.author,
+            reference.date,
+        )
 
 
-def _compare_pair(ours: Story | None, theirs: Story | None, diff: DiffStory,
-                  locate_standard: Locate, locate_negotiated: Locate) -> ClauseResult | None:
+def _compare_pair(
+    ours: Story | None,
+    theirs: Story | None,
+    diff: DiffStory,
+    locate_standard: Locate,
+    locate_negotiated: Locate,
+) -> ClauseResult | None:
     story = theirs if theirs is not None else ours
     assert story is not None  # _pairs never yields two empty sides
-    _, where = (locate_negotiated if theirs is not None else locate_standard)(
-        story.anchor)
+    _, where = (locate_negotiated if theirs is not None else locate_standard)(story.anchor)
     location = story.label + (f" in {where}" if story.anchor is not None and where else "")
     if theirs is None or ours is None:
         if not _text(story):
             return None
         empty = Segment(story.key, story.label, None, [])
-        result = diff(_segment(ours) if ours is not None else empty,
-                      _segment(theirs) if theirs is not None else empty,
-                      _rejected(theirs) if theirs is not None else None)
+        result = diff(
+            _segment(ours) if ours is not None else empty,
+            _segment(theirs) if theirs is not None else empty,
+            _rejected(theirs) if theirs is not None else None,
+        )
         result.status = "added" if ours is None else "removed"
         result.severity = "approval"
         result.notes.append(f"{story.label} {'added' if ours is None else 'deleted'}")
     else:
         if [_paper(p.text) for p in ours.accepted if clean(p.text)] == [
-                _paper(p.text) for p in theirs.accepted if clean(p.text)] and not _formats_differ(
-                ours, theirs):
+            _paper(p.text) for p in theirs.accepted if clean(p.text)
+        ] and not _formats_differ(ours, theirs):
             return None
-        result = diff(_segment(ours, page_neutral=True), _segment(theirs, page_neutral=True),
-                      _rejected(theirs))
+        result = diff(
+            _segment(ours, page_neutral=True),
+            _segment(theirs, page_neutral=True),
+            _rejected(theirs),
+        )
         if result.status == "unchanged":
             return None
         if result.status == "modified":
@@ -160,11 +196,13 @@ def _compare_pair(ours: Story | None, theirs: Story | None, diff: DiffStory,
 
 def _formats_differ(ours: Story, theirs: Story) -> bool:
     return [p.formats for p in ours.accepted if clean(p.text)] != [
-        p.formats for p in theirs.accepted if clean(p.text)]
+        p.formats for p in theirs.accepted if clean(p.text)
+    ]
 
 
-def partner_comments(standard: ReadDocument, negotiated: ReadDocument,
-                     locate: Locate) -> list[CommentNote]:
+def partner_comments(
+    standard: ReadDocument, negotiated: ReadDocument, locate: Locate
+) -> list[CommentNote]:
     """The comments in the returned copy that the standard did not already carry."""
     ours = {(s.author, _text(s)) for s in _stories(standard, "comment")}
     notes = []
@@ -173,7 +211,14 @@ def partner_comments(standard: ReadDocument, negotiated: ReadDocument,
         if (story.author, text) in ours:
             continue
         clause_id, where = locate(story.anchor)
-        notes.append(CommentNote(story.author, story.date, text,
-                                 clean(story.anchored_text), clause_id,
-                                 where or "the document"))
+        notes.append(
+            CommentNote(
+                story.author,
+                story.date,
+                text,
+                clean(story.anchored_text),
+                clause_id,
+                where or "the document",
+            )
+        )
     return notes

@@ -19,7 +19,19 @@ from .evaluate import Finding
 from .rules import Profile, Rule, RuleError, load_profiles
 
 __all__ = [
-    "Finding", "LintReport", "Profile", "Rule", "RuleError", "check_only",
-    "evaluate_subject", "issued_version_notes", "lint_partner", "lint_partner_params",
-    "lint_targets", "load_profiles", "mark_rule_breaks", "reports_json", "rule_only",
+    "Finding",
+    "LintReport",
+    "Profile",
+    "Rule",
+    "RuleError",
+    "check_only",
+    "evaluate_subject",
+    "issued_version_notes",
+    "lint_partner",
+    "lint_partner_params",
+    "lint_targets",
+    "load_profiles",
+    "mark_rule_breaks",
+    "reports_json",
+    "rule_only",
 ]

@@ -67,35 +67,46 @@ class LintReport:
         return [f for f in self.findings if f.severity == "error"]
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "kind": self.kind, "template": self.template,
-                "profiles": self.profiles,
-                "summary": {s: self.count(s) for s in ("error", "warning", "info")},
-                "findings": [f.to_json() for f in self.findings], "notes": self.notes,
-                **({"provenance": self.provenance.to_json()} if self.provenance else {})}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "template": self.template,
+            "profiles": self.profiles,
+            "summary": {s: self.count(s) for s in ("error", "warning", "info")},
+            "findings": [f.to_json() for f in self.findings],
+            "notes": self.notes,
+            **({"provenance": self.provenance.to_json()} if self.provenance else {}),
+        }
 
 
 def reports_json(reports: list[LintReport]) -> dict[str, Any]:
     """The stable JSON form of a lint run (docs/lint.md)."""
-    return {"schema": "dsagen.lint/1",
-            "summary": {s: sum(r.count(s) for r in reports) for s in ("error", "warning", "info")},
-            "files": [r.to_json() for r in reports]}
+    return {
+        "schema": "dsagen.lint/1",
+        "summary": {s: sum(r.count(s) for r in reports) for s in ("error", "warning", "info")},
+        "files": [r.to_json() for r in reports],
+    }
 
 
-def check_only(names: list[str] | tuple[str, ...] | None,
-               library: Library) -> tuple[str, ...] | None:
+def check_only(
+    names: list[str] | tuple[str, ...] | None, library: Library
+) -> tuple[str, ...] | None:
     """Validate --profile names against the profiles under rules/ (and 'playbook')."""
     if not names:
         return None
     known = (*tuple(p.id for p in load_profiles(library)), PLAYBOOK)
     for name in names:
         if name not in known:
-            raise DsagenError(f"--profile: unknown profile '{name}'{suggest(name, known)}; "
-                              f"known: {', '.join(known)}")
+            raise DsagenError(
+                f"--profile: unknown profile '{name}'{suggest(name, known)}; "
+                f"known: {', '.join(known)}"
+            )
     return tuple(dict.fromkeys(names))
 
 
-def evaluate_subject(subject: Subject, library: Library,
-                     only: tuple[str, ...] | None = None) -> list[Finding]:
+def evaluate_subject(
+    subject: Subject, library: Library, only: tuple[str, ...] | None = None
+) -> list[Finding]:
     """Regulatory findings, then playbook findings, most severe first."""
     findings = evaluate_rules(subject, library, only=rule_only(only))
     if not only or PLAYBOOK in only:
@@ -106,33 +117,51 @@ def evaluate_subject(subject: Subject, library: Library,
     return sort_findings(findings)
 
 
-def lint_partner_params(partner: PartnerParams, library: Library, *,
-                        agreement: Agreement | None = None,
-                        only: tuple[str, ...] | None = None) -> list[Finding]:
+def lint_partner_params(
+    partner: PartnerParams,
+    library: Library,
+    *,
+    agreement: Agreement | None = None,
+    only: tuple[str, ...] | None = None,
+) -> list[Finding]:
     """Every finding for an already validated (and possibly assembled) partner."""
     subject = partner_subject(partner, library, agreement=agreement)
     return evaluate_subject(subject, library, only)
 
 
-def lint_partner(path: Path, library: Library, *, template: str | None = None,
-                 only: tuple[str, ...] | None = None) -> LintReport:
+def lint_partner(
+    path: Path,
+    library: Library,
+    *,
+    template: str | None = None,
+    only: tuple[str, ...] | None = None,
+) -> LintReport:
     """Lint one partner file. A required value the file leaves out is reported as the rule that
     requires it; any other missing value is bad input, as for `dsagen validate`."""
     missing: list[str] = []
     partner = load_partner(path, library, template_id=template, missing=missing)
-    subject = partner_subject(partner, library, missing=tuple(missing),
-                              lines=partner_lines(path))
+    subject = partner_subject(partner, library, missing=tuple(missing), lines=partner_lines(path))
     findings = evaluate_subject(subject, library, only)
     reported = {f.parameter for f in findings}
     for name in missing:
         if name not in reported:
             param = library.param_owner()[name].params[name]
-            raise PartnerError(f"missing required parameter '{name}' (expected "
-                               f"{param.describe_type()}; {param.help})", path=path, line=1,
-                               field=name)
+            raise PartnerError(
+                f"missing required parameter '{name}' (expected "
+                f"{param.describe_type()}; {param.help})",
+                path=path,
+                line=1,
+                field=name,
+            )
     notes = [f"not assembled: required value(s) missing: {', '.join(missing)}"] if missing else []
-    return LintReport(str(path), "partner", partner.template_id,
-                      applicable_profiles(subject, library, rule_only(only)), findings, notes)
+    return LintReport(
+        str(path),
+        "partner",
+        partner.template_id,
+        applicable_profiles(subject, library, rule_only(only)),
+        findings,
+        notes,
+    )
 
 
 def rule_only(only: tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -146,8 +175,10 @@ def issued_version_notes(context: StandardContext, library: Library) -> list[str
     for clause_id, version in context.versions.items():
         clause = library.clauses.get(clause_id)
         if clause is not None and version and clause.version != version:
-            notes.append(f"clause '{clause_id}' was issued at version {version}; the library "
-                         f"now has {clause.version}")
+            notes.append(
+                f"clause '{clause_id}' was issued at version {version}; the library "
+                f"now has {clause.version}"
+            )
     return notes
 
 
@@ -156,12 +187,17 @@ def lint_targets(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file()
-                           and p.suffix.lower() in PARTNER_SUFFIXES + DOCUMENT_SUFFIXES
-                           and not p.name.startswith((".", "~$")))
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file()
+                and p.suffix.lower() in PARTNER_SUFFIXES + DOCUMENT_SUFFIXES
+                and not p.name.startswith((".", "~$"))
+            )
             if not found:
-                raise DsagenError(f"{path}: expected partner YAML or DOCX files in this folder, "
-                                  "found none")
+                raise DsagenError(
+                    f"{path}: expected partner YAML or DOCX files in this folder, found none"
+                )
             files.extend(found)
         elif path.exists():
             files.append(path)
@@ -194,8 +230,9 @@ def mark_rule_breaks(comparison: Comparison, context: StandardContext | None) ->
         target.notes.append(f"breaks {finding.rule} ({finding.citation}): {finding.element}")
 
 
-def _changed_clause(finding: Finding, rule: Rule, subject: Subject,
-                    comparison: Comparison) -> ClauseResult | None:
+def _changed_clause(
+    finding: Finding, rule: Rule, subject: Subject, comparison: Comparison
+) -> ClauseResult | None:
     """The clause whose change broke the rule: where the parameter was negotiated, else the
     rule's own clause if it changed, else a changed schedule for a licence-text rule."""
     by_id = {c.id: c for c in comparison.clauses if c.id}
@@ -207,8 +244,11 @@ def _changed_clause(finding: Finding, rule: Rule, subject: Subject,
     if own is not None and own.substantive:
         return own
     if rule.check.attachment:
-        schedules = [c for c in comparison.clauses if c.substantive and c.id
-                     and c.id.startswith(SCHEDULE_PREFIX)]
+        schedules = [
+            c
+            for c in comparison.clauses
+            if c.substantive and c.id and c.id.startswith(SCHEDULE_PREFIX)
+        ]
         if schedules:
             return schedules[0]
     return own

@@ -37,20 +37,25 @@ class Unused:
     value: Any
 
 
-def not_applicable(partner: PartnerParams, library: Library,
-                   given: Iterable[str]) -> list[Unused]:
+def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str]) -> list[Unused]:
     """Each parameter in `given` that no other value would make show."""
     owners = library.param_owner()
-    return [Unused(name, owners[name].id, partner.values[name]) for name in given
-            if name not in EXEMPT and name in owners and name in partner.values
-            and not _applies(partner, library, name)]
+    return [
+        Unused(name, owners[name].id, partner.values[name])
+        for name in given
+        if name not in EXEMPT
+        and name in owners
+        and name in partner.values
+        and not _applies(partner, library, name)
+    ]
 
 
 def _applies(partner: PartnerParams, library: Library, name: str) -> bool:
     param = library.param_owner()[name].params[name]
     numbers = _numbers(partner.included, library)
-    before = {cid: _text(partner, library, cid, partner.values, numbers)
-              for cid in partner.included}
+    before = {
+        cid: _text(partner, library, cid, partner.values, numbers) for cid in partner.included
+    }
     for alternative in alternatives(param, partner.values[name]):
         values = {**partner.values, name: alternative}
         try:
@@ -61,7 +66,7 @@ def _applies(partner: PartnerParams, library: Library, name: str) -> bool:
                     continue
                 if _text(partner, library, clause_id, values, numbers) != before[clause_id]:
                     return True
-        except Exception:  # noqa: BLE001 - a value the text cannot take: it matters
+        except Exception:
             return True
     return False
 
@@ -71,24 +76,41 @@ def _touches(library: Library, partner: PartnerParams, clause_id: str, name: str
     if name in EVERYWHERE:
         return True
     clause = library.clause(clause_id)
-    return any(name in library.variables(v.text) or (v.when and name in v.when)
-               for v in clause.variants.values())
+    return any(
+        name in library.variables(v.text) or (v.when and name in v.when)
+        for v in clause.variants.values()
+    )
 
 
-def _text(partner: PartnerParams, library: Library, clause_id: str, values: dict[str, Any],
-          numbers: dict[str, int]) -> tuple[str, str | None]:
+def _text(
+    partner: PartnerParams,
+    library: Library,
+    clause_id: str,
+    values: dict[str, Any],
+    numbers: dict[str, int],
+) -> tuple[str, str | None]:
     clause = library.clause(clause_id)
-    variant = choose_variant(clause, PartnerParams(
-        partner.slug, partner.path, partner.template_id, values, partner.variants,
-        partner.included, partner.digest), library)
+    variant = choose_variant(
+        clause,
+        PartnerParams(
+            partner.slug,
+            partner.path,
+            partner.template_id,
+            values,
+            partner.variants,
+            partner.included,
+            partner.digest,
+        ),
+        library,
+    )
     return variant, render_text(library, clause, variant, values, numbers)
 
 
-def _included(partner: PartnerParams, library: Library,
-              values: dict[str, Any]) -> tuple[str, ...]:
+def _included(partner: PartnerParams, library: Library, values: dict[str, Any]) -> tuple[str, ...]:
     template = library.template(partner.template_id)
-    return tuple(e.clause_id for e in template.entries
-                 if e.when is None or evaluate(library, e.when, values))
+    return tuple(
+        e.clause_id for e in template.entries if e.when is None or evaluate(library, e.when, values)
+    )
 
 
 def _numbers(included: tuple[str, ...], library: Library) -> dict[str, int]:
@@ -109,15 +131,15 @@ def alternatives(param: Param, value: Any) -> list[Any]:
     if param.type == "int" and isinstance(value, int):
         return [value + 1 if param.max is None or value + 1 <= param.max else value - 1]
     if param.type == "float" and isinstance(value, int | float):
-        return [value / 2 if param.max is not None and value * 2 > param.max else value * 2
-                or 1.0]
+        return [value / 2 if param.max is not None and value * 2 > param.max else value * 2 or 1.0]
     if param.type == "date" and isinstance(value, dt.date):
         return [value + dt.timedelta(days=1)]
     if param.type in ("str", "text"):
         return [f"{value} {MARK}" if value else MARK]
     if param.type == "object" and isinstance(value, dict):
-        return [{**value, key: f"{text} {MARK}"} for key, text in value.items()
-                if isinstance(text, str)][:1] or [{}]
+        return [
+            {**value, key: f"{text} {MARK}"} for key, text in value.items() if isinstance(text, str)
+        ][:1] or [{}]
     if param.type == "list" and isinstance(value, list):
         return [value[:-1]] if value else [_one_item(param)]
     return []

@@ -45,10 +45,19 @@ class Finding:
     other: str | None = None  # coherence: the clause that `clause` contradicts
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "profile": self.profile, "severity": self.severity,
-                "citation": self.citation, "element": self.element, "clause": self.clause,
-                "other_clause": self.other, "parameter": self.parameter, "found": self.found,
-                "required": self.required, "line": self.line}
+        return {
+            "rule": self.rule,
+            "profile": self.profile,
+            "severity": self.severity,
+            "citation": self.citation,
+            "element": self.element,
+            "clause": self.clause,
+            "other_clause": self.other,
+            "parameter": self.parameter,
+            "found": self.found,
+            "required": self.required,
+            "line": self.line,
+        }
 
 
 class _Skip(Exception):
@@ -56,8 +65,9 @@ class _Skip(Exception):
 
 
 class _Failed(Exception):
-    def __init__(self, found: str, required: str, parameter: str | None = None,
-                 line: int | None = None) -> None:
+    def __init__(
+        self, found: str, required: str, parameter: str | None = None, line: int | None = None
+    ) -> None:
         super().__init__(found)
         self.found, self.required, self.parameter = found, required, parameter
         self.line = line  # line of the rule's clause text where the failing wording is
@@ -81,12 +91,12 @@ def show(value: Any, width: int = 60) -> str:
     if isinstance(value, list | tuple):
         inner = ", ".join(show(v, 40) for v in value)
         text = f"[{inner}]"
-        return text if len(text) <= width * 2 else text[:width * 2 - 2] + "…]"
+        return text if len(text) <= width * 2 else text[: width * 2 - 2] + "…]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v, 30)}" for k, v in value.items()) + "}"
     if isinstance(value, str):
         text = " ".join(value.split())
-        return f"'{text}'" if len(text) <= width else f"'{text[:width - 1]}…'"
+        return f"'{text}'" if len(text) <= width else f"'{text[: width - 1]}…'"
     return str(value)
 
 
@@ -126,18 +136,27 @@ class Evaluator:
         try:
             return bool(self.library.expression(source)(**self.context))
         except jinja2.TemplateError as exc:
-            raise RuleError(f"cannot evaluate '{source}' for rule '{rule.id}': {exc}",
-                            path=rule.path, line=rule.line) from None
+            raise RuleError(
+                f"cannot evaluate '{source}' for rule '{rule.id}': {exc}",
+                path=rule.path,
+                line=rule.line,
+            ) from None
         except (TypeError, ValueError) as exc:
-            raise RuleError(f"cannot evaluate '{source}' for rule '{rule.id}' ({exc})",
-                            path=rule.path, line=rule.line) from None
+            raise RuleError(
+                f"cannot evaluate '{source}' for rule '{rule.id}' ({exc})",
+                path=rule.path,
+                line=rule.line,
+            ) from None
 
     def applies(self, profile: Profile) -> bool:
         try:
             return bool(self.library.expression(profile.applies_when)(**self.context))
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
-            raise RuleError(f"cannot evaluate applies_when '{profile.applies_when}': {exc}",
-                            path=profile.path, field="applies_when") from None
+            raise RuleError(
+                f"cannot evaluate applies_when '{profile.applies_when}': {exc}",
+                path=profile.path,
+                field="applies_when",
+            ) from None
 
     def render(self, test: TextTest) -> str:
         """The wording with the subject's values; a wording that needs a value the subject
@@ -165,8 +184,13 @@ class Evaluator:
         match = re.search(re.escape(normalise(" ".join(wording.split()))), text, re.IGNORECASE)
         if match is None:
             return False
-        self._said.append(_Said(clause_id, text.count("\n", 0, match.start()),
-                                _passage(text, match.start(), match.end())))
+        self._said.append(
+            _Said(
+                clause_id,
+                text.count("\n", 0, match.start()),
+                _passage(text, match.start(), match.end()),
+            )
+        )
         return True
 
     # -- checks ------------------------------------------------------------------------------
@@ -181,13 +205,15 @@ class Evaluator:
         here = self.subject.where(rule.clause, failure.line)
         there = self.subject.where(rule.other, said.line if said else None)
         other_says = f", while {there} says: '{said.passage}'" if said else ""
-        found = failure.found.replace(f"clause '{rule.clause}' ({self._title(rule.clause)})",
-                                      here)
+        found = failure.found.replace(f"clause '{rule.clause}' ({self._title(rule.clause)})", here)
         if here not in found:
             found = f"{here}: {found}"
-        return _Failed(f"{found}{other_says}",
-                       f"{failure.required} ({here} must agree with {there})",
-                       failure.parameter, failure.line)
+        return _Failed(
+            f"{found}{other_says}",
+            f"{failure.required} ({here} must agree with {there})",
+            failure.parameter,
+            failure.line,
+        )
 
     def _title(self, clause_id: str) -> str:
         return self.library.clause(clause_id).title
@@ -201,8 +227,10 @@ class Evaluator:
             if rule.clause is not None and rule.clause not in self.subject.clauses:
                 if rule.check.clause_present:
                     title = self.library.clause(rule.clause).title
-                    return _Failed(f"no clause '{rule.clause}' ({title}) in the agreement",
-                                   f"{rule.element}: clause '{rule.clause}' ({title})")
+                    return _Failed(
+                        f"no clause '{rule.clause}' ({title}) in the agreement",
+                        f"{rule.element}: clause '{rule.clause}' ({title})",
+                    )
                 return None
             self._check(rule, rule.check)
         except _Skip:
@@ -216,18 +244,21 @@ class Evaluator:
         for name in check.set:
             value = values.get(name)
             if value is None or value == "" or value == []:
-                given = ("is required but not given" if name in self.subject.missing
-                         else "is empty")
+                given = "is required but not given" if name in self.subject.missing else "is empty"
                 raise _Failed(f"{name} {given}", f"{rule.element} ({name})", name)
         for test in check.params:
             value = values.get(test.param)
             if not _param_holds(test.op, value, test.value):
-                raise _Failed(f"{test.param} = {show(value)}",
-                              f"{rule.element} ({test.param} {_describe(test.op, test.value)})",
-                              test.param)
+                raise _Failed(
+                    f"{test.param} = {show(value)}",
+                    f"{rule.element} ({test.param} {_describe(test.op, test.value)})",
+                    test.param,
+                )
         if check.expr is not None and not self.truth(check.expr, rule):
-            names = sorted(meta.find_undeclared_variables(
-                self.library.env.parse("{{ (" + check.expr + ") }}")) & set(values))
+            names = sorted(
+                meta.find_undeclared_variables(self.library.env.parse("{{ (" + check.expr + ") }}"))
+                & set(values)
+            )
             found = ", ".join(f"{n} = {show(values.get(n))}" for n in names) or "false"
             raise _Failed(found, rule.element, names[0] if names else None)
         if check.attachment is not None and self.subject.complete:
@@ -238,24 +269,35 @@ class Evaluator:
         title = self.library.clause(rule.clause).title if rule.clause else ""
         for wording in check.text_present:
             if not self._contains(wording, text):
-                raise _Failed(f"no such wording in clause '{rule.clause}' ({title})",
-                              f"{rule.element}; wording: {self._shown(wording)}")
+                raise _Failed(
+                    f"no such wording in clause '{rule.clause}' ({title})",
+                    f"{rule.element}; wording: {self._shown(wording)}",
+                )
         for wording in check.text_absent:
             located = self._locate(wording, text)
             if located is not None:
-                raise _Failed(f"clause '{rule.clause}' ({title}) says: '{located[0]}'",
-                              rule.element, line=located[1])
+                raise _Failed(
+                    f"clause '{rule.clause}' ({title}) says: '{located[0]}'",
+                    rule.element,
+                    line=located[1],
+                )
 
     def _attachment(self, rule: Rule, param: str) -> None:
         name = str(self.subject.values.get(param) or "")
         missing = self.subject.attachments.get(name)
         if missing is None:
-            raise _Failed(f"no schedule with the text of {name or 'the licence'}",
-                          f"{rule.element} ({param} = {name})", param)
+            raise _Failed(
+                f"no schedule with the text of {name or 'the licence'}",
+                f"{rule.element} ({param} = {name})",
+                param,
+            )
         if missing:
-            raise _Failed(f"the attached text of {name} lacks {missing} paragraph(s) of the "
-                          "licence (modified or incomplete)",
-                          f"{rule.element}: the unmodified text of {name}", param)
+            raise _Failed(
+                f"the attached text of {name} lacks {missing} paragraph(s) of the "
+                "licence (modified or incomplete)",
+                f"{rule.element}: the unmodified text of {name}",
+                param,
+            )
 
     def _shown(self, test: TextTest) -> str:
         if test.kind == "any":
@@ -274,8 +316,7 @@ class Evaluator:
     def _locate(self, test: TextTest, text: str) -> tuple[str, int] | None:
         """The matched passage and the line of the clause text it is on, or None."""
         if test.kind == "any":
-            return next((m for o in test.options if (m := self._locate(o, text)) is not None),
-                        None)
+            return next((m for o in test.options if (m := self._locate(o, text)) is not None), None)
         rendered = self.render(test)
         pattern = re.escape(normalise(rendered)) if test.kind == "phrase" else rendered
         match = re.search(pattern, text, re.IGNORECASE)
@@ -294,8 +335,11 @@ def _passage(text: str, start: int, end: int, width: int = 160) -> str:
         lead = max(0, (width - (end - start)) // 3)
         cut_left = max(left, start - lead)
         cut_right = min(right, cut_left + max(width, end - cut_left))
-        return (("…" if cut_left > left else "") + text[cut_left:cut_right].strip()
-                + ("…" if cut_right < right else ""))
+        return (
+            ("…" if cut_left > left else "")
+            + text[cut_left:cut_right].strip()
+            + ("…" if cut_right < right else "")
+        )
     return text[left:right].strip()
 
 
@@ -314,8 +358,13 @@ def _param_holds(op: str, value: Any, expected: Any) -> bool:
 
 
 def _describe(op: str, expected: Any) -> str:
-    words = {"equals": "must be", "in": "must be one of", "not_in": "must not be",
-             "min": "must be at least", "max": "must be at most"}
+    words = {
+        "equals": "must be",
+        "in": "must be one of",
+        "not_in": "must not be",
+        "min": "must be at least",
+        "max": "must be at most",
+    }
     if isinstance(expected, list):
         shown = ", ".join(show(v).strip("'") for v in expected)
     else:
@@ -331,8 +380,9 @@ def selected_profiles(library: Library, only: tuple[str, ...] | None) -> tuple[P
     return tuple(p for p in profiles if p.id in only)
 
 
-def evaluate_rules(subject: Subject, library: Library, *,
-                   only: tuple[str, ...] | None = None) -> list[Finding]:
+def evaluate_rules(
+    subject: Subject, library: Library, *, only: tuple[str, ...] | None = None
+) -> list[Finding]:
     """Findings of the profiles that apply; profiles named in `only` apply whatever the
     parameters say (and no others are evaluated)."""
     evaluator = Evaluator(library, subject)
@@ -345,14 +395,27 @@ def evaluate_rules(subject: Subject, library: Library, *,
             if failure is None:
                 continue
             parameter = failure.parameter or (rule.parameters[0] if rule.parameters else None)
-            findings.append(Finding(rule.id, profile.id, rule.severity, rule.citation,
-                                    rule.clause, parameter, failure.found, failure.required,
-                                    subject.lines.get(parameter or ""), rule.element,
-                                    rule.other))
+            findings.append(
+                Finding(
+                    rule.id,
+                    profile.id,
+                    rule.severity,
+                    rule.citation,
+                    rule.clause,
+                    parameter,
+                    failure.found,
+                    failure.required,
+                    subject.lines.get(parameter or ""),
+                    rule.element,
+                    rule.other,
+                )
+            )
     coherence = any(p.id == COHERENCE for p in selected_profiles(library, only))
     if subject.partner is not None and subject.complete and coherence:
-        findings += [_not_applicable(unused, subject) for unused in
-                     not_applicable(subject.partner, library, subject.given)]
+        findings += [
+            _not_applicable(unused, subject)
+            for unused in not_applicable(subject.partner, library, subject.given)
+        ]
     return findings
 
 
@@ -362,21 +425,31 @@ EVERY_VALUE_USED = "every value the partner file sets shows in the agreement"
 
 def _not_applicable(unused: Unused, subject: Subject) -> Finding:
     return Finding(
-        NOT_APPLICABLE, COHERENCE, "error",
-        "dsagen: every parameter the partner file sets is used (docs/lint.md)", unused.clause,
+        NOT_APPLICABLE,
+        COHERENCE,
+        "error",
+        "dsagen: every parameter the partner file sets is used (docs/lint.md)",
+        unused.clause,
         unused.parameter,
         f"{unused.parameter} = {show(unused.value)} changes nothing in this {subject.template} "
         f"agreement (clause '{unused.clause}' does not use it with the other values given)",
         f"{EVERY_VALUE_USED}: leave {unused.parameter} out of the partner file, or choose the "
-        "values that make it apply", subject.lines.get(unused.parameter), EVERY_VALUE_USED)
+        "values that make it apply",
+        subject.lines.get(unused.parameter),
+        EVERY_VALUE_USED,
+    )
 
 
-def applicable_profiles(subject: Subject, library: Library,
-                        only: tuple[str, ...] | None = None) -> list[str]:
+def applicable_profiles(
+    subject: Subject, library: Library, only: tuple[str, ...] | None = None
+) -> list[str]:
     evaluator = Evaluator(library, subject)
-    return [p.id for p in selected_profiles(library, only)
-            if (only is not None or evaluator.applies(p))
-            and (p.id != COHERENCE or (only is not None and COHERENCE in only))]
+    return [
+        p.id
+        for p in selected_profiles(library, only)
+        if (only is not None or evaluator.applies(p))
+        and (p.id != COHERENCE or (only is not None and COHERENCE in only))
+    ]
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -390,4 +463,3 @@ def position_severity(position: str | None) -> Severity | None:
     if position == "fallback":
         return "info"
     return None
-

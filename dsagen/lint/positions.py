@@ -45,8 +45,9 @@ def describe_positions(param: Param) -> str:
     return "; ".join(parts)
 
 
-def _param_finding(library: Library, param: Param, position: str, found: str,
-                   line: int | None = None) -> Finding | None:
+def _param_finding(
+    library: Library, param: Param, position: str, found: str, line: int | None = None
+) -> Finding | None:
     severity = position_severity(position)
     if severity is None:
         return None
@@ -55,10 +56,18 @@ def _param_finding(library: Library, param: Param, position: str, found: str,
     entry = org.entries.get(param.name) if org else None
     if entry is not None and entry.note:
         required += f" ({entry.note})"
-    return Finding(f"{PLAYBOOK}.{param.name}", PLAYBOOK, severity, _citation(library, param),
-                   param.clause, param.name, f"{found}: {explain(position, param.playbook)}",
-                   required, line,
-                   f"{param.name} within the playbook's pre-approved positions")
+    return Finding(
+        f"{PLAYBOOK}.{param.name}",
+        PLAYBOOK,
+        severity,
+        _citation(library, param),
+        param.clause,
+        param.name,
+        f"{found}: {explain(position, param.playbook)}",
+        required,
+        line,
+        f"{param.name} within the playbook's pre-approved positions",
+    )
 
 
 def partner_positions(subject: Subject, library: Library) -> list[Finding]:
@@ -70,8 +79,9 @@ def partner_positions(subject: Subject, library: Library) -> list[Finding]:
             if param.playbook is None or value is None or name in subject.missing:
                 continue
             position = param.playbook.position(value)
-            finding = _param_finding(library, param, position, f"{name} = {show(value)}",
-                                     subject.lines.get(name))
+            finding = _param_finding(
+                library, param, position, f"{name} = {show(value)}", subject.lines.get(name)
+            )
             if finding is not None:
                 findings.append(finding)
         # A variant chosen by its condition follows a parameter placed above; only a variant
@@ -80,19 +90,31 @@ def partner_positions(subject: Subject, library: Library) -> list[Finding]:
         if clause_id not in subject.chosen or variant is None:
             continue
         if severity := position_severity(variant.position):
-            findings.append(Finding(
-                f"{PLAYBOOK}.variant", PLAYBOOK, severity,
-                f"clauses/{Path(clause.path).name} (variant positions)", clause_id, None,
-                f"clause '{clause_id}' uses variant '{variant.name}' ({variant.label}), a "
-                + ("pre-approved fallback" if variant.position == "fallback"
-                   else "variant that needs approval"),
-                f"the standard variant of '{clause_id}', or its pre-approved fallbacks",
-                subject.lines.get("variants"), "a standard or pre-approved variant"))
+            findings.append(
+                Finding(
+                    f"{PLAYBOOK}.variant",
+                    PLAYBOOK,
+                    severity,
+                    f"clauses/{Path(clause.path).name} (variant positions)",
+                    clause_id,
+                    None,
+                    f"clause '{clause_id}' uses variant '{variant.name}' ({variant.label}), a "
+                    + (
+                        "pre-approved fallback"
+                        if variant.position == "fallback"
+                        else "variant that needs approval"
+                    ),
+                    f"the standard variant of '{clause_id}', or its pre-approved fallbacks",
+                    subject.lines.get("variants"),
+                    "a standard or pre-approved variant",
+                )
+            )
     return findings
 
 
-def document_positions(subject: Subject, library: Library,
-                       rule_findings: list[Finding]) -> list[Finding]:
+def document_positions(
+    subject: Subject, library: Library, rule_findings: list[Finding]
+) -> list[Finding]:
     comparison = subject.comparison
     if comparison is None:
         return []
@@ -107,9 +129,12 @@ def document_positions(subject: Subject, library: Library,
                 continue
             worst_param = worse(worst_param, change.position)
             finding = _param_finding(
-                library, param, change.position,
+                library,
+                param,
+                change.position,
                 f"negotiated {change.name} = {show(change.negotiated)} (issued "
-                f"{show(change.standard)})")
+                f"{show(change.standard)})",
+            )
             if finding is not None:
                 findings.append(finding)
         if not result.substantive or result.rules or result.id in broken:
@@ -118,15 +143,24 @@ def document_positions(subject: Subject, library: Library,
         if severity is None or rank(result.severity) <= rank(worst_param):
             continue
         notes = "; ".join(result.notes) or "wording changed"
-        findings.append(Finding(
-            f"{PLAYBOOK}.wording", PLAYBOOK, severity, "compare: clause changes beyond its "
-            "parameters", result.id, None, f"clause '{result.id or result.title}' "
-            f"{result.status}: {notes}",
-            "the issued wording or a pre-approved variant; otherwise approval by "
-            + _default_approver(library), None, "the issued wording or pre-approved changes"))
+        findings.append(
+            Finding(
+                f"{PLAYBOOK}.wording",
+                PLAYBOOK,
+                severity,
+                "compare: clause changes beyond its parameters",
+                result.id,
+                None,
+                f"clause '{result.id or result.title}' {result.status}: {notes}",
+                "the issued wording or a pre-approved variant; otherwise approval by "
+                + _default_approver(library),
+                None,
+                "the issued wording or pre-approved changes",
+            )
+        )
     return findings
 
 
 def _default_approver(library: Library) -> str:
     org = org_playbook(library)
-    return (org.default_approver if org and org.default_approver else "counsel")
+    return org.default_approver if org and org.default_approver else "counsel"

@@ -28,14 +28,25 @@ RULES_DIR = "rules"
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 PROFILE_KEYS = ("id", "title", "citation", "summary", "applies_when", "rules")
-RULE_KEYS = ("id", "element", "citation", "severity", "clause", "other", "when", "check",
-             "note")
-CHECK_KEYS = ("clause_present", "set", "equals", "in", "not_in", "min", "max", "expr",
-              "attachment", "text_present", "text_absent")
+RULE_KEYS = ("id", "element", "citation", "severity", "clause", "other", "when", "check", "note")
+CHECK_KEYS = (
+    "clause_present",
+    "set",
+    "equals",
+    "in",
+    "not_in",
+    "min",
+    "max",
+    "expr",
+    "attachment",
+    "text_present",
+    "text_absent",
+)
 PARAM_CHECKS = ("equals", "in", "not_in", "min", "max")
 # Names an expression may use besides parameters: helpers the evaluator provides.
-HELPERS = frozenset({"has_clause", "says", "issued", "civil_law", "true", "false", "none",
-                     "True", "False", "None"})
+HELPERS = frozenset(
+    {"has_clause", "says", "issued", "civil_law", "true", "false", "none", "True", "False", "None"}
+)
 
 
 class RuleError(LibraryError):
@@ -131,8 +142,11 @@ class _Loader:
         if value is None and not required:
             return ""
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"expected text for '{key}', found {found(value)}",
-                            line_of(data, key) or line_of(data), f"{where}{key}")
+            raise self.fail(
+                f"expected text for '{key}', found {found(value)}",
+                line_of(data, key) or line_of(data),
+                f"{where}{key}",
+            )
         return " ".join(value.split())
 
     def keys(self, data: Any, allowed: tuple[str, ...], where: str, line: int | None) -> LineDict:
@@ -140,8 +154,12 @@ class _Loader:
             raise self.fail(f"expected a mapping, found {found(data)}", line, where.rstrip("."))
         for key in data:
             if key not in allowed:
-                raise self.fail(f"unknown key '{key}'{suggest(key, allowed)}; expected one of "
-                                f"{', '.join(allowed)}", data.key_lines.get(key), where + key)
+                raise self.fail(
+                    f"unknown key '{key}'{suggest(key, allowed)}; expected one of "
+                    f"{', '.join(allowed)}",
+                    data.key_lines.get(key),
+                    where + key,
+                )
         return data
 
     def param(self, name: Any, line: int | None, where: str) -> str:
@@ -156,8 +174,11 @@ class _Loader:
         if source is None:
             return None
         if not isinstance(source, str):
-            raise self.fail(f"expected a Jinja expression, found {found(source)}",
-                            line_of(data, key), where + key)
+            raise self.fail(
+                f"expected a Jinja expression, found {found(source)}",
+                line_of(data, key),
+                where + key,
+            )
         self.variables(source, line_of(data, key), where + key, template=False)
         return source
 
@@ -171,32 +192,51 @@ class _Loader:
             else:
                 env.compile_expression(source)
         except jinja2.TemplateSyntaxError as exc:
-            raise self.fail(f"expected a Jinja {'text' if template else 'expression'}, found "
-                            f"'{source}' ({exc.message})", line, where) from None
+            raise self.fail(
+                f"expected a Jinja {'text' if template else 'expression'}, found "
+                f"'{source}' ({exc.message})",
+                line,
+                where,
+            ) from None
         for name in sorted(meta.find_undeclared_variables(ast)):
             if name not in self.params and name not in HELPERS:
-                raise self.fail(f"unknown parameter '{name}' in '{source}'"
-                                f"{suggest(name, tuple(self.params))}", line, where)
+                raise self.fail(
+                    f"unknown parameter '{name}' in '{source}'{suggest(name, tuple(self.params))}",
+                    line,
+                    where,
+                )
         for call in ast.find_all(nodes.Call):
             if isinstance(call.node, nodes.Name) and call.node.name in ("says", "has_clause"):
                 first = call.args[0] if call.args else None
                 if not isinstance(first, nodes.Const) or first.value not in self.library.clauses:
                     shown = first.value if isinstance(first, nodes.Const) else "an expression"
-                    raise self.fail(f"{call.node.name}() expects a clause id as its first "
-                                    f"argument, found {found(shown)}"
-                                    f"{suggest(str(shown), tuple(self.library.clauses))}",
-                                    line, where)
+                    raise self.fail(
+                        f"{call.node.name}() expects a clause id as its first "
+                        f"argument, found {found(shown)}"
+                        f"{suggest(str(shown), tuple(self.library.clauses))}",
+                        line,
+                        where,
+                    )
         for node in ast.find_all(nodes.Getattr):
-            if isinstance(node.node, nodes.Name) and node.node.name == "issued" and (
-                    node.attr not in self.params):
-                raise self.fail(f"unknown parameter 'issued.{node.attr}' in '{source}'"
-                                f"{suggest(node.attr, tuple(self.params))}", line, where)
+            if (
+                isinstance(node.node, nodes.Name)
+                and node.node.name == "issued"
+                and (node.attr not in self.params)
+            ):
+                raise self.fail(
+                    f"unknown parameter 'issued.{node.attr}' in '{source}'"
+                    f"{suggest(node.attr, tuple(self.params))}",
+                    line,
+                    where,
+                )
 
     def text_tests(self, raw: Any, line: int | None, where: str) -> tuple[TextTest, ...]:
         items = raw if isinstance(raw, list) else [raw]
         lines = getattr(raw, "item_lines", None) or []
-        return tuple(self.text_test(item, lines[i] if i < len(lines) else line, f"{where}[{i}]")
-                     for i, item in enumerate(items))
+        return tuple(
+            self.text_test(item, lines[i] if i < len(lines) else line, f"{where}[{i}]")
+            for i, item in enumerate(items)
+        )
 
     def text_test(self, raw: Any, line: int | None, where: str) -> TextTest:
         if isinstance(raw, str) and raw.strip():
@@ -206,18 +246,21 @@ class _Loader:
             source = raw["regex"]
             self.variables(source, line, where, template=True)
             try:
-                re.compile(self.library.env.from_string(source).render(
-                    {name: "x" for name in self.params}))
+                re.compile(
+                    self.library.env.from_string(source).render({name: "x" for name in self.params})
+                )
             except re.error as exc:
-                raise self.fail(f"expected a regular expression, found '{source}' ({exc})",
-                                line, where) from None
+                raise self.fail(
+                    f"expected a regular expression, found '{source}' ({exc})", line, where
+                ) from None
             except jinja2.TemplateError:
                 pass  # rendered with real values at evaluation time
             return TextTest("regex", source)
         if isinstance(raw, dict) and set(raw) == {"any"} and isinstance(raw["any"], list):
             return TextTest("any", options=self.text_tests(raw["any"], line, where + ".any"))
-        raise self.fail(f"expected a phrase, {{regex: ...}} or {{any: [...]}}, found {found(raw)}",
-                        line, where)
+        raise self.fail(
+            f"expected a phrase, {{regex: ...}} or {{any: [...]}}, found {found(raw)}", line, where
+        )
 
     def check(self, raw: Any, line: int | None, where: str, clause: str | None) -> Check:  # noqa: C901
         data = self.keys(raw, CHECK_KEYS, where, line)
@@ -225,12 +268,16 @@ class _Loader:
             raise self.fail("expected at least one check", line, where.rstrip("."))
         clause_present = data.get("clause_present", False)
         if not isinstance(clause_present, bool):
-            raise self.fail(f"expected true, found {found(clause_present)}",
-                            line_of(data, "clause_present"), where + "clause_present")
+            raise self.fail(
+                f"expected true, found {found(clause_present)}",
+                line_of(data, "clause_present"),
+                where + "clause_present",
+            )
         needs_clause = clause_present or "text_present" in data or "text_absent" in data
         if needs_clause and clause is None:
-            raise self.fail("clause_present and text checks need the rule's 'clause'", line,
-                            where.rstrip("."))
+            raise self.fail(
+                "clause_present and text checks need the rule's 'clause'", line, where.rstrip(".")
+            )
         raw_set = data.get("set") or []
         names = raw_set if isinstance(raw_set, list) else [raw_set]
         set_params = tuple(self.param(n, line_of(data, "set"), where + "set") for n in names)
@@ -240,28 +287,46 @@ class _Loader:
                 continue
             mapping = data[op]
             if not isinstance(mapping, dict) or not mapping:
-                raise self.fail(f"expected a mapping of parameter to value, found "
-                                f"{found(mapping)}", line_of(data, op), where + op)
+                raise self.fail(
+                    f"expected a mapping of parameter to value, found {found(mapping)}",
+                    line_of(data, op),
+                    where + op,
+                )
             for name, value in mapping.items():
                 pline = getattr(mapping, "key_lines", {}).get(name) or line_of(data, op)
                 self.param(name, pline, f"{where}{op}.{name}")
                 value = plain(value)
                 if op in ("in", "not_in") and not isinstance(value, list):
-                    raise self.fail(f"expected a list of values, found {found(value)}", pline,
-                                    f"{where}{op}.{name}")
-                if op in ("min", "max") and (isinstance(value, bool) or
-                                             not isinstance(value, int | float)):
-                    raise self.fail(f"expected a number, found {found(value)}", pline,
-                                    f"{where}{op}.{name}")
+                    raise self.fail(
+                        f"expected a list of values, found {found(value)}",
+                        pline,
+                        f"{where}{op}.{name}",
+                    )
+                if op in ("min", "max") and (
+                    isinstance(value, bool) or not isinstance(value, int | float)
+                ):
+                    raise self.fail(
+                        f"expected a number, found {found(value)}", pline, f"{where}{op}.{name}"
+                    )
                 tests.append(ParamTest(op, name, value))
         expr = self.expression(data, "expr", where)
         attachment = data.get("attachment")
         if attachment is not None:
             self.param(attachment, line_of(data, "attachment"), where + "attachment")
-        present = self.text_tests(data["text_present"], line_of(data, "text_present"),
-                                  where + "text_present") if "text_present" in data else ()
-        absent = self.text_tests(data["text_absent"], line_of(data, "text_absent"),
-                                 where + "text_absent") if "text_absent" in data else ()
+        present = (
+            self.text_tests(
+                data["text_present"], line_of(data, "text_present"), where + "text_present"
+            )
+            if "text_present" in data
+            else ()
+        )
+        absent = (
+            self.text_tests(
+                data["text_absent"], line_of(data, "text_absent"), where + "text_absent"
+            )
+            if "text_absent" in data
+            else ()
+        )
         return Check(clause_present, set_params, tuple(tests), expr, attachment, present, absent)
 
     def rule(self, raw: Any, profile: str, line: int | None, index: int) -> Rule:
@@ -269,31 +334,55 @@ class _Loader:
         data = self.keys(raw, RULE_KEYS, where, line)
         rule_id = self.text(data, "id", where)
         if not re.fullmatch(rf"{re.escape(profile)}\.[a-z][a-z0-9_]*", rule_id):
-            raise self.fail(f"expected an id '{profile}.<name>' (lowercase, digits, "
-                            f"underscores), found '{rule_id}'", line_of(data, "id"), where + "id")
+            raise self.fail(
+                f"expected an id '{profile}.<name>' (lowercase, digits, "
+                f"underscores), found '{rule_id}'",
+                line_of(data, "id"),
+                where + "id",
+            )
         severity: Severity = data.get("severity", "error")
         if severity not in SEVERITIES:
-            raise self.fail(f"expected a severity among {', '.join(SEVERITIES)}, found "
-                            f"{found(severity)}", line_of(data, "severity"), where + "severity")
+            raise self.fail(
+                f"expected a severity among {', '.join(SEVERITIES)}, found {found(severity)}",
+                line_of(data, "severity"),
+                where + "severity",
+            )
         clause = self.clause_id(data, "clause", where)
         other = self.clause_id(data, "other", where)
         if other is not None and clause is None:
-            raise self.fail("'other' names the second clause of a contradiction and needs the "
-                            "rule's 'clause'", line_of(data, "other"), where + "other")
+            raise self.fail(
+                "'other' names the second clause of a contradiction and needs the rule's 'clause'",
+                line_of(data, "other"),
+                where + "other",
+            )
         when = self.expression(data, "when", where)
         if "check" not in data:
             raise self.fail("missing required key 'check'", line, where + "check")
         check = self.check(data["check"], line_of(data, "check"), where + "check.", clause)
-        return Rule(rule_id, profile, self.text(data, "element", where),
-                    self.text(data, "citation", where), severity, clause, when, check,
-                    self.text(data, "note", where, required=False), str(self.path), line, other)
+        return Rule(
+            rule_id,
+            profile,
+            self.text(data, "element", where),
+            self.text(data, "citation", where),
+            severity,
+            clause,
+            when,
+            check,
+            self.text(data, "note", where, required=False),
+            str(self.path),
+            line,
+            other,
+        )
 
     def clause_id(self, data: LineDict, key: str, where: str) -> str | None:
         clause = data.get(key)
         if clause is not None and clause not in self.library.clauses:
-            raise self.fail(f"unknown clause {found(clause)}"
-                            f"{suggest(str(clause), tuple(self.library.clauses))}",
-                            line_of(data, key), where + key)
+            raise self.fail(
+                f"unknown clause {found(clause)}"
+                f"{suggest(str(clause), tuple(self.library.clauses))}",
+                line_of(data, key),
+                where + key,
+            )
         return None if clause is None else str(clause)
 
     def profile(self) -> Profile:
@@ -301,20 +390,30 @@ class _Loader:
         data = self.keys(data, PROFILE_KEYS, "", 1)
         profile_id = self.text(data, "id", "")
         if profile_id != self.path.stem:
-            raise self.fail(f"expected id '{self.path.stem}' (the file name), found "
-                            f"'{profile_id}'", line_of(data, "id"), "id")
+            raise self.fail(
+                f"expected id '{self.path.stem}' (the file name), found '{profile_id}'",
+                line_of(data, "id"),
+                "id",
+            )
         applies = self.text(data, "applies_when", "")
         self.variables(applies, line_of(data, "applies_when"), "applies_when", template=False)
         raw_rules = data.get("rules")
         if not isinstance(raw_rules, list) or not raw_rules:
-            raise self.fail("expected a non-empty list of rules", line_of(data, "rules"),
-                            "rules")
+            raise self.fail("expected a non-empty list of rules", line_of(data, "rules"), "rules")
         lines = getattr(raw_rules, "item_lines", [])
-        rules = tuple(self.rule(raw, profile_id, lines[i] if i < len(lines) else None, i)
-                      for i, raw in enumerate(raw_rules))
-        return Profile(profile_id, self.text(data, "title", ""), self.text(data, "citation", ""),
-                       self.text(data, "summary", "", required=False), applies, rules,
-                       str(self.path))
+        rules = tuple(
+            self.rule(raw, profile_id, lines[i] if i < len(lines) else None, i)
+            for i, raw in enumerate(raw_rules)
+        )
+        return Profile(
+            profile_id,
+            self.text(data, "title", ""),
+            self.text(data, "citation", ""),
+            self.text(data, "summary", "", required=False),
+            applies,
+            rules,
+            str(self.path),
+        )
 
 
 _CACHE: dict[tuple[str, str], tuple[Profile, ...]] = {}
@@ -334,8 +433,12 @@ def load_profiles(library: Library) -> tuple[Profile, ...]:
             profile = _Loader(library, path, params).profile()
             for rule in profile.rules:
                 if rule.id in seen:
-                    raise RuleError(f"rule '{rule.id}' is defined twice (also in "
-                                    f"{seen[rule.id]})", path=path, line=rule.line, field="id")
+                    raise RuleError(
+                        f"rule '{rule.id}' is defined twice (also in {seen[rule.id]})",
+                        path=path,
+                        line=rule.line,
+                        field="id",
+                    )
                 seen[rule.id] = path.name
             profiles.append(profile)
     _CACHE[key] = tuple(profiles)

@@ -65,8 +65,9 @@ def normalise(text: str) -> str:
     return comparable(text)
 
 
-def full_values(library: Library, values: dict[str, Any],
-                missing: tuple[str, ...] = ()) -> dict[str, Any]:
+def full_values(
+    library: Library, values: dict[str, Any], missing: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Every library parameter, so rule expressions never meet an undefined name: a value the
     subject does not give is the parameter's default (an empty list for lists)."""
     out: dict[str, Any] = {}
@@ -77,8 +78,11 @@ def full_values(library: Library, values: dict[str, Any],
         elif name in missing or param.required:
             out[name] = [] if param.type == "list" and name not in missing else None
         else:
-            out[name] = param.default if param.default is not None else (
-                [] if param.type == "list" else None)
+            out[name] = (
+                param.default
+                if param.default is not None
+                else ([] if param.type == "list" else None)
+            )
     for name, value in values.items():
         out.setdefault(name, value)
     return out
@@ -90,9 +94,14 @@ def partner_lines(path: Path) -> dict[str, int]:
     return dict(data.key_lines) if isinstance(data, LineDict) else {}
 
 
-def partner_subject(partner: PartnerParams, library: Library, *,
-                    agreement: Agreement | None = None, missing: tuple[str, ...] = (),
-                    lines: dict[str, int] | None = None) -> Subject:
+def partner_subject(
+    partner: PartnerParams,
+    library: Library,
+    *,
+    agreement: Agreement | None = None,
+    missing: tuple[str, ...] = (),
+    lines: dict[str, int] | None = None,
+) -> Subject:
     """A validated partner file and the text of the agreement it assembles into."""
     values = full_values(library, partner.values, missing)
     variants: dict[str, str] = {}
@@ -110,19 +119,37 @@ def partner_subject(partner: PartnerParams, library: Library, *,
             numbers[section.clause_id] = "" if section.number is None else str(section.number)
             titles[section.clause_id] = section.title
             labels[section.clause_id] = paragraph_labels(
-                numbers[section.clause_id], [p.level for p in section.paragraphs])
+                numbers[section.clause_id], [p.level for p in section.paragraphs]
+            )
         attachments = {schedule.spdx_id: 0 for schedule in agreement.schedules}
     else:
         clauses, variants = _render_each(partner, library)
         attachments = _attached(partner, library)
     if lines is None:
         source = Path(partner.path)
-        lines = partner_lines(source) if source.suffix.lower() in (".yaml", ".yml") and \
-            source.is_file() else {}
-    return Subject(partner.path, "partner", partner.template_id, values, clauses, variants,
-                   attachments, complete=not missing, missing=tuple(missing),
-                   lines=lines, chosen=dict(partner.variants), numbers=numbers,
-                   labels=labels, titles=titles, partner=partner, given=tuple(lines))
+        lines = (
+            partner_lines(source)
+            if source.suffix.lower() in (".yaml", ".yml") and source.is_file()
+            else {}
+        )
+    return Subject(
+        partner.path,
+        "partner",
+        partner.template_id,
+        values,
+        clauses,
+        variants,
+        attachments,
+        complete=not missing,
+        missing=tuple(missing),
+        lines=lines,
+        chosen=dict(partner.variants),
+        numbers=numbers,
+        labels=labels,
+        titles=titles,
+        partner=partner,
+        given=tuple(lines),
+    )
 
 
 def paragraph_labels(number: str, levels: list[int | None]) -> tuple[str, ...]:
@@ -147,8 +174,9 @@ def paragraph_labels(number: str, levels: list[int | None]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _render_each(partner: PartnerParams,
-                 library: Library) -> tuple[dict[str, str | None], dict[str, str]]:
+def _render_each(
+    partner: PartnerParams, library: Library
+) -> tuple[dict[str, str | None], dict[str, str]]:
     """Clause by clause, for a partner with missing values: what renders, renders."""
     from ..compare.recover import render_text
 
@@ -166,8 +194,9 @@ def _render_each(partner: PartnerParams,
             variant = partner.variants.get(clause_id, "standard")
         variants[clause_id] = variant
         text = render_text(library, clause, variant, partner.values, numbers)
-        clauses[clause_id] = None if text is None else "\n".join(
-            normalise(line) for line in text.split("\n"))
+        clauses[clause_id] = (
+            None if text is None else "\n".join(normalise(line) for line in text.split("\n"))
+        )
     return clauses, variants
 
 
@@ -176,8 +205,9 @@ def _attached(partner: PartnerParams, library: Library) -> dict[str, int]:
     attached: dict[str, int] = {}
     for attachment in template.attachments:
         try:
-            if attachment.when is not None and not evaluate(library, attachment.when,
-                                                            partner.values):
+            if attachment.when is not None and not evaluate(
+                library, attachment.when, partner.values
+            ):
                 continue
         except Exception:
             continue
@@ -187,8 +217,9 @@ def _attached(partner: PartnerParams, library: Library) -> dict[str, int]:
     return attached
 
 
-def document_subject(comparison: Comparison, context: StandardContext, library: Library,
-                     side: str = "negotiated") -> Subject:
+def document_subject(
+    comparison: Comparison, context: StandardContext, library: Library, side: str = "negotiated"
+) -> Subject:
     """The negotiated (or the standard) side of a comparison with a known standard."""
     negotiated = side == "negotiated"
     values = dict(context.values)
@@ -214,16 +245,29 @@ def document_subject(comparison: Comparison, context: StandardContext, library: 
             clauses[result.id] = "\n".join(texts)
             numbers[result.id] = _number(result, negotiated)
             titles[result.id] = result.title
-            labels[result.id] = paragraph_labels(numbers[result.id],
-                                                 _levels(result, negotiated))
-            variant = (result.variant_negotiated if negotiated else result.variant_standard) \
-                or context.variants.get(result.id) or "standard"
+            labels[result.id] = paragraph_labels(numbers[result.id], _levels(result, negotiated))
+            variant = (
+                (result.variant_negotiated if negotiated else result.variant_standard)
+                or context.variants.get(result.id)
+                or "standard"
+            )
             variants[result.id] = variant
     path = comparison.negotiated if negotiated else comparison.standard
-    return Subject(path, "document", context.template, full_values(library, values), clauses,
-                   variants, _attachments_in(schedule_texts, library), comparison=comparison,
-                   changed=changed, issued=full_values(library, context.values),
-                   numbers=numbers, labels=labels, titles=titles)
+    return Subject(
+        path,
+        "document",
+        context.template,
+        full_values(library, values),
+        clauses,
+        variants,
+        _attachments_in(schedule_texts, library),
+        comparison=comparison,
+        changed=changed,
+        issued=full_values(library, context.values),
+        numbers=numbers,
+        labels=labels,
+        titles=titles,
+    )
 
 
 def _number(result: ClauseResult, negotiated: bool) -> str:
@@ -240,8 +284,11 @@ def _levels(result: ClauseResult, negotiated: bool) -> list[int | None]:
     from ..render.docx import STYLES  # dsagen's paragraph styles carry the numbering level
 
     views = [(d.negotiated if negotiated else d.standard) for d in result.paragraphs]
-    return [v.level if v.level is not None else _style_level(STYLES.get(v.style or ""))
-            for v in views if v is not None and v.text.strip()]
+    return [
+        v.level if v.level is not None else _style_level(STYLES.get(v.style or ""))
+        for v in views
+        if v is not None and v.text.strip()
+    ]
 
 
 def _style_level(style: tuple[Any, ...] | None) -> int | None:
@@ -259,8 +306,9 @@ def _attachments_in(texts: list[str], library: Library) -> dict[str, int]:
     present = set(texts)
     found: dict[str, int] = {}
     for spdx, licence in library.licences.items():
-        blocks = [normalise(" ".join(b.split())) for b in licence.text.strip().split("\n\n")
-                  if b.strip()]
+        blocks = [
+            normalise(" ".join(b.split())) for b in licence.text.strip().split("\n\n") if b.strip()
+        ]
         missing = sum(1 for block in blocks if block not in present)
         if blocks and missing < len(blocks):
             found[spdx] = missing

@@ -93,8 +93,10 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
             stories += comments
     stories += text_box_stories(found)
 
-    _check_text_total(package, [*accepted, *rejected,
-                                *(p for story in stories for p in story.accepted + story.rejected)])
+    _check_text_total(
+        package,
+        [*accepted, *rejected, *(p for story in stories for p in story.accepted + story.rejected)],
+    )
 
     def story_text(part: str) -> str:
         return "\n".join(paragraph.text for paragraph in views[part][0] if paragraph.text)
@@ -118,8 +120,10 @@ def _check_text_total(package: DocxPackage, paragraphs: list[ViewParagraph]) -> 
     story together, is beyond any real agreement's."""
     total = sum(len(paragraph.text) for paragraph in paragraphs)
     if total > MAX_DOCUMENT_CHARS:
-        raise package.error(f"too much text: {total:,} characters in all parts together "
-                            f"(limit: {MAX_DOCUMENT_CHARS:,})")
+        raise package.error(
+            f"too much text: {total:,} characters in all parts together "
+            f"(limit: {MAX_DOCUMENT_CHARS:,})"
+        )
 
 
 def _body(package: DocxPackage, root: etree._Element) -> etree._Element:

@@ -76,8 +76,11 @@ HIDING_FLAGS = frozenset({"hidden", "white", "tiny"})
 def _white(color: etree._Element) -> bool:
     """Text in white, near-white or the page's background colour cannot be read."""
     value = color.get(W_VAL) or ""
-    return (value.lower() == "white" or bool(_PALE.fullmatch(value))
-            or color.get(W + "themeColor", "") in _BACKGROUND_THEMES)
+    return (
+        value.lower() == "white"
+        or bool(_PALE.fullmatch(value))
+        or color.get(W + "themeColor", "") in _BACKGROUND_THEMES
+    )
 
 
 def flag_of(child: etree._Element) -> str | None:

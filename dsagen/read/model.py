@@ -30,8 +30,19 @@ REVISION_KINDS = (
 STORY_KINDS = ("header", "footer", "footnote", "endnote", "comment", "textbox")
 
 #: The emphasis flags a ``ViewParagraph.formats`` signature may hold, in signature order.
-EMPHASIS_FLAGS = ("b", "i", "u", "strike", "dstrike", "caps", "smallCaps", "highlight",
-                  "hidden", "white", "tiny")
+EMPHASIS_FLAGS = (
+    "b",
+    "i",
+    "u",
+    "strike",
+    "dstrike",
+    "caps",
+    "smallCaps",
+    "highlight",
+    "hidden",
+    "white",
+    "tiny",
+)
 
 
 @dataclass(frozen=True)

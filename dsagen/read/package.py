@@ -276,7 +276,7 @@ def _describe(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         # A character cut in two by the end of the sample (not of the file) is still text.
         cut = exc.reason == "unexpected end of data" and len(data) > len(sample)
-        text = sample[:exc.start].decode("utf-8") if cut else None
+        text = sample[: exc.start].decode("utf-8") if cut else None
     if text is not None and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
         return "plain text"
     return "binary data starting with " + data[:4].hex(" ")

@@ -73,8 +73,9 @@ def header_footer_stories(
     return stories
 
 
-def note_stories(kind: str, part: str, root: etree._Element, revisions: list[Revision | None],
-                 found: Found) -> list[Story]:
+def note_stories(
+    kind: str, part: str, root: etree._Element, revisions: list[Revision | None], found: Found
+) -> list[Story]:
     """Footnotes or endnotes, numbered by reference order: accepted-view references first."""
     notes: dict[str, Views] = {}
     for note, views in _walk_children(part, root, revisions, found):
@@ -97,14 +98,21 @@ def note_stories(kind: str, part: str, root: etree._Element, revisions: list[Rev
         entry = references[note_id]
         anchor = entry.accepted_anchor if entry.accepted_anchor is not None else entry.first
         stories.append(
-            _story(kind, f"{kind}:{number}", f"{kind} {number}", notes[note_id], anchor,
-                   present=present_in(entry.in_accept, entry.in_reject))
+            _story(
+                kind,
+                f"{kind}:{number}",
+                f"{kind} {number}",
+                notes[note_id],
+                anchor,
+                present=present_in(entry.in_accept, entry.in_reject),
+            )
         )
     return stories
 
 
-def comment_stories(part: str, root: etree._Element, revisions: list[Revision | None],
-                    found: Found) -> list[Story]:
+def comment_stories(
+    part: str, root: etree._Element, revisions: list[Revision | None], found: Found
+) -> list[Story]:
     """One story per ``w:comment``, in the order of the comments part."""
     stories = []
     keys: set[str] = set()
@@ -137,14 +145,22 @@ def comment_stories(part: str, root: etree._Element, revisions: list[Revision | 
 
 def text_box_stories(found: Found) -> list[Story]:
     return [
-        Story("textbox", f"textbox:{number}", f"text box {number}", tuple(box.accepted),
-              tuple(box.rejected), box.anchor, present=box.present)
+        Story(
+            "textbox",
+            f"textbox:{number}",
+            f"text box {number}",
+            tuple(box.accepted),
+            tuple(box.rejected),
+            box.anchor,
+            present=box.present,
+        )
         for number, box in enumerate(found.text_boxes, start=1)
     ]
 
 
-def _walk_children(part: str, root: etree._Element, revisions: list[Revision | None],
-                   found: Found) -> list[tuple[etree._Element, Views]]:
+def _walk_children(
+    part: str, root: etree._Element, revisions: list[Revision | None], found: Found
+) -> list[tuple[etree._Element, Views]]:
     """Walk each child of a notes/comments root on its own, continuing the part's numbering."""
     walked = []
     index = 0
@@ -157,12 +173,31 @@ def _walk_children(part: str, root: etree._Element, revisions: list[Revision | N
     return walked
 
 
-def _story(kind: str, key: str, label: str, views: Views, anchor: int | None, *,
-           author: str | None = None, date: str | None = None, anchored_text: str = "",
-           present: str = "both") -> Story:
+def _story(
+    kind: str,
+    key: str,
+    label: str,
+    views: Views,
+    anchor: int | None,
+    *,
+    author: str | None = None,
+    date: str | None = None,
+    anchored_text: str = "",
+    present: str = "both",
+) -> Story:
     accepted, rejected = views
-    return Story(kind, key, label, tuple(accepted), tuple(rejected), anchor, author=author,
-                 date=date, anchored_text=anchored_text, present=present)
+    return Story(
+        kind,
+        key,
+        label,
+        tuple(accepted),
+        tuple(rejected),
+        anchor,
+        author=author,
+        date=date,
+        anchored_text=anchored_text,
+        present=present,
+    )
 
 
 @dataclass

@@ -124,9 +124,7 @@ _PROPERTY_REVISION_KIND = {
     PPR_CHANGE: "paragraph_format",
     NUMBERING_CHANGE: "paragraph_format",
 }
-_PROPERTY_CONTAINERS = frozenset(
-    {W + "tcPr", W + "tblPr", W + "tblPrEx", W + "tblGrid", SECTPR}
-)
+_PROPERTY_CONTAINERS = frozenset({W + "tcPr", W + "tblPr", W + "tblPrEx", W + "tblGrid", SECTPR})
 # Subtrees that hold properties or instructions, never document text.
 _SKIPPED = frozenset(
     {
@@ -203,20 +201,23 @@ class _Open:
 
 # A field whose result is computed from a bookmark (a cross-reference) and the bookmark it
 # names; LibreOffice's "_Copy_N" on a pasted bookmark is not part of the name.
-_REFERENCE_FIELD = re.compile(r"\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+?)(?:_Copy_\d+)?(?:\s|$)",
-                              re.IGNORECASE)
+_REFERENCE_FIELD = re.compile(
+    r"\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+?)(?:_Copy_\d+)?(?:\s|$)", re.IGNORECASE
+)
 
 
 def _with_style(emphasis: str, paragraph_style: str | None) -> str:
     """A run's emphasis with what its paragraph's style hides (hidden, white, tiny)."""
     if not paragraph_style:
         return emphasis
-    return signature(sorted(set(filter(None, emphasis.split("+"))) | set(
-        paragraph_style.split("+"))))
+    return signature(
+        sorted(set(filter(None, emphasis.split("+"))) | set(paragraph_style.split("+")))
+    )
 
 
-def _with_targets(emphasis: str, links: list[str], fields: list[bool],
-                  instructions: list[str]) -> str:
+def _with_targets(
+    emphasis: str, links: list[str], fields: list[bool], instructions: list[str]
+) -> str:
     """The format signature of emitted text: its emphasis, then where a link leads
     (``link=``) and which bookmark a cross-reference's result shows (``ref=``)."""
     flags = [emphasis] if emphasis else []
@@ -313,24 +314,41 @@ class StoryWalker:
     def _start_handlers(self) -> dict[str, Callable[[etree._Element], bool]]:
         handlers: dict[str, Callable[[etree._Element], bool]] = dict(self.rare)
         handlers.update(dict.fromkeys(_PROPERTY_REVISION_KIND, self._property_revision))
-        handlers.update({MOVE_FROM_RANGE_START: self._move_range, MOVE_TO_RANGE_START:
-                         self._move_range, MOVE_FROM_RANGE_END: self._move_range,
-                         MOVE_TO_RANGE_END: self._move_range, SYM: self._symbol})
+        handlers.update(
+            {
+                MOVE_FROM_RANGE_START: self._move_range,
+                MOVE_TO_RANGE_START: self._move_range,
+                MOVE_FROM_RANGE_END: self._move_range,
+                MOVE_TO_RANGE_END: self._move_range,
+                SYM: self._symbol,
+            }
+        )
         handlers.update(dict.fromkeys(_PROPERTY_CONTAINERS, self._property_container))
         handlers.update({TBL: self._start_table, TC: self._start_cell, TR: self._row_start})
         handlers.update(dict.fromkeys(_SKIPPED, _skip))
-        handlers.update({INSTR_TEXT: self._instruction_text, DEL_INSTR_TEXT:
-                         self._instruction_text, BOOKMARK_START: self._bookmark_start,
-                         FLD_CHAR: self._field_char_start, PPR: self._paragraph_properties_start,
-                         P: self._paragraph_start})
+        handlers.update(
+            {
+                INSTR_TEXT: self._instruction_text,
+                DEL_INSTR_TEXT: self._instruction_text,
+                BOOKMARK_START: self._bookmark_start,
+                FLD_CHAR: self._field_char_start,
+                PPR: self._paragraph_properties_start,
+                P: self._paragraph_start,
+            }
+        )
         handlers.update(dict.fromkeys(_RUN_REVISION_KIND, self._run_revision_start))
         handlers.update({RPR: self._run_properties_start, DEL_TEXT: self._deleted_text})
         return handlers
 
     def _end_handlers(self) -> dict[str, Callable[[etree._Element], None]]:
         handlers: dict[str, Callable[[etree._Element], None]] = {
-            R: self._run_end, M_R: self._run_end, P: self._paragraph_end,
-            HYPERLINK: self._hyperlink_end, TR: self._row_end, TBL: self._table_end}
+            R: self._run_end,
+            M_R: self._run_end,
+            P: self._paragraph_end,
+            HYPERLINK: self._hyperlink_end,
+            TR: self._row_end,
+            TBL: self._table_end,
+        }
         handlers.update(dict.fromkeys(_RUN_REVISION_KIND, self._run_revision_end))
         return handlers
 
@@ -396,8 +414,11 @@ class StoryWalker:
 
     def _move_range(self, element: etree._Element) -> bool:
         tag = element.tag
-        ranges = (self.move_from_ranges if tag in (MOVE_FROM_RANGE_START, MOVE_FROM_RANGE_END)
-                  else self.move_to_ranges)
+        ranges = (
+            self.move_from_ranges
+            if tag in (MOVE_FROM_RANGE_START, MOVE_FROM_RANGE_END)
+            else self.move_to_ranges
+        )
         if tag in (MOVE_FROM_RANGE_START, MOVE_TO_RANGE_START):
             ranges[element.get(W_ID, "")] = element.get(W_NAME, "")
         else:
@@ -443,10 +464,16 @@ class StoryWalker:
             hiding = self.found.style_hiding
             accept_format = _with_targets(
                 _with_style(self.emphasis_accept, hiding.get(para.props_accept[0] or "")),
-                self.links, self.fields_accept, self.instructions_accept)
+                self.links,
+                self.fields_accept,
+                self.instructions_accept,
+            )
             reject_format = _with_targets(
                 _with_style(self.emphasis_reject, hiding.get(para.props_reject[0] or "")),
-                self.links, self.fields_reject, self.instructions_reject)
+                self.links,
+                self.fields_reject,
+                self.instructions_reject,
+            )
             if not self.delete_ids and not deleted_text and True not in self.fields_accept:
                 para.accept.append(
                     (text, self.insert_ids[-1] if self.insert_ids else None, accept_format)

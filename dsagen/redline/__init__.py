@@ -46,10 +46,14 @@ class _Redline:
         found = self._contexts.get(key)
         if found is None:
             found = self._contexts[key] = StoryContext(
-                self.out, standard_part, negotiated_part,
+                self.out,
+                standard_part,
+                negotiated_part,
                 Side(standard_part, self.standard.reference_digest, True, self.standard.styles),
                 Side(negotiated_part, self.out.reference_digest, False, self.out.styles),
-                self.stamp, self.notes.copy)
+                self.stamp,
+                self.notes.copy,
+            )
             for start in self.out.xml(negotiated_part).iter(BOOKMARK_START):
                 found.bookmark_names.add(start.get(W_NAME, ""))
         return found
@@ -70,15 +74,19 @@ class _Redline:
     def write(self) -> bytes:
         body = W + "body"
         self.writer(DOCUMENT, DOCUMENT).container(
-            self.standard.xml(DOCUMENT).find(body), self.out.xml(DOCUMENT).find(body))
+            self.standard.xml(DOCUMENT).find(body), self.out.xml(DOCUMENT).find(body)
+        )
         for kind in _STORY_KINDS:
-            for std_part, neg_part in zip(self.standard.related(DOCUMENT, kind),
-                                          self.out.related(DOCUMENT, kind), strict=False):
-                self.writer(std_part, neg_part).container(self.standard.xml(std_part),
-                                                          self.out.xml(neg_part))
+            for std_part, neg_part in zip(
+                self.standard.related(DOCUMENT, kind),
+                self.out.related(DOCUMENT, kind),
+                strict=False,
+            ):
+                self.writer(std_part, neg_part).container(
+                    self.standard.xml(std_part), self.out.xml(neg_part)
+                )
         for reference in KINDS:
-            source, target = self.notes.standard_part(reference), self.notes.output_part(
-                reference)
+            source, target = self.notes.standard_part(reference), self.notes.output_part(reference)
             if source is None or target is None:
                 continue
             writer = self.writer(source, target)
@@ -87,8 +95,7 @@ class _Redline:
         self.notes.track_whole_notes(self.context(DOCUMENT, DOCUMENT), self._first_id)
         for context in self._contexts.values():
             if context.twins:
-                retarget_references(self.out.xml(context.negotiated_part), context.twins,
-                                    context)
+                retarget_references(self.out.xml(context.negotiated_part), context.twins, context)
         self.out.track_revisions()
         return self.out.serialise()
 
@@ -114,8 +121,13 @@ class Overlay:
         return self.out.serialise()
 
 
-def render_redline(standard_docx: bytes, negotiated_docx: bytes, *, author: str = "dsagen",
-                   date: str = "2000-01-01T00:00:00Z") -> bytes:
+def render_redline(
+    standard_docx: bytes,
+    negotiated_docx: bytes,
+    *,
+    author: str = "dsagen",
+    date: str = "2000-01-01T00:00:00Z",
+) -> bytes:
     """The partner's DOCX with every untracked difference from the standard written into it as
     tracked changes: accept-all gives the partner's document, reject-all gives the standard.
     Computed from the two packages themselves, objects and formatting included."""

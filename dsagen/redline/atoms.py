@@ -47,28 +47,82 @@ from .ooxml import (
 )
 
 CHAR, ELEMENT, RUNS, BLOCK, MARKER, OPEN, CLOSE = (
-    "char", "element", "runs", "block", "marker", "open", "close")
+    "char",
+    "element",
+    "runs",
+    "block",
+    "marker",
+    "open",
+    "close",
+)
 #: Run children that are markers, not content: kept where they are, never compared.
 RUN_MARKERS = frozenset({W + "commentReference", W + "lastRenderedPageBreak"})
 #: Run children whose key is their name (and a few attributes) rather than a digest.
-SIMPLE_ELEMENTS = frozenset(W + name for name in (
-    "tab", "ptab", "br", "cr", "noBreakHyphen", "softHyphen", "sym", "footnoteReference",
-    "endnoteReference", "footnoteRef", "endnoteRef", "annotationRef", "separator",
-    "continuationSeparator", "pgNum", "dayShort", "monthShort", "yearShort", "dayLong",
-    "monthLong", "yearLong"))
+SIMPLE_ELEMENTS = frozenset(
+    W + name
+    for name in (
+        "tab",
+        "ptab",
+        "br",
+        "cr",
+        "noBreakHyphen",
+        "softHyphen",
+        "sym",
+        "footnoteReference",
+        "endnoteReference",
+        "footnoteRef",
+        "endnoteRef",
+        "annotationRef",
+        "separator",
+        "continuationSeparator",
+        "pgNum",
+        "dayShort",
+        "monthShort",
+        "yearShort",
+        "dayLong",
+        "monthLong",
+        "yearLong",
+    )
+)
 _FIELD_FILLERS = frozenset({W + "bookmarkStart", W + "bookmarkEnd", W + "proofErr"})
-_DROPPED_ATTRIBUTES = frozenset({W_ID, "id", "{http://schemas.microsoft.com/office/word/2010/"
-                                 "wordprocessingDrawing}anchorId",
-                                 "{http://schemas.microsoft.com/office/word/2010/"
-                                 "wordprocessingDrawing}editId",
-                                 "{http://schemas.microsoft.com/office/word/2010/wordml}paraId",
-                                 "{http://schemas.microsoft.com/office/word/2010/wordml}textId"})
+_DROPPED_ATTRIBUTES = frozenset(
+    {
+        W_ID,
+        "id",
+        "{http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing}anchorId",
+        "{http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing}editId",
+        "{http://schemas.microsoft.com/office/word/2010/wordml}paraId",
+        "{http://schemas.microsoft.com/office/word/2010/wordml}textId",
+    }
+)
 OBJECT_CHAR = "\ufffc"
 #: Fields whose displayed result the client recomputes (§17.16.5): compared by instruction.
-COMPUTED_FIELDS = frozenset({"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "NUMWORDS",
-                             "NUMCHARS", "DATE", "TIME", "PRINTDATE", "SAVEDATE", "CREATEDATE",
-                             "EDITTIME", "REF", "PAGEREF", "NOTEREF", "SEQ", "STYLEREF",
-                             "FILENAME", "LISTNUM", "AUTONUM", "AUTONUMLGL", "AUTONUMOUT"})
+COMPUTED_FIELDS = frozenset(
+    {
+        "PAGE",
+        "NUMPAGES",
+        "SECTIONPAGES",
+        "SECTION",
+        "NUMWORDS",
+        "NUMCHARS",
+        "DATE",
+        "TIME",
+        "PRINTDATE",
+        "SAVEDATE",
+        "CREATEDATE",
+        "EDITTIME",
+        "REF",
+        "PAGEREF",
+        "NOTEREF",
+        "SEQ",
+        "STYLEREF",
+        "FILENAME",
+        "LISTNUM",
+        "AUTONUM",
+        "AUTONUMLGL",
+        "AUTONUMOUT",
+    }
+)
 
 
 @dataclass(eq=False, slots=True)
@@ -90,8 +144,9 @@ class Atom:
 class Side:
     """How to read one package's story part: relationship digests, formatting signatures."""
 
-    def __init__(self, part: str, reference: Callable[[str, str], str], standard: bool,
-                 styles: Styles) -> None:
+    def __init__(
+        self, part: str, reference: Callable[[str, str], str], standard: bool, styles: Styles
+    ) -> None:
         self.part = part
         self._reference = reference
         self.standard = standard
@@ -164,15 +219,32 @@ class _Walker:
         self.side = side
         self.atoms: list[Atom] = []
 
-    def add(self, kind: str, key: object, node: etree._Element | None,
-            frames: tuple[etree._Element, ...], inserted: bool, deleted: bool, *,
-            text: str = "", run: etree._Element | None = None,
-            nodes: tuple[etree._Element, ...] = ()) -> None:
-        self.atoms.append(Atom(kind, key, text, node, nodes, run, frames, self.paragraph,
-                               not inserted, not deleted))
+    def add(
+        self,
+        kind: str,
+        key: object,
+        node: etree._Element | None,
+        frames: tuple[etree._Element, ...],
+        inserted: bool,
+        deleted: bool,
+        *,
+        text: str = "",
+        run: etree._Element | None = None,
+        nodes: tuple[etree._Element, ...] = (),
+    ) -> None:
+        self.atoms.append(
+            Atom(
+                kind, key, text, node, nodes, run, frames, self.paragraph, not inserted, not deleted
+            )
+        )
 
-    def container(self, parent: etree._Element, frames: tuple[etree._Element, ...],
-                  inserted: bool, deleted: bool) -> None:
+    def container(
+        self,
+        parent: etree._Element,
+        frames: tuple[etree._Element, ...],
+        inserted: bool,
+        deleted: bool,
+    ) -> None:
         children = [c for c in parent if isinstance(c.tag, str)]
         index = 0
         while index < len(children):
@@ -184,9 +256,17 @@ class _Walker:
             if tag == RUN:
                 end = _field_end(children, index - 1)
                 if end is not None:
-                    runs = tuple(children[index - 1:end + 1])
-                    self.add(RUNS, _field_key(runs), None, frames, inserted, deleted, run=child,
-                             nodes=runs)
+                    runs = tuple(children[index - 1 : end + 1])
+                    self.add(
+                        RUNS,
+                        _field_key(runs),
+                        None,
+                        frames,
+                        inserted,
+                        deleted,
+                        run=child,
+                        nodes=runs,
+                    )
                     index = end + 1
                 else:
                     self.run(child, frames, inserted, deleted)
@@ -195,34 +275,58 @@ class _Walker:
             elif tag in FRAME_TAGS:
                 self.frame(child, frames, inserted, deleted)
             elif tag in BLOCK_OBJECTS:
-                self.add(BLOCK, (localname(tag), self.side.digest((child,))), child, frames,
-                         inserted, deleted)
+                self.add(
+                    BLOCK,
+                    (localname(tag), self.side.digest((child,))),
+                    child,
+                    frames,
+                    inserted,
+                    deleted,
+                )
             else:
                 self.add(MARKER, None, child, frames, inserted, deleted)
 
-    def revision(self, mark: etree._Element, frames: tuple[etree._Element, ...],
-                 inserted: bool, deleted: bool) -> None:
+    def revision(
+        self,
+        mark: etree._Element,
+        frames: tuple[etree._Element, ...],
+        inserted: bool,
+        deleted: bool,
+    ) -> None:
         """The runs inside a partner's w:ins/w:del/w:moveFrom/w:moveTo."""
         tag = mark.tag
         if self.side.standard:
             if tag in INSERTED:  # the standard is read accepted: deletions skipped
                 self.container(mark, frames, inserted, deleted)
             return
-        self.container(mark, (*frames, mark), inserted or tag in INSERTED,
-                       deleted or tag in DELETED)
+        self.container(
+            mark, (*frames, mark), inserted or tag in INSERTED, deleted or tag in DELETED
+        )
 
-    def frame(self, frame: etree._Element, frames: tuple[etree._Element, ...],
-              inserted: bool, deleted: bool) -> None:
+    def frame(
+        self,
+        frame: etree._Element,
+        frames: tuple[etree._Element, ...],
+        inserted: bool,
+        deleted: bool,
+    ) -> None:
         """A hyperlink, content control or similar wrapper: open, its runs, close."""
         tag = str(frame.tag)
         inner = frame.find(SDT_CONTENT) if tag == SDT else frame
         framed = (*frames, frame)
-        self.add(OPEN, ("open", localname(tag), self.frame_key(frame)), frame, framed,
-                 inserted, deleted)
+        self.add(
+            OPEN, ("open", localname(tag), self.frame_key(frame)), frame, framed, inserted, deleted
+        )
         if inner is not None:
             self.container(inner, framed, inserted, deleted)
-        self.add(CLOSE, ("close", localname(tag), self.frame_key(frame)), frame, framed,
-                 inserted, deleted)
+        self.add(
+            CLOSE,
+            ("close", localname(tag), self.frame_key(frame)),
+            frame,
+            framed,
+            inserted,
+            deleted,
+        )
 
     def frame_key(self, frame: etree._Element) -> str:
         if frame.tag == HYPERLINK:
@@ -234,30 +338,51 @@ class _Walker:
             return tag.get(W_VAL, "") if tag is not None else ""
         return ""
 
-    def run(self, run: etree._Element, frames: tuple[etree._Element, ...], inserted: bool,
-            deleted: bool) -> None:
+    def run(
+        self, run: etree._Element, frames: tuple[etree._Element, ...], inserted: bool, deleted: bool
+    ) -> None:
         for child in run:
             tag = child.tag
             if not isinstance(tag, str) or tag == RPR:
                 continue
             if tag == T or tag == DEL_TEXT:
                 if child.text:
-                    self.add(CHAR, None, child, frames, inserted, deleted, text=child.text,
-                             run=run)
+                    self.add(CHAR, None, child, frames, inserted, deleted, text=child.text, run=run)
             elif tag in RUN_MARKERS:
                 self.add(MARKER, None, child, frames, inserted, deleted, run=run)
             elif tag in SIMPLE_ELEMENTS:
                 key = (localname(tag), child.get(W + "type", ""), child.get(W + "char", ""))
                 self.add(ELEMENT, key, child, frames, inserted, deleted, run=run)
             elif tag == INSTR or tag == DEL_INSTR:
-                self.add(ELEMENT, ("instr", " ".join((child.text or "").split())), child,
-                         frames, inserted, deleted, run=run)
+                self.add(
+                    ELEMENT,
+                    ("instr", " ".join((child.text or "").split())),
+                    child,
+                    frames,
+                    inserted,
+                    deleted,
+                    run=run,
+                )
             elif tag == FLD_CHAR:
-                self.add(ELEMENT, ("fldChar", child.get(W + "fldCharType", "")), child, frames,
-                         inserted, deleted, run=run)
+                self.add(
+                    ELEMENT,
+                    ("fldChar", child.get(W + "fldCharType", "")),
+                    child,
+                    frames,
+                    inserted,
+                    deleted,
+                    run=run,
+                )
             else:
-                self.add(ELEMENT, (localname(tag), self.side.digest((child,))), child, frames,
-                         inserted, deleted, run=run)
+                self.add(
+                    ELEMENT,
+                    (localname(tag), self.side.digest((child,))),
+                    child,
+                    frames,
+                    inserted,
+                    deleted,
+                    run=run,
+                )
 
 
 def _field_key(runs: tuple[etree._Element, ...]) -> tuple[str, str, str]:
@@ -308,9 +433,21 @@ def expand(atoms: list[Atom]) -> list[Atom]:
     out: list[Atom] = []
     for atom in atoms:
         if atom.kind == CHAR and len(atom.text) > 1:
-            out.extend(Atom(CHAR, None, char, atom.node, (), atom.run, atom.frames,
-                            atom.paragraph, atom.in_reject, atom.in_accept)
-                       for char in atom.text)
+            out.extend(
+                Atom(
+                    CHAR,
+                    None,
+                    char,
+                    atom.node,
+                    (),
+                    atom.run,
+                    atom.frames,
+                    atom.paragraph,
+                    atom.in_reject,
+                    atom.in_accept,
+                )
+                for char in atom.text
+            )
         else:
             out.append(atom)
     return out
@@ -327,8 +464,11 @@ def text_key(atoms: list[Atom]) -> str:
     for atom in compared(atoms):
         if atom.kind == CHAR:
             parts.append(atom.text)
-        elif atom.kind == ELEMENT and atom.node is not None and localname(atom.node.tag) in (
-                "tab", "ptab"):
+        elif (
+            atom.kind == ELEMENT
+            and atom.node is not None
+            and localname(atom.node.tag) in ("tab", "ptab")
+        ):
             parts.append("\t")
         elif atom.kind in (ELEMENT, RUNS, BLOCK):
             parts.append(OBJECT_CHAR)

@@ -51,15 +51,20 @@ def comments_root(out: OutputPackage) -> etree._Element:
     existing = out.related(DOCUMENT, "comments")
     if existing:
         return out.xml(existing[0])
-    out.add_part(COMMENTS_PART, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                 b'<w:comments xmlns:w="' + W_NS.encode() + b'"/>', None)
+    out.add_part(
+        COMMENTS_PART,
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<w:comments xmlns:w="' + W_NS.encode() + b'"/>',
+        None,
+    )
     out.declare_content_type(COMMENTS_PART, COMMENTS_CT)
     out.add_relationship(DOCUMENT, COMMENTS_REL, COMMENTS_PART)
     return out.xml(COMMENTS_PART)
 
 
-def add_comment(out: OutputPackage, first: etree._Element, last: etree._Element,
-                comment: Comment) -> str:
+def add_comment(
+    out: OutputPackage, first: etree._Element, last: etree._Element, comment: Comment
+) -> str:
     """Write `comment` over the paragraphs from `first` to `last` (body w:p elements, in
     document order); returns its id."""
     comment_id = out.new_id()
@@ -98,8 +103,11 @@ def add_comment(out: OutputPackage, first: etree._Element, last: etree._Element,
 def _changed(paragraph: etree._Element, *, last: bool) -> etree._Element | None:
     """The paragraph's first (or last) child that is a revision, or a run whose formatting
     changed: where the comment's range starts (or ends), so it covers the changed text."""
-    children = [c for c in paragraph if c.tag in REVISIONS or (
-        c.tag == RUN and c.find(f"{RPR}/{RPR_CHANGE}") is not None)]
+    children = [
+        c
+        for c in paragraph
+        if c.tag in REVISIONS or (c.tag == RUN and c.find(f"{RPR}/{RPR_CHANGE}") is not None)
+    ]
     if not children:
         return None
     return children[-1] if last else children[0]

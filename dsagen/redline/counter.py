@@ -65,8 +65,7 @@ def rewrite(story: StoryContext, change: Rewrite) -> list[etree._Element]:
         return [_new_paragraph(story, change.after, change.target)]
     atoms = expand([a for p in change.group for a in atomise(p, story.negotiated_side)])
     if change.target is None:
-        _rebuild(story, change.group, [Item(a, DELETE_OWN if _visible(a) else KEEP)
-                                       for a in atoms])
+        _rebuild(story, change.group, [Item(a, DELETE_OWN if _visible(a) else KEEP) for a in atoms])
         for paragraph in change.group:
             if not last_in_container(paragraph) and mark_kind(paragraph) not in DELETED:
                 story.mark_paragraph(paragraph, DEL)
@@ -149,8 +148,11 @@ def _new_paragraph(story: StoryContext, after: etree._Element, text: str) -> etr
     after.addnext(paragraph)
     neighbour = next((a for a in atomise(after, story.negotiated_side) if a.kind == CHAR), None)
     run = etree.Element(RUN)
-    if neighbour is not None and neighbour.run is not None and (
-            neighbour.run.find(RPR)) is not None:
+    if (
+        neighbour is not None
+        and neighbour.run is not None
+        and (neighbour.run.find(RPR)) is not None
+    ):
         run.append(_clean_rpr(neighbour.run.find(RPR)))
     atom = Atom(CHAR, None, text, None, (), run, (), paragraph, False, True)
     build(story, paragraph, [Item(atom, INS)])

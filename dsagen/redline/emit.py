@@ -58,19 +58,33 @@ from .ooxml import (
 from .package import OutputPackage
 
 KEEP, EQUAL, INS, DELETE, MOVE_FROM, MOVE_DEST, MOVE_DEST_DEL, DELETE_OWN = (
-    "keep", "equal", "ins", "del", "moveFrom", "moveTo", "moveToDel", "delOwn")
+    "keep",
+    "equal",
+    "ins",
+    "del",
+    "moveFrom",
+    "moveTo",
+    "moveToDel",
+    "delOwn",
+)
 #: Our revision wrappers per operation, outermost first. Text deleted inside a moved
 #: destination is nested in the move so that rejecting the move removes it too (§4.2).
 WRAPPERS: dict[str, tuple[str, ...]] = {
-    KEEP: (), EQUAL: (), INS: ("ins",), DELETE: ("del",), MOVE_FROM: ("moveFrom",),
-    MOVE_DEST: ("moveTo",), MOVE_DEST_DEL: ("moveTo", "del"),
+    KEEP: (),
+    EQUAL: (),
+    INS: ("ins",),
+    DELETE: ("del",),
+    MOVE_FROM: ("moveFrom",),
+    MOVE_DEST: ("moveTo",),
+    MOVE_DEST_DEL: ("moveTo", "del"),
     DELETE_OWN: ("del",),  # the negotiated's own text, deleted where it is re-emitted
 }
 STANDARD_OPS = frozenset({DELETE, MOVE_FROM, MOVE_DEST_DEL})
 #: Our wrappers that must enclose a partner's deletion of the same text (see the docstring).
 _ADDING = frozenset({("ins",), ("moveTo",)})
-_COMMENT_MARKERS = frozenset({W + "commentRangeStart", W + "commentRangeEnd",
-                              W + "commentReference"})
+_COMMENT_MARKERS = frozenset(
+    {W + "commentRangeStart", W + "commentRangeEnd", W + "commentReference"}
+)
 _DRAWING_ID = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 TXBX_CONTENT = W + "txbxContent"
 
@@ -171,7 +185,8 @@ class StoryContext:
             # The partner's comments are the ones carried; a standard comment they orphaned
             # comes back as a point reference with its restored text (no range to unbalance).
             return tag == W + "commentReference" and self.out.take_orphaned_comment(
-                node.get(W_ID, ""))
+                node.get(W_ID, "")
+            )
         elif tag in (FOOTNOTE_REF, ENDNOTE_REF):
             node.set(W_ID, self.copy_note(etree.QName(tag).localname, node.get(W_ID, "")))
         elif tag == _DRAWING_ID:
@@ -204,8 +219,9 @@ class ParagraphBuilder:
         self.story = story
         self.paragraph = paragraph
         self.stack: list[_Frame] = []
-        self.wrapper: tuple[etree._Element, tuple[str, ...], etree._Element,
-                            etree._Element] | None = None
+        self.wrapper: (
+            tuple[etree._Element, tuple[str, ...], etree._Element, etree._Element] | None
+        ) = None
         self.run: tuple[etree._Element, object, etree._Element] | None = None
         # Stand-ins for our wrappers when they sit in the frame stack, around a partner's
         # deletion (one per wrapper kind; leaving the stack closes our revision element).
@@ -219,8 +235,9 @@ class ParagraphBuilder:
     def _top(self) -> etree._Element:
         return self.stack[-1].output if self.stack else self.paragraph
 
-    def _desired(self, atom: Atom, standard: bool,
-                 ours: etree._Element | None = None) -> list[etree._Element]:
+    def _desired(
+        self, atom: Atom, standard: bool, ours: etree._Element | None = None
+    ) -> list[etree._Element]:
         if not standard:
             frames = list(atom.frames)
             if ours is not None:
@@ -234,8 +251,9 @@ class ParagraphBuilder:
             return frames
         desired: list[etree._Element] = []
         for frame in self.stack:
-            structural = frame.negotiated and not frame.finished and (
-                frame.source.tag not in REVISIONS)
+            structural = (
+                frame.negotiated and not frame.finished and (frame.source.tag not in REVISIONS)
+            )
             if structural or (not frame.negotiated and frame.source in atom.frames):
                 desired.append(frame.source)
             else:
@@ -245,12 +263,16 @@ class ParagraphBuilder:
                 desired.append(source)
         return desired
 
-    def _enter(self, atom: Atom, standard: bool,
-               ours: etree._Element | None = None) -> etree._Element:
+    def _enter(
+        self, atom: Atom, standard: bool, ours: etree._Element | None = None
+    ) -> etree._Element:
         desired = self._desired(atom, standard, ours)
         common = 0
-        while (common < len(self.stack) and common < len(desired)
-               and self.stack[common].source is desired[common]):
+        while (
+            common < len(self.stack)
+            and common < len(desired)
+            and self.stack[common].source is desired[common]
+        ):
             common += 1
         del self.stack[common:]
         for source in desired[common:]:
@@ -264,8 +286,9 @@ class ParagraphBuilder:
             return
         clone = etree.SubElement(self._top(), source.tag, attrib=dict(source.attrib))
         if not negotiated:
-            self.story.out.import_references(clone, self.story.standard_part,
-                                             self.story.negotiated_part)
+            self.story.out.import_references(
+                clone, self.story.standard_part, self.story.negotiated_part
+            )
         if source.tag in REVISIONS and source in self.story.opened:
             clone.set(W_ID, self.story.out.new_id())  # a partner's revision split in two
         self.story.opened.add(source)
@@ -280,8 +303,13 @@ class ParagraphBuilder:
         if not tags:
             return target
         wrapper = self.wrapper
-        if (wrapper is not None and wrapper[0] is target and wrapper[1] == tags
-                and len(target) and target[-1] is wrapper[2]):
+        if (
+            wrapper is not None
+            and wrapper[0] is target
+            and wrapper[1] == tags
+            and len(target)
+            and target[-1] is wrapper[2]
+        ):
             return wrapper[3]
         outer = inner = self.story.revision(target, W + tags[0])
         for tag in tags[1:]:
@@ -289,13 +317,19 @@ class ParagraphBuilder:
         self.wrapper = (target, tags, outer, inner)
         return inner
 
-    def _run(self, container: etree._Element, atom: Atom, change: Atom | None,
-             standard: bool) -> etree._Element:
+    def _run(
+        self, container: etree._Element, atom: Atom, change: Atom | None, standard: bool
+    ) -> etree._Element:
         fmt = self.story.standard_side.run_format(change.run) if change is not None else None
         key = (atom.run, fmt)
         current = self.run
-        if (current is not None and current[0] is container and current[1] == key
-                and len(container) and container[-1] is current[2]):
+        if (
+            current is not None
+            and current[0] is container
+            and current[1] == key
+            and len(container)
+            and container[-1] is current[2]
+        ):
             return current[2]
         run = etree.SubElement(container, RUN)
         source = atom.run.find(RPR) if atom.run is not None else None
@@ -306,8 +340,12 @@ class ParagraphBuilder:
                     rpr.remove(child)
                 style = rpr.find(W + "rStyle")
                 if style is not None:
-                    style.set(W + "val", self.story.negotiated_side.styles.translate(
-                        style.get(W + "val", ""), self.story.standard_side.styles))
+                    style.set(
+                        W + "val",
+                        self.story.negotiated_side.styles.translate(
+                            style.get(W + "val", ""), self.story.standard_side.styles
+                        ),
+                    )
             run.append(rpr)
         if change is not None:
             self._format_change(run, change)
@@ -328,8 +366,12 @@ class ParagraphBuilder:
                 old.append(copy.deepcopy(child))
         style = old.find(W + "rStyle")
         if style is not None:  # the output's id for the standard's character style
-            style.set(W + "val", self.story.negotiated_side.styles.translate(
-                style.get(W + "val", ""), self.story.standard_side.styles))
+            style.set(
+                W + "val",
+                self.story.negotiated_side.styles.translate(
+                    style.get(W + "val", ""), self.story.standard_side.styles
+                ),
+            )
 
     # -- items --------------------------------------------------------------------------------
     def emit(self, item: Item) -> None:
@@ -367,8 +409,9 @@ class ParagraphBuilder:
             if frame.source is atom.node or self.story.frame_map.get(atom.node) is frame.source:
                 frame.finished = True
 
-    def _element(self, container: etree._Element, item: Item, standard: bool,
-                 tags: tuple[str, ...]) -> None:
+    def _element(
+        self, container: etree._Element, item: Item, standard: bool, tags: tuple[str, ...]
+    ) -> None:
         """A run-level element (a tab, a break, a footnote reference) in a run of its own."""
         atom = item.atom
         run = self._run(container, atom, self._changed_format(item), standard)
@@ -379,8 +422,7 @@ class ParagraphBuilder:
             run.append(as_deleted(node) if bool(tags) and tags[-1] == "del" else node)
             self._mark_inner_paragraphs(node, tags)
 
-    def _char(self, container: etree._Element, item: Item, standard: bool,
-              deleted: bool) -> None:
+    def _char(self, container: etree._Element, item: Item, standard: bool, deleted: bool) -> None:
         atom = item.atom
         run = self._run(container, atom, self._changed_format(item), standard)
         tag = DEL_TEXT if deleted else (T if standard or atom.node is None else atom.node.tag)
@@ -396,16 +438,18 @@ class ParagraphBuilder:
         if item.op != EQUAL or item.standard is None:
             return None
         story = self.story
-        if story.standard_side.run_format(item.standard.run) == \
-                story.negotiated_side.run_format(item.atom.run):
+        if story.standard_side.run_format(item.standard.run) == story.negotiated_side.run_format(
+            item.atom.run
+        ):
             return None
         rpr = item.atom.run.find(RPR) if item.atom.run is not None else None
         if rpr is not None and rpr.find(RPR_CHANGE) is not None:
             return None
         return item.standard
 
-    def _whole(self, container: etree._Element, atom: Atom, standard: bool, deleted: bool,
-               wrapped: bool) -> None:
+    def _whole(
+        self, container: etree._Element, atom: Atom, standard: bool, deleted: bool, wrapped: bool
+    ) -> None:
         """A complex field's runs, or a paragraph-level object, copied whole."""
         self.run = None
         sources = atom.nodes if atom.kind == RUNS else (atom.node,)
@@ -434,8 +478,9 @@ class ParagraphBuilder:
                 self.story.mark_paragraph(paragraph, W + tags[-1])
 
     @staticmethod
-    def _simple_field_as_runs(container: etree._Element, field: etree._Element,
-                              deleted: bool) -> None:
+    def _simple_field_as_runs(
+        container: etree._Element, field: etree._Element, deleted: bool
+    ) -> None:
         """A w:fldSimple inside a revision is written as the equivalent complex field
         (§17.16.18/§17.16.19): w:ins/w:del may hold runs, not a w:fldSimple."""
         first_run = field.find(RUN)
@@ -451,8 +496,7 @@ class ParagraphBuilder:
         run = etree.SubElement(container, RUN)
         if rpr is not None:
             run.append(copy.deepcopy(rpr))
-        set_text(etree.SubElement(run, DEL_INSTR if deleted else INSTR),
-                 field.get(W + "instr", ""))
+        set_text(etree.SubElement(run, DEL_INSTR if deleted else INSTR), field.get(W + "instr", ""))
         char_run("separate")
         for child in field:
             if child.tag == RUN:
@@ -492,5 +536,4 @@ def build(story: StoryContext, paragraph: etree._Element, items: list[Item]) -> 
 
 
 def tracked_mark_tag(op: str) -> str:
-    return {INS: W + "ins", DELETE: W + "del", MOVE_FROM: W + "moveFrom",
-            MOVE_DEST: MOVE_TO}[op]
+    return {INS: W + "ins", DELETE: W + "del", MOVE_FROM: W + "moveFrom", MOVE_DEST: MOVE_TO}[op]

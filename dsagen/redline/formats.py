@@ -16,9 +16,23 @@ from lxml import etree
 from ..ooxml import W
 from .ooxml import PPR, W_VAL
 
-RUN_PROPERTIES = frozenset(W + name for name in (
-    "rStyle", "b", "i", "u", "strike", "dstrike", "caps", "smallCaps", "sz", "color",
-    "highlight", "vertAlign"))
+RUN_PROPERTIES = frozenset(
+    W + name
+    for name in (
+        "rStyle",
+        "b",
+        "i",
+        "u",
+        "strike",
+        "dstrike",
+        "caps",
+        "smallCaps",
+        "sz",
+        "color",
+        "highlight",
+        "vertAlign",
+    )
+)
 _TOGGLES = frozenset(W + name for name in ("b", "i", "strike", "dstrike", "caps", "smallCaps"))
 _ON, _OFF = frozenset({"true", "1", "on"}), frozenset({"false", "0", "off"})
 
@@ -108,8 +122,11 @@ def paragraph_signature(ppr: etree._Element | None, styles: Styles) -> tuple[str
     numbering = ppr.find(W + "numPr")
     level = _level(numbering) if numbering is not None else styles.numbering_level(style_id)
     justification = ppr.find(W + "jc")
-    return (styles.name(style_id), level,
-            justification.get(W_VAL, "") if justification is not None else "")
+    return (
+        styles.name(style_id),
+        level,
+        justification.get(W_VAL, "") if justification is not None else "",
+    )
 
 
 __all__ = ["Styles", "paragraph_signature", "run_signature"]

@@ -50,8 +50,14 @@ class Move:
     first: bool
     last: bool
 
-    def add_range(self, story: _Story, paragraph: etree._Element, *, source: bool,
-                  first: etree._Element | None = None) -> None:
+    def add_range(
+        self,
+        story: _Story,
+        paragraph: etree._Element,
+        *,
+        source: bool,
+        first: etree._Element | None = None,
+    ) -> None:
         """Range start in the first paragraph of the block (after w:pPr), range end at the
         end of the last; start and end share an id, source and destination a name."""
         kind = "moveFrom" if source else "moveTo"
@@ -70,13 +76,23 @@ class Move:
             etree.SubElement(paragraph, W + kind + "RangeEnd").set(W_ID, range_id)
 
 
-def find_moves(pairs: Sequence[ParagraphPair], std_units: Sequence[_Unit],
-               neg_units: Sequence[_Unit], story: object) -> dict[int, Move]:
+def find_moves(
+    pairs: Sequence[ParagraphPair],
+    std_units: Sequence[_Unit],
+    neg_units: Sequence[_Unit],
+    story: object,
+) -> dict[int, Move]:
     """Pair index -> its role in a move, for deleted and inserted paragraphs that match."""
-    deleted = [i for i, p in enumerate(pairs) if p.negotiated is None
-               and p.standard is not None and std_units[p.standard].kind == "p"]
-    inserted = [i for i, p in enumerate(pairs) if p.standard is None
-                and p.negotiated is not None and neg_units[p.negotiated].kind == "p"]
+    deleted = [
+        i
+        for i, p in enumerate(pairs)
+        if p.negotiated is None and p.standard is not None and std_units[p.standard].kind == "p"
+    ]
+    inserted = [
+        i
+        for i, p in enumerate(pairs)
+        if p.standard is None and p.negotiated is not None and neg_units[p.negotiated].kind == "p"
+    ]
     if not deleted or not inserted:
         return {}
     std_text = {i: comparable(std_units[pairs[i].standard].key) for i in deleted}  # type: ignore[index]
@@ -85,8 +101,13 @@ def find_moves(pairs: Sequence[ParagraphPair], std_units: Sequence[_Unit],
     return _blocks(matches, pairs, std_units)
 
 
-def _match(deleted: list[int], inserted: list[int], std_text: dict[int, str],
-           neg_text: dict[int, str], pairs: Sequence[ParagraphPair]) -> list[tuple[int, int]]:
+def _match(
+    deleted: list[int],
+    inserted: list[int],
+    std_text: dict[int, str],
+    neg_text: dict[int, str],
+    pairs: Sequence[ParagraphPair],
+) -> list[tuple[int, int]]:
     exact: dict[str, list[int]] = {}
     for index in deleted:
         if len(std_text[index].split()) >= MOVE_MIN_WORDS:
@@ -101,8 +122,11 @@ def _match(deleted: list[int], inserted: list[int], std_text: dict[int, str],
         candidates = [c for c in exact.get(text, []) if c not in used]
         best = candidates[0] if candidates else None
         if best is None and fuzzy:
-            scored = [(similarity(std_text[c], text), -c) for c in deleted
-                      if c not in used and len(std_text[c].split()) >= MOVE_MIN_WORDS]
+            scored = [
+                (similarity(std_text[c], text), -c)
+                for c in deleted
+                if c not in used and len(std_text[c].split()) >= MOVE_MIN_WORDS
+            ]
             top = max(scored, default=None)
             if top is not None and top[0] >= MOVE_SIMILARITY:
                 best = -top[1]
@@ -119,8 +143,9 @@ def _apart(first: int, second: int, pairs: Sequence[ParagraphPair]) -> bool:
     return any(p.standard is not None and p.negotiated is not None for p in pairs[low:high])
 
 
-def _blocks(matches: list[tuple[int, int]], pairs: Sequence[ParagraphPair],
-            std_units: Sequence[_Unit]) -> dict[int, Move]:
+def _blocks(
+    matches: list[tuple[int, int]], pairs: Sequence[ParagraphPair], std_units: Sequence[_Unit]
+) -> dict[int, Move]:
     matches.sort(key=lambda m: m[1])
     blocks: list[list[tuple[int, int]]] = []
     for source, target in matches:

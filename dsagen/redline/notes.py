@@ -85,14 +85,17 @@ class Notes:
         for note in list(root):
             if note.tag == tag and note.get(W + "type") in (None, "normal"):
                 root.remove(note)
-        self.out.add_part(name, etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                               standalone=True),
-                          self.out.standard.content_type(source_part))
+        self.out.add_part(
+            name,
+            etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True),
+            self.out.standard.content_type(source_part),
+        )
         self.out.add_relationship(DOCUMENT, RELATIONSHIP_TYPES + kind, name)
         return name
 
-    def note_pairs(self, reference: str, standard: Package
-                   ) -> list[tuple[etree._Element, etree._Element]]:
+    def note_pairs(
+        self, reference: str, standard: Package
+    ) -> list[tuple[etree._Element, etree._Element]]:
         """(standard note, output note) for each reference equal in both documents."""
         source_part, target_part = self.standard_part(reference), self.output_part(reference)
         if source_part is None or target_part is None:
@@ -105,7 +108,6 @@ class Notes:
             if std_note is not None and neg_note is not None:
                 found.append((std_note, neg_note))
         return found
-
 
     def track_whole_notes(self, context: StoryContext, first_id: int) -> None:
         """A note whose reference we marked inserted (or deleted) is itself inserted (or

@@ -26,13 +26,18 @@ W_ID, W_AUTHOR, W_DATE, W_NAME, W_VAL = W + "id", W + "author", W + "date", W + 
 INSERTED = (INS, MOVE_TO)
 DELETED = (DEL, MOVE_FROM)
 REVISIONS = (INS, DEL, MOVE_FROM, MOVE_TO)
-MOVE_RANGES = (W + "moveFromRangeStart", W + "moveFromRangeEnd", W + "moveToRangeStart",
-               W + "moveToRangeEnd")
+MOVE_RANGES = (
+    W + "moveFromRangeStart",
+    W + "moveFromRangeEnd",
+    W + "moveToRangeStart",
+    W + "moveToRangeEnd",
+)
 
 #: Run-level containers that wrap runs and survive the rewrite as containers: they are cloned
 #: around the runs they held (§17.16.22 hyperlink, §17.5.2 sdt, smartTag, customXml, dir, bdo).
-FRAME_TAGS = frozenset({HYPERLINK, SDT, W + "smartTag", W + "customXml", W + "dir", W + "bdo",
-                        *REVISIONS})
+FRAME_TAGS = frozenset(
+    {HYPERLINK, SDT, W + "smartTag", W + "customXml", W + "dir", W + "bdo", *REVISIONS}
+)
 #: Property children of a frame, copied whole when the frame is cloned.
 FRAME_PROPERTIES = frozenset({SDT_PR, SDT_END_PR, W + "smartTagPr", W + "customXmlPr"})
 #: Paragraph-level elements compared as one object each.

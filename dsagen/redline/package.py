@@ -134,13 +134,21 @@ class OutputPackage(Package):
         """Ids of the standard's comments that the partner's copy still holds, word for word,
         but no longer anchors (they deleted the commented text without tracking)."""
         ours, theirs = (_comment_texts(package) for package in (self, self.standard))
-        anchored = {reference.get(W_ID, "")
-                    for part in [DOCUMENT, *(p for kind in ("header", "footer", "footnotes",
-                                                            "endnotes")
-                                             for p in self.related(DOCUMENT, kind))]
-                    for reference in self.xml(part).iter(W + "commentReference")}
-        return {key for key, text in ours.items()
-                if key not in anchored and theirs.get(key) == text}
+        anchored = {
+            reference.get(W_ID, "")
+            for part in [
+                DOCUMENT,
+                *(
+                    p
+                    for kind in ("header", "footer", "footnotes", "endnotes")
+                    for p in self.related(DOCUMENT, kind)
+                ),
+            ]
+            for reference in self.xml(part).iter(W + "commentReference")
+        }
+        return {
+            key for key, text in ours.items() if key not in anchored and theirs.get(key) == text
+        }
 
     def take_orphaned_comment(self, comment_id: str) -> bool:
         """True once for an orphaned comment: its reference may come back with the restored
@@ -179,13 +187,16 @@ class OutputPackage(Package):
             self.roots[part] = etree.fromstring(self.added[part])
         return super().xml(part)
 
-    def add_relationship(self, part: str, rel_type: str, target: str,
-                         external: bool = False) -> str:
+    def add_relationship(
+        self, part: str, rel_type: str, target: str, external: bool = False
+    ) -> str:
         """A new relationship from `part`; returns its fresh rId."""
         name = rels_name(part)
         if not self.has(name):
-            self.added[name] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                                b'<Relationships xmlns="' + REL_NS.encode() + b'"/>')
+            self.added[name] = (
+                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<Relationships xmlns="' + REL_NS.encode() + b'"/>'
+            )
         rels = self.xml(name)
         existing = {rel.get("Id") for rel in rels.iter(_REL)}
         number = len(existing) + 1
@@ -210,16 +221,15 @@ class OutputPackage(Package):
             return
         types = self.xml("[Content_Types].xml")
         extension = part.rsplit(".", 1)[-1].lower()
-        has_default = any(d.get("Extension", "").lower() == extension
-                          for d in types.iter(_CT + "Default"))
+        has_default = any(
+            d.get("Extension", "").lower() == extension for d in types.iter(_CT + "Default")
+        )
         if not has_default and "." in part:
-            default = etree.Element(_CT + "Default", Extension=extension,
-                                    ContentType=content_type)
+            default = etree.Element(_CT + "Default", Extension=extension, ContentType=content_type)
             first_override = types.find(_CT + "Override")
             (first_override.addprevious if first_override is not None else types.append)(default)
         else:
-            etree.SubElement(types, _CT + "Override", PartName="/" + part,
-                             ContentType=content_type)
+            etree.SubElement(types, _CT + "Override", PartName="/" + part, ContentType=content_type)
 
     def import_relationship(self, standard_part: str, rid: str, part: str) -> str:
         """Make the standard's relationship `rid` (from `standard_part`) available from `part`
@@ -272,8 +282,10 @@ class OutputPackage(Package):
     def serialise(self) -> bytes:
         out = io.BytesIO()
         written = set()
-        with zipfile.ZipFile(io.BytesIO(self.data)) as source, zipfile.ZipFile(
-                out, "w", zipfile.ZIP_STORED) as target:  # deterministic_zip compresses
+        with (
+            zipfile.ZipFile(io.BytesIO(self.data)) as source,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target,
+        ):  # deterministic_zip compresses
             for item in source.infolist():
                 target.writestr(item.filename, self._part_bytes(item.filename))
                 written.add(item.filename)
@@ -284,8 +296,9 @@ class OutputPackage(Package):
     def _part_bytes(self, name: str) -> bytes:
         root = self.roots.get(name)
         if root is not None:
-            return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                        standalone=True))
+            return bytes(
+                etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            )
         return self.bytes_of(name)
 
 
@@ -298,9 +311,10 @@ def _comment_texts(package: Package) -> dict[str, str]:
     parts = package.related(DOCUMENT, "comments")
     if not parts:
         return {}
-    return {comment.get(W_ID, ""): comment.get(W + "author", "") + "\n" + "".join(
-                comment.itertext())
-            for comment in package.xml(parts[0]).iter(W + "comment")}
+    return {
+        comment.get(W_ID, ""): comment.get(W + "author", "") + "\n" + "".join(comment.itertext())
+        for comment in package.xml(parts[0]).iter(W + "comment")
+    }
 
 
 def _optional_text(value: object) -> str | None:

@@ -25,8 +25,10 @@ from .tokens import EQUAL as CHUNK_EQUAL
 from .tokens import diff_atoms
 
 _RANGE_EVENTS = {
-    W + "moveFromRangeStart": (MOVE_FROM, True), W + "moveFromRangeEnd": (MOVE_FROM, False),
-    W + "moveToRangeStart": (MOVE_TO, True), W + "moveToRangeEnd": (MOVE_TO, False),
+    W + "moveFromRangeStart": (MOVE_FROM, True),
+    W + "moveFromRangeEnd": (MOVE_FROM, False),
+    W + "moveToRangeStart": (MOVE_TO, True),
+    W + "moveToRangeEnd": (MOVE_TO, False),
 }
 
 
@@ -70,8 +72,12 @@ def _move_names(root: etree._Element) -> dict[etree._Element, str]:
     return names
 
 
-def _mark(story: StoryContext, source: list[Atom], destination: list[Atom],
-          atoms: dict[etree._Element, list[Atom]]) -> None:
+def _mark(
+    story: StoryContext,
+    source: list[Atom],
+    destination: list[Atom],
+    atoms: dict[etree._Element, list[Atom]],
+) -> None:
     chunks = diff_atoms(source, destination)
     if all(chunk.op == CHUNK_EQUAL for chunk in chunks):
         return
@@ -102,5 +108,15 @@ def _mark(story: StoryContext, source: list[Atom], destination: list[Atom],
 
 def _relocated(atom: Atom, anchor: Atom) -> Atom:
     """A source atom re-emitted at the destination, inside the destination's containers."""
-    return Atom(atom.kind, atom.key, atom.text, atom.node, atom.nodes, atom.run, anchor.frames,
-                anchor.paragraph, atom.in_reject, atom.in_accept)
+    return Atom(
+        atom.kind,
+        atom.key,
+        atom.text,
+        atom.node,
+        atom.nodes,
+        atom.run,
+        anchor.frames,
+        anchor.paragraph,
+        atom.in_reject,
+        atom.in_accept,
+    )

@@ -40,8 +40,7 @@ _REFERENCE = re.compile(r"^\s*(?:REF|PAGEREF|NOTEREF)\s+(\S+)", re.IGNORECASE)
 _FLD_TYPE = W + "fldCharType"
 
 
-def retarget_references(root: etree._Element, twins: dict[str, str],
-                        story: StoryContext) -> None:
+def retarget_references(root: etree._Element, twins: dict[str, str], story: StoryContext) -> None:
     """Every field referring to a twinned bookmark, as it must read in each view. Only twins
     that really split the views count: the partner's bookmark read in the accepted view only,
     the twin in the rejected view only."""

@@ -85,12 +85,15 @@ _TABLE_KEY = "\x01table\x01"
 #: Whether a subtree refers to another part (image, hyperlink...) through an r:* attribute.
 _HAS_RELATIONSHIP = etree.XPath(
     "boolean(.//@*[namespace-uri()="
-    "'http://schemas.openxmlformats.org/officeDocument/2006/relationships'])")
+    "'http://schemas.openxmlformats.org/officeDocument/2006/relationships'])"
+)
 _CUSTOM_XML = W + "customXml"
 _NOTE_REFERENCES = (FOOTNOTE_REF, ENDNOTE_REF)
 #: CT_PPrBase children before w:numPr.
-_BEFORE_NUMBERING = frozenset(W + name for name in (
-    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl"))
+_BEFORE_NUMBERING = frozenset(
+    W + name
+    for name in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl")
+)
 
 
 @dataclass(eq=False)
@@ -106,8 +109,7 @@ class Unit:
 class StoryWriter(TableWriter):
     """Writes the revisions of one pair of story parts."""
 
-    def __init__(self, story: StoryContext,
-                 note_pairs: dict[str, list[tuple[str, str]]]) -> None:
+    def __init__(self, story: StoryContext, note_pairs: dict[str, list[tuple[str, str]]]) -> None:
         self.story = story
         self.note_pairs = note_pairs
         self._atoms: dict[etree._Element, list[Atom]] = {}
@@ -135,13 +137,16 @@ class StoryWriter(TableWriter):
         for position, block in enumerate(blocks):
             if block.tag == TBL:
                 if standard or not partner_inserted_table(block):
-                    units.append(Unit("tbl", [block], _TABLE_KEY + self.table_key(block,
-                                                                               standard)))
+                    units.append(Unit("tbl", [block], _TABLE_KEY + self.table_key(block, standard)))
                 continue
             group.append(block)
             following = blocks[position + 1] if position + 1 < len(blocks) else None
-            if not standard and mark_kind(block) in INSERTED and following is not None and (
-                    following.tag == P):
+            if (
+                not standard
+                and mark_kind(block) in INSERTED
+                and following is not None
+                and (following.tag == P)
+            ):
                 continue  # its mark vanishes in the rejected view: it joins the next one
             if standard or mark_kind(block) not in INSERTED:
                 key = "".join(atoms_text(self.atoms(p, standard)) for p in group)
@@ -162,11 +167,17 @@ class StoryWriter(TableWriter):
         neg_units = self.units(negotiated, False)
         std_keys, neg_keys = _movable(std_units), _movable(neg_units)
         std_texts, neg_texts = set(std_keys.values()), set(neg_keys.values())
-        pairs = _pairs_by_kind(pair_lone_replacements(
-            align_paragraphs([u.key for u in std_units], [u.key for u in neg_units]),
-            lambda i, j: std_units[i].kind == neg_units[j].kind and not (
-                std_keys.get(i) in neg_texts or neg_keys.get(j) in std_texts)),
-            std_units, neg_units)
+        pairs = _pairs_by_kind(
+            pair_lone_replacements(
+                align_paragraphs([u.key for u in std_units], [u.key for u in neg_units]),
+                lambda i, j: (
+                    std_units[i].kind == neg_units[j].kind
+                    and not (std_keys.get(i) in neg_texts or neg_keys.get(j) in std_texts)
+                ),
+            ),
+            std_units,
+            neg_units,
+        )
         moves = find_moves(pairs, std_units, neg_units, self.story)
         cursor: etree._Element | None = None
         for index, pair in enumerate(pairs):
@@ -204,21 +215,37 @@ class StoryWriter(TableWriter):
             self.rewrite(std_atoms, neg_atoms, group, (EQUAL, INS, DELETE))
         self.paragraph_properties(standard, group[-1])
 
-    def unchanged(self, standard: etree._Element, group: list[etree._Element],
-                  std_atoms: list[Atom], neg_atoms: list[Atom]) -> bool:
-        if len(group) == 1 and etree.tostring(standard) == etree.tostring(
-                group[0]) and not _HAS_RELATIONSHIP(standard):
+    def unchanged(
+        self,
+        standard: etree._Element,
+        group: list[etree._Element],
+        std_atoms: list[Atom],
+        neg_atoms: list[Atom],
+    ) -> bool:
+        if (
+            len(group) == 1
+            and etree.tostring(standard) == etree.tostring(group[0])
+            and not _HAS_RELATIONSHIP(standard)
+        ):
             return True  # same XML; with relationships, what they point at is compared below
         story = self.story
-        if signature(std_atoms, story.standard_side) != signature(neg_atoms,
-                                                                  story.negotiated_side):
+        if signature(std_atoms, story.standard_side) != signature(neg_atoms, story.negotiated_side):
             return False
-        return all(a.node is None or a.node.tag != BOOKMARK_START
-                   or a.node.get(W_NAME) in story.bookmark_names
-                   for a in std_atoms if a.kind == MARKER)
+        return all(
+            a.node is None
+            or a.node.tag != BOOKMARK_START
+            or a.node.get(W_NAME) in story.bookmark_names
+            for a in std_atoms
+            if a.kind == MARKER
+        )
 
-    def rewrite(self, std_atoms: list[Atom], neg_atoms: list[Atom],
-                group: list[etree._Element], ops: tuple[str, str, str]) -> None:
+    def rewrite(
+        self,
+        std_atoms: list[Atom],
+        neg_atoms: list[Atom],
+        group: list[etree._Element],
+        ops: tuple[str, str, str],
+    ) -> None:
         """Diff the atoms and rebuild the negotiated paragraphs with the differences tracked.
         `ops` names what equal, inserted and deleted atoms become."""
         equal_op, insert_op, delete_op = ops
@@ -247,9 +274,14 @@ class StoryWriter(TableWriter):
         pending += [Item(m, delete_op) for m in trailing_markers]
         self._rebuild(group, neg_atoms, status, before, pending)
 
-    def _rebuild(self, group: list[etree._Element], neg_atoms: list[Atom],
-                 status: dict[Atom, Item], before: dict[Atom, list[Item]],
-                 pending: list[Item]) -> None:
+    def _rebuild(
+        self,
+        group: list[etree._Element],
+        neg_atoms: list[Atom],
+        status: dict[Atom, Item],
+        before: dict[Atom, list[Item]],
+        pending: list[Item],
+    ) -> None:
         """Each paragraph of the group rebuilt from its items; what is left over (deleted at
         the end) goes to the last paragraph that holds a compared atom."""
         per_paragraph: dict[etree._Element, list[Item]] = {p: [] for p in group}
@@ -264,13 +296,13 @@ class StoryWriter(TableWriter):
         for paragraph in group:
             build(self.story, paragraph, _merged(per_paragraph[paragraph]))
 
-    def paragraph_properties(self, standard: etree._Element,
-                             paragraph: etree._Element) -> None:
+    def paragraph_properties(self, standard: etree._Element, paragraph: etree._Element) -> None:
         """w:pPrChange with the standard's properties when style, numbering, justification or
         indentation differ (§17.13.5.29; the inner w:pPr is CT_PPrBase)."""
         story = self.story
         if paragraph_format(standard, story.standard_side) == paragraph_format(
-                paragraph, story.negotiated_side):
+            paragraph, story.negotiated_side
+        ):
             return
         ppr = paragraph.find(PPR)
         if ppr is None:
@@ -296,8 +328,11 @@ class StoryWriter(TableWriter):
             paragraphs = [element] if element.tag == P else list(element.iter(P))
             for paragraph in paragraphs:
                 atoms = self.atoms(paragraph, False)
-                build(self.story, paragraph, [
-                    Item(a, INS if a.in_reject and a.kind != MARKER else KEEP) for a in atoms])
+                build(
+                    self.story,
+                    paragraph,
+                    [Item(a, INS if a.in_reject and a.kind != MARKER else KEEP) for a in atoms],
+                )
                 if mark_kind(paragraph) not in INSERTED and not last_in_container(paragraph):
                     self.story.mark_paragraph(paragraph, INS_TAG)
             if element.tag in (TBL, TR):
@@ -378,9 +413,12 @@ class StoryWriter(TableWriter):
         """The destination of a move: equal text in w:moveTo, edits made while moving as w:ins
         and (nested in the move) w:del."""
         standard = move.standard_paragraph
-        self.rewrite(self.atoms(standard, True), [a for p in group for a in
-                                                  self.atoms(p, False)],
-                     group, (MOVE_DEST, INS, MOVE_DEST_DEL))
+        self.rewrite(
+            self.atoms(standard, True),
+            [a for p in group for a in self.atoms(p, False)],
+            group,
+            (MOVE_DEST, INS, MOVE_DEST_DEL),
+        )
         if not last_in_container(group[-1]) and mark_kind(group[-1]) not in INSERTED:
             # (a mark the partner deleted was moved here first: both marks, in schema order)
             self.story.mark_paragraph(group[-1], tracked_mark_tag(MOVE_DEST))
@@ -391,7 +429,9 @@ class StoryWriter(TableWriter):
             return
         kind = etree.QName(negotiated.node.tag).localname
         self.note_pairs.setdefault(kind, []).append(
-            (standard.node.get(W + "id", ""), negotiated.node.get(W + "id", "")))
+            (standard.node.get(W + "id", ""), negotiated.node.get(W + "id", ""))
+        )
+
 
 def _merged(items: list[Item]) -> list[Item]:
     """Neighbouring characters of one w:t that the diff treats alike, written as one piece
@@ -403,8 +443,13 @@ def _merged(items: list[Item]) -> list[Item]:
         if out and atom.kind == CHAR:
             previous = out[-1]
             last = previous.atom
-            if (last.kind == CHAR and previous.op == item.op and last.node is atom.node
-                    and last.frames == atom.frames and _same_run(previous, item)):
+            if (
+                last.kind == CHAR
+                and previous.op == item.op
+                and last.node is atom.node
+                and last.frames == atom.frames
+                and _same_run(previous, item)
+            ):
                 texts[-1].append(atom.text)
                 continue
         out.append(item)
@@ -412,8 +457,18 @@ def _merged(items: list[Item]) -> list[Item]:
     for item, text in zip(out, texts, strict=True):
         if len(text) > 1:
             atom = item.atom
-            item.atom = Atom(CHAR, None, "".join(text), atom.node, (), atom.run, atom.frames,
-                             atom.paragraph, atom.in_reject, atom.in_accept)
+            item.atom = Atom(
+                CHAR,
+                None,
+                "".join(text),
+                atom.node,
+                (),
+                atom.run,
+                atom.frames,
+                atom.paragraph,
+                atom.in_reject,
+                atom.in_accept,
+            )
     return out
 
 
@@ -450,17 +505,24 @@ def _note_reference(atom: Atom) -> bool:
 def _movable(units: list[Unit]) -> dict[int, str]:
     """Texts long enough to be a move (the same text elsewhere on the other side is the
     block moved there, not this one edited in place)."""
-    return {i: text for i, unit in enumerate(units)
-            if len((text := comparable(unit.key)).split()) >= MOVE_MIN_WORDS}
+    return {
+        i: text
+        for i, unit in enumerate(units)
+        if len((text := comparable(unit.key)).split()) >= MOVE_MIN_WORDS
+    }
 
 
-def _pairs_by_kind(pairs: list[ParagraphPair], std_units: list[Unit],
-                   neg_units: list[Unit]) -> list[ParagraphPair]:
+def _pairs_by_kind(
+    pairs: list[ParagraphPair], std_units: list[Unit], neg_units: list[Unit]
+) -> list[ParagraphPair]:
     """A paragraph is never paired with a table: such a pair is a deletion and an insertion."""
     out = []
     for pair in pairs:
-        if pair.standard is not None and pair.negotiated is not None and (
-                std_units[pair.standard].kind != neg_units[pair.negotiated].kind):
+        if (
+            pair.standard is not None
+            and pair.negotiated is not None
+            and (std_units[pair.standard].kind != neg_units[pair.negotiated].kind)
+        ):
             out.append(ParagraphPair("delete", pair.standard, None))
             out.append(ParagraphPair("insert", None, pair.negotiated))
         else:
@@ -483,8 +545,12 @@ def _clean_properties(paragraph: etree._Element) -> None:
             rpr.remove(child)
 
 
-def _place(element: etree._Element, cursor: etree._Element | None,
-           container: etree._Element, units: list[Unit]) -> None:
+def _place(
+    element: etree._Element,
+    cursor: etree._Element | None,
+    container: etree._Element,
+    units: list[Unit],
+) -> None:
     """Put a block of the standard after the negotiated block it follows in the alignment."""
     if cursor is not None:
         cursor.addnext(element)

@@ -55,9 +55,13 @@ class TableWriter:
     def table_pair(self, standard: etree._Element, negotiated: etree._Element) -> None:
         std_rows = rows(standard)
         neg_rows = [row for row in rows(negotiated) if row_mark(row) not in INSERTED]
-        pairs = pair_lone_replacements(align_paragraphs(
-            [self.row_key(r, True) for r in std_rows], [self.row_key(r, False) for r in neg_rows]),
-            lambda i, j: len(cells(std_rows[i])) == len(cells(neg_rows[j])))
+        pairs = pair_lone_replacements(
+            align_paragraphs(
+                [self.row_key(r, True) for r in std_rows],
+                [self.row_key(r, False) for r in neg_rows],
+            ),
+            lambda i, j: len(cells(std_rows[i])) == len(cells(neg_rows[j])),
+        )
         cursor: etree._Element | None = None
         for pair in split_uneven_rows(pairs, std_rows, neg_rows):
             if pair.standard is not None and pair.negotiated is not None:
@@ -127,8 +131,9 @@ def partner_inserted_table(table: etree._Element) -> bool:
     return bool(found) and all(row_mark(row) in INSERTED for row in found)
 
 
-def pair_lone_replacements(pairs: list[ParagraphPair],
-                           alike: Callable[[int, int], bool]) -> list[ParagraphPair]:
+def pair_lone_replacements(
+    pairs: list[ParagraphPair], alike: Callable[[int, int], bool]
+) -> list[ParagraphPair]:
     """Between two blocks kept in place, one deleted and one inserted block of the same kind
     are that block edited, however different (a cell emptied, an image removed from its
     paragraph, a row whose every cell changed): they are paired and diffed inside, as Word
@@ -139,9 +144,13 @@ def pair_lone_replacements(pairs: list[ParagraphPair],
     def flush() -> None:
         deleted = [p for p in gap if p.negotiated is None]
         inserted = [p for p in gap if p.standard is None]
-        if len(deleted) == 1 and len(inserted) == 1 and deleted[0].standard is not None and (
-                inserted[0].negotiated is not None) and alike(deleted[0].standard,
-                                                              inserted[0].negotiated):
+        if (
+            len(deleted) == 1
+            and len(inserted) == 1
+            and deleted[0].standard is not None
+            and (inserted[0].negotiated is not None)
+            and alike(deleted[0].standard, inserted[0].negotiated)
+        ):
             out.append(ParagraphPair("modify", deleted[0].standard, inserted[0].negotiated))
         else:
             out.extend(gap)
@@ -157,13 +166,17 @@ def pair_lone_replacements(pairs: list[ParagraphPair],
     return out
 
 
-def split_uneven_rows(pairs: list[ParagraphPair], std_rows: list[etree._Element],
-                       neg_rows: list[etree._Element]) -> list[ParagraphPair]:
+def split_uneven_rows(
+    pairs: list[ParagraphPair], std_rows: list[etree._Element], neg_rows: list[etree._Element]
+) -> list[ParagraphPair]:
     """Rows with different numbers of cells are written as a deleted and an inserted row."""
     out = []
     for pair in pairs:
-        if pair.standard is not None and pair.negotiated is not None and (
-                len(cells(std_rows[pair.standard])) != len(cells(neg_rows[pair.negotiated]))):
+        if (
+            pair.standard is not None
+            and pair.negotiated is not None
+            and (len(cells(std_rows[pair.standard])) != len(cells(neg_rows[pair.negotiated])))
+        ):
             out.append(ParagraphPair("delete", pair.standard, None))
             out.append(ParagraphPair("insert", None, pair.negotiated))
         else:
@@ -171,8 +184,12 @@ def split_uneven_rows(pairs: list[ParagraphPair], std_rows: list[etree._Element]
     return out
 
 
-def place_row(row: etree._Element, cursor: etree._Element | None, table: etree._Element,
-               rows: list[etree._Element]) -> None:
+def place_row(
+    row: etree._Element,
+    cursor: etree._Element | None,
+    table: etree._Element,
+    rows: list[etree._Element],
+) -> None:
     if cursor is not None:
         cursor.addnext(row)
     elif rows:

@@ -90,15 +90,15 @@ def diff_atoms(standard: list[Atom], negotiated: list[Atom]) -> list[Chunk]:
     for op, encoded in diffs:
         count = len(encoded)
         if op == EQUAL:
-            std = tuple(a for _, group in left[i:i + count] for a in group)
-            neg = tuple(a for _, group in right[j:j + count] for a in group)
+            std = tuple(a for _, group in left[i : i + count] for a in group)
+            neg = tuple(a for _, group in right[j : j + count] for a in group)
             chunks.append(Chunk(EQUAL, std, neg))
             i, j = i + count, j + count
         elif op == DELETE:
-            chunks.append(Chunk(DELETE, tuple(a for _, g in left[i:i + count] for a in g), ()))
+            chunks.append(Chunk(DELETE, tuple(a for _, g in left[i : i + count] for a in g), ()))
             i += count
         else:
-            chunks.append(Chunk(INSERT, (), tuple(a for _, g in right[j:j + count] for a in g)))
+            chunks.append(Chunk(INSERT, (), tuple(a for _, g in right[j : j + count] for a in g)))
             j += count
     return chunks
 
@@ -114,7 +114,8 @@ def _plain(atom: Atom) -> bool:
 
 def _split(atom: Atom, at: int) -> tuple[Atom, Atom]:
     return dataclasses.replace(atom, text=atom.text[:at]), dataclasses.replace(
-        atom, text=atom.text[at:])
+        atom, text=atom.text[at:]
+    )
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -135,8 +136,9 @@ def _carry_markers(atoms: list[Atom], index: int, head: list[Atom]) -> int:
     return index
 
 
-def _shared_start(standard: list[Atom], negotiated: list[Atom]
-                  ) -> tuple[list[Atom], list[Atom], list[Atom], list[Atom]]:
+def _shared_start(
+    standard: list[Atom], negotiated: list[Atom]
+) -> tuple[list[Atom], list[Atom], list[Atom], list[Atom]]:
     """(standard head, negotiated head, standard rest, negotiated rest): the compared atoms
     of the heads read the same, pair for pair, and end at a word boundary; atoms that are not
     compared (markers) travel with their side."""
@@ -178,8 +180,8 @@ def _shared_start(standard: list[Atom], negotiated: list[Atom]
             keep = cut - position
             a_head, a_rest = _split(head_std[k], keep) if keep else (None, head_std[k])
             b_head, b_rest = _split(head_neg[m], keep) if keep else (None, head_neg[m])
-            rest_std = [a_rest, *head_std[k + 1:], *std[i:]]
-            rest_neg = [b_rest, *head_neg[m + 1:], *neg[j:]]
+            rest_std = [a_rest, *head_std[k + 1 :], *std[i:]]
+            rest_neg = [b_rest, *head_neg[m + 1 :], *neg[j:]]
             head_std = head_std[:k] + ([a_head] if a_head is not None else [])
             head_neg = head_neg[:m] + ([b_head] if b_head is not None else [])
             return head_std, head_neg, rest_std, rest_neg
@@ -206,28 +208,30 @@ def _next_char(atoms: list[Atom], index: int) -> str:
 
 
 def _reversed(atoms: list[Atom]) -> list[Atom]:
-    return [dataclasses.replace(a, text=a.text[::-1]) if a.kind == CHAR else a
-            for a in reversed(atoms)]
+    return [
+        dataclasses.replace(a, text=a.text[::-1]) if a.kind == CHAR else a for a in reversed(atoms)
+    ]
 
 
-def trimmed_diff(standard: list[Atom], negotiated: list[Atom]
-                 ) -> tuple[list[Atom], list[Atom], list[Chunk]]:
+def trimmed_diff(
+    standard: list[Atom], negotiated: list[Atom]
+) -> tuple[list[Atom], list[Atom], list[Chunk]]:
     """The two atom lists as compared (text split per character only where it differs) and
     their diff. The text two paragraphs share at the start and at the end is paired as it
     stands, whole words only: a 500-word paragraph with one word changed is not diffed
     letter by letter."""
     head_std, head_neg, rest_std, rest_neg = _shared_start(standard, negotiated)
-    tail_std, tail_neg, mid_std, mid_neg = _shared_start(_reversed(rest_std),
-                                                         _reversed(rest_neg))
+    tail_std, tail_neg, mid_std, mid_neg = _shared_start(_reversed(rest_std), _reversed(rest_neg))
     tail_std, tail_neg = _reversed(tail_std), _reversed(tail_neg)
     mid_std, mid_neg = expand(_reversed(mid_std)), expand(_reversed(mid_neg))
     chunks = []
     if any(map(_compared, head_std)):
-        chunks.append(Chunk(EQUAL, tuple(filter(_compared, head_std)),
-                            tuple(filter(_compared, head_neg))))
-    chunks += diff_atoms([a for a in mid_std if _compared(a)],
-                         [a for a in mid_neg if _compared(a)])
+        chunks.append(
+            Chunk(EQUAL, tuple(filter(_compared, head_std)), tuple(filter(_compared, head_neg)))
+        )
+    chunks += diff_atoms([a for a in mid_std if _compared(a)], [a for a in mid_neg if _compared(a)])
     if any(map(_compared, tail_std)):
-        chunks.append(Chunk(EQUAL, tuple(filter(_compared, tail_std)),
-                            tuple(filter(_compared, tail_neg))))
+        chunks.append(
+            Chunk(EQUAL, tuple(filter(_compared, tail_std)), tuple(filter(_compared, tail_neg)))
+        )
     return head_std + mid_std + tail_std, head_neg + mid_neg + tail_neg, chunks

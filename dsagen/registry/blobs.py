@@ -97,8 +97,9 @@ def store_document(conn: Connection, sha: str, data: bytes) -> None:
     """Keep `data` (whose sha256 is `sha`) unless it is kept already."""
     if conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha)).first():
         return
-    conn.execute(documents.insert().values(sha256=sha, size=len(data),
-                                           parts=store_parts(conn, data)))
+    conn.execute(
+        documents.insert().values(sha256=sha, size=len(data), parts=store_parts(conn, data))
+    )
 
 
 def store_parts(conn: Connection, data: bytes) -> str:
@@ -119,17 +120,23 @@ def put_blob(conn: Connection, content: bytes, name: str = "") -> str:
     plain = _compressor(None).compress(content)
     codec, base, data = "zstd", None, plain
     if name:
-        base = conn.execute(select(blobs.c.sha256).where(blobs.c.name == name,
-                                                         blobs.c.codec == "zstd")
-                            .order_by(blobs.c.id.desc()).limit(1)).scalar()
+        base = conn.execute(
+            select(blobs.c.sha256)
+            .where(blobs.c.name == name, blobs.c.codec == "zstd")
+            .order_by(blobs.c.id.desc())
+            .limit(1)
+        ).scalar()
         if base is not None:
             against = _compressor(base, conn).compress(content)
             if len(against) <= len(plain) * _WORTH_A_BASE:
                 codec, data = "zstd-base", against
             else:
                 base = None
-    conn.execute(blobs.insert().values(sha256=digest, size=len(content), codec=codec,
-                                       base=base, name=name or None, data=data))
+    conn.execute(
+        blobs.insert().values(
+            sha256=digest, size=len(content), codec=codec, base=base, name=name or None, data=data
+        )
+    )
     return digest
 
 
@@ -148,8 +155,9 @@ def _compressor(base: str | None, conn: Connection | None = None) -> zstandard.Z
 
 
 def get_blob(conn: Connection, digest: str) -> bytes:
-    row = conn.execute(select(blobs.c.codec, blobs.c.base, blobs.c.data)
-                       .where(blobs.c.sha256 == digest)).first()
+    row = conn.execute(
+        select(blobs.c.codec, blobs.c.base, blobs.c.data).where(blobs.c.sha256 == digest)
+    ).first()
     if row is None:
         raise RegistryError(f"the registry lost a stored piece of a document (blob {digest[:12]})")
     if row.codec == "zstd-base":
@@ -176,8 +184,10 @@ def load_document(conn: Connection, sha: str) -> bytes | None:
             taken = cut
         data = bytes(out + frame[taken:])
     if sha256(data) != sha:
-        raise RegistryError(f"stored document {sha[:12]} does not rebuild byte for byte (this "
-                            f"Python's zlib {zlib.ZLIB_RUNTIME_VERSION} compresses differently)")
+        raise RegistryError(
+            f"stored document {sha[:12]} does not rebuild byte for byte (this "
+            f"Python's zlib {zlib.ZLIB_RUNTIME_VERSION} compresses differently)"
+        )
     return data
 
 
@@ -188,8 +198,10 @@ def _piece(conn: Connection, entry: dict[str, Any]) -> bytes:
 
 def issued_docx(conn: Connection, agreement_id: int) -> bytes | None:
     """The DOCX issued for an agreement (the latest kept), as issued."""
-    sha = conn.execute(select(issued_files.c.sha256)
-                       .where(issued_files.c.agreement_id == agreement_id,
-                              issued_files.c.stored.is_(True))
-                       .order_by(issued_files.c.id.desc()).limit(1)).scalar()
+    sha = conn.execute(
+        select(issued_files.c.sha256)
+        .where(issued_files.c.agreement_id == agreement_id, issued_files.c.stored.is_(True))
+        .order_by(issued_files.c.id.desc())
+        .limit(1)
+    ).scalar()
     return load_document(conn, sha) if sha is not None else None

@@ -29,22 +29,25 @@ class Cell:
     clauses: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "label": self.label, "clause": self.clause,
-                "clauses": self.clauses, "reasons": self.reasons}
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "clause": self.clause,
+            "clauses": self.clauses,
+            "reasons": self.reasons,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Cell:
         if data is None:
             return NOT_IN_AGREEMENT
-        return cls(data["kind"], data["label"], data["clause"], data["reasons"],
-                   data["clauses"])
+        return cls(data["kind"], data["label"], data["clause"], data["reasons"], data["clauses"])
 
 
 NOT_IN_AGREEMENT = Cell("n/a", "", None)
 
 
-def family_cells(rows: Iterable[tuple[str | None, str, str, list[str], str]]
-                 ) -> tuple[str, str]:
+def family_cells(rows: Iterable[tuple[str | None, str, str, list[str], str]]) -> tuple[str, str]:
     """JSON of {family: cell} and of {family: kind} from (family, clause key, position,
     reasons, status) rows; rows without a family count under OTHER only when the partner
     added the clause."""
@@ -56,8 +59,10 @@ def family_cells(rows: Iterable[tuple[str | None, str, str, list[str], str]]
             family = OTHER
         grouped[family].append((key, position, reasons, status))
     cells = {family: _cell(entries) for family, entries in grouped.items()}
-    return (dumps({family: cell.to_json() for family, cell in cells.items()}),
-            dumps({family: cell.kind for family, cell in cells.items()}))
+    return (
+        dumps({family: cell.to_json() for family, cell in cells.items()}),
+        dumps({family: cell.kind for family, cell in cells.items()}),
+    )
 
 
 _RANK: dict[str, int] = {position.value: position.rank for position in Position}

@@ -71,12 +71,19 @@ class IngestResult:
     provenance: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"partner": self.partner, "version": self.version,
-                "agreement": self.agreement_id, "duplicate": self.duplicate,
-                "received_at": self.received_at, "state": self.state,
-                "worst_severity": self.worst_severity, "summary": self.summary,
-                "deviations": self.deviations, "warnings": self.warnings,
-                "provenance": self.provenance}
+        return {
+            "partner": self.partner,
+            "version": self.version,
+            "agreement": self.agreement_id,
+            "duplicate": self.duplicate,
+            "received_at": self.received_at,
+            "state": self.state,
+            "worst_severity": self.worst_severity,
+            "summary": self.summary,
+            "deviations": self.deviations,
+            "warnings": self.warnings,
+            "provenance": self.provenance,
+        }
 
 
 @dataclass
@@ -109,8 +116,15 @@ class Reviewed:
     provenance: dict[str, Any] | None
 
 
-def ingest(registry: Registry, partner: str, path: Path, *, state: str = "received",
-           library: Library | None = None, force: bool = False) -> IngestResult:
+def ingest(
+    registry: Registry,
+    partner: str,
+    path: Path,
+    *,
+    state: str = "received",
+    library: Library | None = None,
+    force: bool = False,
+) -> IngestResult:
     """Compare a negotiated DOCX with the partner's issued agreement and record it.
 
     The same file (by sha256) is never recorded twice: the earlier record is returned. A copy
@@ -124,11 +138,18 @@ class Ingester:
     """Ingests one copy after another in one process: the clause libraries are loaded once
     (per library root) and the registry stays open."""
 
-    def __init__(self, registry: Registry, *, state: str = "received",
-                 library: Library | None = None, force: bool = False) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        state: str = "received",
+        library: Library | None = None,
+        force: bool = False,
+    ) -> None:
         if state not in INGEST_STATES:
-            raise RegistryError(f"--state: expected one of {', '.join(INGEST_STATES)}, "
-                                f"found '{state}'")
+            raise RegistryError(
+                f"--state: expected one of {', '.join(INGEST_STATES)}, found '{state}'"
+            )
         self.registry, self.state, self.force = registry, state, force
         self.library = library
         self._libraries: dict[str | None, Library] = {}
@@ -161,28 +182,41 @@ class Ingester:
         pointer = copy_pointer(negotiated.custom_properties)
         if partner is None:
             if pointer is None:
-                raise DocumentError("the copy carries no dsagen provenance naming its partner; "
-                                    "ingest it as `dsagen ingest PARTNER FILE`", path=path)
+                raise DocumentError(
+                    "the copy carries no dsagen provenance naming its partner; "
+                    "ingest it as `dsagen ingest PARTNER FILE`",
+                    path=path,
+                )
             partner = pointer.partner
             found = self._known(sha, partner)
             if found is not None:
                 return found
         with self.registry.read() as conn:
-            issued = _load_issued(conn, partner, pointer,
-                                  issued_params_digest(negotiated.custom_properties))
+            issued = _load_issued(
+                conn, partner, pointer, issued_params_digest(negotiated.custom_properties)
+            )
         warnings = _identity(pointer, partner, issued, path, self.force)
-        comparison = review(_standard(issued, self._library_for(issued.library_root)),
-                            negotiated)
-        return _reviewed(partner, path, data, sha, issued, comparison,
-                         negotiated.core_properties.get("modified"),
-                         warnings + comparison.warnings)
+        comparison = review(_standard(issued, self._library_for(issued.library_root)), negotiated)
+        return _reviewed(
+            partner,
+            path,
+            data,
+            sha,
+            issued,
+            comparison,
+            negotiated.core_properties.get("modified"),
+            warnings + comparison.warnings,
+        )
 
     def _known(self, sha: str, partner: str) -> IngestResult | None:
         """The earlier record of this very file; the partner must exist."""
         with self.registry.read() as conn:
             found = _already(conn, sha, partner)
-            if found is None and conn.execute(
-                    select(partners.c.id).where(partners.c.slug == partner)).first() is None:
+            if (
+                found is None
+                and conn.execute(select(partners.c.id).where(partners.c.slug == partner)).first()
+                is None
+            ):
                 raise unknown_partner(conn, partner)
         return found
 
@@ -191,8 +225,9 @@ class Ingester:
             return self.library
         if root not in self._libraries:
             folder = Path(root) if root else None
-            self._libraries[root] = load_library(folder if folder is not None
-                                                 and folder.is_dir() else None)
+            self._libraries[root] = load_library(
+                folder if folder is not None and folder.is_dir() else None
+            )
         return self._libraries[root]
 
 
@@ -201,45 +236,88 @@ def _standard(issued: _Issued, library: Library) -> Standard:
     from ..review import standard_from_issued
 
     return standard_from_issued(
-        issued.docx, f"agreement #{issued.agreement_id}", library,
-        Provenance(REGISTRY, f"the DOCX issued as agreement #{issued.agreement_id} "
-                   f"({issued.reference}), from the registry"))
+        issued.docx,
+        f"agreement #{issued.agreement_id}",
+        library,
+        Provenance(
+            REGISTRY,
+            f"the DOCX issued as agreement #{issued.agreement_id} "
+            f"({issued.reference}), from the registry",
+        ),
+    )
 
 
-def _identity(pointer: Pointer | None, partner: str, issued: _Issued, path: Path,
-              force: bool) -> list[str]:
+def _identity(
+    pointer: Pointer | None, partner: str, issued: _Issued, path: Path, force: bool
+) -> list[str]:
     """The copy's own properties only point; they must point at this partner's agreement."""
     if pointer is None:
-        return [f"{path.name} carries no dsagen provenance; recorded under '{partner}' as "
-                "named"]
+        return [f"{path.name} carries no dsagen provenance; recorded under '{partner}' as named"]
     theirs = (pointer.partner, pointer.template or issued.template, pointer.reference)
     ours = (partner, issued.template, issued.reference)
     if theirs == ours:
         return []
-    message = (f"the copy's provenance names {pointer.describe()}, but '{partner}' was issued "
-               f"agreement #{issued.agreement_id} (template '{issued.template}', reference "
-               f"'{issued.reference}')")
+    message = (
+        f"the copy's provenance names {pointer.describe()}, but '{partner}' was issued "
+        f"agreement #{issued.agreement_id} (template '{issued.template}', reference "
+        f"'{issued.reference}')"
+    )
     if not force:
-        raise IdentityMismatch(f"{message}; check the partner, or pass --force to record it "
-                               f"under '{partner}' anyway", path=path)
+        raise IdentityMismatch(
+            f"{message}; check the partner, or pass --force to record it under '{partner}' anyway",
+            path=path,
+        )
     return [f"identity check overridden (--force): {message}"]
 
 
-def _reviewed(partner: str, path: Path, data: bytes, sha: str, issued: _Issued,
-              comparison: Comparison, modified: str | None, warnings: list[str]) -> Reviewed:
+def _reviewed(
+    partner: str,
+    path: Path,
+    data: bytes,
+    sha: str,
+    issued: _Issued,
+    comparison: Comparison,
+    modified: str | None,
+    warnings: list[str],
+) -> Reviewed:
     rows = [_clause_row(result, issued.clauses) for result in comparison.clauses]
-    cells, kinds = family_cells((r["family"], r["clause_id"] or r["title"], r["position"],
-                                 json.loads(r["reasons"]), r["status"]) for r in rows)
+    cells, kinds = family_cells(
+        (
+            r["family"],
+            r["clause_id"] or r["title"],
+            r["position"],
+            json.loads(r["reasons"]),
+            r["status"],
+        )
+        for r in rows
+    )
     version = {
-        "filename": path.name, "size": len(data), "document_modified": modified,
-        "revisions": comparison.revisions, "authors": dumps(comparison.authors),
-        "worst_severity": comparison.worst, "summary": dumps(comparison.summary),
-        "untracked_changes": sum(1 for c in comparison.clauses for ch in c.changes
-                                 if not ch.tracked),
-        "cells": cells, "cell_kinds": kinds}
+        "filename": path.name,
+        "size": len(data),
+        "document_modified": modified,
+        "revisions": comparison.revisions,
+        "authors": dumps(comparison.authors),
+        "worst_severity": comparison.worst,
+        "summary": dumps(comparison.summary),
+        "untracked_changes": sum(
+            1 for c in comparison.clauses for ch in c.changes if not ch.tracked
+        ),
+        "cells": cells,
+        "cell_kinds": kinds,
+    }
     provenance = comparison.provenance.to_json() if comparison.provenance else None
-    return Reviewed(partner, path, data, sha, issued.partner_id, issued.agreement_id, version,
-                    rows, warnings, provenance)
+    return Reviewed(
+        partner,
+        path,
+        data,
+        sha,
+        issued.partner_id,
+        issued.agreement_id,
+        version,
+        rows,
+        warnings,
+        provenance,
+    )
 
 
 def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
@@ -247,58 +325,120 @@ def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
     again = _already(conn, reviewed.sha, reviewed.partner)
     if again is not None:
         return again
-    agreement_id, partner_id, version = (reviewed.agreement_id, reviewed.partner_id,
-                                         reviewed.version)
+    agreement_id, partner_id, version = (
+        reviewed.agreement_id,
+        reviewed.partner_id,
+        reviewed.version,
+    )
     received = now()
-    seq = int(conn.execute(select(func.coalesce(func.max(negotiated_versions.c.seq), 0))
-                           .where(negotiated_versions.c.partner_id == partner_id)
-                           ).scalar_one()) + 1
-    version_id = insert_id(conn, negotiated_versions.insert().values(
-        partner_id=partner_id, agreement_id=agreement_id, seq=seq, sha256=reviewed.sha,
-        state=state, received_at=received, **version))
+    seq = (
+        int(
+            conn.execute(
+                select(func.coalesce(func.max(negotiated_versions.c.seq), 0)).where(
+                    negotiated_versions.c.partner_id == partner_id
+                )
+            ).scalar_one()
+        )
+        + 1
+    )
+    version_id = insert_id(
+        conn,
+        negotiated_versions.insert().values(
+            partner_id=partner_id,
+            agreement_id=agreement_id,
+            seq=seq,
+            sha256=reviewed.sha,
+            state=state,
+            received_at=received,
+            **version,
+        ),
+    )
     _insert_negotiated_clauses(conn, version_id, reviewed.rows)
     store_document(conn, reviewed.sha, reviewed.data)
-    current = conn.execute(select(agreements.c.state).where(
-        agreements.c.id == agreement_id)).scalar_one()
+    current = conn.execute(
+        select(agreements.c.state).where(agreements.c.id == agreement_id)
+    ).scalar_one()
     overridden = [w for w in reviewed.warnings if w.startswith("identity check overridden")]
-    set_state_row(conn, agreement_id, current, state, version_id=version_id,
-                  note="; ".join([f"version {seq} ingested from {reviewed.path.name}",
-                                  *overridden]))
+    set_state_row(
+        conn,
+        agreement_id,
+        current,
+        state,
+        version_id=version_id,
+        note="; ".join([f"version {seq} ingested from {reviewed.path.name}", *overridden]),
+    )
     if state == "executed":
-        supersede(conn, partner_id, agreement_id, ("executed",),
-                  note=f"agreement #{agreement_id} executed")
-    return IngestResult(reviewed.partner, seq, version_id, agreement_id, False, received,
-                        state, version["worst_severity"], json.loads(version["summary"]),
-                        [{"clause": r["clause_id"] or r["title"], "title": r["title"],
-                          "status": r["status"], "position": r["position"],
-                          "reasons": json.loads(r["reasons"])}
-                         for r in reviewed.rows if r["status"] not in ("unchanged", "cosmetic")
-                         or r["position"] != "standard"],
-                        reviewed.warnings, reviewed.provenance)
+        supersede(
+            conn,
+            partner_id,
+            agreement_id,
+            ("executed",),
+            note=f"agreement #{agreement_id} executed",
+        )
+    return IngestResult(
+        reviewed.partner,
+        seq,
+        version_id,
+        agreement_id,
+        False,
+        received,
+        state,
+        version["worst_severity"],
+        json.loads(version["summary"]),
+        [
+            {
+                "clause": r["clause_id"] or r["title"],
+                "title": r["title"],
+                "status": r["status"],
+                "position": r["position"],
+                "reasons": json.loads(r["reasons"]),
+            }
+            for r in reviewed.rows
+            if r["status"] not in ("unchanged", "cosmetic") or r["position"] != "standard"
+        ],
+        reviewed.warnings,
+        reviewed.provenance,
+    )
 
 
-def _insert_negotiated_clauses(conn: Connection, version_id: int,
-                               rows: list[dict[str, Any]]) -> None:
-    conn.execute(negotiated_clauses.insert(),
-                 [{**row, "version_id": version_id, "seq": seq} for seq, row in enumerate(rows)])
+def _insert_negotiated_clauses(
+    conn: Connection, version_id: int, rows: list[dict[str, Any]]
+) -> None:
+    conn.execute(
+        negotiated_clauses.insert(),
+        [{**row, "version_id": version_id, "seq": seq} for seq, row in enumerate(rows)],
+    )
 
 
 def _already(conn: Connection, sha: str, partner: str) -> IngestResult | None:
     row = conn.execute(
         select(negotiated_versions, partners.c.slug)
         .join(partners, partners.c.id == negotiated_versions.c.partner_id)
-        .where(negotiated_versions.c.sha256 == sha)).first()
+        .where(negotiated_versions.c.sha256 == sha)
+    ).first()
     if row is None:
         return None
     if row.slug != partner:
-        raise RegistryError(f"this file was already ingested for partner '{row.slug}' "
-                            f"(version {row.seq}, {row.received_at}), not '{partner}'")
-    return IngestResult(partner, row.seq, row.id, row.agreement_id, True, row.received_at,
-                        row.state, row.worst_severity, json.loads(row.summary))
+        raise RegistryError(
+            f"this file was already ingested for partner '{row.slug}' "
+            f"(version {row.seq}, {row.received_at}), not '{partner}'"
+        )
+    return IngestResult(
+        partner,
+        row.seq,
+        row.id,
+        row.agreement_id,
+        True,
+        row.received_at,
+        row.state,
+        row.worst_severity,
+        json.loads(row.summary),
+    )
 
 
-def _load_issued(conn: Connection, slug: str, pointer: Pointer | None,
-                 digest: str | None) -> _Issued:
+def _load_issued(
+    conn: Connection, slug: str, pointer: Pointer | None, digest: str | None
+) -> _Issued:
     """The agreement the copy is a copy of: the one its provenance points to among this
     partner's (same reference and parameter digest, else same reference), else the partner's
     latest. A copy of an earlier agreement returned after a newer draft was generated is
@@ -306,14 +446,19 @@ def _load_issued(conn: Connection, slug: str, pointer: Pointer | None,
     partner_id = conn.execute(select(partners.c.id).where(partners.c.slug == slug)).scalar()
     if partner_id is None:
         raise unknown_partner(conn, slug)
-    latest = select(agreements).where(agreements.c.partner_id == partner_id).order_by(
-        agreements.c.id.desc()).limit(1)
+    latest = (
+        select(agreements)
+        .where(agreements.c.partner_id == partner_id)
+        .order_by(agreements.c.id.desc())
+        .limit(1)
+    )
     agreement = None
     if pointer is not None and pointer.partner == slug:
         named = latest.where(agreements.c.reference == pointer.reference)
         if pointer.params_digest:
             agreement = conn.execute(
-                named.where(agreements.c.params_digest == pointer.params_digest)).first()
+                named.where(agreements.c.params_digest == pointer.params_digest)
+            ).first()
         agreement = agreement or conn.execute(named).first()
     if agreement is None and digest:  # a signing version points by its opaque key only
         agreement = conn.execute(latest.where(agreements.c.params_digest == digest)).first()
@@ -324,10 +469,21 @@ def _load_issued(conn: Connection, slug: str, pointer: Pointer | None,
     docx = issued_docx(conn, agreement.id)
     if docx is None:
         raise RegistryError(f"agreement #{agreement.id} of '{slug}' has no stored DOCX")
-    clauses = {row.clause_id: dict(row._mapping) for row in conn.execute(
-        select(agreement_clauses).where(agreement_clauses.c.agreement_id == agreement.id))}
-    return _Issued(int(partner_id), int(agreement.id), agreement.template_id,
-                   agreement.reference, agreement.library_root, bytes(docx), clauses)
+    clauses = {
+        row.clause_id: dict(row._mapping)
+        for row in conn.execute(
+            select(agreement_clauses).where(agreement_clauses.c.agreement_id == agreement.id)
+        )
+    }
+    return _Issued(
+        int(partner_id),
+        int(agreement.id),
+        agreement.template_id,
+        agreement.reference,
+        agreement.library_root,
+        bytes(docx),
+        clauses,
+    )
 
 
 def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -339,32 +495,77 @@ def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict
     values.update({p.name: p.negotiated for p in result.parameters})
     if result.status == "removed":
         values = {}
-    authors = sorted({a for a in [*(c.author for c in result.changes if c.tracked),
-                                  *(p.author for p in result.paragraphs if p.tracked)] if a})
-    dates = sorted({d for d in [*(c.date for c in result.changes if c.tracked),
-                                *(p.date for p in result.paragraphs if p.tracked)] if d})
+    authors = sorted(
+        {
+            a
+            for a in [
+                *(c.author for c in result.changes if c.tracked),
+                *(p.author for p in result.paragraphs if p.tracked),
+            ]
+            if a
+        }
+    )
+    dates = sorted(
+        {
+            d
+            for d in [
+                *(c.date for c in result.changes if c.tracked),
+                *(p.date for p in result.paragraphs if p.tracked),
+            ]
+            if d
+        }
+    )
     family = base["family"] if base else None
     return {
-        "clause_id": result.id, "family": family, "title": result.title,
-        "clause_version": result.version, "status": result.status,
-        "severity": result.severity, "position": position, "reasons": dumps(reasons),
+        "clause_id": result.id,
+        "family": family,
+        "title": result.title,
+        "clause_version": result.version,
+        "status": result.status,
+        "severity": result.severity,
+        "position": position,
+        "reasons": dumps(reasons),
         "variant_standard": result.variant_standard,
         "variant_negotiated": result.variant_negotiated,
-        "parameters": dumps([{"name": p.name, "standard": p.standard,
-                              "negotiated": p.negotiated, "position": p.position,
-                              "note": p.note} for p in result.parameters]),
+        "parameters": dumps(
+            [
+                {
+                    "name": p.name,
+                    "standard": p.standard,
+                    "negotiated": p.negotiated,
+                    "position": p.position,
+                    "note": p.note,
+                }
+                for p in result.parameters
+            ]
+        ),
         "param_values": dumps(values),
-        "changes": dumps([{"op": c.op, "standard": c.standard, "negotiated": c.negotiated,
-                           "tracked": c.tracked, "author": c.author, "date": c.date}
-                          for c in result.changes]),
-        "authors": dumps(authors), "dates": dumps(dates), "untracked": result.untracked,
+        "changes": dumps(
+            [
+                {
+                    "op": c.op,
+                    "standard": c.standard,
+                    "negotiated": c.negotiated,
+                    "tracked": c.tracked,
+                    "author": c.author,
+                    "date": c.date,
+                }
+                for c in result.changes
+            ]
+        ),
+        "authors": dumps(authors),
+        "dates": dumps(dates),
+        "untracked": result.untracked,
         "notes": dumps(result.notes),
-        "standard_text": None if standard_text == text else standard_text, "text": text,
+        "standard_text": None if standard_text == text else standard_text,
+        "text": text,
     }
 
 
-def negotiated_position(result: ClauseResult,  # noqa: C901
-                        issued: dict[str, Any] | None) -> tuple[str, list[str]]:
+def negotiated_position(  # noqa: C901
+    result: ClauseResult,
+    issued: dict[str, Any] | None,
+) -> tuple[str, list[str]]:
     """Where a negotiated clause stands against the playbook, and why.
 
     What we issued counts as long as the partner left it alone (a fallback variant we chose,
@@ -390,8 +591,10 @@ def negotiated_position(result: ClauseResult,  # noqa: C901
     reasons += [f"breaks {rule.rule} ({rule.citation})" for rule in result.rules]
     if result.status in ("modified", "moved") and result.severity not in (None, "standard"):
         for param in result.parameters:
-            reasons.append(f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
-                           f"({param.position})")
+            reasons.append(
+                f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
+                f"({param.position})"
+            )
         if result.variant_negotiated not in (None, result.variant_standard):
             reasons.append(f"wording of variant {result.variant_negotiated}")
         if any("beyond" in note or "no library clause" in note for note in result.notes):
@@ -399,8 +602,10 @@ def negotiated_position(result: ClauseResult,  # noqa: C901
         position = worst(position, result.severity)
     elif result.status == "modified" and result.parameters:
         for param in result.parameters:  # renegotiated back to the standard value
-            reasons.append(f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
-                           f"({param.position})")
+            reasons.append(
+                f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
+                f"({param.position})"
+            )
     return position or "standard", reasons
 
 
@@ -424,18 +629,31 @@ def ingest_targets(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file()
-                                and p.suffix.lower() == ".docx"
-                                and not p.name.startswith((".", "~$"))))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.is_file()
+                    and p.suffix.lower() == ".docx"
+                    and not p.name.startswith((".", "~$"))
+                )
+            )
         else:
             files.append(path)
     return files
 
 
-def ingest_many(registry: Registry, partner: str | None, paths: list[Path], *,
-                state: str = "received", library: Library | None = None, force: bool = False,
-                jobs: int = 1,
-                done: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+def ingest_many(
+    registry: Registry,
+    partner: str | None,
+    paths: list[Path],
+    *,
+    state: str = "received",
+    library: Library | None = None,
+    force: bool = False,
+    jobs: int = 1,
+    done: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
     """Ingest many copies (partner None: each copy's provenance names it). With `jobs` > 1,
     worker processes read and review while this process writes, one transaction per copy, so
     a batch stopped half-way keeps what it recorded. A file that fails is reported and the
@@ -446,8 +664,7 @@ def ingest_many(registry: Registry, partner: str | None, paths: list[Path], *,
         try:
             if isinstance(prepared, DsagenError):
                 raise prepared
-            result = prepared if isinstance(prepared, IngestResult) else \
-                ingester.record(prepared)
+            result = prepared if isinstance(prepared, IngestResult) else ingester.record(prepared)
             outcome = IngestOutcome(path, result=result)
         except DsagenError as error:
             outcome = IngestOutcome(path, error=error)
@@ -460,8 +677,9 @@ def ingest_many(registry: Registry, partner: str | None, paths: list[Path], *,
 Prepared = Reviewed | IngestResult | DsagenError
 
 
-def _prepare_all(ingester: Ingester, partner: str | None, paths: list[Path],
-                 jobs: int) -> Iterator[tuple[Path, Prepared]]:
+def _prepare_all(
+    ingester: Ingester, partner: str | None, paths: list[Path], jobs: int
+) -> Iterator[tuple[Path, Prepared]]:
     if jobs <= 1 or len(paths) < 2 * jobs:
         for path in paths:
             yield path, _prepare_one(ingester, partner, path)
@@ -470,11 +688,15 @@ def _prepare_all(ingester: Ingester, partner: str | None, paths: list[Path],
 
     url = ingester.registry.location.url.render_as_string(hide_password=False)
     root = str(ingester.library.root) if ingester.library is not None else None
-    with ProcessPoolExecutor(jobs, initializer=_start_worker,
-                             initargs=(url, root, ingester.force)) as pool:
+    with ProcessPoolExecutor(
+        jobs, initializer=_start_worker, initargs=(url, root, ingester.force)
+    ) as pool:
         chunk = max(1, min(16, len(paths) // (4 * jobs)))
-        for path, prepared in zip(paths, pool.map(_worker_prepare, [(partner, p) for p in paths],
-                                                  chunksize=chunk), strict=True):
+        for path, prepared in zip(
+            paths,
+            pool.map(_worker_prepare, [(partner, p) for p in paths], chunksize=chunk),
+            strict=True,
+        ):
             yield path, _revived(prepared)
 
 

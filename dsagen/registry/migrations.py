@@ -30,34 +30,52 @@ def to_2(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE agreement_clauses ADD COLUMN text_digest VARCHAR(64)"))
     shas = [row[0] for row in conn.execute(text("SELECT sha256 FROM documents ORDER BY sha256"))]
     for sha in shas:
-        content = conn.execute(text("SELECT content FROM documents WHERE sha256 = :sha"),
-                               {"sha": sha}).scalar_one()
-        conn.execute(documents.update().where(documents.c.sha256 == sha)
-                     .values(parts=store_parts(conn, bytes(content))))
+        content = conn.execute(
+            text("SELECT content FROM documents WHERE sha256 = :sha"), {"sha": sha}
+        ).scalar_one()
+        conn.execute(
+            documents.update()
+            .where(documents.c.sha256 == sha)
+            .values(parts=store_parts(conn, bytes(content)))
+        )
     conn.execute(text("ALTER TABLE documents DROP COLUMN content"))
     guard_append_only(conn)
 
 
 def to_3(conn: Connection) -> None:
     """Version 3: clause texts packed (dsagen.registry.packing), a batch of rows at a time."""
-    for table, columns in ((agreement_clauses, ("text",)),
-                           (negotiated_clauses, ("text", "standard_text"))):
+    for table, columns in (
+        (agreement_clauses, ("text",)),
+        (negotiated_clauses, ("text", "standard_text")),
+    ):
         if conn.dialect.name == "postgresql":
             for column in columns:
-                conn.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE bytea "
-                                  f"USING convert_to({column}, 'UTF8')"))
+                conn.execute(
+                    text(
+                        f"ALTER TABLE {table.name} ALTER COLUMN {column} TYPE bytea "
+                        f"USING convert_to({column}, 'UTF8')"
+                    )
+                )
         _pack_rows(conn, table, columns)
 
 
 def _pack_rows(conn: Connection, table: Table, columns: tuple[str, ...]) -> None:
     last = 0
-    update = table.update().where(table.c.id == bindparam("row_id")).values(
-        {column: bindparam(column) for column in columns})
+    update = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values({column: bindparam(column) for column in columns})
+    )
     while True:
-        rows = conn.execute(select(table.c.id, *(table.c[c] for c in columns))
-                            .where(table.c.id > last).order_by(table.c.id).limit(BATCH)).all()
+        rows = conn.execute(
+            select(table.c.id, *(table.c[c] for c in columns))
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(BATCH)
+        ).all()
         if not rows:
             return
-        conn.execute(update, [{"row_id": row.id, **{c: getattr(row, c) for c in columns}}
-                              for row in rows])
+        conn.execute(
+            update, [{"row_id": row.id, **{c: getattr(row, c) for c in columns}} for row in rows]
+        )
         last = rows[-1].id

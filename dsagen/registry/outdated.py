@@ -45,9 +45,15 @@ class OutdatedClause:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"clause": self.clause, "title": self.title, "issued_version": self.issued,
-                "current_version": self.current, "variant": self.variant,
-                "changes": self.changes, "note": self.note}
+        return {
+            "clause": self.clause,
+            "title": self.title,
+            "issued_version": self.issued,
+            "current_version": self.current,
+            "variant": self.variant,
+            "changes": self.changes,
+            "note": self.note,
+        }
 
 
 @dataclass
@@ -61,32 +67,48 @@ class OutdatedAgreement:
     clauses: list[OutdatedClause]
 
     def to_json(self) -> dict[str, Any]:
-        return {"partner": self.partner, "agreement": self.agreement,
-                "reference": self.reference, "state": self.state,
-                "created_at": self.created_at, "library_version": self.library_version,
-                "clauses": [c.to_json() for c in self.clauses]}
+        return {
+            "partner": self.partner,
+            "agreement": self.agreement,
+            "reference": self.reference,
+            "state": self.state,
+            "created_at": self.created_at,
+            "library_version": self.library_version,
+            "clauses": [c.to_json() for c in self.clauses],
+        }
 
 
-def outdated(registry: Registry, library: Library,  # noqa: C901
-             states: tuple[str, ...] | None = None) -> list[OutdatedAgreement]:
+def outdated(  # noqa: C901
+    registry: Registry,
+    library: Library,
+    states: tuple[str, ...] | None = None,
+) -> list[OutdatedAgreement]:
     """Agreements (superseded and terminated ones excluded unless asked for) whose clauses
     differ from today's library."""
     wanted = states or tuple(s for s in STATES if s not in ("superseded", "terminated"))
     unknown = [s for s in wanted if s not in STATES]
     if unknown:
-        raise RegistryError(f"--state: expected one of {', '.join(STATES)}, found "
-                            f"'{unknown[0]}'")
+        raise RegistryError(f"--state: expected one of {', '.join(STATES)}, found '{unknown[0]}'")
     with registry.read() as conn:
         rows = conn.execute(
-            select(agreements.c.id, agreements.c.reference, agreements.c.state,
-                   agreements.c.created_at, agreements.c.library_version, partners.c.slug,
-                   agreement_clauses.c.clause_id, agreement_clauses.c.title,
-                   agreement_clauses.c.version, agreement_clauses.c.variant,
-                   agreement_clauses.c.text_digest)
+            select(
+                agreements.c.id,
+                agreements.c.reference,
+                agreements.c.state,
+                agreements.c.created_at,
+                agreements.c.library_version,
+                partners.c.slug,
+                agreement_clauses.c.clause_id,
+                agreement_clauses.c.title,
+                agreement_clauses.c.version,
+                agreement_clauses.c.variant,
+                agreement_clauses.c.text_digest,
+            )
             .join(partners, partners.c.id == agreements.c.partner_id)
             .join(agreement_clauses, agreement_clauses.c.agreement_id == agreements.c.id)
             .where(agreements.c.state.in_(wanted))
-            .order_by(partners.c.slug, agreements.c.id, agreement_clauses.c.seq)).all()
+            .order_by(partners.c.slug, agreements.c.id, agreement_clauses.c.seq)
+        ).all()
     found: dict[int, OutdatedAgreement] = {}
     groups: dict[tuple[str, str, str, str], list[OutdatedClause]] = defaultdict(list)
     first: dict[tuple[str, str, str, str], int] = {}
@@ -100,12 +122,17 @@ def outdated(registry: Registry, library: Library,  # noqa: C901
             reworded = row.text_digest is not None and row.text_digest != digests[clause.id]
             if semver(row.version) >= semver(clause.version) and not reworded:
                 continue
-        item = OutdatedClause(row.clause_id, row.title, row.version,
-                              clause.version if clause else None, row.variant)
+        item = OutdatedClause(
+            row.clause_id, row.title, row.version, clause.version if clause else None, row.variant
+        )
         if clause is None:
             item.note = "no longer in the clause library"
-        agreement = found.setdefault(row.id, OutdatedAgreement(
-            row.slug, row.id, row.reference, row.state, row.created_at, row.library_version, []))
+        agreement = found.setdefault(
+            row.id,
+            OutdatedAgreement(
+                row.slug, row.id, row.reference, row.state, row.created_at, row.library_version, []
+            ),
+        )
         agreement.clauses.append(item)
         if clause is not None:
             key = (row.clause_id, row.version, row.variant, row.text_digest or "")
@@ -120,8 +147,9 @@ def outdated(registry: Registry, library: Library,  # noqa: C901
     return list(found.values())
 
 
-def _what_changed(registry: Registry, library: Library, agreement_id: int,
-                  clause_id: str) -> tuple[list[dict[str, Any]], str]:
+def _what_changed(
+    registry: Registry, library: Library, agreement_id: int, clause_id: str
+) -> tuple[list[dict[str, Any]], str]:
     try:
         issued, today = _texts(registry, library, agreement_id, clause_id)
     except DsagenError as error:
@@ -130,8 +158,9 @@ def _what_changed(registry: Registry, library: Library, agreement_id: int,
     return changes, "" if changes else "wording unchanged (metadata or unused text only)"
 
 
-def _texts(registry: Registry, library: Library, agreement_id: int,
-           clause_id: str) -> tuple[str, str]:
+def _texts(
+    registry: Registry, library: Library, agreement_id: int, clause_id: str
+) -> tuple[str, str]:
     """The clause as issued, and as `library` renders it today for the same agreement."""
     from ..assemble import assemble
     from ..compare.segments import segment
@@ -141,32 +170,52 @@ def _texts(registry: Registry, library: Library, agreement_id: int,
     from ..render.docx import render_docx
 
     with registry.read() as conn:
-        agreement = conn.execute(select(agreements, partners.c.slug)
-                                 .join(partners, partners.c.id == agreements.c.partner_id)
-                                 .where(agreements.c.id == agreement_id)).one()
-        clauses = conn.execute(select(agreement_clauses.c.clause_id, agreement_clauses.c.variant,
-                                      agreement_clauses.c.text)
-                               .where(agreement_clauses.c.agreement_id == agreement_id)
-                               .order_by(agreement_clauses.c.seq)).all()
+        agreement = conn.execute(
+            select(agreements, partners.c.slug)
+            .join(partners, partners.c.id == agreements.c.partner_id)
+            .where(agreements.c.id == agreement_id)
+        ).one()
+        clauses = conn.execute(
+            select(
+                agreement_clauses.c.clause_id, agreement_clauses.c.variant, agreement_clauses.c.text
+            )
+            .where(agreement_clauses.c.agreement_id == agreement_id)
+            .order_by(agreement_clauses.c.seq)
+        ).all()
     included = tuple(c.clause_id for c in clauses if c.clause_id in library.clauses)
     owners = library.param_owner()
     values: dict[str, Any] = {}
     for name, value in json.loads(agreement.parameters).items():
         try:
-            values[name] = check_value(owners[name].params[name], value) if (
-                name in owners and value is not None) else value
+            values[name] = (
+                check_value(owners[name].params[name], value)
+                if (name in owners and value is not None)
+                else value
+            )
         except ValueProblem:
             values[name] = value
     for clause in included:  # parameters added to the library since: their defaults
         for name, param in library.clauses[clause].params.items():
             values.setdefault(name, param.default)
-    variants = {c.clause_id: c.variant for c in clauses
-                if c.clause_id in library.clauses and c.variant in library.clauses[
-                    c.clause_id].variants}
-    partner = PartnerParams(agreement.slug, f"registry agreement #{agreement_id}",
-                            agreement.template_id, values, variants, included, "")
+    variants = {
+        c.clause_id: c.variant
+        for c in clauses
+        if c.clause_id in library.clauses and c.variant in library.clauses[c.clause_id].variants
+    }
+    partner = PartnerParams(
+        agreement.slug,
+        f"registry agreement #{agreement_id}",
+        agreement.template_id,
+        values,
+        variants,
+        included,
+        "",
+    )
     data = render_docx(assemble(partner, library))
-    texts = {seg.key: "\n".join(seg.texts) for seg in segment(read_docx(data).accepted)
-             if seg.anchor is not None}
+    texts = {
+        seg.key: "\n".join(seg.texts)
+        for seg in segment(read_docx(data).accepted)
+        if seg.anchor is not None
+    }
     issued = next(c.text for c in clauses if c.clause_id == clause_id)
     return issued, texts.get(clause_id, "")

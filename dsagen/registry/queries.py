@@ -52,33 +52,54 @@ class Head:
 
 
 def heads(conn: Connection) -> list[Head]:
-    latest_agreement = (select(agreements.c.partner_id,
-                               func.max(agreements.c.id).label("agreement_id"))
-                        .group_by(agreements.c.partner_id).subquery())
-    latest_version = (select(negotiated_versions.c.agreement_id,
-                             func.max(negotiated_versions.c.id).label("version_id"))
-                      .group_by(negotiated_versions.c.agreement_id).subquery())
+    latest_agreement = (
+        select(agreements.c.partner_id, func.max(agreements.c.id).label("agreement_id"))
+        .group_by(agreements.c.partner_id)
+        .subquery()
+    )
+    latest_version = (
+        select(
+            negotiated_versions.c.agreement_id,
+            func.max(negotiated_versions.c.id).label("version_id"),
+        )
+        .group_by(negotiated_versions.c.agreement_id)
+        .subquery()
+    )
     rows = conn.execute(
-        select(partners.c.id, partners.c.slug, partners.c.name, agreements.c.id.label("aid"),
-               agreements.c.state, agreements.c.reference, latest_version.c.version_id,
-               negotiated_versions.c.seq)
+        select(
+            partners.c.id,
+            partners.c.slug,
+            partners.c.name,
+            agreements.c.id.label("aid"),
+            agreements.c.state,
+            agreements.c.reference,
+            latest_version.c.version_id,
+            negotiated_versions.c.seq,
+        )
         .join(latest_agreement, latest_agreement.c.partner_id == partners.c.id)
         .join(agreements, agreements.c.id == latest_agreement.c.agreement_id)
         .outerjoin(latest_version, latest_version.c.agreement_id == agreements.c.id)
         .outerjoin(negotiated_versions, negotiated_versions.c.id == latest_version.c.version_id)
-        .order_by(partners.c.slug)).all()
-    return [Head(r.id, r.slug, r.name, r.aid, r.state, r.reference, r.version_id, r.seq)
-            for r in rows]
+        .order_by(partners.c.slug)
+    ).all()
+    return [
+        Head(r.id, r.slug, r.name, r.aid, r.state, r.reference, r.version_id, r.seq) for r in rows
+    ]
 
 
 def head_subqueries() -> tuple[Any, Any]:
     """(version ids, agreement ids without a version) of every head, as SQL subqueries."""
     latest_agreement = select(func.max(agreements.c.id)).group_by(agreements.c.partner_id)
-    latest_versions = (select(func.max(negotiated_versions.c.id))
-                       .where(negotiated_versions.c.agreement_id.in_(latest_agreement))
-                       .group_by(negotiated_versions.c.agreement_id))
-    without = (select(agreements.c.id).where(agreements.c.id.in_(latest_agreement))
-               .where(~agreements.c.id.in_(select(negotiated_versions.c.agreement_id))))
+    latest_versions = (
+        select(func.max(negotiated_versions.c.id))
+        .where(negotiated_versions.c.agreement_id.in_(latest_agreement))
+        .group_by(negotiated_versions.c.agreement_id)
+    )
+    without = (
+        select(agreements.c.id)
+        .where(agreements.c.id.in_(latest_agreement))
+        .where(~agreements.c.id.in_(select(negotiated_versions.c.agreement_id)))
+    )
     return latest_versions, without
 
 
@@ -111,38 +132,59 @@ class Matrix:
         counts: dict[str, dict[str, int]] = {}
         for family in self.families:
             tally = Counter(row.kinds.get(family, "n/a") for row in self.rows)
-            counts[family] = {kind: tally[kind] for kind in (*Position, "n/a")
-                              if tally[kind]}
+            counts[family] = {kind: tally[kind] for kind in (*Position, "n/a") if tally[kind]}
         return counts
 
     def _header(self) -> dict[str, Any]:
-        return {"schema": "dsagen.variants/1", "families": self.families,
-                "counts": self.counts()}
+        return {"schema": "dsagen.variants/1", "families": self.families, "counts": self.counts()}
 
     @staticmethod
     def _partner(row: MatrixRow) -> dict[str, Any]:
-        return {"partner": row.head.partner, "name": row.head.name,
-                "agreement": row.head.agreement_id, "state": row.head.agreement_state,
-                "source": row.head.source, "version": row.head.version}
+        return {
+            "partner": row.head.partner,
+            "name": row.head.name,
+            "agreement": row.head.agreement_id,
+            "state": row.head.agreement_state,
+            "source": row.head.source,
+            "version": row.head.version,
+        }
 
     def to_json(self) -> dict[str, Any]:
-        return {**self._header(), "partners": [
-            {**self._partner(row), "cells": json.loads(row.stored)} for row in self.rows]}
+        return {
+            **self._header(),
+            "partners": [
+                {**self._partner(row), "cells": json.loads(row.stored)} for row in self.rows
+            ],
+        }
 
     def json_text(self) -> str:
         """The same document as `to_json`, compact, with each row's stored cells spliced in as
         they are (decoding and re-encoding them is most of the time on a thousand partners)."""
         head = json.dumps(self._header(), ensure_ascii=False, separators=(",", ":"))
-        rows = [json.dumps(self._partner(row), ensure_ascii=False, separators=(",", ":"))[:-1]
-                + ',"cells":' + row.stored + "}" for row in self.rows]
+        rows = [
+            json.dumps(self._partner(row), ensure_ascii=False, separators=(",", ":"))[:-1]
+            + ',"cells":'
+            + row.stored
+            + "}"
+            for row in self.rows
+        ]
         return head[:-1] + ',"partners":[' + ",".join(rows) + "]}"
 
     def csv_rows(self) -> list[dict[str, Any]]:
-        return [{"partner": row.head.partner, "family": family, "kind": cell.kind,
-                 "label": cell.label, "clause": cell.clause or "", "source": row.head.source,
-                 "version": row.head.version or "", "reasons": "; ".join(cell.reasons)}
-                for row in self.rows for family, cell in
-                ((f, row.cell(f)) for f in self.families)]
+        return [
+            {
+                "partner": row.head.partner,
+                "family": family,
+                "kind": cell.kind,
+                "label": cell.label,
+                "clause": cell.clause or "",
+                "source": row.head.source,
+                "version": row.head.version or "",
+                "reasons": "; ".join(cell.reasons),
+            }
+            for row in self.rows
+            for family, cell in ((f, row.cell(f)) for f in self.families)
+        ]
 
 
 def variants_matrix(registry: Registry) -> Matrix:
@@ -153,23 +195,42 @@ def variants_matrix(registry: Registry) -> Matrix:
     with registry.read() as conn:
         all_heads = heads(conn)
         versions, issued_only = head_subqueries()
-        stored = {("v", row[0]): (row[1], row[2]) for row in conn.execute(
-            select(negotiated_versions.c.id, negotiated_versions.c.cells,
-                   negotiated_versions.c.cell_kinds)
-            .where(negotiated_versions.c.id.in_(versions)))}
-        stored.update({("a", row[0]): (row[1], row[2]) for row in conn.execute(
-            select(agreements.c.id, agreements.c.cells, agreements.c.cell_kinds)
-            .where(agreements.c.id.in_(issued_only)))})
-        order = dict(conn.execute(select(agreement_clauses.c.family,
-                                         func.min(agreement_clauses.c.seq))
-                                  .group_by(agreement_clauses.c.family)).all())
+        stored = {
+            ("v", row[0]): (row[1], row[2])
+            for row in conn.execute(
+                select(
+                    negotiated_versions.c.id,
+                    negotiated_versions.c.cells,
+                    negotiated_versions.c.cell_kinds,
+                ).where(negotiated_versions.c.id.in_(versions))
+            )
+        }
+        stored.update(
+            {
+                ("a", row[0]): (row[1], row[2])
+                for row in conn.execute(
+                    select(agreements.c.id, agreements.c.cells, agreements.c.cell_kinds).where(
+                        agreements.c.id.in_(issued_only)
+                    )
+                )
+            }
+        )
+        order = dict(
+            conn.execute(
+                select(agreement_clauses.c.family, func.min(agreement_clauses.c.seq)).group_by(
+                    agreement_clauses.c.family
+                )
+            ).all()
+        )
     rows = []
     for head in all_heads:
-        cells, kinds = stored[("v", head.version_id) if head.version_id is not None
-                              else ("a", head.agreement_id)]
+        cells, kinds = stored[
+            ("v", head.version_id) if head.version_id is not None else ("a", head.agreement_id)
+        ]
         rows.append(MatrixRow(head, cells, json.loads(kinds)))
-    families = sorted({f for row in rows for f in row.kinds},
-                      key=lambda f: (f == OTHER, order.get(f, 10**6), f))
+    families = sorted(
+        {f for row in rows for f in row.kinds}, key=lambda f: (f == OTHER, order.get(f, 10**6), f)
+    )
     return Matrix(families, rows)
 
 
@@ -195,11 +256,16 @@ class WordingGroup:
         positions: Counter[str] = Counter()
         for wording in self.wordings:
             positions.update(wording.positions)
-        return {"count": len(self.partners), "partners": self.partners,
-                "text": self.wordings[0].text,
-                "positions": {k: positions[k] for k in Position if positions[k]},
-                "wordings": [{"count": len(w.partners), "partners": sorted(w.partners),
-                              "text": w.text} for w in self.wordings]}
+        return {
+            "count": len(self.partners),
+            "partners": self.partners,
+            "text": self.wordings[0].text,
+            "positions": {k: positions[k] for k in Position if positions[k]},
+            "wordings": [
+                {"count": len(w.partners), "partners": sorted(w.partners), "text": w.text}
+                for w in self.wordings
+            ],
+        }
 
 
 @dataclass
@@ -215,59 +281,104 @@ class ClauseVariants:
     def to_json(self) -> dict[str, Any]:
         return {
             "schema": "dsagen.clause-variants/1",
-            "clause": self.clause, "clauses": self.clause_ids, "partners": self.total,
+            "clause": self.clause,
+            "clauses": self.clause_ids,
+            "partners": self.total,
             "groups": [g.to_json() for g in self.groups],
-            "parameters": [{"name": name, "values": [
-                {"value": value, "count": len(names), "partners": sorted(names)}
-                for value, names in values]} for name, values in self.parameters.items()],
-            "missing": self.missing, "absent": self.absent,
+            "parameters": [
+                {
+                    "name": name,
+                    "values": [
+                        {"value": value, "count": len(names), "partners": sorted(names)}
+                        for value, names in values
+                    ],
+                }
+                for name, values in self.parameters.items()
+            ],
+            "missing": self.missing,
+            "absent": self.absent,
         }
 
     def csv_rows(self) -> list[dict[str, Any]]:
-        return [{"group": index, "count": len(w.partners), "partners": " ".join(sorted(w.partners)),
-                 "text": w.text}
-                for index, group in enumerate(self.groups, start=1) for w in group.wordings]
+        return [
+            {
+                "group": index,
+                "count": len(w.partners),
+                "partners": " ".join(sorted(w.partners)),
+                "text": w.text,
+            }
+            for index, group in enumerate(self.groups, start=1)
+            for w in group.wordings
+        ]
 
 
-def clause_variants(registry: Registry, clause: str,
-                    threshold: int = NEAR_IDENTICAL) -> ClauseVariants:
+def clause_variants(
+    registry: Registry, clause: str, threshold: int = NEAR_IDENTICAL
+) -> ClauseVariants:
     """Every wording of a clause (or of every clause of a family) where partners stand."""
     from rapidfuzz import fuzz, process
 
     with registry.read() as conn:
-        ids = [r[0] for r in conn.execute(select(agreement_clauses.c.clause_id).distinct()
-                                          .where(agreement_clauses.c.clause_id == clause))]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                select(agreement_clauses.c.clause_id)
+                .distinct()
+                .where(agreement_clauses.c.clause_id == clause)
+            )
+        ]
         if not ids:
-            ids = sorted(r[0] for r in conn.execute(
-                select(agreement_clauses.c.clause_id).distinct()
-                .where(agreement_clauses.c.family == clause)))
+            ids = sorted(
+                r[0]
+                for r in conn.execute(
+                    select(agreement_clauses.c.clause_id)
+                    .distinct()
+                    .where(agreement_clauses.c.family == clause)
+                )
+            )
         if not ids:
-            known = sorted(r[0] for r in conn.execute(
-                select(agreement_clauses.c.clause_id).distinct()))
+            known = sorted(
+                r[0] for r in conn.execute(select(agreement_clauses.c.clause_id).distinct())
+            )
             from ..params import suggest
 
-            raise RegistryError(f"--clause: no agreement has a clause or family '{clause}'"
-                                f"{suggest(clause, tuple(known))}; known: {', '.join(known)}")
+            raise RegistryError(
+                f"--clause: no agreement has a clause or family '{clause}'"
+                f"{suggest(clause, tuple(known))}; known: {', '.join(known)}"
+            )
         all_heads = heads(conn)
         versions, issued_only = head_subqueries()
         negotiated = conn.execute(
-            select(negotiated_clauses.c.version_id.label("key"), negotiated_clauses.c.status,
-                   negotiated_clauses.c.position, negotiated_clauses.c.param_values,
-                   negotiated_clauses.c.text)
-            .where(negotiated_clauses.c.version_id.in_(versions),
-                   negotiated_clauses.c.clause_id.in_(ids))).all()
+            select(
+                negotiated_clauses.c.version_id.label("key"),
+                negotiated_clauses.c.status,
+                negotiated_clauses.c.position,
+                negotiated_clauses.c.param_values,
+                negotiated_clauses.c.text,
+            ).where(
+                negotiated_clauses.c.version_id.in_(versions),
+                negotiated_clauses.c.clause_id.in_(ids),
+            )
+        ).all()
         issued = conn.execute(
-            select(agreement_clauses.c.agreement_id.label("key"), agreement_clauses.c.position,
-                   agreement_clauses.c.params.label("param_values"), agreement_clauses.c.text)
-            .where(agreement_clauses.c.agreement_id.in_(issued_only),
-                   agreement_clauses.c.clause_id.in_(ids))).all()
+            select(
+                agreement_clauses.c.agreement_id.label("key"),
+                agreement_clauses.c.position,
+                agreement_clauses.c.params.label("param_values"),
+                agreement_clauses.c.text,
+            ).where(
+                agreement_clauses.c.agreement_id.in_(issued_only),
+                agreement_clauses.c.clause_id.in_(ids),
+            )
+        ).all()
     by_version = {h.version_id: h.partner for h in all_heads if h.version_id is not None}
     by_agreement = {h.agreement_id: h.partner for h in all_heads if h.version_id is None}
     texts: dict[str, Wording] = {}
     values: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     missing, seen = [], set()
     rows: list[tuple[str, str, Any]] = [(by_version[r.key], r.status, r) for r in negotiated] + [
-        (by_agreement[r.key], "issued", r) for r in issued]
+        (by_agreement[r.key], "issued", r) for r in issued
+    ]
     for partner, status, row in rows:
         seen.add(partner)
         if status == "removed":
@@ -282,17 +393,24 @@ def clause_variants(registry: Registry, clause: str,
     groups: list[WordingGroup] = []
     leaders: list[str] = []
     for wording in sorted(texts.values(), key=lambda w: (-len(w.partners), w.text)):
-        match = process.extractOne(wording.text, leaders, scorer=fuzz.ratio,
-                                   score_cutoff=threshold) if leaders else None
+        match = (
+            process.extractOne(wording.text, leaders, scorer=fuzz.ratio, score_cutoff=threshold)
+            if leaders
+            else None
+        )
         if match is not None:
             groups[match[2]].wordings.append(wording)
         else:
             leaders.append(wording.text)
             groups.append(WordingGroup([wording]))
     groups.sort(key=lambda g: -len(g.partners))
-    parameters = {name: sorted(((json.loads(value), names) for value, names in seen_values.items()),
-                               key=lambda item: (-len(item[1]), dumps(item[0])))
-                  for name, seen_values in sorted(values.items())}
+    parameters = {
+        name: sorted(
+            ((json.loads(value), names) for value, names in seen_values.items()),
+            key=lambda item: (-len(item[1]), dumps(item[0])),
+        )
+        for name, seen_values in sorted(values.items())
+    }
     absent = sorted(h.partner for h in all_heads if h.partner not in seen)
     return ClauseVariants(clause, ids, len(seen), groups, parameters, sorted(missing), absent)
 

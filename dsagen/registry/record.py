@@ -77,15 +77,18 @@ class IssuedRecord:
     partner_name: str = ""  # the other party's name (playbook.Organisation.partner)
 
 
-def record_generation(registry: Registry, results: list[GeneratedAgreement], *,
-                      library_root: Path | None = None) -> list[RecordedAgreement]:
+def record_generation(
+    registry: Registry, results: list[GeneratedAgreement], *, library_root: Path | None = None
+) -> list[RecordedAgreement]:
     """Record generated agreements (one transaction for the batch); re-recording the same
     agreement adds only files not seen before."""
     from ..render.docx import render_docx
 
     library = load_library(library_root)
-    return record_issued(registry, [issued_record(result, library, render_docx(result.agreement))
-                                    for result in results])
+    return record_issued(
+        registry,
+        [issued_record(result, library, render_docx(result.agreement)) for result in results],
+    )
 
 
 def record_issued(registry: Registry, items: list[IssuedRecord]) -> list[RecordedAgreement]:
@@ -101,15 +104,26 @@ def issued_record(result: GeneratedAgreement, library: Library, docx: bytes) -> 
     from ..playbook import organisation
 
     agreement = result.agreement
-    clauses = [_issued_clause(section, agreement, library, issued_text(section))
-               for section in agreement.sections]
-    cells = family_cells((c.family, c.clause_id, c.position, c.reasons, "issued")
-                         for c in clauses)
-    digests = {c.clause_id: text_digest(library.clauses[c.clause_id]) for c in clauses
-               if c.clause_id in library.clauses}
-    return IssuedRecord(result, docx, hashlib.sha256(docx).hexdigest(), clauses,
-                        str(library.root), cells, digests,
-                        organisation(library).partner(agreement.parameters))
+    clauses = [
+        _issued_clause(section, agreement, library, issued_text(section))
+        for section in agreement.sections
+    ]
+    cells = family_cells((c.family, c.clause_id, c.position, c.reasons, "issued") for c in clauses)
+    digests = {
+        c.clause_id: text_digest(library.clauses[c.clause_id])
+        for c in clauses
+        if c.clause_id in library.clauses
+    }
+    return IssuedRecord(
+        result,
+        docx,
+        hashlib.sha256(docx).hexdigest(),
+        clauses,
+        str(library.root),
+        cells,
+        digests,
+        organisation(library).partner(agreement.parameters),
+    )
 
 
 def issued_text(section: Section) -> str:
@@ -119,9 +133,13 @@ def issued_text(section: Section) -> str:
 
     lines = [paragraph.text for paragraph in section.paragraphs]
     for signatory in section.signatories:
-        lines += [signatory.heading, "Signature: ______________________________",
-                  f"Name: {signatory.name}", f"Title: {signatory.title}",
-                  "Date: ______________________"]
+        lines += [
+            signatory.heading,
+            "Signature: ______________________________",
+            f"Name: {signatory.name}",
+            f"Title: {signatory.title}",
+            "Date: ______________________",
+        ]
     return "\n".join(line for line in lines if clean(line))
 
 
@@ -132,8 +150,9 @@ def clause_values(section: Section, agreement: Agreement, library: Library) -> d
     return {name: agreement.parameters.get(name) for name in section.params if name in own}
 
 
-def _issued_clause(section: Section, agreement: Agreement, library: Library,
-                   text: str) -> IssuedClause:
+def _issued_clause(
+    section: Section, agreement: Agreement, library: Library, text: str
+) -> IssuedClause:
     values = clause_values(section, agreement, library)
     owners = library.param_owner()
     reasons: list[str] = []
@@ -150,9 +169,19 @@ def _issued_clause(section: Section, agreement: Agreement, library: Library,
         if where != "standard":
             reasons.append(f"{name} = {show(value)} ({where})")
             position = worst(position, where)
-    return IssuedClause(section.clause_id, section.family, section.title, section.version,
-                        section.variant, section.position, position or "standard", reasons,
-                        values, param_positions, text)
+    return IssuedClause(
+        section.clause_id,
+        section.family,
+        section.title,
+        section.version,
+        section.variant,
+        section.position,
+        position or "standard",
+        reasons,
+        values,
+        param_positions,
+        text,
+    )
 
 
 def show(value: Any) -> str:
@@ -160,8 +189,9 @@ def show(value: Any) -> str:
 
 
 def _partner_id(conn: Connection, slug: str, name: str) -> int:
-    row = conn.execute(select(partners.c.id, partners.c.name)
-                       .where(partners.c.slug == slug)).first()
+    row = conn.execute(
+        select(partners.c.id, partners.c.name).where(partners.c.slug == slug)
+    ).first()
     if row is None:
         return insert_id(conn, partners.insert().values(slug=slug, name=name, created_at=now()))
     if name and row.name != name:
@@ -173,48 +203,97 @@ def _record_one(conn: Connection, item: IssuedRecord) -> RecordedAgreement:
     result = item.result
     agreement = result.agreement
     partner_id = _partner_id(conn, result.partner, item.partner_name)
-    existing = conn.execute(select(agreements.c.id).where(
-        agreements.c.partner_id == partner_id, agreements.c.template_id == agreement.template_id,
-        agreements.c.params_digest == agreement.params_digest,
-        agreements.c.library_digest == agreement.library_digest)).first()
+    existing = conn.execute(
+        select(agreements.c.id).where(
+            agreements.c.partner_id == partner_id,
+            agreements.c.template_id == agreement.template_id,
+            agreements.c.params_digest == agreement.params_digest,
+            agreements.c.library_digest == agreement.library_digest,
+        )
+    ).first()
     new = existing is None
     if existing is None:
-        agreement_id = insert_id(conn, agreements.insert().values(
-            partner_id=partner_id, template_id=agreement.template_id,
-            template_version=agreement.template_version, title=agreement.title,
-            reference=agreement.reference,
-            effective_date=str(agreement.effective_date or "") or None,
-            library_version=agreement.library_version,
-            library_digest=agreement.library_digest, library_root=item.library_root,
-            params_digest=agreement.params_digest, parameters=dumps(agreement.parameters),
-            generator=agreement.generator, state="draft", created_at=now(),
-            cells=item.cells[0], cell_kinds=item.cells[1],
-        ))
-        conn.execute(agreement_clauses.insert(), [
-            {"agreement_id": agreement_id, "seq": seq, "clause_id": c.clause_id,
-             "family": c.family, "title": c.title, "version": c.version, "variant": c.variant,
-             "variant_position": c.variant_position, "position": c.position,
-             "reasons": dumps(c.reasons), "params": dumps(c.params),
-             "param_positions": dumps(c.param_positions), "text": c.text,
-             "text_digest": item.digests.get(c.clause_id)}
-            for seq, c in enumerate(item.clauses)])
-        conn.execute(state_changes.insert().values(agreement_id=agreement_id, previous=None,
-                                                   state="draft", at=now(), note="generated"))
-        supersede(conn, partner_id, agreement_id, ("draft", "sent", "received"),
-                  note=f"replaced by agreement #{agreement_id}")
+        agreement_id = insert_id(
+            conn,
+            agreements.insert().values(
+                partner_id=partner_id,
+                template_id=agreement.template_id,
+                template_version=agreement.template_version,
+                title=agreement.title,
+                reference=agreement.reference,
+                effective_date=str(agreement.effective_date or "") or None,
+                library_version=agreement.library_version,
+                library_digest=agreement.library_digest,
+                library_root=item.library_root,
+                params_digest=agreement.params_digest,
+                parameters=dumps(agreement.parameters),
+                generator=agreement.generator,
+                state="draft",
+                created_at=now(),
+                cells=item.cells[0],
+                cell_kinds=item.cells[1],
+            ),
+        )
+        conn.execute(
+            agreement_clauses.insert(),
+            [
+                {
+                    "agreement_id": agreement_id,
+                    "seq": seq,
+                    "clause_id": c.clause_id,
+                    "family": c.family,
+                    "title": c.title,
+                    "version": c.version,
+                    "variant": c.variant,
+                    "variant_position": c.variant_position,
+                    "position": c.position,
+                    "reasons": dumps(c.reasons),
+                    "params": dumps(c.params),
+                    "param_positions": dumps(c.param_positions),
+                    "text": c.text,
+                    "text_digest": item.digests.get(c.clause_id),
+                }
+                for seq, c in enumerate(item.clauses)
+            ],
+        )
+        conn.execute(
+            state_changes.insert().values(
+                agreement_id=agreement_id, previous=None, state="draft", at=now(), note="generated"
+            )
+        )
+        supersede(
+            conn,
+            partner_id,
+            agreement_id,
+            ("draft", "sent", "received"),
+            note=f"replaced by agreement #{agreement_id}",
+        )
     else:
         agreement_id = int(existing.id)
     store_document(conn, item.docx_sha, item.docx)
-    seen = {row.sha256 for row in conn.execute(select(issued_files.c.sha256).where(
-        issued_files.c.agreement_id == agreement_id))}
-    files: list[tuple[str, str | None, str, int]] = [(f.format, f.path, f.sha256, f.size)
-                                                     for f in result.files]
+    seen = {
+        row.sha256
+        for row in conn.execute(
+            select(issued_files.c.sha256).where(issued_files.c.agreement_id == agreement_id)
+        )
+    }
+    files: list[tuple[str, str | None, str, int]] = [
+        (f.format, f.path, f.sha256, f.size) for f in result.files
+    ]
     if item.docx_sha not in {sha for _, _, sha, _ in files}:
         files.append(("docx", None, item.docx_sha, len(item.docx)))  # kept, never written
     for fmt, path, sha, size in files:
         if sha not in seen:
             seen.add(sha)
-            conn.execute(issued_files.insert().values(
-                agreement_id=agreement_id, format=fmt, path=path, sha256=sha, size=size,
-                stored=sha == item.docx_sha, created_at=now()))
+            conn.execute(
+                issued_files.insert().values(
+                    agreement_id=agreement_id,
+                    format=fmt,
+                    path=path,
+                    sha256=sha,
+                    size=size,
+                    stored=sha == item.docx_sha,
+                    created_at=now(),
+                )
+            )
     return RecordedAgreement(agreement_id, result.partner, new)

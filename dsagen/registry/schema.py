@@ -35,14 +35,16 @@ metadata = MetaData()
 
 #: One row: the schema version this database is at.
 schema_info = Table(
-    "dsagen_schema", metadata,
+    "dsagen_schema",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
     Column("migrated_at", String(32), nullable=False),
 )
 
 partners = Table(
-    "partners", metadata,
+    "partners",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("slug", String(80), nullable=False, unique=True),
     Column("name", Text, nullable=False, default=""),
@@ -51,7 +53,8 @@ partners = Table(
 
 #: Every agreement dsagen generated: one per partner x template x parameters x library.
 agreements = Table(
-    "agreements", metadata,
+    "agreements",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
     Column("template_id", String(80), nullable=False),
@@ -69,14 +72,16 @@ agreements = Table(
     Column("created_at", String(32), nullable=False),
     Column("cells", Text, nullable=False),  # JSON: family -> matrix cell, as issued
     Column("cell_kinds", Text, nullable=False),  # JSON: family -> cell kind
-    UniqueConstraint("partner_id", "template_id", "params_digest", "library_digest",
-                     name="uq_agreement_identity"),
+    UniqueConstraint(
+        "partner_id", "template_id", "params_digest", "library_digest", name="uq_agreement_identity"
+    ),
 )
 
 #: Each clause of a generated agreement as issued: provenance and the text read back from the
 #: issued DOCX (so it compares like for like with negotiated copies).
 agreement_clauses = Table(
-    "agreement_clauses", metadata,
+    "agreement_clauses",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
@@ -98,7 +103,8 @@ agreement_clauses = Table(
 #: received, by sha256. `parts` says how to rebuild the exact bytes from `blobs`
 #: (dsagen.registry.blobs): the ZIP's own headers, then each member's data.
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", Integer, nullable=False),
     Column("parts", Text, nullable=False),  # JSON manifest
@@ -108,7 +114,8 @@ documents = Table(
 #: them (the styles of a thousand agreements are one blob). A blob may be compressed against
 #: another (`base`, a zstd dictionary): a negotiated copy's text against the issued one's.
 blobs = Table(
-    "blobs", metadata,
+    "blobs",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("sha256", String(64), nullable=False, unique=True),  # of the uncompressed bytes
     Column("name", Text),  # the ZIP member it was first stored for (bases are found by name)
@@ -119,7 +126,8 @@ blobs = Table(
 )
 
 issued_files = Table(
-    "issued_files", metadata,
+    "issued_files",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
     Column("format", String(8), nullable=False),
@@ -133,7 +141,8 @@ issued_files = Table(
 
 #: Every negotiated copy ingested, numbered per partner.
 negotiated_versions = Table(
-    "negotiated_versions", metadata,
+    "negotiated_versions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
     Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
@@ -155,7 +164,8 @@ negotiated_versions = Table(
 )
 
 negotiated_clauses = Table(
-    "negotiated_clauses", metadata,
+    "negotiated_clauses",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("version_id", ForeignKey("negotiated_versions.id"), nullable=False, index=True),
     Column("seq", Integer, nullable=False),
@@ -181,7 +191,8 @@ negotiated_clauses = Table(
 )
 
 state_changes = Table(
-    "state_changes", metadata,
+    "state_changes",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
     Column("version_id", ForeignKey("negotiated_versions.id")),
@@ -195,7 +206,8 @@ state_changes = Table(
 #: named by its file's sha256 (and its number when recorded), so an approval never moves to
 #: another file when a mistaken ingest is forgotten and its number reused.
 approvals = Table(
-    "approvals", metadata,
+    "approvals",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
     Column("agreement_id", ForeignKey("agreements.id"), nullable=False, index=True),
@@ -212,7 +224,8 @@ approvals = Table(
 #: Everything else the trail must show: forgotten ingests, executions forced past missing
 #: approvals (append-only too).
 audit_events = Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("partner_id", ForeignKey("partners.id"), nullable=False, index=True),
     Column("agreement_id", ForeignKey("agreements.id")),
@@ -227,8 +240,10 @@ APPEND_ONLY = ("approvals", "audit_events")
 
 Index("ix_blobs_name_codec", blobs.c.name, blobs.c.codec)
 
-Index("ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id,
-      negotiated_clauses.c.seq)
+Index(
+    "ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id, negotiated_clauses.c.seq
+)
+
 
 def guard_append_only(conn: Connection) -> None:
     """Refuse UPDATE and DELETE on the audit tables in the database itself, so the trail holds
@@ -239,15 +254,19 @@ def guard_append_only(conn: Connection) -> None:
                 conn.exec_driver_sql(
                     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} "
                     f"ON {table} BEGIN SELECT RAISE(ABORT, 'the dsagen audit trail is "
-                    "append-only'); END")
+                    "append-only'); END"
+                )
         return
     conn.exec_driver_sql(
         "CREATE OR REPLACE FUNCTION dsagen_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION 'the dsagen audit trail is append-only'; END $$ LANGUAGE plpgsql")
+        "RAISE EXCEPTION 'the dsagen audit trail is append-only'; END $$ LANGUAGE plpgsql"
+    )
     for table in APPEND_ONLY:
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        conn.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
-                             f"{table} FOR EACH ROW EXECUTE FUNCTION dsagen_append_only()")
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+            f"{table} FOR EACH ROW EXECUTE FUNCTION dsagen_append_only()"
+        )
 
 
 def dumps(value: Any) -> str:
@@ -261,8 +280,10 @@ def unknown_partner(conn: Connection, slug: str) -> RegistryError:
 
     known = [row[0] for row in conn.execute(select(partners.c.slug).order_by(partners.c.slug))]
     if not known:
-        return RegistryError(f"unknown partner '{slug}': the registry has no partners yet "
-                             "(dsagen generate records them)")
+        return RegistryError(
+            f"unknown partner '{slug}': the registry has no partners yet "
+            "(dsagen generate records them)"
+        )
     listing = f"; known: {', '.join(known)}" if len(known) <= 12 else f" ({len(known)} known)"
     return RegistryError(f"unknown partner '{slug}'{suggest(slug, tuple(known))}{listing}")
 

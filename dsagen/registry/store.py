@@ -45,8 +45,11 @@ class Location:
 
     @property
     def label(self) -> str:
-        return str(self.path) if self.path is not None else self.url.render_as_string(
-            hide_password=True)
+        return (
+            str(self.path)
+            if self.path is not None
+            else self.url.render_as_string(hide_password=True)
+        )
 
 
 def locate(url: str | None, cwd: Path | None = None) -> Location:
@@ -65,22 +68,30 @@ def locate(url: str | None, cwd: Path | None = None) -> Location:
     try:
         parsed = make_url(url)
     except (exc.ArgumentError, ValueError):
-        raise RegistryError(f"--registry: expected sqlite:///PATH, postgresql://USER@HOST/DB "
-                            f"or a file path, found '{url}'") from None
+        raise RegistryError(
+            f"--registry: expected sqlite:///PATH, postgresql://USER@HOST/DB "
+            f"or a file path, found '{url}'"
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
-            raise RegistryError("--registry: an in-memory SQLite registry would be lost on exit; "
-                                "give a file, e.g. sqlite:///registry.db")
+            raise RegistryError(
+                "--registry: an in-memory SQLite registry would be lost on exit; "
+                "give a file, e.g. sqlite:///registry.db"
+            )
         path = (cwd / Path(parsed.database).expanduser()).absolute()
         return Location(parsed.set(drivername="sqlite", database=str(path)), path)
     if backend in ("postgresql", "postgres"):
         if not parsed.database:
-            raise RegistryError(f"--registry: expected a database name in the URL, found "
-                                f"'{parsed.render_as_string(hide_password=True)}'")
+            raise RegistryError(
+                f"--registry: expected a database name in the URL, found "
+                f"'{parsed.render_as_string(hide_password=True)}'"
+            )
         return Location(parsed.set(drivername="postgresql+psycopg"), None)
-    raise RegistryError(f"--registry: unsupported database '{backend}'; expected sqlite:///PATH, "
-                        "postgresql://USER@HOST/DB or a file path")
+    raise RegistryError(
+        f"--registry: unsupported database '{backend}'; expected sqlite:///PATH, "
+        "postgresql://USER@HOST/DB or a file path"
+    )
 
 
 class Registry:
@@ -116,8 +127,10 @@ class Registry:
                         return work(conn)
             except _Retry as retry:
                 if attempt == WRITE_ATTEMPTS:
-                    raise RegistryError(f"registry {self.label}: could not write after "
-                                        f"{WRITE_ATTEMPTS} attempts ({retry.reason})") from None
+                    raise RegistryError(
+                        f"registry {self.label}: could not write after "
+                        f"{WRITE_ATTEMPTS} attempts ({retry.reason})"
+                    ) from None
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 
@@ -166,8 +179,9 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(orig).__name__
 
 
-def open_registry(url: str | None = None, *, create: bool = False,
-                  cwd: Path | None = None) -> Registry:
+def open_registry(
+    url: str | None = None, *, create: bool = False, cwd: Path | None = None
+) -> Registry:
     """Open (and migrate) the registry. An SQLite file, or the tables in an empty database,
     are only made when `create` is true; otherwise a missing file or an empty database is an
     error naming where dsagen looked."""
@@ -196,8 +210,9 @@ def check_registry(url: str | None = None, *, cwd: Path | None = None) -> None:
         raise RegistryError(f"{path}: expected a registry database file, found a folder")
     folder = path.parent
     if url and not folder.is_dir():
-        raise RegistryError(f"{folder}: folder does not exist; create it or choose another "
-                            "--registry path")
+        raise RegistryError(
+            f"{folder}: folder does not exist; create it or choose another --registry path"
+        )
     while not folder.exists():  # the default .dsagen/ is made on first use
         folder = folder.parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
@@ -210,15 +225,20 @@ def _prepare_file(path: Path, *, create: bool, default: bool) -> bool:
     if path.exists():
         return False
     if not create:
-        hint = ("`dsagen generate` creates it in the working folder" if default else
-                "check the path, or run `dsagen generate --registry ...` to create it")
-        raise RegistryError(f"no registry at {path}; {hint} (or pass --registry URL / set "
-                            "DSAGEN_REGISTRY)")
+        hint = (
+            "`dsagen generate` creates it in the working folder"
+            if default
+            else "check the path, or run `dsagen generate --registry ...` to create it"
+        )
+        raise RegistryError(
+            f"no registry at {path}; {hint} (or pass --registry URL / set DSAGEN_REGISTRY)"
+        )
     if default:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
-        raise RegistryError(f"{path.parent}: folder does not exist; create it or choose "
-                            "another --registry path")
+        raise RegistryError(
+            f"{path.parent}: folder does not exist; create it or choose another --registry path"
+        )
     try:
         # O_EXCL: when two processes create the database at once, exactly one reports it.
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
@@ -232,11 +252,11 @@ def _prepare_file(path: Path, *, create: bool, default: bool) -> bool:
 def _engine(location: Location) -> Engine:
     if location.path is None:
         try:
-            engine = create_engine(location.url, connect_args={"connect_timeout": 10},
-                                   pool_size=2)
+            engine = create_engine(location.url, connect_args={"connect_timeout": 10}, pool_size=2)
         except ModuleNotFoundError:
-            raise RegistryError("a PostgreSQL registry needs psycopg: "
-                                "pip install 'dsagen[postgres]'") from None
+            raise RegistryError(
+                "a PostgreSQL registry needs psycopg: pip install 'dsagen[postgres]'"
+            ) from None
         return engine
     engine = create_engine(location.url)
 
@@ -264,8 +284,9 @@ def _engine(location: Location) -> Engine:
 def schema_version(conn: Connection) -> int | None:
     """The stamped schema version; None for an empty database."""
     if conn.dialect.name == "sqlite":
-        stamped = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                       f"AND name = '{schema_info.name}'").first()
+        stamped = conn.exec_driver_sql(
+            f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{schema_info.name}'"
+        ).first()
     else:
         stamped = conn.exec_driver_sql(f"SELECT to_regclass('{schema_info.name}')").scalar()
     if stamped:
@@ -274,8 +295,10 @@ def schema_version(conn: Connection) -> int | None:
     names = set(inspect(conn).get_table_names())  # slower: only for a new or foreign database
     if schema_info.name not in names:
         if names:
-            raise RegistryError(f"the database holds other tables ({', '.join(sorted(names)[:5])})"
-                                " and no dsagen registry; use an empty database")
+            raise RegistryError(
+                f"the database holds other tables ({', '.join(sorted(names)[:5])})"
+                " and no dsagen registry; use an empty database"
+            )
         return None
     row = conn.execute(select(schema_info.c.version)).first()
     return int(row[0]) if row else None
@@ -285,19 +308,24 @@ def _migrate(registry: Registry, *, create: bool) -> None:
     try:
         probe = registry.engine.connect()
     except exc.DBAPIError as error:
-        raise RegistryError(f"cannot connect to the registry at {registry.label}: "
-                            f"{_first_line(error)}") from None
+        raise RegistryError(
+            f"cannot connect to the registry at {registry.label}: {_first_line(error)}"
+        ) from None
     with registry._errors(), probe:
         with probe.begin():
             version = schema_version(probe)
     if version == SCHEMA_VERSION:
         return
     if version is None and not create:
-        raise RegistryError(f"registry {registry.label} is empty (no dsagen tables yet); "
-                            "`dsagen generate --registry ...` creates them")
+        raise RegistryError(
+            f"registry {registry.label} is empty (no dsagen tables yet); "
+            "`dsagen generate --registry ...` creates them"
+        )
     if version is not None and version > SCHEMA_VERSION:
-        raise RegistryError(f"registry {registry.label} is at schema version {version}, newer "
-                            f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen")
+        raise RegistryError(
+            f"registry {registry.label} is at schema version {version}, newer "
+            f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen"
+        )
 
     def upgrade(conn: Connection) -> None:
         if not registry.is_sqlite:  # SQLite's BEGIN IMMEDIATE already serialises this
@@ -306,8 +334,9 @@ def _migrate(registry: Registry, *, create: bool) -> None:
         if current is None:
             metadata.create_all(conn)
             guard_append_only(conn)
-            conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION,
-                                                     migrated_at=now()))
+            conn.execute(
+                schema_info.insert().values(id=1, version=SCHEMA_VERSION, migrated_at=now())
+            )
             return
         for step in range(current + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[step](conn)

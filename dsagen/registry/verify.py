@@ -64,11 +64,18 @@ class Verification:
         return self.identical and (self.match or {}).get("kind") == "issued"
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": "dsagen.verify/1", "file": self.file, "sha256": self.sha256,
-                "format": self.format, "identical": self.identical, "issued": self.issued,
-                "match": self.match,
-                "derived_from": self.derived_from, "differences": self.differences,
-                "provenance": self.provenance}
+        return {
+            "schema": "dsagen.verify/1",
+            "file": self.file,
+            "sha256": self.sha256,
+            "format": self.format,
+            "identical": self.identical,
+            "issued": self.issued,
+            "match": self.match,
+            "derived_from": self.derived_from,
+            "differences": self.differences,
+            "provenance": self.provenance,
+        }
 
 
 def verify(registry: Registry, path: Path, library: Library | None = None) -> Verification:
@@ -92,39 +99,76 @@ def verify(registry: Registry, path: Path, library: Library | None = None) -> Ve
 
 def _identical(conn: Connection, sha: str) -> dict[str, Any] | None:
     issued = conn.execute(
-        select(issued_files.c.format, issued_files.c.path, issued_files.c.created_at,
-               agreements.c.id, agreements.c.reference, agreements.c.state, partners.c.slug)
+        select(
+            issued_files.c.format,
+            issued_files.c.path,
+            issued_files.c.created_at,
+            agreements.c.id,
+            agreements.c.reference,
+            agreements.c.state,
+            partners.c.slug,
+        )
         .join(agreements, agreements.c.id == issued_files.c.agreement_id)
         .join(partners, partners.c.id == agreements.c.partner_id)
-        .where(issued_files.c.sha256 == sha).order_by(issued_files.c.id)).first()
+        .where(issued_files.c.sha256 == sha)
+        .order_by(issued_files.c.id)
+    ).first()
     if issued is not None:
-        return {"kind": "issued", "partner": issued.slug, "agreement": issued.id,
-                "reference": issued.reference, "state": issued.state, "format": issued.format,
-                "path": issued.path, "at": issued.created_at}
+        return {
+            "kind": "issued",
+            "partner": issued.slug,
+            "agreement": issued.id,
+            "reference": issued.reference,
+            "state": issued.state,
+            "format": issued.format,
+            "path": issued.path,
+            "at": issued.created_at,
+        }
     received = conn.execute(
         select(negotiated_versions, partners.c.slug)
         .join(partners, partners.c.id == negotiated_versions.c.partner_id)
-        .where(negotiated_versions.c.sha256 == sha)).first()
+        .where(negotiated_versions.c.sha256 == sha)
+    ).first()
     if received is not None:
-        return {"kind": "received", "partner": received.slug, "agreement": received.agreement_id,
-                "version": received.seq, "state": received.state, "format": "docx",
-                "path": received.filename, "at": received.received_at}
+        return {
+            "kind": "received",
+            "partner": received.slug,
+            "agreement": received.agreement_id,
+            "version": received.seq,
+            "state": received.state,
+            "format": "docx",
+            "path": received.filename,
+            "at": received.received_at,
+        }
     return None
 
 
-def _describe(conn: Connection, agreement_id: int, how: str, score: float | None
-              ) -> dict[str, Any]:
-    row = conn.execute(select(agreements.c.id, agreements.c.reference, agreements.c.state,
-                              agreements.c.created_at, partners.c.slug)
-                       .join(partners, partners.c.id == agreements.c.partner_id)
-                       .where(agreements.c.id == agreement_id)).one()
-    return {"partner": row.slug, "agreement": row.id, "reference": row.reference,
-            "state": row.state, "at": row.created_at, "found_by": how,
-            "similarity": None if score is None else round(score, 3)}
+def _describe(conn: Connection, agreement_id: int, how: str, score: float | None) -> dict[str, Any]:
+    row = conn.execute(
+        select(
+            agreements.c.id,
+            agreements.c.reference,
+            agreements.c.state,
+            agreements.c.created_at,
+            partners.c.slug,
+        )
+        .join(partners, partners.c.id == agreements.c.partner_id)
+        .where(agreements.c.id == agreement_id)
+    ).one()
+    return {
+        "partner": row.slug,
+        "agreement": row.id,
+        "reference": row.reference,
+        "state": row.state,
+        "at": row.created_at,
+        "found_by": how,
+        "similarity": None if score is None else round(score, 3),
+    }
 
 
-def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verification,
-                 library: Library | None) -> None:
+def _derive_docx(
+    registry: Registry, data: bytes, path: Path, result: Verification, library: Library | None
+) -> None:
     """The agreement a DOCX derives from, and what differs (through dsagen.review). The copy's
     properties are followed only when dsagen's signature on them holds; otherwise, and when
     they point at an agreement the text does not resemble, the text decides."""
@@ -139,8 +183,10 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
     text = "\n".join(p.text for p in document.accepted)
     with registry.read() as conn:
         found: tuple[int, str, float | None] | None = (
-            _by_properties(conn, pointer, text) if signature.valid
-            else _by_signing_version_key(conn, document.custom_properties, text))
+            _by_properties(conn, pointer, text)
+            if signature.valid
+            else _by_signing_version_key(conn, document.custom_properties, text)
+        )
         found = found or _by_text(conn, text)
     if found is None:
         return
@@ -159,8 +205,9 @@ def _derive_docx(registry: Registry, data: bytes, path: Path, result: Verificati
 SIGNED_POINTER = "document properties"  # followed only when signed
 
 
-def _by_properties(conn: Connection, pointer: Pointer | None,
-                   text: str) -> tuple[int, str, None] | None:
+def _by_properties(
+    conn: Connection, pointer: Pointer | None, text: str
+) -> tuple[int, str, None] | None:
     """The agreement signed properties point to, unless the text names another agreement's
     reference and not this one's (properties moved from another file keep their signature)."""
     if pointer is None or not pointer.params_digest:
@@ -170,14 +217,19 @@ def _by_properties(conn: Connection, pointer: Pointer | None,
     row = conn.execute(
         select(agreements.c.id)
         .join(partners, partners.c.id == agreements.c.partner_id)
-        .where(partners.c.slug == pointer.partner, agreements.c.reference == pointer.reference,
-               agreements.c.params_digest == pointer.params_digest)
-        .order_by(agreements.c.id.desc())).first()
+        .where(
+            partners.c.slug == pointer.partner,
+            agreements.c.reference == pointer.reference,
+            agreements.c.params_digest == pointer.params_digest,
+        )
+        .order_by(agreements.c.id.desc())
+    ).first()
     return None if row is None else (row.id, SIGNED_POINTER, None)
 
 
-def _by_signing_version_key(conn: Connection, properties: dict[str, str],
-                            text: str) -> tuple[int, str, None] | None:
+def _by_signing_version_key(
+    conn: Connection, properties: dict[str, str], text: str
+) -> tuple[int, str, None] | None:
     """A signing version carries one opaque key (no dsagen values to forge): followed when it
     resolves, unless the text names another agreement's reference and not that one's."""
     from ..stamp import is_signing_version, issued_params_digest
@@ -185,9 +237,11 @@ def _by_signing_version_key(conn: Connection, properties: dict[str, str],
     digest = issued_params_digest(properties) if is_signing_version(properties) else None
     if not digest:
         return None
-    row = conn.execute(select(agreements.c.id, agreements.c.reference)
-                       .where(agreements.c.params_digest == digest)
-                       .order_by(agreements.c.id.desc())).first()
+    row = conn.execute(
+        select(agreements.c.id, agreements.c.reference)
+        .where(agreements.c.params_digest == digest)
+        .order_by(agreements.c.id.desc())
+    ).first()
     if row is None or _names_other_reference(conn, text, row.reference):
         return None
     return (row.id, SIGNED_POINTER, None)
@@ -195,13 +249,21 @@ def _by_signing_version_key(conn: Connection, properties: dict[str, str],
 
 def _names_other_reference(conn: Connection, text: str, reference: str) -> bool:
     normal = clean(text)
-    named = {row.reference for row in conn.execute(select(agreements.c.reference).distinct())
-             if len(row.reference) >= 4 and row.reference in normal}
+    named = {
+        row.reference
+        for row in conn.execute(select(agreements.c.reference).distinct())
+        if len(row.reference) >= 4 and row.reference in normal
+    }
     return bool(named) and reference not in named
 
 
-def _differences(registry: Registry, found: tuple[int, str, float | None], document: Any,
-                 result: Verification, library: Library | None) -> None:
+def _differences(
+    registry: Registry,
+    found: tuple[int, str, float | None],
+    document: Any,
+    result: Verification,
+    library: Library | None,
+) -> None:
     """What differs between the copy and the agreement it derives from, clause by clause."""
     from ..provenance import REGISTRY, Provenance
     from ..review import review, standard_from_issued
@@ -209,35 +271,56 @@ def _differences(registry: Registry, found: tuple[int, str, float | None], docum
     with registry.read() as conn:
         result.derived_from = _describe(conn, found[0], found[1], found[2])
         issued = issued_docx(conn, found[0])
-        root = conn.execute(select(agreements.c.library_root)
-                            .where(agreements.c.id == found[0])).scalar()
+        root = conn.execute(
+            select(agreements.c.library_root).where(agreements.c.id == found[0])
+        ).scalar()
     if issued is None:
         return
     if library is None:
         library = load_library(Path(root) if root and Path(root).is_dir() else None)
-    standard = standard_from_issued(bytes(issued), f"agreement #{found[0]}", library, Provenance(
-        REGISTRY, f"the DOCX issued as agreement #{found[0]}, from the registry"))
+    standard = standard_from_issued(
+        bytes(issued),
+        f"agreement #{found[0]}",
+        library,
+        Provenance(REGISTRY, f"the DOCX issued as agreement #{found[0]}, from the registry"),
+    )
     comparison = review(standard, document)
     for clause in comparison.clauses:
         if clause.status == "unchanged":
             continue
-        result.differences.append({
-            "clause": clause.id or clause.title, "title": clause.title, "status": clause.status,
-            "severity": clause.severity,
-            "changes": [{"before": c.standard, "after": c.negotiated} for c in clause.changes],
-        })
+        result.differences.append(
+            {
+                "clause": clause.id or clause.title,
+                "title": clause.title,
+                "status": clause.status,
+                "severity": clause.severity,
+                "changes": [{"before": c.standard, "after": c.negotiated} for c in clause.changes],
+            }
+        )
     if not result.differences:
-        result.differences.append({"clause": None, "title": "(package)", "status": "cosmetic",
-                                   "changes": [{"before": "", "after": "",
-                                                "note": "same text; the file differs only in "
-                                                        "formatting, metadata or packaging"}]})
+        result.differences.append(
+            {
+                "clause": None,
+                "title": "(package)",
+                "status": "cosmetic",
+                "changes": [
+                    {
+                        "before": "",
+                        "after": "",
+                        "note": "same text; the file differs only in "
+                        "formatting, metadata or packaging",
+                    }
+                ],
+            }
+        )
 
 
 def _by_text(conn: Connection, text: str) -> tuple[int, str, float] | None:
     """The agreement whose reference the text names, else the one sharing the most words."""
     normal = clean(text)
-    refs = conn.execute(select(agreements.c.id, agreements.c.reference)
-                        .order_by(agreements.c.id.desc())).all()
+    refs = conn.execute(
+        select(agreements.c.id, agreements.c.reference).order_by(agreements.c.id.desc())
+    ).all()
     named = [row.id for row in refs if len(row.reference) >= 4 and row.reference in normal]
     texts = _agreement_texts(conn, named or None)
     words = set(comparable(normal).casefold().split())
@@ -246,8 +329,11 @@ def _by_text(conn: Connection, text: str) -> tuple[int, str, float] | None:
         theirs = set(comparable(body).casefold().split())
         score = len(words & theirs) / max(1, len(words | theirs))
         if best is None or score > best[2]:
-            best = (agreement_id, "agreement reference in the text" if named else
-                    "text similarity", score)
+            best = (
+                agreement_id,
+                "agreement reference in the text" if named else "text similarity",
+                score,
+            )
     if best is None or best[2] < RESEMBLES_FROM:
         return None
     return best
@@ -255,7 +341,8 @@ def _by_text(conn: Connection, text: str) -> tuple[int, str, float] | None:
 
 def _agreement_texts(conn: Connection, ids: list[int] | None) -> dict[int, str]:
     query = select(agreement_clauses.c.agreement_id, agreement_clauses.c.text).order_by(
-        agreement_clauses.c.agreement_id, agreement_clauses.c.seq)
+        agreement_clauses.c.agreement_id, agreement_clauses.c.seq
+    )
     if ids is not None:
         query = query.where(agreement_clauses.c.agreement_id.in_(ids))
     texts: dict[int, list[str]] = {}
@@ -282,8 +369,12 @@ def pdf_text(data: bytes, path: Path) -> str:
         for line in {re.sub(r"\d+", "#", clean(line)) for line in page.splitlines()}:
             seen[line] = seen.get(line, 0) + 1
     repeated = {line for line, count in seen.items() if count >= 2 and len(pages) >= 2}
-    kept = [line for page in pages for line in page.splitlines()
-            if not _PAGE_LINE.match(line) and re.sub(r"\d+", "#", clean(line)) not in repeated]
+    kept = [
+        line
+        for page in pages
+        for line in page.splitlines()
+        if not _PAGE_LINE.match(line) and re.sub(r"\d+", "#", clean(line)) not in repeated
+    ]
     return "\n".join(kept)
 
 
@@ -298,10 +389,13 @@ def _derive_pdf(registry: Registry, data: bytes, path: Path, result: Verificatio
         if found is None:
             return
         result.derived_from = _describe(conn, found[0], found[1], found[2])
-        clauses = conn.execute(select(agreement_clauses.c.clause_id, agreement_clauses.c.title,
-                                      agreement_clauses.c.text)
-                               .where(agreement_clauses.c.agreement_id == found[0])
-                               .order_by(agreement_clauses.c.seq)).all()
+        clauses = conn.execute(
+            select(
+                agreement_clauses.c.clause_id, agreement_clauses.c.title, agreement_clauses.c.text
+            )
+            .where(agreement_clauses.c.agreement_id == found[0])
+            .order_by(agreement_clauses.c.seq)
+        ).all()
     flat = _BLANK.sub("__", " ".join(comparable(text).split()))
     squashed = _SQUASH.sub("", flat)
     for clause in clauses:
@@ -314,13 +408,20 @@ def _derive_pdf(registry: Registry, data: bytes, path: Path, result: Verificatio
             if where is None or where.score < 60:
                 changes.append({"before": mine, "after": ""})
                 continue
-            changes += summarise(mine, flat[where.dest_start:where.dest_end])
+            changes += summarise(mine, flat[where.dest_start : where.dest_end])
         if changes:
-            result.differences.append({"clause": clause.clause_id, "title": clause.title,
-                                       "status": "modified", "changes": changes})
+            result.differences.append(
+                {
+                    "clause": clause.clause_id,
+                    "title": clause.title,
+                    "status": "modified",
+                    "changes": changes,
+                }
+            )
 
 
 # -- what the registry issued, for a review outside the registry commands (diff, lint) ------------
+
 
 def issued_records() -> IssuedRecords:
     """Look-ups in the registry dsagen would use (DSAGEN_REGISTRY, else .dsagen/registry.db);
@@ -355,12 +456,17 @@ def _issued_for(pointer: Pointer) -> Issued | None:
         row = conn.execute(
             select(issued_files.c.sha256, agreements.c.created_at)
             .select_from(agreements.join(partners).join(issued_files))
-            .where(partners.c.slug == pointer.partner,
-                   agreements.c.reference == pointer.reference,
-                   agreements.c.library_version == (pointer.library_version or ""),
-                   agreements.c.params_digest == (pointer.params_digest or ""),
-                   issued_files.c.format == "docx", issued_files.c.stored.is_(True))
-            .order_by(agreements.c.id.desc()).limit(1)).first()
+            .where(
+                partners.c.slug == pointer.partner,
+                agreements.c.reference == pointer.reference,
+                agreements.c.library_version == (pointer.library_version or ""),
+                agreements.c.params_digest == (pointer.params_digest or ""),
+                issued_files.c.format == "docx",
+                issued_files.c.stored.is_(True),
+            )
+            .order_by(agreements.c.id.desc())
+            .limit(1)
+        ).first()
         docx = load_document(conn, row[0]) if row is not None else None
         return None if row is None or docx is None else (docx, str(row[1]))
 
@@ -375,7 +481,9 @@ def _issued_file(sha: str) -> str | None:
         row = conn.execute(
             select(agreements.c.id, agreements.c.reference, partners.c.slug)
             .select_from(issued_files.join(agreements).join(partners))
-            .where(issued_files.c.sha256 == sha).limit(1)).first()
+            .where(issued_files.c.sha256 == sha)
+            .limit(1)
+        ).first()
         return None if row is None else f"agreement #{row.id} ({row.slug}, {row.reference})"
 
     return _in_registry(query)

@@ -21,8 +21,7 @@ PDF_ENGINES = ("weasyprint", "libreoffice")
 def parse_pdf_engine(name: str) -> str:
     engine = name.strip().lower()
     if engine not in PDF_ENGINES:
-        raise DsagenError(f"--pdf-engine: expected one of {', '.join(PDF_ENGINES)}, "
-                          f"found '{name}'")
+        raise DsagenError(f"--pdf-engine: expected one of {', '.join(PDF_ENGINES)}, found '{name}'")
     return engine
 
 
@@ -34,8 +33,11 @@ class RenderOptions:
     pdf_engine: str = "weasyprint"  # or "libreoffice": the PDF converted from the DOCX
 
 
-def render_format(agreement: Agreement, fmt: str, options: RenderOptions = RenderOptions(),
-                  ) -> bytes:
+def render_format(
+    agreement: Agreement,
+    fmt: str,
+    options: RenderOptions = RenderOptions(),
+) -> bytes:
     """Bytes of one output format of one agreement."""
     return render_batch([agreement], (fmt,), options)[0][fmt]
 
@@ -54,13 +56,18 @@ def _render_text(agreement: Agreement, fmt: str, final: bool) -> bytes:
     return render_markdown_bytes(agreement, final=final)
 
 
-def render_batch(agreements: Sequence[Agreement], formats: Sequence[str],
-                 options: RenderOptions = RenderOptions()) -> list[dict[str, bytes]]:
+def render_batch(
+    agreements: Sequence[Agreement],
+    formats: Sequence[str],
+    options: RenderOptions = RenderOptions(),
+) -> list[dict[str, bytes]]:
     """For each agreement, {format: bytes} for every requested format."""
     converted = "pdf" in formats and options.pdf_engine == "libreoffice"
     needed = [f for f in formats if f != "pdf"] + (["docx"] if converted else [])
-    outputs = [{fmt: _render_text(agreement, fmt, options.final) for fmt in dict.fromkeys(needed)}
-               for agreement in agreements]
+    outputs = [
+        {fmt: _render_text(agreement, fmt, options.final) for fmt in dict.fromkeys(needed)}
+        for agreement in agreements
+    ]
     if "pdf" in formats:
         if converted:
             from .libreoffice import shared_office

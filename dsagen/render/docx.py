@@ -38,43 +38,102 @@ RECITAL_NUM_ID = 11  # (A), (B) in the unnumbered preamble
 
 # Paragraph styles: id -> (name, based on, numbering level or None, pPr extra, rPr extra)
 STYLES = {
-    "DsaTitle": ("DSA Title", "Normal", None,
-                 '<w:spacing w:before="2400" w:after="480"/><w:jc w:val="center"/>',
-                 '<w:b/><w:caps/><w:sz w:val="36"/>'),
-    "DsaCover": ("DSA Cover", "Normal", None,
-                 '<w:spacing w:after="240"/><w:jc w:val="center"/>', '<w:sz w:val="24"/>'),
-    "DsaHeading": ("DSA Clause Heading", "Heading1", 0,
-                   '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="120"/>'
-                   '<w:outlineLvl w:val="0"/>',
-                   '<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:cs="{f}"/><w:b/><w:caps/>'
-                   '<w:color w:val="000000"/><w:sz w:val="22"/>'),
-    "DsaUnnumberedHeading": ("DSA Unnumbered Heading", "Heading1", None,
-                             '<w:keepNext/><w:spacing w:before="280" w:after="120"/>'
-                             '<w:outlineLvl w:val="0"/>',
-                             '<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:cs="{f}"/><w:b/>'
-                             '<w:caps/><w:color w:val="000000"/><w:sz w:val="22"/>'),
-    "DsaClause": ("DSA Clause", "Normal", 1,
-                  '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/>'
-                  '<w:jc w:val="both"/>', ""),
-    "DsaItem": ("DSA Item", "Normal", 2,
-                '<w:spacing w:after="80"/><w:ind w:left="1440" w:hanging="720"/>'
-                '<w:jc w:val="both"/>', ""),
-    "DsaSubItem": ("DSA Sub-item", "Normal", 3,
-                   '<w:spacing w:after="80"/><w:ind w:left="2160" w:hanging="720"/>'
-                   '<w:jc w:val="both"/>', ""),
-    "DsaBody": ("DSA Body", "Normal", None,
-                '<w:spacing w:after="120"/><w:ind w:left="720"/><w:jc w:val="both"/>', ""),
-    "DsaRecital": ("DSA Recital", "Normal", None,
-                   '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/>'
-                   '<w:jc w:val="both"/>', ""),
-    "DsaSchedule": ("DSA Schedule Text", "Normal", None,
-                    '<w:spacing w:after="100"/><w:jc w:val="both"/>', '<w:sz w:val="20"/>'),
-    "DsaNote": ("DSA Note", "Normal", None, '<w:spacing w:after="120"/>',
-                '<w:i/><w:sz w:val="18"/>'),
+    "DsaTitle": (
+        "DSA Title",
+        "Normal",
+        None,
+        '<w:spacing w:before="2400" w:after="480"/><w:jc w:val="center"/>',
+        '<w:b/><w:caps/><w:sz w:val="36"/>',
+    ),
+    "DsaCover": (
+        "DSA Cover",
+        "Normal",
+        None,
+        '<w:spacing w:after="240"/><w:jc w:val="center"/>',
+        '<w:sz w:val="24"/>',
+    ),
+    "DsaHeading": (
+        "DSA Clause Heading",
+        "Heading1",
+        0,
+        '<w:keepNext/><w:keepLines/><w:spacing w:before="280" w:after="120"/>'
+        '<w:outlineLvl w:val="0"/>',
+        '<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:cs="{f}"/><w:b/><w:caps/>'
+        '<w:color w:val="000000"/><w:sz w:val="22"/>',
+    ),
+    "DsaUnnumberedHeading": (
+        "DSA Unnumbered Heading",
+        "Heading1",
+        None,
+        '<w:keepNext/><w:spacing w:before="280" w:after="120"/><w:outlineLvl w:val="0"/>',
+        '<w:rFonts w:ascii="{f}" w:hAnsi="{f}" w:cs="{f}"/><w:b/>'
+        '<w:caps/><w:color w:val="000000"/><w:sz w:val="22"/>',
+    ),
+    "DsaClause": (
+        "DSA Clause",
+        "Normal",
+        1,
+        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/><w:jc w:val="both"/>',
+        "",
+    ),
+    "DsaItem": (
+        "DSA Item",
+        "Normal",
+        2,
+        '<w:spacing w:after="80"/><w:ind w:left="1440" w:hanging="720"/><w:jc w:val="both"/>',
+        "",
+    ),
+    "DsaSubItem": (
+        "DSA Sub-item",
+        "Normal",
+        3,
+        '<w:spacing w:after="80"/><w:ind w:left="2160" w:hanging="720"/><w:jc w:val="both"/>',
+        "",
+    ),
+    "DsaBody": (
+        "DSA Body",
+        "Normal",
+        None,
+        '<w:spacing w:after="120"/><w:ind w:left="720"/><w:jc w:val="both"/>',
+        "",
+    ),
+    "DsaRecital": (
+        "DSA Recital",
+        "Normal",
+        None,
+        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/><w:jc w:val="both"/>',
+        "",
+    ),
+    "DsaSchedule": (
+        "DSA Schedule Text",
+        "Normal",
+        None,
+        '<w:spacing w:after="100"/><w:jc w:val="both"/>',
+        '<w:sz w:val="20"/>',
+    ),
+    "DsaNote": (
+        "DSA Note",
+        "Normal",
+        None,
+        '<w:spacing w:after="120"/>',
+        '<w:i/><w:sz w:val="18"/>',
+    ),
 }
-KEEP_STYLES = {"Normal", "Header", "HeaderChar", "Footer", "FooterChar", "Heading1",
-               "Heading1Char", "Title", "TitleChar", "DefaultParagraphFont", "TableNormal",
-               "NoList", "TableGrid"}
+KEEP_STYLES = {
+    "Normal",
+    "Header",
+    "HeaderChar",
+    "Footer",
+    "FooterChar",
+    "Heading1",
+    "Heading1Char",
+    "Title",
+    "TitleChar",
+    "DefaultParagraphFont",
+    "TableNormal",
+    "NoList",
+    "TableGrid",
+}
 LEVEL_STYLE = {0: "DsaBody", 1: "DsaClause", 2: "DsaItem", 3: "DsaSubItem"}
 
 
@@ -105,7 +164,7 @@ def _numbering_xml() -> str:
         f'<w:name w:val="legal numbering"/>{lvl_xml}</w:abstractNum>'
         f'<w:abstractNum w:abstractNumId="{RECITAL_NUM_ID}">'
         f'<w:multiLevelType w:val="singleLevel"/><w:name w:val="recitals"/>{recital}'
-        f'</w:abstractNum>'
+        f"</w:abstractNum>"
         f'<w:num w:numId="{CLAUSE_NUM_ID}"><w:abstractNumId w:val="{CLAUSE_NUM_ID}"/></w:num>'
         f'<w:num w:numId="{RECITAL_NUM_ID}"><w:abstractNumId w:val="{RECITAL_NUM_ID}"/></w:num>'
         "</w:numbering>"
@@ -115,14 +174,17 @@ def _numbering_xml() -> str:
 def _styles_xml() -> list[str]:
     out = []
     for style_id, (name, based, level, ppr, rpr) in STYLES.items():
-        num = (f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{CLAUSE_NUM_ID}"/></w:numPr>'
-               if level is not None else "")
+        num = (
+            f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{CLAUSE_NUM_ID}"/></w:numPr>'
+            if level is not None
+            else ""
+        )
         ppr_full = _ppr_order(num, ppr)
         out.append(
             f'<w:style xmlns:w="{W_NS}" w:type="paragraph" w:customStyle="1" '
             f'w:styleId="{style_id}"><w:name w:val="{name}"/><w:basedOn w:val="{based}"/>'
             f'<w:next w:val="DsaClause"/><w:qFormat/><w:pPr>{ppr_full}</w:pPr>'
-            f'<w:rPr>{rpr.format(f=FONT)}</w:rPr></w:style>'
+            f"<w:rPr>{rpr.format(f=FONT)}</w:rPr></w:style>"
         )
     return out
 
@@ -141,7 +203,7 @@ def _run(text: str, rpr: str = "") -> str:
     if not text:
         return ""
     pieces = text.split("\t")
-    inner = '<w:tab/>'.join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in pieces)
+    inner = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in pieces)
     return f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else ''}{inner}</w:r>"
 
 
@@ -186,8 +248,7 @@ def _spans_xml(paragraph: Paragraph, anchors: dict[str, str]) -> str:
     return "".join(out)
 
 
-def _section_xml(body: _Body, section: Section, anchors: dict[str, str],
-                 legends: Edition) -> None:
+def _section_xml(body: _Body, section: Section, anchors: dict[str, str], legends: Edition) -> None:
     bookmark = body.bookmark_id()
     start = f'<w:bookmarkStart w:id="{bookmark}" w:name="{section.anchor}"/>'
     style = "DsaHeading" if section.numbered else "DsaUnnumberedHeading"
@@ -215,8 +276,13 @@ def _section_xml(body: _Body, section: Section, anchors: dict[str, str],
     if section.kind == "signatures":
         body.add(_signature_table(section))
         if legends.signature_legend:
-            body.add(_paragraph("DsaNote", _run(legends.signature_legend),
-                                '<w:spacing w:before="240"/><w:jc w:val="center"/>'))
+            body.add(
+                _paragraph(
+                    "DsaNote",
+                    _run(legends.signature_legend),
+                    '<w:spacing w:before="240"/><w:jc w:val="center"/>',
+                )
+            )
 
 
 def _key_terms_xml(body: _Body, agreement: Agreement, anchors: dict[str, str]) -> None:
@@ -228,8 +294,10 @@ def _key_terms_xml(body: _Body, agreement: Agreement, anchors: dict[str, str]) -
     cell_ppr = '<w:pPr><w:keepLines/><w:spacing w:before="40" w:after="40"/></w:pPr>'
 
     def cell(width: int, content: str) -> str:
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                f"<w:p>{cell_ppr}{content}</w:p></w:tc>")
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
+            f"<w:p>{cell_ppr}{content}</w:p></w:tc>"
+        )
 
     rows = []
     for term in agreement.key_terms:
@@ -237,14 +305,20 @@ def _key_terms_xml(body: _Body, agreement: Agreement, anchors: dict[str, str]) -
         if term.clause_id in anchors and term.number is not None:
             clause = _field(f"REF {anchors[term.clause_id]} \\r \\h", f"{term.number}")
         label = cell(widths[0], _run(term.label, "<w:b/>"))
-        rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{label}"
-                    f"{cell(widths[1], _run(term.text))}{cell(widths[2], clause)}</w:tr>")
-    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+        rows.append(
+            f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{label}"
+            f"{cell(widths[1], _run(term.text))}{cell(widths[2], clause)}</w:tr>"
+        )
+    border = "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in widths)
-    body.add(f'<w:tbl><w:tblPr><w:tblW w:w="9350" w:type="dxa"/><w:tblBorders>{border}'
-             '</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr>'
-             f'<w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
+    body.add(
+        f'<w:tbl><w:tblPr><w:tblW w:w="9350" w:type="dxa"/><w:tblBorders>{border}'
+        '</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(rows)}</w:tbl>"
+    )
     body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
 
 
@@ -261,13 +335,16 @@ def _signature_table(section: Section) -> str:
         ]
         paras = "".join(
             f'<w:p><w:pPr><w:keepNext/><w:keepLines/><w:spacing w:after="60"/></w:pPr>'
-            f"{_run(text, rpr)}</w:p>" for rpr, text in lines)
+            f"{_run(text, rpr)}</w:p>"
+            for rpr, text in lines
+        )
         cells.append(f'<w:tc><w:tcPr><w:tcW w:w="4675" w:type="dxa"/></w:tcPr>{paras}</w:tc>')
     if len(cells) % 2:
         cells.append('<w:tc><w:tcPr><w:tcW w:w="4675" w:type="dxa"/></w:tcPr><w:p/></w:tc>')
     rows = "".join(
-        f'<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells[i]}{cells[i + 1]}</w:tr>'
-        for i in range(0, len(cells), 2))
+        f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells[i]}{cells[i + 1]}</w:tr>"
+        for i in range(0, len(cells), 2)
+    )
     return (
         '<w:tbl><w:tblPr><w:tblW w:w="9350" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
         '<w:tblCellMar><w:top w:w="240" w:type="dxa"/><w:bottom w:w="240" w:type="dxa"/>'
@@ -289,8 +366,13 @@ def _cover_xml(body: _Body, agreement: Agreement, legends: Edition) -> None:
     for line in details:
         body.add(_paragraph("DsaCover", _run(line), '<w:spacing w:before="240"/>'))
     if legends.provenance:
-        body.add(_paragraph("DsaNote", _run(legends.provenance),
-                            '<w:spacing w:before="1200"/><w:jc w:val="center"/>'))
+        body.add(
+            _paragraph(
+                "DsaNote",
+                _run(legends.provenance),
+                '<w:spacing w:before="1200"/><w:jc w:val="center"/>',
+            )
+        )
     body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
 
 
@@ -298,12 +380,20 @@ def _schedules_xml(body: _Body, agreement: Agreement) -> None:
     for number, schedule in enumerate(agreement.schedules, start=1):
         body.add('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
         bookmark = body.bookmark_id()
-        body.add(_paragraph(
-            "DsaUnnumberedHeading",
-            f'<w:bookmarkStart w:id="{bookmark}" w:name="_dsa_schedule_{number}"/>'
-            + _run(f"Schedule {number}: {schedule.title}") + f'<w:bookmarkEnd w:id="{bookmark}"/>'))
-        body.add(_paragraph("DsaNote", _run(
-            f"Attached verbatim ({schedule.spdx_id}). Source: {schedule.source}.")))
+        body.add(
+            _paragraph(
+                "DsaUnnumberedHeading",
+                f'<w:bookmarkStart w:id="{bookmark}" w:name="_dsa_schedule_{number}"/>'
+                + _run(f"Schedule {number}: {schedule.title}")
+                + f'<w:bookmarkEnd w:id="{bookmark}"/>',
+            )
+        )
+        body.add(
+            _paragraph(
+                "DsaNote",
+                _run(f"Attached verbatim ({schedule.spdx_id}). Source: {schedule.source}."),
+            )
+        )
         for block in schedule.text.strip().split("\n\n"):
             body.add(_paragraph("DsaSchedule", _run(" ".join(block.split()))))
 
@@ -317,7 +407,7 @@ def _fit_property(text: str) -> str:
     the document itself carries the whole value."""
     if len(text) <= CORE_PROPERTY_CHARS:
         return text
-    return text[:CORE_PROPERTY_CHARS - 1].rstrip() + "…"
+    return text[: CORE_PROPERTY_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -336,28 +426,40 @@ def document_properties(agreement: Agreement, *, final: bool = False) -> Documen
     stamp = _timestamp(agreement.effective_date)
     core: dict[str, object] = {
         "title": _fit_property(f"{agreement.title} — {agreement.recipient_name}"),
-        "created": stamp, "modified": stamp, "last_printed": stamp, "revision": 1,
-        "language": "en", "author": "", "last_modified_by": "", "comments": "",
+        "created": stamp,
+        "modified": stamp,
+        "last_printed": stamp,
+        "revision": 1,
+        "language": "en",
+        "author": "",
+        "last_modified_by": "",
+        "comments": "",
         "content_status": "Final" if final else "Draft",
     }
     if final:
         return DocumentProperties(core, {ISSUED_PROPERTY: issued_key(agreement.params_digest)})
     core |= {
-        "subject": agreement.partner, "category": agreement.template_id,
-        "version": agreement.library_version, "identifier": f"sha256:{agreement.params_digest}",
-        "keywords": (f"dsagen; template={agreement.template_id}; partner={agreement.partner}; "
-                     f"library={agreement.library_version}; params={agreement.params_digest}"),
-        "author": agreement.generator, "last_modified_by": agreement.generator,
-        "comments": (f"Clause library {agreement.library_version}; provenance manifest in the "
-                     "custom property dsagen.manifest"),
+        "subject": agreement.partner,
+        "category": agreement.template_id,
+        "version": agreement.library_version,
+        "identifier": f"sha256:{agreement.params_digest}",
+        "keywords": (
+            f"dsagen; template={agreement.template_id}; partner={agreement.partner}; "
+            f"library={agreement.library_version}; params={agreement.params_digest}"
+        ),
+        "author": agreement.generator,
+        "last_modified_by": agreement.generator,
+        "comments": (
+            f"Clause library {agreement.library_version}; provenance manifest in the "
+            "custom property dsagen.manifest"
+        ),
     }
     custom = {
         "dsagen.template": agreement.template_id,
         "dsagen.partner": agreement.partner,
         "dsagen.library_version": agreement.library_version,
         DRAFT_DIGEST_PROPERTY: agreement.params_digest,
-        "dsagen.manifest": json.dumps(manifest(agreement), sort_keys=True,
-                                      separators=(",", ":")),
+        "dsagen.manifest": json.dumps(manifest(agreement), sort_keys=True, separators=(",", ":")),
         # The parameters themselves, so a standard DOCX is enough to recover what changed.
         "dsagen.params": canonical_json(agreement.parameters),
     }
@@ -366,7 +468,8 @@ def document_properties(agreement: Agreement, *, final: bool = False) -> Documen
 
 
 CUSTOM_PROPS_RELTYPE = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties")
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+)
 CUSTOM_PROPS_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
@@ -382,9 +485,12 @@ def _write_properties(document: docx.document.Document, properties: DocumentProp
     props = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" '
         f'name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
-        for pid, (name, value) in enumerate(properties.custom.items(), start=2))
-    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{props}</Properties>')
+        for pid, (name, value) in enumerate(properties.custom.items(), start=2)
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{props}</Properties>'
+    )
     package = document.part.package
     part = Part(PackURI("/docProps/custom.xml"), CUSTOM_PROPS_CT, xml.encode(), package)
     package.relate_to(part, CUSTOM_PROPS_RELTYPE)
@@ -421,17 +527,28 @@ def _header_footer(document: docx.document.Document, legends: Edition) -> None:
     section.different_first_page_header_footer = True
     small_header = '<w:sz w:val="16"/>'
     running = legends.header.removeprefix(legends.draft_legend)
-    header_xml = _paragraph("Header", _run(legends.draft_legend, "<w:b/>" + small_header)
-                            + _run(running, small_header), '<w:jc w:val="right"/>')
+    header_xml = _paragraph(
+        "Header",
+        _run(legends.draft_legend, "<w:b/>" + small_header) + _run(running, small_header),
+        '<w:jc w:val="right"/>',
+    )
     header = section.header.paragraphs[0]._p  # every page but the cover, which has none
     header.getparent().replace(header, _parse_paragraph(header_xml))
     footer = section.footer.paragraphs[0]._p
     small = '<w:sz w:val="18"/>'
-    footer.getparent().replace(footer, _parse_paragraph(_paragraph(
-        "Footer",
-        _run("Page ", small) + _field("PAGE", "1", small) + _run(" of ", small)
-        + _field("NUMPAGES", "1", small),
-        '<w:jc w:val="center"/>')))
+    footer.getparent().replace(
+        footer,
+        _parse_paragraph(
+            _paragraph(
+                "Footer",
+                _run("Page ", small)
+                + _field("PAGE", "1", small)
+                + _run(" of ", small)
+                + _field("NUMPAGES", "1", small),
+                '<w:jc w:val="center"/>',
+            )
+        ),
+    )
 
 
 def _parse_paragraph(xml: str) -> etree._Element:
@@ -543,11 +660,11 @@ def _content_types(parts: list[Any]) -> bytes:
             overrides[str(part.partname)] = part.content_type
     root = etree.Element(f"{{{CT_NS}}}Types", nsmap={None: CT_NS})
     for extension in sorted(defaults):
-        etree.SubElement(root, f"{{{CT_NS}}}Default", Extension=extension,
-                         ContentType=defaults[extension])
+        etree.SubElement(
+            root, f"{{{CT_NS}}}Default", Extension=extension, ContentType=defaults[extension]
+        )
     for name in sorted(overrides):
-        etree.SubElement(root, f"{{{CT_NS}}}Override", PartName=name,
-                         ContentType=overrides[name])
+        etree.SubElement(root, f"{{{CT_NS}}}Override", PartName=name, ContentType=overrides[name])
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 

@@ -31,9 +31,13 @@ def edition(agreement: Agreement, *, final: bool = False) -> Edition:
     agreement's Effective Date, so the same inputs always give the same document)."""
     reference = f"{agreement.title} · {agreement.reference}"
     if final:
-        return Edition(True, reference, "", "",
-                       f"[Signature page to {agreement.title} {agreement.reference}]")
-    dated = (f" {long_date(agreement.effective_date, agreement.locale)}"
-             if agreement.effective_date else "")
+        return Edition(
+            True, reference, "", "", f"[Signature page to {agreement.title} {agreement.reference}]"
+        )
+    dated = (
+        f" {long_date(agreement.effective_date, agreement.locale)}"
+        if agreement.effective_date
+        else ""
+    )
     legend = f"DRAFT{dated}"
     return Edition(False, f"{legend} · {reference}", legend, provenance_line(agreement), "")

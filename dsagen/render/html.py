@@ -15,8 +15,9 @@ from .edition import edition
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
-                                        trim_blocks=True, lstrip_blocks=True)
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters.update(FILTERS)
     source = resources.files(__package__).joinpath("agreement.html.j2").read_text("utf-8")
     return env.from_string(source)
@@ -31,8 +32,9 @@ def render_html(agreement: Agreement, *, final: bool = False, inline_css: bool =
     """The draft (or with `final` the signing version) as one self-contained HTML page;
     without `inline_css` the caller applies stylesheet() itself (the PDF engine parses it once
     per process)."""
-    return _template().render(a=agreement, e=edition(agreement, final=final),
-                              css=stylesheet() if inline_css else "")
+    return _template().render(
+        a=agreement, e=edition(agreement, final=final), css=stylesheet() if inline_css else ""
+    )
 
 
 def render_html_bytes(agreement: Agreement, *, final: bool = False) -> bytes:

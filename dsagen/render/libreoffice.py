@@ -58,8 +58,12 @@ class LibreOfficePdf:
         self.open()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close()
 
     def open(self) -> None:
@@ -72,11 +76,17 @@ class LibreOfficePdf:
             raise LibreOfficeError(
                 "--pdf-engine libreoffice needs LibreOffice Writer and its Python bridge "
                 "(Debian: apt-get install libreoffice-writer-nogui python3-uno); found no "
-                f"{'soffice on PATH' if soffice is None else _uno_python()}")
+                f"{'soffice on PATH' if soffice is None else _uno_python()}"
+            )
         self._scratch = Path(tempfile.mkdtemp(prefix="dsagen-pdf-"))
         self._bridge = subprocess.Popen(
-            [_uno_python(), str(BRIDGE), soffice], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            [_uno_python(), str(BRIDGE), soffice],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
         self._reply(START_TIMEOUT, "start")
 
     def _reply(self, timeout: float, what: str) -> None:
@@ -91,8 +101,9 @@ class LibreOfficePdf:
         if reply is None:
             self.close()  # waits for the bridge to exit, so its stderr is complete
             said = (bridge.stderr.read() if bridge.stderr is not None else "").strip()
-            detail = "stopped" + (f": {said.splitlines()[-1]}" if said else "") if ready \
-                else "timed out"
+            detail = (
+                "stopped" + (f": {said.splitlines()[-1]}" if said else "") if ready else "timed out"
+            )
             raise LibreOfficeError(f"LibreOffice PDF engine {detail} ({what})")
         if not reply.get("ok"):
             self.close()
@@ -110,8 +121,9 @@ class LibreOfficePdf:
             source.write_bytes(data)
             pairs.append((source, source.with_suffix(".pdf")))
         try:
-            self._bridge.stdin.write(json.dumps(
-                {"convert": [[str(s), str(t)] for s, t in pairs]}) + "\n")
+            self._bridge.stdin.write(
+                json.dumps({"convert": [[str(s), str(t)] for s, t in pairs]}) + "\n"
+            )
             self._bridge.stdin.flush()
             self._reply(CONVERT_TIMEOUT * max(1, len(pairs)), f"{len(pairs)} document(s)")
             return [target.read_bytes() for _, target in pairs]

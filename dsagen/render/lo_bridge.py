@@ -48,11 +48,22 @@ class Office:
         self.profile = tempfile.mkdtemp(prefix=f"dsagen-pdf-{os.getpid()}-")
         self.pipe = f"dsagen_pdf_{os.getpid()}"
         self.proc = subprocess.Popen(
-            [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
-             "--nolockcheck", f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
-             "-env:UserInstallation=" + uno.systemPathToFileUrl(self.profile)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)  # its own group: one killpg reaches oosplash and soffice.bin
+            [
+                soffice,
+                "--headless",
+                "--invisible",
+                "--nologo",
+                "--norestore",
+                "--nodefault",
+                "--nolockcheck",
+                f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
+                "-env:UserInstallation=" + uno.systemPathToFileUrl(self.profile),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # its own group: one killpg reaches oosplash and soffice.bin
         self.desktop: Any = None
         try:
             self.desktop = self._connect()
@@ -63,7 +74,8 @@ class Office:
     def _connect(self) -> Any:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
+            "com.sun.star.bridge.UnoUrlResolver", local
+        )
         url = f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext"
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -75,20 +87,27 @@ class Office:
             except NoConnectException:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"soffice did not listen within {START_TIMEOUT:.0f} s") from None
+                        f"soffice did not listen within {START_TIMEOUT:.0f} s"
+                    ) from None
                 time.sleep(0.05)
-        return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop",
-                                                                context)
+        return context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", context
+        )
 
     def convert(self, source: str, target: str) -> None:
         document = self.desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(source), "_blank", 0,
-            _props(Hidden=True, ReadOnly=True, UpdateDocMode=0))
+            uno.systemPathToFileUrl(source),
+            "_blank",
+            0,
+            _props(Hidden=True, ReadOnly=True, UpdateDocMode=0),
+        )
         if document is None:
             raise RuntimeError(f"LibreOffice could not open {source}")
         try:
-            document.storeToURL(uno.systemPathToFileUrl(target),
-                                _props(FilterName="writer_pdf_Export", Overwrite=True))
+            document.storeToURL(
+                uno.systemPathToFileUrl(target),
+                _props(FilterName="writer_pdf_Export", Overwrite=True),
+            )
         finally:
             document.close(True)
 

@@ -26,8 +26,9 @@ def literal_markdown(text: str) -> str:
 
 def _line(text: str) -> str:
     """A rendered line that starts as its text does, never as a heading, quote or list."""
-    return _BLOCK_START.sub(lambda m: m[1] + ("\\" + m[2] if not m[2].isdigit() else
-                                              m[2] + "\\"), text, count=1)
+    return _BLOCK_START.sub(
+        lambda m: m[1] + ("\\" + m[2] if not m[2].isdigit() else m[2] + "\\"), text, count=1
+    )
 
 
 def _inline(paragraph: Paragraph) -> str:
@@ -89,9 +90,11 @@ def render_markdown(agreement: Agreement, *, final: bool = False) -> str:
         lines += [f"_{legends.provenance}_", ""]
     if agreement.key_terms:
         lines += ["## Key Terms", "", "| Term | Value | Clause |", "|---|---|---|"]
-        lines += [f"| {literal_markdown(t.label)} | {literal_markdown(t.text)} | "
-                  f"{f'[{t.number}](#{t.clause_id})' if t.number is not None else ''} |"
-                  for t in agreement.key_terms]
+        lines += [
+            f"| {literal_markdown(t.label)} | {literal_markdown(t.text)} | "
+            f"{f'[{t.number}](#{t.clause_id})' if t.number is not None else ''} |"
+            for t in agreement.key_terms
+        ]
         lines.append("")
     for section in agreement.sections:
         lines += _section(section, legends)

@@ -23,7 +23,8 @@ def _weasyprint() -> tuple[Any, Any, Any]:
     except OSError as exc:  # Pango missing: name the Debian packages, not a traceback
         raise DsagenError(
             "PDF output needs Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0); "
-            f"WeasyPrint could not load it: {exc}") from None
+            f"WeasyPrint could not load it: {exc}"
+        ) from None
     fonts = FontConfiguration()
     return HTML, CSS(string=stylesheet(), font_config=fonts), fonts
 
@@ -38,8 +39,7 @@ def render_pdf(agreement: Agreement, *, final: bool = False) -> bytes:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        pdf = html_class(string=html, base_url=None).write_pdf(stylesheets=[css],
-                                                                font_config=fonts)
+        pdf = html_class(string=html, base_url=None).write_pdf(stylesheets=[css], font_config=fonts)
     finally:
         if collecting:
             gc.enable()

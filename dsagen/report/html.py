@@ -16,8 +16,9 @@ from .numbers import clause_label
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True,
-                                        trim_blocks=True, lstrip_blocks=True)
+    env = ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     source = resources.files(__package__).joinpath("compare.html.j2").read_text("utf-8")
     return env.from_string(source)
 
@@ -25,27 +26,39 @@ def _template() -> jinja2.Template:
 def render_report_html(comparison: Comparison, approvers: dict[int, str] | None = None) -> str:
     """The report; `approvers` names, per clause index, who must approve its deviations."""
     approvers = approvers or {}
-    params = [(clause, clause_label(clause), p) for clause in comparison.clauses
-              for p in clause.parameters]
-    deviating = [(clause, clause_label(clause), approvers.get(index, ""))
-                 for index, clause in enumerate(comparison.clauses)
-                 if clause.status not in ("unchanged", "cosmetic")]
-    return _template().render(c=comparison, params=params, deviating=deviating,
-                              untracked=untracked_changes(comparison),
-                              generator=f"dsagen {__version__}")
+    params = [
+        (clause, clause_label(clause), p)
+        for clause in comparison.clauses
+        for p in clause.parameters
+    ]
+    deviating = [
+        (clause, clause_label(clause), approvers.get(index, ""))
+        for index, clause in enumerate(comparison.clauses)
+        if clause.status not in ("unchanged", "cosmetic")
+    ]
+    return _template().render(
+        c=comparison,
+        params=params,
+        deviating=deviating,
+        untracked=untracked_changes(comparison),
+        generator=f"dsagen {__version__}",
+    )
 
 
 def untracked_changes(comparison: Comparison) -> int:
-    return sum(1 for clause in comparison.clauses for change in clause.changes
-               if not change.tracked)
+    return sum(
+        1 for clause in comparison.clauses for change in clause.changes if not change.tracked
+    )
 
 
 def render_report_pdf(comparison: Comparison, approvers: dict[int, str] | None = None) -> bytes:
     try:
         from weasyprint import HTML
     except OSError as exc:
-        raise DsagenError("PDF output needs Pango (Debian: apt-get install libpango-1.0-0 "
-                          f"libpangoft2-1.0-0): {exc}") from None
+        raise DsagenError(
+            "PDF output needs Pango (Debian: apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0): {exc}"
+        ) from None
     pdf = HTML(string=render_report_html(comparison, approvers)).write_pdf()
     assert pdf is not None
     return bytes(pdf)

@@ -19,9 +19,16 @@ if TYPE_CHECKING:
 
 SCHEMA = "dsagen.issues/1"
 ACTIONS = ("accept", "counter", "reject", "escalate")
-COLUMNS = (("clause", "Clause"), ("change", "Their change"), ("tracked", "Tracked"),
-           ("position", "Our position"), ("approver", "Approver"), ("note", "Playbook note"),
-           ("proposal", "Proposed response"), ("warnings", "Consistency warnings"))
+COLUMNS = (
+    ("clause", "Clause"),
+    ("change", "Their change"),
+    ("tracked", "Tracked"),
+    ("position", "Our position"),
+    ("approver", "Approver"),
+    ("note", "Playbook note"),
+    ("proposal", "Proposed response"),
+    ("warnings", "Consistency warnings"),
+)
 
 
 def issues_data(answer: Answer) -> dict[str, Any]:
@@ -36,8 +43,11 @@ def issues_data(answer: Answer) -> dict[str, Any]:
         "partner": answer.partner,
         "author": answer.author,
         "date": answer.date,
-        "summary": {**summary, "issues": len(issues),
-                    "untracked": sum(1 for i in issues if not i["tracked"])},
+        "summary": {
+            **summary,
+            "issues": len(issues),
+            "untracked": sum(1 for i in issues if not i["tracked"]),
+        },
         "issues": issues,
     }
 
@@ -64,18 +74,19 @@ def _issue(decision: Any) -> dict[str, Any]:
 
 def cells(issue: dict[str, Any]) -> dict[str, str]:
     """One issue as the text of each column (COLUMNS), as every table format shows it."""
-    where = " ".join(p for p in (issue["clause"] or "", issue["title"]) if p) or issue[
-        "location"]
+    where = " ".join(p for p in (issue["clause"] or "", issue["title"]) if p) or issue["location"]
     return {
         "clause": where,
         "change": issue["change"],
         "tracked": "tracked" if issue["tracked"] else "silent (untracked)",
         "position": issue["position"],
-        "approver": (issue["approver"] or "") if issue["position"] in ("approval", "walk-away")
+        "approver": (issue["approver"] or "")
+        if issue["position"] in ("approval", "walk-away")
         else "",
         "note": issue["note"],
         "proposal": f"{issue['response']}: {issue['proposal']}"
-        if not issue["proposal"].startswith(issue["response"]) else issue["proposal"],
+        if not issue["proposal"].startswith(issue["response"])
+        else issue["proposal"],
         "warnings": "; ".join(issue["warnings"]),
     }
 
@@ -87,15 +98,23 @@ def title(data: dict[str, Any]) -> str:
 def subtitle(data: dict[str, Any]) -> str:
     summary = data["summary"]
     counts = ", ".join(f"{summary[a]} {a}" for a in ACTIONS if summary[a])
-    return (f"{data['organisation']['name']} ({data['organisation']['side']}) answering "
-            f"{data['partner']}, {data['date'][:10]}: {summary['issues']} issue(s)"
-            + (f" ({counts})" if counts else "") + f"; {summary['untracked']} untracked")
+    return (
+        f"{data['organisation']['name']} ({data['organisation']['side']}) answering "
+        f"{data['partner']}, {data['date'][:10]}: {summary['issues']} issue(s)"
+        + (f" ({counts})" if counts else "")
+        + f"; {summary['untracked']} untracked"
+    )
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# {_md(title(data))}", "", _md(subtitle(data)), "",
-             "| " + " | ".join(label for _, label in COLUMNS) + " |",
-             "|" + "---|" * len(COLUMNS)]
+    lines = [
+        f"# {_md(title(data))}",
+        "",
+        _md(subtitle(data)),
+        "",
+        "| " + " | ".join(label for _, label in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
     for issue in ordered_issues(data["issues"]):
         row = cells(issue)
         lines.append("| " + " | ".join(_md(row[key]) for key, _ in COLUMNS) + " |")
@@ -112,20 +131,26 @@ def render_html(data: dict[str, Any]) -> str:
     rows = []
     for issue in ordered_issues(data["issues"]):
         row = cells(issue)
-        rows.append(f'<tr class="{html.escape(issue["position"])}">' + "".join(
-            f"<td>{html.escape(row[key])}</td>" for key, _ in COLUMNS) + "</tr>")
+        rows.append(
+            f'<tr class="{html.escape(issue["position"])}">'
+            + "".join(f"<td>{html.escape(row[key])}</td>" for key, _ in COLUMNS)
+            + "</tr>"
+        )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title(data))}</title><style>{_CSS}</style></head><body>"
         f"<h1>{html.escape(title(data))}</h1><p>{html.escape(subtitle(data))}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</body></html>\n")
+        "</body></html>\n"
+    )
 
 
-_CSS = ("@page{size:A4 landscape}body{font-family:sans-serif;font-size:10pt}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px;"
-        "vertical-align:top;text-align:left}.walk-away td{background:#fde2e2}"
-        ".approval td{background:#fff4d6}")
+_CSS = (
+    "@page{size:A4 landscape}body{font-family:sans-serif;font-size:10pt}"
+    "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px;"
+    "vertical-align:top;text-align:left}.walk-away td{background:#fde2e2}"
+    ".approval td{background:#fff4d6}"
+)
 
 
 def ordered_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:

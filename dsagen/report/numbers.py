@@ -19,8 +19,12 @@ def change_number(clause: ClauseResult) -> str | None:
     heading_list = clause.heading_negotiated.num_id if clause.heading_negotiated else None
     for diff in clause.paragraphs:
         paragraph = diff.negotiated or diff.standard
-        if diff.negotiated is not None and paragraph is not None and paragraph.level == 1 and (
-                heading_list is None or paragraph.num_id == heading_list):
+        if (
+            diff.negotiated is not None
+            and paragraph is not None
+            and paragraph.level == 1
+            and (heading_list is None or paragraph.num_id == heading_list)
+        ):
             count += 1
         if diff.kind != "equal":
             return f"{clause.number}.{count}" if count else clause.number

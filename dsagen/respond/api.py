@@ -37,26 +37,33 @@ class Answer:
         return [d for plan in self.plans for d in plan.decisions]
 
 
-def respond_files(standard_path: Path, returned_path: Path, *, library: Library | None = None,
-                  author: str | None = None, date: str | None = None,
-                  template: str | None = None) -> Answer:
+def respond_files(
+    standard_path: Path,
+    returned_path: Path,
+    *,
+    library: Library | None = None,
+    author: str | None = None,
+    date: str | None = None,
+    template: str | None = None,
+) -> Answer:
     """Decide every deviation of the returned copy per the playbook and write the
     counter-draft over the partner's DOCX."""
     library = library or load_library()
     from ..registry.verify import issued_records
     from ..review import compare_files
 
-    comparison, standard, returned = compare_files(standard_path, returned_path,
-                                                   library=library, template=template,
-                                                   records=issued_records())
+    comparison, standard, returned = compare_files(
+        standard_path, returned_path, library=library, template=template, records=issued_records()
+    )
     org = organisation(library)
     values = standard.context.values if standard.context is not None else {}
     partner = org.partner(values)
     their_date = revision_date(None, returned.core_properties.get("modified"))
     our_date = revision_date(date, returned.core_properties.get("modified"))
     author = author or org.name
-    layered_docx = render_redline(standard.docx, read_document_bytes(returned_path),
-                                  author=partner, date=their_date)
+    layered_docx = render_redline(
+        standard.docx, read_document_bytes(returned_path), author=partner, date=their_date
+    )
     layered_document = read_docx(layered_docx, name=str(returned_path))
     layered = compare(standard.document, layered_document, standard.context)
     plans = plan_response(comparison, standard.context, library, _standard_texts(comparison))
@@ -66,8 +73,15 @@ def respond_files(standard_path: Path, returned_path: Path, *, library: Library 
     return Answer(comparison, plans, org, partner, author, our_date, overlay.write())
 
 
-def commented_redline(standard: Standard, redline_docx: bytes, comparison: Comparison,
-                      library: Library, *, author: str, date: str) -> bytes:
+def commented_redline(
+    standard: Standard,
+    redline_docx: bytes,
+    comparison: Comparison,
+    library: Library,
+    *,
+    author: str,
+    date: str,
+) -> bytes:
     """A `diff --redline` output with one comment per deviation: position, approver, note."""
     layered = _layered(standard, redline_docx, comparison.negotiated)
     plans = plan_response(comparison, standard.context, library, _standard_texts(comparison))
@@ -83,5 +97,7 @@ def _layered(standard: Standard, docx: bytes, name: str) -> Comparison:
 
 
 def _standard_texts(comparison: Comparison) -> dict[int, list[str]]:
-    return {index: [clean(d.standard.text) for d in result.paragraphs if d.standard is not None]
-            for index, result in enumerate(comparison.clauses)}
+    return {
+        index: [clean(d.standard.text) for d in result.paragraphs if d.standard is not None]
+        for index, result in enumerate(comparison.clauses)
+    }

@@ -20,15 +20,21 @@ from ..read.docx import ViewParagraph
 from ..redline import Comment, Overlay, Rewrite
 from .plan import DELETE, RESTORE, REWRITE, ClausePlan, Decision, escalate
 
-POSITION_WORDS = {"standard": "standard", "fallback": "pre-approved fallback",
-                  "approval": "needs approval", "walk-away": "beyond walk-away"}
+POSITION_WORDS = {
+    "standard": "standard",
+    "fallback": "pre-approved fallback",
+    "approval": "needs approval",
+    "walk-away": "beyond walk-away",
+}
 
 
 def comment_text(decision: Decision, *, proposal: bool = True) -> tuple[str, ...]:
     """Our comment on one decision: position, approver, the playbook's note, our proposal."""
     how = "tracked" if decision.tracked else "made without tracking"
-    lines = [f"{POSITION_WORDS.get(decision.position, decision.position).capitalize()}: "
-             f"{decision.change} ({how})."]
+    lines = [
+        f"{POSITION_WORDS.get(decision.position, decision.position).capitalize()}: "
+        f"{decision.change} ({how})."
+    ]
     if decision.position in ("approval", "walk-away") and decision.approver:
         lines.append(f"Approver: {decision.approver}.")
     if decision.note:
@@ -39,8 +45,14 @@ def comment_text(decision: Decision, *, proposal: bool = True) -> tuple[str, ...
     return tuple(lines)
 
 
-def write_counter_draft(overlay: Overlay, layered: Comparison, plans: list[ClausePlan],
-                        restorer: Restorer, author: str, date: str) -> None:
+def write_counter_draft(
+    overlay: Overlay,
+    layered: Comparison,
+    plans: list[ClausePlan],
+    restorer: Restorer,
+    author: str,
+    date: str,
+) -> None:
     """Rewrite each planned clause of the layered copy and comment every decision."""
     for plan in plans:
         result = layered.clauses[plan.index]
@@ -52,18 +64,21 @@ def write_counter_draft(overlay: Overlay, layered: Comparison, plans: list[Claus
         if not anchors:
             continue
         for decision in plan.decisions:
-            overlay.comment(anchors[0], anchors[-1],
-                            Comment(author, date, comment_text(decision)))
+            overlay.comment(anchors[0], anchors[-1], Comment(author, date, comment_text(decision)))
 
 
-def comment_deviations(overlay: Overlay, layered: Comparison, plans: list[ClausePlan],
-                       author: str, date: str) -> None:
+def comment_deviations(
+    overlay: Overlay, layered: Comparison, plans: list[ClausePlan], author: str, date: str
+) -> None:
     """One comment per deviation (position, approver, note), for `dsagen diff --redline`."""
     for plan in plans:
         anchors = _anchor(overlay, layered, plan.index)
         for decision in plan.decisions if anchors else ():
-            overlay.comment(anchors[0], anchors[-1],
-                            Comment(author, date, comment_text(decision, proposal=False)))
+            overlay.comment(
+                anchors[0],
+                anchors[-1],
+                Comment(author, date, comment_text(decision, proposal=False)),
+            )
 
 
 class Restorer:
@@ -74,8 +89,9 @@ class Restorer:
     with its properties (style, numbering) and its text.
     """
 
-    def __init__(self, standard: tuple[ViewParagraph, ...],
-                 rejected: tuple[ViewParagraph, ...]) -> None:
+    def __init__(
+        self, standard: tuple[ViewParagraph, ...], rejected: tuple[ViewParagraph, ...]
+    ) -> None:
         self.position = {id(p): i for i, p in enumerate(standard)}
         self.standard = standard
         self.rejected = rejected
@@ -83,7 +99,8 @@ class Restorer:
     def restore(self, overlay: Overlay, plan: ClausePlan) -> list[etree._Element]:
         result = plan.result
         paragraphs = ([result.heading_standard] if result.heading_standard else []) + [
-            d.standard for d in result.paragraphs if d.standard is not None]
+            d.standard for d in result.paragraphs if d.standard is not None
+        ]
         found = [self._deleted(overlay, p) for p in paragraphs]
         if not found or any(group is None for group in found):
             for decision in plan.decisions:
@@ -113,7 +130,8 @@ def _elements(overlay: Overlay, sources: Iterable[int]) -> list[etree._Element]:
 def _apply(overlay: Overlay, result: ClauseResult, plan: ClausePlan) -> list[etree._Element]:
     if plan.mode == DELETE:
         groups = ([result.heading_negotiated] if result.heading_negotiated else []) + [
-            d.negotiated for d in result.paragraphs if d.negotiated is not None]
+            d.negotiated for d in result.paragraphs if d.negotiated is not None
+        ]
         touched: list[etree._Element] = []
         for paragraph in groups:
             touched += overlay.rewrite(Rewrite(_elements(overlay, paragraph.sources), None))
@@ -123,8 +141,11 @@ def _apply(overlay: Overlay, result: ClauseResult, plan: ClausePlan) -> list[etr
     current = [d.negotiated for d in result.paragraphs if d.negotiated is not None]
     pairs = align_paragraphs([clean(p.text) for p in current], [clean(t) for t in plan.target])
     touched = []
-    previous = _elements(overlay, result.heading_negotiated.sources)[-1:] if (
-        result.heading_negotiated) else []
+    previous = (
+        _elements(overlay, result.heading_negotiated.sources)[-1:]
+        if (result.heading_negotiated)
+        else []
+    )
     for pair in pairs:
         if pair.standard is not None:
             group = _elements(overlay, current[pair.standard].sources)
@@ -145,13 +166,18 @@ def _anchor(overlay: Overlay, layered: Comparison, index: int) -> list[etree._El
     result = layered.clauses[index]
     if result.story != "body":
         return overlay.paragraphs[:1]
-    changed = [i for d in result.paragraphs if d.kind != "equal" and d.negotiated is not None
-               for i in d.negotiated.sources]
+    changed = [
+        i
+        for d in result.paragraphs
+        if d.kind != "equal" and d.negotiated is not None
+        for i in d.negotiated.sources
+    ]
     if changed:
         return _elements(overlay, changed)
-    own = [*(result.heading_negotiated.sources if result.heading_negotiated else ()),
-           *(i for d in result.paragraphs if d.negotiated is not None
-             for i in d.negotiated.sources)]
+    own = [
+        *(result.heading_negotiated.sources if result.heading_negotiated else ()),
+        *(i for d in result.paragraphs if d.negotiated is not None for i in d.negotiated.sources),
+    ]
     if own:
         return _elements(overlay, own)
     for before in reversed(layered.clauses[:index]):
@@ -163,7 +189,8 @@ def _anchor(overlay: Overlay, layered: Comparison, index: int) -> list[etree._El
 
 
 def _anchor_own(overlay: Overlay, result: ClauseResult) -> list[etree._Element]:
-    sources = [*(result.heading_negotiated.sources if result.heading_negotiated else ()),
-               *(i for d in result.paragraphs if d.negotiated is not None
-                 for i in d.negotiated.sources)]
+    sources = [
+        *(result.heading_negotiated.sources if result.heading_negotiated else ()),
+        *(i for d in result.paragraphs if d.negotiated is not None for i in d.negotiated.sources),
+    ]
     return _elements(overlay, sources)

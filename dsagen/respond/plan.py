@@ -23,8 +23,13 @@ from ..report.numbers import change_number
 from ..responses import ResponsePolicy
 
 #: Engine notes that mean the partner's wording goes beyond what the clause's parameters say.
-FREE_TEXT_NOTES = ("text changes beyond the clause's parameters", "text changed; no library",
-                   "formatting changed", "words and figures disagree", "a second copy of")
+FREE_TEXT_NOTES = (
+    "text changes beyond the clause's parameters",
+    "text changed; no library",
+    "formatting changed",
+    "words and figures disagree",
+    "a second copy of",
+)
 KEEP, REWRITE, DELETE, RESTORE = "keep", "rewrite", "delete", "restore"
 
 
@@ -65,8 +70,12 @@ class ClausePlan:
     target: list[str] = field(default_factory=list)  # body paragraph texts in our proposal
 
 
-def plan_response(comparison: Comparison, context: StandardContext | None, library: Library,
-                  standard_texts: dict[int, list[str]]) -> list[ClausePlan]:
+def plan_response(
+    comparison: Comparison,
+    context: StandardContext | None,
+    library: Library,
+    standard_texts: dict[int, list[str]],
+) -> list[ClausePlan]:
     """A plan per substantive clause of the comparison; `standard_texts` gives the standard's
     body paragraph texts per clause index (for restoring the standard wording)."""
     playbook = library.playbook
@@ -76,8 +85,9 @@ def plan_response(comparison: Comparison, context: StandardContext | None, libra
     for index, result in enumerate(comparison.clauses):
         if not result.substantive or result.severity is None:
             continue
-        planner = _ClausePlanner(result, context, library, policy, playbook,
-                                 warnings.get(result.location, []))
+        planner = _ClausePlanner(
+            result, context, library, policy, playbook, warnings.get(result.location, [])
+        )
         plans.append(planner.plan(index, standard_texts.get(index, [])))
     return plans
 
@@ -90,9 +100,15 @@ def _warnings(comparison: Comparison) -> dict[str, list[str]]:
 
 
 class _ClausePlanner:
-    def __init__(self, result: ClauseResult, context: StandardContext | None, library: Library,
-                 policy: ResponsePolicy, playbook: OrgPlaybook | None,
-                 warnings: list[str]) -> None:
+    def __init__(
+        self,
+        result: ClauseResult,
+        context: StandardContext | None,
+        library: Library,
+        policy: ResponsePolicy,
+        playbook: OrgPlaybook | None,
+        warnings: list[str],
+    ) -> None:
         self.result = result
         self.context = context
         self.library = library
@@ -122,8 +138,7 @@ class _ClausePlanner:
         target = self._target(decisions, free_text and not answered, standard_body)
         if target is None:
             for decision in changed:
-                escalate(decision, "the clause's wording could not be rebuilt from its "
-                         "template")
+                escalate(decision, "the clause's wording could not be rebuilt from its template")
             return ClausePlan(index, result, decisions, KEEP)
         return ClausePlan(index, result, decisions, REWRITE, target)
 
@@ -134,32 +149,63 @@ class _ClausePlanner:
         if result.status in ("added", "removed") or not result.parameters:
             return True
         return any(note.startswith(FREE_TEXT_NOTES) for note in result.notes) or rank(
-            result.severity) > max(rank(p.position) for p in result.parameters)
+            result.severity
+        ) > max(rank(p.position) for p in result.parameters)
 
     # -- decisions ----------------------------------------------------------------------------
-    def _decision(self, subject: str, change: str, position: str, param: str | None,
-                  tracked: bool, authors: list[str]) -> Decision:
+    def _decision(
+        self,
+        subject: str,
+        change: str,
+        position: str,
+        param: str | None,
+        tracked: bool,
+        authors: list[str],
+    ) -> Decision:
         result = self.result
         action = self.policy.action(position, result.id, param)
         note = self._note(param)
-        return Decision(result.id, change_number(result), result.title, result.location, subject,
-                        change, tracked, authors, position, self._approver(param), note, action,
-                        "", warnings=list(self.warnings))
+        return Decision(
+            result.id,
+            change_number(result),
+            result.title,
+            result.location,
+            subject,
+            change,
+            tracked,
+            authors,
+            position,
+            self._approver(param),
+            note,
+            action,
+            "",
+            warnings=list(self.warnings),
+        )
 
     def _parameter(self, change: ParameterChange) -> Decision:
         tracked, authors = self._tracking()
-        decision = self._decision(change.name, f"{change.name}: {_show(change.standard)} → "
-                                  f"{_show(change.negotiated)}", change.position, change.name,
-                                  tracked, authors)
+        decision = self._decision(
+            change.name,
+            f"{change.name}: {_show(change.standard)} → {_show(change.negotiated)}",
+            change.position,
+            change.name,
+            tracked,
+            authors,
+        )
         param = self._param(change.name)
         if decision.action == "counter" and param is not None:
             response = self.policy.params.get(change.name)
-            value = response.counter if response is not None and response.counter is not None \
+            value = (
+                response.counter
+                if response is not None and response.counter is not None
                 else nearest_acceptable(param, change.negotiated)
+            )
             decision.proposed_value = value
             decision.proposal = f"counter with {_show(value)}" + (
-                "" if response is not None and response.counter is not None
-                else " (the nearest acceptable value)")
+                ""
+                if response is not None and response.counter is not None
+                else " (the nearest acceptable value)"
+            )
         elif decision.action in ("counter", "reject"):
             decision.action = "reject"
             decision.proposed_value = change.standard
@@ -175,19 +221,23 @@ class _ClausePlanner:
         position = result.severity or "approval"
         if result.parameters and position in ("standard", "fallback"):
             position = "approval"
-        decision = self._decision("wording", _wording_change(result), position, None, tracked,
-                                  authors)
+        decision = self._decision(
+            "wording", _wording_change(result), position, None, tracked, authors
+        )
         response = self.policy.clauses.get(result.id or "")
         variant = response.variant if response is not None else None
         if decision.action == "counter" and variant and self.clause is not None:
-            decision.proposal = f"counter with the clause's '{variant}' wording " \
+            decision.proposal = (
+                f"counter with the clause's '{variant}' wording "
                 f"({self.clause.variants[variant].label})"
+            )
             decision.proposed_value = variant
         elif decision.action in ("counter", "reject"):
             decision.action = "reject"
-            decision.proposal = {"added": "reject: strike the added clause",
-                                 "removed": "reject: restore the deleted clause"}.get(
-                result.status, "reject: restore the standard wording")
+            decision.proposal = {
+                "added": "reject: strike the added clause",
+                "removed": "reject: restore the deleted clause",
+            }.get(result.status, "reject: restore the standard wording")
         else:
             decision.proposal = _kept(decision)
         return decision
@@ -203,8 +253,11 @@ class _ClausePlanner:
         return owner.params.get(name) if owner is not None else None
 
     def _approver(self, name: str | None) -> str | None:
-        params = [self._param(name)] if name else list(
-            self.clause.params.values() if self.clause is not None else ())
+        params = (
+            [self._param(name)]
+            if name
+            else list(self.clause.params.values() if self.clause is not None else ())
+        )
         for param in params:
             if param is not None and param.playbook is not None and param.playbook.approver:
                 return param.playbook.approver
@@ -222,8 +275,9 @@ class _ClausePlanner:
         return " ".join(notes)
 
     # -- the proposal's text ----------------------------------------------------------------
-    def _target(self, decisions: list[Decision], keep_free_text: bool,
-                standard_body: list[str]) -> list[str] | None:
+    def _target(
+        self, decisions: list[Decision], keep_free_text: bool, standard_body: list[str]
+    ) -> list[str] | None:
         """The clause body as we propose it: rendered with the values we propose, the
         partner's own wording kept where we keep it (their text patched with the difference
         our values make)."""
@@ -250,8 +304,9 @@ class _ClausePlanner:
         if not keep_free_text:
             return proposed.split("\n")
         before = render_text(self.library, clause, variant, theirs, context.numbers)
-        partner_text = "\n".join(p.negotiated.text for p in result.paragraphs
-                                 if p.negotiated is not None)
+        partner_text = "\n".join(
+            p.negotiated.text for p in result.paragraphs if p.negotiated is not None
+        )
         return _patched(before, proposed, partner_text)
 
 
@@ -273,15 +328,19 @@ def escalate(decision: Decision, why: str) -> None:
 
 def _kept(decision: Decision) -> str:
     if decision.action == "accept":
-        return "accept" if decision.position in ("standard", "fallback") else \
-            "accept (the playbook's response)"
+        return (
+            "accept"
+            if decision.position in ("standard", "fallback")
+            else "accept (the playbook's response)"
+        )
     return f"escalate to {decision.approver or 'the approver'}: kept as proposed"
 
 
 def _wording_change(result: ClauseResult) -> str:
     if result.status == "added":
-        return "clause added: " + _excerpt(result.changes[0].negotiated if result.changes
-                                           else result.title)
+        return "clause added: " + _excerpt(
+            result.changes[0].negotiated if result.changes else result.title
+        )
     if result.status == "removed":
         return "clause deleted"
     parts = [note for note in result.notes if note.startswith("inconsistent")]
@@ -301,7 +360,7 @@ def _wording_change(result: ClauseResult) -> str:
 
 def _excerpt(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _show(value: Any) -> str:
@@ -320,8 +379,11 @@ def nearest_acceptable(param: Param, value: Any) -> Any:
     if playbook is None:
         return value
     acceptable = [v for v in (playbook.standard, *playbook.fallback.values) if v is not None]
-    if param.type in ("int", "float") and isinstance(value, int | float) and not isinstance(
-            value, bool):
+    if (
+        param.type in ("int", "float")
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
         low, high = playbook.fallback.min, playbook.fallback.max
         candidates = [v for v in acceptable if isinstance(v, int | float)]
         if low is not None or high is not None:
@@ -333,18 +395,25 @@ def nearest_acceptable(param: Param, value: Any) -> Any:
     if param.type == "enum" and value in param.choices:
         ranked = [v for v in acceptable if v in param.choices]
         if ranked:
-            return min(ranked, key=lambda v: abs(param.choices.index(v)
-                                                 - param.choices.index(value)))
+            return min(
+                ranked, key=lambda v: abs(param.choices.index(v) - param.choices.index(value))
+            )
     return playbook.standard if playbook.standard is not None else value
 
 
-def approvers(comparison: Comparison, context: StandardContext | None,
-              library: Library) -> dict[int, str]:
+def approvers(
+    comparison: Comparison, context: StandardContext | None, library: Library
+) -> dict[int, str]:
     """Per clause index, who must approve its deviations (those beyond the fallbacks)."""
     found = {}
     for plan in plan_response(comparison, context, library, {}):
-        names = sorted({d.approver for d in plan.decisions
-                        if d.approver and d.position in ("approval", "walk-away")})
+        names = sorted(
+            {
+                d.approver
+                for d in plan.decisions
+                if d.approver and d.position in ("approval", "walk-away")
+            }
+        )
         if not names and plan.result.severity in ("approval", "walk-away"):
             names = sorted({d.approver for d in plan.decisions if d.approver})
         if names:

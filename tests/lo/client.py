@@ -320,8 +320,9 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT)
     return convert_all([src], fmt, outdir, timeout)[0]
 
 
-def convert_all(sources: list[Path], fmt: str, outdir: Path,
-                timeout: float = CONVERT_TIMEOUT) -> list[Path]:
+def convert_all(
+    sources: list[Path], fmt: str, outdir: Path, timeout: float = CONVERT_TIMEOUT
+) -> list[Path]:
     """Convert several files in one soffice run (one start-up, seconds each, for all of
     them); the produced files in the order of ``sources``."""
     soffice = soffice_binary()
@@ -348,7 +349,8 @@ def convert_all(sources: list[Path], fmt: str, outdir: Path,
         for source, target in zip(paths, targets, strict=True):
             if target.resolve() == source:
                 raise LibreOfficeError(
-                    f"convert would overwrite its source {source}; use another outdir")
+                    f"convert would overwrite its source {source}; use another outdir"
+                )
             if target.exists():
                 target.unlink()
         cmd = [
@@ -377,8 +379,7 @@ def convert_all(sources: list[Path], fmt: str, outdir: Path,
         except subprocess.TimeoutExpired:
             _kill_group(proc, grace=1)
             raise LibreOfficeError(
-                f"soffice --convert-to {spec} {names} timed out after "
-                f"{timeout * len(paths):.0f}s"
+                f"soffice --convert-to {spec} {names} timed out after {timeout * len(paths):.0f}s"
             ) from None
         finally:
             _kill_group(proc, grace=1)  # no-op when it exited; reaps stray soffice.bin

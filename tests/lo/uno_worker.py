@@ -280,8 +280,13 @@ def stories(doc) -> dict:
     while enum.hasMoreElements():
         field = enum.nextElement()
         if field.supportsService("com.sun.star.text.textfield.Annotation"):
-            out["comments"].append({"author": field.Author, "content": field.Content,
-                                    "anchor": field.getAnchor().getString()})
+            out["comments"].append(
+                {
+                    "author": field.Author,
+                    "content": field.Content,
+                    "anchor": field.getAnchor().getString(),
+                }
+            )
     return out
 
 
@@ -345,8 +350,10 @@ def _find_without_view(doc, needle: str, *, all_: bool):
             cur.goRight(at, False)
             cur.goRight(len(needle), True)
             if cur.getString() != needle:
-                raise WorkerError(f"cannot place {needle!r} without a view (a field precedes "
-                                  "it in its paragraph); pick other text")
+                raise WorkerError(
+                    f"cannot place {needle!r} without a view (a field precedes "
+                    "it in its paragraph); pick other text"
+                )
             hits.append(cur)
             if not all_:
                 return hits
@@ -618,7 +625,8 @@ def run(command: dict):
             raise WorkerError(
                 f"edit: {', '.join(sorted(VIEW_OPS))} need a view, and this LibreOffice cannot "
                 "lay out the comments this document has (no Writer .ui files): move first, "
-                "comment after")
+                "comment after"
+            )
         doc = load_without_view(ctx, src) if has_comments(src) else load(desktop, src)
     elif cmd in ("accept_all", "reject_all") or not has_comments(src):
         doc = load(desktop, src)
