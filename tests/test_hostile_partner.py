@@ -25,6 +25,12 @@ def _partner(tmp_path: Path, text: str, name: str = "gravy-uf") -> Path:
     return path
 
 
+def _line_of(partner: Path, key: str) -> int:
+    """The line of KEY in the partner file, as the error names it."""
+    lines = partner.read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(f"{key}:"))
+
+
 def _with(key: str, value: str, text: str = GRAVY) -> str:
     """The partner text with the one-line value of `key` replaced (value as YAML source)."""
     replaced, count = re.subn(rf"^{key}: .*$", lambda _m: f"{key}: {value}", text, flags=re.M)
@@ -62,7 +68,8 @@ def test_a_name_over_the_one_line_limit_fails_validate_and_generate_alike(
 ) -> None:
     partner = _partner(tmp_path, _with("recipient_name", "A" * 501))
     expected = (
-        f"{partner}:16, field 'recipient_name': expected text of at most 500 characters "
+        f"{partner}:{_line_of(partner, 'recipient_name')}, field 'recipient_name': "
+        "expected text of at most 500 characters "
         "(the limit for one-line text), found 501"
     )
     assert _one_error(*cli("validate", partner)[::2]) == f"error: {expected}"
@@ -170,7 +177,8 @@ def test_invisible_and_direction_changing_characters_are_refused(
     partner = _partner(tmp_path, _with("recipient_name", f"USD {char}000,01"))
     line = _one_error(*cli("validate", partner)[::2])
     assert line == (
-        f"error: {partner}:16, field 'recipient_name': expected text without "
+        f"error: {partner}:{_line_of(partner, 'recipient_name')}, field 'recipient_name': "
+        "expected text without "
         f"invisible or direction-changing characters, found {name} at character 5"
     )
 

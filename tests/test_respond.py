@@ -100,8 +100,8 @@ def test_each_deviation_gets_the_playbook_response(answered) -> None:
 
 def test_rows_name_the_clause_as_numbered_in_the_document(answered) -> None:
     issues = _by_subject(answered["data"])
-    assert issues["publication_review_days"]["clause"] == "10.2"
-    assert issues["retention_months"]["clause"] == "9.1"
+    assert issues["publication_review_days"]["clause"] == "11.2"
+    assert issues["retention_months"]["clause"] == "10.1"
     assert all(not re.fullmatch(r"[a-z_]+", i["clause"] or "") for i in answered["data"]["issues"])
 
 
@@ -186,7 +186,7 @@ def test_the_issues_list_in_every_format_says_the_same(answered) -> None:
     markdown = (folder / "issues.md").read_text()
     html = (folder / "issues.html").read_text()
     for text in (markdown, html):
-        assert "10.2 Publication of Results" in text and "Vice President for Research" in text
+        assert "11.2 Publication of Results" in text and "Vice President for Research" in text
     assert "<table>" in html and "| Clause | Their change |" in markdown
     document = read_docx((folder / "issues.docx").read_bytes())
     assert any("counter with 15" in p.text for p in document.accepted)
@@ -326,10 +326,10 @@ def test_diff_reports_numbers_untracked_changes_and_approvers(cli, tmp_path: Pat
     _, report, _ = cli("diff", PARTNER, RETURNED, "--json")
     untracked = json.loads(report)["untracked_changes"]
     assert untracked >= 3 and f"{untracked} untracked change(s)" in flat
-    assert re.search(r"│ 10\.2\b", stdout) and "[publication]" not in flat
+    assert re.search(r"│ 11\.2\b", stdout) and "[publication]" not in flat
     html = (tmp_path / "report.html").read_text()
     assert "Approver: <strong>Vice President for Research</strong>" in html
-    assert "<th>untracked changes</th>" in html and "10.2 Publication of Results" in html
+    assert "<th>untracked changes</th>" in html and "11.2 Publication of Results" in html
 
 
 def test_the_issues_schema_is_documented_field_by_field(answered) -> None:

@@ -32,7 +32,8 @@ BROKEN = {"hipaa_lds.no_reidentification", "public_institution.no_indemnity"}
 
 
 def _public_hipaa_partner(folder: Path, name: str = "bayou-health") -> Path:
-    """A public university receiving a HIPAA limited data set."""
+    """A public university receiving a HIPAA limited data set (its own State's law and courts
+    govern, so the example's governing law and venue are left out: they would not apply)."""
     return partner_variant(
         folder,
         "yoda-clinical",
@@ -42,6 +43,7 @@ def _public_hipaa_partner(folder: Path, name: str = "bayou-health") -> Path:
             "recipient_state": "Louisiana",
             "recipient_entity": "a public university of the State of Louisiana",
         },
+        drop=("governing_law", "venue"),
     )
 
 
