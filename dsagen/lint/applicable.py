@@ -40,22 +40,28 @@ class Unused:
 def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str]) -> list[Unused]:
     """Each parameter in `given` that no other value would make show."""
     owners = library.param_owner()
+    numbers = _numbers(partner.included, library)
+    issued: dict[str, tuple[str, str | None]] = {}  # clause id -> text as given, on demand
     return [
         Unused(name, owners[name].id, partner.values[name])
         for name in given
         if name not in EXEMPT
         and name in owners
         and name in partner.values
-        and not _applies(partner, library, name)
+        and not _applies(partner, library, name, numbers, issued)
     ]
 
 
-def _applies(partner: PartnerParams, library: Library, name: str) -> bool:
+def _applies(
+    partner: PartnerParams,
+    library: Library,
+    name: str,
+    numbers: dict[str, int],
+    issued: dict[str, tuple[str, str | None]],
+) -> bool:
+    """Whether another value of NAME changes the agreement: its clause list, or the text of
+    a clause that uses it (the text as given is rendered once per clause, for all names)."""
     param = library.param_owner()[name].params[name]
-    numbers = _numbers(partner.included, library)
-    before = {
-        cid: _text(partner, library, cid, partner.values, numbers) for cid in partner.included
-    }
     for alternative in alternatives(param, partner.values[name]):
         values = {**partner.values, name: alternative}
         try:
@@ -64,7 +70,9 @@ def _applies(partner: PartnerParams, library: Library, name: str) -> bool:
             for clause_id in partner.included:
                 if not _touches(library, partner, clause_id, name):
                     continue
-                if _text(partner, library, clause_id, values, numbers) != before[clause_id]:
+                if clause_id not in issued:
+                    issued[clause_id] = _text(partner, library, clause_id, partner.values, numbers)
+                if _text(partner, library, clause_id, values, numbers) != issued[clause_id]:
                     return True
         except Exception:
             return True
