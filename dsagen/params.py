@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -395,3 +395,15 @@ def _suggest(word: str, candidates: tuple[str, ...] | list[str]) -> str:
 
 
 suggest = _suggest
+
+
+def unknown_key(raw: Iterable[Any], allowed: Sequence[str]) -> tuple[str, str] | None:
+    """The first key of RAW that is not ALLOWED, with the words that say so and what was
+    expected; None when every key is known."""
+    for key in raw:
+        if key not in allowed:
+            return str(key), (
+                f"unknown key '{key}'{_suggest(str(key), tuple(allowed))}; "
+                f"expected one of {', '.join(allowed)}"
+            )
+    return None

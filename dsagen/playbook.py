@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import LibraryError
-from .params import Bound, Param, Playbook, ValueProblem, check_value, found, suggest
+from .params import (
+    Bound,
+    Param,
+    Playbook,
+    ValueProblem,
+    check_value,
+    found,
+    suggest,
+    unknown_key,
+)
 from .responses import Response, ResponsePolicy, parse_response
 from .yamlio import LineDict, line_of, load_yaml, plain
 
@@ -174,15 +183,9 @@ def load_playbook(path: Path, clauses: dict[str, Clause]) -> OrgPlaybook:
             path=path,
             line=1,
         )
-    for key in data:
-        if key not in TOP_KEYS:
-            raise PlaybookError(
-                f"unknown key '{key}'{suggest(key, TOP_KEYS)}; expected one of "
-                f"{', '.join(TOP_KEYS)}",
-                path=path,
-                line=data.key_lines.get(key),
-                field=key,
-            )
+    if unknown := unknown_key(data, TOP_KEYS):
+        key, message = unknown
+        raise PlaybookError(message, path=path, line=data.key_lines.get(key), field=key)
     approvers = _approvers(data, path)
     default_key = data.get("default_approver")
     default_approver = None
@@ -345,15 +348,11 @@ def _organisation(data: LineDict, path: Path, owner: str) -> Organisation:
             line=line,
             field="organisation",
         )
-    for key in raw:
-        if key not in ORGANISATION_KEYS:
-            raise PlaybookError(
-                f"unknown key '{key}'{suggest(key, ORGANISATION_KEYS)}; expected "
-                f"one of {', '.join(ORGANISATION_KEYS)}",
-                path=path,
-                line=line_of(raw, key) or line,
-                field=f"organisation.{key}",
-            )
+    if unknown := unknown_key(raw, ORGANISATION_KEYS):
+        key, message = unknown
+        raise PlaybookError(
+            message, path=path, line=line_of(raw, key) or line, field=f"organisation.{key}"
+        )
     name = raw.get("name", default.name)
     if not isinstance(name, str) or not name.strip():
         raise PlaybookError(
@@ -426,15 +425,11 @@ def _entry(
             line=line,
             field=field,
         )
-    for key in raw:
-        if key not in ENTRY_KEYS:
-            raise PlaybookError(
-                f"unknown key '{key}'{suggest(key, ENTRY_KEYS)}; expected one "
-                f"of {', '.join(ENTRY_KEYS)}",
-                path=path,
-                line=getattr(raw, "key_lines", {}).get(key),
-                field=f"{field}.{key}",
-            )
+    if unknown := unknown_key(raw, ENTRY_KEYS):
+        key, message = unknown
+        raise PlaybookError(
+            message, path=path, line=getattr(raw, "key_lines", {}).get(key), field=f"{field}.{key}"
+        )
     base = param.playbook or Playbook()
     standard = base.standard
     if "standard" in raw:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import LibraryError
-from .params import Param, ValueProblem, check_value, found, suggest
+from .params import Param, ValueProblem, check_value, found, suggest, unknown_key
 from .yamlio import line_of, plain
 
 if TYPE_CHECKING:
@@ -93,15 +93,11 @@ def parse_response(
             line=line,
             field=field_name,
         )
-    for key in raw:
-        if key not in RESPONSE_KEYS:
-            raise ResponseError(
-                f"unknown key '{key}'{suggest(str(key), RESPONSE_KEYS)}; "
-                f"expected one of {', '.join(RESPONSE_KEYS)}",
-                path=path,
-                line=line_of(raw, key) or line,
-                field=f"{field_name}.{key}",
-            )
+    if unknown := unknown_key(raw, RESPONSE_KEYS):
+        key, message = unknown
+        raise ResponseError(
+            message, path=path, line=line_of(raw, key) or line, field=f"{field_name}.{key}"
+        )
     actions = {
         position: _action(raw[key], path, line_of(raw, key) or line, f"{field_name}.{key}")
         for position, key in (("approval", "approval"), ("walk-away", "walk_away"))
