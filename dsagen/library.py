@@ -131,6 +131,11 @@ class Licence:
     source: str
 
 
+# Filters that print every value differently (a number in words, a date, a list joined):
+# a name printed through them shows any change of its value.
+PRINTING_FILTERS = frozenset({"num_words", "words", "long_date", "join_and", "join_or"})
+
+
 @dataclass
 class Library:
     """Everything under clauses/ and templates/, checked and compiled."""
@@ -148,6 +153,8 @@ class Library:
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _expressions: dict[str, Any] = field(default_factory=dict, repr=False)
     _trees: dict[str, Any] = field(default_factory=dict, repr=False)
+    _printed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    rendered: dict[tuple[Any, ...], str | None] = field(default_factory=dict, repr=False)
     playbook: OrgPlaybook | None = field(default=None, repr=False)  # playbook.yaml in force
 
     def clause(self, clause_id: str) -> Clause:
@@ -205,11 +212,15 @@ class Library:
         return tree
 
     def check(self) -> None:
-        """Parse every variant's Jinja text: a syntax error names file, line and variant."""
+        """Parse every variant's Jinja text: a syntax error names file, line and variant.
+        The American-spelling source is compiled too, so the on-disk cache holds both."""
+        from .textfilters import localise_source
+
         for clause in self.clauses.values():
             for variant in clause.variants.values():
                 try:
                     self.compiled(variant.text)
+                    self.compiled(localise_source(variant.text, "en-US"))
                 except jinja2.TemplateSyntaxError as exc:
                     raise LibraryError(
                         f"Jinja syntax error: {exc.message}",
@@ -224,6 +235,26 @@ class Library:
         if compiled is None:
             compiled = self._expressions[source] = self.env.compile_expression(source)
         return compiled
+
+    def printed(self, source: str) -> frozenset[str]:
+        """Names a Jinja text always prints, whatever the values: `{{ name }}` or
+        `{{ name | filter }}` outside any `if`, `for` or conditional expression (cached)."""
+        found = self._printed.get(source)
+        if found is None:
+            from jinja2 import nodes
+
+            names = set()
+            for output in self._parsed(source).body:
+                if not isinstance(output, nodes.Output):
+                    continue
+                for node in output.nodes:
+                    inner: nodes.Node | None = node
+                    while isinstance(inner, nodes.Filter) and inner.name in PRINTING_FILTERS:
+                        inner = inner.node
+                    if isinstance(inner, nodes.Name):
+                        names.add(inner.name)
+            found = self._printed[source] = frozenset(names)
+        return found
 
     def variables(self, source: str) -> frozenset[str]:
         """Names a Jinja text uses (cached)."""

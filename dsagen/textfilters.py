@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -200,10 +201,12 @@ def _prose_string(match: re.Match[str]) -> str:
     return american(literal) if " " in literal else literal
 
 
+@functools.lru_cache(maxsize=4096)
 def localise_source(source: str, locale: str) -> str:
     """A clause's Jinja source with its prose in the locale's spelling: literal text, and
     string literals that contain a space, change; names, parameter values compared in
-    conditions and identifiers (no spaces) do not, so the source still means the same."""
+    conditions and identifiers (no spaces) do not, so the source still means the same.
+    Cached: every partner of a batch localises the same library sources."""
     if locale != "en-US":
         return source
     out = []

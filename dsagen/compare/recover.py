@@ -16,7 +16,7 @@ from typing import Any
 from ..assemble import clause_context, clause_source, split_paragraphs
 from ..library import Clause, Library
 from ..params import Param
-from ..textfilters import MONTHS, words
+from ..textfilters import MONTHS, civil_law, locale_of, words
 from .diff import similarity
 from .normalize import comparable
 
@@ -59,19 +59,49 @@ def words_and_figures_disagree(text: str) -> list[str]:
     return found
 
 
+RENDERED_KEPT = 50_000  # rendered clause texts a process keeps (a few KB each)
+
+
 def render_text(
     library: Library, clause: Clause, variant: str, values: dict[str, Any], numbers: dict[str, int]
 ) -> str | None:
     """Plain text of a clause variant (paragraph texts joined by newlines), or None if the
-    values do not render (e.g. a sentinel compared with a number)."""
+    values do not render (e.g. a sentinel compared with a number).
+
+    Cached on the library by what the text can depend on: its source, the values of the names
+    it uses, the clause numbering and the spelling and legal system the values imply. Lint's
+    not-applicable check and parameter recovery render the same clause with the same values
+    for partner after partner of a batch."""
+    source = clause_source(clause, variant, values)
+    key = (
+        source,
+        tuple(sorted(numbers.items())),
+        locale_of(values),
+        civil_law(values),
+        repr(
+            sorted(
+                (name, values[name]) for name in _names(library, clause, variant) if name in values
+            )
+        ),
+    )
+    if key in library.rendered:
+        return library.rendered[key]
     try:
-        text = library.compiled(clause_source(clause, variant, values)).render(
-            clause_context(values, numbers, library=library)
-        )
+        text = library.compiled(source).render(clause_context(values, numbers, library=library))
     except Exception:  # any failure means "this candidate does not render"
-        return None
-    heading = numbers.get(clause.id)
-    return "\n".join(p.text for p in split_paragraphs(text, numbers, heading))
+        found = None
+    else:
+        heading = numbers.get(clause.id)
+        found = "\n".join(p.text for p in split_paragraphs(text, numbers, heading))
+    if len(library.rendered) >= RENDERED_KEPT:
+        library.rendered.clear()
+    library.rendered[key] = found
+    return found
+
+
+def _names(library: Library, clause: Clause, variant: str) -> frozenset[str]:
+    """The names a variant uses (spelling never changes a name: the source as written)."""
+    return library.variables(clause.variants[variant].text)
 
 
 def _parse(param: Param, raw: str) -> Any:

@@ -41,6 +41,7 @@ def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str
     """Each parameter in `given` that no other value would make show."""
     owners = library.param_owner()
     numbers = _numbers(partner.included, library)
+    printed = _printed(partner, library)
     issued: dict[str, tuple[str, str | None]] = {}  # clause id -> text as given, on demand
     return [
         Unused(name, owners[name].id, partner.values[name])
@@ -48,8 +49,19 @@ def not_applicable(partner: PartnerParams, library: Library, given: Iterable[str
         if name not in EXEMPT
         and name in owners
         and name in partner.values
+        and name not in printed
         and not _applies(partner, library, name, numbers, issued)
     ]
+
+
+def _printed(partner: PartnerParams, library: Library) -> frozenset[str]:
+    """Names the agreement prints outright: any other value of those shows, and nothing needs
+    rendering to know it (most parameters of most agreements)."""
+    names: set[str] = set()
+    for clause_id in partner.included:
+        clause = library.clause(clause_id)
+        names |= library.printed(clause.variants[choose_variant(clause, partner, library)].text)
+    return frozenset(names)
 
 
 def _applies(
@@ -65,7 +77,9 @@ def _applies(
     for alternative in alternatives(param, partner.values[name]):
         values = {**partner.values, name: alternative}
         try:
-            if _included(partner, library, values) != partner.included:
+            if _steers_inclusion(library, partner.template_id, name) and (
+                _included(partner, library, values) != partner.included
+            ):
                 return True
             for clause_id in partner.included:
                 if not _touches(library, partner, clause_id, name):
@@ -77,6 +91,15 @@ def _applies(
         except Exception:
             return True
     return False
+
+
+def _steers_inclusion(library: Library, template_id: str, name: str) -> bool:
+    """Does a condition of the template on which clauses to include read the parameter?"""
+    return any(
+        name in library.variables(f"{{{{ {entry.when} }}}}")
+        for entry in library.template(template_id).entries
+        if entry.when
+    )
 
 
 def _touches(library: Library, partner: PartnerParams, clause_id: str, name: str) -> bool:

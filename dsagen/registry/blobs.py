@@ -19,6 +19,7 @@ import json
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,10 +29,12 @@ from sqlalchemy import Connection, select
 from ..errors import RegistryError
 from .schema import blobs, documents, issued_files
 
-LEVEL = 12  # zstd: ~3 ms for a 80 KB document.xml, a third smaller than the default level
+LEVEL = 9  # zstd: ~1.6 ms for a 30 KB document.xml against a base; 12 is 3x slower, no smaller
 DEFLATE_LEVELS = (6, 9, 1)  # Python's zipfile default first; Word-style tools rarely match
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _WORTH_A_BASE = 0.5  # against a base, a blob must be at most this share of its plain size
+_CLEARLY_WORTH_IT = 0.05  # ... or this share of its content (XML compresses to ~0.15-0.5)
+BASE_WORTHY = 2048  # bytes: smaller parts (properties, relationships) compress on their own
 
 
 def sha256(data: bytes) -> str:
@@ -72,17 +75,27 @@ def split(data: bytes) -> list[tuple[dict[str, Any], bytes, str]]:
 
 
 def _member(info: zipfile.ZipInfo, raw: bytes) -> tuple[dict[str, Any], bytes, str]:
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        entry, content = _deflated(raw)
+        return dict(entry), content, info.filename
     if info.compress_type == zipfile.ZIP_STORED:
         return {"stored": True}, raw, info.filename
-    if info.compress_type == zipfile.ZIP_DEFLATED:
-        try:
-            content = zlib.decompress(raw, -15)
-        except zlib.error:
-            return {"raw": True}, raw, info.filename
-        for level in DEFLATE_LEVELS:
-            if _deflate(content, level) == raw:
-                return {"deflate": level}, content, info.filename
     return {"raw": True}, raw, info.filename
+
+
+@lru_cache(maxsize=64)
+def _deflated(raw: bytes) -> tuple[tuple[tuple[str, Any], ...], bytes]:
+    """A deflated member's manifest entry and content: its content and the level that
+    reproduces its bytes, else the bytes as they are. Cached: the styles, theme and numbering
+    of every agreement of a batch are the same bytes."""
+    try:
+        content = zlib.decompress(raw, -15)
+    except zlib.error:
+        return (("raw", True),), raw
+    for level in DEFLATE_LEVELS:
+        if _deflate(content, level) == raw:
+            return (("deflate", level),), content
+    return (("raw", True),), raw
 
 
 def _deflate(content: bytes, level: int) -> bytes:
@@ -93,33 +106,82 @@ def _deflate(content: bytes, level: int) -> bytes:
 # ---------------------------------------------------------------------------------- storing
 
 
-def store_document(conn: Connection, sha: str, data: bytes) -> None:
-    """Keep `data` (whose sha256 is `sha`) unless it is kept already."""
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a document as stored: its manifest entry, content and digest, and (for a
+    piece never compressed against a base) its compressed bytes. Plain data, so the process
+    that wrote the document can prepare it and the one holding the registry store it."""
+
+    entry: dict[str, Any]
+    content: bytes
+    name: str  # the ZIP member's name; "" for the headers
+    digest: str
+    packed: bytes | None  # zstd of the content, when no base will be tried
+
+
+def pieces(data: bytes) -> list[Piece]:
+    """The document split for storing (dsagen.registry.record prepares this in the worker)."""
+    return [
+        Piece(
+            entry,
+            content,
+            name,
+            sha256(content),
+            None if _wants_base(name, content) else _compressor(None).compress(content),
+        )
+        for entry, content, name in split(data)
+    ]
+
+
+def _wants_base(name: str, content: bytes) -> bool:
+    """Only a large named part is worth a base (a query and a dictionary): the body, styles."""
+    return bool(name) and len(content) >= BASE_WORTHY
+
+
+def store_document(
+    conn: Connection,
+    sha: str,
+    data: bytes,
+    family: str = "",
+    prepared: list[Piece] | None = None,
+) -> None:
+    """Keep `data` (whose sha256 is `sha`) unless it is kept already. `family` (the template
+    id) names the documents whose parts are alike, so each is compressed against its kin;
+    `prepared` is `pieces(data)` when another process made it."""
     if conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha)).first():
         return
     conn.execute(
-        documents.insert().values(sha256=sha, size=len(data), parts=store_parts(conn, data))
+        documents.insert().values(
+            sha256=sha,
+            size=len(data),
+            parts=store_parts(conn, data, family, prepared),
+        )
     )
 
 
-def store_parts(conn: Connection, data: bytes) -> str:
+def store_parts(
+    conn: Connection, data: bytes, family: str = "", prepared: list[Piece] | None = None
+) -> str:
     """Store a document's pieces; returns its manifest (JSON)."""
+    split_up = prepared if prepared is not None else pieces(data)
+    kept = {
+        row.sha256
+        for row in conn.execute(
+            select(blobs.c.sha256).where(blobs.c.sha256.in_({p.digest for p in split_up}))
+        )
+    }
     manifest = []
-    for entry, content, name in split(data):
-        entry["blob"] = put_blob(conn, content, name)
-        manifest.append(entry)
+    for piece in split_up:
+        if piece.digest not in kept:
+            _insert_blob(conn, piece, f"{family}/{piece.name}" if family and piece.name else "")
+            kept.add(piece.digest)
+        manifest.append({**piece.entry, "blob": piece.digest})
     return json.dumps(manifest, separators=(",", ":"))
 
 
-def put_blob(conn: Connection, content: bytes, name: str = "") -> str:
-    """Store `content` once; returns its sha256. A member of a named part (word/document.xml)
-    is compressed against the latest base blob of that name when that pays."""
-    digest = sha256(content)
-    if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == digest)).first():
-        return digest
-    plain = _compressor(None).compress(content)
-    codec, base, data = "zstd", None, plain
-    if name:
+def _insert_blob(conn: Connection, piece: Piece, name: str) -> None:
+    codec, base, data = "zstd", None, piece.packed
+    if name and data is None:
         base = conn.execute(
             select(blobs.c.sha256)
             .where(blobs.c.name == name, blobs.c.codec == "zstd")
@@ -127,17 +189,31 @@ def put_blob(conn: Connection, content: bytes, name: str = "") -> str:
             .limit(1)
         ).scalar()
         if base is not None:
-            against = _compressor(base, conn).compress(content)
-            if len(against) <= len(plain) * _WORTH_A_BASE:
+            against = _compressor(base, conn).compress(piece.content)
+            if _pays(against, piece.content):
                 codec, data = "zstd-base", against
             else:
                 base = None
+    if data is None:
+        data = _compressor(None).compress(piece.content)
     conn.execute(
         blobs.insert().values(
-            sha256=digest, size=len(content), codec=codec, base=base, name=name or None, data=data
+            sha256=piece.digest,
+            size=len(piece.content),
+            codec=codec,
+            base=base,
+            name=name or None,
+            data=data,
         )
     )
-    return digest
+
+
+def _pays(against: bytes, content: bytes) -> bool:
+    """Is compressing against the base worth the dependency on it? Far below what plain
+    compression reaches on XML, it is without compressing twice to find out."""
+    if len(against) <= len(content) * _CLEARLY_WORTH_IT:
+        return True
+    return len(against) <= len(_compressor(None).compress(content)) * _WORTH_A_BASE
 
 
 @lru_cache(maxsize=64)
@@ -145,10 +221,28 @@ def _dictionary(base: str, content: bytes) -> zstandard.ZstdCompressionDict:
     return zstandard.ZstdCompressionDict(content, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
+_BASE_COMPRESSORS: dict[str, zstandard.ZstdCompressor] = {}  # by base sha256: content-addressed
+
+
 def _compressor(base: str | None, conn: Connection | None = None) -> zstandard.ZstdCompressor:
+    """The compressor for plain blobs, or against a base; kept, since loading a dictionary
+    costs more than compressing one document with it."""
     if base is None or conn is None:
-        return zstandard.ZstdCompressor(level=LEVEL)
-    return zstandard.ZstdCompressor(level=LEVEL, dict_data=_dictionary(base, get_blob(conn, base)))
+        return _plain_compressor()
+    found = _BASE_COMPRESSORS.get(base)
+    if found is None:
+        if len(_BASE_COMPRESSORS) >= 8:
+            _BASE_COMPRESSORS.clear()
+        dictionary = _dictionary(base, get_blob(conn, base))
+        found = _BASE_COMPRESSORS[base] = zstandard.ZstdCompressor(
+            level=LEVEL, dict_data=dictionary
+        )
+    return found
+
+
+@lru_cache(maxsize=1)
+def _plain_compressor() -> zstandard.ZstdCompressor:
+    return zstandard.ZstdCompressor(level=LEVEL)
 
 
 # ---------------------------------------------------------------------------------- reading

@@ -114,6 +114,7 @@ class Reviewed:
     rows: list[dict[str, Any]]  # negotiated_clauses rows
     warnings: list[str]
     provenance: dict[str, Any] | None
+    template: str = ""  # the issued agreement's: its kin in storage (dsagen.registry.blobs)
 
 
 def ingest(
@@ -317,6 +318,7 @@ def _reviewed(
         rows,
         warnings,
         provenance,
+        issued.template,
     )
 
 
@@ -354,7 +356,7 @@ def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
         ),
     )
     _insert_negotiated_clauses(conn, version_id, reviewed.rows)
-    store_document(conn, reviewed.sha, reviewed.data)
+    store_document(conn, reviewed.sha, reviewed.data, reviewed.template)
     current = conn.execute(
         select(agreements.c.state).where(agreements.c.id == agreement_id)
     ).scalar_one()

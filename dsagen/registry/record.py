@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from ..library import Library, load_library
 from ..positions import worst
-from .blobs import store_document
+from .blobs import Piece, pieces, store_document
 from .cells import family_cells
 from .lifecycle import insert_id, supersede
 from .schema import (
@@ -75,6 +75,7 @@ class IssuedRecord:
     cells: tuple[str, str]  # JSON cells, JSON kinds
     digests: dict[str, str]  # clause id -> digest of the library's text (dsagen.lock)
     partner_name: str = ""  # the other party's name (playbook.Organisation.partner)
+    pieces: list[Piece] | None = None  # the DOCX split for storing (blobs.pieces), if made
 
 
 def record_generation(
@@ -123,6 +124,7 @@ def issued_record(result: GeneratedAgreement, library: Library, docx: bytes) -> 
         cells,
         digests,
         organisation(library).partner(agreement.parameters),
+        pieces(docx),
     )
 
 
@@ -270,7 +272,7 @@ def _record_one(conn: Connection, item: IssuedRecord) -> RecordedAgreement:
         )
     else:
         agreement_id = int(existing.id)
-    store_document(conn, item.docx_sha, item.docx)
+    store_document(conn, item.docx_sha, item.docx, agreement.template_id, item.pieces)
     seen = {
         row.sha256
         for row in conn.execute(
