@@ -1,12 +1,15 @@
-"""Generate agreements for one or many partner files: check all, then render and write.
+"""Generate agreements for one or many partner files: check and render all, then write.
 
-A batch runs in two passes over worker processes. The first checks every partner file
-(validation, assembly, lint, output names, writable targets) and keeps only its verdict, so a
-bad file in a folder of 300 stops the batch before the first byte is written. The second renders
-each agreement to memory in a worker and streams it to the parent, which records it in the
-registry and then writes its files, one agreement at a time: memory stays flat however many
-partners there are, and a batch killed half-way leaves only complete, recorded agreements, so
-`--skip-existing` resumes it. Workers exit when the parent dies.
+A batch runs in one pass over worker processes: each checks a few partner files (validation,
+assembly, lint), renders those that pass and holds them in a staging folder inside the output
+folder (dsagen.staging), returning only small verdicts. Only when every file is known good (no
+error, no clashing output names, every target writable) does the parent commit: it records the
+agreements in the registry a few dozen at a time and renames their files into place. So a bad
+file in a folder of 300 stops the batch before anything reaches the output folder, memory stays
+flat however many partners there are, each file is validated and assembled once, and a batch
+killed while committing leaves only complete, recorded agreements, so `--skip-existing`
+resumes it. Workers exit when the parent dies. (`generate(prepared=...)`, for agreements a
+library user already checked, renders in the workers as it writes.)
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from .assemble import Agreement, assemble
 from .errors import DeviationsFound, DsagenError, InputError, InputErrors, OutputError, raise_all
 from .library import Library, load_library
 from .lint.evaluate import PLAYBOOK, Finding
-from .output import check_writable, inside, write_all
+from .output import check_writable, commit_staged, inside, write_all
 from .partners import PartnerParams, load_partner, partner_files
 from .render import FORMATS, RenderOptions, render_batch
+from .staging import Staging, hold, remove_abandoned, sync
 
 if TYPE_CHECKING:
     from .registry.record import IssuedRecord, RecordedAgreement
@@ -194,11 +198,13 @@ class Settings:
     refuse_lint_errors: bool = True
     prepare_record: PrepareRecord | None = None  # a module-level function (sent to workers)
     options: RenderOptions = field(default_factory=RenderOptions)  # --final, --pdf-engine
+    skip_existing: bool = False  # leave partners whose outputs all exist unrendered
+    staging: Path | None = None  # where workers hold rendered agreements (dsagen.staging)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The first pass's finding on one partner file: small, so 5,000 of them cost nothing."""
+    """The check's finding on one partner file: small, so 5,000 of them cost nothing."""
 
     path: Path
     key: str | None  # "<slug>/<template>": its output folder and names
@@ -211,7 +217,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Rendered:
-    """The second pass's product for one agreement: every output's bytes, and its registry
+    """One rendered agreement: every output's bytes, and its registry
     rows when recording."""
 
     result: GeneratedAgreement
@@ -228,9 +234,13 @@ class Plan:
     force: bool = False
     skip_existing: bool = False
     jobs: int = 1
+    staging: Staging | None = None  # the agreements rendered while checking, waiting to commit
 
     def pending(self) -> list[Verdict]:
-        """The partners to render: all, or with --skip-existing those missing an output."""
+        """The partners to write: those rendered while checking, else all or, with
+        --skip-existing, those missing an output."""
+        if self.staging is not None:
+            return [v for index, v in enumerate(self.verdicts) if index in self.staging]
         return [
             v
             for v in self.verdicts
@@ -243,6 +253,9 @@ class Plan:
             self.settings.out_dir, verdict.slug, verdict.template_id, self.settings.formats
         )
 
+
+In = TypeVar("In")
+Out = TypeVar("Out")
 
 _state: dict[str, Any] = {}  # per process: the batch's settings and its loaded library
 
@@ -289,26 +302,50 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _verdict(path: Path) -> Verdict:
-    """First pass, in a worker: validate, assemble and lint one file; keep only the verdict."""
-    settings: Settings = _state["settings"]
-    library = _use(settings)
+def _check(path: Path, settings: Settings, library: Library) -> tuple[Verdict, Prepared | None]:
+    """Validate, assemble and lint one file: its verdict, and the agreement if it may be
+    rendered (no error, no refused legal requirement)."""
     checked = check_partner(
         path, library, template=settings.template, effective_date=settings.effective_date
     )
     if checked.prepared is None:
-        return Verdict(path, None, None, None, checked.errors)
+        return Verdict(path, None, None, None, checked.errors), None
     partner, agreement = checked.prepared.partner, checked.prepared.agreement
     warnings, refusals = _lint(partner, agreement, library)
-    return Verdict(
-        path,
-        _key(partner),
-        partner.slug,
-        partner.template_id,
-        (),
-        refusals if settings.refuse_lint_errors else (),
-        warnings,
-    )
+    refused = refusals if settings.refuse_lint_errors else ()
+    verdict = Verdict(path, _key(partner), partner.slug, partner.template_id, (), refused, warnings)
+    return verdict, None if refused else checked.prepared
+
+
+def _check_render(
+    chunk: list[tuple[int, Path]],
+) -> list[tuple[int, Verdict, tuple[str, ...] | None]]:
+    """The batch's one pass, in a worker, a few files at a time: check each file, render those
+    that pass (in one call: an office suite converts them in one request) and hold them in
+    the staging folder. Returns each verdict and the formats held, if any."""
+    settings: Settings = _state["settings"]
+    library = _use(settings)
+    assert settings.staging is not None
+    verdicts: list[tuple[int, Verdict]] = []
+    ready: list[tuple[int, Verdict, Prepared]] = []
+    for index, path in chunk:
+        verdict, prepared = _check(path, settings, library)
+        verdicts.append((index, verdict))
+        if prepared is not None and not _all_exist(settings, prepared.partner):
+            ready.append((index, verdict, prepared))
+    outputs = render_batch([p.agreement for _, _, p in ready], settings.formats, settings.options)
+    held = {}
+    for (index, verdict, p), out in zip(ready, outputs, strict=True):
+        rendered = _rendered(settings, library, verdict, p.partner, p.agreement, out)
+        hold(settings.staging, index, rendered.outputs, (rendered.result, rendered.issued))
+        held[index] = tuple(rendered.outputs)
+    return [(index, verdict, held.get(index)) for index, verdict in verdicts]
+
+
+def _all_exist(settings: Settings, partner: PartnerParams) -> bool:
+    """With --skip-existing, is there nothing left to write for this partner?"""
+    paths = output_paths(settings.out_dir, partner.slug, partner.template_id, settings.formats)
+    return settings.skip_existing and all(p.exists() for p in paths.values())
 
 
 def _lint(
@@ -411,18 +448,14 @@ def _rendered(
     return Rendered(result, outputs, issued)
 
 
-def chunks(items: list[Verdict], jobs: int) -> list[list[Verdict]]:
-    """Work for the second pass: up to CHUNK agreements per task (fewer when that would leave
-    a worker idle)."""
+def chunks(items: list[In], jobs: int) -> list[list[In]]:
+    """Work for the workers: up to CHUNK agreements per task (fewer when that would leave a
+    worker idle)."""
     size = max(1, min(CHUNK, -(-len(items) // max(jobs, 1))))
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 CHUNK = 8  # agreements per task: enough to batch an office suite's conversions
-
-
-In = TypeVar("In")
-Out = TypeVar("Out")
 
 
 def _stream(
@@ -459,22 +492,53 @@ def check_batch(
     force: bool = False,
     skip_existing: bool = False,
     jobs: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
-    """First pass: every partner file checked (in workers), every target checked; raises
-    every problem found at once, before anything is written."""
+    """The one pass: every partner file checked and, while nothing is wrong, rendered (in
+    workers) and held in staging; every target checked. Raises every problem found at once,
+    before anything reaches the output folder. `on_progress(done, total)` after each file."""
     if force and skip_existing:
         raise DsagenError("--force and --skip-existing: expected one of them, found both")
     _use(settings)  # a broken library fails once, here, not in every worker
     files = partner_files(paths)
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    verdicts = list(_stream(_verdict, files, settings, jobs))
-    clashes = output_clashes((v.path, v.key) for v in verdicts)
-    raise_all(
-        [error for v in verdicts for error in v.errors]
-        + [OutputError(message) for message in clashes.values()]
-    )
-    _refuse([refusal for v in verdicts for refusal in v.refusals])
-    return _checked_targets(Plan(settings, tuple(verdicts), force, skip_existing, jobs))
+    remove_abandoned(settings.out_dir)
+    staging = Staging(settings.out_dir)
+    settings = replace(settings, skip_existing=skip_existing, staging=staging.folder)
+    try:
+        verdicts = _check_all(files, settings, jobs, staging, on_progress)
+        clashes = output_clashes((v.path, v.key) for v in verdicts)
+        raise_all(
+            [error for v in verdicts for error in v.errors]
+            + [OutputError(message) for message in clashes.values()]
+        )
+        _refuse([refusal for v in verdicts for refusal in v.refusals])
+        return _checked_targets(
+            Plan(settings, tuple(verdicts), force, skip_existing, jobs, staging)
+        )
+    except BaseException:
+        staging.discard()
+        raise
+
+
+def _check_all(
+    files: list[Path],
+    settings: Settings,
+    jobs: int,
+    staging: Staging,
+    on_progress: Callable[[int, int], None] | None,
+) -> list[Verdict]:
+    """Verdicts in file order, noting which agreements the workers staged."""
+    verdicts: list[Verdict] = []
+    work = chunks(list(enumerate(files)), jobs)
+    for chunk in _stream(_check_render, work, settings, jobs):
+        for index, verdict, formats in chunk:
+            verdicts.append(verdict)
+            if formats is not None:
+                staging.held(index, formats)
+        if on_progress:
+            on_progress(len(verdicts), len(files))
+    return verdicts
 
 
 def _checked_targets(plan: Plan) -> Plan:
@@ -523,6 +587,9 @@ def write_batch(
     `prepare_record`); `insert` each batch of rows (one transaction per few dozen agreements),
     then write their files; yield each agreement as it is written. What is on disk is always
     recorded, so a killed batch resumes with --skip-existing."""
+    if plan.staging is not None:
+        yield from _commit_staging(plan, plan.staging, insert=insert, on_record=on_record)
+        return
     settings = plan.settings if insert else replace(plan.settings, prepare_record=None)
     waiting: list[Rendered] = []
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dsagen-write") as writers:
@@ -533,6 +600,52 @@ def write_batch(
                 yield from commit(waiting)
                 waiting = []
         yield from commit(waiting)
+
+
+def _commit_staging(
+    plan: Plan,
+    staging: Staging,
+    *,
+    insert: Insert | None,
+    on_record: Callable[[list[RecordedAgreement]], None] | None,
+) -> Iterator[GeneratedAgreement]:
+    """Record the staged agreements a few dozen at a time (one transaction each), then move
+    their files into place; the staging folder goes in the end, whatever happens."""
+    held = [index for index in range(len(plan.verdicts)) if index in staging]
+    try:
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="dsagen-sync") as syncs:
+            for start in range(0, len(held), RECORD_BATCH):
+                batch = [(i, *staging.rows(i)) for i in held[start : start + RECORD_BATCH]]
+                synced = syncs.map(
+                    sync, [p for i, _, _ in batch for p in staging.outputs(i).values()]
+                )
+                if insert is not None:
+                    recorded = insert([issued for _, _, issued in batch if issued is not None])
+                    if on_record:
+                        on_record(recorded)
+                list(synced)  # every file on disk before the first is renamed into place
+                for index, result, _ in batch:
+                    _place(plan, result, staging.outputs(index))
+                    yield result
+    finally:
+        staging.discard()
+
+
+def _place(plan: Plan, result: GeneratedAgreement, staged: dict[str, Path]) -> None:
+    """Move one agreement's staged outputs into place, all or none (with --skip-existing,
+    only the missing ones)."""
+    moves = [
+        (Path(file.path), str(staged[file.format]))
+        for file in result.files
+        if not (plan.skip_existing and Path(file.path).exists())
+    ]
+    for path, _ in moves:
+        check_writable(path, force=plan.force)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{path.parent}: cannot write here ({exc.strerror})") from None
+    commit_staged(moves, force=plan.force)
 
 
 WRITERS = 8  # files written at once: each write waits for the disk (fsync), not the CPU

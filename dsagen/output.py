@@ -53,7 +53,7 @@ def write_all(outputs: list[tuple[Path, bytes]], *, force: bool) -> None:
     try:
         for path, data in outputs:
             staged.append((path, _stage(path, data)))
-        _commit(staged, force=force)
+        commit_staged(staged, force=force)
     finally:
         for _, temp_name in staged:
             if os.path.exists(temp_name):
@@ -79,8 +79,9 @@ def _stage(path: Path, data: bytes) -> str:
     return temp_name
 
 
-def _commit(staged: list[tuple[Path, str]], *, force: bool) -> None:
-    """Rename each staged file over its target, keeping what it replaces until all are in."""
+def commit_staged(staged: list[tuple[Path, str]], *, force: bool) -> None:
+    """Rename each staged file (on the target's file system) over its target, keeping what it
+    replaces until all are in; the first that fails undoes the others."""
     done: list[tuple[Path, str | None]] = []  # target, backup of what it replaced
     try:
         for path, temp_name in staged:

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class PartnerParams:
     variants: dict[str, str]
     included: tuple[str, ...]  # clause ids the template includes for this partner
     digest: str  # sha256 of the canonical JSON of values + variants + template
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # top-level key -> line
 
     @property
     def given(self) -> dict[str, Any]:
@@ -154,7 +155,9 @@ def load_partner(  # noqa: C901
     digest = hashlib.sha256(
         canonical_json({"template": template.id, "values": values, "variants": variants}).encode()
     ).hexdigest()
-    return PartnerParams(slug, str(path), template.id, values, variants, tuple(included), digest)
+    return PartnerParams(
+        slug, str(path), template.id, values, variants, tuple(included), digest, data.key_lines
+    )
 
 
 def _check_keys_and_values(

@@ -27,7 +27,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..generate import Insert, Plan
+    from ..generate import Insert, Plan, Settings
     from ..registry.record import RecordedAgreement
 
 
@@ -97,9 +97,10 @@ def generate(
 ) -> None:
     """Assemble agreements from partner parameter files into DOCX/PDF/HTML/Markdown.
 
-    Every file is checked before the first byte is written; then each agreement is recorded
-    and written in turn, so a stopped batch resumes with --skip-existing."""
-    from ..generate import Settings, check_batch, parse_formats
+    Every file is checked and rendered before the first byte reaches the output folder; then
+    the agreements are recorded and moved into place a few dozen at a time, so a batch stopped
+    while writing resumes with --skip-existing."""
+    from ..generate import Settings, parse_formats
     from ..render import RenderOptions, parse_pdf_engine
 
     out_dir = out_dir or default_output()
@@ -118,9 +119,7 @@ def generate(
 
         check_registry(registry)
         settings = replace(settings, prepare_record=issued_record)
-    plan = check_batch(
-        paths, settings=settings, force=force, skip_existing=skip_existing, jobs=jobs
-    )
+    plan = _check_all(paths, settings, force, skip_existing, jobs, as_json)
     if no_record:
         results = _write_all(plan, None, as_json)
     else:
@@ -137,6 +136,44 @@ def generate(
             markup=False,
         )
     _report(results, len(plan.verdicts), out_dir, as_json)
+
+
+def _check_all(
+    paths: list[Path],
+    settings: Settings,
+    force: bool,
+    skip_existing: bool,
+    jobs: int | None,
+    quiet: bool,
+) -> Plan:
+    """Check and render the batch (held back until every file is known good), with a
+    progress bar: this is where the time goes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ..generate import check_batch
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,  # a live bar only: an error stays one line
+        transient=True,  # the writing bar below stays
+    ) as progress:
+        task = progress.add_task("Checking and rendering", total=None, visible=False)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, visible=total > 1)
+
+        return check_batch(
+            paths,
+            settings=settings,
+            force=force,
+            skip_existing=skip_existing,
+            jobs=jobs,
+            on_progress=advance,
+        )
 
 
 def _write_all(
@@ -161,7 +198,7 @@ def _write_all(
         disable=pending < 2 or quiet,
         transient=False,
     ) as progress:
-        task = progress.add_task("Generating", total=pending)
+        task = progress.add_task("Recording and writing", total=pending)
         for result in write_batch(plan, insert=insert, on_record=on_record):
             results.append(
                 {

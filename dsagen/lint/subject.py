@@ -125,6 +125,8 @@ def partner_subject(
     else:
         clauses, variants = _render_each(partner, library)
         attachments = _attached(partner, library)
+    if lines is None and partner.lines:
+        lines = dict(partner.lines)
     if lines is None:
         source = Path(partner.path)
         lines = (
