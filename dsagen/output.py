@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import OutputError
@@ -129,16 +132,43 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 def zip_members(members: list[tuple[str, bytes]]) -> bytes:
     """A ZIP of (name, bytes) with fixed timestamps and attributes: equal content, equal
-    bytes (what makes golden files and provenance hashes possible)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for name, data in members:
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 0
-            target.writestr(info, data, compresslevel=6)
-    return out.getvalue()
+    bytes (what makes golden files and provenance hashes possible). Written directly (the
+    same bytes Python's zipfile writes for these settings), so each member's compressed form
+    can come from `deflated`'s cache."""
+    body, directory = bytearray(), bytearray()
+    year, month, day, hour, minute, second = FIXED_ZIP_TIME
+    time = hour << 11 | minute << 5 | second // 2
+    date = (year - 1980) << 9 | month << 5 | day
+    for name, data in members:
+        encoded = name.encode("utf-8")
+        flags = 0 if name.isascii() else _UTF8_NAME
+        packed, crc = deflated(data), zlib.crc32(data)
+        fields = (_DEFLATE, time, date, crc, len(packed), len(data), len(encoded), 0)
+        directory += _CENTRAL.pack(
+            b"PK\x01\x02", _VERSION, 0, _VERSION, 0, flags, *fields, 0, 0, 0, _ATTRIBUTES, len(body)
+        )
+        directory += encoded
+        body += _LOCAL.pack(b"PK\x03\x04", _VERSION, 0, flags, *fields) + encoded + packed
+    count = len(members)
+    end = _END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), len(body), 0)
+    return bytes(body + directory + end)
+
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # as zipfile.structFileHeader
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # as zipfile.structCentralDir
+_END = struct.Struct("<4s4H2LH")  # as zipfile.structEndArchive
+_VERSION = 20  # needed to extract deflate
+_DEFLATE = 8
+_UTF8_NAME = 0x800
+_ATTRIBUTES = 0o600 << 16  # a regular file, owner read/write
+
+
+@lru_cache(maxsize=128)
+def deflated(data: bytes, level: int = 6) -> bytes:
+    """Raw deflate of `data` at `level`, cached: every agreement of a batch carries the same
+    styles, theme and numbering, and the registry checks the level of what was just written."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
 
 
 def deterministic_zip(data: bytes) -> bytes:

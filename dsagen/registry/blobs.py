@@ -27,6 +27,7 @@ import zstandard
 from sqlalchemy import Connection, select
 
 from ..errors import RegistryError
+from ..output import deflated
 from .schema import blobs, documents, issued_files
 
 LEVEL = 9  # zstd: ~1.6 ms for a 30 KB document.xml against a base; 12 is 3x slower, no smaller
@@ -99,8 +100,7 @@ def _deflated(raw: bytes) -> tuple[tuple[tuple[str, Any], ...], bytes]:
 
 
 def _deflate(content: bytes, level: int) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(content) + compressor.flush()
+    return deflated(content, level)  # cached: usually what the writer of this DOCX just made
 
 
 # ---------------------------------------------------------------------------------- storing
