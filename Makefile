@@ -3,7 +3,8 @@
 #               the shipped negotiated copy with its standard
 #   make test   install (with the real-client test tools), lint, type-check and run the tests
 # and, for development (CONTRIBUTING.md):
-#   make test-fast  lint, type-check and every test that starts no outside program (< 60 s)
+#   make test-fast  lint, type-check and every test that starts no outside program, the
+#                   property tests trying a fifth of their examples (tests/budget.py; < 60 s)
 #   make golden     rewrite tests/golden/ from the current output (review the diff)
 #   make smoke      build the wheel, install it in a fresh venv, run it outside the checkout
 PYTHON ?= python3
@@ -53,7 +54,7 @@ test: $(STAMP) test-deps lint
 	$(BIN)/pytest -q -n $(JOBS)
 
 test-fast: $(STAMP) lint
-	$(BIN)/pytest -q -n $(JOBS) -m "not ($(EXTERNAL))"
+	DSAGEN_QUICK_TESTS=1 $(BIN)/pytest -q -n $(JOBS) -m "not ($(EXTERNAL))"
 
 golden: $(STAMP)
 	$(BIN)/pytest -q -n $(JOBS) --update-golden tests/test_golden_reports.py \

@@ -26,6 +26,7 @@ from dsagen.lint.evaluate import evaluate_rules
 from dsagen.lint.subject import partner_subject
 from dsagen.partners import load_partner
 from dsagen.textfilters import american, locale_of
+from tests.budget import examples
 from tests.coherence_cases import (
     READERS,
     Contradiction,
@@ -133,7 +134,7 @@ def combinations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return template_id, {name: draw(st.sampled_from(values)) for name, values in dims.items()}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(combinations())
 def test_random_combinations_are_coherent_or_refused(case: tuple[str, dict[str, Any]]) -> None:
     check(*case)

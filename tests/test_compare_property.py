@@ -17,6 +17,7 @@ from lxml import etree
 from dsagen.library import load_library
 from dsagen.render.docx import deterministic_zip
 from dsagen.review import compare_files
+from tests.budget import examples
 from tests.conftest import EXAMPLES, clause_blocks, mark_paragraph, partner_mark
 from tests.docx_edits import run as text_run
 
@@ -178,7 +179,7 @@ def _words(clause: dict, side: str) -> str:
     return " ".join(" ".join(c[side].split()) for c in clause["changes"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit_scripts())
 def test_every_edit_is_reported_in_its_clause(tmp_path_factory, edits: list[Edit]) -> None:
     data, expected = _apply(edits)
@@ -281,7 +282,7 @@ def _accounted(edit, report: dict) -> bool:  # type: ignore[no-untyped-def]
     return any(change["op"] in ("delete", "replace") for _, change in changes)  # delete_word
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(STORY_KINDS),
     target=st.integers(0, 40),

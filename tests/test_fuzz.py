@@ -28,6 +28,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from dsagen.cli import app
+from tests.budget import examples
 from tests.conftest import DATA, MINILIB
 
 PARTNER_TEXT = (DATA / "partners" / "mini-partner.yaml").read_text()
@@ -323,7 +324,7 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path, str]:
 
 
 FUZZ = settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

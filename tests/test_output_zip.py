@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dsagen.output import FIXED_ZIP_TIME, deflated, zip_members
+from tests.budget import examples
 
 
 def _zipfile_reference(members: list[tuple[str, bytes]]) -> bytes:
@@ -29,7 +30,7 @@ names = st.text(
 ).filter(lambda n: not n.startswith("/"))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(names, st.binary(max_size=4000) | st.text(max_size=3000).map(str.encode)),

@@ -23,6 +23,7 @@ from lxml import etree
 
 from dsagen.read.docx import read_docx
 from dsagen.report.redline_docx import render_redline
+from tests.budget import examples
 from tests.conftest import FIXTURES, ROOT, needs_soffice
 from tests.docx_edits import (
     DOCUMENT,
@@ -413,7 +414,7 @@ layered = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(script=st.lists(edits, min_size=1, max_size=5), layers=st.lists(layered, max_size=2))
 def test_accept_gives_the_negotiated_and_reject_the_standard(
     script: list[Edit], layers: list[Layer]

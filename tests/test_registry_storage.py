@@ -18,6 +18,7 @@ from dsagen.registry import open_registry, store
 from dsagen.registry.blobs import load_document, split, store_document
 from dsagen.registry.ingest import ingest
 from dsagen.registry.schema import agreement_clauses, blobs, documents, negotiated_clauses
+from tests.budget import examples
 from tests.test_registry_fixtures import generate_and_record, negotiate, write_partners
 
 pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server, registry_url
@@ -69,7 +70,7 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
     return buffer.getvalue()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(

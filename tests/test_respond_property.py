@@ -16,6 +16,7 @@ from dsagen.read.docx import read_docx
 from dsagen.read.package import read_document_bytes
 from dsagen.redline import Overlay, Rewrite, Stamp, render_redline
 from dsagen.respond.plan import nearest_acceptable
+from tests.budget import examples
 from tests.conftest import EXAMPLES, ROOT
 
 RETURNED = ROOT / "examples" / "negotiated" / "gravy-uf-v2.docx"
@@ -33,7 +34,7 @@ def _countered_params() -> list[Param]:
     ]
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_nearest_acceptable_value_is_standard_or_a_fallback(data: st.DataObject) -> None:
     param = data.draw(st.sampled_from(_countered_params()))
@@ -84,7 +85,7 @@ _WORDS = st.sampled_from(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     edits=st.lists(
         st.tuples(st.integers(0, 60), st.integers(0, 3), st.lists(_WORDS, max_size=3)),

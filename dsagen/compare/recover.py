@@ -59,7 +59,7 @@ def words_and_figures_disagree(text: str) -> list[str]:
     return found
 
 
-RENDERED_KEPT = 50_000  # rendered clause texts a process keeps (a few KB each)
+RENDERED_KEPT = 4096  # rendered clause texts a process keeps (a few KB each)
 
 
 def render_text(

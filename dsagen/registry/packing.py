@@ -33,7 +33,7 @@ def _decompressor() -> zstandard.ZstdDecompressor:
     return zstandard.ZstdDecompressor(dict_data=_dictionary())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def pack(text: str) -> bytes:
     """Cached: most clauses read the same in agreement after agreement of a batch."""
     return FORMAT_1 + _compressor().compress(text.encode("utf-8"))
