@@ -7,12 +7,13 @@ Never a whole-document token diff: that is slow (minutes) or wrong with autojunk
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, LCSseq
 
 from .normalize import comparable
 
@@ -91,13 +92,39 @@ def _pair_score(a: str, b: str) -> float:
     short, long_ = sorted((a, b), key=len)
     if len(short) >= 3 and (long_.startswith(short) or long_.endswith(short)):
         return max(score, 0.6)  # words added at one end of a paragraph, however short
-    if len(short) >= 12 and len(long_) <= 6 * len(short):
-        # Only a containment of 90 % or more lifts the score: the cutoff lets rapidfuzz stop
-        # early on the rest (0 below it), which is most of the cost on long clauses.
-        contained = fuzz.partial_ratio(short, long_, score_cutoff=90) / 100
+    if len(short) >= 12 and len(long_) <= 6 * len(short) and score < _LIFTED_AT_MOST:
+        # A containment c of 90 % or more lifts the score to 0.6 + 3 (c - 0.9), so only a c
+        # above `needed` can raise it: rapidfuzz is asked for that much, and stops early below.
+        needed = max(0.9, 0.9 + (score - 0.6) / 3)
+        contained = _containment(short, long_, needed - 1e-9) / 100
         if contained >= 0.9:
             score = max(score, 0.6 + 0.3 * (contained - 0.9) * 10)
     return score
+
+
+_LIFTED_AT_MOST = 0.9  # the lift of a full containment (c = 1)
+
+
+def _containment(short: str, long_: str, cutoff: float) -> float:
+    """fuzz.partial_ratio(short, long_) when it reaches `cutoff` (0..1), else 0; the same
+    figure, without its cost (cubic in paragraph length) where the answer is 0.
+
+    partial_ratio is the best ratio of `short` with a window of `long_` at most as long, and a
+    window W scores 2 LCS(short, W) / (len(short) + len(W)). Reaching `cutoff` therefore needs
+    LCS(short, W) >= cutoff / (2 - cutoff) * len(short); every such window lies inside one of
+    the overlapping stretches of `long_` tried here (twice the length of `short`, every
+    len(short) characters), and a stretch holds no more of `short` in order than its LCS with
+    it. Bit-parallel LCS over the stretches costs the product of the two lengths over 64, where
+    partial_ratio costs that product again for every window it slides over."""
+    n = len(short)
+    in_order = math.ceil(cutoff / (2 - cutoff) * n) - 1  # one short: rounding never excludes
+    stretches = range(0, max(len(long_) - n, 0) + 1, n)
+    if not any(
+        LCSseq.similarity(short, long_[start : start + 2 * n], score_cutoff=in_order) >= in_order
+        for start in stretches
+    ):
+        return 0.0
+    return float(fuzz.partial_ratio(short, long_, score_cutoff=100 * cutoff))
 
 
 def _same_ends(a: str, b: str) -> bool:
