@@ -21,6 +21,10 @@ from typing import Any
 
 from .errors import InputError
 
+#: The registry file in the working folder, when neither an option, DSAGEN_REGISTRY nor
+#: dsagen.toml names one.
+DEFAULT_REGISTRY = Path(".dsagen") / "registry.db"
+
 CONFIG_FILE = "dsagen.toml"
 KEYS = ("library", "registry", "output", "organisation")
 

@@ -273,7 +273,7 @@ class Issued:
 class IssuedRecords:
     """How a review asks what was issued: the DOCX issued for a pointer, and whether a file
     with a given sha256 is one we issued ('agreement #N (partner, reference)'). The registry
-    provides one (dsagen.registry.verify.issued_records); without it nothing is known."""
+    provides one (dsagen.registry.issued.issued_records); without it nothing is known."""
 
     issued_for: Callable[[Pointer], Issued | None]
     issued_file: Callable[[str], str | None]

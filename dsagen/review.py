@@ -100,7 +100,7 @@ def compare_files(
 ) -> tuple[Comparison, Standard, ReadDocument]:
     """`dsagen diff`: a standard (partner YAML or issued DOCX) and a returned DOCX in, the
     graded comparison out, with the standard (whose DOCX the redline is written over) and the
-    copy as read. `records` (dsagen.registry.verify.issued_records) finds the DOCX issued for
+    copy as read. `records` (dsagen.registry.issued.issued_records) finds the DOCX issued for
     the copy's reference."""
     from .library import load_library
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from dsagen.partners import load_partner
 from dsagen.render.docx import render_docx
 from tests.conftest import (
     EXAMPLES,
+    ROOT,
     clause_blocks,
     edit_body,
     mark_paragraph,
@@ -414,6 +417,33 @@ def test_a_copy_is_compared_with_the_docx_issued_for_its_reference(
     report = json.loads(stdout)
     assert code == 1 and "no issued DOCX" in report["baseline"]
     assert _deviating(report)["retention"]["parameters"][0]["negotiated"] == 36
+
+
+def test_a_diff_with_no_registry_there_never_loads_the_database_layer(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """SQLAlchemy takes a fifth of a second to load: a diff where no registry is named and none
+    is in the working folder asks nothing of one, so it never loads it."""
+    code, _, stderr = cli(
+        "generate", PARTNER, "--out", tmp_path / "out", "--format", "docx", "--no-record"
+    )
+    assert code == 0, stderr
+    (issued,) = (tmp_path / "out").rglob("*.docx")
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['dsagen', 'diff', sys.argv[1], sys.argv[1], '--json']\n"
+        "try:\n"
+        "    runpy.run_module('dsagen', run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    print(done.code, 'sqlalchemy' in sys.modules, file=sys.stderr)\n"
+    )
+    monkeypatch.delenv("DSAGEN_REGISTRY")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(issued)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert not (tmp_path / ".dsagen" / "registry.db").exists()
+    assert done.stderr.split()[-2:] == ["0", "False"], done.stderr
 
 
 def _linked_document(url: str) -> bytes:

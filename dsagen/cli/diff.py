@@ -85,7 +85,7 @@ def diff(
 ) -> None:
     """Compare a negotiated agreement with the standard, clause by clause."""
     from ..output import check_writable, write_all
-    from ..registry.verify import issued_records
+    from ..registry.issued import issued_records
     from ..report.terminal import print_comparison
     from ..respond.plan import approvers
     from ..review import compare_files

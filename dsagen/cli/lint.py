@@ -78,7 +78,7 @@ def lint(
     """Check partner files before generation, and negotiated agreements after, against the law
     that governs the data and the organisation's playbook."""
     from ..lint import check_only, load_profiles, reports_json
-    from ..registry.verify import issued_records
+    from ..registry.issued import issued_records
     from ..review import lint_paths
 
     lib = load_library(library)

@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
+from ..config import DEFAULT_REGISTRY
 from ..errors import RegistryError
 from .migrations import to_2, to_3
 from .schema import guard_append_only, metadata, now, schema_info
 
-DEFAULT_PATH = Path(".dsagen") / "registry.db"
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
@@ -60,7 +60,7 @@ def locate(url: str | None, cwd: Path | None = None) -> Location:
 
         url = project_registry(cwd)
     if not url:
-        path = (cwd / DEFAULT_PATH).absolute()
+        path = (cwd / DEFAULT_REGISTRY).absolute()
         return Location(make_url(f"sqlite:///{path}"), path)
     if "://" not in url:
         path = (cwd / Path(url).expanduser()).absolute()

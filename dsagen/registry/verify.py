@@ -11,12 +11,10 @@ from the extracted text, paragraph by paragraph.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -24,7 +22,7 @@ from ..compare.normalize import clean, comparable
 from ..errors import DocumentError, DsagenError
 from ..library import Library, load_library
 from ..read.package import read_document_bytes
-from .blobs import issued_docx, load_document
+from .blobs import issued_docx
 from .schema import (
     agreement_clauses,
     agreements,
@@ -36,9 +34,7 @@ from .store import Registry
 from .textdiff import summarise
 
 if TYPE_CHECKING:
-    from ..provenance import Issued, IssuedRecords, Pointer
-
-T = TypeVar("T")
+    from ..provenance import Pointer
 
 RESEMBLES_FROM = 0.5  # word overlap (Jaccard) below which a file derives from no agreement
 _SQUASH = re.compile(r"[\s\-\u00ad\u2010\u2011]+")
@@ -418,72 +414,3 @@ def _derive_pdf(registry: Registry, data: bytes, path: Path, result: Verificatio
                     "changes": changes,
                 }
             )
-
-
-# -- what the registry issued, for a review outside the registry commands (diff, lint) ------------
-
-
-def issued_records() -> IssuedRecords:
-    """Look-ups in the registry dsagen would use (DSAGEN_REGISTRY, else .dsagen/registry.db);
-    with no registry there, nothing is known to be issued."""
-    from ..provenance import IssuedRecords
-
-    return IssuedRecords(_issued_for, _issued_file)
-
-
-def _in_registry(query: Callable[[Connection], T]) -> T | None:
-    from .store import open_registry
-
-    try:
-        registry = open_registry(os.environ.get("DSAGEN_REGISTRY") or None)
-    except DsagenError:
-        return None  # no registry here: nothing recorded to compare with
-    try:
-        with registry.read() as conn:
-            return query(conn)
-    except DsagenError:
-        return None
-    finally:
-        registry.close()
-
-
-def _issued_for(pointer: Pointer) -> Issued | None:
-    """The stored DOCX issued under the reference a copy names (the same issue: partner,
-    reference, library version and parameter digest)."""
-    from ..provenance import Issued
-
-    def query(conn: Connection) -> tuple[bytes, str] | None:
-        row = conn.execute(
-            select(issued_files.c.sha256, agreements.c.created_at)
-            .select_from(agreements.join(partners).join(issued_files))
-            .where(
-                partners.c.slug == pointer.partner,
-                agreements.c.reference == pointer.reference,
-                agreements.c.library_version == (pointer.library_version or ""),
-                agreements.c.params_digest == (pointer.params_digest or ""),
-                issued_files.c.format == "docx",
-                issued_files.c.stored.is_(True),
-            )
-            .order_by(agreements.c.id.desc())
-            .limit(1)
-        ).first()
-        docx = load_document(conn, row[0]) if row is not None else None
-        return None if row is None or docx is None else (docx, str(row[1]))
-
-    found = _in_registry(query)
-    if found is None:
-        return None
-    return Issued(pointer.reference, pointer.partner, found[0], found[1])
-
-
-def _issued_file(sha: str) -> str | None:
-    def query(conn: Connection) -> str | None:
-        row = conn.execute(
-            select(agreements.c.id, agreements.c.reference, partners.c.slug)
-            .select_from(issued_files.join(agreements).join(partners))
-            .where(issued_files.c.sha256 == sha)
-            .limit(1)
-        ).first()
-        return None if row is None else f"agreement #{row.id} ({row.slug}, {row.reference})"
-
-    return _in_registry(query)

@@ -49,7 +49,7 @@ def respond_files(
     """Decide every deviation of the returned copy per the playbook and write the
     counter-draft over the partner's DOCX."""
     library = library or load_library()
-    from ..registry.verify import issued_records
+    from ..registry.issued import issued_records
     from ..review import compare_files
 
     comparison, standard, returned = compare_files(
