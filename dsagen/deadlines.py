@@ -206,7 +206,7 @@ class Deadline:
     description: str
 
 
-def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ...]:  # noqa: C901
+def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ...]:
     """The `deadlines:` list of a clause file, checked."""
     if raw is None:
         return ()
@@ -217,75 +217,81 @@ def load_deadlines(raw: Any, path: Path, line: int | None) -> tuple[Deadline, ..
             line=line,
             field="deadlines",
         )
-    found: list[Deadline] = []
-    for index, item in enumerate(raw):
-        field = f"deadlines[{index}]"
-        item_line = (
-            getattr(item, "key_lines", {}).get("id", line) if isinstance(item, dict) else line
+    return tuple(
+        _load_deadline(item, f"deadlines[{index}]", path, line) for index, item in enumerate(raw)
+    )
+
+
+def _load_deadline(item: Any, field: str, path: Path, line: int | None) -> Deadline:
+    """One entry of `deadlines:`; `line` is the list's, for an entry without lines of its own."""
+    if not isinstance(item, dict):
+        raise LibraryError(
+            "expected a mapping with id, name, date and owed_by",
+            path=path,
+            line=line,
+            field=field,
         )
-        if not isinstance(item, dict):
+    item_line = getattr(item, "key_lines", {}).get("id", line)
+    unknown = sorted(set(item) - {"id", "name", "date", "owed_by", "when", "description"})
+    if unknown:
+        raise LibraryError(
+            f"unknown key '{unknown[0]}'; expected id, name, date, owed_by, when, description",
+            path=path,
+            line=item_line,
+            field=field,
+        )
+    values = _deadline_texts(item, field, path, item_line)
+    if values["owed_by"] not in OWERS:
+        raise LibraryError(
+            f"expected one of {', '.join(OWERS)}, found '{values['owed_by']}'",
+            path=path,
+            line=item_line,
+            field=f"{field}.owed_by",
+        )
+    try:
+        formula = parse_formula(values["date"])
+    except FormulaError as error:
+        raise LibraryError(
+            f"formula '{values['date']}': {error}",
+            path=path,
+            line=item_line,
+            field=f"{field}.date",
+        ) from None
+    when = item.get("when")
+    return Deadline(
+        values["id"],
+        values["name"].strip(),
+        formula,
+        values["date"],
+        values["owed_by"],
+        str(when) if when is not None else None,
+        str(item.get("description") or "").strip(),
+    )
+
+
+def _deadline_texts(
+    item: dict[str, Any], field: str, path: Path, line: int | None
+) -> dict[str, str]:
+    """The required texts of a deadline (id, name, date, owed_by), the id well formed."""
+    values: dict[str, str] = {}
+    for key in ("id", "name", "date", "owed_by"):
+        value = item.get(key)
+        if not isinstance(value, str) or not value.strip():
             raise LibraryError(
-                "expected a mapping with id, name, date and owed_by",
+                f"expected a non-empty text, found {value!r}",
                 path=path,
                 line=line,
-                field=field,
+                field=f"{field}.{key}",
             )
-        unknown = sorted(set(item) - {"id", "name", "date", "owed_by", "when", "description"})
-        if unknown:
-            raise LibraryError(
-                f"unknown key '{unknown[0]}'; expected id, name, date, owed_by, when, description",
-                path=path,
-                line=item_line,
-                field=field,
-            )
-        values: dict[str, str] = {}
-        for key in ("id", "name", "date", "owed_by"):
-            value = item.get(key)
-            if not isinstance(value, str) or not value.strip():
-                raise LibraryError(
-                    f"expected a non-empty text, found {value!r}",
-                    path=path,
-                    line=item_line,
-                    field=f"{field}.{key}",
-                )
-            values[key] = value
-        if not DEADLINE_ID.fullmatch(values["id"]):
-            raise LibraryError(
-                f"expected an id of lowercase letters, digits and underscores, "
-                f"found '{values['id']}'",
-                path=path,
-                line=item_line,
-                field=f"{field}.id",
-            )
-        if values["owed_by"] not in OWERS:
-            raise LibraryError(
-                f"expected one of {', '.join(OWERS)}, found '{values['owed_by']}'",
-                path=path,
-                line=item_line,
-                field=f"{field}.owed_by",
-            )
-        try:
-            formula = parse_formula(values["date"])
-        except FormulaError as error:
-            raise LibraryError(
-                f"formula '{values['date']}': {error}",
-                path=path,
-                line=item_line,
-                field=f"{field}.date",
-            ) from None
-        when = item.get("when")
-        found.append(
-            Deadline(
-                values["id"],
-                values["name"].strip(),
-                formula,
-                values["date"],
-                values["owed_by"],
-                str(when) if when is not None else None,
-                str(item.get("description") or "").strip(),
-            )
+        values[key] = value
+    if not DEADLINE_ID.fullmatch(values["id"]):
+        raise LibraryError(
+            f"expected an id of lowercase letters, digits and underscores, found '{values['id']}'",
+            path=path,
+            line=line,
+            field=f"{field}.id",
         )
-    return tuple(found)
+    return values
 
 
 def check_references(clauses: Mapping[str, Any]) -> None:

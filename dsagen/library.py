@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .deadlines import Deadline, check_references, load_deadlines
 from .errors import LibraryError
 from .keyterms import KeyTermSpec, parse_key_terms
-from .params import PARAM_TYPES, Bound, Param, Playbook
+from .params import PARAM_TYPES, Bound, Param, Playbook, suggest
 from .yamlio import LineDict, line_of, load_yaml, plain
 
 if TYPE_CHECKING:
@@ -161,8 +161,6 @@ class Library:
         try:
             return self.clauses[clause_id]
         except KeyError:
-            from .params import suggest
-
             hint = suggest(clause_id, tuple(self.clauses))
             raise LibraryError(
                 f"unknown clause '{clause_id}'{hint}; known: {', '.join(sorted(self.clauses))}"
@@ -172,8 +170,6 @@ class Library:
         try:
             return self.templates[template_id]
         except KeyError:
-            from .params import suggest
-
             hint = suggest(template_id, tuple(self.templates))
             raise LibraryError(
                 f"unknown template '{template_id}'{hint}; "
@@ -391,31 +387,74 @@ def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...]
     return value
 
 
-def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # noqa: C901
+CLAUSE_KEYS = (
+    "deadlines",
+    "family",
+    "id",
+    "kind",
+    "numbered",
+    "params",
+    "summary",
+    "title",
+    "variants",
+    "version",
+)
+
+
+def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of clause keys, found something else", path=path)
-    allowed = {
-        "id",
-        "title",
-        "family",
-        "version",
-        "summary",
-        "numbered",
-        "kind",
-        "params",
-        "variants",
-        "deadlines",
+    _check_clause_keys(data, path)
+    clause_id = _clause_id(data, path)
+    family = _clause_family(data, path)
+    version = _clause_version(data, path)
+    params_raw = data.get("params") or LineDict()
+    if not isinstance(params_raw, dict):
+        raise LibraryError(
+            "expected a mapping of parameters",
+            path=path,
+            line=line_of(data, "params"),
+            field="params",
+        )
+    params = {
+        name: _load_param(name, spec, path, clause_id, line_of(params_raw, name))
+        for name, spec in params_raw.items()
     }
+    variants = _load_variants(data, path, env)
+    kind = _clause_kind(data, path)
+    clause = Clause(
+        id=clause_id,
+        title=_require(data, "title", path),
+        family=family,
+        version=version,
+        summary=str(data.get("summary", "")).strip(),
+        numbered=bool(data.get("numbered", True)),
+        kind=kind,
+        params=params,
+        variants=variants,
+        path=str(path),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        deadlines=load_deadlines(data.get("deadlines"), path, line_of(data, "deadlines")),
+    )
+    _check_anchors(clause, path)
+    return clause
+
+
+def _check_clause_keys(data: LineDict, path: Path) -> None:
     for key in data:
-        if key not in allowed:
+        if key not in CLAUSE_KEYS:
             raise LibraryError(
-                f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
+                f"unknown key '{key}'; expected one of {', '.join(CLAUSE_KEYS)}",
                 path=path,
                 line=data.key_lines.get(key),
                 field=key,
             )
-    clause_id = _require(data, "id", path)
+
+
+def _clause_id(data: LineDict, path: Path) -> str:
+    """The clause's id: well formed, and the file's name."""
+    clause_id: str = _require(data, "id", path)
     if not CLAUSE_ID.fullmatch(clause_id) or "__" in clause_id:
         raise LibraryError(
             f"expected an id of lowercase letters, digits and single underscores "
@@ -431,7 +470,11 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
             line=line_of(data, "id"),
             field="id",
         )
-    family = _require(data, "family", path)
+    return clause_id
+
+
+def _clause_family(data: LineDict, path: Path) -> str:
+    family: str = _require(data, "family", path)
     if family not in FAMILIES:
         raise LibraryError(
             f"expected a family among {', '.join(FAMILIES)}, found '{family}'",
@@ -439,6 +482,10 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
             line=line_of(data, "family"),
             field="family",
         )
+    return family
+
+
+def _clause_version(data: LineDict, path: Path) -> str:
     version = str(_require(data, "version", path, (str, int, float)))
     if not SEMVER.fullmatch(version):
         raise LibraryError(
@@ -447,18 +494,12 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
             line=line_of(data, "version"),
             field="version",
         )
-    params_raw = data.get("params") or LineDict()
-    if not isinstance(params_raw, dict):
-        raise LibraryError(
-            "expected a mapping of parameters",
-            path=path,
-            line=line_of(data, "params"),
-            field="params",
-        )
-    params = {
-        name: _load_param(name, spec, path, clause_id, line_of(params_raw, name))
-        for name, spec in params_raw.items()
-    }
+    return version
+
+
+def _load_variants(
+    data: LineDict, path: Path, env: ImmutableSandboxedEnvironment
+) -> dict[str, Variant]:
     variants_raw = data.get("variants")
     if not isinstance(variants_raw, dict) or "standard" not in variants_raw:
         raise LibraryError(
@@ -478,6 +519,10 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
                 field=f"variants.{name}",
             )
         variants[name] = _load_variant(name, spec, path, env, line_of(variants_raw, name) or 0)
+    return variants
+
+
+def _clause_kind(data: LineDict, path: Path) -> str:
     kind = str(data.get("kind", "clause"))
     if kind not in ("clause", "signatures"):
         raise LibraryError(
@@ -486,21 +531,12 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
             line=line_of(data, "kind"),
             field="kind",
         )
-    clause = Clause(
-        id=clause_id,
-        title=_require(data, "title", path),
-        family=family,
-        version=version,
-        summary=str(data.get("summary", "")).strip(),
-        numbered=bool(data.get("numbered", True)),
-        kind=kind,
-        params=params,
-        variants=variants,
-        path=str(path),
-        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
-        deadlines=load_deadlines(data.get("deadlines"), path, line_of(data, "deadlines")),
-    )
-    for variant in variants:
+    return kind
+
+
+def _check_anchors(clause: Clause, path: Path) -> None:
+    """Every variant's bookmark name fits Word's limit."""
+    for variant in clause.variants:
         if len(clause.anchor(variant)) > 40:
             raise LibraryError(
                 f"anchor '{clause.anchor(variant)}' is longer than Word's 40-"
@@ -508,7 +544,6 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:  # n
                 path=path,
                 field=f"variants.{variant}",
             )
-    return clause
 
 
 def _load_variant(
@@ -653,7 +688,7 @@ def _load_playbook(raw: Any, path: Path, line: int | None, name: str) -> Playboo
     )
 
 
-def _load_template(  # noqa: C901
+def _load_template(
     path: Path,
     clauses: dict[str, Clause],
     env: ImmutableSandboxedEnvironment,
@@ -669,6 +704,26 @@ def _load_template(  # noqa: C901
             line=line_of(data, "id"),
             field="id",
         )
+    entries = _template_entries(data, path, clauses, env)
+    attachments = _template_attachments(data, path, env)
+    return Template(
+        id=template_id,
+        title=_require(data, "title", path),
+        version=str(data.get("version", "1.0.0")),
+        description=str(data.get("description", "")).strip(),
+        entries=entries,
+        attachments=attachments,
+        path=str(path),
+        key_terms=parse_key_terms(
+            data.get("key_terms"), str(path), line_of(data, "key_terms"), set(clauses), env
+        ),
+    )
+
+
+def _template_entries(
+    data: LineDict, path: Path, clauses: dict[str, Clause], env: ImmutableSandboxedEnvironment
+) -> tuple[TemplateEntry, ...]:
+    """The template's `clauses:` list: each a known clause, listed once, its condition valid."""
     raw_entries = data.get("clauses")
     if not isinstance(raw_entries, list) or not raw_entries:
         raise LibraryError(
@@ -681,14 +736,8 @@ def _load_template(  # noqa: C901
     seen = set()
     for index, raw in enumerate(raw_entries):
         line = raw_entries.item_lines[index] if hasattr(raw_entries, "item_lines") else None
-        clause_id, when = (
-            (raw, None)
-            if isinstance(raw, str)
-            else ((raw.get("id"), raw.get("when")) if isinstance(raw, dict) else (None, None))
-        )
+        clause_id, when = _entry_parts(raw)
         if clause_id not in clauses:
-            from .params import suggest
-
             hint = suggest(str(clause_id), tuple(clauses))
             raise LibraryError(
                 f"unknown clause '{clause_id}'{hint}",
@@ -707,6 +756,21 @@ def _load_template(  # noqa: C901
         if when is not None:
             _compile_expression(env, str(when), path, line, f"clauses[{index}].when")
         entries.append(TemplateEntry(clause_id, str(when) if when is not None else None))
+    return tuple(entries)
+
+
+def _entry_parts(raw: Any) -> tuple[Any, Any]:
+    """(clause id, condition) of one template entry: a bare id or a mapping {id, when}."""
+    if isinstance(raw, str):
+        return raw, None
+    if isinstance(raw, dict):
+        return raw.get("id"), raw.get("when")
+    return None, None
+
+
+def _template_attachments(
+    data: LineDict, path: Path, env: ImmutableSandboxedEnvironment
+) -> tuple[Attachment, ...]:
     attachments = []
     for index, raw in enumerate(data.get("attachments") or []):
         if not isinstance(raw, dict) or "licence_from" not in raw:
@@ -727,18 +791,7 @@ def _load_template(  # noqa: C901
                 raw.get("title"),
             )
         )
-    return Template(
-        id=template_id,
-        title=_require(data, "title", path),
-        version=str(data.get("version", "1.0.0")),
-        description=str(data.get("description", "")).strip(),
-        entries=tuple(entries),
-        attachments=tuple(attachments),
-        path=str(path),
-        key_terms=parse_key_terms(
-            data.get("key_terms"), str(path), line_of(data, "key_terms"), set(clauses), env
-        ),
-    )
+    return tuple(attachments)
 
 
 def _load_licences(folder: Path) -> dict[str, Licence]:

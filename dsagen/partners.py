@@ -77,7 +77,7 @@ def partner_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_partner(  # noqa: C901
+def load_partner(
     path: Path,
     library: Library,
     *,
@@ -89,32 +89,13 @@ def load_partner(  # noqa: C901
 
     With a `missing` list, required parameters left out are collected there instead of raising
     (lint reports them as the rule they break); the partner then cannot be assembled."""
-    data = load_yaml(path, error=PartnerError)
-    if data is None:
-        raise PartnerError("expected a mapping of parameters, found an empty file", path=path)
-    if not isinstance(data, LineDict):
-        raise PartnerError(
-            f"expected a mapping of parameters, found {found(data)}", path=path, line=1
-        )
+    data = _read_partner_file(path)
     slug = path.stem
     if not SLUG.fullmatch(slug):
         raise PartnerError(
             f"expected a file name of letters, digits, '.', '-' or '_', found '{slug}'", path=path
         )
-    chosen = template_id or data.get("template") or "research-dsa"
-    if not isinstance(chosen, str):
-        raise PartnerError(
-            f"expected a template name, found {chosen!r}",
-            path=path,
-            line=data.value_lines.get("template"),
-            field="template",
-        )
-    try:
-        template = library.template(chosen)
-    except Exception as exc:
-        raise PartnerError(
-            str(exc), path=path, line=data.value_lines.get("template"), field="template"
-        ) from None
+    template = _chosen_template(data, library, template_id, path)
     schema = library.template_params(template)
     values = _check_keys_and_values(data, schema, library, template, path)
     _check_totals(values, path)
@@ -124,39 +105,85 @@ def load_partner(  # noqa: C901
         if name not in values and not param.required:
             values[name] = param.default
     included = _included_clauses(template, library, values, data, path)
-    absent: list[DsagenError] = []
-    for clause_id in included:
-        for name, param in library.clause(clause_id).params.items():
-            if param.required and values.get(name) is None:
-                if missing is not None:
-                    missing.append(name)
-                    continue
-                if name in data:  # the key is there, its value left empty
-                    absent.append(
-                        PartnerError(
-                            f"expected {param.describe_type()}, found nothing",
-                            path=path,
-                            line=data.value_lines.get(name),
-                            field=name,
-                        )
-                    )
-                    continue
-                absent.append(
-                    PartnerError(
-                        f"missing required parameter '{name}' (expected {param.describe_type()}; "
-                        f"{param.help or 'see dsagen clauses show ' + clause_id})",
-                        path=path,
-                        line=1,
-                        field=name,
-                    )
-                )
-    raise_all(absent)
+    _check_required(data, library, included, values, path, missing)
     variants = _check_variants(data, template, library, included, path)
     digest = hashlib.sha256(
         canonical_json({"template": template.id, "values": values, "variants": variants}).encode()
     ).hexdigest()
     return PartnerParams(
         slug, str(path), template.id, values, variants, tuple(included), digest, data.key_lines
+    )
+
+
+def _read_partner_file(path: Path) -> LineDict:
+    data = load_yaml(path, error=PartnerError)
+    if data is None:
+        raise PartnerError("expected a mapping of parameters, found an empty file", path=path)
+    if not isinstance(data, LineDict):
+        raise PartnerError(
+            f"expected a mapping of parameters, found {found(data)}", path=path, line=1
+        )
+    return data
+
+
+def _chosen_template(
+    data: LineDict, library: Library, template_id: str | None, path: Path
+) -> Template:
+    """The template `template_id` names, else the file's `template:`, else research-dsa."""
+    chosen = template_id or data.get("template") or "research-dsa"
+    if not isinstance(chosen, str):
+        raise PartnerError(
+            f"expected a template name, found {chosen!r}",
+            path=path,
+            line=data.value_lines.get("template"),
+            field="template",
+        )
+    try:
+        return library.template(chosen)
+    except Exception as exc:
+        raise PartnerError(
+            str(exc), path=path, line=data.value_lines.get("template"), field="template"
+        ) from None
+
+
+def _check_required(
+    data: LineDict,
+    library: Library,
+    included: list[str],
+    values: dict[str, Any],
+    path: Path,
+    missing: list[str] | None,
+) -> None:
+    """Every required parameter of an included clause has a value; the names left out go to
+    `missing` when given, else all problems are raised together."""
+    absent: list[DsagenError] = []
+    for clause_id in included:
+        for name, param in library.clause(clause_id).params.items():
+            if not param.required or values.get(name) is not None:
+                continue
+            if missing is not None:
+                missing.append(name)
+            else:
+                absent.append(_absent_value(data, name, param, clause_id, path))
+    raise_all(absent)
+
+
+def _absent_value(
+    data: LineDict, name: str, param: Param, clause_id: str, path: Path
+) -> PartnerError:
+    if name in data:  # the key is there, its value left empty
+        return PartnerError(
+            f"expected {param.describe_type()}, found nothing",
+            path=path,
+            line=data.value_lines.get(name),
+            field=name,
+        )
+    return PartnerError(
+        f"missing required parameter '{name}' (expected {param.describe_type()}; "
+        f"{param.help or 'see dsagen clauses show ' + clause_id})",
+        path=path,
+        line=1,
+        field=name,
     )
 
 

@@ -239,7 +239,20 @@ class Evaluator:
             return failure
         return None
 
-    def _check(self, rule: Rule, check: Check) -> None:  # noqa: C901
+    def _check(self, rule: Rule, check: Check) -> None:
+        """Raise _Failed at the first part of the check that does not hold."""
+        self._check_values(rule, check)
+        if check.expr is not None and not self.truth(check.expr, rule):
+            raise self._expression_failure(rule, check.expr)
+        if check.attachment is not None and self.subject.complete:
+            self._attachment(rule, check.attachment)
+        text = self.subject.clauses.get(rule.clause or "")
+        if text is None:
+            return  # the clause cannot be rendered without a missing value
+        self._check_wording(rule, check, text)
+
+    def _check_values(self, rule: Rule, check: Check) -> None:
+        """Parameters that must be set, then parameter comparisons."""
         values = self.subject.values
         for name in check.set:
             value = values.get(name)
@@ -254,18 +267,19 @@ class Evaluator:
                     f"{rule.element} ({test.param} {_describe(test.op, test.value)})",
                     test.param,
                 )
-        if check.expr is not None and not self.truth(check.expr, rule):
-            names = sorted(
-                meta.find_undeclared_variables(self.library.env.parse("{{ (" + check.expr + ") }}"))
-                & set(values)
-            )
-            found = ", ".join(f"{n} = {show(values.get(n))}" for n in names) or "false"
-            raise _Failed(found, rule.element, names[0] if names else None)
-        if check.attachment is not None and self.subject.complete:
-            self._attachment(rule, check.attachment)
-        text = self.subject.clauses.get(rule.clause or "")
-        if text is None:
-            return  # the clause cannot be rendered without a missing value
+
+    def _expression_failure(self, rule: Rule, expr: str) -> _Failed:
+        """The failure of a false `expr:`, showing the values it reads."""
+        values = self.subject.values
+        names = sorted(
+            meta.find_undeclared_variables(self.library.env.parse("{{ (" + expr + ") }}"))
+            & set(values)
+        )
+        found = ", ".join(f"{n} = {show(values.get(n))}" for n in names) or "false"
+        return _Failed(found, rule.element, names[0] if names else None)
+
+    def _check_wording(self, rule: Rule, check: Check, text: str) -> None:
+        """Wording the clause must contain, then wording it must not."""
         title = self.library.clause(rule.clause).title if rule.clause else ""
         for wording in check.text_present:
             if not self._contains(wording, text):

@@ -262,7 +262,7 @@ class _Loader:
             f"expected a phrase, {{regex: ...}} or {{any: [...]}}, found {found(raw)}", line, where
         )
 
-    def check(self, raw: Any, line: int | None, where: str, clause: str | None) -> Check:  # noqa: C901
+    def check(self, raw: Any, line: int | None, where: str, clause: str | None) -> Check:
         data = self.keys(raw, CHECK_KEYS, where, line)
         if not data:
             raise self.fail("expected at least one check", line, where.rstrip("."))
@@ -281,6 +281,17 @@ class _Loader:
         raw_set = data.get("set") or []
         names = raw_set if isinstance(raw_set, list) else [raw_set]
         set_params = tuple(self.param(n, line_of(data, "set"), where + "set") for n in names)
+        tests = self.param_tests(data, where)
+        expr = self.expression(data, "expr", where)
+        attachment = data.get("attachment")
+        if attachment is not None:
+            self.param(attachment, line_of(data, "attachment"), where + "attachment")
+        present = self.optional_text_tests(data, "text_present", where)
+        absent = self.optional_text_tests(data, "text_absent", where)
+        return Check(clause_present, set_params, tests, expr, attachment, present, absent)
+
+    def param_tests(self, data: LineDict, where: str) -> tuple[ParamTest, ...]:
+        """The check's parameter comparisons (equals, in, not_in, min, max), in that order."""
         tests: list[ParamTest] = []
         for op in PARAM_CHECKS:
             if op not in data:
@@ -294,40 +305,22 @@ class _Loader:
                 )
             for name, value in mapping.items():
                 pline = getattr(mapping, "key_lines", {}).get(name) or line_of(data, op)
-                self.param(name, pline, f"{where}{op}.{name}")
-                value = plain(value)
-                if op in ("in", "not_in") and not isinstance(value, list):
-                    raise self.fail(
-                        f"expected a list of values, found {found(value)}",
-                        pline,
-                        f"{where}{op}.{name}",
-                    )
-                if op in ("min", "max") and (
-                    isinstance(value, bool) or not isinstance(value, int | float)
-                ):
-                    raise self.fail(
-                        f"expected a number, found {found(value)}", pline, f"{where}{op}.{name}"
-                    )
-                tests.append(ParamTest(op, name, value))
-        expr = self.expression(data, "expr", where)
-        attachment = data.get("attachment")
-        if attachment is not None:
-            self.param(attachment, line_of(data, "attachment"), where + "attachment")
-        present = (
-            self.text_tests(
-                data["text_present"], line_of(data, "text_present"), where + "text_present"
-            )
-            if "text_present" in data
-            else ()
-        )
-        absent = (
-            self.text_tests(
-                data["text_absent"], line_of(data, "text_absent"), where + "text_absent"
-            )
-            if "text_absent" in data
-            else ()
-        )
-        return Check(clause_present, set_params, tuple(tests), expr, attachment, present, absent)
+                tests.append(self.param_test(op, name, value, pline, f"{where}{op}.{name}"))
+        return tuple(tests)
+
+    def param_test(self, op: str, name: Any, value: Any, line: int | None, where: str) -> ParamTest:
+        param = self.param(name, line, where)
+        value = plain(value)
+        if op in ("in", "not_in") and not isinstance(value, list):
+            raise self.fail(f"expected a list of values, found {found(value)}", line, where)
+        if op in ("min", "max") and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise self.fail(f"expected a number, found {found(value)}", line, where)
+        return ParamTest(op, param, value)
+
+    def optional_text_tests(self, data: LineDict, key: str, where: str) -> tuple[TextTest, ...]:
+        if key not in data:
+            return ()
+        return self.text_tests(data[key], line_of(data, key), where + key)
 
     def rule(self, raw: Any, profile: str, line: int | None, index: int) -> Rule:
         where = f"rules[{index}]."

@@ -564,7 +564,7 @@ def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict
     }
 
 
-def negotiated_position(  # noqa: C901
+def negotiated_position(
     result: ClauseResult,
     issued: dict[str, Any] | None,
 ) -> tuple[str, list[str]]:
@@ -577,38 +577,45 @@ def negotiated_position(  # noqa: C901
         return "missing", ["clause deleted by the partner"]
     if result.status == "added":
         return worst(result.severity, "approval") or "approval", ["clause added by the partner"]
-    reasons: list[str] = []
-    position: str | None = "standard"
-    renegotiated = {p.name for p in result.parameters}
-    if issued is not None:
-        same_variant = result.variant_negotiated in (None, issued["variant"])
-        if same_variant and issued["variant_position"] != "standard":
-            reasons.append(f"variant {issued['variant']} ({issued['variant_position']})")
-            position = worst(position, issued["variant_position"])
-        values = json.loads(issued["params"])
-        for name, where in json.loads(issued["param_positions"]).items():
-            if name not in renegotiated and where != "standard":
-                reasons.append(f"{name} = {show(values.get(name))} ({where})")
-                position = worst(position, where)
+    positions, reasons = _issued_positions(result, issued) if issued is not None else ([], [])
     reasons += [f"breaks {rule.rule} ({rule.citation})" for rule in result.rules]
     if result.status in ("modified", "moved") and result.severity not in (None, "standard"):
-        for param in result.parameters:
-            reasons.append(
-                f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
-                f"({param.position})"
-            )
+        reasons += _parameter_changes(result)
         if result.variant_negotiated not in (None, result.variant_standard):
             reasons.append(f"wording of variant {result.variant_negotiated}")
         if any("beyond" in note or "no library clause" in note for note in result.notes):
             reasons.append("custom wording (approval)")
-        position = worst(position, result.severity)
+        positions.append(result.severity)
     elif result.status == "modified" and result.parameters:
-        for param in result.parameters:  # renegotiated back to the standard value
-            reasons.append(
-                f"{param.name}: {show(param.standard)} → {show(param.negotiated)} "
-                f"({param.position})"
-            )
-    return position or "standard", reasons
+        reasons += _parameter_changes(result)  # renegotiated back to the standard value
+    return worst("standard", *positions) or "standard", reasons
+
+
+def _issued_positions(
+    result: ClauseResult, issued: dict[str, Any]
+) -> tuple[list[str | None], list[str]]:
+    """Positions we issued (a variant, parameter values) that the partner left alone, and
+    the reasons that name them."""
+    positions: list[str | None] = []
+    reasons: list[str] = []
+    same_variant = result.variant_negotiated in (None, issued["variant"])
+    if same_variant and issued["variant_position"] != "standard":
+        reasons.append(f"variant {issued['variant']} ({issued['variant_position']})")
+        positions.append(issued["variant_position"])
+    renegotiated = {p.name for p in result.parameters}
+    values = json.loads(issued["params"])
+    for name, where in json.loads(issued["param_positions"]).items():
+        if name not in renegotiated and where != "standard":
+            reasons.append(f"{name} = {show(values.get(name))} ({where})")
+            positions.append(where)
+    return positions, reasons
+
+
+def _parameter_changes(result: ClauseResult) -> list[str]:
+    return [
+        f"{param.name}: {show(param.standard)} → {show(param.negotiated)} ({param.position})"
+        for param in result.parameters
+    ]
 
 
 @dataclass

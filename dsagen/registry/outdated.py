@@ -78,7 +78,7 @@ class OutdatedAgreement:
         }
 
 
-def outdated(  # noqa: C901
+def outdated(
     registry: Registry,
     library: Library,
     states: tuple[str, ...] | None = None,
@@ -89,44 +89,14 @@ def outdated(  # noqa: C901
     unknown = [s for s in wanted if s not in STATES]
     if unknown:
         raise RegistryError(f"--state: expected one of {', '.join(STATES)}, found '{unknown[0]}'")
-    with registry.read() as conn:
-        rows = conn.execute(
-            select(
-                agreements.c.id,
-                agreements.c.reference,
-                agreements.c.state,
-                agreements.c.created_at,
-                agreements.c.library_version,
-                partners.c.slug,
-                agreement_clauses.c.clause_id,
-                agreement_clauses.c.title,
-                agreement_clauses.c.version,
-                agreement_clauses.c.variant,
-                agreement_clauses.c.text_digest,
-            )
-            .join(partners, partners.c.id == agreements.c.partner_id)
-            .join(agreement_clauses, agreement_clauses.c.agreement_id == agreements.c.id)
-            .where(agreements.c.state.in_(wanted))
-            .order_by(partners.c.slug, agreements.c.id, agreement_clauses.c.seq)
-        ).all()
     found: dict[int, OutdatedAgreement] = {}
     groups: dict[tuple[str, str, str, str], list[OutdatedClause]] = defaultdict(list)
     first: dict[tuple[str, str, str, str], int] = {}
     digests: dict[str, str] = {}
-    for row in rows:
-        clause = library.clauses.get(row.clause_id)
-        reworded = False
-        if clause is not None:
-            if clause.id not in digests:
-                digests[clause.id] = text_digest(clause)
-            reworded = row.text_digest is not None and row.text_digest != digests[clause.id]
-            if semver(row.version) >= semver(clause.version) and not reworded:
-                continue
-        item = OutdatedClause(
-            row.clause_id, row.title, row.version, clause.version if clause else None, row.variant
-        )
-        if clause is None:
-            item.note = "no longer in the clause library"
+    for row in _issued_clauses(registry, wanted):
+        item = _outdated_clause(row, library, digests)
+        if item is None:
+            continue
         agreement = found.setdefault(
             row.id,
             OutdatedAgreement(
@@ -134,7 +104,7 @@ def outdated(  # noqa: C901
             ),
         )
         agreement.clauses.append(item)
-        if clause is not None:
+        if row.clause_id in library.clauses:
             key = (row.clause_id, row.version, row.variant, row.text_digest or "")
             groups[key].append(item)
             first.setdefault(key, row.id)
@@ -145,6 +115,54 @@ def outdated(  # noqa: C901
         for item in items:
             item.changes, item.note = changes, note
     return list(found.values())
+
+
+def _issued_clauses(registry: Registry, states: tuple[str, ...]) -> list[Any]:
+    """Every clause of every agreement in one of STATES, with its agreement and partner, in
+    partner, agreement and clause order."""
+    with registry.read() as conn:
+        return list(
+            conn.execute(
+                select(
+                    agreements.c.id,
+                    agreements.c.reference,
+                    agreements.c.state,
+                    agreements.c.created_at,
+                    agreements.c.library_version,
+                    partners.c.slug,
+                    agreement_clauses.c.clause_id,
+                    agreement_clauses.c.title,
+                    agreement_clauses.c.version,
+                    agreement_clauses.c.variant,
+                    agreement_clauses.c.text_digest,
+                )
+                .join(partners, partners.c.id == agreements.c.partner_id)
+                .join(agreement_clauses, agreement_clauses.c.agreement_id == agreements.c.id)
+                .where(agreements.c.state.in_(states))
+                .order_by(partners.c.slug, agreements.c.id, agreement_clauses.c.seq)
+            ).all()
+        )
+
+
+def _outdated_clause(row: Any, library: Library, digests: dict[str, str]) -> OutdatedClause | None:
+    """The issued clause of ROW if today's library has a newer version or other wording (or
+    no longer has it), else None; DIGESTS caches today's text digests by clause id."""
+    clause = library.clauses.get(row.clause_id)
+    if clause is None:
+        return OutdatedClause(
+            row.clause_id,
+            row.title,
+            row.version,
+            None,
+            row.variant,
+            note="no longer in the clause library",
+        )
+    if clause.id not in digests:
+        digests[clause.id] = text_digest(clause)
+    reworded = row.text_digest is not None and row.text_digest != digests[clause.id]
+    if semver(row.version) >= semver(clause.version) and not reworded:
+        return None
+    return OutdatedClause(row.clause_id, row.title, row.version, clause.version, row.variant)
 
 
 def _what_changed(

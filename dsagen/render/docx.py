@@ -556,34 +556,13 @@ def _parse_paragraph(xml: str) -> etree._Element:
 
 
 @lru_cache(maxsize=2)
-def _base_package(final: bool) -> bytes:  # noqa: C901
+def _base_package(final: bool) -> bytes:
     """The agreement-independent part of every DOCX (styles, numbering, settings), built once
-    per process and edition; parts LibreOffice and Word do not need (thumbnail,
-    stylesWithEffects, webSettings, customXml) are left out."""
+    per process and edition."""
     document = docx.Document()
-    package = document.part.package
-    for rel_id, rel in list(package.rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package.rels[rel_id]
-    for rel_id, rel in list(document.part.rels.items()):
-        if rel.reltype.rsplit("/", 1)[-1] in ("stylesWithEffects", "webSettings", "customXml"):
-            del document.part.rels[rel_id]
-    normal = document.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(11)
-    # Word's widow and orphan control for every paragraph (§17.3.1.44): no line left alone.
-    normal_ppr = normal.element.get_or_add_pPr()
-    normal_ppr.insert(0, etree.Element(qn("w:widowControl")))
-    fonts = normal.element.get_or_add_rPr().find(qn("w:rFonts"))
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-    styles_el = document.styles.element
-    # python-docx's template carries ~160 styles (350 KB of XML); keep only what is used.
-    for style in styles_el.findall(qn("w:style")):
-        if style.get(qn("w:styleId")) not in KEEP_STYLES:
-            styles_el.remove(style)
-    for xml in _styles_xml():
-        styles_el.append(etree.fromstring(xml))
+    _drop_unused_parts(document)
+    _set_normal_style(document)
+    _keep_used_styles(document)
     numbering = document.part.numbering_part.element
     for child in list(numbering):
         numbering.remove(child)
@@ -598,6 +577,41 @@ def _base_package(final: bool) -> bytes:  # noqa: C901
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _drop_unused_parts(document: docx.document.Document) -> None:
+    """Leave out the parts of python-docx's template that LibreOffice and Word do not need
+    (thumbnail, stylesWithEffects, webSettings, customXml)."""
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[rel_id]
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.reltype.rsplit("/", 1)[-1] in ("stylesWithEffects", "webSettings", "customXml"):
+            del document.part.rels[rel_id]
+
+
+def _set_normal_style(document: docx.document.Document) -> None:
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(11)
+    # Word's widow and orphan control for every paragraph (§17.3.1.44): no line left alone.
+    normal_ppr = normal.element.get_or_add_pPr()
+    normal_ppr.insert(0, etree.Element(qn("w:widowControl")))
+    fonts = normal.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+
+
+def _keep_used_styles(document: docx.document.Document) -> None:
+    """python-docx's template carries ~160 styles (350 KB of XML); keep only what is used,
+    and add dsagen's own."""
+    styles_el = document.styles.element
+    for style in styles_el.findall(qn("w:style")):
+        if style.get(qn("w:styleId")) not in KEEP_STYLES:
+            styles_el.remove(style)
+    for xml in _styles_xml():
+        styles_el.append(etree.fromstring(xml))
 
 
 def build_document(agreement: Agreement, *, final: bool = False) -> docx.document.Document:
