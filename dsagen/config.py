@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .params import unknown_key
 
 #: The registry file in the working folder, when neither an option, DSAGEN_REGISTRY nor
 #: dsagen.toml names one.
@@ -61,13 +62,9 @@ def find_project(start: Path | None = None) -> Project | None:
 @lru_cache(maxsize=8)
 def _read_project(path: Path, _mtime: int) -> Project:
     data = _parse(path)
-    unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise ConfigError(
-            f"unknown key '{unknown[0]}'; expected one of {', '.join(KEYS)}",
-            path=path,
-            field=unknown[0],
-        )
+    if unknown := unknown_key(data, KEYS):
+        key, message = unknown
+        raise ConfigError(message, path=path, field=key)
     values = {key: _text(data, key, path) for key in KEYS}
     folder = path.parent
 

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LibraryError
+from .params import unknown_key
 
 OWERS = ("provider", "recipient", "both")
+DEADLINE_KEYS = ("id", "name", "date", "owed_by", "when", "description")
 UNITS = {
     "day": "days",
     "days": "days",
@@ -231,14 +233,12 @@ def _load_deadline(item: Any, field: str, path: Path, line: int | None) -> Deadl
             line=line,
             field=field,
         )
-    item_line = getattr(item, "key_lines", {}).get("id", line)
-    unknown = sorted(set(item) - {"id", "name", "date", "owed_by", "when", "description"})
-    if unknown:
+    key_lines = getattr(item, "key_lines", {})
+    item_line = key_lines.get("id", line)
+    if unknown := unknown_key(item, DEADLINE_KEYS):
+        key, message = unknown
         raise LibraryError(
-            f"unknown key '{unknown[0]}'; expected id, name, date, owed_by, when, description",
-            path=path,
-            line=item_line,
-            field=field,
+            message, path=path, line=key_lines.get(key, item_line), field=f"{field}.{key}"
         )
     values = _deadline_texts(item, field, path, item_line)
     if values["owed_by"] not in OWERS:

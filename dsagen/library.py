@@ -20,7 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .deadlines import Deadline, check_references, load_deadlines
 from .errors import LibraryError
 from .keyterms import KeyTermSpec, parse_key_terms
-from .params import PARAM_TYPES, Bound, Param, Playbook, suggest
+from .params import PARAM_TYPES, Bound, Param, Playbook, suggest, unknown_key
 from .yamlio import LineDict, line_of, load_yaml, plain
 
 if TYPE_CHECKING:
@@ -442,14 +442,9 @@ def _load_clause(path: Path, env: ImmutableSandboxedEnvironment) -> Clause:
 
 
 def _check_clause_keys(data: LineDict, path: Path) -> None:
-    for key in data:
-        if key not in CLAUSE_KEYS:
-            raise LibraryError(
-                f"unknown key '{key}'; expected one of {', '.join(CLAUSE_KEYS)}",
-                path=path,
-                line=data.key_lines.get(key),
-                field=key,
-            )
+    if unknown := unknown_key(data, CLAUSE_KEYS):
+        key, message = unknown
+        raise LibraryError(message, path=path, line=data.key_lines.get(key), field=key)
 
 
 def _clause_id(data: LineDict, path: Path) -> str:

@@ -287,15 +287,9 @@ def _check_list(param: Param, value: Any) -> list[Any]:
 def _check_object(param: Param, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _wrong_type(param, value)
-    key_lines = getattr(value, "key_lines", {})
-    for key in value:
-        if key not in param.fields:
-            hint = _suggest(key, tuple(param.fields))
-            raise ValueProblem(
-                f"unknown key '{key}'{hint}; expected one of {', '.join(param.fields)}",
-                key,
-                key_lines.get(key),
-            )
+    if unknown := unknown_key(value, tuple(param.fields)):
+        key, message = unknown
+        raise ValueProblem(message, key, getattr(value, "key_lines", {}).get(key))
     result: dict[str, Any] = {}
     for name, sub in param.fields.items():
         if name in value:

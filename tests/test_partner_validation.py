@@ -81,6 +81,14 @@ def test_nested_list_error_points_at_the_item(tmp_path: Path) -> None:
     assert "p.yaml:8" in message
 
 
+def test_unknown_key_in_a_nested_mapping_names_the_key_meant(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path, BASE + "  - {party: recipient, organisation: U, name: B, titel: D}\n"
+    )
+    assert "p.yaml:8, field 'signatories[1].titel'" in message
+    assert "did you mean 'title'" in message and "expected one of party," in message
+
+
 def test_bad_date_is_reported(tmp_path: Path) -> None:
     message = _error(tmp_path, BASE.replace("2026-03-01", "March 1st"))
     assert "expected a date (YYYY-MM-DD)" in message and "effective_date" in message

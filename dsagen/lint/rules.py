@@ -20,7 +20,7 @@ from jinja2 import meta, nodes
 
 from ..errors import LibraryError
 from ..library import Library
-from ..params import found, suggest
+from ..params import found, suggest, unknown_key
 from ..yamlio import LineDict, line_of, load_yaml, plain
 
 RULES_DIR = "rules"
@@ -152,14 +152,9 @@ class _Loader:
     def keys(self, data: Any, allowed: tuple[str, ...], where: str, line: int | None) -> LineDict:
         if not isinstance(data, LineDict):
             raise self.fail(f"expected a mapping, found {found(data)}", line, where.rstrip("."))
-        for key in data:
-            if key not in allowed:
-                raise self.fail(
-                    f"unknown key '{key}'{suggest(key, allowed)}; expected one of "
-                    f"{', '.join(allowed)}",
-                    data.key_lines.get(key),
-                    where + key,
-                )
+        if unknown := unknown_key(data, allowed):
+            key, message = unknown
+            raise self.fail(message, data.key_lines.get(key), where + key)
         return data
 
     def param(self, name: Any, line: int | None, where: str) -> str:
