@@ -15,7 +15,16 @@ from typing import Annotated
 import typer
 
 from ..errors import DsagenError
-from .common import LibraryOption, RegistryOption, app, err, handled, load_library, parse_date
+from .common import (
+    LibraryOption,
+    RegistryOption,
+    TodayOption,
+    app,
+    err,
+    handled,
+    load_library,
+    parse_date,
+)
 from .registry import open_registry
 
 
@@ -31,10 +40,7 @@ def browse(
         ),
     ] = "127.0.0.1",
     no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
-    today: Annotated[
-        str | None,
-        typer.Option("--today", help="Count dates due from this day (YYYY-MM-DD; default: today)."),
-    ] = None,
+    today: TodayOption = None,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:

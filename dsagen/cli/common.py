@@ -192,6 +192,17 @@ REGISTRY_HELP = (
 RegistryOption = Annotated[
     str | None, typer.Option("--registry", envvar="DSAGEN_REGISTRY", help=REGISTRY_HELP)
 ]
+# Options many commands take, declared once so that they read and behave alike everywhere.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")]
+TemplateOption = Annotated[
+    str | None, typer.Option("--template", "-t", help="Template id (overrides the partner files').")
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", help="Count dates due from this day (YYYY-MM-DD; default: today)."),
+]
 
 
 def print_json(data: Any) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import LibraryOption, app, handled, load_library, out, print_json
+from .common import ForceOption, LibraryOption, app, handled, load_library, out, print_json
 
 if TYPE_CHECKING:
     from ..compare.model import Comparison
@@ -80,7 +80,7 @@ def diff(
             help="Exit 1 when a deviation reaches this position (any: every substantive change).",
         ),
     ] = FailOn.any,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    force: ForceOption = False,
     library: LibraryOption = None,
 ) -> None:
     """Compare a negotiated agreement with the standard, clause by clause."""

@@ -13,8 +13,10 @@ from rich.markup import escape
 
 from ..errors import DsagenError
 from .common import (
+    ForceOption,
     LibraryOption,
     RegistryOption,
+    TemplateOption,
     app,
     default_output,
     err,
@@ -35,9 +37,7 @@ if TYPE_CHECKING:
 @handled
 def generate(
     paths: Annotated[list[Path], typer.Argument(help="Partner YAML files or folders of them.")],
-    template: Annotated[
-        str | None, typer.Option("--template", "-t", help="Template id (overrides the file's).")
-    ] = None,
+    template: TemplateOption = None,
     formats: Annotated[
         str, typer.Option("--format", "-f", help="Comma-separated: docx,pdf,html,md.")
     ] = "docx,pdf",
@@ -47,7 +47,7 @@ def generate(
             "--out", "-o", help="Output folder (default: dsagen.toml's output, else out/)."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    force: ForceOption = False,
     skip_existing: Annotated[
         bool,
         typer.Option(
@@ -243,9 +243,7 @@ def _report(results: list[dict[str, Any]], partners: int, out_dir: Path, as_json
 @handled
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Partner YAML files or folders.")],
-    template: Annotated[
-        str | None, typer.Option("--template", "-t", help="Template id (overrides the files').")
-    ] = None,
+    template: TemplateOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one result per file as JSON.")
     ] = False,
@@ -295,7 +293,7 @@ def new_partner(
         str, typer.Option("--template", "-t", help="Template whose parameters the file lists.")
     ] = "research-dsa",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for NAME.yaml.")] = Path("."),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite NAME.yaml.")] = False,
+    force: ForceOption = False,
     library: LibraryOption = None,
 ) -> None:
     """Write NAME.yaml: every parameter of the template with its default and help."""

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from .common import (
+    JsonOption,
     LibraryOption,
     clauses_app,
     handled,
@@ -21,7 +22,7 @@ from .common import (
 @clauses_app.command("list")
 @handled
 def clauses_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     library: LibraryOption = None,
 ) -> None:
     """List every clause with family, version and variants."""
@@ -52,7 +53,7 @@ def clauses_list(
 @handled
 def clauses_show(
     clause_id: Annotated[str, typer.Argument(help="Clause id.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     library: LibraryOption = None,
 ) -> None:
     """Show one clause: parameters, playbook and the text of each variant."""
@@ -91,7 +92,7 @@ def clauses_show(
 @templates_app.command("list")
 @handled
 def templates_list(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     library: LibraryOption = None,
 ) -> None:
     """List the agreement templates."""
@@ -119,7 +120,7 @@ def templates_list(
 @handled
 def templates_show(
     template_id: Annotated[str, typer.Argument(help="Template id.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     library: LibraryOption = None,
 ) -> None:
     """Show a template's clauses (with conditions) and attachments."""

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import DsagenError
-from .common import LibraryOption, app, handled, load_library, out, print_json
+from .common import LibraryOption, TemplateOption, app, handled, load_library, out, print_json
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 RULE_WIDTH = 34  # rule ids stay whole in an 80-column terminal
@@ -57,10 +57,7 @@ def lint(
             help="For a DOCX without dsagen provenance: the partner YAML or the DOCX as issued.",
         ),
     ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option("--template", "-t", help="Template id (overrides the partner files')."),
-    ] = None,
+    template: TemplateOption = None,
     verbose: Annotated[
         bool,
         typer.Option("--verbose", "-v", help="Also list info findings (pre-approved fallbacks)."),

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from .common import app, handled, out, print_json
+from .common import ForceOption, app, handled, out, print_json
 
 
 @app.command()
 @handled
 def init(
     folder: Annotated[Path, typer.Argument(help="The project folder to create (or fill).")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+    force: ForceOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the files written as JSON.")
     ] = False,

@@ -19,6 +19,9 @@ from rich.table import Table
 
 from ..errors import DeviationsFound, DsagenError
 from .common import (
+    CsvOption,
+    ForceOption,
+    JsonOption,
     LibraryOption,
     RegistryOption,
     app,
@@ -223,13 +226,13 @@ def variants(
         str | None,
         typer.Option("--clause", help="One clause id (or family): every wording across partners."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
     html: Annotated[
         Path | None,
         typer.Option("--html", help="Write an HTML heat map (with redline pages beside it)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the HTML file.")] = False,
+    force: ForceOption = False,
     registry: RegistryOption = None,
 ) -> None:
     """Which partners deviate on which clause family, and how (or one clause's wordings)."""
@@ -340,7 +343,7 @@ def _print_clause_variants(found: Any) -> None:
 @handled
 def history(
     partner: Annotated[str, typer.Argument(help="Partner slug.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     registry: RegistryOption = None,
 ) -> None:
     """One partner's timeline: agreements issued, copies received, and what changed."""
@@ -414,8 +417,8 @@ def outdated(
             "superseded and terminated).",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
@@ -484,7 +487,7 @@ def outdated(
 @handled
 def verify(
     file: Annotated[Path, typer.Argument(help="A DOCX or PDF to check.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
@@ -552,7 +555,7 @@ def export(
     target: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of standard output.")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite --out.")] = False,
+    force: ForceOption = False,
     sqlite: Annotated[
         Path | None,
         typer.Option(
@@ -624,7 +627,7 @@ def state(
         ),
     ] = False,
     by: Annotated[str, typer.Option("--by", help="Who makes the change (for the history).")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     registry: RegistryOption = None,
 ) -> None:
     """Move an agreement through its lifecycle: draft → sent → received → executed →

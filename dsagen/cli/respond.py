@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import DsagenError
-from .common import LibraryOption, app, handled, out, print_json
+from .common import ForceOption, LibraryOption, app, handled, out, print_json
 
 ISSUES_FORMATS = (".docx", ".md", ".html", ".json")
 
@@ -63,7 +63,7 @@ def respond(
             "--template", "-t", help="Template of the standard, when the partner file names none."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    force: ForceOption = False,
     library: LibraryOption = None,
 ) -> None:
     """Answer a returned copy per the playbook: a counter-draft with our tracked changes and

@@ -15,8 +15,12 @@ from rich.table import Table
 
 from ..errors import DsagenError
 from .common import (
+    CsvOption,
+    ForceOption,
+    JsonOption,
     LibraryOption,
     RegistryOption,
+    TodayOption,
     app,
     err,
     handled,
@@ -59,7 +63,7 @@ def approve(
         ),
     ] = None,
     note: Annotated[str, typer.Option("--note", help="Why, or on what condition.")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     registry: RegistryOption = None,
 ) -> None:
     """Record an approval of deviations above fallback where the partner's agreement stands."""
@@ -101,7 +105,7 @@ def forget(
     version: Annotated[int, typer.Argument(help="Negotiated version number (dsagen history).")],
     note: Annotated[str, typer.Option("--note", help="Why it is forgotten.")] = "",
     by: Annotated[str, typer.Option("--by", help="Who forgets it.")] = "",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
     registry: RegistryOption = None,
 ) -> None:
     """Remove a mistakenly ingested copy (its version, clauses and file); the history keeps a
@@ -129,17 +133,14 @@ def due(
         str | None,
         typer.Option("--within", help="Only dates from today to this far ahead: 90d, 12w, 6m, 1y."),
     ] = None,
-    today: Annotated[
-        str | None,
-        typer.Option("--today", help="The date to count from (YYYY-MM-DD; default: today)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    today: TodayOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
     ics: Annotated[
         Path | None,
         typer.Option("--ics", help="Write an iCalendar file (Outlook, Google Calendar)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the --ics file.")] = False,
+    force: ForceOption = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,
 ) -> None:
