@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from ..errors import DsagenError
 
@@ -53,6 +54,8 @@ class LibreOfficePdf:
         self._bridge: subprocess.Popen[str] | None = None
         self._scratch: Path | None = None
         self._count = 0
+        #: The UNO pipe the running soffice listens on, for other UNO clients to share it.
+        self.pipe: str | None = None
 
     def __enter__(self) -> LibreOfficePdf:
         self.open()
@@ -87,9 +90,9 @@ class LibreOfficePdf:
             text=True,
             encoding="utf-8",
         )
-        self._reply(START_TIMEOUT, "start")
+        self.pipe = self._reply(START_TIMEOUT, "start").get("pipe")
 
-    def _reply(self, timeout: float, what: str) -> None:
+    def _reply(self, timeout: float, what: str) -> dict[str, Any]:
         bridge = self._bridge
         assert bridge is not None and bridge.stdout is not None
         ready, _, _ = select.select([bridge.stdout], [], [], timeout)
@@ -98,7 +101,7 @@ class LibreOfficePdf:
             reply = json.loads(line) if line else None
         except json.JSONDecodeError:
             reply = None
-        if reply is None:
+        if not isinstance(reply, dict):
             self.close()  # waits for the bridge to exit, so its stderr is complete
             said = (bridge.stderr.read() if bridge.stderr is not None else "").strip()
             detail = (
@@ -108,6 +111,7 @@ class LibreOfficePdf:
         if not reply.get("ok"):
             self.close()
             raise LibreOfficeError(f"LibreOffice PDF engine failed ({what}): {reply.get('error')}")
+        return reply
 
     def convert_many(self, documents: Sequence[bytes]) -> list[bytes]:
         """PDF bytes of each DOCX, in order, from one request to the office."""
@@ -141,6 +145,7 @@ class LibreOfficePdf:
     def close(self) -> None:
         """Stop soffice and remove the scratch folder (the bridge removes the profile)."""
         bridge, self._bridge = self._bridge, None
+        self.pipe = None
         if bridge is not None:
             if bridge.stdin is not None:
                 try:

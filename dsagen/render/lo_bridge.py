@@ -9,6 +9,10 @@ profile, then serves requests read from stdin, one JSON line each, until stdin c
 
 On end of input, SIGTERM, or the death of the process that started it, it stops soffice and
 removes the profile, so no office outlives the dsagen worker that owned it.
+
+Its first line says it is ready and names the pipe soffice listens on, so that another UNO
+client can share the office: the LibreOffice test harness (tests/lo/) starts its office
+through this bridge and reaches it with `props` and `connect` from this file.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import uno
@@ -32,7 +37,8 @@ START_TIMEOUT = 90.0
 PR_SET_PDEATHSIG = 1
 
 
-def _props(**values: Any) -> tuple[Any, ...]:
+def props(**values: Any) -> tuple[Any, ...]:
+    """UNO PropertyValues from keyword arguments."""
     out = []
     for name, value in values.items():
         prop = PropertyValue()
@@ -72,41 +78,28 @@ class Office:
             raise
 
     def _connect(self) -> Any:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local
-        )
-        url = f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext"
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"soffice exited with status {self.proc.returncode} at start")
-            try:
-                context = resolver.resolve(url)
-                break
-            except NoConnectException:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"soffice did not listen within {START_TIMEOUT:.0f} s"
-                    ) from None
-                time.sleep(0.05)
+        context = connect(self.pipe, START_TIMEOUT, self._check_running)
         return context.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", context
         )
+
+    def _check_running(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"soffice exited with status {self.proc.returncode} at start")
 
     def convert(self, source: str, target: str) -> None:
         document = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(source),
             "_blank",
             0,
-            _props(Hidden=True, ReadOnly=True, UpdateDocMode=0),
+            props(Hidden=True, ReadOnly=True, UpdateDocMode=0),
         )
         if document is None:
             raise RuntimeError(f"LibreOffice could not open {source}")
         try:
             document.storeToURL(
                 uno.systemPathToFileUrl(target),
-                _props(FilterName="writer_pdf_Export", Overwrite=True),
+                props(FilterName="writer_pdf_Export", Overwrite=True),
             )
         finally:
             document.close(True)
@@ -126,6 +119,27 @@ class Office:
         except (ProcessLookupError, PermissionError):
             pass
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def connect(pipe: str, timeout: float, check_running: Callable[[], None] | None = None) -> Any:
+    """The component context of the soffice listening on PIPE, retried while it starts:
+    RuntimeError after TIMEOUT seconds, or whatever CHECK_RUNNING raises (an office that
+    has exited) before each try."""
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local
+    )
+    url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
+    deadline = time.monotonic() + timeout
+    while True:
+        if check_running is not None:
+            check_running()
+        try:
+            return resolver.resolve(url)
+        except NoConnectException:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"soffice did not listen within {timeout:.0f} s") from None
+            time.sleep(0.05)
 
 
 def _die_with_parent() -> None:
@@ -164,7 +178,7 @@ def main() -> int:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    sys.stdout.write(json.dumps({"ok": True, "ready": True}) + "\n")
+    sys.stdout.write(json.dumps({"ok": True, "ready": True, "pipe": office.pipe}) + "\n")
     sys.stdout.flush()
     try:
         serve(office)

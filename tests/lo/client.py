@@ -2,13 +2,14 @@
 
 The venv cannot ``import uno`` (Debian's python3-uno only serves ``/usr/bin/python3``), so:
 
-* one headless ``soffice`` per test process is started lazily on first use, listening on a
-  private pipe ``dsagen_<pid>_<token>`` with a private profile
-  ``/tmp/dsagen-lo-<pid>-<token>/``; it is killed (with its profile) at interpreter exit;
+* one headless ``soffice`` per test process is started lazily on first use, through dsagen's
+  own LibreOffice bridge (:class:`dsagen.render.libreoffice.LibreOfficePdf`, the office of
+  ``--pdf-engine libreoffice``): a private pipe and profile, stopped (with its profile) at
+  interpreter exit or when this process dies;
 * every call runs ``/usr/bin/python3 tests/lo/uno_worker.py '<json>'`` (about 60 ms of
-  interpreter start-up), which connects to that pipe, does one thing and prints JSON.
+  interpreter start-up), which connects to that office's pipe, does one thing and prints JSON.
 
-Every subprocess has a timeout. If soffice dies or a call times out, the office is killed and
+Every subprocess has a timeout. If soffice dies or a call times out, the office is stopped and
 restarted on the next call; the failing call raises :class:`LibreOfficeError`.
 
 Text returned by :func:`paragraphs`, :func:`accept_all` and :func:`reject_all` is the body of
@@ -39,16 +40,15 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dsagen.render.libreoffice import LibreOfficePdf
 
 WORKER = Path(__file__).with_name("uno_worker.py")
 UNO_PYTHON = os.environ.get("DSAGEN_UNO_PYTHON", "/usr/bin/python3")
 
-#: Seconds allowed for soffice to start and accept connections (first start builds a profile).
-START_TIMEOUT = 90.0
 #: Default seconds allowed for one UNO call (open + work + save).
 CALL_TIMEOUT = 60.0
 #: Default seconds allowed for one ``soffice --convert-to`` run.
@@ -132,99 +132,61 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
 class _Office:
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.profile: Path | None = None
+        self.office: LibreOfficePdf | None = None
         self.pipe = ""
-        self.log: Path | None = None
         self.owner_pid = 0
         self.convert_profile: Path | None = None
         self._atexit = False
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def _log_tail(self) -> str:
-        if self.log is None or not self.log.exists():
-            return ""
-        text = self.log.read_text(errors="replace").strip()
-        return f"\nsoffice output:\n{text[-2000:]}" if text else ""
-
     def start(self) -> None:
-        soffice = soffice_binary()
-        if not soffice_available() or soffice is None:
+        from dsagen.render.libreoffice import LibreOfficePdf
+
+        if not soffice_available():
             raise LibreOfficeError(unavailable_reason())
-        pid = os.getpid()
-        token = uuid.uuid4().hex[:8]
-        self.profile = Path(tempfile.mkdtemp(prefix=f"dsagen-lo-{pid}-{token}-", dir="/tmp"))
-        self.pipe = f"dsagen_{pid}_{token}"
-        self.log = self.profile / "soffice.log"
-        self.owner_pid = pid
+        self.owner_pid = os.getpid()
         if not self._atexit:
             atexit.register(self.stop)
             self._atexit = True
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    soffice,
-                    "--headless",
-                    "--invisible",
-                    "--nologo",
-                    "--norestore",
-                    "--nodefault",
-                    "--nolockcheck",
-                    f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext",
-                    f"-env:UserInstallation={(self.profile / 'user').as_uri()}",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group: killpg reaches soffice.bin
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                code = self.proc.returncode
-                tail = self._log_tail()
-                self.stop()
-                raise LibreOfficeError(f"soffice exited with status {code} at start-up{tail}")
-            try:
-                self._run({"cmd": "ping", "connect_timeout": 2}, timeout=30)
-                return
-            except LibreOfficeError:
-                if time.monotonic() >= deadline:
-                    tail = self._log_tail()
-                    self.stop()
-                    raise LibreOfficeError(
-                        f"soffice did not accept connections on pipe {self.pipe!r} within "
-                        f"{START_TIMEOUT:.0f}s{tail}"
-                    ) from None
+        self.office = LibreOfficePdf()
+        self._open(self.office)
+
+    def _open(self, office: LibreOfficePdf) -> None:
+        """Start the office's bridge and soffice unless they run, and learn its pipe."""
+        from dsagen.errors import DsagenError
+
+        try:
+            office.open()
+        except DsagenError as exc:
+            raise LibreOfficeError(str(exc)) from None
+        self.pipe = office.pipe or ""
 
     def stop(self) -> None:
         with self.lock:
             if self.owner_pid and self.owner_pid != os.getpid():  # forked child: not ours
                 return
-            proc, self.proc = self.proc, None
-            if proc is not None and proc.poll() is None:
-                try:  # polite first: lets soffice remove its pipe and lock files
-                    self._run({"cmd": "terminate", "connect_timeout": 1}, timeout=10)
-                except LibreOfficeError:
-                    pass
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
-            if proc is not None:
-                _kill_group(proc, grace=3)
-            for d in (self.profile, self.convert_profile):
-                if d is not None:
-                    shutil.rmtree(d, ignore_errors=True)
-            self.profile = self.convert_profile = None
+            office, self.office = self.office, None
+            if office is not None:
+                office.close()  # the bridge stops soffice and removes its profile
+            if self.convert_profile is not None:
+                shutil.rmtree(self.convert_profile, ignore_errors=True)
+            self.convert_profile = None
 
     def ensure(self) -> None:
-        if self.proc is None or self.proc.poll() is not None or self.owner_pid != os.getpid():
-            if self.proc is not None and self.owner_pid == os.getpid():
-                self.stop()  # died under us: clean up before restarting
-            self.proc = None
+        if self.office is None or self.owner_pid != os.getpid():
+            self.office = None  # a forked child's copy belongs to its parent
             self.start()
+        else:
+            self._open(self.office)  # a no-op while the bridge runs
+
+    def answers(self) -> bool:
+        """Whether soffice still takes connections (a failed call may have brought it down)."""
+        try:
+            self._run({"cmd": "ping", "connect_timeout": 1}, timeout=30)
+        except LibreOfficeError:
+            return False
+        return True
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -274,13 +236,15 @@ class _Office:
                 except _WorkerCrash:
                     # Every command reads its source and writes a fresh destination, so one
                     # retry is safe; restart the office first if it went down with the worker.
+                    if not self.answers():
+                        self.stop()
                     self.ensure()
                     return self._run(command, timeout)
             except _CallTimeout:
                 self.stop()  # a hung office poisons later calls: restart on the next one
                 raise
             except LibreOfficeError:
-                if self.proc is not None and self.proc.poll() is not None:
+                if not self.answers():
                     self.stop()  # it crashed: clean up; the next call restarts it
                 raise
 

@@ -5,13 +5,14 @@ project venv, so :mod:`tests.lo.client` runs this file as a subprocess::
 
     /usr/bin/python3 tests/lo/uno_worker.py '<json command>'
 
-It connects to a soffice already listening on ``command["pipe"]`` (started by the client),
-performs one command and prints exactly one JSON object on stdout:
+It connects to a soffice already listening on ``command["pipe"]`` (the office of dsagen's own
+LibreOffice bridge, dsagen/render/lo_bridge.py, which the client starts and whose ``props`` and
+``connect`` this worker uses), performs one command and prints exactly one JSON object on stdout:
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "...", "traceback": "..."}``.
 The exit status is 0 in both cases; anything else means the worker itself crashed.
 
 Commands (``"cmd"``): ping, edit, accept_all, reject_all, paragraphs, redline_count,
-redlines, stories, bookmarks, roundtrip, store, terminate. See client.py for their meaning.
+redlines, stories, bookmarks, roundtrip, store. See client.py for their meaning.
 
 Edit ops (``command["edits"]``, each a dict with ``"op"``; ``find``/``heading``/``before``/
 ``after`` are literal, case-sensitive text; every op works with RecordChanges on or off):
@@ -57,13 +58,14 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 import traceback
 import zipfile
+from importlib.util import module_from_spec, spec_from_file_location
+from pathlib import Path
 
 import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
+
+BRIDGE = Path(__file__).resolve().parents[2] / "dsagen" / "render" / "lo_bridge.py"
 
 DOCX_FILTER = "MS Word 2007 XML"
 PARAGRAPH_BREAK = 0  # com.sun.star.text.ControlCharacter.PARAGRAPH_BREAK
@@ -76,14 +78,17 @@ class WorkerError(Exception):
     """A user-level failure (bad edit, text not found); reported without a traceback."""
 
 
-def props(**kwargs):
-    out = []
-    for name, value in kwargs.items():
-        p = PropertyValue()
-        p.Name = name
-        p.Value = value
-        out.append(p)
-    return tuple(out)
+def _load_bridge():
+    """dsagen's LibreOffice bridge: a script for this interpreter, which cannot import the
+    dsagen package; its way of reaching an office is this worker's too."""
+    spec = spec_from_file_location("lo_bridge", BRIDGE)
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+lo_bridge = _load_bridge()
+props = lo_bridge.props
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,21 +97,10 @@ def props(**kwargs):
 
 
 def connect(pipe: str, timeout: float):
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local
-    )
-    url = f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return resolver.resolve(url)
-        except NoConnectException:
-            if time.monotonic() >= deadline:
-                raise WorkerError(
-                    f"could not connect to soffice on pipe {pipe!r} within {timeout:.0f}s"
-                ) from None
-            time.sleep(0.1)
+    try:
+        return lo_bridge.connect(pipe, timeout)
+    except RuntimeError as exc:
+        raise WorkerError(f"could not connect to soffice on pipe {pipe!r}: {exc}") from None
 
 
 def desktop_of(ctx):
@@ -606,12 +600,6 @@ def run(command: dict):
     desktop = desktop_of(ctx)
     if cmd == "ping":
         return {"version": "ok"}
-    if cmd == "terminate":
-        try:
-            desktop.terminate()
-        except Exception:  # the bridge dies with the office
-            pass
-        return True
 
     src = command["src"]
     scratch = None
