@@ -27,6 +27,8 @@ from .. import __version__
 from ..errors import DsagenError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..library import Library
 
 out = Console(highlight=False, soft_wrap=True)
@@ -267,3 +269,18 @@ def app_for(argv: list[str]) -> typer.Typer:
             lean.registered_groups = [group]
             return lean
     return app
+
+
+def progress_bar(*, disable: bool, transient: bool = False) -> Progress:
+    """The one progress bar style (on standard error): description, bar, done/total, time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=disable,
+        transient=transient,
+    )

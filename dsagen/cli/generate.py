@@ -26,6 +26,7 @@ from .common import (
     parse_date,
     print_error,
     print_json,
+    progress_bar,
 )
 
 if TYPE_CHECKING:
@@ -148,19 +149,10 @@ def _check_all(
 ) -> Plan:
     """Check and render the batch (held back until every file is known good), with a
     progress bar: this is where the time goes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from ..generate import check_batch
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,  # a live bar only: an error stays one line
-        transient=True,  # the writing bar below stays
-    ) as progress:
+    # A live bar only (an error stays one line), gone when done (the writing bar stays).
+    with progress_bar(disable=quiet or not err.is_terminal, transient=True) as progress:
         task = progress.add_task("Checking and rendering", total=None, visible=False)
 
         def advance(done: int, total: int) -> None:
@@ -183,21 +175,11 @@ def _write_all(
     on_record: Callable[[list[RecordedAgreement]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Render, record and write the batch with a progress bar; keep only what is printed."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from ..generate import write_batch
 
     pending = len(plan.pending())
     results = []
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=pending < 2 or quiet,
-        transient=False,
-    ) as progress:
+    with progress_bar(disable=pending < 2 or quiet) as progress:
         task = progress.add_task("Recording and writing", total=pending)
         for result in write_batch(plan, insert=insert, on_record=on_record):
             results.append(

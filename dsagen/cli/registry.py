@@ -31,6 +31,7 @@ from .common import (
     out,
     print_json,
     print_json_text,
+    progress_bar,
     write_csv,
 )
 
@@ -180,17 +181,7 @@ def _ingest_arguments(targets: list[str], auto: bool) -> tuple[str | None, list[
 
 @contextmanager
 def _progress(total: int, quiet: bool) -> Iterator[Callable[[], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or total < 2,
-        transient=False,
-    ) as progress:
+    with progress_bar(disable=quiet or total < 2) as progress:
         task = progress.add_task("Ingesting", total=total)
         yield lambda: progress.advance(task)
 
