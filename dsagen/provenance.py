@@ -114,11 +114,16 @@ def _read_key(path: Path) -> bytes:
 
 
 def _create_key(path: Path) -> None:
-    """A new random key, written 0600 and never over an existing one (two processes may race
-    to make it: the loser reads the winner's)."""
+    """A new random key, written 0600 and never over an existing one. Two processes may race
+    to make it (generate's workers): the key is written whole to a private file first and
+    linked into place, so the loser never reads a file the winner has not finished."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="ascii") as file:
+            file.write(secrets.token_hex(KEY_BYTES) + "\n")
+        os.link(draft, path)
     except FileExistsError:
         return
     except OSError as error:
@@ -126,8 +131,8 @@ def _create_key(path: Path) -> None:
             f"{path}: cannot create the signing key ({error.strerror}); set "
             f"{KEY_ENV} to a writable file"
         ) from None
-    with os.fdopen(handle, "w", encoding="ascii") as file:
-        file.write(secrets.token_hex(KEY_BYTES) + "\n")
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def key_id(key: bytes) -> str:

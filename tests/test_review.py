@@ -226,6 +226,29 @@ def test_the_signing_key_is_made_once_private_and_beside_the_registry(
         provenance.sign_properties({"dsagen.partner": "a"})
 
 
+def test_a_signing_key_is_never_visible_before_it_is_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """generate's workers race to make the key: one that finds the file must find a key."""
+    from dsagen import provenance
+
+    key = tmp_path / "signing.key"
+    made = provenance.secrets.token_hex
+
+    def token_hex(size: int) -> str:
+        assert not key.exists(), "the key file is visible before its key is written"
+        return made(size)
+
+    monkeypatch.setattr(provenance.secrets, "token_hex", token_hex)
+    provenance._create_key(key)
+    winner = provenance._read_key(key)
+    assert len(winner) == provenance.KEY_BYTES
+    monkeypatch.setattr(provenance.secrets, "token_hex", made)
+    provenance._create_key(key)  # the loser of the race keeps the winner's key
+    assert provenance._read_key(key) == winner
+    assert [p.name for p in tmp_path.iterdir()] == ["signing.key"]
+
+
 def test_verify_does_not_follow_forged_properties(cli, tmp_path: Path) -> None:
     first = _public_hipaa_partner(tmp_path, "first-partner")
     second = _public_hipaa_partner(tmp_path, "second-partner")
