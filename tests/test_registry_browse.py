@@ -21,8 +21,9 @@ from dsagen.registry.ingest import ingest
 from dsagen.registry.record import record_generation
 from dsagen.registry.schema import documents
 from tests.conftest import EXAMPLES, ROOT
+from tests.postgres_server import free_port
 from tests.test_registry_browser import browser  # noqa: F401  (the Chromium fixture)
-from tests.test_registry_fixtures import _free_port, generate_and_record, write_partners
+from tests.test_registry_fixtures import generate_and_record, write_partners
 
 pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server, registry_url
 
@@ -81,7 +82,7 @@ def test_browse_leads_from_the_canned_query_to_the_walk_away_item_and_the_heat_m
     browser,  # noqa: F811  (the fixture imported above)
     demo_registry: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     server = _serve(demo_registry, port)
     try:
         page = browser.new_page()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINILIB
-from tests.test_registry_fixtures import _free_port, negotiate, write_partners
+from tests.postgres_server import free_port
+from tests.test_registry_fixtures import negotiate, write_partners
 
 pytest_plugins = ["tests.test_registry_fixtures"]  # postgres_server
 
@@ -247,7 +248,7 @@ def test_errors_are_one_line(cli, workspace: Path) -> None:
         (("export", "--format", "xml"), "'--format': 'xml' is not one of 'json', 'csv'"),
         (("variants", "--registry", "sqlite:///nowhere/registry.db"), "no registry at"),
         (
-            ("variants", "--registry", f"postgresql://me@127.0.0.1:{_free_port()}/registry"),
+            ("variants", "--registry", f"postgresql://me@127.0.0.1:{free_port()}/registry"),
             "cannot connect to the registry at postgresql",
         ),
     ]

@@ -7,15 +7,8 @@ from __future__ import annotations
 import copy
 import io
 import itertools
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,118 +19,20 @@ from dsagen.registry import open_registry
 from dsagen.registry.record import record_generation
 from dsagen.report.redline_docx import make_run
 from tests.conftest import DATA, MINILIB
+from tests.postgres_server import (
+    PostgresDidNotStart,
+    PostgresUnavailable,
+    start_postgres,
+    stop_postgres,
+)
+from tests.postgres_server import new_database as new_postgres_database
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-PG_MISSING = (
-    "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's "
-    "'postgresql' package (`make test` does, via scripts/system-deps.sh test)"
-)
 
 
 # ------------------------------------------------------------------------------- PostgreSQL
-
-
-def _pg_bindir() -> Path | None:
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    found = shutil.which("pg_ctl")
-    return Path(found).parent if found and (Path(found).parent / "initdb").exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class _Server:
-    url: str
-    stop: list[str]
-    base: Path
-
-
-def _start_postgres() -> _Server:
-    """A private PostgreSQL cluster on 127.0.0.1 (a free port). As root the server runs as the
-    'postgres' user (PostgreSQL refuses root) via runuser."""
-    bindir = _pg_bindir()
-    if bindir is None:
-        pytest.skip(PG_MISSING)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser to start PostgreSQL as 'postgres'")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    base = Path(tempfile.mkdtemp(prefix="dsagen-pg-"))
-    if prefix:
-        shutil.chown(base, "postgres", "postgres")
-    base.chmod(0o700)
-    data, log = base / "data", base / "server.log"
-    port = _free_port()
-    stop = [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-    try:
-        subprocess.run(
-            [
-                *prefix,
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--no-locale",
-                "--no-sync",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        options = (
-            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
-        started = subprocess.run(
-            [
-                *prefix,
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                options,
-                "start",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-        if started.returncode != 0:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else started.stderr
-            pytest.fail(f"PostgreSQL did not start on 127.0.0.1:{port}:\n{tail}")
-    except BaseException:
-        _stop_postgres(_Server("", stop, base))
-        raise
-    return _Server(f"postgresql://postgres@127.0.0.1:{port}", stop, base)
-
-
-def _stop_postgres(server: _Server) -> None:
-    if (server.base / "data" / "postmaster.pid").exists():
-        subprocess.run(server.stop, capture_output=True, timeout=60)
-    shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -145,23 +40,16 @@ def postgres_server() -> Iterator[str]:
     """The URL (no database) of a PostgreSQL server for this test session, stopped and
     deleted at the end. Test modules load this file with `pytest_plugins`, so the server is
     started once, not once per module."""
-    server = _start_postgres()
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
+    except PostgresDidNotStart as failure:
+        pytest.fail(str(failure))
     try:
         yield server.url
     finally:
-        _stop_postgres(server)
-
-
-_database_numbers = itertools.count(1)
-
-
-def new_postgres_database(server: str) -> str:
-    import psycopg
-
-    name = f"dsagen_test_{os.getpid()}_{next(_database_numbers)}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{server}/{name}"
+        stop_postgres(server)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,8 +11,8 @@ from sqlalchemy import inspect, text
 
 from dsagen.errors import RegistryError
 from dsagen.registry import open_registry, store
+from tests.postgres_server import free_port
 from tests.test_registry_fixtures import (
-    _free_port,
     new_postgres_database,
 )
 
@@ -87,7 +87,7 @@ def test_a_database_of_something_else_is_not_taken_over(tmp_path: Path) -> None:
 
 def test_an_unreachable_server_is_one_line(postgres_server: str) -> None:
     with pytest.raises(RegistryError, match="cannot connect to the registry at postgresql"):
-        open_registry(f"postgresql://nobody@127.0.0.1:{_free_port()}/registry")
+        open_registry(f"postgresql://nobody@127.0.0.1:{free_port()}/registry")
     with pytest.raises(RegistryError, match=r"cannot connect.*does not exist"):
         open_registry(f"{postgres_server}/no_such_database")
 
