@@ -229,6 +229,19 @@ def test_read_only_commands_leave_an_empty_postgresql_database_empty(
     engine.dispose()
 
 
+def test_generate_records_into_an_empty_postgresql_database(
+    cli, workspace: Path, postgres_server: str
+) -> None:
+    from tests.test_registry_fixtures import new_postgres_database
+
+    url = new_postgres_database(postgres_server)
+    code, _, stderr = _generate(cli, "--registry", url)
+    assert code == 0, stderr
+    code, stdout, stderr = cli("variants", "--json", "--registry", url)
+    assert code == 0, stderr
+    assert len(json.loads(stdout)["partners"]) == 3
+
+
 def test_errors_are_one_line(cli, workspace: Path) -> None:
     code, _, stderr = cli("variants")
     _one_line_error(code, stderr, "no registry at")

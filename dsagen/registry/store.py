@@ -203,7 +203,10 @@ def check_registry(url: str | None = None, *, cwd: Path | None = None) -> None:
     """Fail now if the registry could not be opened or created later; create nothing."""
     location = locate(url, cwd)
     path = location.path
-    if path is None or path.exists():
+    if path is None:
+        _check_server(location)
+        return
+    if path.exists():
         open_registry(url, cwd=cwd).close()
         return
     if path.is_dir():
@@ -304,7 +307,19 @@ def schema_version(conn: Connection) -> int | None:
     return int(row[0]) if row else None
 
 
-def _migrate(registry: Registry, *, create: bool) -> None:
+def _check_server(location: Location) -> None:
+    """A server registry can be reached and is empty or dsagen's (generate makes the tables
+    in an empty database when it records)."""
+    registry = Registry(location, _engine(location), created=False)
+    try:
+        _stamped_version(registry)
+    finally:
+        registry.close()
+
+
+def _stamped_version(registry: Registry) -> int | None:
+    """The schema version the database is stamped with (None: empty), one this dsagen
+    understands."""
     try:
         probe = registry.engine.connect()
     except exc.DBAPIError as error:
@@ -314,17 +329,22 @@ def _migrate(registry: Registry, *, create: bool) -> None:
     with registry._errors(), probe:
         with probe.begin():
             version = schema_version(probe)
+    if version is not None and version > SCHEMA_VERSION:
+        raise RegistryError(
+            f"registry {registry.label} is at schema version {version}, newer "
+            f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen"
+        )
+    return version
+
+
+def _migrate(registry: Registry, *, create: bool) -> None:
+    version = _stamped_version(registry)
     if version == SCHEMA_VERSION:
         return
     if version is None and not create:
         raise RegistryError(
             f"registry {registry.label} is empty (no dsagen tables yet); "
             "`dsagen generate --registry ...` creates them"
-        )
-    if version is not None and version > SCHEMA_VERSION:
-        raise RegistryError(
-            f"registry {registry.label} is at schema version {version}, newer "
-            f"than this dsagen understands ({SCHEMA_VERSION}); upgrade dsagen"
         )
 
     def upgrade(conn: Connection) -> None:
