@@ -1,24 +1,26 @@
-"""Benchmark the registry as a user runs it: storage per 1,000 agreements, ingest throughput,
-and query latency at 1,000 and 10,000 agreements, each figure printed with the 1-minute load
-average when it was taken (the machine may be shared).
+"""Benchmark the registry as a user runs it: storage per 1,000 agreements, ingest throughput
+on SQLite and PostgreSQL, and query latency at 1,000 and 10,000 agreements, each figure
+printed with the 1-minute load average when it was taken (the machine may be shared).
 
-1. `dsagen generate FOLDER --registry URL` (one fresh process) records --partners agreements
-   varied from the shipped examples (bench/generate.py's partners), realistic in length.
+1. `dsagen generate FOLDER --format docx --registry URL` (one fresh process) records --partners
+   agreements varied from the shipped examples (bench/generate.py's partners), realistic in
+   length.
 2. Each gets a negotiated copy with random deviations (lxml edits, tracked or silent).
-3. Ingest: with `dsagen ingest --auto FILE...` when this dsagen has it, all copies in one
-   process; otherwise `dsagen ingest PARTNER FILE` as fresh processes for a sample (the figure
-   per file, and what 1,000 would take), and the rest through the library API, one process per
-   core (what a batch ingest does), timed separately.
+3. Ingest: `dsagen ingest --auto FILE...` (one command, one process unless --ingest-jobs).
 4. Storage: the SQLite file's size (pages in use) per 1,000 agreements, each with its issued
    DOCX and one negotiated copy, and how much of it is file bytes.
 5. `dsagen variants --json` and `dsagen variants --clause retention --json` as fresh processes
    (start-up included): first run and best of --runs.
 6. --scale more agreements generated and recorded (issued only: no negotiated copies), and the
    same queries again.
+7. --postgres: a throwaway PostgreSQL server (tests/postgres_server.py, as the tests start
+   one), the same agreements generated into it and the same copies ingested, then the queries.
 
-    .venv/bin/python bench/registry.py [--partners 1000] [--scale 10000] [--sample 20]
+    .venv/bin/python bench/registry.py [--partners 1000] [--scale 10000] [--postgres]
+        [--ingest-jobs 1] [--keep FOLDER]
 
-Targets: 1,000 ingests in < 60 s; each query in < 1 s at 10,000 agreements.
+Targets: storage < 40 MB per 1,000 agreements; 1,000 ingests in one command < 60 s (SQLite
+and PostgreSQL); each query < 1 s at 10,000 agreements.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ import sys
 import tempfile
 import time
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
@@ -205,21 +208,6 @@ class Negotiator:
         return [f"{clause}: 'shall' softened"]
 
 
-def ingest_slice(url: str, items: list[tuple[str, Path]]) -> tuple[int, float]:
-    """One ingest process through the library API: (duplicates seen, CPU seconds used)."""
-    from dsagen.library import load_library
-    from dsagen.registry import open_registry
-    from dsagen.registry.ingest import ingest
-
-    library = load_library()
-    start = time.process_time()
-    duplicates = 0
-    with open_registry(url) as registry:
-        for partner, target in items:
-            duplicates += ingest(registry, partner, target, library=library).duplicate
-    return duplicates, time.process_time() - start
-
-
 def load() -> str:
     return f"[load {os.getloadavg()[0]:.1f}]"
 
@@ -303,47 +291,29 @@ def queries(url: str, runs: int, count: int) -> None:
         )
 
 
-def has_auto_ingest() -> bool:
-    _, done = dsagen("ingest", "--help", check=False)
-    return b"--auto" in done.stdout
-
-
-def ingest_all(url: str, copies: list[tuple[str, Path]], sample: int, jobs: int) -> None:
+def ingest_all(url: str, copies: list[Path], jobs: int, backend: str) -> None:
+    """`dsagen ingest --auto` of every copy in one command, as a user runs it."""
     n = len(copies)
-    if has_auto_ingest():
-        seconds, _ = dsagen("ingest", "--auto", *[str(p) for _, p in copies], "--registry", url)
-        print(
-            f"ingest:  {n:,} files with `dsagen ingest --auto` (one process) in {seconds:.1f} s"
-            f" = {n / seconds:.1f} files/s  {load()}  target: 1,000 in < 60 s"
-        )
-        return
-    sample = min(sample, n)
-    start = time.perf_counter()
-    for partner, path in copies[:sample]:
-        dsagen("ingest", partner, str(path), "--registry", url)
-    per_file = (time.perf_counter() - start) / max(sample, 1)
+    extra = ["--jobs", str(jobs)] if jobs > 1 else []
+    seconds, done = dsagen("ingest", "--auto", *map(str, copies), *extra, "--registry", url)
+    recorded = done.stdout.decode().strip().splitlines()[-1:]
     print(
-        f"ingest:  `dsagen ingest PARTNER FILE` as a fresh process per file (this dsagen has "
-        f"no --auto yet): {per_file:.2f} s per file over {sample} files -> 1,000 would take "
-        f"{per_file * 1000:.0f} s  {load()}  target: 1,000 in < 60 s"
+        f"ingest ({backend}): {n:,} files with `dsagen ingest --auto{' ' if extra else ''}"
+        f"{' '.join(extra)}` (one command) in {seconds:.1f} s = {n / seconds:.1f} files/s "
+        f"({'; '.join(recorded)})  {load()}  target: 1,000 in < 60 s"
     )
-    rest = copies[sample:]
-    if not rest:
-        return
-    start = time.perf_counter()
-    workers = max(1, min(jobs, len(rest)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = list(
-            pool.map(ingest_slice, [url] * workers, [rest[i::workers] for i in range(workers)])
-        )
-    seconds = time.perf_counter() - start
-    cpu = sum(c for _, c in done)
-    print(
-        f"ingest:  the other {len(rest):,} through the library API, {workers} process(es) "
-        f"writing to one registry: {seconds:.1f} s = {len(rest) / seconds:.1f} files/s "
-        f"({1000 * cpu / len(rest):.0f} ms CPU per file; 1,000 would take "
-        f"{1000 * seconds / len(rest):.0f} s)  {load()}"
-    )
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new database on a throwaway PostgreSQL server, as the registry tests start one."""
+    from tests.postgres_server import new_database, start_postgres, stop_postgres
+
+    server = start_postgres()
+    try:
+        yield new_database(server.url, prefix="dsagen_bench")
+    finally:
+        stop_postgres(server)
 
 
 def main() -> None:
@@ -358,18 +328,26 @@ def main() -> None:
         help="total agreements for the second round of queries (0: skip)",
     )
     parser.add_argument(
-        "--sample",
+        "--postgres",
+        action="store_true",
+        help="also generate into and ingest into a throwaway PostgreSQL server",
+    )
+    parser.add_argument(
+        "--ingest-jobs",
         type=int,
-        default=20,
-        help="fresh-process ingests timed when there is no `ingest --auto`",
+        default=1,
+        help="`dsagen ingest --jobs` (default 1: ingest's own default)",
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="work in this (new) folder and keep it, for profiling"
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="dsagen-bench-") as tmp:
-        work = Path(tmp)
+    with work_folder(args.keep) as work:
+        os.environ["DSAGEN_SIGNING_KEY"] = str(work / "signing.key")  # not the checkout's
         database = work / "registry.db"
         url = str(database)
         folder = work / "partners"
@@ -390,10 +368,10 @@ def main() -> None:
             data, done = negotiator.negotiate(path.read_bytes())
             target = work / "back" / f"{path.parent.name}.docx"
             target.write_bytes(data)
-            copies.append((path.parent.name, target))
+            copies.append(target)
             deviations += len(done)
         print(f"{len(copies):,} negotiated copies, {deviations:,} random deviations")
-        ingest_all(url, copies, args.sample, args.jobs)
+        ingest_all(url, copies, args.ingest_jobs, "SQLite")
 
         used, pieces = storage(database)
         print(
@@ -403,6 +381,15 @@ def main() -> None:
             "target: < 40 MB"
         )
         queries(url, args.runs, n)
+
+        if args.postgres:
+            with postgres_database() as server_url:
+                seconds = generate(folder, work / "pg-out", server_url, args.jobs)
+                print(
+                    f"generate + record {n:,} agreements into PostgreSQL: {seconds:.1f} s  {load()}"
+                )
+                ingest_all(server_url, copies, args.ingest_jobs, "PostgreSQL")
+                queries(server_url, args.runs, n)
 
         if args.scale > n:
             more = work / "more"
@@ -419,6 +406,16 @@ def main() -> None:
                 f"({n:,} with a negotiated copy)  {load()}"
             )
             queries(url, args.runs, args.scale)
+
+
+@contextmanager
+def work_folder(keep: Path | None) -> Iterator[Path]:
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="dsagen-bench-") as tmp:
+            yield Path(tmp)
+        return
+    keep.mkdir(parents=True)
+    yield keep.absolute()
 
 
 if __name__ == "__main__":
