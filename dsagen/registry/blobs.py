@@ -119,15 +119,19 @@ class Piece:
     packed: bytes | None  # zstd of the content, when no base will be tried
 
 
-def pieces(data: bytes) -> list[Piece]:
-    """The document split for storing (dsagen.registry.record prepares this in the worker)."""
+def pieces(data: bytes, *, pack: bool = True) -> list[Piece]:
+    """The document split for storing (dsagen.registry.record prepares this in the worker).
+    `pack` compresses now each piece that will not be tried against a base; without it,
+    only a piece not kept already is compressed, when it is stored."""
     return [
         Piece(
             entry,
             content,
             name,
             sha256(content),
-            None if _wants_base(name, content) else _compressor(None).compress(content),
+            _compressor(None).compress(content)
+            if pack and not _wants_base(name, content)
+            else None,
         )
         for entry, content, name in split(data)
     ]
@@ -163,7 +167,7 @@ def store_parts(
     conn: Connection, data: bytes, family: str = "", prepared: list[Piece] | None = None
 ) -> str:
     """Store a document's pieces; returns its manifest (JSON)."""
-    split_up = prepared if prepared is not None else pieces(data)
+    split_up = prepared if prepared is not None else pieces(data, pack=False)
     kept = {
         row.sha256
         for row in conn.execute(
@@ -181,7 +185,7 @@ def store_parts(
 
 def _insert_blob(conn: Connection, piece: Piece, name: str) -> None:
     codec, base, data = "zstd", None, piece.packed
-    if name and data is None:
+    if name and data is None and _wants_base(piece.name, piece.content):
         base = conn.execute(
             select(blobs.c.sha256)
             .where(blobs.c.name == name, blobs.c.codec == "zstd")
@@ -249,15 +253,58 @@ def _plain_compressor() -> zstandard.ZstdCompressor:
 
 
 def get_blob(conn: Connection, digest: str) -> bytes:
-    row = conn.execute(
-        select(blobs.c.codec, blobs.c.base, blobs.c.data).where(blobs.c.sha256 == digest)
-    ).first()
-    if row is None:
-        raise RegistryError(f"the registry lost a stored piece of a document (blob {digest[:12]})")
-    if row.codec == "zstd-base":
-        dictionary = _dictionary(row.base, get_blob(conn, row.base))
-        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(bytes(row.data))
-    return zstandard.ZstdDecompressor().decompress(bytes(row.data))
+    return _blobs(conn, {digest})[digest]
+
+
+def _blobs(conn: Connection, digests: set[str]) -> dict[str, bytes]:
+    """The contents of blobs, in one query (and one more for the bases they were compressed
+    against that are not among them)."""
+    rows = (
+        conn.execute(
+            select(blobs.c.sha256, blobs.c.codec, blobs.c.base, blobs.c.data).where(
+                blobs.c.sha256.in_(digests)
+            )
+        ).all()
+        if digests
+        else []
+    )
+    missing = digests - {row.sha256 for row in rows}
+    if missing:
+        raise RegistryError(
+            f"the registry lost a stored piece of a document (blob {min(missing)[:12]})"
+        )
+    bases = {row.base for row in rows if row.codec == "zstd-base"} - digests
+    contents = _blobs(conn, bases) if bases else {}
+    for row in sorted(rows, key=lambda row: row.codec == "zstd-base"):  # bases first
+        data = bytes(row.data)
+        if row.codec == "zstd-base":
+            contents[row.sha256] = _decompressor(row.base, contents[row.base]).decompress(data)
+        else:
+            contents[row.sha256] = _plain_decompressor().decompress(data)
+    return contents
+
+
+_BASE_DECOMPRESSORS: dict[str, zstandard.ZstdDecompressor] = {}  # by base sha256
+
+
+def _decompressor(base: str, content: bytes) -> zstandard.ZstdDecompressor:
+    """Kept, like the compressors: a batch reads many documents against one base."""
+    found = _BASE_DECOMPRESSORS.get(base)
+    if found is None:
+        if len(_BASE_DECOMPRESSORS) >= 8:
+            _BASE_DECOMPRESSORS.clear()
+        found = _BASE_DECOMPRESSORS[base] = zstandard.ZstdDecompressor(
+            dict_data=_dictionary(base, content)
+        )
+    return found
+
+
+@lru_cache(maxsize=1)
+def _plain_decompressor() -> zstandard.ZstdDecompressor:
+    return zstandard.ZstdDecompressor()
+
+
+_DEFLATED: dict[tuple[str, int], bytes] = {}  # (blob, level) -> member bytes, for shared parts
 
 
 def load_document(conn: Connection, sha: str) -> bytes | None:
@@ -266,7 +313,17 @@ def load_document(conn: Connection, sha: str) -> bytes | None:
     if row is None:
         return None
     manifest = json.loads(row.parts)
-    pieces = [_piece(conn, entry) for entry in manifest]
+    if len(_DEFLATED) >= 256:  # bounded; emptied between documents, never while one is read
+        _DEFLATED.clear()
+    contents = _blobs(
+        conn,
+        {
+            entry["blob"]
+            for entry in manifest
+            if (entry["blob"], entry.get("deflate")) not in _DEFLATED
+        },
+    )
+    pieces = [_piece(entry, contents) for entry in manifest]
     head = manifest[0]
     if "frame" not in head:
         data = pieces[0]
@@ -285,9 +342,17 @@ def load_document(conn: Connection, sha: str) -> bytes | None:
     return data
 
 
-def _piece(conn: Connection, entry: dict[str, Any]) -> bytes:
-    content = get_blob(conn, entry["blob"])
-    return _deflate(content, entry["deflate"]) if "deflate" in entry else content
+def _piece(entry: dict[str, Any], contents: dict[str, bytes]) -> bytes:
+    """A member's bytes as the ZIP holds them. Recompressing is most of the cost of reading a
+    document back, so a member seen twice (styles, theme, numbering: every agreement of a
+    template has the same) is recompressed once."""
+    digest, level = entry["blob"], entry.get("deflate")
+    if level is None:
+        return contents[digest]
+    found = _DEFLATED.get((digest, level))
+    if found is None:
+        found = _DEFLATED[(digest, level)] = _deflate(contents[digest], level)
+    return found
 
 
 def issued_docx(conn: Connection, agreement_id: int) -> bytes | None:
