@@ -136,6 +136,10 @@ class Licence:
 PRINTING_FILTERS = frozenset({"num_words", "words", "long_date", "join_and", "join_or"})
 
 
+def _regex_escaped(value: Any) -> Any:
+    return re.escape(value) if isinstance(value, str) else value
+
+
 @dataclass
 class Library:
     """Everything under clauses/ and templates/, checked and compiled."""
@@ -152,6 +156,7 @@ class Library:
     _compiled: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _variables: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _expressions: dict[str, Any] = field(default_factory=dict, repr=False)
+    _patterns: dict[str, jinja2.Template] = field(default_factory=dict, repr=False)
     _trees: dict[str, Any] = field(default_factory=dict, repr=False)
     _printed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     rendered: dict[tuple[Any, ...], str | None] = field(default_factory=dict, repr=False)
@@ -231,6 +236,15 @@ class Library:
         if compiled is None:
             compiled = self._expressions[source] = self.env.compile_expression(source)
         return compiled
+
+    def compiled_pattern(self, source: str) -> jinja2.Template:
+        """Compiled Jinja text whose printed values are regex-escaped (a lint rule's regex
+        wording: the values match literally), cached: every document reviewed renders it."""
+        template = self._patterns.get(source)
+        if template is None:
+            escaping = self.env.overlay(finalize=_regex_escaped)
+            template = self._patterns[source] = escaping.from_string(source)
+        return template
 
     def printed(self, source: str) -> frozenset[str]:
         """Names a Jinja text always prints, whatever the values: `{{ name }}` or

@@ -100,10 +100,6 @@ def show(value: Any, width: int = 60) -> str:
     return str(value)
 
 
-def _regex_finalize(value: Any) -> Any:
-    return re.escape(value) if isinstance(value, str) else value
-
-
 class Evaluator:
     """Evaluates the rules of the applicable profiles over one subject."""
 
@@ -118,7 +114,6 @@ class Evaluator:
         # Facts about the partner (its State, its kind) are what the standard says, even where
         # negotiated wording now says otherwise: rules read them as `issued.<name>`.
         self.context["issued"] = subject.issued if subject.issued is not None else subject.values
-        self._regex_env = library.env.overlay(finalize=_regex_finalize)
         # Rules are written in British English, like the clauses; an agreement in American
         # English is read through the same spelling change.
         self.locale = locale_of(subject.values)
@@ -166,7 +161,7 @@ class Evaluator:
         source = localise_source(test.source, self.locale)
         try:
             if test.kind == "regex":
-                return self._regex_env.from_string(source).render(self.context)
+                return self.library.compiled_pattern(source).render(self.context)
             return self.library.compiled(source).render(self.context)
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
             used = meta.find_undeclared_variables(self.library.env.parse(test.source))
