@@ -99,15 +99,15 @@ def ingest(
         ),
     ] = False,
     jobs: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--jobs",
             "-j",
             min=1,
-            help="Worker processes reading and comparing while this one "
-            "records (default 1: everything in this process).",
+            help="Worker processes reading and comparing while this one records "
+            "(default: CPU count; 1: everything in this process).",
         ),
-    ] = 1,
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     library: LibraryOption = None,
     registry: RegistryOption = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,23 +177,24 @@ class Ingester:
         data = read_document_bytes(path)
         sha = hashlib.sha256(data).hexdigest()
         if partner is not None:
-            found = self._known(sha, partner)
+            with self.registry.read() as conn:
+                found = _known(conn, sha, partner)
             if found is not None:
                 return found
         negotiated = read_returned(path, data)
         pointer = copy_pointer(negotiated.custom_properties)
-        if partner is None:
-            if pointer is None:
-                raise DocumentError(
-                    "the copy carries no dsagen provenance naming its partner; "
-                    "ingest it as `dsagen ingest PARTNER FILE`",
-                    path=path,
-                )
-            partner = pointer.partner
-            found = self._known(sha, partner)
-            if found is not None:
-                return found
         with self.registry.read() as conn:
+            if partner is None:
+                if pointer is None:
+                    raise DocumentError(
+                        "the copy carries no dsagen provenance naming its partner; "
+                        "ingest it as `dsagen ingest PARTNER FILE`",
+                        path=path,
+                    )
+                partner = pointer.partner
+                found = _known(conn, sha, partner)
+                if found is not None:
+                    return found
             issued = _load_issued(
                 conn, partner, pointer, issued_params_digest(negotiated.custom_properties)
             )
@@ -209,18 +211,6 @@ class Ingester:
             warnings + comparison.warnings,
         )
 
-    def _known(self, sha: str, partner: str) -> IngestResult | None:
-        """The earlier record of this very file; the partner must exist."""
-        with self.registry.read() as conn:
-            found = _already(conn, sha, partner)
-            if (
-                found is None
-                and conn.execute(select(partners.c.id).where(partners.c.slug == partner)).first()
-                is None
-            ):
-                raise unknown_partner(conn, partner)
-        return found
-
     def _library_for(self, root: str | None) -> Library:
         if self.library is not None:
             return self.library
@@ -230,6 +220,17 @@ class Ingester:
                 folder if folder is not None and folder.is_dir() else None
             )
         return self._libraries[root]
+
+
+def _known(conn: Connection, sha: str, partner: str) -> IngestResult | None:
+    """The earlier record of this very file; the partner must exist."""
+    found = _already(conn, sha, partner)
+    if (
+        found is None
+        and conn.execute(select(partners.c.id).where(partners.c.slug == partner)).first() is None
+    ):
+        raise unknown_partner(conn, partner)
+    return found
 
 
 def _standard(issued: _Issued, library: Library) -> Standard:
@@ -660,16 +661,17 @@ def ingest_many(
     state: str = "received",
     library: Library | None = None,
     force: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     done: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest many copies (partner None: each copy's provenance names it). With `jobs` > 1,
-    worker processes read and review while this process writes, one transaction per copy, so
-    a batch stopped half-way keeps what it recorded. A file that fails is reported and the
-    rest go on."""
+    """Ingest many copies (partner None: each copy's provenance names it). With `jobs` > 1
+    (default: the CPU count), worker processes read and review while this process writes,
+    one transaction per copy, so a batch stopped half-way keeps what it recorded. A file that
+    fails is reported and the rest go on."""
     ingester = Ingester(registry, state=state, library=library, force=force)
+    workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     outcomes = []
-    for path, prepared in _prepare_all(ingester, partner, paths, jobs):
+    for path, prepared in _prepare_all(ingester, partner, paths, workers):
         try:
             if isinstance(prepared, DsagenError):
                 raise prepared
