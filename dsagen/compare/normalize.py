@@ -15,7 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from ..stamp import EDITION_MARKS
+from ..stamp import without_edition_marks
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 #: Typographic quotes and primes, as plain ' and ".
@@ -40,6 +40,7 @@ _QUOTES = str.maketrans(
 )
 _SPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[,.;:!?)\]])|(?<=[(\[])\s+")
+_SPACED_PUNCTUATION = (*(" " + mark for mark in ",.;:!?)]"), "( ", "[ ")
 # A cross-reference as dsagen writes it ("clause 18", "clauses 3 and 4", "Clause 9.2"): the
 # client recomputes the number when clauses are inserted, deleted or moved.
 _REFERENCE = re.compile(
@@ -59,8 +60,13 @@ _PUNCT = re.compile(r"[^\w\s]")
 @lru_cache(maxsize=200_000)
 def clean(text: str) -> str:
     """NFKC, invisible marks removed, white space collapsed (quote style is kept)."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    return _collapsed(unicodedata.normalize("NFKC", text).translate(_INVISIBLE))
+
+
+def _collapsed(text: str) -> str:
+    """White space runs as one space, none at the ends: what `_SPACE.sub(" ", text).strip()`
+    gives (str.split and re's \\s agree on what white space is), in a fraction of the time."""
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=50_000)
@@ -68,10 +74,13 @@ def cosmetic_form(text: str) -> str:
     """The text with only the differences that never change meaning removed: white space,
     quote style, a typed numbering label and dsagen's edition marks (stamp, DRAFT legend,
     signature page legend)."""
-    text = EDITION_MARKS.sub("", clean(text).translate(_QUOTE_STYLE))
+    text = without_edition_marks(clean(text).translate(_QUOTE_STYLE))
     text = _LABEL.sub("", text)
-    text = _SPACE_BEFORE_PUNCT.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    # After `clean` the only white space left is " ": without a space beside punctuation
+    # there is nothing for the scan to remove.
+    if any(pair in text for pair in _SPACED_PUNCTUATION):
+        text = _SPACE_BEFORE_PUNCT.sub("", text)
+    return _collapsed(text)
 
 
 def renumber_references(text: str, numbers: dict[int, int]) -> str:
@@ -95,10 +104,9 @@ def renumber_references(text: str, numbers: dict[int, int]) -> str:
 @lru_cache(maxsize=50_000)
 def matching_key(text: str) -> str:
     """The text reduced for deciding correspondence (case, punctuation, dashes forgotten)."""
-    text = EDITION_MARKS.sub("", clean(text).translate(_QUOTES))
+    text = without_edition_marks(clean(text).translate(_QUOTES))
     text = _LABEL.sub("", text)
-    text = _PUNCT.sub(" ", text).casefold()
-    return _SPACE.sub(" ", text).strip()
+    return _collapsed(_PUNCT.sub(" ", text).casefold())
 
 
 def strip_label(text: str) -> str:
