@@ -161,6 +161,9 @@ class Library:
     _printed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     rendered: dict[tuple[Any, ...], str | None] = field(default_factory=dict, repr=False)
     playbook: OrgPlaybook | None = field(default=None, repr=False)  # playbook.yaml in force
+    # Names each variant's text uses, found at load: kept in the on-disk cache, so a command
+    # that reads a clause's parameters back (diff, lint) parses no Jinja to know them.
+    uses: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def clause(self, clause_id: str) -> Clause:
         try:
@@ -266,9 +269,21 @@ class Library:
             found = self._printed[source] = frozenset(names)
         return found
 
+    def find_uses(self) -> None:
+        """Fill `uses` for every variant's text (one with a syntax error is left to check(),
+        which names file, line and variant)."""
+        for clause in self.clauses.values():
+            for variant in clause.variants.values():
+                try:
+                    self.uses[variant.text] = self.variables(variant.text)
+                except jinja2.TemplateSyntaxError:
+                    continue
+
     def variables(self, source: str) -> frozenset[str]:
         """Names a Jinja text uses (cached)."""
-        found = self._variables.get(source)
+        found = self.uses.get(source)
+        if found is None:
+            found = self._variables.get(source)
         if found is None:
             from jinja2 import meta
 
@@ -382,9 +397,11 @@ def _load(root: Path, playbook: Path | None = None) -> Library:
 
     # the organisation's playbook overrides clause files
     org_playbook = apply_playbook_file(root, clauses, playbook)
-    return Library(
+    library = Library(
         root, version, clauses, templates, licences, hasher.hexdigest(), env, playbook=org_playbook
     )
+    library.find_uses()
+    return library
 
 
 def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...] = str) -> Any:
