@@ -130,11 +130,12 @@ def _undo(done: list[tuple[Path, str | None]]) -> None:
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def zip_members(members: list[tuple[str, bytes]]) -> bytes:
+def zip_members(members: list[tuple[str, bytes]], level: int = 6) -> bytes:
     """A ZIP of (name, bytes) with fixed timestamps and attributes: equal content, equal
     bytes (what makes golden files and provenance hashes possible). Written directly (the
     same bytes Python's zipfile writes for these settings), so each member's compressed form
-    can come from `deflated`'s cache."""
+    can come from `deflated`'s cache. Level 0 is for a package read back at once in the same
+    process: deflating a large document costs more than the rest of writing it."""
     body, directory = bytearray(), bytearray()
     year, month, day, hour, minute, second = FIXED_ZIP_TIME
     time = hour << 11 | minute << 5 | second // 2
@@ -142,7 +143,7 @@ def zip_members(members: list[tuple[str, bytes]]) -> bytes:
     for name, data in members:
         encoded = name.encode("utf-8")
         flags = 0 if name.isascii() else _UTF8_NAME
-        packed, crc = deflated(data), zlib.crc32(data)
+        packed, crc = deflated(data, level), zlib.crc32(data)
         fields = (_DEFLATE, time, date, crc, len(packed), len(data), len(encoded), 0)
         directory += _CENTRAL.pack(
             b"PK\x01\x02", _VERSION, 0, _VERSION, 0, flags, *fields, 0, 0, 0, _ATTRIBUTES, len(body)

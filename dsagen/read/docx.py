@@ -110,7 +110,7 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
         custom_properties=_custom_properties(package),
         headers=tuple(story_text(part) for part in related["header"]),
         footers=tuple(story_text(part) for part in related["footer"]),
-        max_id=max(_max_id(root) for root in roots.values()),
+        max_id=max(max_id(root) for root in roots.values()),
         stories=tuple(stories),
     )
 
@@ -260,7 +260,8 @@ def _custom_properties(package: DocxPackage) -> dict[str, str]:
 _W_IDS = etree.XPath("//@w:id", namespaces={"w": W_NS}, smart_strings=False)
 
 
-def _max_id(root: etree._Element) -> int:
-    """The largest plain decimal ``w:id`` (ids over nine digits are ignored, never parsed)."""
+def max_id(root: etree._Element) -> int:
+    """The largest plain decimal ``w:id`` (ids over nine digits are ignored, never parsed),
+    read by XPath: the attributes alone, not a Python step per element."""
     ids = (decimal(value) for value in _W_IDS(root))
     return max((value for value in ids if value is not None), default=0)

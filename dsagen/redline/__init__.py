@@ -71,7 +71,7 @@ class _Redline:
         if source is not None:
             self.context(source, part).adopt(clone)
 
-    def write(self) -> bytes:
+    def write(self, level: int = 6) -> bytes:
         body = W + "body"
         self.writer(DOCUMENT, DOCUMENT).container(
             self.standard.xml(DOCUMENT).find(body), self.out.xml(DOCUMENT).find(body)
@@ -97,7 +97,7 @@ class _Redline:
             if context.twins:
                 retarget_references(self.out.xml(context.negotiated_part), context.twins, context)
         self.out.track_revisions()
-        return self.out.serialise()
+        return self.out.serialise(level)
 
 
 class Overlay:
@@ -127,11 +127,14 @@ def render_redline(
     *,
     author: str = "dsagen",
     date: str = "2000-01-01T00:00:00Z",
+    stored: bool = False,
 ) -> bytes:
     """The partner's DOCX with every untracked difference from the standard written into it as
     tracked changes: accept-all gives the partner's document, reject-all gives the standard.
-    Computed from the two packages themselves, objects and formatting included."""
-    return _Redline(standard_docx, negotiated_docx, Stamp(author, date)).write()
+    Computed from the two packages themselves, objects and formatting included. `stored`
+    leaves the parts uncompressed, for a redline read back at once (comments or a counter-draft
+    are written over it)."""
+    return _Redline(standard_docx, negotiated_docx, Stamp(author, date)).write(0 if stored else 6)
 
 
 __all__ = ["Comment", "Overlay", "Rewrite", "Stamp", "render_redline"]

@@ -44,6 +44,7 @@ class Styles:
         self.names: dict[str, str] = {}
         self.by_name: dict[str, str] = {}
         self._styles: dict[str, etree._Element] = {}
+        self._levels: dict[str | None, str] = {}  # numbering_level, asked once per paragraph
         self.default_paragraph = "normal"
         for style in root.iter(W + "style") if root is not None else ():
             style_id = style.get(W + "styleId", "")
@@ -63,6 +64,12 @@ class Styles:
 
     def numbering_level(self, style_id: str | None) -> str:
         """The list level a paragraph style gives, following w:basedOn; "" if none."""
+        level = self._levels.get(style_id)
+        if level is None:
+            level = self._levels[style_id] = self._style_level(style_id)
+        return level
+
+    def _style_level(self, style_id: str | None) -> str:
         seen = set()
         while style_id and style_id not in seen:
             seen.add(style_id)

@@ -16,8 +16,8 @@ import zipfile
 from lxml import etree
 
 from ..ooxml import CT_NS, REL_NS, R, W, set_setting
-from ..output import deterministic_zip
-from ..read.inline import decimal
+from ..output import zip_members
+from ..read.docx import max_id
 from ..read.package import DocxPackage, open_docx
 from .formats import Styles
 from .ooxml import W_ID
@@ -161,13 +161,7 @@ class OutputPackage(Package):
     # -- ids --------------------------------------------------------------------------------
     def _max_id(self) -> int:
         parts = [DOCUMENT] + [p for kind in ID_PART_KINDS for p in self.related(DOCUMENT, kind)]
-        highest = 0
-        for part in parts:
-            for element in self.xml(part).iter():
-                value = decimal(element.get(W_ID))  # a hostile "²" or 5,000 digits: skipped
-                if value is not None:
-                    highest = max(highest, value)
-        return highest
+        return max((max_id(self.xml(part)) for part in parts), default=0)
 
     def new_id(self) -> str:
         """One counter for revisions, bookmarks and ranges, above every id of the partner."""
@@ -279,19 +273,13 @@ class OutputPackage(Package):
         if settings.find(W + "trackRevisions") is None:
             set_setting(settings, etree.Element(W + "trackRevisions"))
 
-    def serialise(self) -> bytes:
-        out = io.BytesIO()
-        written = set()
-        with (
-            zipfile.ZipFile(io.BytesIO(self.data)) as source,
-            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target,
-        ):  # deterministic_zip compresses
-            for item in source.infolist():
-                target.writestr(item.filename, self._part_bytes(item.filename))
-                written.add(item.filename)
-            for name in sorted(set(self.added) - written):
-                target.writestr(name, self._part_bytes(name))
-        return deterministic_zip(out.getvalue())
+    def serialise(self, level: int = 6) -> bytes:
+        """The package as a deterministic ZIP: the partner's parts in their order, then the
+        parts added, by name (deflated at `level`; see zip_members)."""
+        with zipfile.ZipFile(io.BytesIO(self.data)) as source:
+            names = [item.filename for item in source.infolist()]
+        names += sorted(set(self.added) - set(names))
+        return zip_members([(name, self._part_bytes(name)) for name in names], level)
 
     def _part_bytes(self, name: str) -> bytes:
         root = self.roots.get(name)

@@ -62,7 +62,11 @@ def respond_files(
     our_date = revision_date(date, returned.core_properties.get("modified"))
     author = author or org.name
     layered_docx = render_redline(
-        standard.docx, read_document_bytes(returned_path), author=partner, date=their_date
+        standard.docx,
+        read_document_bytes(returned_path),
+        author=partner,
+        date=their_date,
+        stored=True,
     )
     layered_document = read_docx(layered_docx, name=str(returned_path))
     layered = compare(standard.document, layered_document, standard.context)
