@@ -6,9 +6,11 @@ Cases (each a standard generated from a synthetic library and a copy edited sile
   90k-20del     the same with 20 clauses deleted                               target < 2 s
   1000w-20del   90 clauses of 1,000 words (~90,000 words), 20 deleted          target < 2 s
   800           800 clauses (~360,000 words), edits as in 90k                  target < 3 s
-Each figure is the median wall time of fresh `dsagen diff` processes (start-up included),
-with the 1-minute load average beside it. With LibreOffice installed (and not --no-anchor),
-its document compare of the same pair runs interleaved and the ratio is printed.
+Each figure is the median wall time of fresh `dsagen diff` processes (start-up included,
+Python's bytecode cached as an installed dsagen has it), run in the case's own folder (no
+registry to ask), with the 1-minute load average beside it. With LibreOffice installed (and
+not --no-anchor), its document compare of the same pair runs interleaved and the ratio is
+printed.
 
     .venv/bin/python bench/diff.py [--runs 5] [--case 90k --case 800] [--no-anchor]
 """
@@ -191,10 +193,14 @@ def bench_case(case: Case, runs: int, anchor: bool) -> None:
             "--library",
             str(library),
         ]
-        _, result = run_command(command, ok=(0, 1))
+        # In the case's own folder: no registry there to ask (one in the checkout would add
+        # loading SQLAlchemy and a look-up to every run, and differ from machine to machine).
+        _, result = run_command(command, ok=(0, 1), cwd=folder)
         print(about)
         print(f"  found: {json.loads(result.stdout)['summary']}")
-        commands = {"dsagen diff --json --redline": lambda: run_command(command, ok=(0, 1))}
+        commands = {
+            "dsagen diff --json --redline": lambda: run_command(command, ok=(0, 1), cwd=folder)
+        }
         office = soffice() if anchor else None
         if office:
             from bench.lo_compare import compare_command
