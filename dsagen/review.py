@@ -102,6 +102,22 @@ def compare_files(
     graded comparison out, with the standard (whose DOCX the redline is written over) and the
     copy as read. `records` (dsagen.registry.issued.issued_records) finds the DOCX issued for
     the copy's reference."""
+    standard, negotiated = read_pair(
+        standard_path, negotiated_path, library=library, template=template, records=records
+    )
+    return review(standard, negotiated), standard, negotiated
+
+
+def read_pair(
+    standard_path: Path,
+    negotiated_path: Path,
+    *,
+    library: Library | None = None,
+    template: str | None = None,
+    records: IssuedRecords = NO_RECORDS,
+) -> tuple[Standard, ReadDocument]:
+    """What `compare_files` reviews: the standard built and the returned copy read (a caller
+    that also writes a redline can start it from these while the review runs)."""
     from .library import load_library
 
     library = library or load_library()
@@ -109,7 +125,7 @@ def compare_files(
     standard = standard_from_file(
         standard_path, library, template=template, negotiated=negotiated, records=records
     )
-    return review(standard, negotiated), standard, negotiated
+    return standard, negotiated
 
 
 def _check_related(comparison: Comparison, standard: Standard, negotiated: ReadDocument) -> None:

@@ -7,6 +7,7 @@ import copy
 import io
 import json
 import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -297,3 +298,25 @@ def test_deleting_a_clause_that_carries_a_walk_away_obligation_is_walk_away(
             if c["id"] == "ethics"
         )["notes"]
     )
+
+
+def test_a_redline_drawn_in_a_second_process_is_the_same_file(
+    cli, files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsagen import forked
+    from dsagen.cli import diff
+
+    drawings: list[forked.Forked] = []
+
+    class Recorded(forked.Forked):
+        def result(self) -> bytes:
+            drawings.append(self)
+            return super().result()
+
+    monkeypatch.setattr(forked, "Forked", Recorded)
+    here, apart = files["folder"] / "here.docx", files["folder"] / "apart.docx"
+    assert cli("diff", files["standard"], files["moved"], "--redline", here, "--force")[0] == 1
+    monkeypatch.setattr(diff, "REDLINE_APART_FROM", 0)
+    assert cli("diff", files["standard"], files["moved"], "--redline", apart, "--force")[0] == 1
+    assert [drawing.apart for drawing in drawings] == [False, sys.platform.startswith("linux")]
+    assert apart.read_bytes() == here.read_bytes()

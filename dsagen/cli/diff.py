@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +17,7 @@ from .common import ForceOption, LibraryOption, app, handled, load_library, out,
 if TYPE_CHECKING:
     from ..compare.model import Comparison
     from ..compare.standard import Standard
+    from ..forked import Forked
     from ..library import Library
     from ..read.docx import ReadDocument
 
@@ -88,15 +92,26 @@ def diff(
     from ..registry.issued import issued_records
     from ..report.terminal import print_comparison
     from ..respond.plan import approvers
-    from ..review import compare_files
+    from ..review import read_pair, review
 
     for target in (json_file, html, pdf, redline):
         if target is not None:
             check_writable(target, force=force)
     loaded = load_library(library)
-    comparison, standard_doc, negotiated_doc = compare_files(
+    standard_doc, negotiated_doc = read_pair(
         standard, negotiated, library=loaded, template=template, records=issued_records()
     )
+    with _started_redline(
+        redline,
+        standard_doc,
+        negotiated_doc,
+        negotiated,
+        author=author,
+        date=date,
+        comments=not no_comments,
+    ) as drawing:
+        comparison = review(standard_doc, negotiated_doc)
+        drawn = _redline(drawing, standard_doc, comparison, loaded) if drawing else None
     who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
     outputs: list[tuple[Path, bytes]] = []  # all rendered before the first is written
@@ -110,22 +125,8 @@ def diff(
         from ..report.html import render_report_pdf
 
         outputs.append((pdf, render_report_pdf(comparison, who)))
-    if redline is not None:
-        outputs.append(
-            (
-                redline,
-                _redline(
-                    standard_doc,
-                    negotiated_doc,
-                    negotiated,
-                    comparison,
-                    loaded,
-                    author=author,
-                    date=date,
-                    comments=not no_comments,
-                ),
-            )
-        )
+    if redline is not None and drawn is not None:
+        outputs.append((redline, drawn))
     write_all(outputs, force=force)
     if as_json:
         print_json(data)
@@ -135,27 +136,62 @@ def diff(
         raise typer.Exit(1)
 
 
-def _redline(
+#: Paragraphs from which a copy's redline is written in a second process while the comparison
+#: runs (the two need nothing from each other): 0.1 s saved at 90,000 words, 0.5 s at 360,000;
+#: below this the fork costs about what it saves.
+REDLINE_APART_FROM = 1_000
+
+
+@dataclass
+class _Drawing:
+    """A redline being written (maybe in a second process), with what the comments need."""
+
+    tracked: Forked
+    author: str
+    date: str
+    comments: bool
+
+
+@contextmanager
+def _started_redline(
+    target: Path | None,
     standard: Standard,
-    negotiated_doc: ReadDocument,
-    negotiated: Path,
-    comparison: Comparison,
-    library: Library,
+    negotiated: ReadDocument,
+    negotiated_path: Path,
     *,
     author: str,
     date: str | None,
     comments: bool,
-) -> bytes:
-    """The redline DOCX: native tracked changes, and the response comments unless declined."""
+) -> Iterator[_Drawing | None]:
+    """The tracked-changes DOCX started from the two documents (None without --redline),
+    ended if the comparison fails first."""
+    if target is None:
+        yield None
+        return
+    from ..forked import Forked
     from ..read.package import read_document_bytes
     from ..report.redline_docx import render_redline, revision_date
 
-    stamp = revision_date(date, negotiated_doc.core_properties.get("modified"))
-    document = render_redline(
-        standard.docx, read_document_bytes(negotiated), author=author, date=stamp
-    )
-    if not comments:
+    stamp = revision_date(date, negotiated.core_properties.get("modified"))
+
+    def draw() -> bytes:
+        copy = read_document_bytes(negotiated_path)
+        return render_redline(standard.docx, copy, author=author, date=stamp, stored=comments)
+
+    apart = len(negotiated.accepted) >= REDLINE_APART_FROM
+    with Forked(draw, fork=apart) as tracked:
+        yield _Drawing(tracked, author, stamp, comments)
+
+
+def _redline(
+    drawing: _Drawing, standard: Standard, comparison: Comparison, library: Library
+) -> bytes:
+    """The redline DOCX: native tracked changes, and the response comments unless declined."""
+    document = drawing.tracked.result()
+    if not drawing.comments:
         return document
     from ..respond.api import commented_redline
 
-    return commented_redline(standard, document, comparison, library, author=author, date=stamp)
+    return commented_redline(
+        standard, document, comparison, library, author=drawing.author, date=drawing.date
+    )
