@@ -111,3 +111,26 @@ def test_a_part_is_found_at_either_end_of_the_whole_despite_edits() -> None:
     assert folding.end_similarity(part, part + other) == 1.0
     assert folding.end_similarity(part, other + edited + ["and", "more"]) >= folding.CONTAINED
     assert folding.end_similarity(part, other + other) < folding.CONTAINED
+
+
+def test_scoring_long_paragraphs_costs_the_product_of_their_lengths_not_its_cube(
+    counted: list[int],
+) -> None:
+    """Paragraphs of a replaced block are scored pair by pair, each time asking whether one
+    holds the other (a sentence added or cut): four times the words must cost about sixteen
+    times the work (the redline of 1,000-word clauses once took seconds in this check)."""
+    rng = random.Random(7)
+    vocabulary = "recipient provider data research purpose retention shall within days".split()
+
+    def paragraph(words: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(words))
+
+    def work(words: int) -> int:
+        counted[0] = 0
+        pairs = diff.align_paragraphs([paragraph(words), paragraph(words)], [paragraph(3 * words)])
+        assert [p.kind for p in pairs] == ["delete", "delete", "insert"]
+        return counted[0]
+
+    short, long_ = work(100), work(400)
+    assert short > 0
+    assert long_ <= 20 * short, f"four times the words cost {long_ / short:.0f}x the work"
