@@ -25,11 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from typer.testing import CliRunner
 
-from dsagen.cli import app
 from tests.budget import examples
-from tests.conftest import DATA, MINILIB
+from tests.conftest import DATA, MINILIB, run_cli
 
 PARTNER_TEXT = (DATA / "partners" / "mini-partner.yaml").read_text()
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -37,7 +35,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 COMMAND_SECONDS = 30
 #: Growth of the test process's peak memory allowed over a whole fuzz test.
 MEMORY_GROWTH_KB = 1024 * 1024
-RUNNER = CliRunner()
 
 HOSTILE_VALUES = [
     "",
@@ -282,7 +279,7 @@ def _deadline(seconds: int) -> Iterator[None]:
 
 def _run(*args: object) -> tuple[int, str]:
     with _deadline(COMMAND_SECONDS):
-        result = RUNNER.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        result = run_cli(*args)
     assert result.exit_code in (0, 1, 2), (args, result.stderr)
     assert "internal error" not in result.stderr, (args, result.stderr)
     return result.exit_code, result.stderr
@@ -304,20 +301,18 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, Path, str]:
     partner = folder / "mini-partner.yaml"
     partner.write_text(PARTNER_TEXT)
     registry = f"sqlite:///{folder / 'registry.db'}"
-    result = RUNNER.invoke(
-        app,
-        [
-            "generate",
-            str(partner),
-            "--library",
-            str(MINILIB),
-            "--format",
-            "docx",
-            "--out",
-            str(folder / "out"),
-            "--registry",
-            registry,
-        ],
+    result = run_cli(
+        "generate",
+        partner,
+        "--library",
+        MINILIB,
+        "--format",
+        "docx",
+        "--out",
+        folder / "out",
+        "--registry",
+        registry,
+        catch_exceptions=True,
     )
     assert result.exit_code == 0, result.stderr
     return (folder / "out" / "mini-partner" / "mini.docx").read_bytes(), partner, registry
