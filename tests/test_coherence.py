@@ -96,9 +96,18 @@ def assert_reported(
             )
 
 
-def check(template_id: str, combination: dict[str, Any]) -> None:
+def generated(template_id: str, combination: dict[str, Any]) -> tuple[Agreement, list[Finding]]:
     with tempfile.TemporaryDirectory() as folder:
-        agreement, findings = generate(template_id, combination, Path(folder))
+        return generate(template_id, combination, Path(folder))
+
+
+@cache
+def generated_row(template_id: str, index: int) -> tuple[Agreement, list[Finding]]:
+    """Row INDEX of the covering set, generated and linted once for the tests that read it."""
+    return generated(template_id, rows(template_id)[index])
+
+
+def check(agreement: Agreement, findings: list[Finding]) -> None:
     for contradiction in contradictions(agreement):
         assert_reported(agreement, findings, contradiction)
 
@@ -124,7 +133,7 @@ CASES = [(t, i) for t in TEMPLATES for i in range(len(rows(t)))]
 def test_no_contradiction_without_a_lint_error_naming_both_clauses(
     template_id: str, index: int
 ) -> None:
-    check(template_id, rows(template_id)[index])
+    check(*generated_row(template_id, index))
 
 
 @st.composite
@@ -137,7 +146,7 @@ def combinations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(combinations())
 def test_random_combinations_are_coherent_or_refused(case: tuple[str, dict[str, Any]]) -> None:
-    check(*case)
+    check(*generated(*case))
 
 
 def test_parameter_contradictions_are_found_in_the_covering_set() -> None:
@@ -145,9 +154,8 @@ def test_parameter_contradictions_are_found_in_the_covering_set() -> None:
     tests above exercise the rules rather than only coherent agreements."""
     seen: set[str] = set()
     for template_id in TEMPLATES:
-        for combination in rows(template_id):
-            with tempfile.TemporaryDirectory() as folder:
-                agreement, _ = generate(template_id, combination, Path(folder))
+        for index in range(len(rows(template_id))):
+            agreement, _ = generated_row(template_id, index)
             seen |= {c.name for c in contradictions(agreement)}
     assert {
         "aggregation by the Provider, yet record-level data (or the reverse)",

@@ -59,10 +59,10 @@ def schema(template_id: str) -> list[str]:
     )
 
 
-def shows(partner: PartnerParams, name: str) -> bool:
+def shows(partner: PartnerParams, name: str, before: str) -> bool:
     """Independently of lint: does another value of the parameter change the agreement as
-    rendered (the whole text, every clause, the title and the schedules)?"""
-    before = render_markdown(assemble(partner, library()))
+    rendered (`before`: the partner's agreement; the whole text, every clause, the title and
+    the schedules)?"""
     param = library().param_owner()[name].params[name]
     for alternative in alternatives(param, partner.values[name]):
         values = {**partner.values, name: alternative}
@@ -122,8 +122,13 @@ def test_every_parameter_of_every_template_shows_for_some_values(template_id: st
 def test_a_set_value_shows_or_is_refused_as_not_applicable(template_id: str) -> None:
     for partner in partners(template_id)[:3]:
         refused = {f.parameter for f in not_applicable(partner, library(), schema(template_id))}
+        before = render_markdown(assemble(partner, library()))
         for name in [n for n in schema(template_id) if n in partner.values]:
-            assert shows(partner, name) == (name not in refused), (template_id, name, partner.path)
+            assert shows(partner, name, before) == (name not in refused), (
+                template_id,
+                name,
+                partner.path,
+            )
 
 
 def test_a_cap_the_open_data_agreement_does_not_state_would_be_refused(tmp_path: Path) -> None:
