@@ -114,6 +114,29 @@ def test_browse_leads_from_the_canned_query_to_the_walk_away_item_and_the_heat_m
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
 
 
+def test_the_canned_queries_read_packed_cells_and_texts(demo_registry: Path) -> None:
+    """Cells and clause texts are stored packed: the canned queries unpack them in SQL."""
+    import json
+
+    port = free_port()
+    server = _serve(demo_registry, port)
+    try:
+        for query, parameters in (("off_standard", "family="), ("every_wording", "clause=term")):
+            url = f"http://127.0.0.1:{port}/registry/{query}.json?{parameters}&_shape=array"
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                rows = json.load(answer)
+            if query == "off_standard":
+                publication = [
+                    r for r in rows if (r["partner"], r["family"]) == ("gravy-uf", "publication")
+                ]
+                assert [r["position"] for r in publication] == ["walk-away"]
+            else:
+                assert rows and all(row["wording"].strip() for row in rows)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def test_export_sqlite_copies_a_registry_whole(cli, tmp_path: Path, registry_url: str) -> None:
     write_partners(tmp_path / "partners", 3)
     generate_and_record(registry_url, tmp_path / "partners", tmp_path / "out")

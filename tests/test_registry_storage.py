@@ -17,7 +17,14 @@ from sqlalchemy import LargeBinary, func, inspect, select, text
 from dsagen.registry import open_registry, store
 from dsagen.registry.blobs import load_document, split, store_document
 from dsagen.registry.ingest import ingest
-from dsagen.registry.schema import agreement_clauses, blobs, documents, negotiated_clauses
+from dsagen.registry.schema import (
+    agreement_clauses,
+    agreements,
+    blobs,
+    documents,
+    negotiated_clauses,
+    negotiated_versions,
+)
 from tests.budget import examples
 from tests.test_registry_fixtures import generate_and_record, negotiate, write_partners
 
@@ -142,12 +149,18 @@ def _back_to_version_1(url: str) -> None:
         registry.write(work)
 
 
+PACKED = (
+    (agreements, ("parameters", "cells")),
+    (negotiated_versions, ("cells",)),
+    (agreement_clauses, ("text", "params")),
+    (negotiated_clauses, ("text", "standard_text", "param_values", "changes")),
+)
+
+
 def _unpack_texts(conn) -> None:
-    """Clause texts back to plain text columns, as version 1 had them."""
-    for table, columns in (
-        (agreement_clauses, ("text",)),
-        (negotiated_clauses, ("text", "standard_text")),
-    ):
+    """Clause texts, values, cells and changes back to plain text columns, as version 1 had
+    them."""
+    for table, columns in PACKED:
         rows = conn.execute(select(table.c.id, *(table.c[c] for c in columns))).all()
         for column in columns:
             if conn.dialect.name == "postgresql":
@@ -169,15 +182,9 @@ def _texts(url: str) -> list[tuple[str, ...]]:
     with open_registry(url) as registry, registry.read() as conn:
         return [
             tuple(row)
+            for table, columns in PACKED
             for row in conn.execute(
-                select(negotiated_clauses.c.text, negotiated_clauses.c.standard_text).order_by(
-                    negotiated_clauses.c.id
-                )
-            )
-        ] + [
-            tuple(row)
-            for row in conn.execute(
-                select(agreement_clauses.c.text).order_by(agreement_clauses.c.id)
+                select(*(table.c[column] for column in columns)).order_by(table.c.id)
             )
         ]
 

@@ -40,7 +40,7 @@ OFF_STANDARD = (
     HEADS
     + """,
 cells as (
-  select h.slug, h.name, h.state, coalesce(v.cells, a.cells) as cells,
+  select h.slug, h.name, h.state, dsagen_text(coalesce(v.cells, a.cells)) as cells,
          case when v.id is null then 'issued' else 'version ' || v.seq end as source
   from heads h join agreements a on a.id = h.agreement_id
   left join negotiated_versions v on v.id = h.version_id)

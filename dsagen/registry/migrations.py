@@ -9,12 +9,14 @@ from sqlalchemy import Connection, Table, bindparam, select, text
 from .blobs import store_parts
 from .schema import (
     agreement_clauses,
+    agreements,
     approvals,
     audit_events,
     blobs,
     documents,
     guard_append_only,
     negotiated_clauses,
+    negotiated_versions,
 )
 
 BATCH = 2000
@@ -44,10 +46,34 @@ def to_2(conn: Connection) -> None:
 
 def to_3(conn: Connection) -> None:
     """Version 3: clause texts packed (dsagen.registry.packing), a batch of rows at a time."""
-    for table, columns in (
-        (agreement_clauses, ("text",)),
-        (negotiated_clauses, ("text", "standard_text")),
-    ):
+    _pack_columns(
+        conn,
+        (
+            (agreement_clauses, ("text",)),
+            (negotiated_clauses, ("text", "standard_text")),
+        ),
+    )
+
+
+def to_4(conn: Connection) -> None:
+    """Version 4: parameter values, matrix cells and word changes packed like clause texts
+    (together more than a quarter of the registry); the index of negotiated clauses by version
+    alone dropped (the one by version and position serves the same lookups)."""
+    _pack_columns(
+        conn,
+        (
+            (agreements, ("parameters", "cells")),
+            (negotiated_versions, ("cells",)),
+            (agreement_clauses, ("params",)),
+            (negotiated_clauses, ("param_values", "changes")),
+        ),
+    )
+    conn.execute(text("DROP INDEX IF EXISTS ix_negotiated_clauses_version_id"))
+
+
+def _pack_columns(conn: Connection, tables: tuple[tuple[Table, tuple[str, ...]], ...]) -> None:
+    """Text columns become packed ones (PostgreSQL: bytea first), every row rewritten."""
+    for table, columns in tables:
         if conn.dialect.name == "postgresql":
             for column in columns:
                 conn.execute(

@@ -66,11 +66,11 @@ agreements = Table(
     Column("library_digest", String(64), nullable=False),
     Column("library_root", Text),
     Column("params_digest", String(64), nullable=False),
-    Column("parameters", Text, nullable=False),  # canonical JSON of every value
+    Column("parameters", PackedText, nullable=False),  # canonical JSON of every value
     Column("generator", String(80), nullable=False),
     Column("state", String(16), nullable=False),
     Column("created_at", String(32), nullable=False),
-    Column("cells", Text, nullable=False),  # JSON: family -> matrix cell, as issued
+    Column("cells", PackedText, nullable=False),  # JSON: family -> matrix cell, as issued
     Column("cell_kinds", Text, nullable=False),  # JSON: family -> cell kind
     UniqueConstraint(
         "partner_id", "template_id", "params_digest", "library_digest", name="uq_agreement_identity"
@@ -93,7 +93,7 @@ agreement_clauses = Table(
     Column("variant_position", String(16), nullable=False),
     Column("position", String(16), nullable=False),  # playbook position of what we issued
     Column("reasons", Text, nullable=False),  # JSON list of why it is not standard
-    Column("params", Text, nullable=False),  # JSON: the parameters the clause text uses
+    Column("params", PackedText, nullable=False),  # JSON: the parameters the clause text uses
     Column("param_positions", Text, nullable=False),  # JSON: name -> playbook position
     Column("text", PackedText, nullable=False),
     Column("text_digest", String(64)),  # dsagen.lock.text_digest of the clause file's text
@@ -158,7 +158,7 @@ negotiated_versions = Table(
     Column("worst_severity", String(16)),
     Column("summary", Text, nullable=False),  # JSON: status -> count
     Column("untracked_changes", Integer, nullable=False),
-    Column("cells", Text, nullable=False),  # JSON: family -> matrix cell, as negotiated
+    Column("cells", PackedText, nullable=False),  # JSON: family -> matrix cell, as negotiated
     Column("cell_kinds", Text, nullable=False),  # JSON: family -> cell kind
     UniqueConstraint("partner_id", "seq", name="uq_version_seq"),
 )
@@ -167,7 +167,8 @@ negotiated_clauses = Table(
     "negotiated_clauses",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("version_id", ForeignKey("negotiated_versions.id"), nullable=False, index=True),
+    # looked up through ix_negotiated_clauses_version_seq (an index of its own doubled it)
+    Column("version_id", ForeignKey("negotiated_versions.id"), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("clause_id", String(80), index=True),  # None: a clause the partner added
     Column("family", String(80)),
@@ -180,8 +181,8 @@ negotiated_clauses = Table(
     Column("variant_standard", String(80)),
     Column("variant_negotiated", String(80)),
     Column("parameters", Text, nullable=False),  # JSON list: name, standard, negotiated, ...
-    Column("param_values", Text, nullable=False),  # JSON: the clause's parameter values as agreed
-    Column("changes", Text, nullable=False),  # JSON list of word-level changes
+    Column("param_values", PackedText, nullable=False),  # JSON: the values as agreed
+    Column("changes", PackedText, nullable=False),  # JSON list of word-level changes
     Column("authors", Text, nullable=False),  # JSON list of tracked-change authors
     Column("dates", Text, nullable=False),  # JSON list of tracked-change dates
     Column("untracked", Boolean, nullable=False),
