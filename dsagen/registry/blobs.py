@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 import zstandard
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ..errors import RegistryError
 from ..output import deflated
@@ -35,7 +35,9 @@ DEFLATE_LEVELS = (6, 9, 1)  # Python's zipfile default first; Word-style tools r
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _WORTH_A_BASE = 0.5  # against a base, a blob must be at most this share of its plain size
 _CLEARLY_WORTH_IT = 0.05  # ... or this share of its content (XML compresses to ~0.15-0.5)
-BASE_WORTHY = 2048  # bytes: smaller parts (properties, relationships) compress on their own
+BASE_WORTHY = 512  # bytes: a document's own small parts (properties, header, the ZIP's own
+# headers) are half their size again against their kin; relationships compress on their own
+HEADERS = "(zip headers)"  # the name the ZIP's headers and directory have among their kin
 
 
 def sha256(data: bytes) -> str:
@@ -130,16 +132,25 @@ def pieces(data: bytes, *, pack: bool = True) -> list[Piece]:
             name,
             sha256(content),
             _compressor(None).compress(content)
-            if pack and not _wants_base(name, content)
+            if pack and not _wants_base(entry, name, content)
             else None,
         )
         for entry, content, name in split(data)
     ]
 
 
-def _wants_base(name: str, content: bytes) -> bool:
-    """Only a large named part is worth a base (a query and a dictionary): the body, styles."""
-    return bool(name) and len(content) >= BASE_WORTHY
+def _wants_base(entry: dict[str, Any], name: str, content: bytes) -> bool:
+    """A member or the ZIP's headers, not too small to be worth a base (a dictionary); a file
+    that is not a ZIP has no kin."""
+    return (bool(name) or "frame" in entry) and len(content) >= BASE_WORTHY
+
+
+def _kin(family: str, piece: Piece) -> str:
+    """The name a piece is stored under, where the next document of its family finds its
+    base: the same member of a document of the same template."""
+    if not family or not _wants_base(piece.entry, piece.name, piece.content):
+        return ""
+    return f"{family}/{piece.name or HEADERS}"
 
 
 def store_document(
@@ -174,42 +185,55 @@ def store_parts(
             select(blobs.c.sha256).where(blobs.c.sha256.in_({p.digest for p in split_up}))
         )
     }
-    manifest = []
+    new: dict[str, tuple[Piece, str]] = {}
     for piece in split_up:
-        if piece.digest not in kept:
-            _insert_blob(conn, piece, f"{family}/{piece.name}" if family and piece.name else "")
-            kept.add(piece.digest)
-        manifest.append({**piece.entry, "blob": piece.digest})
+        if piece.digest not in kept and piece.digest not in new:
+            new[piece.digest] = piece, _kin(family, piece)
+    if new:
+        bases = _bases(conn, {name for _, name in new.values() if name})
+        conn.execute(
+            blobs.insert(), [_blob_row(conn, piece, name, bases) for piece, name in new.values()]
+        )
+    manifest = [{**piece.entry, "blob": piece.digest} for piece in split_up]
     return json.dumps(manifest, separators=(",", ":"))
 
 
-def _insert_blob(conn: Connection, piece: Piece, name: str) -> None:
-    codec, base, data = "zstd", None, piece.packed
-    if name and data is None and _wants_base(piece.name, piece.content):
-        base = conn.execute(
-            select(blobs.c.sha256)
-            .where(blobs.c.name == name, blobs.c.codec == "zstd")
-            .order_by(blobs.c.id.desc())
-            .limit(1)
-        ).scalar()
-        if base is not None:
-            against = _compressor(base, conn).compress(piece.content)
-            if _pays(against, piece.content):
-                codec, data = "zstd-base", against
-            else:
-                base = None
+def _bases(conn: Connection, names: set[str]) -> dict[str, str]:
+    """For each name, the latest blob stored under it on its own (not against another): the
+    base its next kin is compressed against."""
+    if not names:
+        return {}
+    latest = (
+        select(func.max(blobs.c.id))
+        .where(blobs.c.name.in_(names), blobs.c.codec == "zstd")
+        .group_by(blobs.c.name)
+    )
+    return {
+        row.name: row.sha256
+        for row in conn.execute(select(blobs.c.name, blobs.c.sha256).where(blobs.c.id.in_(latest)))
+    }
+
+
+def _blob_row(conn: Connection, piece: Piece, name: str, bases: dict[str, str]) -> dict[str, Any]:
+    codec, base, data = "zstd", bases.get(name) if name else None, piece.packed
+    if base is not None and data is None:
+        against = _compressor(base, conn).compress(piece.content)
+        if _pays(against, piece.content):
+            codec, data = "zstd-base", against
+        else:
+            base = None
+    else:
+        base = None
     if data is None:
         data = _compressor(None).compress(piece.content)
-    conn.execute(
-        blobs.insert().values(
-            sha256=piece.digest,
-            size=len(piece.content),
-            codec=codec,
-            base=base,
-            name=name or None,
-            data=data,
-        )
-    )
+    return {
+        "sha256": piece.digest,
+        "size": len(piece.content),
+        "codec": codec,
+        "base": base,
+        "name": name or None,
+        "data": data,
+    }
 
 
 def _pays(against: bytes, content: bytes) -> bool:
