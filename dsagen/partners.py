@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from .canonical import canonical_json
 from .errors import DsagenError, PartnerError, raise_all
 from .library import Library, Template
 from .limits import MAX_PARTNER_CHARS, MAX_PARTNER_ITEMS
@@ -42,19 +42,6 @@ class PartnerParams:
     @property
     def given(self) -> dict[str, Any]:
         return self.values
-
-
-def canonical_json(data: Any) -> str:
-    """Stable JSON for hashing: sorted keys, dates as ISO strings."""
-
-    def default(value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), default=default, ensure_ascii=False
-    )
 
 
 def partner_files(paths: list[Path]) -> list[Path]:

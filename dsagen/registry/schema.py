@@ -25,8 +25,8 @@ from sqlalchemy import (
     select,
 )
 
+from ..canonical import canonical_json
 from ..errors import RegistryError
-from ..partners import canonical_json
 from .packing import PackedText
 
 STATES = ("draft", "sent", "received", "executed", "superseded", "terminated")

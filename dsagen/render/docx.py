@@ -24,9 +24,9 @@ from docx.shared import Pt
 from lxml import etree
 
 from ..assemble import Agreement, Paragraph, Section
+from ..canonical import canonical_json
 from ..ooxml import CT_NS, W_NS, set_setting
 from ..output import deterministic_zip, zip_members
-from ..partners import canonical_json
 from ..provenance import SIGNATURE, sign_properties
 from ..stamp import DRAFT_DIGEST_PROPERTY, ISSUED_PROPERTY, issued_key
 from ..textfilters import long_date
