@@ -175,12 +175,12 @@ def test_forget_removes_the_copy_restores_the_state_and_is_recorded(
     wrong = _copy(tmp_path, "wrong.docx", partner="mini-0001", **WALK_AWAY)
     with open_registry(registry_url) as registry:
         ingest(registry, "mini-0000", first)
-        set_state(registry, "mini-0000", "received")
-        ingest(registry, "mini-0000", wrong, state="executed", force=True)  # refused without
+        set_state(registry, "mini-0000", "executed", "signed as received", force=True)
+        ingest(registry, "mini-0000", wrong, force=True)  # the wrong partner's: refused without
         with registry.read() as conn:
             kept = conn.execute(select(func.count()).select_from(blobs)).scalar_one()
         done = forget(registry, "mini-0000", 2, note="belongs to mini-0001", by="Dana Lee")
-        assert done.state == ("executed", "received")
+        assert done.state == ("received", "executed")
         with registry.read() as conn:
             versions = conn.execute(select(negotiated_versions.c.seq)).scalars().all()
             files = conn.execute(select(documents.c.sha256)).scalars().all()
@@ -193,12 +193,27 @@ def test_forget_removes_the_copy_restores_the_state_and_is_recorded(
     assert left < kept  # the wrong file's own text is gone, shared pieces stay
     gone = [e for e in events if e["kind"] == "forget"]
     assert gone[0]["file"] == "wrong.docx" and gone[0]["by"] == "Dana Lee"
-    assert gone[0]["note"] == "belongs to mini-0001" and gone[0]["state"] == "executed"
+    assert gone[0]["note"] == "belongs to mini-0001" and gone[0]["state"] == "received"
     assert [e["version"] for e in events if e["kind"] == "received"] == [1]
     restored = [e for e in events if e["kind"] == "state"][-1]
-    assert (restored["from"], restored["to"]) == ("executed", "received")
+    assert (restored["from"], restored["to"]) == ("received", "executed")
     assert restored["note"] == "version 2 (wrong.docx) forgotten"
     assert (again.version, again.duplicate) == (1, False)
+
+
+def test_a_copy_with_unapproved_deviations_is_not_ingested_as_executed(
+    tmp_path: Path, registry_url: str
+) -> None:
+    _setup(tmp_path, registry_url)
+    walk_away = _copy(tmp_path, "walk-away.docx", **WALK_AWAY)
+    with open_registry(registry_url) as registry:
+        with pytest.raises(RegistryError, match=r"as executed: \d+ deviation.*retention \(walk"):
+            ingest(registry, "mini-0000", walk_away, state="executed")
+        with registry.read() as conn:  # the whole transaction rolled back
+            assert conn.execute(select(negotiated_versions.c.seq)).scalars().all() == []
+        ingest(registry, "mini-0000", walk_away)  # as received, then approve, then execute
+        approve(registry, "mini-0000", by="Dana Lee")
+        assert set_state(registry, "mini-0000", "executed").state == "executed"
 
 
 def test_the_audit_trail_cannot_be_edited_even_with_sql(tmp_path: Path, registry_url: str) -> None:

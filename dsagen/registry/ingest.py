@@ -323,6 +323,23 @@ def _reviewed(
     )
 
 
+def _refuse_unapproved(conn: Connection, agreement_id: int, reviewed: Reviewed) -> None:
+    """A copy ingested as executed, like `dsagen state executed`, may not carry a deviation
+    above fallback: approvals name a copy by its sha256, so this new one has none yet (ingest
+    it as received, approve, then execute; the transaction is rolled back)."""
+    from .approvals import standing
+
+    pending = standing(conn, agreement_id).pending
+    if pending:
+        listed = "; ".join(f"{d.clause} ({d.position})" for d in pending)
+        raise RegistryError(
+            f"{reviewed.path}: cannot be ingested as executed: {len(pending)} deviation(s) "
+            f"above fallback have no approval: {listed}. Ingest it as received, record "
+            f"approvals with `dsagen approve {reviewed.partner} --clause ID --by NAME`, then "
+            f"`dsagen state {reviewed.partner} executed`"
+        )
+
+
 def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
     """The write transaction: one negotiated version, its clauses, its file, its state."""
     again = _already(conn, reviewed.sha, reviewed.partner)
@@ -361,6 +378,8 @@ def _record(conn: Connection, reviewed: Reviewed, state: str) -> IngestResult:
     current = conn.execute(
         select(agreements.c.state).where(agreements.c.id == agreement_id)
     ).scalar_one()
+    if state == "executed" and current != "executed":
+        _refuse_unapproved(conn, agreement_id, reviewed)
     overridden = [w for w in reviewed.warnings if w.startswith("identity check overridden")]
     set_state_row(
         conn,
