@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,20 +99,21 @@ def diff(
         if target is not None:
             check_writable(target, force=force)
     loaded = load_library(library)
-    standard_doc, negotiated_doc = read_pair(
-        standard, negotiated, library=loaded, template=template, records=issued_records()
-    )
-    with _started_redline(
-        redline,
-        standard_doc,
-        negotiated_doc,
-        negotiated,
-        author=author,
-        date=date,
-        comments=not no_comments,
-    ) as drawing:
-        comparison = review(standard_doc, negotiated_doc)
-        drawn = _redline(drawing, standard_doc, comparison, loaded) if drawing else None
+    with _fewer_collections():
+        standard_doc, negotiated_doc = read_pair(
+            standard, negotiated, library=loaded, template=template, records=issued_records()
+        )
+        with _started_redline(
+            redline,
+            standard_doc,
+            negotiated_doc,
+            negotiated,
+            author=author,
+            date=date,
+            comments=not no_comments,
+        ) as drawing:
+            comparison = review(standard_doc, negotiated_doc)
+            drawn = _redline(drawing, standard_doc, comparison, loaded) if drawing else None
     who = approvers(comparison, standard_doc.context, loaded)
     data = comparison.to_json()
     outputs: list[tuple[Path, bytes]] = []  # all rendered before the first is written
@@ -134,6 +136,22 @@ def diff(
         print_comparison(comparison, out, approvers=who)
     if comparison.fails(fail_on.value):
         raise typer.Exit(1)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Reading, comparing and redlining build large structures without reference cycles,
+    which the cyclic collector's default thresholds scan again and again as they grow: a tenth
+    of the CPU of a 90,000-word diff, a seventh at 360,000. Meanwhile what is loaded is frozen
+    out of its way and it runs less often (peak memory +8% at 360,000 words)."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 #: Paragraphs from which a copy's redline is written in a second process while the comparison
