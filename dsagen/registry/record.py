@@ -94,7 +94,7 @@ def record_generation(
 
 def record_issued(registry: Registry, items: list[IssuedRecord]) -> list[RecordedAgreement]:
     """Insert prepared agreements, all in one transaction."""
-    return registry.write(lambda conn: [_record_one(conn, item) for item in items])
+    return registry.write(lambda conn: _record_many(conn, items))
 
 
 def issued_record(result: GeneratedAgreement, library: Library, docx: bytes) -> IssuedRecord:
@@ -190,79 +190,170 @@ def show(value: Any) -> str:
     return value if isinstance(value, str) else dumps(value)
 
 
-def _partner_id(conn: Connection, slug: str, name: str) -> int:
-    row = conn.execute(
-        select(partners.c.id, partners.c.name).where(partners.c.slug == slug)
-    ).first()
-    if row is None:
-        return insert_id(conn, partners.insert().values(slug=slug, name=name, created_at=now()))
-    if name and row.name != name:
-        conn.execute(partners.update().where(partners.c.id == row.id).values(name=name))
-    return int(row.id)
+def _record_many(conn: Connection, items: list[IssuedRecord]) -> list[RecordedAgreement]:
+    """A batch's rows, each kind inserted in one statement: the parent records while every
+    worker waits, so each statement saved is saved for the whole batch. The same as recording
+    the agreements one after another: an agreement recorded before (or earlier in the batch)
+    only gains the files not seen before, and a partner's newest agreement supersedes its
+    unsigned ones."""
+    partner_ids = _partner_ids(conn, [(i.result.partner, i.partner_name) for i in items])
+    keys = [_agreement_key(item, partner_ids) for item in items]
+    known = _known_agreements(conn, set(keys))
+    first = {key: index for index, key in reversed(list(enumerate(keys)))}
+    fresh = [(key, items[index]) for key, index in first.items() if key not in known]
+    created = _insert_agreements(conn, sorted(fresh, key=lambda pair: first[pair[0]]))
+    known.update(created)
+    _supersede_unsigned(conn, [(key[0], agreement_id) for key, agreement_id in created.items()])
+    for item in items:
+        agreement = item.result.agreement
+        store_document(conn, item.docx_sha, item.docx, agreement.template_id, item.pieces)
+    _insert_files(conn, [(known[key], item) for key, item in zip(keys, items, strict=True)])
+    return [
+        RecordedAgreement(known[key], item.result.partner, key in created and first[key] == index)
+        for index, (key, item) in enumerate(zip(keys, items, strict=True))
+    ]
 
 
-def _record_one(conn: Connection, item: IssuedRecord) -> RecordedAgreement:
-    result = item.result
-    agreement = result.agreement
-    partner_id = _partner_id(conn, result.partner, item.partner_name)
-    existing = conn.execute(
-        select(agreements.c.id).where(
-            agreements.c.partner_id == partner_id,
-            agreements.c.template_id == agreement.template_id,
-            agreements.c.params_digest == agreement.params_digest,
-            agreements.c.library_digest == agreement.library_digest,
-        )
-    ).first()
-    new = existing is None
-    if existing is None:
-        agreement_id = insert_id(
-            conn,
-            agreements.insert().values(
-                partner_id=partner_id,
-                template_id=agreement.template_id,
-                template_version=agreement.template_version,
-                title=agreement.title,
-                reference=agreement.reference,
-                effective_date=str(agreement.effective_date or "") or None,
-                library_version=agreement.library_version,
-                library_digest=agreement.library_digest,
-                library_root=item.library_root,
-                params_digest=agreement.params_digest,
-                parameters=dumps(agreement.parameters),
-                generator=agreement.generator,
-                state="draft",
-                created_at=now(),
-                cells=item.cells[0],
-                cell_kinds=item.cells[1],
-            ),
-        )
-        conn.execute(
-            agreement_clauses.insert(),
-            [
-                {
-                    "agreement_id": agreement_id,
-                    "seq": seq,
-                    "clause_id": c.clause_id,
-                    "family": c.family,
-                    "title": c.title,
-                    "version": c.version,
-                    "variant": c.variant,
-                    "variant_position": c.variant_position,
-                    "position": c.position,
-                    "reasons": dumps(c.reasons),
-                    "params": dumps(c.params),
-                    "param_positions": dumps(c.param_positions),
-                    "text": c.text,
-                    "text_digest": item.digests.get(c.clause_id),
-                }
-                for seq, c in enumerate(item.clauses)
-            ],
-        )
-        conn.execute(
-            state_changes.insert().values(
-                agreement_id=agreement_id, previous=None, state="draft", at=now(), note="generated"
+AgreementKey = tuple[int, str, str, str]  # partner id, template, parameters, clause library
+
+
+def _agreement_key(item: IssuedRecord, partner_ids: dict[str, int]) -> AgreementKey:
+    agreement = item.result.agreement
+    return (
+        partner_ids[item.result.partner],
+        agreement.template_id,
+        agreement.params_digest,
+        agreement.library_digest,
+    )
+
+
+def _partner_ids(conn: Connection, named: list[tuple[str, str]]) -> dict[str, int]:
+    """Each partner's id, creating the new ones and renaming the others (the other party's
+    name as this batch gives it)."""
+    names = dict(named)
+    rows = {
+        row.slug: row
+        for row in conn.execute(
+            select(partners.c.id, partners.c.slug, partners.c.name).where(
+                partners.c.slug.in_(names)
             )
         )
+    }
+    ids: dict[str, int] = {}
+    for slug, name in names.items():
+        row = rows.get(slug)
+        if row is None:
+            ids[slug] = insert_id(
+                conn, partners.insert().values(slug=slug, name=name, created_at=now())
+            )
+            continue
+        if name and row.name != name:
+            conn.execute(partners.update().where(partners.c.id == row.id).values(name=name))
+        ids[slug] = int(row.id)
+    return ids
+
+
+def _known_agreements(conn: Connection, keys: set[AgreementKey]) -> dict[AgreementKey, int]:
+    rows = conn.execute(
+        select(
+            agreements.c.id,
+            agreements.c.partner_id,
+            agreements.c.template_id,
+            agreements.c.params_digest,
+            agreements.c.library_digest,
+        ).where(agreements.c.partner_id.in_({key[0] for key in keys}))
+    )
+    found: dict[AgreementKey, int] = {}
+    for row in rows:
+        key = (int(row.partner_id), row.template_id, row.params_digest, row.library_digest)
+        if key in keys:
+            found.setdefault(key, int(row.id))
+    return found
+
+
+def _insert_agreements(
+    conn: Connection, fresh: list[tuple[AgreementKey, IssuedRecord]]
+) -> dict[AgreementKey, int]:
+    """The new agreements, their clauses and their first state, three statements in all."""
+    if not fresh:
+        return {}
+    at = now()
+    ids = conn.execute(
+        agreements.insert().returning(agreements.c.id, sort_by_parameter_order=True),
+        [_agreement_row(key[0], item, at) for key, item in fresh],
+    ).scalars()
+    created = {key: int(agreement_id) for (key, _), agreement_id in zip(fresh, ids, strict=True)}
+    conn.execute(
+        agreement_clauses.insert(),
+        [
+            _clause_row(created[key], seq, clause, item)
+            for key, item in fresh
+            for seq, clause in enumerate(item.clauses)
+        ],
+    )
+    conn.execute(
+        state_changes.insert(),
+        [
+            {
+                "agreement_id": created[key],
+                "previous": None,
+                "state": "draft",
+                "at": at,
+                "note": "generated",
+            }
+            for key, _ in fresh
+        ],
+    )
+    return created
+
+
+def _agreement_row(partner_id: int, item: IssuedRecord, at: str) -> dict[str, Any]:
+    agreement = item.result.agreement
+    return {
+        "partner_id": partner_id,
+        "template_id": agreement.template_id,
+        "template_version": agreement.template_version,
+        "title": agreement.title,
+        "reference": agreement.reference,
+        "effective_date": str(agreement.effective_date or "") or None,
+        "library_version": agreement.library_version,
+        "library_digest": agreement.library_digest,
+        "library_root": item.library_root,
+        "params_digest": agreement.params_digest,
+        "parameters": dumps(agreement.parameters),
+        "generator": agreement.generator,
+        "state": "draft",
+        "created_at": at,
+        "cells": item.cells[0],
+        "cell_kinds": item.cells[1],
+    }
+
+
+def _clause_row(agreement_id: int, seq: int, c: IssuedClause, item: IssuedRecord) -> dict[str, Any]:
+    return {
+        "agreement_id": agreement_id,
+        "seq": seq,
+        "clause_id": c.clause_id,
+        "family": c.family,
+        "title": c.title,
+        "version": c.version,
+        "variant": c.variant,
+        "variant_position": c.variant_position,
+        "position": c.position,
+        "reasons": dumps(c.reasons),
+        "params": dumps(c.params),
+        "param_positions": dumps(c.param_positions),
+        "text": c.text,
+        "text_digest": item.digests.get(c.clause_id),
+    }
+
+
+def _supersede_unsigned(conn: Connection, created: list[tuple[int, int]]) -> None:
+    """Each partner's newest agreement replaces its other draft, sent and received ones."""
+    newest: dict[int, int] = {}
+    for partner_id, agreement_id in created:
+        newest[partner_id] = max(agreement_id, newest.get(partner_id, 0))
+    for partner_id, agreement_id in newest.items():
         supersede(
             conn,
             partner_id,
@@ -270,32 +361,39 @@ def _record_one(conn: Connection, item: IssuedRecord) -> RecordedAgreement:
             ("draft", "sent", "received"),
             note=f"replaced by agreement #{agreement_id}",
         )
-    else:
-        agreement_id = int(existing.id)
-    store_document(conn, item.docx_sha, item.docx, agreement.template_id, item.pieces)
+
+
+def _insert_files(conn: Connection, recorded: list[tuple[int, IssuedRecord]]) -> None:
+    """Each agreement's output files not recorded before, and the DOCX kept if not written."""
     seen = {
-        row.sha256
+        (int(row.agreement_id), row.sha256)
         for row in conn.execute(
-            select(issued_files.c.sha256).where(issued_files.c.agreement_id == agreement_id)
+            select(issued_files.c.agreement_id, issued_files.c.sha256).where(
+                issued_files.c.agreement_id.in_({agreement_id for agreement_id, _ in recorded})
+            )
         )
     }
-    files: list[tuple[str, str | None, str, int]] = [
-        (f.format, f.path, f.sha256, f.size) for f in result.files
-    ]
-    if item.docx_sha not in {sha for _, _, sha, _ in files}:
-        files.append(("docx", None, item.docx_sha, len(item.docx)))  # kept, never written
-    for fmt, path, sha, size in files:
-        if sha not in seen:
-            seen.add(sha)
-            conn.execute(
-                issued_files.insert().values(
-                    agreement_id=agreement_id,
-                    format=fmt,
-                    path=path,
-                    sha256=sha,
-                    size=size,
-                    stored=sha == item.docx_sha,
-                    created_at=now(),
+    rows = []
+    at = now()
+    for agreement_id, item in recorded:
+        files: list[tuple[str, str | None, str, int]] = [
+            (f.format, f.path, f.sha256, f.size) for f in item.result.files
+        ]
+        if item.docx_sha not in {sha for _, _, sha, _ in files}:
+            files.append(("docx", None, item.docx_sha, len(item.docx)))  # kept, never written
+        for fmt, path, sha, size in files:
+            if (agreement_id, sha) not in seen:
+                seen.add((agreement_id, sha))
+                rows.append(
+                    {
+                        "agreement_id": agreement_id,
+                        "format": fmt,
+                        "path": path,
+                        "sha256": sha,
+                        "size": size,
+                        "stored": sha == item.docx_sha,
+                        "created_at": at,
+                    }
                 )
-            )
-    return RecordedAgreement(agreement_id, result.partner, new)
+    if rows:
+        conn.execute(issued_files.insert(), rows)
