@@ -31,7 +31,7 @@ from dsagen.registry.schema import (
 )
 from dsagen.registry.verify import verify
 from dsagen.render.docx import render_docx
-from tests.conftest import MINILIB
+from tests.conftest import EXAMPLES, MINILIB
 from tests.test_registry_fixtures import (
     generate_and_record,
     negotiate,
@@ -211,6 +211,28 @@ def _four_partners(tmp_path: Path, url: str) -> None:
         for partner, edit in edits.items():
             copy = negotiate(_docx(tmp_path, partner), tmp_path / f"{partner}.docx", **edit)
             ingest(registry, partner, copy)
+
+
+def test_the_matrix_columns_follow_the_clause_order_of_the_agreements(tmp_path: Path) -> None:
+    """family_order finds each family's first position through the index, family by family:
+    the same as reading every clause (and not the alphabetical order)."""
+    url = str(tmp_path / "registry.db")
+    results = generate([EXAMPLES], out_dir=tmp_path / "out", formats=("docx",), jobs=1)
+    with open_registry(url, create=True) as registry:
+        record_generation(registry, results)
+        with registry.read() as conn:
+            found = queries.family_order(conn)
+            every_clause = dict(
+                conn.execute(
+                    select(agreement_clauses.c.family, func.min(agreement_clauses.c.seq)).group_by(
+                        agreement_clauses.c.family
+                    )
+                ).all()
+            )
+        families = queries.variants_matrix(registry).families
+    assert found == every_clause
+    assert families != sorted(families)
+    assert families == sorted(families, key=lambda f: (f == "other", found[f], f))
 
 
 def test_variants_matrix_shows_standard_fallback_deviation_and_missing(

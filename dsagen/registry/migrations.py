@@ -71,6 +71,17 @@ def to_4(conn: Connection) -> None:
     conn.execute(text("DROP INDEX IF EXISTS ix_negotiated_clauses_version_id"))
 
 
+def to_5(conn: Connection) -> None:
+    """Version 5: issued clauses indexed by family and position, so the matrix finds its
+    column order in a few lookups per family."""
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_agreement_clauses_family_seq "
+            "ON agreement_clauses (family, seq)"
+        )
+    )
+
+
 def _pack_columns(conn: Connection, tables: tuple[tuple[Table, tuple[str, ...]], ...]) -> None:
     """Text columns become packed ones (PostgreSQL: bytea first), every row rewritten."""
     for table, columns in tables:

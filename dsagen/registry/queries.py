@@ -12,14 +12,15 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, LargeBinary, func, select, type_coerce
 
 from ..compare.normalize import clean
 from ..errors import RegistryError
 from ..positions import Position
 from .cells import NOT_IN_AGREEMENT, OTHER, Cell
+from .packing import unpack
 from .schema import (
     agreement_clauses,
     agreements,
@@ -33,9 +34,9 @@ from .store import Registry
 NEAR_IDENTICAL = 90  # rapidfuzz ratio (0-100) at which two wordings count as one
 
 
-@dataclass(frozen=True)
-class Head:
-    """Where one partner stands: its latest agreement and, if any, the latest copy of it."""
+class Head(NamedTuple):
+    """Where one partner stands: its latest agreement and, if any, the latest copy of it (a
+    named tuple: the matrix makes one per partner, ten thousand at a time)."""
 
     partner_id: int
     partner: str
@@ -52,6 +53,12 @@ class Head:
 
 
 def heads(conn: Connection) -> list[Head]:
+    return [_head(row) for row in conn.execute(_heads_select())]
+
+
+def _heads_select(*columns: Any) -> Any:
+    """Each partner's latest agreement and its latest copy, by partner, with `columns` of
+    either (`negotiated_versions`, `agreements`) beside them."""
     latest_agreement = (
         select(agreements.c.partner_id, func.max(agreements.c.id).label("agreement_id"))
         .group_by(agreements.c.partner_id)
@@ -65,7 +72,7 @@ def heads(conn: Connection) -> list[Head]:
         .group_by(negotiated_versions.c.agreement_id)
         .subquery()
     )
-    rows = conn.execute(
+    return (
         select(
             partners.c.id,
             partners.c.slug,
@@ -75,16 +82,19 @@ def heads(conn: Connection) -> list[Head]:
             agreements.c.reference,
             latest_version.c.version_id,
             negotiated_versions.c.seq,
+            *columns,
         )
         .join(latest_agreement, latest_agreement.c.partner_id == partners.c.id)
         .join(agreements, agreements.c.id == latest_agreement.c.agreement_id)
         .outerjoin(latest_version, latest_version.c.agreement_id == agreements.c.id)
         .outerjoin(negotiated_versions, negotiated_versions.c.id == latest_version.c.version_id)
         .order_by(partners.c.slug)
-    ).all()
-    return [
-        Head(r.id, r.slug, r.name, r.aid, r.state, r.reference, r.version_id, r.seq) for r in rows
-    ]
+    )
+
+
+def _head(row: Any) -> Head:
+    """The head of a row of _heads_select (its first columns, in Head's order)."""
+    return Head._make(row[:8])
 
 
 def head_subqueries() -> tuple[Any, Any]:
@@ -110,7 +120,8 @@ def head_subqueries() -> tuple[Any, Any]:
 class MatrixRow:
     head: Head
     stored: str  # the version's (or agreement's) cells as stored: JSON {family: cell}
-    kinds: dict[str, str]  # family -> cell kind, for counting without parsing `stored`
+    stored_kinds: str  # JSON {family: cell kind}, as stored
+    kinds: dict[str, str]  # the same parsed (one dict for every row stored alike)
 
     @cached_property
     def cells(self) -> dict[str, Cell]:
@@ -129,11 +140,18 @@ class Matrix:
     rows: list[MatrixRow]
 
     def counts(self) -> dict[str, dict[str, int]]:
-        counts: dict[str, dict[str, int]] = {}
-        for family in self.families:
-            tally = Counter(row.kinds.get(family, "n/a") for row in self.rows)
-            counts[family] = {kind: tally[kind] for kind in (*Position, "n/a") if tally[kind]}
-        return counts
+        """Per family, how many partners stand at each kind. Counted once per distinct set
+        of kinds: most partners share theirs with many others."""
+        alike = Counter(row.stored_kinds for row in self.rows)
+        kinds = {row.stored_kinds: row.kinds for row in self.rows}
+        tally: dict[str, Counter[str]] = {family: Counter() for family in self.families}
+        for stored, count in alike.items():
+            for family in self.families:
+                tally[family][kinds[stored].get(family, "n/a")] += count
+        return {
+            family: {kind: found[kind] for kind in (*Position, "n/a") if found[kind]}
+            for family, found in tally.items()
+        }
 
     def _header(self) -> dict[str, Any]:
         return {"schema": "dsagen.variants/1", "families": self.families, "counts": self.counts()}
@@ -160,15 +178,14 @@ class Matrix:
     def json_text(self) -> str:
         """The same document as `to_json`, compact, with each row's stored cells spliced in as
         they are (decoding and re-encoding them is most of the time on a thousand partners)."""
-        head = json.dumps(self._header(), ensure_ascii=False, separators=(",", ":"))
-        rows = [
-            json.dumps(self._partner(row), ensure_ascii=False, separators=(",", ":"))[:-1]
-            + ',"cells":'
-            + row.stored
-            + "}"
-            for row in self.rows
-        ]
-        return head[:-1] + ',"partners":[' + ",".join(rows) + "]}"
+        encode = _COMPACT.encode
+        parts = [encode(self._header())[:-1], ',"partners":[']
+        for row in self.rows:
+            parts += (encode(self._partner(row))[:-1], ',"cells":', row.stored, "},")
+        if self.rows:
+            parts[-1] = "}"
+        parts.append("]}")
+        return "".join(parts)
 
     def csv_rows(self) -> list[dict[str, Any]]:
         return [
@@ -187,51 +204,62 @@ class Matrix:
         ]
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one a row
+
+
 def variants_matrix(registry: Registry) -> Matrix:
     """Partner x clause family: standard, which fallback, deviation (severity), missing.
 
     Each agreement and each negotiated version carries its family cells, worked out when it
     was recorded (dsagen.registry.cells), so this reads one row per partner."""
+    stored_cells = func.coalesce(negotiated_versions.c.cells, agreements.c.cells)
     with registry.read() as conn:
-        all_heads = heads(conn)
-        versions, issued_only = head_subqueries()
-        stored = {
-            ("v", row[0]): (row[1], row[2])
-            for row in conn.execute(
-                select(
-                    negotiated_versions.c.id,
-                    negotiated_versions.c.cells,
-                    negotiated_versions.c.cell_kinds,
-                ).where(negotiated_versions.c.id.in_(versions))
+        found = conn.execute(
+            _heads_select(
+                type_coerce(stored_cells, LargeBinary).label("cells"),  # unpacked below
+                func.coalesce(negotiated_versions.c.cell_kinds, agreements.c.cell_kinds).label(
+                    "kinds"
+                ),
             )
-        }
-        stored.update(
-            {
-                ("a", row[0]): (row[1], row[2])
-                for row in conn.execute(
-                    select(agreements.c.id, agreements.c.cells, agreements.c.cell_kinds).where(
-                        agreements.c.id.in_(issued_only)
-                    )
-                )
-            }
-        )
-        order = dict(
-            conn.execute(
-                select(agreement_clauses.c.family, func.min(agreement_clauses.c.seq)).group_by(
-                    agreement_clauses.c.family
-                )
-            ).all()
-        )
+        ).all()
+        order = family_order(conn)
+    # Partners stored alike (most are standard on most families) are unpacked and parsed once.
+    unpacked: dict[bytes, str] = {}
+    parsed: dict[str, dict[str, str]] = {}
     rows = []
-    for head in all_heads:
-        cells, kinds = stored[
-            ("v", head.version_id) if head.version_id is not None else ("a", head.agreement_id)
-        ]
-        rows.append(MatrixRow(head, cells, json.loads(kinds)))
+    for row in found:
+        cells = unpacked.get(row.cells)
+        if cells is None:
+            cells = unpacked[row.cells] = unpack(row.cells)
+        kinds = parsed.get(row.kinds)
+        if kinds is None:
+            kinds = parsed[row.kinds] = json.loads(row.kinds)
+        rows.append(MatrixRow(_head(row), cells, row.kinds, kinds))
     families = sorted(
-        {f for row in rows for f in row.kinds}, key=lambda f: (f == OTHER, order.get(f, 10**6), f)
+        {f for kinds in parsed.values() for f in kinds},
+        key=lambda f: (f == OTHER, order.get(f, 10**6), f),
     )
     return Matrix(families, rows)
+
+
+def family_order(conn: Connection) -> dict[str, int]:
+    """Each clause family's earliest position in any agreement (the matrix's column order).
+    Read family by family through the (family, seq) index, a few lookups per family, rather
+    than by scanning every clause of every agreement."""
+    clauses = agreement_clauses.c
+    walk = select(func.min(clauses.family).label("family")).cte("families", recursive=True)
+    walk = walk.union_all(
+        select(
+            select(func.min(clauses.family)).where(clauses.family > walk.c.family).scalar_subquery()
+        ).where(walk.c.family.is_not(None))
+    )
+    first = select(func.min(clauses.seq)).where(clauses.family == walk.c.family).scalar_subquery()
+    return {
+        family: int(seq)
+        for family, seq in conn.execute(
+            select(walk.c.family, first).where(walk.c.family.is_not(None))
+        )
+    }
 
 
 # ------------------------------------------------------------------------ one clause's wordings
@@ -353,8 +381,8 @@ def clause_variants(
                 negotiated_clauses.c.version_id.label("key"),
                 negotiated_clauses.c.status,
                 negotiated_clauses.c.position,
-                negotiated_clauses.c.param_values,
-                negotiated_clauses.c.text,
+                type_coerce(negotiated_clauses.c.param_values, LargeBinary).label("param_values"),
+                type_coerce(negotiated_clauses.c.text, LargeBinary).label("text"),
             ).where(
                 negotiated_clauses.c.version_id.in_(versions),
                 negotiated_clauses.c.clause_id.in_(ids),
@@ -364,8 +392,8 @@ def clause_variants(
             select(
                 agreement_clauses.c.agreement_id.label("key"),
                 agreement_clauses.c.position,
-                agreement_clauses.c.params.label("param_values"),
-                agreement_clauses.c.text,
+                type_coerce(agreement_clauses.c.params, LargeBinary).label("param_values"),
+                type_coerce(agreement_clauses.c.text, LargeBinary).label("text"),
             ).where(
                 agreement_clauses.c.agreement_id.in_(issued_only),
                 agreement_clauses.c.clause_id.in_(ids),
@@ -379,17 +407,29 @@ def clause_variants(
     rows: list[tuple[str, str, Any]] = [(by_version[r.key], r.status, r) for r in negotiated] + [
         (by_agreement[r.key], "issued", r) for r in issued
     ]
+    # Texts and values are stored packed, and most partners' are stored alike: each distinct
+    # one is unpacked, cleaned or parsed once.
+    wordings: dict[bytes, str] = {}
+    agreed: dict[bytes, list[tuple[str, str]]] = {}
     for partner, status, row in rows:
         seen.add(partner)
         if status == "removed":
             missing.append(partner)
             continue
-        text = "\n".join(clean(line) for line in row.text.split("\n") if clean(line))
+        text = wordings.get(row.text)
+        if text is None:
+            lines = (clean(line) for line in unpack(row.text).split("\n"))
+            text = wordings[row.text] = "\n".join(line for line in lines if line)
         wording = texts.setdefault(text, Wording(text, [], Counter()))
         wording.partners.append(partner)
         wording.positions[row.position] += 1
-        for name, value in json.loads(row.param_values).items():
-            values[name][dumps(value)].append(partner)
+        pairs = agreed.get(row.param_values)
+        if pairs is None:
+            pairs = agreed[row.param_values] = [
+                (name, dumps(value)) for name, value in json.loads(unpack(row.param_values)).items()
+            ]
+        for name, value in pairs:
+            values[name][value].append(partner)
     groups: list[WordingGroup] = []
     leaders: list[str] = []
     for wording in sorted(texts.values(), key=lambda w: (-len(w.partners), w.text)):

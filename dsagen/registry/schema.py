@@ -241,6 +241,8 @@ APPEND_ONLY = ("approvals", "audit_events")
 
 Index("ix_blobs_name_codec", blobs.c.name, blobs.c.codec)
 
+Index("ix_agreement_clauses_family_seq", agreement_clauses.c.family, agreement_clauses.c.seq)
+
 Index(
     "ix_negotiated_clauses_version_seq", negotiated_clauses.c.version_id, negotiated_clauses.c.seq
 )

@@ -23,15 +23,15 @@ from sqlalchemy.engine import URL, make_url
 
 from ..config import DEFAULT_REGISTRY
 from ..errors import RegistryError
-from .migrations import to_2, to_3, to_4
+from .migrations import to_2, to_3, to_4, to_5
 from .schema import guard_append_only, metadata, now, schema_info
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 30_000
 WRITE_ATTEMPTS = 8
 Migration = Callable[[Connection], None]
 #: version -> step that brings a database from version - 1 to version. Append, never edit.
-MIGRATIONS: dict[int, Migration] = {2: to_2, 3: to_3, 4: to_4}
+MIGRATIONS: dict[int, Migration] = {2: to_2, 3: to_3, 4: to_4, 5: to_5}
 
 T = TypeVar("T")
 
