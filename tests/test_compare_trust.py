@@ -423,7 +423,8 @@ def test_a_diff_with_no_registry_there_never_loads_the_database_layer(
     cli, tmp_path, monkeypatch
 ) -> None:
     """SQLAlchemy takes a fifth of a second to load: a diff where no registry is named and none
-    is in the working folder asks nothing of one, so it never loads it."""
+    is in the working folder, or where the SQLite file named is not there, asks nothing of
+    one, so it never loads it."""
     code, _, stderr = cli(
         "generate", PARTNER, "--out", tmp_path / "out", "--format", "docx", "--no-record"
     )
@@ -437,13 +438,21 @@ def test_a_diff_with_no_registry_there_never_loads_the_database_layer(
         "except SystemExit as done:\n"
         "    print(done.code, 'sqlalchemy' in sys.modules, file=sys.stderr)\n"
     )
-    monkeypatch.delenv("DSAGEN_REGISTRY")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(issued)], cwd=tmp_path, capture_output=True, text=True
-    )
+    for named in (None, str(tmp_path / "absent.db"), f"sqlite:///{tmp_path / 'absent.db'}"):
+        if named is None:  # none named, none in the working folder
+            monkeypatch.delenv("DSAGEN_REGISTRY", raising=False)
+        else:  # an SQLite file named that is not there
+            monkeypatch.setenv("DSAGEN_REGISTRY", named)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(issued)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert done.stderr.split()[-2:] == ["0", "False"], (named, done.stderr)
     assert not (tmp_path / ".dsagen" / "registry.db").exists()
-    assert done.stderr.split()[-2:] == ["0", "False"], done.stderr
+    assert not (tmp_path / "absent.db").exists()
 
 
 def _linked_document(url: str) -> bytes:

@@ -2,14 +2,15 @@
 respond): the DOCX issued under a copy's reference, and whether a file is one we issued.
 
 The database layer (SQLAlchemy, about 0.2 s to load) is loaded only when there is a registry
-to ask: with none named and no default file in the working folder, nothing is known to be
-issued and the answer costs a `stat`.
+to ask: with none named and no default file in the working folder, or an SQLite file named
+that does not exist, nothing is known to be issued and the answer costs a `stat`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from ..config import DEFAULT_REGISTRY, project_registry
@@ -37,7 +38,20 @@ def _registry_here() -> bool:
         named = os.environ.get("DSAGEN_REGISTRY") or project_registry()
     except DsagenError:
         return False  # a dsagen.toml that cannot be read names no registry to ask
-    return bool(named) or DEFAULT_REGISTRY.exists()
+    if not named:
+        return DEFAULT_REGISTRY.exists()
+    return _may_exist(named)
+
+
+def _may_exist(named: str) -> bool:
+    """False only for an SQLite registry whose file is not there (nothing issued in it): a
+    server's database may hold anything, so that question goes to the database layer. Paths
+    resolve as the registry's own `locate` resolves them, from the working folder."""
+    if named.startswith("sqlite:///"):
+        named = named[len("sqlite:///") :].split("?", 1)[0]
+    elif "://" in named:
+        return True
+    return (Path.cwd() / Path(named).expanduser()).exists()
 
 
 def _in_registry(query: Callable[[Connection], T]) -> T | None:
