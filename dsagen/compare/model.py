@@ -132,6 +132,11 @@ class Comparison:
         return counts
 
     @property
+    def untracked_changes(self) -> int:
+        """Changes the partner made with tracking off: the ones counsel would not see in Word."""
+        return sum(1 for clause in self.clauses for change in clause.changes if not change.tracked)
+
+    @property
     def worst(self) -> str | None:
         result: str | None = None
         for clause in self.clauses:
@@ -164,7 +169,7 @@ class Comparison:
             "warnings": self.warnings,
             "summary": self.summary,
             "worst_severity": self.worst,
-            "untracked_changes": sum(1 for c in self.clauses for ch in c.changes if not ch.tracked),
+            "untracked_changes": self.untracked_changes,
             "comments": [_comment_json(c) for c in self.comments],
             "inconsistencies": [
                 {

@@ -301,9 +301,7 @@ def _reviewed(
         "authors": dumps(comparison.authors),
         "worst_severity": comparison.worst,
         "summary": dumps(comparison.summary),
-        "untracked_changes": sum(
-            1 for c in comparison.clauses for ch in c.changes if not ch.tracked
-        ),
+        "untracked_changes": comparison.untracked_changes,
         "cells": cells,
         "cell_kinds": kinds,
     }

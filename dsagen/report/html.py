@@ -40,14 +40,8 @@ def render_report_html(comparison: Comparison, approvers: dict[int, str] | None 
         c=comparison,
         params=params,
         deviating=deviating,
-        untracked=untracked_changes(comparison),
+        untracked=comparison.untracked_changes,
         generator=f"dsagen {__version__}",
-    )
-
-
-def untracked_changes(comparison: Comparison) -> int:
-    return sum(
-        1 for clause in comparison.clauses for change in clause.changes if not change.tracked
     )
 
 

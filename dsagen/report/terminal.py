@@ -7,7 +7,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compare.model import Change, Comparison
-from .html import untracked_changes
 from .numbers import clause_label
 
 SEVERITY_STYLE = {
@@ -42,7 +41,7 @@ def print_comparison(
     document, with who must approve it (`approvers`: clause index -> approver)."""
     approvers = approvers or {}
     summary = comparison.summary
-    untracked = untracked_changes(comparison)
+    untracked = comparison.untracked_changes
     # Everything from the documents is plain Text: a partner's "[bold]" or "[/]" is words,
     # never rich markup.
     console.print(
