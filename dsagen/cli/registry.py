@@ -26,6 +26,7 @@ from .common import (
     RegistryOption,
     app,
     err,
+    fewer_collections,
     handled,
     load_library,
     out,
@@ -121,7 +122,11 @@ def ingest(
     if not paths:
         raise DsagenError(f"expected DOCX files, found none in {', '.join(map(str, files))}")
     single = len(paths) == 1 and not auto
-    with open_registry(registry) as reg, _progress(len(paths), as_json or single) as advance:
+    with (
+        open_registry(registry) as reg,
+        _progress(len(paths), as_json or single) as advance,
+        fewer_collections(),
+    ):
 
         def done(outcome: Any) -> None:
             if outcome.error is not None and not single:  # said as it happens; the rest go on
