@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -26,26 +28,31 @@ pytestmark = [
 ]
 
 
-def _agreements() -> list[Agreement]:
+@cache
+def _agreements() -> tuple[Agreement, ...]:
     library = load_library()
-    return [assemble(load_partner(path, library), library) for path in EXAMPLE_FILES]
+    return tuple(assemble(load_partner(path, library), library) for path in EXAMPLE_FILES)
 
 
-def _docx_pages(docx: bytes, scratch: Path) -> list[list[str]]:
+@cache
+def _docx_pages(docx: bytes) -> tuple[tuple[str, ...], ...]:
+    """The clauses on each page of the DOCX as LibreOffice lays it out; once per DOCX: the
+    draft DOCX of every engine and test is the same file."""
     from tests.lo import client
 
-    source, target = scratch / "agreement.docx", scratch / "converted.pdf"
-    source.write_bytes(docx)
-    client.save_as(source, target, "writer_pdf_Export")
-    return clauses_by_page(target.read_bytes())
+    with tempfile.TemporaryDirectory(prefix="dsagen-docx-pages-") as scratch:
+        source, target = Path(scratch) / "agreement.docx", Path(scratch) / "converted.pdf"
+        source.write_bytes(docx)
+        client.save_as(source, target, "writer_pdf_Export")
+        return tuple(tuple(page) for page in clauses_by_page(target.read_bytes()))
 
 
 @pytest.mark.parametrize("final", [False, True], ids=["draft", "final"])
-def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool, tmp_path: Path) -> None:
+def test_libreoffice_pdf_has_the_docx_pages_for_every_example(final: bool) -> None:
     options = RenderOptions(final=final, pdf_engine="libreoffice")
-    rendered = render_batch(_agreements(), ("docx", "pdf"), options)  # one batch, one office
+    rendered = render_batch(list(_agreements()), ("docx", "pdf"), options)  # one batch, one office
     for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True):
-        docx_pages = _docx_pages(outputs["docx"], tmp_path)
+        docx_pages = [list(page) for page in _docx_pages(outputs["docx"])]
         pdf_pages = clauses_by_page(outputs["pdf"])
         assert len(pdf_pages) == len(docx_pages), path.stem
         assert pdf_pages == docx_pages, path.stem
@@ -60,23 +67,26 @@ def _assert_signature_block_on_one_page(pdf: bytes, name: str) -> None:
     assert all(line in pages[0] for line in ("Name:", "Title:", "Date: ____")), name
 
 
-def _weasyprint_and_docx_pages(tmp_path: Path) -> list[tuple[str, int, int, bytes]]:
-    rendered = render_batch(_agreements(), ("docx", "pdf"), RenderOptions())
-    return [
+@cache
+def _weasyprint_and_docx_pages() -> tuple[tuple[str, int, int, bytes], ...]:
+    """Per example: its name, pages of the WeasyPrint PDF and of the DOCX, and the PDF; for
+    both tests of the default engine."""
+    rendered = render_batch(list(_agreements()), ("docx", "pdf"), RenderOptions())
+    return tuple(
         (
             path.stem,
             len(clauses_by_page(outputs["pdf"])),
-            len(_docx_pages(outputs["docx"], tmp_path)),
+            len(_docx_pages(outputs["docx"])),
             outputs["pdf"],
         )
         for path, outputs in zip(EXAMPLE_FILES, rendered, strict=True)
-    ]
+    )
 
 
-def test_weasyprint_pdf_is_within_a_page_of_the_docx_for_every_example(tmp_path: Path) -> None:
+def test_weasyprint_pdf_is_within_a_page_of_the_docx_for_every_example() -> None:
     """The default engine lays out the HTML with the DOCX's measures (bench/pdf.py reports on
     how many pages the same clauses start); the LibreOffice engine is the page-exact one."""
-    for name, pdf_pages, docx_pages, pdf in _weasyprint_and_docx_pages(tmp_path):
+    for name, pdf_pages, docx_pages, pdf in _weasyprint_and_docx_pages():
         assert abs(pdf_pages - docx_pages) <= 1, (name, pdf_pages, docx_pages)
         _assert_signature_block_on_one_page(pdf, name)
 
@@ -86,8 +96,8 @@ def test_weasyprint_pdf_is_within_a_page_of_the_docx_for_every_example(tmp_path:
     "lays out the DOCX since clause library 2026.12.0",
     strict=False,
 )
-def test_weasyprint_pdf_has_the_docx_page_count_for_every_example(tmp_path: Path) -> None:
-    for name, pdf_pages, docx_pages, _ in _weasyprint_and_docx_pages(tmp_path):
+def test_weasyprint_pdf_has_the_docx_page_count_for_every_example() -> None:
+    for name, pdf_pages, docx_pages, _ in _weasyprint_and_docx_pages():
         assert pdf_pages == docx_pages, name
 
 
