@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, needs_soffice
+from tests.conftest import EXAMPLES, needs_soffice, run_cli
 
 pytestmark = needs_soffice()
 PARTNER = EXAMPLES / "gravy-uf.yaml"
@@ -112,6 +112,8 @@ class Copies:
         self.standard.write_bytes(render_docx(assemble(load_partner(PARTNER, library), library)))
         self._made: dict[tuple[str, bool], Path] = {}
         self._accepted: dict[Path, list[str]] = {}
+        self._reports: dict[Path, tuple[int, dict[str, Any]]] = {}
+        self._standard_paragraphs: list[str] | None = None
 
     def get(self, scenario: str, tracked: bool = True) -> Path:
         from tests.lo import client
@@ -132,15 +134,26 @@ class Copies:
             self._accepted[path] = _norm(client.accept_all(path))
         return self._accepted[path]
 
+    def standard_paragraphs(self) -> list[str]:
+        """The standard's paragraphs as LibreOffice reads them (it has no revisions)."""
+        from tests.lo import client
+
+        if self._standard_paragraphs is None:
+            self._standard_paragraphs = _norm(client.paragraphs(self.standard))
+        return self._standard_paragraphs
+
+    def report(self, edited: Path) -> tuple[int, dict[str, Any]]:
+        """`dsagen diff PARTNER EDITED --json`: its exit code and report, run once per copy
+        for the tests that read it."""
+        if edited not in self._reports:
+            result = run_cli("diff", PARTNER, edited, "--json")
+            self._reports[edited] = result.exit_code, json.loads(result.stdout)
+        return self._reports[edited]
+
 
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> Copies:
     return Copies(tmp_path_factory.mktemp("real-client-edits"))
-
-
-def _diff(cli, edited: Path, *extra: Any) -> tuple[int, dict[str, Any]]:
-    code, stdout, _ = cli("diff", PARTNER, edited, "--json", *extra)
-    return code, json.loads(stdout)
 
 
 def _deviating(report: dict[str, Any]) -> dict[str | None, str]:
@@ -171,7 +184,7 @@ def test_delete_clause_op_strikes_heading_and_body(copies, tracked) -> None:
     from tests.lo import client
 
     edited = copies.get("strike", tracked)
-    standard = _norm(client.paragraphs(copies.standard))
+    standard = copies.standard_paragraphs()
     at = standard.index(ETHICS)
     after = standard.index("Export Control and Sanctions")  # the clause after ethics
     expected = standard[:at] + standard[after:]
@@ -265,13 +278,8 @@ def test_add_footnote_op_adds_a_footnote(copies, tracked) -> None:
 
 
 def test_defined_term_lower_cased_once(copies) -> None:
-    from tests.lo import client
-
-    assert any(
-        p.startswith('"Authorised Researcher" means')
-        for p in _norm(client.paragraphs(copies.standard))
-    )
-    standard = " ".join(_norm(client.paragraphs(copies.standard)))
+    assert any(p.startswith('"Authorised Researcher" means') for p in copies.standard_paragraphs())
+    standard = " ".join(copies.standard_paragraphs())
     for tracked in (True, False):
         accepted = " ".join(copies.accepted(copies.get("lowercase", tracked)))
         assert accepted.count(TERM_LOWER) == 1
@@ -287,7 +295,7 @@ def test_defined_term_lower_cased_once(copies) -> None:
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
 def test_struck_ethics_clause_is_removed_and_walk_away(cli, copies, tracked) -> None:
     edited = copies.get("strike", tracked)
-    code, report = _diff(cli, edited)
+    code, report = copies.report(edited)
     assert code == 1
     assert _deviating(report) == {"ethics": "removed"}
     assert _entry(report, "ethics")["severity"] == "walk-away"
@@ -297,9 +305,9 @@ def test_struck_ethics_clause_is_removed_and_walk_away(cli, copies, tracked) -> 
     assert code == 1
 
 
-def test_tracked_strike_reads_as_the_silent_one(cli, copies) -> None:
+def test_tracked_strike_reads_as_the_silent_one(copies) -> None:
     def verdict(tracked: bool) -> list[tuple[Any, ...]]:
-        _, report = _diff(cli, copies.get("strike", tracked))
+        _, report = copies.report(copies.get("strike", tracked))
         return [
             (c["id"], c["status"], c["severity"], tuple(p["name"] for p in c["parameters"]))
             for c in report["clauses"]
@@ -308,8 +316,8 @@ def test_tracked_strike_reads_as_the_silent_one(cli, copies) -> None:
     assert verdict(True) == verdict(False)
 
 
-def test_tracked_strike_keeps_the_partners_authorship(cli, copies) -> None:
-    _, report = _diff(cli, copies.get("strike", True))
+def test_tracked_strike_keeps_the_partners_authorship(copies) -> None:
+    _, report = copies.report(copies.get("strike", True))
     changes = _entry(report, "ethics")["changes"]
     assert changes and all(c["tracked"] and c["author"] == AUTHOR for c in changes)
 
@@ -320,8 +328,8 @@ def test_tracked_strike_keeps_the_partners_authorship(cli, copies) -> None:
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_clause_cut_and_pasted_is_moved_and_nothing_else(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("move_clause", tracked))
+def test_clause_cut_and_pasted_is_moved_and_nothing_else(copies, tracked) -> None:
+    code, report = copies.report(copies.get("move_clause", tracked))
     assert code == 1
     # Cross-reference numbers LibreOffice refreshes after the move are not deviations.
     assert _deviating(report) == {"ethics": "moved"}
@@ -336,8 +344,8 @@ def test_clause_cut_and_pasted_is_moved_and_nothing_else(cli, copies, tracked) -
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_paragraph_moved_between_clauses_shows_in_both(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("move_paragraph", tracked))
+def test_paragraph_moved_between_clauses_shows_in_both(copies, tracked) -> None:
+    code, report = copies.report(copies.get("move_paragraph", tracked))
     assert code == 1
     deviating = _deviating(report)
     assert set(deviating) == {"retention", "ip"}
@@ -358,8 +366,8 @@ def test_paragraph_moved_between_clauses_shows_in_both(cli, copies, tracked) -> 
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_comment_is_reported_with_its_clause(cli, copies, tracked) -> None:
-    _, report = _diff(cli, copies.get("comment", tracked))
+def test_comment_is_reported_with_its_clause(copies, tracked) -> None:
+    _, report = copies.report(copies.get("comment", tracked))
     [comment] = report["comments"]
     assert comment["author"] == AUTHOR
     assert comment["text"] == COMMENT
@@ -384,8 +392,8 @@ def test_comment_is_reported_with_its_clause(cli, copies, tracked) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def test_tracked_bold_is_a_format_change(cli, copies) -> None:
-    code, report = _diff(cli, copies.get("bold", True))
+def test_tracked_bold_is_a_format_change(copies) -> None:
+    code, report = copies.report(copies.get("bold", True))
     assert code == 1
     assert _deviating(report) == {"publication": "modified"}
     changes = _entry(report, "publication")["changes"]
@@ -401,8 +409,8 @@ def test_tracked_bold_is_a_format_change(cli, copies) -> None:
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_header_edit_is_reported(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("header", tracked))
+def test_header_edit_is_reported(copies, tracked) -> None:
+    code, report = copies.report(copies.get("header", tracked))
     assert code == 1
     headers = [c for c in report["clauses"] if c["story"] == "header"]
     assert any(
@@ -422,8 +430,8 @@ def _names_retention(location: str) -> bool:
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_added_footnote_is_reported_where_it_was_added(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("footnote", tracked))
+def test_added_footnote_is_reported_where_it_was_added(copies, tracked) -> None:
+    code, report = copies.report(copies.get("footnote", tracked))
     assert code == 1
     footnote = _squash(FOOTNOTE)
     as_footnote = any(
@@ -446,15 +454,15 @@ def test_added_footnote_is_reported_where_it_was_added(cli, copies, tracked) -> 
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_lower_cased_defined_term_is_not_cosmetic(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("lowercase", tracked))
+def test_lower_cased_defined_term_is_not_cosmetic(copies, tracked) -> None:
+    code, report = copies.report(copies.get("lowercase", tracked))
     assert code == 1
     assert _entry(report, "prohibited_uses")["status"] == "modified"
 
 
 @pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "silent"])
-def test_neighbours_swapped_are_one_move_and_nothing_else(cli, copies, tracked) -> None:
-    code, report = _diff(cli, copies.get("swap_clause", tracked))
+def test_neighbours_swapped_are_one_move_and_nothing_else(copies, tracked) -> None:
+    code, report = copies.report(copies.get("swap_clause", tracked))
     deviating = _deviating(report)
     assert code == 1 and list(deviating.values()) == ["moved"], deviating
     if tracked:  # the partner's tracked move says which clause they moved
@@ -470,8 +478,8 @@ def test_neighbours_swapped_are_one_move_and_nothing_else(cli, copies, tracked) 
 @pytest.mark.parametrize(
     "variant", [("header", True), ("comment", True), ("footnote", True)], ids=_variant_id
 )
-def test_report_names_story_and_location_of_every_entry(cli, copies, variant) -> None:
-    _, report = _diff(cli, copies.get(*variant))
+def test_report_names_story_and_location_of_every_entry(copies, variant) -> None:
+    _, report = copies.report(copies.get(*variant))
     assert isinstance(report["clauses"], list) and isinstance(report["comments"], list)
     assert report["worst_severity"] in SEVERITIES
     for comment in report["comments"]:
@@ -509,4 +517,4 @@ def test_redline_accepts_to_the_copy_and_rejects_to_the_standard(cli, copies, va
     )
     assert code in (0, 1), stderr
     assert _norm(client.accept_all(redline)) == copies.accepted(edited)
-    assert _norm(client.reject_all(redline)) == _norm(client.paragraphs(copies.standard))
+    assert _norm(client.reject_all(redline)) == copies.standard_paragraphs()
