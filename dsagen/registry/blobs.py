@@ -334,9 +334,12 @@ _DEFLATED: dict[tuple[str, int], bytes] = {}  # (blob, level) -> member bytes, f
 def load_document(conn: Connection, sha: str) -> bytes | None:
     """The document's exact bytes, or None when it is not kept."""
     row = conn.execute(select(documents.c.parts).where(documents.c.sha256 == sha)).first()
-    if row is None:
-        return None
-    manifest = json.loads(row.parts)
+    return None if row is None else _rebuilt(conn, sha, row.parts)
+
+
+def _rebuilt(conn: Connection, sha: str, parts: str) -> bytes:
+    """A kept document's bytes from its manifest, checked against its sha256."""
+    manifest = json.loads(parts)
     if len(_DEFLATED) >= 256:  # bounded; emptied between documents, never while one is read
         _DEFLATED.clear()
     contents = _blobs(
@@ -381,10 +384,11 @@ def _piece(entry: dict[str, Any], contents: dict[str, bytes]) -> bytes:
 
 def issued_docx(conn: Connection, agreement_id: int) -> bytes | None:
     """The DOCX issued for an agreement (the latest kept), as issued."""
-    sha = conn.execute(
-        select(issued_files.c.sha256)
+    row = conn.execute(
+        select(issued_files.c.sha256, documents.c.parts)
+        .join(documents, documents.c.sha256 == issued_files.c.sha256)
         .where(issued_files.c.agreement_id == agreement_id, issued_files.c.stored.is_(True))
         .order_by(issued_files.c.id.desc())
         .limit(1)
-    ).scalar()
-    return load_document(conn, sha) if sha is not None else None
+    ).first()
+    return None if row is None else _rebuilt(conn, row.sha256, row.parts)

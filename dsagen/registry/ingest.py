@@ -192,7 +192,7 @@ class Ingester:
                         path=path,
                     )
                 partner = pointer.partner
-                found = _known(conn, sha, partner)
+                found = _already(conn, sha, partner)  # _load_issued checks the partner
                 if found is not None:
                     return found
             issued = _load_issued(
