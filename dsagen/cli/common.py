@@ -74,7 +74,7 @@ class DsagenGroup(TyperGroup):
             context = getattr(exc, "ctx", None)
             if context is not None:
                 hint = f" (see {context.command_path} --help)"
-            # typer validates choices through pydantic, whose wording leaks in ("Value error, ")
+            # typer 0.29+ checks choices with pydantic, whose wording leaks in ("Value error, ")
             message = exc.format_message().replace("Value error, ", "")
             err.print(f"[red]error:[/red] {escape(message)}{escape(hint)}")
             sys.exit(USAGE_EXIT if exc.exit_code == 2 else exc.exit_code)
