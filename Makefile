@@ -14,6 +14,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 # pytest-xdist: one worker per core (each starts its own LibreOffice once, on first use)
 JOBS ?= auto
+# Python keeps the bytecode of dsagen and of the tests (pytest's assertion rewriting included)
+# even where the environment says not to: each worker compiling them again costs 2 s of CPU.
+KEEP_BYTECODE := PYTHONDONTWRITEBYTECODE=
 EXTERNAL := libreoffice or postgres or browser
 
 .PHONY: demo test test-fast golden smoke install system-deps test-deps lint bench clean
@@ -51,10 +54,10 @@ lint: $(STAMP)
 	$(BIN)/mypy dsagen
 
 test: $(STAMP) test-deps lint
-	$(BIN)/pytest -q -n $(JOBS)
+	$(KEEP_BYTECODE) $(BIN)/pytest -q -n $(JOBS)
 
 test-fast: $(STAMP) lint
-	DSAGEN_QUICK_TESTS=1 $(BIN)/pytest -q -n $(JOBS) -m "not ($(EXTERNAL))"
+	$(KEEP_BYTECODE) DSAGEN_QUICK_TESTS=1 $(BIN)/pytest -q -n $(JOBS) -m "not ($(EXTERNAL))"
 
 golden: $(STAMP)
 	$(BIN)/pytest -q -n $(JOBS) --update-golden tests/test_golden_reports.py \
