@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import shutil
 import zipfile
@@ -49,14 +50,23 @@ def _private_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
         os.environ["DSAGEN_SIGNING_KEY"] = str(tmp_path_factory.mktemp("key") / "signing.key")
 
 
+_registry_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def _registry_folders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("registries")
+
+
 @pytest.fixture(autouse=True)
-def _private_registry(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`dsagen generate` records into a registry by default; tests never touch the checkout's."""
+def _private_registry(_registry_folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dsagen generate` records into a registry by default; tests never touch the checkout's.
+    Each test has a folder of its own, numbered here: pytest's mktemp lists every folder made
+    so far on each call, a cost that grows with the session."""
     if "DSAGEN_REGISTRY" not in os.environ:
-        path = tmp_path_factory.mktemp("registry") / "registry.db"
-        monkeypatch.setenv("DSAGEN_REGISTRY", f"sqlite:///{path}")
+        folder = _registry_folders / str(next(_registry_numbers))
+        folder.mkdir()
+        monkeypatch.setenv("DSAGEN_REGISTRY", f"sqlite:///{folder / 'registry.db'}")
 
 
 @pytest.fixture
