@@ -72,7 +72,7 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
     fingerprints = _Fingerprints(package)
     found.fingerprint, found.link_target = fingerprints.of, fingerprints.link
     styles = next((part for kind, part, _ in relationships if kind == "styles"), None)
-    found.style_hiding = style_hiding(package.xml(styles) if styles else None)
+    found.style_hiding = dict(package.derived(styles, _hiding) if styles else ())
     body = _body(package, roots[MAIN_PART])
     accepted, rejected = StoryWalker(MAIN_PART, revisions, found, body=True).walk(body)
     views = {
@@ -113,6 +113,10 @@ def read_docx(source: PathOrBytes, *, name: str | None = None) -> ReadDocument:
         max_id=max(max_id(root) for root in roots.values()),
         stories=tuple(stories),
     )
+
+
+def _hiding(styles: etree._Element) -> tuple[tuple[str, str], ...]:
+    return tuple(style_hiding(styles).items())
 
 
 def _check_text_total(package: DocxPackage, paragraphs: list[ViewParagraph]) -> None:

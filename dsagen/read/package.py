@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import TypeVar, cast
 
 from lxml import etree
 
@@ -46,6 +48,7 @@ _ZIP_ERRORS = (
 )
 
 PathOrBytes = str | Path | bytes | bytearray | memoryview
+T = TypeVar("T")
 
 
 def _safe_parser() -> etree.XMLParser:
@@ -140,6 +143,21 @@ class DocxPackage:
         self.reserve_xml([name])
         return parse_xml(self.read(name), part=name, label=self.label)
 
+    def derived(self, name: str, derive: Callable[[etree._Element], T]) -> T:
+        """`derive(the part parsed)`, for a part that documents share byte for byte (every copy
+        of an agreement carries its template's styles, Word's run to hundreds of KB): worked
+        out once per distinct part in this process. The part is read and charged to the XML
+        budget as any part is; `derive` must return what no caller changes."""
+        if name not in self._infos:
+            return derive(self.xml(name))  # raises the missing-part error
+        self.reserve_xml([name])
+        data = self.read(name)
+        try:
+            return cast(T, _derived(derive, data))
+        except DocumentError:
+            self.xml(name)  # raises the same error, naming this document
+            raise
+
     def reserve_xml(self, names: list[str]) -> None:
         """Charge these parts' declared sizes (what a read may inflate to) to the package's XML
         budget; refuse, before parsing any of them, when all parts together exceed it."""
@@ -177,6 +195,11 @@ def parse_xml(data: bytes, *, part: str, label: str) -> etree._Element:
             f"unsafe XML in {part}: DOCTYPE declarations are not allowed", path=label
         )
     return root
+
+
+@lru_cache(maxsize=16)
+def _derived(derive: Callable[[etree._Element], object], data: bytes) -> object:
+    return derive(parse_xml(data, part="a shared part", label="a shared part"))
 
 
 def _has_doctype(data: bytes) -> bool:

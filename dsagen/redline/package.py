@@ -47,9 +47,13 @@ class Package:
     @property
     def styles(self) -> Styles:
         if self._styles is None:
-            name = "word/styles.xml"
-            self._styles = Styles(self.xml(name) if self.has(name) else None)
+            self._styles = self._read_styles("word/styles.xml")
         return self._styles
+
+    def _read_styles(self, name: str) -> Styles:
+        """The standard's styles, only read: once per distinct styles part (DocxPackage.derived;
+        every redline of one agreement has the same)."""
+        return self.source.derived(name, Styles) if self.has(name) else Styles(None)
 
     def has(self, part: str) -> bool:
         return part in self.roots or self.source.has(part)
@@ -128,6 +132,10 @@ class OutputPackage(Package):
         self.next_id = self._max_id() + 1
         self._imported: dict[tuple[str, str, str], str] = {}
         self._orphans = self._orphaned_comments()
+
+    def _read_styles(self, name: str) -> Styles:
+        # Parsed as every part of the output is: it is written back from what was parsed.
+        return Styles(self.xml(name) if self.has(name) else None)
 
     # -- comments ---------------------------------------------------------------------------
     def _orphaned_comments(self) -> set[str]:
