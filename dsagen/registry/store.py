@@ -139,7 +139,7 @@ class Registry:
         try:
             yield
         except exc.IntegrityError as error:
-            if retryable:
+            if retryable and _is_unique_conflict(error):
                 raise _Retry(_first_line(error)) from None
             raise RegistryError(f"registry {self.label}: {_first_line(error)}") from None
         except exc.OperationalError as error:
@@ -165,6 +165,15 @@ class _Retry(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _is_unique_conflict(error: exc.IntegrityError) -> bool:
+    """A unique key another writer took first: a race, worth another attempt. A refusal by
+    the database itself (the append-only trail, a missing reference) would only be refused
+    again, each time after a longer wait."""
+    message = str(error.orig).lower()
+    code = getattr(error.orig, "sqlstate", None)
+    return "unique constraint" in message or code == "23505"
 
 
 def _is_contention(error: exc.OperationalError) -> bool:
