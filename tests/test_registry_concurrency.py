@@ -34,6 +34,7 @@ WORKER = textwrap.dedent("""
     url, jobs, go = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
     library = load_library(Path(sys.argv[4]))
     with open_registry(url) as registry:
+        Path(sys.argv[5]).touch()  # connected: waiting for the signal
         while not go.exists():
             time.sleep(0.002)
         for partner, file in jobs:
@@ -66,6 +67,16 @@ def _counts(url: str) -> tuple[int, int]:
         )
 
 
+def _wait_until_ready(workers: list[subprocess.Popen[str]], ready: list[Path]) -> None:
+    """Until both workers are connected and waiting (or one has stopped: its error is read
+    below), however long starting them takes on a busy machine."""
+    deadline = time.monotonic() + 240
+    while not all(path.exists() for path in ready) and time.monotonic() < deadline:
+        if any(worker.poll() is not None for worker in workers):
+            return
+        time.sleep(0.01)
+
+
 def test_two_processes_ingesting_50_agreements_each_record_100_versions(
     tmp_path: Path, registry_url: str
 ) -> None:
@@ -85,6 +96,7 @@ def test_two_processes_ingesting_50_agreements_each_record_100_versions(
             )
             jobs[side].append((result.partner, str(copy)))
     go = tmp_path / "go"
+    ready = {side: tmp_path / f"ready-{side}" for side in jobs}
     workers = [
         subprocess.Popen(
             [
@@ -95,6 +107,7 @@ def test_two_processes_ingesting_50_agreements_each_record_100_versions(
                 json.dumps(jobs[side]),
                 str(go),
                 str(MINILIB),
+                str(ready[side]),
             ],
             env=_env(),
             stderr=subprocess.PIPE,
@@ -102,7 +115,7 @@ def test_two_processes_ingesting_50_agreements_each_record_100_versions(
         )
         for side in ("a", "b")
     ]
-    time.sleep(1.0)  # both are connected and waiting
+    _wait_until_ready(workers, list(ready.values()))
     go.touch()
     for worker in workers:
         _, stderr = worker.communicate(timeout=240)
