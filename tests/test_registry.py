@@ -264,7 +264,7 @@ def test_variants_matrix_shows_standard_fallback_deviation_and_missing(
         "missing": 1,
         "walk-away": 1,
     }
-    assert json.loads(matrix.json_text()) == data  # the fast path writes the same document
+    assert json.loads(matrix.json_bytes()) == data  # the fast path writes the same document
 
 
 def test_clause_variants_group_near_identical_wordings_and_count_parameter_values(

@@ -239,13 +239,15 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def print_json_text(text: str) -> None:
-    """Already-encoded compact JSON: as it is for a program, indented for a person."""
+def print_json_bytes(data: bytes) -> None:
+    """Already-encoded compact JSON (UTF-8): as it is for a program, indented for a person."""
     if sys.stdout.isatty():
-        print_json(json.loads(text))
+        print_json(json.loads(data))
         return
-    sys.stdout.write(text + "\n")
     sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.write(b"\n")
+    sys.stdout.buffer.flush()
 
 
 def write_csv(

@@ -31,7 +31,7 @@ from .common import (
     load_library,
     out,
     print_json,
-    print_json_text,
+    print_json_bytes,
     progress_bar,
     write_csv,
 )
@@ -255,7 +255,7 @@ def variants(
                 f"wrote {html} ({len(matrix.rows)} partners; redlines in {folder})", markup=False
             )
     if as_json:
-        print_json_text(matrix.json_text())
+        print_json_bytes(matrix.json_bytes())
     elif as_csv:
         write_csv(
             matrix.csv_rows(),

@@ -43,10 +43,17 @@ def unpack(value: bytes | memoryview | str) -> str:
     """A stored text: packed, or plain (SQLite rows and PostgreSQL columns from before)."""
     if isinstance(value, str):
         return value
+    return unpack_utf8(value).decode("utf-8")
+
+
+def unpack_utf8(value: bytes | memoryview | str) -> bytes:
+    """A stored text as UTF-8, not decoded (JSON written out as it is stored)."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
     data = bytes(value)
     if data[:1] == FORMAT_1:
-        return _decompressor().decompress(data[1:]).decode("utf-8")
-    return data.decode("utf-8")
+        return _decompressor().decompress(data[1:])
+    return data
 
 
 class PackedText(TypeDecorator[str]):

@@ -20,7 +20,7 @@ from ..compare.normalize import clean
 from ..errors import RegistryError
 from ..positions import Position
 from .cells import NOT_IN_AGREEMENT, OTHER, Cell
-from .packing import unpack
+from .packing import unpack, unpack_utf8
 from .schema import (
     agreement_clauses,
     agreements,
@@ -119,7 +119,7 @@ def head_subqueries() -> tuple[Any, Any]:
 @dataclass
 class MatrixRow:
     head: Head
-    stored: str  # the version's (or agreement's) cells as stored: JSON {family: cell}
+    stored: bytes  # the version's (or agreement's) cells as stored: UTF-8 JSON {family: cell}
     stored_kinds: str  # JSON {family: cell kind}, as stored
     kinds: dict[str, str]  # the same parsed (one dict for every row stored alike)
 
@@ -175,17 +175,18 @@ class Matrix:
             ],
         }
 
-    def json_text(self) -> str:
-        """The same document as `to_json`, compact, with each row's stored cells spliced in as
-        they are (decoding and re-encoding them is most of the time on a thousand partners)."""
+    def json_bytes(self) -> bytes:
+        """The same document as `to_json`, compact UTF-8, with each row's stored cells spliced
+        in as they are (decoding and re-encoding them is most of the time on a thousand
+        partners)."""
         encode = _COMPACT.encode
-        parts = [encode(self._header())[:-1], ',"partners":[']
+        parts = [encode(self._header())[:-1].encode(), b',"partners":[']
         for row in self.rows:
-            parts += (encode(self._partner(row))[:-1], ',"cells":', row.stored, "},")
+            parts += (encode(self._partner(row))[:-1].encode(), b',"cells":', row.stored, b"},")
         if self.rows:
-            parts[-1] = "}"
-        parts.append("]}")
-        return "".join(parts)
+            parts[-1] = b"}"
+        parts.append(b"]}")
+        return b"".join(parts)
 
     def csv_rows(self) -> list[dict[str, Any]]:
         return [
@@ -224,13 +225,13 @@ def variants_matrix(registry: Registry) -> Matrix:
         ).all()
         order = family_order(conn)
     # Partners stored alike (most are standard on most families) are unpacked and parsed once.
-    unpacked: dict[bytes, str] = {}
+    unpacked: dict[bytes, bytes] = {}
     parsed: dict[str, dict[str, str]] = {}
     rows = []
     for row in found:
         cells = unpacked.get(row.cells)
         if cells is None:
-            cells = unpacked[row.cells] = unpack(row.cells)
+            cells = unpacked[row.cells] = unpack_utf8(row.cells)
         kinds = parsed.get(row.kinds)
         if kinds is None:
             kinds = parsed[row.kinds] = json.loads(row.kinds)
