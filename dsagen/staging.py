@@ -38,8 +38,11 @@ class Staging:
             self.folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=out_dir))
         except OSError as exc:
             raise OutputError(f"{out_dir}: cannot write here ({exc.strerror})") from None
+        # Rows are read back through this handle on the folder made here, so a folder swapped
+        # in under the same name (by someone who can write to the output folder) is never read.
+        self._handle = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
         self._held: dict[int, tuple[str, ...]] = {}
-        self._finalizer = weakref.finalize(self, _remove, self.folder, missing)
+        self._finalizer = weakref.finalize(self, _remove, self.folder, missing, self._handle)
 
     def __contains__(self, index: int) -> bool:
         return index in self._held
@@ -57,7 +60,9 @@ class Staging:
     def rows(self, index: int) -> Any:
         """What `hold` kept beside the outputs (dsagen's own objects, written by this batch
         into a folder only this user can read)."""
-        packed = (self.folder / f"{index}.rows").read_bytes()
+        fd = os.open(f"{index}.rows", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=self._handle)
+        with os.fdopen(fd, "rb") as handle:
+            packed = handle.read()
         return pickle.loads(zstandard.ZstdDecompressor().decompress(packed))
 
     def discard(self) -> None:
@@ -87,7 +92,8 @@ def sync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove(folder: Path, made: list[Path]) -> None:
+def _remove(folder: Path, made: list[Path], handle: int) -> None:
+    os.close(handle)
     shutil.rmtree(folder, ignore_errors=True)
     for parent in made:  # innermost first: each only if nothing else was put in it
         try:
