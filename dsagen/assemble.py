@@ -347,14 +347,7 @@ def _render(
             line=line,
             field=f"variants.{variant}.text",
         ) from None
-    except jinja2.TemplateError as exc:
-        raise TemplateRenderError(
-            f"variant '{variant}' failed to render: {exc}",
-            path=clause.path,
-            line=line,
-            field=f"variants.{variant}.text",
-        ) from None
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError) as exc:
         raise TemplateRenderError(
             f"variant '{variant}' failed to render: {exc}",
             path=clause.path,
