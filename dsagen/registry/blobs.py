@@ -96,13 +96,9 @@ def _deflated(raw: bytes) -> tuple[tuple[tuple[str, Any], ...], bytes]:
     except zlib.error:
         return (("raw", True),), raw
     for level in DEFLATE_LEVELS:
-        if _deflate(content, level) == raw:
+        if deflated(content, level) == raw:
             return (("deflate", level),), content
     return (("raw", True),), raw
-
-
-def _deflate(content: bytes, level: int) -> bytes:
-    return deflated(content, level)  # cached: usually what the writer of this DOCX just made
 
 
 # ---------------------------------------------------------------------------------- storing
@@ -378,7 +374,7 @@ def _piece(entry: dict[str, Any], contents: dict[str, bytes]) -> bytes:
         return contents[digest]
     found = _DEFLATED.get((digest, level))
     if found is None:
-        found = _DEFLATED[(digest, level)] = _deflate(contents[digest], level)
+        found = _DEFLATED[(digest, level)] = deflated(contents[digest], level)
     return found
 
 
