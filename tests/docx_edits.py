@@ -28,6 +28,33 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 W, R = "{" + W_NS + "}", "{" + R_NS + "}"
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+
+# Elements that take a w:id from the document's single annotation counter (comparison.md §4.1);
+# range/bookmark *ends* repeat their start's id and are not counted.
+ANNOTATION_ID_ELEMENTS = {
+    "ins",
+    "del",
+    "moveFrom",
+    "moveTo",
+    "moveFromRangeStart",
+    "moveToRangeStart",
+    "bookmarkStart",
+    "rPrChange",
+    "pPrChange",
+    "sectPrChange",
+    "tblPrChange",
+    "tblPrExChange",
+    "trPrChange",
+    "tcPrChange",
+    "cellIns",
+    "cellDel",
+    "cellMerge",
+    "numberingChange",
+    "commentRangeStart",
+    "customXmlInsRangeStart",
+    "customXmlDelRangeStart",
+}
+
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 PIC = "http://schemas.openxmlformats.org/drawingml/2006/picture"

@@ -19,6 +19,7 @@ from dsagen.cli import app
 from dsagen.compare.model import SEVERITIES, STATUSES
 from dsagen.read.docx import ReadDocument, read_docx
 from tests.conftest import FIXTURES, needs_soffice
+from tests.docx_edits import ANNOTATION_ID_ELEMENTS
 
 OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -40,31 +41,6 @@ TABLE_PAIRS = ["WC006-delete-row", "WC006-insert-row", "WC004-large-mod"]
 
 ALL_FIXTURE_DOCX = sorted(FIXTURES.rglob("*.docx"))
 
-# Elements that take a w:id from the document's single annotation counter (comparison.md §4.1);
-# range/bookmark *ends* repeat their start's id and are not counted.
-ID_ELEMENTS = {
-    "ins",
-    "del",
-    "moveFrom",
-    "moveTo",
-    "moveFromRangeStart",
-    "moveToRangeStart",
-    "bookmarkStart",
-    "rPrChange",
-    "pPrChange",
-    "sectPrChange",
-    "tblPrChange",
-    "tblPrExChange",
-    "trPrChange",
-    "tcPrChange",
-    "cellIns",
-    "cellDel",
-    "cellMerge",
-    "numberingChange",
-    "commentRangeStart",
-    "customXmlInsRangeStart",
-    "customXmlDelRangeStart",
-}
 REVISION_ELEMENTS = {"ins", "del", "moveFrom", "moveTo"}
 MARK_REVISIONS = {W + tag for tag in REVISION_ELEMENTS}
 
@@ -290,7 +266,7 @@ def test_redline_ids_are_unique_across_revisions_and_bookmarks(diff_pair, pair: 
         for element in root.iter()
         if isinstance(element.tag, str)
         and element.tag.startswith(W)
-        and element.tag[len(W) :] in ID_ELEMENTS
+        and element.tag[len(W) :] in ANNOTATION_ID_ELEMENTS
         and element.get(W + "id") is not None
     ]
     assert ids, "a redline of a changed document has revisions"

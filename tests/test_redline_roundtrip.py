@@ -26,6 +26,7 @@ from dsagen.report.redline_docx import render_redline
 from tests.budget import examples
 from tests.conftest import FIXTURES, ROOT, needs_soffice
 from tests.docx_edits import (
+    ANNOTATION_ID_ELEMENTS,
     DOCUMENT,
     EDIT_KINDS,
     PARTNER,
@@ -58,23 +59,7 @@ from tests.docx_edits import (
 OXPT = FIXTURES / "open-xml-powertools" / "TestFiles"
 OURS = "Redline Bot"
 OUR_DATE = "2026-03-03T00:00:00Z"
-ID_ELEMENTS = {
-    W + t
-    for t in (
-        "ins",
-        "del",
-        "moveFrom",
-        "moveTo",
-        "moveFromRangeStart",
-        "moveToRangeStart",
-        "bookmarkStart",
-        "rPrChange",
-        "pPrChange",
-        "trPrChange",
-        "tcPrChange",
-        "commentRangeStart",
-    )
-}
+ID_ELEMENTS = {W + tag for tag in ANNOTATION_ID_ELEMENTS}
 
 
 @lru_cache(maxsize=1)
