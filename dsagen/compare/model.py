@@ -32,6 +32,18 @@ class Change:
     date: str | None = None
     detail: str = ""  # format changes: what changed ("bold added"), else ""
 
+    def to_json(self) -> dict[str, Any]:
+        """The change as the report schema and the registry give it (`detail` left to the
+        report, which adds it for format changes)."""
+        return {
+            "op": self.op,
+            "standard": self.standard,
+            "negotiated": self.negotiated,
+            "tracked": self.tracked,
+            "author": self.author,
+            "date": self.date,
+        }
+
 
 @dataclass
 class CommentNote:
@@ -220,16 +232,7 @@ def _clause_json(clause: ClauseResult) -> dict[str, Any]:
         "alignment": clause.alignment,
         "untracked": clause.untracked,
         "changes": [
-            {
-                "op": c.op,
-                "standard": c.standard,
-                "negotiated": c.negotiated,
-                "tracked": c.tracked,
-                "author": c.author,
-                "date": c.date,
-                **({"detail": c.detail} if c.detail else {}),
-            }
-            for c in clause.changes
+            {**c.to_json(), **({"detail": c.detail} if c.detail else {})} for c in clause.changes
         ],
         "parameters": [
             {

@@ -560,19 +560,7 @@ def _clause_row(result: ClauseResult, issued: dict[str, dict[str, Any]]) -> dict
             ]
         ),
         "param_values": dumps(values),
-        "changes": dumps(
-            [
-                {
-                    "op": c.op,
-                    "standard": c.standard,
-                    "negotiated": c.negotiated,
-                    "tracked": c.tracked,
-                    "author": c.author,
-                    "date": c.date,
-                }
-                for c in result.changes
-            ]
-        ),
+        "changes": dumps([c.to_json() for c in result.changes]),
         "authors": dumps(authors),
         "dates": dumps(dates),
         "untracked": result.untracked,
