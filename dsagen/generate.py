@@ -232,9 +232,12 @@ class Plan:
     settings: Settings
     verdicts: tuple[Verdict, ...]
     force: bool = False
-    skip_existing: bool = False
     jobs: int = 1
     staging: Staging | None = None  # the agreements rendered while checking, waiting to commit
+
+    @property
+    def skip_existing(self) -> bool:
+        return self.settings.skip_existing
 
     def pending(self) -> list[Verdict]:
         """The partners to write: those rendered while checking, else all or, with
@@ -513,9 +516,7 @@ def check_batch(
             + [OutputError(message) for message in clashes.values()]
         )
         _refuse([refusal for v in verdicts for refusal in v.refusals])
-        return _checked_targets(
-            Plan(settings, tuple(verdicts), force, skip_existing, jobs, staging)
-        )
+        return _checked_targets(Plan(settings, tuple(verdicts), force, jobs, staging))
     except BaseException:
         staging.discard()
         raise
@@ -571,7 +572,8 @@ def plan_prepared(
         for item in prepared
     )
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    return _checked_targets(Plan(settings, verdicts, force, skip_existing, jobs))
+    settings = replace(settings, skip_existing=skip_existing)
+    return _checked_targets(Plan(settings, verdicts, force, jobs))
 
 
 RECORD_BATCH = 32  # agreements per registry transaction
