@@ -34,7 +34,7 @@ from .library import Library, load_library
 from .lint.evaluate import PLAYBOOK, Finding
 from .output import check_writable, commit_staged, inside, write_all
 from .partners import PartnerParams, load_partner, partner_files
-from .render import FORMATS, RenderOptions, render_batch
+from .render import FORMATS, RenderOptions, render_batch, warm_up
 from .staging import Staging, hold, remove_abandoned, sync
 
 if TYPE_CHECKING:
@@ -279,6 +279,7 @@ def _start_worker(settings: Settings, parent: int) -> None:
     behind), ignore Ctrl-C (the parent handles it), load the library once."""
     exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_up(settings.options, settings.formats)
     _use(settings)
 
 
@@ -324,19 +325,25 @@ def _check_render(
     chunk: list[tuple[int, Path]],
 ) -> list[tuple[int, Verdict, tuple[str, ...] | None]]:
     """The batch's one pass, in a worker, a few files at a time: check each file, render those
-    that pass (in one call: an office suite converts them in one request) and hold them in
-    the staging folder. Returns each verdict and the formats held, if any."""
+    that pass (an office suite converts one while the next is checked) and hold them in the
+    staging folder. Returns each verdict and the formats held, if any."""
     settings: Settings = _state["settings"]
     library = _use(settings)
     assert settings.staging is not None
     verdicts: list[tuple[int, Verdict]] = []
     ready: list[tuple[int, Verdict, Prepared]] = []
-    for index, path in chunk:
-        verdict, prepared = _check(path, settings, library)
-        verdicts.append((index, verdict))
-        if prepared is not None and not _all_exist(settings, prepared.partner):
-            ready.append((index, verdict, prepared))
-    outputs = render_batch([p.agreement for _, _, p in ready], settings.formats, settings.options)
+
+    def checked() -> Iterator[Agreement]:
+        """The chunk's agreements that pass, checked as the renderer asks for the next (an
+        office suite converts one while the next is checked)."""
+        for index, path in chunk:
+            verdict, prepared = _check(path, settings, library)
+            verdicts.append((index, verdict))
+            if prepared is not None and not _all_exist(settings, prepared.partner):
+                ready.append((index, verdict, prepared))
+                yield prepared.agreement
+
+    outputs = render_batch(checked(), settings.formats, settings.options)
     held = {}
     for (index, verdict, p), out in zip(ready, outputs, strict=True):
         rendered = _rendered(settings, library, verdict, p.partner, p.agreement, out)
@@ -452,10 +459,19 @@ def _rendered(
 
 
 def chunks(items: list[In], jobs: int) -> list[list[In]]:
-    """Work for the workers: up to CHUNK agreements per task (fewer when that would leave a
-    worker idle)."""
-    size = max(1, min(CHUNK, -(-len(items) // max(jobs, 1))))
-    return [items[start : start + size] for start in range(0, len(items), size)]
+    """Work for the workers: up to CHUNK agreements per task, smaller as the batch runs out
+    (a quarter of each worker's share of what is left), so the workers finish together: with
+    fixed chunks, the last one ran alone while the other workers idled (a PDF chunk of 8 is
+    five seconds of one core)."""
+    jobs = max(jobs, 1)
+    out: list[list[In]] = []
+    start = 0
+    while start < len(items):
+        left = len(items) - start
+        size = max(1, min(CHUNK, -(-left // (4 * jobs)) if jobs > 1 else CHUNK))
+        out.append(items[start : start + size])
+        start += size
+    return out
 
 
 CHUNK = 8  # agreements per task: enough to batch an office suite's conversions
@@ -469,6 +485,7 @@ def _stream(
     items = list(items)
     jobs = min(jobs, len(items))
     if jobs <= 1:
+        warm_up(settings.options, settings.formats)
         _use(settings)
         yield from (function(item) for item in items)
         return

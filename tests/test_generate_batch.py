@@ -13,14 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsagen.assemble import assemble
 from dsagen.compare.segments import segment
+from dsagen.generate import CHUNK, chunks
 from dsagen.library import load_library
 from dsagen.partners import load_partner
 from dsagen.read.docx import read_docx
 from dsagen.registry.record import issued_text
 from dsagen.render.docx import render_docx
+from tests.budget import examples
 from tests.conftest import EXAMPLES, MINILIB, ROOT
 from tests.test_registry_fixtures import write_partners
 
@@ -199,3 +203,20 @@ def test_killing_generate_kills_its_workers_and_leaves_a_resumable_batch(
     recorded = _recorded(registry)[1]
     assert {_sha(p) for p in out.glob("*/mini.*")} <= recorded
     assert not list(out.glob(".dsagen-staging-*")), "the abandoned staging folder stayed"
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(count=st.integers(0, 400), jobs=st.integers(1, 8))
+def test_work_is_cut_in_order_into_chunks_that_shrink_as_the_batch_runs_out(
+    count: int, jobs: int
+) -> None:
+    """Every item once, in order; no chunk above CHUNK; with several workers the chunks never
+    grow, and the last ones are single items, so no worker is left with a long tail alone."""
+    items = list(range(count))
+    work = chunks(items, jobs)
+    assert [item for chunk in work for item in chunk] == items
+    assert all(1 <= len(chunk) <= CHUNK for chunk in work)
+    if jobs > 1 and work:
+        sizes = [len(chunk) for chunk in work]
+        assert sizes == sorted(sizes, reverse=True)
+        assert sizes[-1] == 1
