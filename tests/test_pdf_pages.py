@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import time
 from functools import cache
 from pathlib import Path
 
@@ -113,3 +114,24 @@ def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:
     assert bridge.poll() is not None
     running = subprocess.run(["pgrep", "-f", f"dsagen_pdf_{bridge.pid}"], capture_output=True)
     assert running.returncode == 1, running.stdout  # no soffice left on the bridge's pipe
+
+
+def test_libreoffice_engine_pipelines_conversions_and_recovers_from_a_failed_one() -> None:
+    """Documents submitted one after another come back in order, however their replies
+    arrive together; a document the office cannot open fails its batch with the engine's
+    error, and the next batch starts a fresh office."""
+    from dsagen.render.libreoffice import LibreOfficeError, LibreOfficePdf
+
+    agreements = _agreements()[:3]
+    docx = [out["docx"] for out in render_batch(list(agreements), ("docx",))]
+    with LibreOfficePdf() as office:
+        for data in docx + docx[:1]:
+            office.submit(data)
+        time.sleep(2.5)  # let the replies pile up in the pipe, to be read in one chunk
+        pdfs = office.collect()
+        assert len(pdfs) == 4
+        for agreement, pdf in zip([*agreements, agreements[0]], pdfs, strict=True):
+            assert agreement.reference in page_texts(pdf)[0]
+        with pytest.raises(LibreOfficeError, match="document 2 of 3"):
+            office.convert_many([docx[0], docx[0][: len(docx[0]) // 2], docx[1]])
+        assert agreements[1].reference in page_texts(office.convert(docx[1]))[0]

@@ -1,14 +1,14 @@
 """Renderers: one module per output format, each consuming an assemble.Agreement.
 
 `render_batch` is the entry point for a worker rendering several agreements: it renders every
-requested format of each, and with the `libreoffice` PDF engine converts all their DOCX in one
-request to the worker's long-lived office. Renderer modules are imported lazily (WeasyPrint
-alone takes a second to import).
+requested format of each, and with the `libreoffice` PDF engine has the worker's long-lived
+office convert their DOCX while it renders the next. Renderer modules are imported lazily
+(WeasyPrint alone takes a second to import).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..assemble import Agreement
@@ -57,26 +57,49 @@ def _render_text(agreement: Agreement, fmt: str, final: bool) -> bytes:
 
 
 def render_batch(
-    agreements: Sequence[Agreement],
+    agreements: Iterable[Agreement],
     formats: Sequence[str],
     options: RenderOptions = RenderOptions(),
 ) -> list[dict[str, bytes]]:
-    """For each agreement, {format: bytes} for every requested format."""
+    """For each agreement, {format: bytes} for every requested format. `agreements` is read
+    once, lazily: with the `libreoffice` engine each DOCX goes to the office as soon as it is
+    rendered, so the office converts while the caller produces the next agreement (a worker
+    checks partner files inside the iterable)."""
     converted = "pdf" in formats and options.pdf_engine == "libreoffice"
     needed = [f for f in formats if f != "pdf"] + (["docx"] if converted else [])
-    outputs = [
-        {fmt: _render_text(agreement, fmt, options.final) for fmt in dict.fromkeys(needed)}
-        for agreement in agreements
-    ]
-    if "pdf" in formats:
-        if converted:
-            from .libreoffice import shared_office
+    office = None
+    if converted:
+        from .libreoffice import shared_office
 
-            pdfs = shared_office().convert_many([out["docx"] for out in outputs])
-        else:
-            from .pdf import render_pdf
+        office = shared_office()
+    outputs = []
+    try:
+        for agreement in agreements:
+            out = {f: _render_text(agreement, f, options.final) for f in dict.fromkeys(needed)}
+            if office is not None:
+                office.submit(out["docx"])
+            elif "pdf" in formats:
+                from .pdf import render_pdf
 
-            pdfs = [render_pdf(agreement, final=options.final) for agreement in agreements]
-        for out, pdf in zip(outputs, pdfs, strict=True):
+                out["pdf"] = render_pdf(agreement, final=options.final)
+            outputs.append(out)
+    except BaseException:
+        if office is not None:
+            office.close()  # its replies to what was submitted would answer the next batch
+        raise
+    if office is not None:
+        for out, pdf in zip(outputs, office.collect(), strict=True):
             out["pdf"] = pdf
     return [{fmt: out[fmt] for fmt in formats} for out in outputs]
+
+
+def warm_up(options: RenderOptions, formats: Sequence[str]) -> None:
+    """Start what a worker's first PDF will need, without waiting for it: the `libreoffice`
+    engine's office (a second of start-up, overlapping the worker's first checks)."""
+    if "pdf" in formats and options.pdf_engine == "libreoffice":
+        from .libreoffice import LibreOfficeError, shared_office
+
+        try:
+            shared_office().start()
+        except LibreOfficeError:
+            pass  # the same error is raised again when the first PDF is needed
