@@ -33,7 +33,10 @@ def render_html(agreement: Agreement, *, final: bool = False, inline_css: bool =
     without `inline_css` the caller applies stylesheet() itself (the PDF engine parses it once
     per process)."""
     return _template().render(
-        a=agreement, e=edition(agreement, final=final), css=stylesheet() if inline_css else ""
+        a=agreement,
+        e=edition(agreement, final=final),
+        css=stylesheet() if inline_css else "",
+        locale=agreement.locale,  # long_date's date style, as the DOCX prints it
     )
 
 
