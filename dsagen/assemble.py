@@ -141,6 +141,7 @@ class Agreement:
     parameters: dict[str, Any] = field(default_factory=dict)
     key_terms: tuple[KeyTerm, ...] = ()  # the key-terms cover page, when the template has one
     locale: str = "en-GB"  # en-GB | en-US: spelling and date style of the library's words
+    alignment: str = "left"  # the template's body text alignment: left | justified
 
     def section(self, clause_id: str) -> Section:
         return next(s for s in self.sections if s.clause_id == clause_id)
@@ -317,6 +318,7 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
         parameters=dict(values),
         key_terms=_key_terms(library, template, context, numbers),
         locale=locale_of(values),
+        alignment=template.alignment,
     )
 
 

@@ -119,6 +119,7 @@ class Template:
     attachments: tuple[Attachment, ...]
     path: str
     key_terms: tuple[KeyTermSpec, ...] = ()  # the optional key-terms cover page (keyterms.py)
+    alignment: str = "left"  # of the body text: "left" (ragged right) or "justified"
 
 
 @dataclass(frozen=True)
@@ -417,6 +418,19 @@ def _require(data: LineDict, key: str, path: Path, kind: type | tuple[type, ...]
         )
     return value
 
+
+TEMPLATE_KEYS = (
+    "alignment",
+    "attachments",
+    "clauses",
+    "description",
+    "id",
+    "key_terms",
+    "title",
+    "version",
+)
+#: Body text alignments a template may ask for; the first is the default.
+ALIGNMENTS = ("left", "justified")
 
 CLAUSE_KEYS = (
     "deadlines",
@@ -722,6 +736,9 @@ def _load_template(
     data = load_yaml(path, error=LibraryError)
     if not isinstance(data, LineDict):
         raise LibraryError("expected a mapping of template keys", path=path)
+    if unknown := unknown_key(data, TEMPLATE_KEYS):
+        key, message = unknown
+        raise LibraryError(message, path=path, line=data.key_lines.get(key), field=key)
     template_id = _require(data, "id", path)
     if path.stem != template_id:
         raise LibraryError(
@@ -743,7 +760,21 @@ def _load_template(
         key_terms=parse_key_terms(
             data.get("key_terms"), str(path), line_of(data, "key_terms"), set(clauses), env
         ),
+        alignment=_alignment(data, path),
     )
+
+
+def _alignment(data: LineDict, path: Path) -> str:
+    """The template's body text alignment: ragged right unless it asks for justified."""
+    value = data.get("alignment", ALIGNMENTS[0])
+    if value not in ALIGNMENTS:
+        raise LibraryError(
+            f"expected one of {', '.join(ALIGNMENTS)}, found {value!r}",
+            path=path,
+            line=line_of(data, "alignment"),
+            field="alignment",
+        )
+    return str(value)
 
 
 def _template_entries(

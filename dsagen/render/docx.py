@@ -73,42 +73,42 @@ STYLES = {
         "DSA Clause",
         "Normal",
         1,
-        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/>{jc}',
         "",
     ),
     "DsaItem": (
         "DSA Item",
         "Normal",
         2,
-        '<w:spacing w:after="80"/><w:ind w:left="1440" w:hanging="720"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="80"/><w:ind w:left="1440" w:hanging="720"/>{jc}',
         "",
     ),
     "DsaSubItem": (
         "DSA Sub-item",
         "Normal",
         3,
-        '<w:spacing w:after="80"/><w:ind w:left="2160" w:hanging="720"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="80"/><w:ind w:left="2160" w:hanging="720"/>{jc}',
         "",
     ),
     "DsaBody": (
         "DSA Body",
         "Normal",
         None,
-        '<w:spacing w:after="120"/><w:ind w:left="720"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="120"/><w:ind w:left="720"/>{jc}',
         "",
     ),
     "DsaRecital": (
         "DSA Recital",
         "Normal",
         None,
-        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="120"/><w:ind w:left="720" w:hanging="720"/>{jc}',
         "",
     ),
     "DsaSchedule": (
         "DSA Schedule Text",
         "Normal",
         None,
-        '<w:spacing w:after="100"/><w:jc w:val="both"/>',
+        '<w:spacing w:after="100"/>{jc}',
         '<w:sz w:val="20"/>',
     ),
     "DsaNote": (
@@ -171,9 +171,13 @@ def _numbering_xml() -> str:
     )
 
 
-def _styles_xml() -> list[str]:
+def _styles_xml(justified: bool) -> list[str]:
+    """dsagen's paragraph styles; `{jc}` in a style's pPr marks body text, justified when the
+    template asks for it and ragged right (Word's default, no w:jc) otherwise."""
     out = []
+    jc = '<w:jc w:val="both"/>' if justified else ""
     for style_id, (name, based, level, ppr, rpr) in STYLES.items():
+        ppr = ppr.replace("{jc}", jc)
         num = (
             f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{CLAUSE_NUM_ID}"/></w:numPr>'
             if level is not None
@@ -555,14 +559,14 @@ def _parse_paragraph(xml: str) -> etree._Element:
     return etree.fromstring(xml.replace("<w:p>", f'<w:p xmlns:w="{W_NS}">', 1))
 
 
-@lru_cache(maxsize=2)
-def _base_package(final: bool) -> bytes:
+@lru_cache(maxsize=4)
+def _base_package(final: bool, justified: bool) -> bytes:
     """The agreement-independent part of every DOCX (styles, numbering, settings), built once
-    per process and edition."""
+    per process, edition and alignment."""
     document = docx.Document()
     _drop_unused_parts(document)
     _set_normal_style(document)
-    _keep_used_styles(document)
+    _keep_used_styles(document, justified)
     numbering = document.part.numbering_part.element
     for child in list(numbering):
         numbering.remove(child)
@@ -603,14 +607,14 @@ def _set_normal_style(document: docx.document.Document) -> None:
         fonts.set(qn(attr), FONT)
 
 
-def _keep_used_styles(document: docx.document.Document) -> None:
+def _keep_used_styles(document: docx.document.Document, justified: bool) -> None:
     """python-docx's template carries ~160 styles (350 KB of XML); keep only what is used,
     and add dsagen's own."""
     styles_el = document.styles.element
     for style in styles_el.findall(qn("w:style")):
         if style.get(qn("w:styleId")) not in KEEP_STYLES:
             styles_el.remove(style)
-    for xml in _styles_xml():
+    for xml in _styles_xml(justified):
         styles_el.append(etree.fromstring(xml))
 
 
@@ -618,7 +622,8 @@ def build_document(agreement: Agreement, *, final: bool = False) -> docx.documen
     """The python-docx Document for an agreement (before deterministic packaging): a draft, or
     with `final` the signing version."""
     legends = edition(agreement, final=final)
-    document = docx.Document(io.BytesIO(_base_package(final)))
+    justified = agreement.alignment == "justified"
+    document = docx.Document(io.BytesIO(_base_package(final, justified)))
     anchors = {s.clause_id: s.anchor for s in agreement.sections}
     body = _Body()
     _cover_xml(body, agreement, legends)
