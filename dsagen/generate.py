@@ -15,6 +15,7 @@ library user already checked, renders in the workers as it writes.)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import signal
@@ -276,11 +277,14 @@ def _use(settings: Settings) -> Library:
 
 def _start_worker(settings: Settings, parent: int) -> None:
     """Worker initializer: die with the parent (a killed `generate` must not leave workers
-    behind), ignore Ctrl-C (the parent handles it), load the library once."""
+    behind), ignore Ctrl-C (the parent handles it), start the PDF engine, load the library
+    once and set it aside from the garbage collector (it lives as long as the worker, and
+    every full collection scanned it again)."""
     exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up(settings.options, settings.formats)
     _use(settings)
+    gc.freeze()
 
 
 def exit_with_parent(parent: int) -> None:
