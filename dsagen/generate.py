@@ -529,6 +529,7 @@ def check_batch(
     remove_abandoned(settings.out_dir)
     staging = Staging(settings.out_dir)
     settings = replace(settings, skip_existing=skip_existing, staging=staging.folder)
+    _state["settings"] = settings  # the same library: forked workers find it loaded
     try:
         verdicts = _check_all(files, settings, jobs, staging, on_progress)
         clashes = output_clashes((v.path, v.key) for v in verdicts)
