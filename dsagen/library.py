@@ -514,15 +514,22 @@ def _clause_id(data: LineDict, path: Path) -> str:
 
 
 def _clause_family(data: LineDict, path: Path) -> str:
-    family: str = _require(data, "family", path)
-    if family not in FAMILIES:
+    return _one_of(data, "family", path, FAMILIES)
+
+
+def _one_of(
+    data: LineDict, key: str, path: Path, allowed: tuple[str, ...], default: str | None = None
+) -> str:
+    """The value of `key`, one of `allowed`: `default` when absent, required without one."""
+    value = _require(data, key, path) if default is None else data.get(key, default)
+    if value not in allowed:
         raise LibraryError(
-            f"expected a family among {', '.join(FAMILIES)}, found '{family}'",
+            f"expected one of {', '.join(allowed)}, found {value!r}",
             path=path,
-            line=line_of(data, "family"),
-            field="family",
+            line=line_of(data, key),
+            field=key,
         )
-    return family
+    return str(value)
 
 
 def _clause_version(data: LineDict, path: Path) -> str:
@@ -563,15 +570,7 @@ def _load_variants(
 
 
 def _clause_kind(data: LineDict, path: Path) -> str:
-    kind = str(data.get("kind", "clause"))
-    if kind not in ("clause", "signatures"):
-        raise LibraryError(
-            f"expected kind 'clause' or 'signatures', found '{kind}'",
-            path=path,
-            line=line_of(data, "kind"),
-            field="kind",
-        )
-    return kind
+    return _one_of(data, "kind", path, ("clause", "signatures"), default="clause")
 
 
 def _check_anchors(clause: Clause, path: Path) -> None:
@@ -760,21 +759,8 @@ def _load_template(
         key_terms=parse_key_terms(
             data.get("key_terms"), str(path), line_of(data, "key_terms"), set(clauses), env
         ),
-        alignment=_alignment(data, path),
+        alignment=_one_of(data, "alignment", path, ALIGNMENTS, default=ALIGNMENTS[0]),
     )
-
-
-def _alignment(data: LineDict, path: Path) -> str:
-    """The template's body text alignment: ragged right unless it asks for justified."""
-    value = data.get("alignment", ALIGNMENTS[0])
-    if value not in ALIGNMENTS:
-        raise LibraryError(
-            f"expected one of {', '.join(ALIGNMENTS)}, found {value!r}",
-            path=path,
-            line=line_of(data, "alignment"),
-            field="alignment",
-        )
-    return str(value)
 
 
 def _template_entries(
