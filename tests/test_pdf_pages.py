@@ -93,8 +93,8 @@ def test_weasyprint_pdf_is_within_a_page_of_the_docx_for_every_example() -> None
 
 
 @pytest.mark.xfail(
-    reason="district-aims: WeasyPrint breaks one page fewer than LibreOffice "
-    "lays out the DOCX since clause library 2026.12.0",
+    reason="district-aims and yoda-clinical: WeasyPrint breaks one page fewer than "
+    "LibreOffice lays out the DOCX since clause library 2026.12.0",
     strict=False,
 )
 def test_weasyprint_pdf_has_the_docx_page_count_for_every_example() -> None:
