@@ -478,7 +478,7 @@ def chunks(items: list[In], jobs: int) -> list[list[In]]:
     return out
 
 
-CHUNK = 8  # agreements per task: enough to batch an office suite's conversions
+CHUNK = 8  # agreements per task at most: a round trip to a worker is small beside their work
 
 
 def _stream(
