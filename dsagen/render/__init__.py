@@ -56,6 +56,11 @@ def _render_text(agreement: Agreement, fmt: str, final: bool) -> bytes:
     return render_markdown_bytes(agreement, final=final)
 
 
+def _converted(options: RenderOptions, formats: Sequence[str]) -> bool:
+    """Is the PDF converted from the DOCX by an office suite (the `libreoffice` engine)?"""
+    return "pdf" in formats and options.pdf_engine == "libreoffice"
+
+
 def render_batch(
     agreements: Iterable[Agreement],
     formats: Sequence[str],
@@ -65,7 +70,7 @@ def render_batch(
     once, lazily: with the `libreoffice` engine each DOCX goes to the office as soon as it is
     rendered, so the office converts while the caller produces the next agreement (a worker
     checks partner files inside the iterable)."""
-    converted = "pdf" in formats and options.pdf_engine == "libreoffice"
+    converted = _converted(options, formats)
     needed = [f for f in formats if f != "pdf"] + (["docx"] if converted else [])
     office = None
     if converted:
@@ -96,7 +101,7 @@ def render_batch(
 def warm_up(options: RenderOptions, formats: Sequence[str]) -> None:
     """Start what a worker's first PDF will need, without waiting for it: the `libreoffice`
     engine's office (a second of start-up, overlapping the worker's first checks)."""
-    if "pdf" in formats and options.pdf_engine == "libreoffice":
+    if _converted(options, formats):
         from .libreoffice import LibreOfficeError, shared_office
 
         try:
