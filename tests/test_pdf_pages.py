@@ -135,3 +135,24 @@ def test_libreoffice_engine_pipelines_conversions_and_recovers_from_a_failed_one
         with pytest.raises(LibreOfficeError, match="document 2 of 3"):
             office.convert_many([docx[0], docx[0][: len(docx[0]) // 2], docx[1]])
         assert agreements[1].reference in page_texts(office.convert(docx[1]))[0]
+
+
+def test_libreoffice_engine_reports_an_office_that_dies_mid_document() -> None:
+    """The office converts on its main thread and the bridge waits for it; an office killed
+    during a conversion fails that batch at once, not at the time-out, and the next batch
+    starts a fresh office."""
+    from dsagen.render.libreoffice import LibreOfficeError, LibreOfficePdf
+
+    agreement = _agreements()[0]
+    docx = render_batch([agreement], ("docx",))[0]["docx"]
+    with LibreOfficePdf() as office:
+        bridge = office._bridge
+        assert bridge is not None
+        for _ in range(3):  # the office is still busy when the kill lands
+            office.submit(docx)
+        subprocess.run(["pkill", "-KILL", "-f", f"soffice.bin.*dsagen_pdf_{bridge.pid}"])
+        started = time.monotonic()
+        with pytest.raises(LibreOfficeError, match="document 1 of 3"):
+            office.collect()
+        assert time.monotonic() - started < 20
+        assert agreement.reference in page_texts(office.convert(docx))[0]
