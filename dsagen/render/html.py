@@ -28,14 +28,21 @@ def stylesheet() -> str:
     return resources.files(__package__).joinpath("agreement.css").read_text("utf-8")
 
 
-def render_html(agreement: Agreement, *, final: bool = False, inline_css: bool = True) -> str:
-    """The draft (or with `final` the signing version) as one self-contained HTML page;
-    without `inline_css` the caller applies stylesheet() itself (the PDF engine parses it once
-    per process)."""
+def render_html(agreement: Agreement, *, final: bool = False, for_pdf: bool = False) -> str:
+    """The draft (or with `final` the signing version) as one self-contained HTML page.
+
+    `for_pdf` gives the page WeasyPrint lays out: without the stylesheet (the PDF engine parses
+    it once per process), and with cross-references in running text as plain text, not links.
+    WeasyPrint's line breaker handles an inline box inside a sentence badly: beside a link it
+    can strand a word on a line of its own ("shall", then the rest of the sentence on the next
+    line), and every link costs its line extra boxes to lay out (about 5% of the PDF time).
+    The PDF keeps its outline and the Key Terms table's links to each clause; the DOCX, the
+    HTML and the LibreOffice engine's PDF keep every cross-reference clickable."""
     return _template().render(
         a=agreement,
         e=edition(agreement, final=final),
-        css=stylesheet() if inline_css else "",
+        css="" if for_pdf else stylesheet(),
+        links=not for_pdf,
         locale=agreement.locale,  # long_date's date style, as the DOCX prints it
     )
 

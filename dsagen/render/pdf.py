@@ -32,7 +32,7 @@ def _weasyprint() -> tuple[Any, Any, Any]:
 def render_pdf(agreement: Agreement, *, final: bool = False) -> bytes:
     """PDF bytes of the draft (or with `final` the signing version) laid out by WeasyPrint."""
     html_class, css, fonts = _weasyprint()
-    html = render_html(agreement, final=final, inline_css=False)
+    html = render_html(agreement, final=final, for_pdf=True)
     # WeasyPrint allocates millions of short-lived objects, and the cycle collector scanning
     # them mid-layout cost a tenth of the PDF time (bench/generate.py); the document's cycles
     # are collected by the normal collections that follow.
