@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 # A clause number at the start of a line: "7." (a heading) or "7.1" (a sub-clause).
@@ -31,12 +32,13 @@ def clauses_by_page(pdf: bytes) -> list[list[str]]:
     return [[m.group(1).rstrip(".") for m in _NUMBER.finditer(page)] for page in page_texts(pdf)]
 
 
-def short_lines(pdf: bytes, right_margin: float = 540.0) -> list[str]:
-    """Lines that end a paragraph's line early: the next line of the same paragraph starts with
-    a word that would have fitted in the room left (pdftotext -bbox-layout, one block per
-    paragraph's text). A line breaker that strands a word, like WeasyPrint's beside inline
-    boxes, shows up here; the last line of a paragraph is never counted, nor a block that
-    never reaches the right margin (a table cell, the centred cover)."""
+def paragraph_lines(
+    pdf: bytes, right_margin: float = 540.0
+) -> list[list[tuple[float, str, float]]]:
+    """Each paragraph's lines as pdftotext -bbox-layout groups them (one block per paragraph's
+    text, its number apart): each line's right edge, first word and that word's width. Only
+    blocks that start left of the middle and reach the right margin: not a table cell, nor
+    the centred cover."""
     with tempfile.TemporaryDirectory(prefix="dsagen-lines-") as scratch:
         source = Path(scratch) / "a.pdf"
         source.write_bytes(pdf)
@@ -46,25 +48,33 @@ def short_lines(pdf: bytes, right_margin: float = 540.0) -> list[str]:
             check=True,
             timeout=120,
         ).stdout
-    found = []
-    space = 2.75 + 2.0  # a space at 11pt, and a margin for rounding
+    blocks = []
     for block in re.findall(rb"<block .*?</block>", xhtml, re.DOTALL):
-        lines = re.findall(
-            rb'<line xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)".*?</line>', block, re.DOTALL
-        )
-        words = [
-            re.findall(
-                rb'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>',
-                line,
+        if float(re.findall(rb'xMin="([\d.]+)"', block)[0]) > right_margin / 2:
+            continue  # the right-hand column of a table
+        lines = []
+        for line in re.findall(rb"<line .*?</line>", block, re.DOTALL):
+            end = float(re.findall(rb'xMax="([\d.]+)"', line)[0])
+            word = re.search(
+                rb'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>(.*?)</word>', line
             )
-            for line in re.findall(rb"<line .*?</line>", block, re.DOTALL)
-        ]
-        if not lines or right_margin - max(float(end) for end in lines) > 40:
-            continue
-        for end, following in zip(lines, words[1:], strict=False):
-            if not following:
-                continue
-            start, stop, word = following[0]
-            if right_margin - float(end) > float(stop) - float(start) + space:
-                found.append(word.decode("utf-8", "replace"))
-    return found
+            if word is not None:
+                width = float(word.group(2)) - float(word.group(1))
+                lines.append((end, word.group(3).decode("utf-8", "replace"), width))
+        if lines and right_margin - max(end for end, _, _ in lines) <= 40:
+            blocks.append(lines)
+    return blocks
+
+
+def short_lines(pdf: bytes, right_margin: float = 540.0) -> list[str]:
+    """The first words of lines that follow a line ending early: the word would have fitted in
+    the room left on the line before it, in the same paragraph. A line breaker that strands a
+    word, like WeasyPrint's beside inline boxes, shows up here; a paragraph's last line is
+    never counted."""
+    space = 2.75 + 2.0  # a space at 11pt, and a margin for rounding
+    return [
+        word
+        for lines in paragraph_lines(pdf, right_margin)
+        for (end, _, _), (_, word, width) in pairwise(lines)
+        if right_margin - end > width + space
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import shutil
 from functools import cache
 
@@ -22,7 +23,7 @@ from dsagen.partners import load_partner
 from dsagen.render.html import render_html
 from dsagen.render.pdf import render_pdf
 from tests.conftest import EXAMPLES
-from tests.pdf_pages import short_lines
+from tests.pdf_pages import paragraph_lines, short_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 
@@ -80,3 +81,32 @@ def test_the_pdf_lays_out_cross_references_as_text_and_keeps_the_key_terms_links
     assert link in table
     assert 'class="ref"' not in body
     assert render_html(agreement).split("</table>", 1)[1].count('class="ref"') > 5
+
+
+def test_justified_text_fills_every_line_but_the_last_of_each_paragraph() -> None:
+    """The template's `alignment: justified` reaches every body paragraph of the PDF, those
+    whose number and tab are text (white space kept) as well as those with a term."""
+    agreement = next(a for a in _agreements() if len(a.sections) > 8)
+    body = tuple(s for s in agreement.sections if s.kind != "signatures")  # a table, not text
+    agreement = dataclasses.replace(agreement, sections=body, alignment="justified")
+    blocks = paragraph_lines(render_pdf(agreement))
+    assert len(blocks) > 40
+    ragged = [lines[0][1] for lines in blocks for end, _, _ in lines[:-1] if 540.0 - end > 1.0]
+    assert ragged == []
+
+
+def test_the_pdf_sets_a_number_as_text_unless_its_paragraph_has_a_term() -> None:
+    """In the PDF's HTML a number is a box only in a paragraph with a defined term (WeasyPrint
+    mis-breaks lines around boxes in text whose white space is kept); the screen HTML keeps
+    every number in its box."""
+    agreement = next(a for a in _agreements() if len(a.sections) > 8)
+    pdf_html, screen_html = render_html(agreement, for_pdf=True), render_html(agreement)
+    numbered = [
+        p for p in re.findall(r"<p class=.*?</p>", pdf_html) if ' tab"' in p or 'class="n"' in p
+    ]
+    assert len(numbered) > 40
+    for paragraph in numbered:
+        assert ('<span class="n">' in paragraph) == ("<strong>" in paragraph), paragraph
+    assert '<h2 class="numbered tab">1.&#9;' in pdf_html
+    assert ' tab"' not in screen_html
+    assert screen_html.count('<span class="n">') == len(numbered) + pdf_html.count("numbered tab")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -13,12 +14,22 @@ from ..textfilters import FILTERS
 from .edition import edition
 
 
+def _collapsed(text: str) -> str:
+    """Runs of the white space HTML collapses (space, tab, line break) as one space: for text
+    in an element whose white space is kept (`white-space: pre-wrap`)."""
+    return _COLLAPSIBLE.sub(" ", text).strip(" ")
+
+
+_COLLAPSIBLE = re.compile(r"[ \t\r\n\f]+")
+
+
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     env = ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
     env.filters.update(FILTERS)
+    env.filters["collapsed"] = _collapsed
     source = resources.files(__package__).joinpath("agreement.html.j2").read_text("utf-8")
     return env.from_string(source)
 
