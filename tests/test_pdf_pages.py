@@ -156,3 +156,28 @@ def test_libreoffice_engine_reports_an_office_that_dies_mid_document() -> None:
             office.collect()
         assert time.monotonic() - started < 20
         assert agreement.reference in page_texts(office.convert(docx))[0]
+
+
+def test_libreoffice_engine_names_the_agreement_it_failed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A document the office cannot convert is reported by partner and reference, not by the
+    engine's scratch file."""
+    import dsagen.render as render
+    from dsagen.render.libreoffice import LibreOfficeError
+
+    agreements = list(_agreements()[:3])
+    real = render._render_text
+
+    def damaged(agreement: Agreement, fmt: str, final: bool) -> bytes:
+        data = real(agreement, fmt, final)
+        return data[: len(data) // 2] if agreement is agreements[1] else data
+
+    monkeypatch.setattr(render, "_render_text", damaged)
+    options = RenderOptions(pdf_engine="libreoffice")
+    with pytest.raises(LibreOfficeError) as failed:
+        render_batch(agreements, ("docx", "pdf"), options)
+    assert str(failed.value).startswith(f"{agreements[1].partner} ({agreements[1].reference}): ")
+    assert "document 2 of 3" in str(failed.value)
+    monkeypatch.setattr(render, "_render_text", real)
+    assert render_batch(agreements[:1], ("pdf",), options)[0]["pdf"].startswith(b"%PDF")

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..assemble import Agreement
 from ..errors import DsagenError
+
+if TYPE_CHECKING:
+    from .libreoffice import LibreOfficePdf
 
 FORMATS = ("docx", "pdf", "html", "md")
 PDF_ENGINES = ("weasyprint", "libreoffice")
@@ -77,9 +81,10 @@ def render_batch(
         from .libreoffice import shared_office
 
         office = shared_office()
-    outputs = []
+    outputs, rendered = [], []
     try:
         for agreement in agreements:
+            rendered.append(agreement)
             out = {f: _render_text(agreement, f, options.final) for f in dict.fromkeys(needed)}
             if office is not None:
                 office.submit(out["docx"])
@@ -93,9 +98,25 @@ def render_batch(
             office.close()  # its replies to what was submitted would answer the next batch
         raise
     if office is not None:
-        for out, pdf in zip(outputs, office.collect(), strict=True):
+        for out, pdf in zip(outputs, _collected(office, rendered), strict=True):
             out["pdf"] = pdf
     return [{fmt: out[fmt] for fmt in formats} for out in outputs]
+
+
+def _collected(office: LibreOfficePdf, agreements: list[Agreement]) -> list[bytes]:
+    """The office's PDFs; a failure names the agreement it failed on, not the office's scratch
+    file."""
+    from .libreoffice import LibreOfficeError
+
+    try:
+        return office.collect()
+    except LibreOfficeError as exc:
+        if exc.document is None:
+            raise
+        failed = agreements[exc.document]
+        raise LibreOfficeError(
+            f"{failed.partner} ({failed.reference}): {exc}", document=exc.document
+        ) from None
 
 
 def warm_up(options: RenderOptions, formats: Sequence[str]) -> None:

@@ -42,7 +42,12 @@ CONVERT_TIMEOUT = 60.0
 
 
 class LibreOfficeError(DsagenError):
-    """The LibreOffice PDF engine is not installed, or LibreOffice failed."""
+    """The LibreOffice PDF engine is not installed, or LibreOffice failed; `document` is the
+    position, among those collected together, of the document it failed on, when known."""
+
+    def __init__(self, message: str, *, document: int | None = None) -> None:
+        super().__init__(message)
+        self.document = document
 
 
 def _uno_python() -> str:
@@ -172,7 +177,10 @@ class LibreOfficePdf:
         try:
             pdfs = []
             for number, (_, target) in enumerate(pending, 1):
-                self._reply(CONVERT_TIMEOUT, f"document {number} of {len(pending)}")
+                try:
+                    self._reply(CONVERT_TIMEOUT, f"document {number} of {len(pending)}")
+                except LibreOfficeError as exc:
+                    raise LibreOfficeError(str(exc), document=number - 1) from None
                 pdfs.append(target.read_bytes())
             return pdfs
         finally:
