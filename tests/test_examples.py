@@ -19,6 +19,7 @@ from dsagen.render.docx import render_docx
 from dsagen.render.markdown import render_markdown
 from dsagen.render.pdf import render_pdf
 from tests.conftest import EXAMPLES, needs_soffice
+from tests.pdf_pages import short_lines
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 pytestmark = pytest.mark.skipif(not EXAMPLE_FILES, reason="no examples/partners yet")
@@ -120,6 +121,7 @@ def test_pdf_has_every_title_the_partner_values_and_page_numbers(
     assert pages >= 2 and f"Page {pages} of {pages}" in text
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "Liberation" in fonts and " no " not in fonts.split("\n", 2)[-1].split("yes")[0]
+    assert short_lines(pdf.read_bytes()) == []  # no word stranded (tests/test_pdf_lines.py)
 
 
 @needs_soffice()
