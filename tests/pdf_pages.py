@@ -12,18 +12,19 @@ from pathlib import Path
 _NUMBER = re.compile(r"^\s{0,12}(\d{1,2}\.(?:\d{1,2})?)\s+\S", re.MULTILINE)
 
 
-def page_texts(pdf: bytes) -> list[str]:
-    """The text of each page, in order."""
+def _pdftotext(pdf: bytes, option: str) -> bytes:
+    """What pdftotext prints for PDF with OPTION (-layout, -bbox-layout)."""
     with tempfile.TemporaryDirectory(prefix="dsagen-pages-") as scratch:
         source = Path(scratch) / "a.pdf"
         source.write_bytes(pdf)
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(source), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
+        return subprocess.run(
+            ["pdftotext", option, str(source), "-"], capture_output=True, check=True, timeout=120
         ).stdout
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of each page, in order."""
+    text = _pdftotext(pdf, "-layout").decode("utf-8")
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
 
 
@@ -39,15 +40,7 @@ def paragraph_lines(
     text, its number apart): each line's right edge, first word and that word's width. Only
     blocks that start left of the middle and reach the right margin: not a table cell, nor
     the centred cover."""
-    with tempfile.TemporaryDirectory(prefix="dsagen-lines-") as scratch:
-        source = Path(scratch) / "a.pdf"
-        source.write_bytes(pdf)
-        xhtml = subprocess.run(
-            ["pdftotext", "-bbox-layout", str(source), "-"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
+    xhtml = _pdftotext(pdf, "-bbox-layout")
     blocks = []
     for block in re.findall(rb"<block .*?</block>", xhtml, re.DOTALL):
         if float(re.findall(rb'xMin="([\d.]+)"', block)[0]) > right_margin / 2:
