@@ -146,6 +146,11 @@ class Agreement:
     def section(self, clause_id: str) -> Section:
         return next(s for s in self.sections if s.clause_id == clause_id)
 
+    @property
+    def justified(self) -> bool:
+        """Is the body text justified (the template's `alignment`), in every output?"""
+        return self.alignment == "justified"
+
 
 def choose_variant(clause: Clause, partner: PartnerParams, library: Library) -> str:
     """Partner's explicit choice, else the first variant whose `when` holds, else standard."""

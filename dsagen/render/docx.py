@@ -622,8 +622,7 @@ def build_document(agreement: Agreement, *, final: bool = False) -> docx.documen
     """The python-docx Document for an agreement (before deterministic packaging): a draft, or
     with `final` the signing version."""
     legends = edition(agreement, final=final)
-    justified = agreement.alignment == "justified"
-    document = docx.Document(io.BytesIO(_base_package(final, justified)))
+    document = docx.Document(io.BytesIO(_base_package(final, agreement.justified)))
     anchors = {s.clause_id: s.anchor for s in agreement.sections}
     body = _Body()
     _cover_xml(body, agreement, legends)

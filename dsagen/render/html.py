@@ -53,7 +53,7 @@ def render_html(agreement: Agreement, *, final: bool = False, for_pdf: bool = Fa
         a=agreement,
         e=edition(agreement, final=final),
         css="" if for_pdf else stylesheet(),
-        links=not for_pdf,
+        for_pdf=for_pdf,
         locale=agreement.locale,  # long_date's date style, as the DOCX prints it
     )
 

@@ -184,9 +184,7 @@ class LibreOfficePdf:
                 pdfs.append(target.read_bytes())
             return pdfs
         finally:
-            for source, target in pending:
-                source.unlink(missing_ok=True)
-                target.unlink(missing_ok=True)
+            _remove(pending)
 
     def convert_many(self, documents: Sequence[bytes]) -> list[bytes]:
         """PDF bytes of each DOCX, in order."""
@@ -203,9 +201,7 @@ class LibreOfficePdf:
 
     def _abandon(self) -> None:
         """Forget what was submitted (after a failure; the office is closed or closing)."""
-        for source, target in self._pending:
-            source.unlink(missing_ok=True)
-            target.unlink(missing_ok=True)
+        _remove(self._pending)
         self._pending = []
 
     def close(self) -> None:
@@ -226,6 +222,13 @@ class LibreOfficePdf:
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _remove(pairs: list[tuple[Path, Path]]) -> None:
+    """Delete the scratch DOCX and PDF of each conversion."""
+    for source, target in pairs:
+        source.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
 
 
 _SHARED: LibreOfficePdf | None = None
