@@ -19,9 +19,11 @@ import json
 import struct
 import zipfile
 import zlib
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import zstandard
 from sqlalchemy import Connection, func, select
@@ -37,6 +39,7 @@ _WORTH_A_BASE = 0.5  # against a base, a blob must be at most this share of its 
 _CLEARLY_WORTH_IT = 0.05  # ... or this share of its content (XML compresses to ~0.15-0.5)
 BASE_WORTHY = 512  # bytes: a document's own small parts (properties, header, the ZIP's own
 # headers) are half their size again against their kin; relationships compress on their own
+Coder = TypeVar("Coder", zstandard.ZstdCompressor, zstandard.ZstdDecompressor)
 HEADERS = "(zip headers)"  # the name the ZIP's headers and directory have among their kin
 
 
@@ -245,7 +248,22 @@ def _dictionary(base: str, content: bytes) -> zstandard.ZstdCompressionDict:
     return zstandard.ZstdCompressionDict(content, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
-_BASE_COMPRESSORS: dict[str, zstandard.ZstdCompressor] = {}  # by base sha256: content-addressed
+KEPT = 32  # (de)compressors against a base kept, about 1.4 MB each: a batch of three
+# templates uses about 15 bases (five kin names each); with room for 8, they evicted each other
+# and every document fetched its bases again
+_BASE_COMPRESSORS: OrderedDict[str, zstandard.ZstdCompressor] = OrderedDict()  # by base sha256
+
+
+def _kept(kept: OrderedDict[str, Coder], base: str, make: Callable[[], Coder]) -> Coder:
+    """kept[base], made on a miss; the least recently used goes once there are KEPT."""
+    found = kept.get(base)
+    if found is None:
+        found = kept[base] = make()
+        if len(kept) > KEPT:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(base)
+    return found
 
 
 def _compressor(base: str | None, conn: Connection | None = None) -> zstandard.ZstdCompressor:
@@ -253,15 +271,13 @@ def _compressor(base: str | None, conn: Connection | None = None) -> zstandard.Z
     costs more than compressing one document with it."""
     if base is None or conn is None:
         return _plain_compressor()
-    found = _BASE_COMPRESSORS.get(base)
-    if found is None:
-        if len(_BASE_COMPRESSORS) >= 8:
-            _BASE_COMPRESSORS.clear()
-        dictionary = _dictionary(base, get_blob(conn, base))
-        found = _BASE_COMPRESSORS[base] = zstandard.ZstdCompressor(
-            level=LEVEL, dict_data=dictionary
-        )
-    return found
+    return _kept(
+        _BASE_COMPRESSORS,
+        base,
+        lambda: zstandard.ZstdCompressor(
+            level=LEVEL, dict_data=_dictionary(base, get_blob(conn, base))
+        ),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -304,19 +320,16 @@ def _blobs(conn: Connection, digests: set[str]) -> dict[str, bytes]:
     return contents
 
 
-_BASE_DECOMPRESSORS: dict[str, zstandard.ZstdDecompressor] = {}  # by base sha256
+_BASE_DECOMPRESSORS: OrderedDict[str, zstandard.ZstdDecompressor] = OrderedDict()  # by base
 
 
 def _decompressor(base: str, content: bytes) -> zstandard.ZstdDecompressor:
     """Kept, like the compressors: a batch reads many documents against one base."""
-    found = _BASE_DECOMPRESSORS.get(base)
-    if found is None:
-        if len(_BASE_DECOMPRESSORS) >= 8:
-            _BASE_DECOMPRESSORS.clear()
-        found = _BASE_DECOMPRESSORS[base] = zstandard.ZstdDecompressor(
-            dict_data=_dictionary(base, content)
-        )
-    return found
+    return _kept(
+        _BASE_DECOMPRESSORS,
+        base,
+        lambda: zstandard.ZstdDecompressor(dict_data=_dictionary(base, content)),
+    )
 
 
 @lru_cache(maxsize=1)
