@@ -178,12 +178,15 @@ def clause_context(
     numbers: dict[str, int],
     template: Template | None = None,
     library: Library | None = None,
+    names: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The names every clause template sees. Shared by assembly and by parameter recovery, so
     a negotiated value is read back through exactly the text the agreement was built from.
     `ref` here answers plain "clause" for a clause the agreement lacks; assembly replaces it
-    with one that refuses such a reference."""
-    context = {name: _safe_value(v) for name, v in values.items()}
+    with one that refuses such a reference. `names`, when given, are all a text reads: the
+    other values are left out (lint renders a clause dozens of times per partner, and making
+    every value safe each time was most of the cost)."""
+    context = {name: _safe_value(v) for name, v in values.items() if names is None or name in names}
     context["locale"] = locale_of(values)
     context["civil_law"] = civil_law(values)
     context["party"] = party_names(numbers)
@@ -195,7 +198,7 @@ def clause_context(
     context["included"] = sorted(numbers)
     context["titles"] = (
         {cid: localised_title(library.clause(cid).title, values) for cid in numbers}
-        if library is not None
+        if library is not None and (names is None or "titles" in names)
         else {}
     )
     context["ref"] = lambda clause_id: (

@@ -73,21 +73,19 @@ def render_text(
     not-applicable check and parameter recovery render the same clause with the same values
     for partner after partner of a batch."""
     source = clause_source(clause, variant, values)
+    names = _names(library, clause, variant)
     key = (
         source,
         tuple(sorted(numbers.items())),
         locale_of(values),
         civil_law(values),
-        repr(
-            sorted(
-                (name, values[name]) for name in _names(library, clause, variant) if name in values
-            )
-        ),
+        repr(sorted((name, values[name]) for name in names if name in values)),
     )
     if key in library.rendered:
         return library.rendered[key]
     try:
-        text = library.compiled(source).render(clause_context(values, numbers, library=library))
+        context = clause_context(values, numbers, library=library, names=names)
+        text = library.compiled(source).render(context)
     except Exception:  # any failure means "this candidate does not render"
         found = None
     else:

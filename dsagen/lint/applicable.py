@@ -19,12 +19,11 @@ from ..compare.recover import render_text
 from ..library import Library
 from ..params import Param
 from ..partners import PartnerParams, evaluate
+from ..textfilters import civil_law, locale_of
 
 # Instructions to lint or to the generator, not terms of the agreement; and the signatories,
 # whom the signature blocks print outside any clause text.
 EXEMPT = frozenset({"regimes", "template", "variants", "signatories"})
-# Parameters whose effect reaches every clause (spelling, liability rules by legal system).
-EVERYWHERE = frozenset({"locale", "governing_law", "recipient_state"})
 MARK = "Zq"  # appended to text values: any clause printing the value prints it differently
 
 
@@ -81,8 +80,9 @@ def _applies(
                 _included(partner, library, values) != partner.included
             ):
                 return True
+            changed = _changed(partner.values, values, name)
             for clause_id in partner.included:
-                if not _touches(library, partner, clause_id, name):
+                if not _touches(library, clause_id, changed):
                     continue
                 if clause_id not in issued:
                     issued[clause_id] = _text(partner, library, clause_id, partner.values, numbers)
@@ -102,14 +102,28 @@ def _steers_inclusion(library: Library, template_id: str, name: str) -> bool:
     )
 
 
-def _touches(library: Library, partner: PartnerParams, clause_id: str, name: str) -> bool:
-    """Could this clause's text or variant choice depend on the parameter?"""
-    if name in EVERYWHERE:
+def _changed(
+    values: dict[str, Any], alternative: dict[str, Any], name: str
+) -> frozenset[str] | None:
+    """The names of a clause's context that another value of NAME changes: the parameter
+    itself and, for the law and the other party's state, `civil_law`; None when it changes
+    the spelling, which every clause may show. A clause's text reads nothing else of the
+    values (assemble.clause_context), so a clause using none of these reads the same."""
+    if locale_of(alternative) != locale_of(values):
+        return None
+    if civil_law(alternative) != civil_law(values):
+        return frozenset({name, "civil_law"})
+    return frozenset({name})
+
+
+def _touches(library: Library, clause_id: str, changed: frozenset[str] | None) -> bool:
+    """Could this clause's text or variant choice depend on the CHANGED names?"""
+    if changed is None:
         return True
-    clause = library.clause(clause_id)
     return any(
-        name in library.variables(v.text) or (v.when and name in v.when)
-        for v in clause.variants.values()
+        not changed.isdisjoint(library.variables(v.text))
+        or (v.when and any(name in v.when for name in changed))
+        for v in library.clause(clause_id).variants.values()
     )
 
 
