@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from sqlalchemy import LargeBinary, func, inspect, select, text
 
 from dsagen.registry import open_registry, store
-from dsagen.registry.blobs import load_document, split, store_document
+from dsagen.registry.blobs import (
+    Kept,
+    load_document,
+    pieces,
+    split,
+    store_document,
+    store_documents,
+)
 from dsagen.registry.ingest import ingest
 from dsagen.registry.schema import (
     agreement_clauses,
@@ -65,6 +72,42 @@ def test_documents_rebuild_byte_for_byte_and_share_their_pieces(
     assert styles == 1  # four documents, one copy of their styles
     assert "mini/word/document.xml" in named  # kin: compressed against the template's own
     assert against >= 3  # the later document.xml files are kept as differences
+
+
+def test_a_batch_keeps_the_rows_that_one_document_at_a_time_keeps(tmp_path: Path) -> None:
+    """Generate stores a few dozen documents in one statement; each is compressed against the
+    base it would have had alone, a base stored earlier in the batch included."""
+    write_partners(tmp_path / "partners", 4)
+    results = generate_and_record(str(tmp_path / "warm.db"), tmp_path / "partners", tmp_path / "o")
+    documents_kept = [
+        (hashlib.sha256(data).hexdigest(), data)
+        for data in (Path(r.files[0].path).read_bytes() for r in results)
+    ]
+
+    def kept(url: str, batches: list[list[tuple[str, bytes]]]) -> list[tuple[object, ...]]:
+        open_registry(url, create=True).close()
+        with open_registry(url) as registry:
+            for batch in batches:
+                registry.write(
+                    lambda conn, batch=batch: store_documents(
+                        conn, [Kept(sha, len(data), "mini", pieces(data)) for sha, data in batch]
+                    )
+                )
+            with registry.read() as conn:
+                assert all(load_document(conn, sha) == data for sha, data in documents_kept)
+                return [
+                    tuple(row)
+                    for row in conn.execute(
+                        select(blobs.c.sha256, blobs.c.codec, blobs.c.base, blobs.c.name).order_by(
+                            blobs.c.id
+                        )
+                    )
+                ]
+
+    alone = kept(str(tmp_path / "alone.db"), [[document] for document in documents_kept])
+    together = kept(str(tmp_path / "together.db"), [documents_kept + documents_kept[:1]])
+    assert together == alone
+    assert sum(codec == "zstd-base" for _, codec, _, _ in together) >= 3
 
 
 def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:

@@ -162,14 +162,36 @@ def store_document(
     """Keep `data` (whose sha256 is `sha`) unless it is kept already. `family` (the template
     id) names the documents whose parts are alike, so each is compressed against its kin;
     `prepared` is `pieces(data)` when another process made it."""
-    if conn.execute(select(documents.c.sha256).where(documents.c.sha256 == sha)).first():
+    split_up = prepared if prepared is not None else pieces(data, pack=False)
+    store_documents(conn, [Kept(sha, len(data), family, split_up)])
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A document to keep: its sha256 and size, its family (see store_document), its pieces."""
+
+    sha: str
+    size: int
+    family: str
+    pieces: list[Piece]
+
+
+def store_documents(conn: Connection, batch: list[Kept]) -> None:
+    """Keep each document of the batch not kept already, in a few statements for the whole
+    batch (generate records a few dozen agreements per transaction while its workers wait):
+    the same rows as keeping them one after another."""
+    known = _existing(conn, documents.c.sha256, {document.sha for document in batch})
+    fresh: list[Kept] = []
+    for document in batch:
+        if document.sha not in known:
+            known.add(document.sha)
+            fresh.append(document)
+    if not fresh:
         return
+    _store_pieces(conn, [(document.family, document.pieces) for document in fresh])
     conn.execute(
-        documents.insert().values(
-            sha256=sha,
-            size=len(data),
-            parts=store_parts(conn, data, family, prepared),
-        )
+        documents.insert(),
+        [{"sha256": d.sha, "size": d.size, "parts": _manifest(d.pieces)} for d in fresh],
     )
 
 
@@ -178,23 +200,51 @@ def store_parts(
 ) -> str:
     """Store a document's pieces; returns its manifest (JSON)."""
     split_up = prepared if prepared is not None else pieces(data, pack=False)
-    kept = {
-        row.sha256
-        for row in conn.execute(
-            select(blobs.c.sha256).where(blobs.c.sha256.in_({p.digest for p in split_up}))
-        )
-    }
+    _store_pieces(conn, [(family, split_up)])
+    return _manifest(split_up)
+
+
+def _manifest(split_up: list[Piece]) -> str:
+    return json.dumps(
+        [{**piece.entry, "blob": piece.digest} for piece in split_up], separators=(",", ":")
+    )
+
+
+def _store_pieces(conn: Connection, families: list[tuple[str, list[Piece]]]) -> None:
+    """The pieces not kept already, in one statement. Each is compressed against the latest
+    blob of its kin stored on its own, which may be one this batch stores (and the database
+    cannot return yet): those are kept at hand in `pending`."""
+    kept = _existing(conn, blobs.c.sha256, {p.digest for _, split_up in families for p in split_up})
     new: dict[str, tuple[Piece, str]] = {}
-    for piece in split_up:
-        if piece.digest not in kept and piece.digest not in new:
-            new[piece.digest] = piece, _kin(family, piece)
-    if new:
-        bases = _bases(conn, {name for _, name in new.values() if name})
-        conn.execute(
-            blobs.insert(), [_blob_row(conn, piece, name, bases) for piece, name in new.values()]
-        )
-    manifest = [{**piece.entry, "blob": piece.digest} for piece in split_up]
-    return json.dumps(manifest, separators=(",", ":"))
+    for family, split_up in families:
+        for piece in split_up:
+            if piece.digest not in kept and piece.digest not in new:
+                new[piece.digest] = piece, _kin(family, piece)
+    if not new:
+        return
+    bases = _bases(conn, {name for _, name in new.values() if name})
+    pending: dict[str, bytes] = {}
+    rows = []
+    for piece, name in new.values():
+        row = _blob_row(conn, piece, name, bases, pending)
+        if name and row["codec"] == "zstd":  # on its own: the next of its kin's base
+            bases[name] = piece.digest
+            pending[piece.digest] = piece.content
+        rows.append(row)
+    conn.execute(blobs.insert(), rows)
+
+
+IN_CHUNK = 500  # values per IN (...): SQLite's limit on bound variables was once 999
+
+
+def _existing(conn: Connection, column: Any, values: set[str]) -> set[str]:
+    """Which of `values` the column holds."""
+    ordered = sorted(values)
+    found: set[str] = set()
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start : start + IN_CHUNK]
+        found.update(row[0] for row in conn.execute(select(column).where(column.in_(chunk))))
+    return found
 
 
 def _bases(conn: Connection, names: set[str]) -> dict[str, str]:
@@ -213,10 +263,12 @@ def _bases(conn: Connection, names: set[str]) -> dict[str, str]:
     }
 
 
-def _blob_row(conn: Connection, piece: Piece, name: str, bases: dict[str, str]) -> dict[str, Any]:
+def _blob_row(
+    conn: Connection, piece: Piece, name: str, bases: dict[str, str], pending: dict[str, bytes]
+) -> dict[str, Any]:
     codec, base, data = "zstd", bases.get(name) if name else None, piece.packed
     if base is not None and data is None:
-        against = _compressor(base, conn).compress(piece.content)
+        against = _compressor(base, conn, pending.get(base)).compress(piece.content)
         if _pays(against, piece.content):
             codec, data = "zstd-base", against
         else:
@@ -266,16 +318,20 @@ def _kept(kept: OrderedDict[str, Coder], base: str, make: Callable[[], Coder]) -
     return found
 
 
-def _compressor(base: str | None, conn: Connection | None = None) -> zstandard.ZstdCompressor:
-    """The compressor for plain blobs, or against a base; kept, since loading a dictionary
-    costs more than compressing one document with it."""
+def _compressor(
+    base: str | None, conn: Connection | None = None, content: bytes | None = None
+) -> zstandard.ZstdCompressor:
+    """The compressor for plain blobs, or against a base (its `content`, else read from the
+    registry); kept, since loading a dictionary costs more than compressing one document
+    with it."""
     if base is None or conn is None:
         return _plain_compressor()
     return _kept(
         _BASE_COMPRESSORS,
         base,
         lambda: zstandard.ZstdCompressor(
-            level=LEVEL, dict_data=_dictionary(base, get_blob(conn, base))
+            level=LEVEL,
+            dict_data=_dictionary(base, content if content is not None else get_blob(conn, base)),
         ),
     )
 

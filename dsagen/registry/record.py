@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from ..library import Library, load_library
 from ..positions import worst
-from .blobs import Piece, pieces, store_document
+from .blobs import Kept, Piece, pieces, store_documents
 from .cells import family_cells
 from .lifecycle import insert_id, supersede
 from .schema import (
@@ -204,9 +204,18 @@ def _record_many(conn: Connection, items: list[IssuedRecord]) -> list[RecordedAg
     created = _insert_agreements(conn, sorted(fresh, key=lambda pair: first[pair[0]]))
     known.update(created)
     _supersede_unsigned(conn, [(key[0], agreement_id) for key, agreement_id in created.items()])
-    for item in items:
-        agreement = item.result.agreement
-        store_document(conn, item.docx_sha, item.docx, agreement.template_id, item.pieces)
+    store_documents(
+        conn,
+        [
+            Kept(
+                item.docx_sha,
+                len(item.docx),
+                item.result.agreement.template_id,
+                item.pieces if item.pieces is not None else pieces(item.docx, pack=False),
+            )
+            for item in items
+        ],
+    )
     _insert_files(conn, [(known[key], item) for key, item in zip(keys, items, strict=True)])
     return [
         RecordedAgreement(known[key], item.result.partner, key in created and first[key] == index)
