@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages dsagen needs outside Python: Pango for WeasyPrint (PDF),
-# fonts to embed, poppler for PDF text checks, LibreOffice + UNO for the real-client tests,
+# fonts to embed, poppler for PDF text checks, LibreOffice + UNO for the real-client tests
+# (and jemalloc, which the LibreOffice PDF engine's office runs with),
 # PostgreSQL for the registry tests, Chromium for the browser test of the HTML heat map.
 # Usage: scripts/system-deps.sh [runtime|test]
 set -euo pipefail
 profile="${1:-runtime}"
 runtime_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core fontconfig)
-test_pkgs=(poppler-utils libreoffice-writer-nogui python3-uno postgresql chromium)
+test_pkgs=(poppler-utils libreoffice-writer-nogui python3-uno libjemalloc2 postgresql chromium)
 # Debian's python3 needs python3-venv for `python3 -m venv`; pyenv/other builds carry ensurepip.
 python3 -c "import ensurepip" >/dev/null 2>&1 || runtime_pkgs+=(python3-venv)
 pkgs=("${runtime_pkgs[@]}")
