@@ -41,6 +41,14 @@ from bench.synthetic import (
 )
 
 
+def office_allocator() -> str:
+    """The allocator the LibreOffice engine's office gets here (render.libreoffice)."""
+    from dsagen.render.libreoffice import office_environment
+
+    preload = office_environment(os.environ).get("LD_PRELOAD", "")
+    return Path(preload).name if preload else "glibc's malloc"
+
+
 def make_partners(folder: Path, count: int, seed: int = 11) -> None:
     rng = random.Random(seed)
     examples = sorted((ROOT / "examples" / "partners").glob("*.yaml"))
@@ -255,6 +263,8 @@ def main() -> None:
                 f"default: {n} partners, --format docx,pdf, recording on"
                 + (f", --pdf-engine {args.pdf_engine}" if args.pdf_engine else "")
             )
+            if args.pdf_engine == "libreoffice":
+                print(f"  dsagen's office runs with {office_allocator()}; the anchor with glibc's")
             anchor = None if args.no_anchor else libreoffice_anchor(work, partners, soffice())
             time_case(
                 "dsagen generate",
