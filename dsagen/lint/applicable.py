@@ -106,9 +106,10 @@ def _changed(
     values: dict[str, Any], alternative: dict[str, Any], name: str
 ) -> frozenset[str] | None:
     """The names of a clause's context that another value of NAME changes: the parameter
-    itself and, for the law and the other party's state, `civil_law`; None when it changes
-    the spelling, which every clause may show. A clause's text reads nothing else of the
-    values (assemble.clause_context), so a clause using none of these reads the same."""
+    itself, and `civil_law` when the other value moves the governing law between legal
+    systems; None when it changes the spelling (`locale`, or the law or state that imply it),
+    which every clause may show. A clause's text reads nothing else of the values
+    (assemble.clause_context), so a clause using none of these names reads the same."""
     if locale_of(alternative) != locale_of(values):
         return None
     if civil_law(alternative) != civil_law(values):
