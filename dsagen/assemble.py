@@ -271,9 +271,11 @@ def assemble(partner: PartnerParams, library: Library) -> Agreement:
             {**context, "ref": ref},
         )
         paragraphs = split_paragraphs(text, numbers, numbers.get(clause.id))
+        # Sorted: a set's order changes with each process's hash seed, and the reasons the
+        # registry records for a clause's position are listed in this order.
         used = {
             name: partner.values.get(name)
-            for name in _used_params(library, variant.text)
+            for name in sorted(_used_params(library, variant.text))
             if name in partner.values
         }
         signatories: tuple[Signatory, ...] = ()

@@ -535,3 +535,44 @@ def test_a_pdf_only_generation_still_keeps_the_standard_docx(
         copy = negotiate(docx, tmp_path / "back.docx", replace=((THIRTY_SIX, "sixty (60)"),))
         assert ingest(registry, "mini-0000", copy).worst_severity == "fallback"
         assert verify(registry, docx).match["path"] is None  # kept, never written out
+
+
+_REASONS = """
+import json, sys
+from pathlib import Path
+from dsagen.assemble import assemble
+from dsagen.generate import GeneratedAgreement
+from dsagen.library import load_library
+from dsagen.partners import load_partner
+from dsagen.registry.record import issued_record
+library = load_library()
+out = []
+for path in sys.argv[1:]:
+    partner = load_partner(Path(path), library)
+    result = GeneratedAgreement(partner.slug, partner.path, partner.template_id,
+                                assemble(partner, library), ())
+    out += [(c.clause_id, c.reasons) for c in issued_record(result, library, b"").clauses]
+print(json.dumps(out))
+"""
+
+
+def test_the_reasons_recorded_for_a_clause_do_not_depend_on_the_hash_seed() -> None:
+    """A clause's reasons are listed in the order of the parameters it uses, which was a
+    set's order: two `generate` runs recorded the same agreement differently."""
+    import os
+    import subprocess
+    import sys
+
+    examples = [str(path) for path in sorted(EXAMPLES.glob("*.yaml"))]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _REASONS, *examples],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert runs[0] == runs[1] == runs[2]
+    assert any(len(reasons) >= 2 for _, reasons in json.loads(runs[0]))
