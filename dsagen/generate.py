@@ -201,6 +201,10 @@ class Settings:
     options: RenderOptions = field(default_factory=RenderOptions)  # --final, --pdf-engine
     skip_existing: bool = False  # leave partners whose outputs all exist unrendered
     staging: Path | None = None  # where workers hold rendered agreements (dsagen.staging)
+    # The CLI prints where each agreement went: its results carry the agreement without its
+    # text (sections, schedules, key terms), which was most of what the end of a batch loaded
+    # back from staging. Library callers get the whole agreement.
+    agreement_text: bool = True
 
 
 @dataclass(frozen=True)
@@ -459,6 +463,12 @@ def _rendered(
             library,
             outputs.get("docx") or render_docx(agreement, final=settings.options.final),
         )
+    if not settings.agreement_text:
+        result = replace(
+            result, agreement=replace(agreement, sections=(), schedules=(), key_terms=())
+        )
+        if issued is not None:
+            issued = replace(issued, result=result)
     return Rendered(result, outputs, issued)
 
 

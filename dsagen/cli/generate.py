@@ -113,6 +113,7 @@ def generate(
         parse_formats(formats),
         not allow_lint_errors,
         options=RenderOptions(final=final, pdf_engine=parse_pdf_engine(pdf_engine)),
+        agreement_text=False,  # only where each agreement went is printed
     )
     if not no_record:  # a bad --registry fails before anything is written (or created)
         from ..registry.record import issued_record
