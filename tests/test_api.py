@@ -51,3 +51,17 @@ def test_generate_then_compare_through_the_api(tmp_path: Path) -> None:
     comparison, _, _ = dsagen.compare_files(docx, docx, library=library)
     assert not comparison.fails("any")
     assert comparison.to_json()["summary"]["modified"] == 0
+
+
+def test_generated_agreements_carry_their_whole_text(tmp_path: Path) -> None:
+    """The CLI's results leave the agreement's text behind (it prints only where each went);
+    a library caller gets the agreement as assembled."""
+    partner = tmp_path / "mini-partner.yaml"
+    partner.write_text((DATA / "partners" / "mini-partner.yaml").read_text())
+    library = dsagen.load_library(MINILIB)
+    [result] = dsagen.generate_agreements(
+        [partner], out_dir=tmp_path / "out", formats=("docx",), library_root=MINILIB
+    )
+    [prepared] = dsagen.prepare([partner], library=library)
+    assert result.agreement.sections == prepared.agreement.sections
+    assert result.agreement.sections
