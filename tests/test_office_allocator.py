@@ -12,7 +12,13 @@ from dsagen.assemble import assemble
 from dsagen.library import load_library
 from dsagen.partners import load_partner
 from dsagen.render.docx import render_docx
-from dsagen.render.libreoffice import JEMALLOC, LibreOfficePdf, library_dirs, office_environment
+from dsagen.render.libreoffice import (
+    JEMALLOC,
+    LibreOfficeError,
+    LibreOfficePdf,
+    library_dirs,
+    office_environment,
+)
 from tests.conftest import EXAMPLES, needs_soffice
 
 
@@ -36,6 +42,11 @@ def test_the_system_allocator_on_request_or_an_own_preload_is_kept(tmp_path: Pat
     assert office_environment(asked, folders) == asked
     own = {"LD_PRELOAD": "/opt/lib/libtcmalloc.so"}
     assert office_environment(own, folders) == own
+
+
+def test_an_unknown_allocator_is_named_in_the_error(tmp_path: Path) -> None:
+    with pytest.raises(LibreOfficeError, match="expected 'jemalloc' or 'system', found 'glibc'"):
+        office_environment({"DSAGEN_OFFICE_MALLOC": "glibc"}, _folders(tmp_path))
 
 
 def test_without_jemalloc_the_environment_is_unchanged(tmp_path: Path) -> None:

@@ -80,7 +80,12 @@ def office_environment(
     same PDFs, the same memory). DSAGEN_OFFICE_MALLOC=system keeps glibc's allocator, and an
     LD_PRELOAD already set is left as it is."""
     env = dict(environ)
-    if env.get("DSAGEN_OFFICE_MALLOC", "jemalloc") == "system" or env.get("LD_PRELOAD"):
+    allocator = env.get("DSAGEN_OFFICE_MALLOC") or "jemalloc"
+    if allocator not in ("jemalloc", "system"):
+        raise LibreOfficeError(
+            f"DSAGEN_OFFICE_MALLOC: expected 'jemalloc' or 'system', found {allocator!r}"
+        )
+    if allocator == "system" or env.get("LD_PRELOAD"):
         return env
     for folder in library_dirs() if folders is None else folders:
         path = os.path.join(folder, JEMALLOC)
