@@ -162,6 +162,8 @@ def store_document(
     """Keep `data` (whose sha256 is `sha`) unless it is kept already. `family` (the template
     id) names the documents whose parts are alike, so each is compressed against its kin;
     `prepared` is `pieces(data)` when another process made it."""
+    if prepared is None and _existing(conn, documents.c.sha256, {sha}):
+        return  # kept already: not worth splitting (a copy ingested twice)
     split_up = prepared if prepared is not None else pieces(data, pack=False)
     store_documents(conn, [Kept(sha, len(data), family, split_up)])
 
