@@ -4,7 +4,10 @@ the queries, lifecycle and a crash in the middle of a write."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -559,10 +562,6 @@ print(json.dumps(out))
 def test_the_reasons_recorded_for_a_clause_do_not_depend_on_the_hash_seed() -> None:
     """A clause's reasons are listed in the order of the parameters it uses, which was a
     set's order: two `generate` runs recorded the same agreement differently."""
-    import os
-    import subprocess
-    import sys
-
     examples = [str(path) for path in sorted(EXAMPLES.glob("*.yaml"))]
     runs = [
         subprocess.run(

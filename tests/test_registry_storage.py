@@ -90,7 +90,7 @@ def test_a_batch_keeps_the_rows_that_one_document_at_a_time_keeps(tmp_path: Path
             for batch in batches:
                 registry.write(
                     lambda conn, batch=batch: store_documents(
-                        conn, [Kept(sha, len(data), "mini", pieces(data)) for sha, data in batch]
+                        conn, [Kept(sha, data, "mini", pieces(data)) for sha, data in batch]
                     )
                 )
             with registry.read() as conn:

@@ -162,38 +162,42 @@ def store_document(
     """Keep `data` (whose sha256 is `sha`) unless it is kept already. `family` (the template
     id) names the documents whose parts are alike, so each is compressed against its kin;
     `prepared` is `pieces(data)` when another process made it."""
-    if prepared is None and _existing(conn, documents.c.sha256, {sha}):
-        return  # kept already: not worth splitting (a copy ingested twice)
-    split_up = prepared if prepared is not None else pieces(data, pack=False)
-    store_documents(conn, [Kept(sha, len(data), family, split_up)])
+    store_documents(conn, [Kept(sha, data, family, prepared)])
 
 
 @dataclass(frozen=True)
 class Kept:
-    """A document to keep: its sha256 and size, its family (see store_document), its pieces."""
+    """A document to keep: its sha256, bytes and family (see store_document), and its pieces
+    if another process split it already."""
 
     sha: str
-    size: int
+    data: bytes
     family: str
-    pieces: list[Piece]
+    prepared: list[Piece] | None = None
+
+    def pieces(self) -> list[Piece]:
+        return self.prepared if self.prepared is not None else pieces(self.data, pack=False)
 
 
 def store_documents(conn: Connection, batch: list[Kept]) -> None:
-    """Keep each document of the batch not kept already, in a few statements for the whole
-    batch (generate records a few dozen agreements per transaction while its workers wait):
-    the same rows as keeping them one after another."""
+    """Keep each document of the batch not kept already (only those are split), in a few
+    statements for the whole batch (generate records a few dozen agreements per transaction
+    while its workers wait): the same rows as keeping them one after another."""
     known = _existing(conn, documents.c.sha256, {document.sha for document in batch})
-    fresh: list[Kept] = []
+    fresh: list[tuple[Kept, list[Piece]]] = []
     for document in batch:
         if document.sha not in known:
             known.add(document.sha)
-            fresh.append(document)
+            fresh.append((document, document.pieces()))
     if not fresh:
         return
-    _store_pieces(conn, [(document.family, document.pieces) for document in fresh])
+    _store_pieces(conn, [(document.family, split_up) for document, split_up in fresh])
     conn.execute(
         documents.insert(),
-        [{"sha256": d.sha, "size": d.size, "parts": _manifest(d.pieces)} for d in fresh],
+        [
+            {"sha256": d.sha, "size": len(d.data), "parts": _manifest(split_up)}
+            for d, split_up in fresh
+        ],
     )
 
 
@@ -236,7 +240,8 @@ def _store_pieces(conn: Connection, families: list[tuple[str, list[Piece]]]) -> 
     conn.execute(blobs.insert(), rows)
 
 
-IN_CHUNK = 500  # values per IN (...): SQLite's limit on bound variables was once 999
+IN_CHUNK = 500  # values per IN (...): record_generation may keep thousands of documents in
+# one transaction, whose pieces would pass SQLite's limit on bound variables (999 before 3.32)
 
 
 def _existing(conn: Connection, column: Any, values: set[str]) -> set[str]:

@@ -207,12 +207,7 @@ def _record_many(conn: Connection, items: list[IssuedRecord]) -> list[RecordedAg
     store_documents(
         conn,
         [
-            Kept(
-                item.docx_sha,
-                len(item.docx),
-                item.result.agreement.template_id,
-                item.pieces if item.pieces is not None else pieces(item.docx, pack=False),
-            )
+            Kept(item.docx_sha, item.docx, item.result.agreement.template_id, item.pieces)
             for item in items
         ],
     )
