@@ -116,6 +116,36 @@ def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:
     assert running.returncode == 1, running.stdout  # no soffice left on the bridge's pipe
 
 
+def _office_of(bridge_pid: int) -> list[str]:
+    """What is left of the office a bridge started: its processes and its profile."""
+    running = subprocess.run(
+        ["pgrep", "-f", f"dsagen_pdf_{bridge_pid}"], capture_output=True, text=True
+    ).stdout.split()
+    profiles = Path(tempfile.gettempdir()).glob(f"dsagen-pdf-{bridge_pid}-*")
+    return running + [str(profile) for profile in profiles]
+
+
+def test_libreoffice_engine_leaves_no_office_when_its_bridge_is_killed_outright() -> None:
+    """The bridge stops its office on end of input or when dsagen dies; killed itself with
+    SIGKILL (the OOM killer, a user), it cannot, and its watchdog stops the office."""
+    from dsagen.render.libreoffice import LibreOfficePdf
+
+    office = LibreOfficePdf()
+    try:
+        office.open()
+        bridge = office._bridge
+        assert bridge is not None
+        assert _office_of(bridge.pid), "no office to begin with"
+        bridge.kill()
+        bridge.wait()
+        deadline = time.monotonic() + 15
+        while _office_of(bridge.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _office_of(bridge.pid), "the office outlived its bridge"
+    finally:
+        office.close()
+
+
 def test_libreoffice_engine_pipelines_conversions_and_recovers_from_a_failed_one() -> None:
     """Documents submitted one after another come back in order, however their replies
     arrive together; a document the office cannot open fails its batch with the engine's

@@ -8,7 +8,8 @@ profile, then serves requests read from stdin, one JSON line each, until stdin c
                                                             or {"ok": false, "error": "..."}
 
 On end of input, SIGTERM, or the death of the process that started it, it stops soffice and
-removes the profile, so no office outlives the dsagen worker that owned it.
+removes the profile, so no office outlives the dsagen worker that owned it; should the bridge
+itself be killed outright, a watchdog shell stops soffice.
 
 Its first line says it is ready and names the pipe soffice listens on, so that another UNO
 client can share the office: the LibreOffice test harness (tests/lo/) starts its office
@@ -37,6 +38,8 @@ from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
 START_TIMEOUT = 90.0
+#: The watchdog's script: $1 soffice's process group, $2 its profile (see Office).
+WATCHDOG = 'read _line || { kill -s KILL -- "-$1"; rm -rf -- "$2"; }'  # POSIX: dash takes this form
 PR_SET_PDEATHSIG = 1
 
 
@@ -97,6 +100,17 @@ class Office:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # its own group: one killpg reaches oosplash and soffice.bin
+        # A watchdog reading a pipe only this process writes to. Should this process die
+        # without stopping soffice (SIGKILL, the OOM killer), the pipe closes and the
+        # watchdog kills soffice's group and removes the profile; `stop` disarms it with a
+        # line once soffice is stopped.
+        self.watchdog = subprocess.Popen(
+            ["/bin/sh", "-c", WATCHDOG, "watchdog", str(self.proc.pid), self.profile],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C to our group leaves it to do its job
+        )
         self.desktop: Any = None
         self.main_thread: Any = None
         try:
@@ -156,7 +170,22 @@ class Office:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        self._disarm()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _disarm(self) -> None:
+        """Tell the watchdog soffice is stopped: a line, where end of input means kill."""
+        stdin = self.watchdog.stdin
+        try:
+            if stdin is not None and not stdin.closed:
+                stdin.write(b"stopped\n")
+                stdin.close()
+        except OSError:  # it is gone already
+            pass
+        try:
+            self.watchdog.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.watchdog.kill()
 
     def _terminate(self) -> None:
         try:
