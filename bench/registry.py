@@ -14,7 +14,8 @@ printed with the 1-minute load average when it was taken (the machine may be sha
 6. --scale more agreements generated and recorded (issued only: no negotiated copies), and the
    same queries again.
 7. --postgres: a throwaway PostgreSQL server (tests/postgres_server.py, as the tests start
-   one), the same agreements generated into it and the same copies ingested, then the queries.
+   one), the same agreements generated into it and the same copies ingested, then the queries,
+   and with --scale the same more agreements and the queries again.
 
     .venv/bin/python bench/registry.py [--partners 1000] [--scale 10000] [--postgres]
         [--ingest-jobs 1] [--keep FOLDER]
@@ -278,7 +279,8 @@ def storage(path: Path) -> tuple[int, int]:
     return (pages - free) * size, int(pieces)
 
 
-def queries(url: str, runs: int, count: int) -> None:
+def queries(url: str, runs: int, count: int, where: str) -> None:
+    """Each query as a fresh `dsagen` process against URL (WHERE names its database)."""
     base = ["variants", "--registry", url, "--json"]
     for label, args in (
         ("dsagen variants --json", base),
@@ -287,7 +289,7 @@ def queries(url: str, runs: int, count: int) -> None:
         first, best, size = timed(args, runs)
         print(
             f"  {label + ':':43s} {best:.2f} s best of {runs}, {first:.2f} s first "
-            f"({size / 1e6:.1f} MB) at {count:,} agreements  {load()}  target: < 1 s"
+            f"({size / 1e6:.1f} MB) at {count:,} agreements, {where}  {load()}  target: < 1 s"
         )
 
 
@@ -380,7 +382,12 @@ def main() -> None:
             f"file pieces {pieces / 1e6 * 1000 / n:.1f} MB of it  {load()}  "
             "target: < 40 MB"
         )
-        queries(url, args.runs, n)
+        queries(url, args.runs, n, "SQLite")
+
+        more = work / "more"
+        if args.scale > n:
+            more.mkdir()
+            partners_from(more, args.scale - n, n, args.seed + 1)
 
         if args.postgres:
             with postgres_database() as server_url:
@@ -389,23 +396,28 @@ def main() -> None:
                     f"generate + record {n:,} agreements into PostgreSQL: {seconds:.1f} s  {load()}"
                 )
                 ingest_all(server_url, copies, args.ingest_jobs, "PostgreSQL")
-                queries(server_url, args.runs, n)
+                queries(server_url, args.runs, n, "PostgreSQL")
+                if args.scale > n:
+                    scale_up(more, work / "pg-more-out", server_url, args, "PostgreSQL")
+                    queries(server_url, args.runs, args.scale, "PostgreSQL")
 
         if args.scale > n:
-            more = work / "more"
-            more.mkdir()
-            partners_from(more, args.scale - n, n, args.seed + 1)
-            seconds = generate(more, work / "more-out", url, args.jobs)
-            print(
-                f"generate + record {args.scale - n:,} more agreements (issued only): "
-                f"{seconds:.1f} s  {load()}"
-            )
+            scale_up(more, work / "more-out", url, args, "SQLite")
             used, _ = storage(database)
             print(
                 f"storage: {used / 1e6:.0f} MB at {args.scale:,} agreements "
                 f"({n:,} with a negotiated copy)  {load()}"
             )
-            queries(url, args.runs, args.scale)
+            queries(url, args.runs, args.scale, "SQLite")
+
+
+def scale_up(more: Path, out: Path, url: str, args: argparse.Namespace, where: str) -> None:
+    """Record the --scale agreements beyond the first --partners into URL (issued only)."""
+    seconds = generate(more, out, url, args.jobs)
+    print(
+        f"generate + record {args.scale - args.partners:,} more agreements into {where} "
+        f"(issued only): {seconds:.1f} s  {load()}"
+    )
 
 
 @contextmanager
