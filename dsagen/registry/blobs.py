@@ -201,12 +201,11 @@ def store_documents(conn: Connection, batch: list[Kept]) -> None:
     )
 
 
-def store_parts(
-    conn: Connection, data: bytes, family: str = "", prepared: list[Piece] | None = None
-) -> str:
-    """Store a document's pieces; returns its manifest (JSON)."""
-    split_up = prepared if prepared is not None else pieces(data, pack=False)
-    _store_pieces(conn, [(family, split_up)])
+def store_parts(conn: Connection, data: bytes) -> str:
+    """Store a document's pieces, of no family (the migration that split the documents kept
+    whole before knows none); returns its manifest (JSON)."""
+    split_up = pieces(data, pack=False)
+    _store_pieces(conn, [("", split_up)])
     return _manifest(split_up)
 
 
