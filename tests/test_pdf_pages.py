@@ -102,6 +102,15 @@ def test_weasyprint_pdf_has_the_docx_page_count_for_every_example() -> None:
         assert pdf_pages == docx_pages, name
 
 
+def _office_of(bridge_pid: int) -> list[str]:
+    """What is left of the office a bridge started: its processes and its profile."""
+    running = subprocess.run(
+        ["pgrep", "-f", f"dsagen_pdf_{bridge_pid}"], capture_output=True, text=True
+    ).stdout.split()
+    profiles = Path(tempfile.gettempdir()).glob(f"dsagen-pdf-{bridge_pid}-*")
+    return running + [str(profile) for profile in profiles]
+
+
 def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:
     from dsagen.render.libreoffice import LibreOfficePdf
 
@@ -112,17 +121,7 @@ def test_libreoffice_engine_leaves_no_office_running(tmp_path: Path) -> None:
         bridge = office._bridge
         assert bridge is not None
     assert bridge.poll() is not None
-    running = subprocess.run(["pgrep", "-f", f"dsagen_pdf_{bridge.pid}"], capture_output=True)
-    assert running.returncode == 1, running.stdout  # no soffice left on the bridge's pipe
-
-
-def _office_of(bridge_pid: int) -> list[str]:
-    """What is left of the office a bridge started: its processes and its profile."""
-    running = subprocess.run(
-        ["pgrep", "-f", f"dsagen_pdf_{bridge_pid}"], capture_output=True, text=True
-    ).stdout.split()
-    profiles = Path(tempfile.gettempdir()).glob(f"dsagen-pdf-{bridge_pid}-*")
-    return running + [str(profile) for profile in profiles]
+    assert not _office_of(bridge.pid)  # no soffice on the bridge's pipe, no profile
 
 
 def test_libreoffice_engine_leaves_no_office_when_its_bridge_is_killed_outright() -> None:
